@@ -1,0 +1,52 @@
+# The front door. `make run` and `make test` work on a fresh Debian 12 machine:
+# each installs what is missing (apt), builds, and runs.
+SHELL := /bin/bash
+JOBS ?= $(shell nproc)
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+WERROR := $(if $(CI),ON,OFF)
+
+.PHONY: deps build build-asan run test check-all bench clean conformance
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEPD_WERROR=$(WERROR)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+$(ASAN_BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(ASAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSTEPD_SANITIZE="address;undefined" \
+	  -DSTEPD_WERROR=$(WERROR) -DSTEPD_BUILD_BENCH=OFF
+
+build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+# Starts the server on its embedded defaults (127.0.0.1:8080, ./data/stepd.db).
+run: build
+	$(BUILD)/stepd serve $(ARGS)
+
+# What CI runs: the AddressSanitizer + UBSan build and every suite that fits
+# in 30 minutes on 2 cores.
+test: build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 600
+
+# Heavier suites: ThreadSanitizer build plus everything in `make test`.
+check-all: test
+	@scripts/install-deps
+	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DSTEPD_SANITIZE=thread -DSTEPD_BUILD_BENCH=OFF
+	cmake --build $(TSAN_BUILD) -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) -j $(JOBS) --output-on-failure --timeout 900
+
+bench: build
+	@bench/run-all
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
