@@ -1,0 +1,52 @@
+#pragma once
+// StoreOptions: what the persistence layer needs to know, filled once by the
+// server layer (flags > environment > config file > these defaults) and handed
+// to OpenSqliteStore() by const&. Plain data; bad values (an unwritable path,
+// a negative count) are reported as a Status when the store is opened.
+
+#include <cstdint>
+#include <string>
+
+namespace stepd::store {
+
+// How hard SQLite pushes a commit to stable storage (PRAGMA synchronous).
+enum class SyncMode {
+  // WAL + NORMAL: a commit is durable against a process crash (kill -9) but
+  // the last commits may be lost on power failure or an OS crash.
+  kNormal,
+  // WAL + FULL: the WAL is fsync'ed on every commit, so a commit that
+  // returned is durable against power loss too. Costs one fsync per commit.
+  kFull,
+};
+
+struct StoreOptions {
+  // Database file. Its parent directory is created if missing. Default
+  // "./data/stepd.db" (CONTRACTS.md: --db, STEPD_DB).
+  std::string path = "./data/stepd.db";
+
+  // How long a connection waits for a lock held by another process (or a
+  // checkpoint) before the operation fails with UNAVAILABLE. Default 5000 ms.
+  int busy_timeout_ms = 5000;
+
+  // Read-only connections kept open for concurrent reads; reads never wait
+  // for the writer (WAL). At least 1. Default 4.
+  int reader_connections = 4;
+
+  // Durability of commits. Default kFull: a transition that CommitTransition
+  // reported as committed must survive power loss, not only kill -9, because
+  // an execution that re-runs a side-effecting Task after a crash is worse
+  // than one fsync per commit.
+  SyncMode synchronous = SyncMode::kFull;
+
+  // Apply pending migrations when the store is opened. `stepd serve` and
+  // `stepd migrate` leave it true; a tool that must not change the schema
+  // (e.g. `stepd audit verify`) sets it false and calls Store::Migrate()
+  // itself or reads SchemaVersion(). Default true.
+  bool migrate_on_open = true;
+
+  // Prepared statements kept per connection (least recently used evicted).
+  // Default 64.
+  int statement_cache_size = 64;
+};
+
+}  // namespace stepd::store
