@@ -47,6 +47,10 @@ struct HttpOptions {
   // deferred and streamed answers) before closing their connections. Default 10 s.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(10);
 
+  // Directory for request bodies of routes that stream uploads to a file
+  // (RouteOptions::body_to_file). Default empty: the system temporary directory.
+  std::string temp_dir;
+
   // PEM certificate chain and private key. When both are set the listener
   // speaks HTTPS only (TLS 1.2 minimum); when both are empty, plain HTTP.
   // Setting only one is an error reported by Server::Start. Default empty.

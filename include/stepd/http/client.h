@@ -1,0 +1,55 @@
+#pragma once
+// A blocking HTTP/1.1 client for http:// and https:// URLs: one request per
+// connection, no redirects followed, no proxies. Callable from any thread
+// (each call has its own I/O context); never call it from a server handler (it
+// blocks). For `stepd healthcheck`, the OIDC JWKS fetch, HTTP tasks.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "stepd/base/status_or.h"
+#include "stepd/http/message.h"
+
+namespace stepd::http {
+
+struct ClientOptions {
+  // Resolving and connecting (and the TLS handshake) must finish within this.
+  // Default 10 s.
+  std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
+  // The whole exchange, connecting included, must finish within this.
+  // Default 30 s.
+  std::chrono::milliseconds timeout = std::chrono::seconds(30);
+  // Verify the TLS peer's certificate chain and host name. Default true.
+  bool verify_peer = true;
+  // PEM file of trusted CA certificates used instead of the system store.
+  // Default empty: the system store.
+  std::string ca_file;
+  // Largest accepted response body. Default 64 MiB.
+  size_t max_response_bytes = 64 * 1024 * 1024;
+  // Sent unless the request sets its own. Default "stepd".
+  std::string user_agent = "stepd";
+};
+
+struct ClientRequest {
+  std::string method = "GET";
+  // "http://host[:port]/path?query" or "https://...".
+  std::string url;
+  // Host, Content-Length and User-Agent are added unless present.
+  Headers headers;
+  std::string body;
+};
+
+struct ClientResponse {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// Sends `request` and reads the whole response. Any HTTP status is a success.
+// Errors: InvalidArgument (bad URL or scheme), DeadlineExceeded (a timeout),
+// Unavailable (resolve/connect/TLS/verification/network failure, with the
+// reason), ResourceExhausted (response body over max_response_bytes).
+StatusOr<ClientResponse> Fetch(const ClientRequest& request, const ClientOptions& options = {});
+
+}  // namespace stepd::http

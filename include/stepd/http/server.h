@@ -1,0 +1,73 @@
+#pragma once
+// Server: the Beast/Asio HTTP/1.1 (optionally HTTPS) listener that feeds a
+// Router. Keep-alive, header/body limits, read and idle timeouts, a connection
+// limit, an access log line per request, graceful Stop().
+//
+//   auto router = std::make_shared<http::Router>();
+//   router->Add("GET", "/healthz", HealthHandler);
+//   http::Server server(options, router, logger);
+//   STEPD_RETURN_IF_ERROR(server.Start());
+//   ... server.port() ...
+//   server.Stop();  // then close the database and exit 0
+//
+// Wire behaviour:
+// - Errors the server answers itself (body {"message": "..."}): 400 malformed
+//   request or target, 413 body over the route's limit, 431 header block over
+//   header_limit_bytes, 404/405 from the Router, 500 when a handler dropped its
+//   Responder, 503 + "Retry-After: 1" beyond max_connections (the excess
+//   connection is accepted, its first request read, answered 503 and closed).
+// - After 400/413/431/503 the connection is closed.
+// - "Expect: 100-continue" is honoured (100 sent before the body is read).
+// - Access log (info): `<method> <path> <status> <bytes>B <ms>ms id=<id>
+//   peer=<addr>`; never the query string, headers, or bodies.
+//
+// Thread-safety: Start, Stop and port may be called from any one thread.
+
+#include <cstdint>
+#include <memory>
+
+#include "stepd/base/status.h"
+#include "stepd/http/options.h"
+#include "stepd/http/router.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace stepd::http {
+
+namespace internal {
+struct ServerCore;
+}  // namespace internal
+
+class Server {
+ public:
+  // `router` must not change after Start(). `logger` receives the access log
+  // and connection errors; must not be null.
+  Server(HttpOptions options, std::shared_ptr<const Router> router,
+         std::shared_ptr<spdlog::logger> logger);
+  // Calls Stop().
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the I/O threads. InvalidArgument for a bad host
+  // or a half-configured TLS pair, Unavailable when the address cannot be
+  // bound, FailedPrecondition when already started. Call once.
+  Status Start();
+
+  // The bound port (the real one when HttpOptions::port was 0); 0 before Start.
+  uint16_t port() const;
+
+  // Stops accepting, closes idle keep-alive connections, lets requests in
+  // flight (including deferred and streamed answers) finish for up to
+  // shutdown_grace, then closes whatever is left and joins the I/O threads.
+  // Blocks until done. Idempotent. Responders still held elsewhere afterwards
+  // answer into the void. Must not be called from an I/O thread (a handler).
+  void Stop();
+
+ private:
+  std::shared_ptr<internal::ServerCore> core_;
+};
+
+}  // namespace stepd::http
