@@ -1,0 +1,507 @@
+#include "stepd/server/options.h"
+
+#include <arpa/inet.h>
+
+#include <cerrno>
+#include <cctype>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <sstream>
+#include <utility>
+
+extern char** environ;
+
+namespace stepd::server {
+namespace {
+
+// An option plus how to read and write it. Each reader returns false when the
+// value does not fit; the caller names the source in the error.
+struct Option {
+  OptionInfo info;
+  std::function<bool(const Json&, ServerOptions&)> from_json;
+  std::function<bool(std::string_view, ServerOptions&)> from_text;
+  std::function<Json(const ServerOptions&)> to_json;
+};
+
+std::string EnvNameFor(std::string_view key) {
+  std::string env = "STEPD_";
+  for (char c : key) env += c == '.' ? '_' : static_cast<char>(std::toupper(c));
+  return env;
+}
+
+OptionInfo Info(std::string key, std::string env, std::string flag, std::string expected,
+                std::string help) {
+  if (env.empty()) env = EnvNameFor(key);
+  return {std::move(key), std::move(env), std::move(flag), std::move(expected), std::move(help)};
+}
+
+bool ParseInt(std::string_view text, int64_t& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return ec == std::errc() && ptr == end && !text.empty();
+}
+
+bool JsonInt(const Json& j, int64_t& out) {
+  if (j.is_number_unsigned()) {
+    if (j.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return false;
+    }
+    out = static_cast<int64_t>(j.get<uint64_t>());
+    return true;
+  }
+  if (!j.is_number_integer()) return false;
+  out = j.get<int64_t>();
+  return true;
+}
+
+// Integer-valued options (counts, sizes, milliseconds) within [min, max].
+template <typename Access>
+Option IntOption(std::string key, std::string env, int64_t min, int64_t max, std::string help,
+                 Access access) {
+  std::string expected = "an integer >= " + std::to_string(min);
+  if (max != std::numeric_limits<int64_t>::max() && max < (int64_t{1} << 40)) {
+    expected = "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+  }
+  auto set = [access, min, max](int64_t v, ServerOptions& o) {
+    if (v < min || v > max) return false;
+    access.set(o, v);
+    return true;
+  };
+  return Option{
+      Info(std::move(key), std::move(env), "", std::move(expected), std::move(help)),
+      [set](const Json& j, ServerOptions& o) {
+        int64_t v;
+        return JsonInt(j, v) && set(v, o);
+      },
+      [set](std::string_view t, ServerOptions& o) {
+        int64_t v;
+        return ParseInt(t, v) && set(v, o);
+      },
+      [access](const ServerOptions& o) { return Json(access.get(o)); }};
+}
+
+// Accessors for IntOption: one per field type.
+template <typename T>
+struct IntField {
+  T& (*field)(ServerOptions&);
+  void set(ServerOptions& o, int64_t v) const { field(o) = static_cast<T>(v); }
+  int64_t get(const ServerOptions& o) const {
+    return static_cast<int64_t>(field(const_cast<ServerOptions&>(o)));
+  }
+};
+struct MsField {
+  std::chrono::milliseconds& (*field)(ServerOptions&);
+  void set(ServerOptions& o, int64_t v) const { field(o) = std::chrono::milliseconds(v); }
+  int64_t get(const ServerOptions& o) const {
+    return field(const_cast<ServerOptions&>(o)).count();
+  }
+};
+
+Option StringOption(std::string key, std::string env, std::string flag, std::string help,
+                    std::string& (*field)(ServerOptions&)) {
+  return Option{Info(std::move(key), std::move(env), std::move(flag), "a string", std::move(help)),
+                [field](const Json& j, ServerOptions& o) {
+                  if (!j.is_string()) return false;
+                  field(o) = j.get<std::string>();
+                  return true;
+                },
+                [field](std::string_view t, ServerOptions& o) {
+                  field(o) = std::string(t);
+                  return true;
+                },
+                [field](const ServerOptions& o) {
+                  return Json(field(const_cast<ServerOptions&>(o)));
+                }};
+}
+
+bool ParseBool(std::string_view t, bool& out) {
+  if (t == "true" || t == "1" || t == "yes" || t == "on") {
+    out = true;
+    return true;
+  }
+  if (t == "false" || t == "0" || t == "no" || t == "off") {
+    out = false;
+    return true;
+  }
+  return false;
+}
+
+Option BoolOption(std::string key, std::string env, std::string flag, std::string help,
+                  bool& (*field)(ServerOptions&)) {
+  return Option{
+      Info(std::move(key), std::move(env), std::move(flag), "a boolean", std::move(help)),
+      [field](const Json& j, ServerOptions& o) {
+        if (!j.is_boolean()) return false;
+        field(o) = j.get<bool>();
+        return true;
+      },
+      [field](std::string_view t, ServerOptions& o) { return ParseBool(t, field(o)); },
+      [field](const ServerOptions& o) { return Json(field(const_cast<ServerOptions&>(o))); }};
+}
+
+// Options whose value is one of a few names.
+template <typename E>
+Option EnumOption(std::string key, std::string env, std::string flag, std::string help,
+                  std::vector<std::pair<std::string, E>> names, E& (*field)(ServerOptions&)) {
+  std::string expected = "one of ";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) expected += ", ";
+    expected += names[i].first;
+  }
+  auto set = [names, field](std::string_view t, ServerOptions& o) {
+    for (const auto& [name, value] : names) {
+      if (name == t) {
+        field(o) = value;
+        return true;
+      }
+    }
+    return false;
+  };
+  return Option{
+      Info(std::move(key), std::move(env), std::move(flag), std::move(expected), std::move(help)),
+      [set](const Json& j, ServerOptions& o) {
+        return j.is_string() && set(j.get<std::string>(), o);
+      },
+      set,
+      [names, field](const ServerOptions& o) {
+        for (const auto& [name, value] : names) {
+          if (value == field(const_cast<ServerOptions&>(o))) return Json(name);
+        }
+        return Json();
+      }};
+}
+
+bool IsIpLiteral(const std::string& host) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+}
+
+// "HOST:PORT" or "[V6]:PORT"; HOST an IP literal or "localhost".
+bool ParseListen(std::string_view text, std::string& host, uint16_t& port) {
+  std::string_view h, p;
+  if (!text.empty() && text.front() == '[') {
+    size_t close = text.find("]:");
+    if (close == std::string_view::npos) return false;
+    h = text.substr(1, close - 1);
+    p = text.substr(close + 2);
+    if (h.find(':') == std::string_view::npos) return false;  // brackets are for IPv6 only
+  } else {
+    size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) return false;
+    h = text.substr(0, colon);
+    p = text.substr(colon + 1);
+    if (h.find(':') != std::string_view::npos) return false;  // IPv6 needs brackets
+  }
+  int64_t n;
+  if (h.empty() || !ParseInt(p, n) || n < 0 || n > 65535) return false;
+  std::string parsed_host(h);
+  if (parsed_host != "localhost" && !IsIpLiteral(parsed_host)) return false;
+  host = std::move(parsed_host);
+  port = static_cast<uint16_t>(n);
+  return true;
+}
+
+Option ListenOption() {
+  auto set = [](std::string_view t, ServerOptions& o) {
+    return ParseListen(t, o.http.host, o.http.port);
+  };
+  return Option{Info("http.listen", "STEPD_LISTEN", "--listen",
+                     "HOST:PORT (HOST an IP address or localhost; [::1]:PORT for IPv6)",
+                     "address to listen on; port 0 picks a free port"),
+                [set](const Json& j, ServerOptions& o) {
+                  return j.is_string() && set(j.get<std::string>(), o);
+                },
+                set,
+                [](const ServerOptions& o) {
+                  return Json(FormatListenAddress(o.http.host, o.http.port));
+                }};
+}
+
+constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
+constexpr int64_t kMaxSize = int64_t{1} << 40;
+// A day: a timeout beyond that is a typo (seconds given as milliseconds twice over).
+constexpr int64_t kMaxMs = int64_t{24} * 3600 * 1000;
+
+const std::vector<Option>& Options() {
+  static const auto* options = new std::vector<Option>{
+      ListenOption(),
+      IntOption("http.io_threads", "", 1, 256, "threads running the HTTP I/O loop",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.http.io_threads; }}),
+      IntOption("http.max_connections", "", 1, kMaxInt,
+                "connections open at once; one more is answered 503 and closed",
+                IntField<size_t>{[](ServerOptions& o) -> size_t& {
+                  return o.http.max_connections;
+                }}),
+      IntOption("http.header_limit_bytes", "", 1024, kMaxSize,
+                "request line plus headers; beyond it 431",
+                IntField<size_t>{[](ServerOptions& o) -> size_t& {
+                  return o.http.header_limit_bytes;
+                }}),
+      IntOption("http.default_body_limit_bytes", "", 0, kMaxSize,
+                "request body limit for routes without their own; beyond it 413",
+                IntField<size_t>{[](ServerOptions& o) -> size_t& {
+                  return o.http.default_body_limit_bytes;
+                }}),
+      IntOption("http.read_timeout_ms", "", 1, kMaxMs,
+                "a whole request must arrive within this time",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.http.read_timeout;
+                }}),
+      IntOption("http.idle_timeout_ms", "", 1, kMaxMs,
+                "an idle keep-alive connection is closed after this long",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.http.idle_timeout;
+                }}),
+      IntOption("http.shutdown_grace_ms", "", 0, kMaxMs,
+                "on shutdown, how long in-flight requests may take to finish",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.http.shutdown_grace;
+                }}),
+      StringOption("http.temp_dir", "", "",
+                   "directory for uploads streamed to files; empty: the system temp directory",
+                   [](ServerOptions& o) -> std::string& { return o.http.temp_dir; }),
+      StringOption("http.tls_cert_file", "", "",
+                   "PEM certificate chain; with tls_key_file the listener speaks HTTPS only",
+                   [](ServerOptions& o) -> std::string& { return o.http.tls_cert_file; }),
+      StringOption("http.tls_key_file", "", "", "PEM private key for tls_cert_file",
+                   [](ServerOptions& o) -> std::string& { return o.http.tls_key_file; }),
+      StringOption("store.path", "STEPD_DB", "--db",
+                   "SQLite database file; its directory is created if missing",
+                   [](ServerOptions& o) -> std::string& { return o.store.path; }),
+      IntOption("store.busy_timeout_ms", "", 0, kMaxMs,
+                "how long to wait for a lock held by another process",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.store.busy_timeout_ms; }}),
+      IntOption("store.reader_connections", "", 1, 256, "read-only connections for concurrent reads",
+                IntField<int>{[](ServerOptions& o) -> int& {
+                  return o.store.reader_connections;
+                }}),
+      EnumOption<store::SyncMode>(
+          "store.synchronous", "", "",
+          "full: commits survive power loss (fsync per commit); normal: survive a process crash",
+          {{"full", store::SyncMode::kFull}, {"normal", store::SyncMode::kNormal}},
+          [](ServerOptions& o) -> store::SyncMode& { return o.store.synchronous; }),
+      IntOption("store.statement_cache_size", "", 1, 100000,
+                "prepared statements kept per connection",
+                IntField<int>{[](ServerOptions& o) -> int& {
+                  return o.store.statement_cache_size;
+                }}),
+      EnumOption<LogFormat>("log.format", "", "--log-format",
+                            "text, or json: one JSON object per line",
+                            {{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
+                            [](ServerOptions& o) -> LogFormat& { return o.log.format; }),
+      EnumOption<LogLevel>("log.level", "", "--log-level", "records below this level are dropped",
+                           {{"trace", LogLevel::kTrace},
+                            {"debug", LogLevel::kDebug},
+                            {"info", LogLevel::kInfo},
+                            {"warn", LogLevel::kWarn},
+                            {"error", LogLevel::kError},
+                            {"critical", LogLevel::kCritical},
+                            {"off", LogLevel::kOff}},
+                           [](ServerOptions& o) -> LogLevel& { return o.log.level; }),
+      BoolOption("insecure", "", "--insecure",
+                 "allow a non-loopback listen address without authentication (callers are admin)",
+                 [](ServerOptions& o) -> bool& { return o.insecure; }),
+  };
+  return *options;
+}
+
+const Option* FindByKey(std::string_view key) {
+  for (const Option& o : Options()) {
+    if (o.info.key == key) return &o;
+  }
+  return nullptr;
+}
+
+const Option* FindByEnv(std::string_view env) {
+  for (const Option& o : Options()) {
+    if (o.info.env == env) return &o;
+  }
+  return nullptr;
+}
+
+bool IsSection(std::string_view path) {
+  std::string prefix = std::string(path) + ".";
+  for (const Option& o : Options()) {
+    if (o.info.key.compare(0, prefix.size(), prefix) == 0) return true;
+  }
+  return false;
+}
+
+std::string Quoted(std::string_view text) { return Json(std::string(text)).dump(); }
+
+Status ApplyFile(const ConfigSource& file, const Json& node, const std::string& prefix,
+                 ServerOptions& options) {
+  for (const auto& [name, value] : node.items()) {
+    std::string path = prefix.empty() ? name : prefix + "." + name;
+    if (const Option* option = FindByKey(path)) {
+      if (!option->from_json(value, options)) {
+        return InvalidArgumentError("option " + Quoted(path) + " in " + file.path + " must be " +
+                                    option->info.expected + ", got " + value.dump());
+      }
+    } else if (IsSection(path)) {
+      if (!value.is_object()) {
+        return InvalidArgumentError("option " + Quoted(path) + " in " + file.path +
+                                    " must be an object, got " + value.dump());
+      }
+      STEPD_RETURN_IF_ERROR(ApplyFile(file, value, path, options));
+    } else {
+      return InvalidArgumentError("unknown option " + Quoted(path) + " in " + file.path);
+    }
+  }
+  return Status::OK();
+}
+
+Status Validate(const ServerOptions& o) {
+  if (o.store.path.empty()) return InvalidArgumentError("store.path (--db) must not be empty");
+  if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
+    return InvalidArgumentError(
+        "http.tls_cert_file and http.tls_key_file must be given together");
+  }
+  if (!o.insecure && !IsLoopbackHost(o.http.host)) {
+    return InvalidArgumentError(
+        "refusing to listen on " + FormatListenAddress(o.http.host, o.http.port) +
+        ": no authentication is configured, so only loopback addresses are allowed; pass "
+        "--insecure (or STEPD_INSECURE=true) to accept every caller as admin");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+const std::vector<OptionInfo>& ServerOptionTable() {
+  static const auto* table = [] {
+    auto* t = new std::vector<OptionInfo>;
+    for (const Option& o : Options()) t->push_back(o.info);
+    return t;
+  }();
+  return *table;
+}
+
+StatusOr<ResolvedOptions> ResolveServerOptions(const CommandLineValues& flags, const EnvMap& env,
+                                               const ConfigSource* file) {
+  ResolvedOptions resolved;
+  ServerOptions& options = resolved.options;
+
+  if (file != nullptr) {
+    resolved.config_file = file->path;
+    auto parsed = ParseJson(file->text, /*allow_comments=*/true);
+    if (!parsed.ok()) return parsed.status().WithContext("config file " + file->path);
+    if (!parsed->is_object()) {
+      return InvalidArgumentError("config file " + file->path + " must hold a JSON object");
+    }
+    STEPD_RETURN_IF_ERROR(ApplyFile(*file, *parsed, "", options));
+  }
+
+  for (const auto& [name, value] : env) {
+    if (name.rfind("STEPD_", 0) != 0 || name == kConfigEnv) continue;
+    const Option* option = FindByEnv(name);
+    if (option == nullptr) {
+      resolved.warnings.push_back("unknown environment variable " + name + " ignored");
+      continue;
+    }
+    if (!option->from_text(value, options)) {
+      return InvalidArgumentError(name + " must be " + option->info.expected + ", got " +
+                                  Quoted(value));
+    }
+  }
+
+  for (const auto& [key, value] : flags.options) {
+    const Option* option = FindByKey(key);
+    if (option == nullptr) return InternalError("no option named " + Quoted(key));
+    if (!option->from_text(value, options)) {
+      std::string name = option->info.flag.empty() ? key : option->info.flag;
+      return InvalidArgumentError(name + " must be " + option->info.expected + ", got " +
+                                  Quoted(value));
+    }
+  }
+
+  STEPD_RETURN_IF_ERROR(Validate(options));
+  return resolved;
+}
+
+StatusOr<ResolvedOptions> LoadServerOptions(const CommandLineValues& flags, const EnvMap& env) {
+  std::optional<std::string> path = flags.config_file;
+  if (!path) {
+    auto it = env.find(std::string(kConfigEnv));
+    if (it != env.end() && !it->second.empty()) path = it->second;
+  }
+  if (!path) return ResolveServerOptions(flags, env, nullptr);
+
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) {
+    return InvalidArgumentError("cannot read config file " + *path + ": " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return InvalidArgumentError("cannot read config file " + *path);
+  ConfigSource source{*path, text.str()};
+  return ResolveServerOptions(flags, env, &source);
+}
+
+EnvMap ProcessEnvironment() {
+  EnvMap env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (entry.rfind("STEPD_", 0) != 0) continue;
+    size_t eq = entry.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return env;
+}
+
+Json ServerOptionsToJson(const ServerOptions& options) {
+  Json out = Json::object();
+  for (const Option& o : Options()) {
+    Json* node = &out;
+    std::string_view key = o.info.key;
+    for (size_t dot; (dot = key.find('.')) != std::string_view::npos; key.remove_prefix(dot + 1)) {
+      node = &(*node)[std::string(key.substr(0, dot))];
+    }
+    (*node)[std::string(key)] = o.to_json(options);
+  }
+  return out;
+}
+
+std::string FormatListenAddress(const std::string& host, uint16_t port) {
+  if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+  return host + ":" + std::to_string(port);
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  if (host == "localhost") return true;
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, host.c_str(), v4) == 1) return v4[0] == 127;
+  unsigned char v6[16];
+  if (inet_pton(AF_INET6, host.c_str(), v6) == 1) {
+    static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                    0, 0, 0, 0, 0, 0, 0, 1};
+    static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(v6, kLoopback, 16) == 0) return true;
+    return std::memcmp(v6, kMappedPrefix, 12) == 0 && v6[12] == 127;
+  }
+  return false;
+}
+
+std::string_view LogFormatName(LogFormat format) {
+  return format == LogFormat::kJson ? "json" : "text";
+}
+
+std::string_view LogLevelName(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace: return "trace";
+    case LogLevel::kDebug: return "debug";
+    case LogLevel::kInfo: return "info";
+    case LogLevel::kWarn: return "warn";
+    case LogLevel::kError: return "error";
+    case LogLevel::kCritical: return "critical";
+    case LogLevel::kOff: return "off";
+  }
+  return "info";
+}
+
+}  // namespace stepd::server

@@ -1,0 +1,258 @@
+#include "stepd/server/options.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace stepd::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+StatusOr<ResolvedOptions> Resolve(const CommandLineValues& flags, const EnvMap& env,
+                                  const std::string* file_text) {
+  if (file_text == nullptr) return ResolveServerOptions(flags, env, nullptr);
+  ConfigSource source{"/etc/stepd.json", *file_text};
+  return ResolveServerOptions(flags, env, &source);
+}
+
+std::string ExampleConfigText() {
+  std::ifstream in(std::string(STEPD_SOURCE_DIR) + "/config/stepd.example.json");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(ServerOptions, DefaultsMatchTheContract) {
+  auto resolved = Resolve({}, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const ServerOptions& o = resolved->options;
+  EXPECT_EQ(o.http.host, "127.0.0.1");
+  EXPECT_EQ(o.http.port, 8080);
+  EXPECT_EQ(o.store.path, "./data/stepd.db");
+  EXPECT_EQ(o.log.format, LogFormat::kText);
+  EXPECT_EQ(o.log.level, LogLevel::kInfo);
+  EXPECT_FALSE(o.insecure);
+  EXPECT_EQ(resolved->config_file, "");
+  EXPECT_THAT(resolved->warnings, IsEmpty());
+}
+
+TEST(ServerOptions, ExampleConfigListsEveryOptionWithItsDefault) {
+  std::string text = ExampleConfigText();
+  ASSERT_FALSE(text.empty());
+  auto resolved = Resolve({}, {}, &text);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(ServerOptionsToJson(resolved->options), ServerOptionsToJson(ServerOptions{}));
+
+  // Every key of the table appears in the file (the JSON of the file, once
+  // comments are stripped, is exactly the defaults' JSON, key for key).
+  auto parsed = ParseJson(text, /*allow_comments=*/true);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, ServerOptionsToJson(ServerOptions{}));
+}
+
+TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
+  std::set<std::string> keys, envs, flags;
+  for (const OptionInfo& info : ServerOptionTable()) {
+    EXPECT_TRUE(keys.insert(info.key).second) << info.key;
+    EXPECT_TRUE(envs.insert(info.env).second) << info.env;
+    if (!info.flag.empty()) {
+      EXPECT_TRUE(flags.insert(info.flag).second) << info.flag;
+    }
+    EXPECT_EQ(info.env.rfind("STEPD_", 0), 0u) << info.env;
+    EXPECT_FALSE(info.help.empty()) << info.key;
+  }
+  EXPECT_TRUE(envs.count("STEPD_LISTEN"));
+  EXPECT_TRUE(envs.count("STEPD_DB"));
+  EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
+                                          "--insecure"}));
+}
+
+TEST(ServerOptions, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
+  std::string file = R"({
+    // comments are allowed
+    "http": {"listen": "127.0.0.1:1001", "io_threads": 3},
+    "store": {"path": "/file.db", "busy_timeout_ms": 7},
+    "log": {"level": "debug"}
+  })";
+  CommandLineValues flags;
+  flags.options["http.listen"] = "127.0.0.1:3003";
+  EnvMap env = {{"STEPD_LISTEN", "127.0.0.1:2002"}, {"STEPD_DB", "/env.db"},
+                {"STEPD_HTTP_IO_THREADS", "5"}};
+
+  auto resolved = Resolve(flags, env, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const ServerOptions& o = resolved->options;
+  EXPECT_EQ(o.http.port, 3003);             // flag over env over file
+  EXPECT_EQ(o.store.path, "/env.db");       // env over file
+  EXPECT_EQ(o.http.io_threads, 5);          // env over file
+  EXPECT_EQ(o.store.busy_timeout_ms, 7);    // file over default
+  EXPECT_EQ(o.log.level, LogLevel::kDebug); // file over default
+  EXPECT_EQ(o.http.idle_timeout, std::chrono::seconds(60));  // default
+  EXPECT_EQ(resolved->config_file, "/etc/stepd.json");
+}
+
+TEST(ServerOptions, ReadsDurationsInMilliseconds) {
+  std::string file = R"({"http": {"read_timeout_ms": 1500, "shutdown_grace_ms": 0}})";
+  auto resolved = Resolve({}, {{"STEPD_HTTP_IDLE_TIMEOUT_MS", "250"}}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.http.read_timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(resolved->options.http.shutdown_grace, std::chrono::milliseconds(0));
+  EXPECT_EQ(resolved->options.http.idle_timeout, std::chrono::milliseconds(250));
+}
+
+TEST(ServerOptions, UnknownFileKeyIsAnErrorNamingItsPath) {
+  std::string file = R"({"http": {"idle_timeot": 5}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(unknown option "http.idle_timeot" in /etc/stepd.json)"));
+  file = R"({"htp": {}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(unknown option "htp" in /etc/stepd.json)"));
+}
+
+TEST(ServerOptions, WrongTypeInFileNamesKeyAndExpectedType) {
+  std::string file = R"({"http": {"io_threads": "two"}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(option "http.io_threads" in /etc/stepd.json must be an )"
+                                 R"(integer from 1 to 256, got "two")"));
+  file = R"({"insecure": "yes"})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(
+                R"(option "insecure" in /etc/stepd.json must be a boolean, got "yes")"));
+  file = R"({"log": "json"})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(
+                R"(option "log" in /etc/stepd.json must be an object, got "json")"));
+  file = R"({"log": {"format": "xml"}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(option "log.format" in /etc/stepd.json must be one of )"
+                                 R"(text, json, got "xml")"));
+  file = R"({"http": {"read_timeout_ms": 1.5}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(option "http.read_timeout_ms" in /etc/stepd.json must be )"
+                                 R"(an integer from 1 to 86400000, got 1.5)"));
+}
+
+TEST(ServerOptions, FileThatIsNotAnObjectOrNotJsonIsAnError) {
+  std::string file = "[1]";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError("config file /etc/stepd.json must hold a JSON object"));
+  file = "{\"http\": ";
+  auto status = Resolve({}, {}, &file).status();
+  EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message().rfind("config file /etc/stepd.json: invalid JSON at byte", 0), 0u)
+      << status;
+}
+
+TEST(ServerOptions, UnknownEnvironmentVariableIsOnlyAWarning) {
+  auto resolved = Resolve({}, {{"STEPD_LISTN", "1.2.3.4:5"}, {"STEPD_CONFIG", "/x.json"}}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_THAT(resolved->warnings, ElementsAre("unknown environment variable STEPD_LISTN ignored"));
+  EXPECT_EQ(resolved->options.http.port, 8080);
+}
+
+TEST(ServerOptions, BadEnvironmentValueIsAnErrorNamingTheVariable) {
+  EXPECT_EQ(Resolve({}, {{"STEPD_HTTP_IO_THREADS", "0"}}, nullptr).status(),
+            InvalidArgumentError(
+                R"(STEPD_HTTP_IO_THREADS must be an integer from 1 to 256, got "0")"));
+  EXPECT_EQ(Resolve({}, {{"STEPD_INSECURE", "maybe"}}, nullptr).status(),
+            InvalidArgumentError(R"(STEPD_INSECURE must be a boolean, got "maybe")"));
+}
+
+TEST(ServerOptions, BadFlagValueIsAnErrorNamingTheFlag) {
+  CommandLineValues flags;
+  flags.options["http.listen"] = "localhost";
+  EXPECT_EQ(Resolve(flags, {}, nullptr).status(),
+            InvalidArgumentError(R"(--listen must be HOST:PORT (HOST an IP address or )"
+                                 R"(localhost; [::1]:PORT for IPv6), got "localhost")"));
+  flags.options["http.listen"] = "127.0.0.1:65536";
+  EXPECT_FALSE(Resolve(flags, {}, nullptr).ok());
+  flags.options["http.listen"] = "example.com:80";
+  EXPECT_FALSE(Resolve(flags, {}, nullptr).ok());
+  flags.options["http.listen"] = "::1:80";
+  EXPECT_FALSE(Resolve(flags, {}, nullptr).ok());
+}
+
+TEST(ServerOptions, ParsesIpv6AndLocalhostListenAddresses) {
+  CommandLineValues flags;
+  flags.options["http.listen"] = "[::1]:0";
+  auto resolved = Resolve(flags, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.http.host, "::1");
+  EXPECT_EQ(resolved->options.http.port, 0);
+  EXPECT_EQ(ServerOptionsToJson(resolved->options)["http"]["listen"], "[::1]:0");
+
+  flags.options["http.listen"] = "localhost:9000";
+  resolved = Resolve(flags, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.http.host, "localhost");
+  EXPECT_EQ(resolved->options.http.port, 9000);
+}
+
+TEST(ServerOptions, NonLoopbackListenIsRefusedWithoutInsecure) {
+  CommandLineValues flags;
+  flags.options["http.listen"] = "0.0.0.0:8080";
+  EXPECT_EQ(Resolve(flags, {}, nullptr).status(),
+            InvalidArgumentError(
+                "refusing to listen on 0.0.0.0:8080: no authentication is configured, so only "
+                "loopback addresses are allowed; pass --insecure (or STEPD_INSECURE=true) to "
+                "accept every caller as admin"));
+  flags.options["insecure"] = "true";
+  auto resolved = Resolve(flags, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_TRUE(resolved->options.insecure);
+}
+
+TEST(ServerOptions, TlsCertificateAndKeyGoTogether) {
+  std::string file = R"({"http": {"tls_cert_file": "/c.pem"}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(
+                "http.tls_cert_file and http.tls_key_file must be given together"));
+}
+
+TEST(ServerOptions, EmptyDatabasePathIsRefused) {
+  EXPECT_EQ(Resolve({}, {{"STEPD_DB", ""}}, nullptr).status(),
+            InvalidArgumentError("store.path (--db) must not be empty"));
+}
+
+TEST(ServerOptions, LoadReadsTheFileNamedByFlagOrEnvironment) {
+  std::string path = ::testing::TempDir() + "/stepd_options_test.json";
+  {
+    std::ofstream out(path);
+    out << R"({"store": {"path": "/from-file.db"}})";
+  }
+  CommandLineValues flags;
+  flags.config_file = path;
+  auto resolved = LoadServerOptions(flags, {});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.store.path, "/from-file.db");
+  EXPECT_EQ(resolved->config_file, path);
+
+  resolved = LoadServerOptions({}, {{"STEPD_CONFIG", path}});
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.store.path, "/from-file.db");
+
+  flags.config_file = path + ".missing";
+  EXPECT_EQ(LoadServerOptions(flags, {}).status(),
+            InvalidArgumentError("cannot read config file " + path +
+                                 ".missing: No such file or directory"));
+}
+
+TEST(IsLoopbackHost, AcceptsOnlyLoopback) {
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.1.2.3"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("::ffff:127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
+  EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
+}
+
+}  // namespace
+}  // namespace stepd::server
