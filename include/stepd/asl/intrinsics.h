@@ -10,23 +10,44 @@
 //
 // Errors, and which side of the state machine's life reports them:
 //  * Create time (Parse returns INVALID_ARGUMENT): bad syntax (unbalanced
-//    quotes/parentheses, stray characters), an unknown `States.*` function,
-//    an argument that is not a literal, a path or a nested call. The Status
-//    message is AWS's text where AWS has one; the compiler wraps it into its
-//    SCHEMA_VALIDATION_FAILED diagnostic (PayloadTemplate::Compile does so).
-//    Argument counts and types are NOT checked at create time (AWS checks
-//    them only when the function runs), so a wrong count is a runtime error.
-//  * Run time (Evaluate returns an AslError): `States.IntrinsicFailure` for
-//    wrong argument counts/types/values, and `States.Runtime` when a path
-//    argument selects nothing. The cause is the part AWS produces for the
-//    function itself, e.g.
-//      "The value of the field 'States.MathAdd' ..."   (IntrinsicFailure)
-//      "The JsonPath argument for the field '$.x' could not be found in the input '{...}'"
-//    The interpreter prefixes the state context as AWS does:
+//    quotes or parentheses, stray characters, a number that is not JSON
+//    grammar), an illegal escape in a string literal (only \' \{ \} \\ are
+//    legal), an unknown `States.*` function, an argument that is not a literal,
+//    a path or a nested call, and more than 10 calls nested in one field.
+//    PayloadTemplate::Compile turns any of these into AWS's diagnostic
+//      "The value for the field 'x.$' must be a valid JSONPath or a valid
+//       intrinsic function call"
+//    (the Status message itself is stepd's, naming the offset).
+//  * Run time (Evaluate returns an AslError). Step Functions checks argument
+//    counts, types and values only when the function runs, and reports every
+//    rejection as
+//      States.Runtime  "Invalid arguments in States.MathAdd"
+//    A definite path argument that selects nothing is
+//      States.Runtime  "The JsonPath argument for the field '$.x' could not be
+//                       found in the input '<state input, compact JSON>'"
+//    These are the whole causes this layer produces; the interpreter prefixes
+//    the state as AWS does:
 //      "An error occurred while executing the state 'S' (entered at the event
-//       id #2). <cause>"
-//    (see docs on PayloadTemplate::Evaluate in payload_template.h for the
-//    field-name part of template causes).
+//       id #2). Invalid arguments in States.MathAdd"
+//
+// Argument rules (as Step Functions behaves, including its quirks):
+//  * MathAdd rounds fractional numbers half up (Java Math.round); the result
+//    and arguments must fit in a 32-bit int.
+//  * ArrayRange, ArrayPartition, ArrayGetItem and MathRandom truncate
+//    fractional numbers toward zero; ArrayRange builds at most 1000 items,
+//    its step must not be 0; a chunk size must be > 0; MathRandom needs
+//    start < end, returns an int in [start, end), and with a seed is
+//    reproducible (java.util.Random's sequence).
+//  * ArrayGetItem answers null for any index into an empty array.
+//  * Format needs exactly one argument per `{}`; a lone `{` or `}` in the
+//    template is rejected; values render as Java's toString (null, {k=v},
+//    [1, 2]); strings verbatim.
+//  * Base64Encode/Base64Decode/Hash accept at most 10000 characters; Base64
+//    decoding is lenient (skips non-alphabet characters, stops at '=').
+//    Hash takes MD5, SHA-1, SHA-256, SHA-384, SHA-512 exactly.
+//  * JsonMerge is shallow only: its third argument must be false.
+//  * StringSplit splits on every character of the delimiter and drops empty
+//    strings.
 
 #include <memory>
 #include <string>

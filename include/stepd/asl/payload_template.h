@@ -28,23 +28,32 @@ struct Node;  // compiled template tree (src/asl/payload_template.cc)
 class PayloadTemplate {
  public:
   // Compiles `tmpl`. `location` is the JSON pointer of the field in the
-  // definition ("/States/A/Parameters"); nested problems are reported at
-  // `location` as AWS does. Each problem is appended to `*diagnostics`
-  // (code "SCHEMA_VALIDATION_FAILED", AWS's wording, e.g.
-  //   "The value for the field 'parsed.$' must be a valid JSONPath or a valid
-  //    intrinsic function call")
-  // and the call returns INVALID_ARGUMENT whose message is the first
-  // diagnostic's message. `diagnostics` may be null.
+  // definition ("/States/A/Parameters"). Every problem is appended to
+  // `*diagnostics` (code "SCHEMA_VALIDATION_FAILED", AWS's wording) with the
+  // pointer of the object holding the bad key: `location` itself for a key at
+  // the top, "<location>/outer" or "<location>/list/0" deeper down:
+  //  * a ".$" value that is not a string holding a valid path or a valid
+  //    intrinsic call (syntax, unknown function, illegal escape, nesting > 10):
+  //      "The value for the field 'parsed.$' must be a valid JSONPath or a
+  //       valid intrinsic function call"
+  //  * "k" and "k.$" in the same object (stepd's wording; AWS's unknown):
+  //      "The field 'k' and the field 'k.$' cannot both be present"
+  // On any problem the call returns INVALID_ARGUMENT whose message is
+  // "<first message> at <its location>". `diagnostics` may be null.
   static StatusOr<PayloadTemplate> Compile(const Json& tmpl, std::string_view location,
                                            Diagnostics* diagnostics);
 
-  // Builds the payload. Errors (causes exactly as AWS words them; the
-  // interpreter adds the "An error occurred while executing the state ..."
-  // prefix where AWS has one):
-  //  * a definite path that selects nothing: States.Runtime,
-  //    "The JSONPath '$.x' specified for the field 'x.$' could not be found
-  //     in the input '<input as compact JSON>'"
-  //  * a failing intrinsic: the intrinsic's error (see intrinsics.h).
+  // Builds the payload: literals copied, "k.$" values resolved into "k", key
+  // order as in the template. `scope.input` may be null only if no path reads
+  // `$`. Errors (the whole cause this layer produces; the interpreter adds
+  // "An error occurred while executing the state 'S' (entered at the event
+  // id #N). " in front, as AWS does):
+  //  * a definite path that selects nothing (or an unknown variable):
+  //    States.Runtime "The JSONPath '$.x' specified for the field 'x.$' could
+  //    not be found in the input '<state input as compact JSON>'"
+  //    (the same text for $$ and $var paths: AWS names the state input).
+  //  * an indefinite path never fails: it yields the array of its matches.
+  //  * a failing intrinsic: its error, unchanged (see intrinsics.h).
   AslResult<Json> Evaluate(const EvalScope& scope) const;
 
   // True when the template has no ".$" key anywhere: Evaluate then returns a
