@@ -196,7 +196,8 @@ class Connection final : public ConnectionBase,
   }
 
   net::awaitable<void> Serve();
-  net::awaitable<bool> WriteResponse(Response response, bool keep_alive, size_t* bytes);
+  net::awaitable<bool> WriteResponse(Response response, bool keep_alive,
+                                     const std::string& request_id, size_t* bytes);
   net::awaitable<void> CloseGracefully(bool linger);
   void LogAccess(const Request& request, int status, size_t bytes) const;
 
@@ -271,6 +272,7 @@ void Connection<Stream>::LogAccess(const Request& request, int status, size_t by
 
 template <class Stream>
 net::awaitable<bool> Connection<Stream>::WriteResponse(Response response, bool keep_alive,
+                                                       const std::string& request_id,
                                                        size_t* bytes) {
   bhttp::response<bhttp::string_body> res;
   res.result(static_cast<unsigned>(response.status));
@@ -283,6 +285,7 @@ net::awaitable<bool> Connection<Stream>::WriteResponse(Response response, bool k
     }
     res.insert(name, value);
   }
+  res.set("X-Request-Id", request_id);
   if (response.status == 204 || response.status == 304 || response.status < 200) {
     response.body.clear();
   }
@@ -354,9 +357,8 @@ net::awaitable<void> Connection<Stream>::Serve() {
       if (request.request_id.empty()) request.request_id = NewRequestId();
       Response response = ErrorResponse(status, message);
       if (status == 503) response.headers.Set("Retry-After", "1");
-      response.headers.Set("X-Request-Id", request.request_id);
       size_t bytes = 0;
-      bool ok = co_await WriteResponse(std::move(response), false, &bytes);
+      bool ok = co_await WriteResponse(std::move(response), false, request.request_id, &bytes);
       LogAccess(request, status, bytes);
       if (ok) co_await CloseGracefully(status == 413 || status == 503);
       Close();
@@ -509,8 +511,8 @@ net::awaitable<void> Connection<Stream>::Serve() {
         case Outbound::Kind::kResponse: {
           stay_open = stay_open && !stopping_;
           status = item.response.status;
-          item.response.headers.Set("X-Request-Id", request.request_id);
-          bool ok = co_await WriteResponse(std::move(item.response), stay_open, &bytes);
+          bool ok = co_await WriteResponse(std::move(item.response), stay_open, request.request_id,
+                                           &bytes);
           if (!ok) stay_open = false;
           done = true;
           break;

@@ -24,7 +24,7 @@ struct ClientOptions {
   bool verify_peer = true;
   // PEM file of trusted CA certificates used instead of the system store.
   // Default empty: the system store.
-  std::string ca_file;
+  std::string ca_file{};
   // Largest accepted response body. Default 64 MiB.
   size_t max_response_bytes = 64 * 1024 * 1024;
   // Sent unless the request sets its own. Default "stepd".
@@ -36,8 +36,8 @@ struct ClientRequest {
   // "http://host[:port]/path?query" or "https://...".
   std::string url;
   // Host, Content-Length and User-Agent are added unless present.
-  Headers headers;
-  std::string body;
+  Headers headers{};
+  std::string body{};
 };
 
 struct ClientResponse {

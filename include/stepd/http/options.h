@@ -49,13 +49,13 @@ struct HttpOptions {
 
   // Directory for request bodies of routes that stream uploads to a file
   // (RouteOptions::body_to_file). Default empty: the system temporary directory.
-  std::string temp_dir;
+  std::string temp_dir{};
 
   // PEM certificate chain and private key. When both are set the listener
   // speaks HTTPS only (TLS 1.2 minimum); when both are empty, plain HTTP.
   // Setting only one is an error reported by Server::Start. Default empty.
-  std::string tls_cert_file;
-  std::string tls_key_file;
+  std::string tls_cert_file{};
+  std::string tls_key_file{};
 };
 
 }  // namespace stepd::http

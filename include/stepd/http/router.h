@@ -45,7 +45,7 @@ struct RouteOptions {
   bool body_to_file = false;
   // Extra condition on the request's headers/path (the body is not read yet).
   // Default: none.
-  RoutePredicate predicate;
+  RoutePredicate predicate{};
 };
 
 // The predicate "header `name` starts with `prefix`" (names case-insensitive,

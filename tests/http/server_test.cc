@@ -1,0 +1,545 @@
+#include "stepd/http/server.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "http_testing.h"
+#include "stepd/http/client.h"
+
+namespace stepd::http {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::RawClient;
+using testing::TempDir;
+using testing::TestOptions;
+using testing::TestServer;
+using namespace std::chrono_literals;
+
+StatusOr<ClientResponse> Get(const std::string& url, Headers headers = {}) {
+  ClientRequest request;
+  request.url = url;
+  request.headers = std::move(headers);
+  return Fetch(request);
+}
+
+StatusOr<ClientResponse> Post(const std::string& url, std::string body, Headers headers = {}) {
+  ClientRequest request;
+  request.method = "POST";
+  request.url = url;
+  request.body = std::move(body);
+  request.headers = std::move(headers);
+  return Fetch(request);
+}
+
+std::shared_ptr<Router> EchoRouter() {
+  auto router = std::make_shared<Router>();
+  router->Add("GET", "/hello/{name}", [](const Request& request, Responder responder) {
+    responder.Send(Response::Text(200, "hello " + std::string(request.PathParam("name"))));
+  });
+  router->Add("POST", "/echo", [](const Request& request, Responder responder) {
+    responder.Send(Response::Text(200, request.body));
+  });
+  return router;
+}
+
+// Holds Responders handed over by handlers so tests decide when to answer.
+class Parked {
+ public:
+  void Put(Responder responder) {
+    std::lock_guard lock(mu_);
+    parked_.push_back(std::move(responder));
+    cv_.notify_all();
+  }
+  bool WaitFor(size_t n, std::chrono::milliseconds timeout = 10s) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, timeout, [&] { return parked_.size() >= n; });
+  }
+  Responder Take() {
+    std::lock_guard lock(mu_);
+    Responder r = parked_.front();
+    parked_.erase(parked_.begin());
+    return r;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Responder> parked_;
+};
+
+TEST(Server, AnswersOverRealSocketsAndEchoesRequestId) {
+  TestServer server(EchoRouter());
+  ASSERT_NE(server.port(), 0);
+  auto r = Get(server.Url("/hello/w%C3%B6rld"), {{"X-Request-Id", "req-42"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello w\xc3\xb6rld");
+  EXPECT_EQ(r->headers.Get("X-Request-Id"), "req-42");
+  EXPECT_EQ(r->headers.Get("Content-Type"), "text/plain; charset=utf-8");
+}
+
+TEST(Server, GeneratesRequestIdWhenMissingOrInvalid) {
+  TestServer server(EchoRouter());
+  auto missing = Get(server.Url("/hello/a"));
+  ASSERT_TRUE(missing.ok());
+  auto generated = missing->headers.Get("X-Request-Id");
+  ASSERT_TRUE(generated.has_value());
+  EXPECT_EQ(generated->size(), 32u);
+  auto invalid = Get(server.Url("/hello/a"), {{"X-Request-Id", std::string(129, 'x')}});
+  ASSERT_TRUE(invalid.ok());
+  EXPECT_EQ(invalid->headers.Get("X-Request-Id")->size(), 32u);
+}
+
+TEST(Server, UnknownPathAndWrongMethodGet404And405) {
+  TestServer server(EchoRouter());
+  auto r = Get(server.Url("/nowhere"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 404);
+  r = Get(server.Url("/echo"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->headers.Get("Allow"), "POST");
+}
+
+TEST(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
+  TestServer server(EchoRouter());
+  RawClient client(server.port());
+  for (int i = 0; i < 3; ++i) {
+    std::string body = "body" + std::to_string(i);
+    client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(body.size()) +
+                "\r\n\r\n" + body);
+    int status = 0;
+    EXPECT_EQ(client.ReadResponse(&status), body);
+    EXPECT_EQ(status, 200);
+  }
+  // Pipelined: two requests in one write, answered in order.
+  client.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\nGET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n");
+  int status = 0;
+  EXPECT_EQ(client.ReadResponse(&status), "hello a");
+  EXPECT_EQ(client.ReadResponse(&status), "hello b");
+}
+
+TEST(Server, ConnectionCloseRequestIsHonoured) {
+  TestServer server(EchoRouter());
+  RawClient client(server.port());
+  client.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  int status = 0;
+  EXPECT_EQ(client.ReadResponse(&status), "hello a");
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST(Server, ConcurrentRequestsAreAllAnswered) {
+  TestServer server(EchoRouter());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 5; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 10; ++i) {
+        std::string body = std::to_string(t) + "-" + std::to_string(i);
+        auto r = Post(server.Url("/echo"), body);
+        if (r.ok() && r->status == 200 && r->body == body) ++ok;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 50);
+}
+
+TEST(Server, OversizedBodyGets413) {
+  TestServer server(EchoRouter());
+  auto r = Post(server.Url("/echo"), std::string(1024 * 1024 + 1, 'x'));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 413);
+  EXPECT_EQ(r->body, R"({"message":"request body exceeds 1048576 bytes"})");
+  r = Post(server.Url("/echo"), std::string(1024 * 1024, 'x'));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(Server, ChunkedBodyOverTheLimitGets413) {
+  auto router = EchoRouter();
+  router->Add("POST", "/small", [](const Request&, Responder r) { r.Send(Response::Text(200, "ok")); },
+              {.body_limit_bytes = 8});
+  TestServer server(router);
+  RawClient client(server.port());
+  client.Send("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+              "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n");
+  int status = 0;
+  EXPECT_EQ(client.ReadResponse(&status), R"({"message":"request body exceeds 8 bytes"})");
+  EXPECT_EQ(status, 413);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST(Server, RouteBodyLimitAllowsLargerUploads) {
+  auto router = EchoRouter();
+  router->Add("POST", "/big", [](const Request& request, Responder r) {
+    r.Send(Response::Text(200, std::to_string(request.body.size())));
+  }, {.body_limit_bytes = 3 * 1024 * 1024});
+  TestServer server(router);
+  auto r = Post(server.Url("/big"), std::string(2 * 1024 * 1024, 'x'));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "2097152");
+}
+
+TEST(Server, BodyToFileRouteGetsAFileRemovedAfterTheExchange) {
+  TempDir dir;
+  auto router = std::make_shared<Router>();
+  std::string seen_path;
+  router->Add("PUT", "/upload", [&seen_path](const Request& request, Responder r) {
+    seen_path = request.body_file;
+    std::ifstream in(request.body_file, std::ios::binary);
+    std::stringstream content;
+    content << in.rdbuf();
+    r.Send(Response::Text(200, std::to_string(request.body_size) + ":" +
+                                   std::to_string(request.body.size()) + ":" + content.str()));
+  }, {.body_to_file = true});
+  HttpOptions options = TestOptions();
+  options.temp_dir = dir.path().string();
+  TestServer server(router, options);
+  ClientRequest request;
+  request.method = "PUT";
+  request.url = server.Url("/upload");
+  request.body = "file contents";
+  auto r = Fetch(request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "13:0:file contents");
+  EXPECT_EQ(std::filesystem::path(seen_path).parent_path(), dir.path());
+  // The exchange ends on the I/O thread right after the write; allow it a moment.
+  for (int i = 0; i < 100 && std::filesystem::exists(seen_path); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_FALSE(std::filesystem::exists(seen_path));
+}
+
+TEST(Server, MalformedRequestGets400AndClose) {
+  TestServer server(EchoRouter());
+  for (const char* bad : {"GARBAGE\r\n\r\n", "GET /hello/a HTTP/1.1\r\nBad Header\r\n\r\n",
+                          "GET /hello/a HTTP/9.9\r\n\r\n",
+                          "POST /echo HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+                          "GET http://other.example/x HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+    RawClient client(server.port());
+    client.Send(bad);
+    int status = 0;
+    client.ReadResponse(&status);
+    EXPECT_EQ(status, 400) << bad;
+    EXPECT_TRUE(client.WaitClosed()) << bad;
+  }
+  // The server is still fine.
+  auto r = Get(server.Url("/hello/a"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 200);
+}
+
+TEST(Server, OversizedHeaderGets431) {
+  HttpOptions options = TestOptions();
+  options.header_limit_bytes = 1024;
+  TestServer server(EchoRouter(), options);
+  auto r = Get(server.Url("/hello/a"), {{"X-Big", std::string(2000, 'a')}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 431);
+}
+
+TEST(Server, SilentClientIsDroppedAfterReadTimeout) {
+  HttpOptions options = TestOptions();
+  options.read_timeout = 300ms;
+  TestServer server(EchoRouter(), options);
+  auto start = std::chrono::steady_clock::now();
+  RawClient silent(server.port(), 20s);
+  EXPECT_TRUE(silent.WaitClosed());
+  RawClient half(server.port(), 20s);
+  half.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n");  // never finishes the header
+  EXPECT_TRUE(half.WaitClosed());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+}
+
+TEST(Server, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
+  HttpOptions options = TestOptions();
+  options.idle_timeout = 300ms;
+  TestServer server(EchoRouter(), options);
+  RawClient client(server.port(), 20s);
+  client.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  int status = 0;
+  client.ReadResponse(&status);
+  EXPECT_EQ(status, 200);
+  EXPECT_TRUE(client.WaitClosed());
+}
+
+TEST(Server, ExpectContinueGets100BeforeTheBody) {
+  TestServer server(EchoRouter());
+  RawClient client(server.port());
+  client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  EXPECT_EQ(client.ReadUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
+  client.Send("hello");
+  int status = 0;
+  EXPECT_EQ(client.ReadResponse(&status), "hello");
+  EXPECT_EQ(status, 200);
+}
+
+TEST(Server, DeferredAnswerDoesNotBlockOtherRequests) {
+  auto router = EchoRouter();
+  std::vector<std::thread> workers;
+  std::mutex workers_mu;
+  router->Add("GET", "/slow", [&](const Request&, Responder responder) {
+    std::lock_guard lock(workers_mu);
+    workers.emplace_back([responder] {
+      std::this_thread::sleep_for(300ms);
+      responder.Send(Response::Text(200, "slow"));
+    });
+  });
+  HttpOptions options = TestOptions();
+  options.io_threads = 1;  // a blocked I/O thread would stall everything
+  TestServer server(router, options);
+  std::atomic<bool> slow_done{false};
+  auto slow = std::async(std::launch::async, [&] {
+    auto r = Get(server.Url("/slow"));
+    slow_done = true;
+    return r;
+  });
+  std::this_thread::sleep_for(50ms);
+  int fast_before_slow = 0;
+  for (int i = 0; i < 5; ++i) {
+    auto r = Get(server.Url("/hello/x"));
+    ASSERT_TRUE(r.ok());
+    if (!slow_done) ++fast_before_slow;
+  }
+  auto r = slow.get();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "slow");
+  EXPECT_GT(fast_before_slow, 0);
+  std::lock_guard lock(workers_mu);
+  for (auto& w : workers) w.join();
+}
+
+TEST(Server, StreamsChunkedResponseOverTime) {
+  auto router = std::make_shared<Router>();
+  std::thread producer;
+  router->Add("GET", "/stream", [&producer](const Request&, Responder responder) {
+    Stream stream = responder.StartStream(200, {{"Content-Type", "text/plain"}});
+    producer = std::thread([stream] {
+      for (int i = 0; i < 3; ++i) {
+        stream.Write("part" + std::to_string(i) + ";");
+        std::this_thread::sleep_for(30ms);
+      }
+      stream.Finish();
+    });
+  });
+  TestServer server(router);
+  RawClient client(server.port());
+  client.Send("GET /stream HTTP/1.1\r\nHost: x\r\nX-Request-Id: s1\r\n\r\n");
+  int status = 0;
+  std::string headers;
+  EXPECT_EQ(client.ReadResponse(&status, &headers), "part0;part1;part2;");
+  producer.join();
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(headers, HasSubstr("Transfer-Encoding: chunked"));
+  EXPECT_THAT(headers, HasSubstr("X-Request-Id: s1"));
+  // The connection stays usable after a finished stream.
+  client.Send("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(client.ReadResponse(&status), "part0;part1;part2;");
+  producer.join();
+}
+
+TEST(Server, DroppedResponderGives500AndLogsIt) {
+  auto router = std::make_shared<Router>();
+  router->Add("GET", "/forgot", [](const Request&, Responder) {});
+  TestServer server(router);
+  auto r = Get(server.Url("/forgot"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 500);
+  EXPECT_THAT(server.Log(), HasSubstr("dropped its Responder without answering"));
+}
+
+TEST(Server, ClientGoneBeforeDeferredAnswerIsHarmless) {
+  auto router = EchoRouter();
+  Parked parked;
+  router->Add("GET", "/park", [&parked](const Request&, Responder r) { parked.Put(r); });
+  TestServer server(router);
+  {
+    RawClient client(server.port());
+    client.Send("GET /park HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(parked.WaitFor(1));
+  }
+  Responder late = parked.Take();
+  late.Send(Response::Text(200, "nobody listens"));
+  for (int i = 0; i < 100 && !late.client_gone(); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(late.client_gone());
+  auto r = Get(server.Url("/hello/still-ok"));
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->body, "hello still-ok");
+}
+
+TEST(Server, AccessLogNamesRequestButNeverSecretsOrBodies) {
+  TestServer server(EchoRouter());
+  auto r = Post(server.Url("/echo?token=query-secret"), "body-secret",
+                {{"Authorization", "Bearer header-secret"}, {"X-Request-Id", "log-1"}});
+  ASSERT_TRUE(r.ok());
+  std::string log;
+  for (int i = 0; i < 100; ++i) {  // the line is written right after the response
+    log = server.Log();
+    if (log.find("id=log-1") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_THAT(log, HasSubstr("POST /echo 200 11B"));
+  EXPECT_THAT(log, HasSubstr("id=log-1 peer=127.0.0.1:"));
+  EXPECT_THAT(log, Not(HasSubstr("secret")));
+}
+
+TEST(Server, ConnectionsBeyondTheLimitGet503) {
+  HttpOptions options = TestOptions();
+  options.max_connections = 2;
+  TestServer server(EchoRouter(), options);
+  RawClient a(server.port()), b(server.port());
+  // Make sure both are accepted and counted before the third arrives.
+  int status = 0;
+  a.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  a.ReadResponse(&status);
+  ASSERT_EQ(status, 200);
+  b.Send("GET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.ReadResponse(&status);
+  ASSERT_EQ(status, 200);
+  auto r = Get(server.Url("/hello/c"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->headers.Get("Retry-After"), "1");
+  a.Close();
+  // Once a slot frees up, requests are served again.
+  bool served = false;
+  for (int i = 0; i < 100 && !served; ++i) {
+    auto again = Get(server.Url("/hello/c"));
+    served = again.ok() && again->status == 200;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(served);
+}
+
+TEST(Server, StopCompletesInFlightDeferredRequest) {
+  auto router = EchoRouter();
+  Parked parked;
+  router->Add("GET", "/park", [&parked](const Request&, Responder r) { parked.Put(r); });
+  auto server = std::make_unique<TestServer>(router);
+  uint16_t port = server->port();
+  auto in_flight = std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
+  ASSERT_TRUE(parked.WaitFor(1));
+  RawClient idle(port);  // an idle keep-alive connection must not hold Stop up
+  std::thread answer([&parked] {
+    std::this_thread::sleep_for(300ms);
+    parked.Take().Send(Response::Text(200, "finished"));
+  });
+  auto start = std::chrono::steady_clock::now();
+  server->server().Stop();
+  auto took = std::chrono::steady_clock::now() - start;
+  answer.join();
+  auto r = in_flight.get();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "finished");
+  EXPECT_LT(took, 9s);  // well before the 10 s grace: it waited for the answer only
+  EXPECT_TRUE(idle.WaitClosed());
+  auto after = Get("http://127.0.0.1:" + std::to_string(port) + "/hello/a");
+  EXPECT_FALSE(after.ok());
+}
+
+TEST(Server, StopClosesRequestsStillOpenAfterTheGrace) {
+  auto router = EchoRouter();
+  Parked parked;
+  router->Add("GET", "/park", [&parked](const Request&, Responder r) { parked.Put(r); });
+  HttpOptions options = TestOptions();
+  options.shutdown_grace = 200ms;
+  auto server = std::make_unique<TestServer>(router, options);
+  auto in_flight = std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
+  ASSERT_TRUE(parked.WaitFor(1));
+  server->server().Stop();
+  auto r = in_flight.get();
+  EXPECT_FALSE(r.ok());
+  Responder late = parked.Take();
+  EXPECT_TRUE(late.client_gone());
+  late.Send(Response::Text(200, "too late"));  // harmless after Stop
+  server.reset();
+}
+
+TEST(Server, StartRejectsHalfConfiguredTlsAndBusyPorts) {
+  auto logger = testing::MakeCapturingLogger(std::make_shared<std::ostringstream>());
+  HttpOptions options = TestOptions();
+  options.tls_cert_file = "/nonexistent/cert.pem";
+  Server half(options, EchoRouter(), logger);
+  EXPECT_EQ(half.Start(), InvalidArgumentError("TLS needs both a certificate file and a key file"));
+
+  options = TestOptions();
+  options.host = "not-an-address";
+  Server bad_host(options, EchoRouter(), logger);
+  EXPECT_EQ(bad_host.Start(), InvalidArgumentError("invalid listen host 'not-an-address'"));
+
+  TestServer first(EchoRouter());
+  options = TestOptions();
+  options.port = first.port();
+  Server second(options, EchoRouter(), logger);
+  Status status = second.Start();
+  EXPECT_EQ(status.code(), StatusCode::kUnavailable) << status;
+  EXPECT_THAT(status.message(), HasSubstr("cannot bind 127.0.0.1:" + std::to_string(first.port())));
+}
+
+class TlsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!testing::MakeSelfSignedCertificate(dir_.path())) GTEST_SKIP() << "openssl command unavailable";
+    options_ = TestOptions();
+    options_.tls_cert_file = (dir_.path() / "cert.pem").string();
+    options_.tls_key_file = (dir_.path() / "key.pem").string();
+  }
+  TempDir dir_;
+  HttpOptions options_;
+};
+
+TEST_F(TlsServerTest, ServesHttpsToAClientTrustingTheCertificate) {
+  TestServer server(EchoRouter(), options_);
+  ClientRequest request;
+  request.url = server.Url("/hello/tls");
+  ASSERT_EQ(request.url.substr(0, 8), "https://");
+  ClientOptions client;
+  client.ca_file = options_.tls_cert_file;
+  auto r = Fetch(request, client);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "hello tls");
+  // Keep-alive and POST bodies over TLS too.
+  request.method = "POST";
+  request.url = server.Url("/echo");
+  request.body = std::string(100000, 'z');
+  r = Fetch(request, client);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body.size(), 100000u);
+}
+
+TEST_F(TlsServerTest, ClientRejectsAnUntrustedCertificate) {
+  TestServer server(EchoRouter(), options_);
+  ClientRequest request;
+  request.url = server.Url("/hello/tls");
+  auto r = Fetch(request);  // system store: does not know our self-signed cert
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(r.status().message(), HasSubstr("TLS handshake with 127.0.0.1:"));
+  ClientOptions insecure;
+  insecure.verify_peer = false;
+  auto unverified = Fetch(request, insecure);
+  ASSERT_TRUE(unverified.ok()) << unverified.status();
+  EXPECT_EQ(unverified->status, 200);
+}
+
+TEST_F(TlsServerTest, PlainHttpToTheTlsListenerIsDropped) {
+  TestServer server(EchoRouter(), options_);
+  auto r = Get("http://127.0.0.1:" + std::to_string(server.port()) + "/hello/a");
+  EXPECT_FALSE(r.ok());
+  auto good = Fetch({.url = server.Url("/hello/a")}, {.ca_file = options_.tls_cert_file});
+  ASSERT_TRUE(good.ok()) << good.status();
+}
+
+}  // namespace
+}  // namespace stepd::http
