@@ -1,0 +1,33 @@
+#pragma once
+// The schema migrations compiled into this binary, from migrations/NNNN_name.sql
+// in the source tree (a build step embeds the file contents; editing a .sql
+// rebuilds). Append-only: an applied migration must never change, its
+// checksum is recorded in the database's schema_migrations table and checked
+// on every start-up.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace stepd::store {
+
+struct Migration {
+  int version;            // NNNN from the file name; 1, 2, 3... without gaps
+  std::string_view name;  // the file name's part after "NNNN_", without ".sql"
+  std::string_view sql;   // the file's contents
+};
+
+// In version order. Thread-safe; the data is static.
+std::span<const Migration> EmbeddedMigrations();
+
+// Version of the newest embedded migration.
+int LatestSchemaVersion();
+
+// Lower-case hex SHA-256 of the migration's SQL text: what schema_migrations
+// records.
+std::string MigrationChecksum(const Migration& migration);
+
+// "0001_initial".
+std::string MigrationLabel(int version, std::string_view name);
+
+}  // namespace stepd::store

@@ -1,0 +1,142 @@
+#pragma once
+// Plain records the Store reads and writes. No behaviour beyond name <-> enum
+// conversions; every timestamp is int64 milliseconds since the Unix epoch
+// (UTC), every JSON payload is kept as the exact text the caller handed in.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace stepd::store {
+
+enum class StateMachineType { kStandard, kExpress };
+// "STANDARD", "EXPRESS".
+std::string_view StateMachineTypeName(StateMachineType type);
+std::optional<StateMachineType> ParseStateMachineType(std::string_view name);
+
+enum class StateMachineStatus { kActive, kDeleting };
+// "ACTIVE", "DELETING".
+std::string_view StateMachineStatusName(StateMachineStatus status);
+std::optional<StateMachineStatus> ParseStateMachineStatus(std::string_view name);
+
+enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted, kPendingRedrive };
+// "RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE".
+std::string_view ExecutionStatusName(ExecutionStatus status);
+std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name);
+
+struct StateMachineRecord {
+  std::string arn;   // unique
+  std::string name;  // unique among state machines
+  StateMachineType type = StateMachineType::kStandard;
+  std::string definition;  // ASL JSON text, as submitted
+  std::string role_arn;
+  // Changes on every update of definition/role (AWS revisionId).
+  std::string revision_id;
+  // API attributes the store does not interpret (description,
+  // loggingConfiguration, tracingConfiguration, tags, ...): a JSON object text.
+  std::string attributes_json = "{}";
+  StateMachineStatus status = StateMachineStatus::kActive;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+};
+
+struct ExecutionRecord {
+  std::string arn;  // unique
+  std::string state_machine_arn;
+  std::string name;  // unique per state machine
+  // revision_id of the state machine the execution was started with.
+  std::string state_machine_revision_id;
+  ExecutionStatus status = ExecutionStatus::kRunning;
+  std::string input = "{}";  // JSON text
+  std::optional<std::string> output;  // JSON text, set on success
+  std::optional<std::string> error;   // set on failure, timeout, abort
+  std::optional<std::string> cause;
+  int64_t start_time_ms = 0;
+  std::optional<int64_t> stop_time_ms;
+  int redrive_count = 0;
+  std::optional<int64_t> redrive_time_ms;
+  // Attributes the store does not interpret (traceHeader, ...): JSON object text.
+  std::string attributes_json = "{}";
+  // Opaque bytes the runtime writes with each transition so it can resume the
+  // execution after a crash. Empty until the first CommitTransition sets it.
+  std::string snapshot;
+  // Id of the newest history event; 0 before the first one. Maintained by
+  // the store; ignored by CreateExecution.
+  int64_t last_event_id = 0;
+  int64_t updated_at_ms = 0;  // maintained by the store; ignored on create
+};
+
+struct HistoryEventRecord {
+  int64_t event_id = 0;           // 1..N, dense, unique per execution
+  int64_t previous_event_id = 0;  // 0 when none
+  std::string type;               // "ExecutionStarted", "TaskStateEntered", ...
+  int64_t timestamp_ms = 0;
+  std::string details_json = "{}";  // the event's *EventDetails object
+};
+
+// One audit row as the caller describes it; the store assigns seq and hashes.
+struct AuditEntry {
+  int64_t timestamp_ms = 0;
+  std::string actor;   // principal: "admin", "oidc:alice@example.com", "stepd"...
+  std::string action;  // "StartExecution", "ExecutionSucceeded", ...
+  std::string target;  // ARN (or other id) acted upon
+  std::string details_json = "{}";
+};
+
+// A stored audit row. hash = hex(sha256(prev_hash || canonical row)), see
+// audit_chain.h; prev_hash of seq 1 is 64 '0' characters.
+struct AuditRecord {
+  int64_t seq = 0;  // 1..N, dense
+  AuditEntry entry;
+  std::string prev_hash;
+  std::string hash;
+};
+
+// Changes CommitTransition applies to an execution; unset fields stay as
+// they are.
+struct ExecutionUpdate {
+  std::optional<ExecutionStatus> status;
+  std::optional<std::string> output;
+  std::optional<std::string> error;
+  std::optional<std::string> cause;
+  std::optional<int64_t> stop_time_ms;
+  std::optional<int> redrive_count;
+  std::optional<int64_t> redrive_time_ms;
+  std::optional<std::string> snapshot;
+};
+
+// Everything one step of an execution persists, committed atomically.
+struct Transition {
+  std::string execution_arn;
+  // Must continue the execution's history: events[0].event_id ==
+  // last_event_id + 1 and each next id one more. May be empty.
+  std::vector<HistoryEventRecord> events;
+  ExecutionUpdate update;
+  std::vector<AuditEntry> audit;
+  int64_t updated_at_ms = 0;  // becomes ExecutionRecord::updated_at_ms
+};
+
+// A page of results. next_token is empty on the last page; otherwise pass it
+// back in PageRequest::next_token to continue.
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  std::string next_token;
+};
+
+struct PageRequest {
+  // 1..1000; 0 means the default of 100. Out of range is INVALID_ARGUMENT.
+  int max_results = 0;
+  // Empty for the first page; otherwise a token from a previous Page of the
+  // same query. A token the store did not issue is INVALID_ARGUMENT.
+  std::string next_token;
+};
+
+struct ExecutionFilter {
+  std::string state_machine_arn;         // empty: executions of every machine
+  std::optional<ExecutionStatus> status;  // unset: any status
+};
+
+}  // namespace stepd::store

@@ -1,0 +1,117 @@
+#pragma once
+// Store: the contract for everything stepd persists. SqliteStore
+// (sqlite_store.h) is the production implementation, MemStore (mem_store.h)
+// its in-memory twin for tests of upper layers; a PostgreSQL implementation
+// will come behind this same interface, so nothing here names SQLite.
+//
+// Thread-safety: every method may be called from any thread, concurrently.
+// Each call is atomic: it either applies all of its writes or none. Reads see
+// the last committed state and never wait for a write in progress (SQLite:
+// WAL readers; MemStore: a short lock per call).
+//
+// Errors (exact codes, relied upon by the api layer):
+//   NOT_FOUND            the named machine/execution does not exist
+//   ALREADY_EXISTS       the record exists; for CommitTransition, the events
+//                        were committed before (a retried commit)
+//   FAILED_PRECONDITION  the request does not fit the stored state (gap in
+//                        event ids, machine being deleted, schema mismatch)
+//   INVALID_ARGUMENT     malformed request (bad token, empty ARN, ...)
+//   UNAVAILABLE          the database is busy or unreachable; retry later
+//   DATA_LOSS            VerifyAuditChain found a broken chain; corruption
+// Messages name the operation, e.g. "CreateExecution: execution '...' already
+// exists".
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stepd/base/status.h"
+#include "stepd/base/status_or.h"
+#include "stepd/store/records.h"
+
+namespace stepd::store {
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // --- Schema ---------------------------------------------------------------
+
+  // Applies the migrations compiled into this binary that the database lacks,
+  // in order, each in its own transaction. Idempotent. Refuses (FAILED_
+  // PRECONDITION) a database whose schema is newer than this binary knows, or
+  // whose applied migrations differ from the compiled ones (checksum).
+  virtual Status Migrate() = 0;
+  // Highest applied migration version; 0 for a database never migrated.
+  virtual StatusOr<int> SchemaVersion() = 0;
+
+  // --- State machines -------------------------------------------------------
+
+  // ALREADY_EXISTS when the ARN or the name is taken. `audit` rows are
+  // appended in the same transaction.
+  virtual Status CreateStateMachine(const StateMachineRecord& machine,
+                                    const std::vector<AuditEntry>& audit) = 0;
+  virtual StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) = 0;
+  // Ordered by creation, oldest first.
+  virtual StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) = 0;
+  // Replaces type-independent mutable fields of an existing machine:
+  // definition, role_arn, revision_id, attributes_json, updated_at_ms (the
+  // other fields of `machine` are ignored). NOT_FOUND when absent.
+  virtual Status UpdateStateMachine(const StateMachineRecord& machine,
+                                    const std::vector<AuditEntry>& audit) = 0;
+  // When none of its executions is RUNNING, removes the machine with its
+  // executions, their history and timers (audit rows stay). Otherwise marks it
+  // DELETING (no new executions; call again once they finished to purge).
+  // NOT_FOUND when absent.
+  virtual Status DeleteStateMachine(std::string_view arn,
+                                    const std::vector<AuditEntry>& audit) = 0;
+
+  // --- Executions -----------------------------------------------------------
+
+  // `execution.state_machine_arn` must name an ACTIVE machine (NOT_FOUND /
+  // FAILED_PRECONDITION). ALREADY_EXISTS when the ARN, or the name within the
+  // machine, is taken. last_event_id and updated_at_ms are set by the store
+  // (0 and start_time_ms).
+  virtual Status CreateExecution(const ExecutionRecord& execution,
+                                 const std::vector<AuditEntry>& audit) = 0;
+  virtual StatusOr<ExecutionRecord> GetExecution(std::string_view arn) = 0;
+  // Newest first (reverse creation order). A filter naming a machine that
+  // does not exist is NOT_FOUND.
+  virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
+                                                         const PageRequest& page) = 0;
+
+  // The exactly-once primitive. In one transaction: appends
+  // `transition.events` to the execution's history, applies
+  // `transition.update`, appends `transition.audit` to the audit chain.
+  //   - events[0].event_id <= last_event_id: ALREADY_EXISTS, nothing written
+  //     (a retry of a commit that landed: the caller treats it as done);
+  //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
+  //   - ids inside the batch not consecutive: INVALID_ARGUMENT.
+  // Returns the execution as committed.
+  virtual StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) = 0;
+
+  // Events in id order (reverse == true: newest first). NOT_FOUND for an
+  // unknown execution.
+  virtual StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
+                                                        const PageRequest& page,
+                                                        bool reverse) = 0;
+
+  // --- Audit ----------------------------------------------------------------
+
+  // Appends rows to the audit chain on their own (actions that change no
+  // other record, e.g. a refused request worth recording).
+  virtual Status AppendAudit(const std::vector<AuditEntry>& audit) = 0;
+  // Rows in seq order, oldest first.
+  virtual StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) = 0;
+  // Recomputes the whole chain. OK when every row's seq is dense, its
+  // prev_hash is its predecessor's hash and its hash matches its contents;
+  // otherwise DATA_LOSS naming the first broken row:
+  //   "VerifyAuditChain: audit row 3 was altered (stored hash ... does not
+  //    match its contents)".
+  // Note: dropping rows from the end of the chain is only detectable against
+  // a hash recorded elsewhere (compare with the last row of ListAudit).
+  virtual Status VerifyAuditChain() = 0;
+};
+
+}  // namespace stepd::store

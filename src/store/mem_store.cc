@@ -1,0 +1,346 @@
+#include "stepd/store/mem_store.h"
+
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+#include <utility>
+
+#include "stepd/store/audit_chain.h"
+#include "stepd/store/migrations.h"
+#include "store_checks.h"
+
+namespace stepd::store {
+namespace {
+
+using internal::TokenKind;
+
+class MemStore final : public Store {
+ public:
+  Status Migrate() override { return Status::OK(); }
+  StatusOr<int> SchemaVersion() override { return LatestSchemaVersion(); }
+
+  Status CreateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) override;
+  StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override;
+  Status UpdateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override;
+  Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+
+  Status CreateExecution(const ExecutionRecord& execution,
+                         const std::vector<AuditEntry>& audit) override;
+  StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
+  StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
+                                                 const PageRequest& page) override;
+  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override;
+  StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
+                                                const PageRequest& page, bool reverse) override;
+
+  Status AppendAudit(const std::vector<AuditEntry>& audit) override;
+  StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
+  Status VerifyAuditChain() override;
+
+ private:
+  struct Execution {
+    int64_t machine_id;
+    ExecutionRecord record;
+    std::vector<HistoryEventRecord> history;  // history[i].event_id == i + 1
+  };
+
+  // Ids of the machine/execution named by `arn`; 0 when absent. mu_ held.
+  int64_t MachineId(std::string_view arn) const;
+  int64_t ExecutionId(std::string_view arn) const;
+  void AppendAuditLocked(const std::vector<AuditEntry>& audit);
+
+  mutable std::shared_mutex mu_;
+  // Ids grow with creation order, as SQLite's rowids, so pages come out alike.
+  int64_t next_machine_id_ = 1;                            // guarded by mu_
+  int64_t next_execution_id_ = 1;                          // guarded by mu_
+  std::map<int64_t, StateMachineRecord> machines_;         // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> machine_ids_;  // arn -> id, guarded by mu_
+  std::map<int64_t, Execution> executions_;                // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
+  std::vector<AuditRecord> audit_;                         // guarded by mu_
+};
+
+int64_t MemStore::MachineId(std::string_view arn) const {
+  auto it = machine_ids_.find(arn);
+  return it == machine_ids_.end() ? 0 : it->second;
+}
+
+int64_t MemStore::ExecutionId(std::string_view arn) const {
+  auto it = execution_ids_.find(arn);
+  return it == execution_ids_.end() ? 0 : it->second;
+}
+
+void MemStore::AppendAuditLocked(const std::vector<AuditEntry>& audit) {
+  for (const AuditEntry& entry : audit) {
+    AuditRecord row;
+    row.seq = static_cast<int64_t>(audit_.size()) + 1;
+    row.entry = entry;
+    row.prev_hash = audit_.empty() ? std::string(kAuditGenesisHash) : audit_.back().hash;
+    row.hash = AuditRowHash(row.prev_hash, row.seq, entry);
+    audit_.push_back(std::move(row));
+  }
+}
+
+Status MemStore::CreateStateMachine(const StateMachineRecord& machine,
+                                    const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateStateMachine";
+  STEPD_RETURN_IF_ERROR(internal::ValidateStateMachine(kOp, machine));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  if (MachineId(machine.arn) != 0) return internal::StateMachineArnTaken(kOp, machine.arn);
+  for (const auto& [id, existing] : machines_) {
+    if (existing.name == machine.name) return internal::StateMachineNameTaken(kOp, machine.name);
+  }
+  const int64_t id = next_machine_id_++;
+  machines_.emplace(id, machine);
+  machine_ids_.emplace(machine.arn, id);
+  AppendAuditLocked(audit);
+  return Status::OK();
+}
+
+StatusOr<StateMachineRecord> MemStore::GetStateMachine(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(arn);
+  if (id == 0) return internal::StateMachineNotFound("GetStateMachine", arn);
+  return machines_.at(id);
+}
+
+StatusOr<Page<StateMachineRecord>> MemStore::ListStateMachines(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachines";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kStateMachines, page));
+  std::shared_lock lock(mu_);
+  Page<StateMachineRecord> result;
+  for (auto it = machines_.upper_bound(after.position); it != machines_.end(); ++it) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodePageToken(TokenKind::kStateMachines, std::prev(it)->first);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+Status MemStore::UpdateStateMachine(const StateMachineRecord& machine,
+                                    const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateStateMachine";
+  if (machine.definition.empty()) {
+    return InvalidArgumentError("UpdateStateMachine: state machine definition is empty");
+  }
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t id = MachineId(machine.arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine.arn);
+  StateMachineRecord& stored = machines_.at(id);
+  if (stored.status == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, machine.arn);
+  }
+  stored.definition = machine.definition;
+  stored.role_arn = machine.role_arn;
+  stored.revision_id = machine.revision_id;
+  stored.attributes_json = machine.attributes_json;
+  stored.updated_at_ms = machine.updated_at_ms;
+  AppendAuditLocked(audit);
+  return Status::OK();
+}
+
+Status MemStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachine";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t id = MachineId(arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, arn);
+  bool running = false;
+  for (const auto& [execution_id, execution] : executions_) {
+    if (execution.machine_id == id && execution.record.status == ExecutionStatus::kRunning) {
+      running = true;
+    }
+  }
+  if (running) {
+    machines_.at(id).status = StateMachineStatus::kDeleting;
+  } else {
+    for (auto it = executions_.begin(); it != executions_.end();) {
+      if (it->second.machine_id == id) {
+        execution_ids_.erase(it->second.record.arn);
+        it = executions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    machine_ids_.erase(machines_.at(id).arn);
+    machines_.erase(id);
+  }
+  AppendAuditLocked(audit);
+  return Status::OK();
+}
+
+Status MemStore::CreateExecution(const ExecutionRecord& execution,
+                                 const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateExecution";
+  STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t machine_id = MachineId(execution.state_machine_arn);
+  if (machine_id == 0) return internal::StateMachineNotFound(kOp, execution.state_machine_arn);
+  if (machines_.at(machine_id).status == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, execution.state_machine_arn);
+  }
+  if (ExecutionId(execution.arn) != 0) return internal::ExecutionArnTaken(kOp, execution.arn);
+  for (const auto& [id, existing] : executions_) {
+    if (existing.machine_id == machine_id && existing.record.name == execution.name) {
+      return internal::ExecutionNameTaken(kOp, execution.name, execution.state_machine_arn);
+    }
+  }
+  const int64_t id = next_execution_id_++;
+  Execution stored{machine_id, execution, {}};
+  stored.record.last_event_id = 0;
+  stored.record.updated_at_ms = execution.start_time_ms;
+  executions_.emplace(id, std::move(stored));
+  execution_ids_.emplace(execution.arn, id);
+  AppendAuditLocked(audit);
+  return Status::OK();
+}
+
+StatusOr<ExecutionRecord> MemStore::GetExecution(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  const int64_t id = ExecutionId(arn);
+  if (id == 0) return internal::ExecutionNotFound("GetExecution", arn);
+  return executions_.at(id).record;
+}
+
+StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& filter,
+                                                         const PageRequest& page) {
+  constexpr std::string_view kOp = "ListExecutions";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kExecutions, page));
+  std::shared_lock lock(mu_);
+  int64_t machine_id = 0;
+  if (!filter.state_machine_arn.empty()) {
+    machine_id = MachineId(filter.state_machine_arn);
+    if (machine_id == 0) return internal::StateMachineNotFound(kOp, filter.state_machine_arn);
+  }
+  Page<ExecutionRecord> result;
+  int64_t last_id = 0;
+  auto it = after.has_position ? std::make_reverse_iterator(executions_.lower_bound(after.position))
+                               : executions_.rbegin();
+  for (; it != executions_.rend(); ++it) {
+    const Execution& execution = it->second;
+    if (machine_id != 0 && execution.machine_id != machine_id) continue;
+    if (filter.status && execution.record.status != *filter.status) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
+      break;
+    }
+    last_id = it->first;
+    result.items.push_back(execution.record);
+  }
+  return result;
+}
+
+StatusOr<ExecutionRecord> MemStore::CommitTransition(const Transition& transition) {
+  constexpr std::string_view kOp = "CommitTransition";
+  STEPD_RETURN_IF_ERROR(internal::ValidateTransition(transition));
+  std::unique_lock lock(mu_);
+  const int64_t id = ExecutionId(transition.execution_arn);
+  if (id == 0) return internal::ExecutionNotFound(kOp, transition.execution_arn);
+  Execution& execution = executions_.at(id);
+  ExecutionRecord& r = execution.record;
+  STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, r.last_event_id));
+  for (const HistoryEventRecord& event : transition.events) execution.history.push_back(event);
+  if (!transition.events.empty()) r.last_event_id = transition.events.back().event_id;
+  r.updated_at_ms = transition.updated_at_ms;
+  const ExecutionUpdate& u = transition.update;
+  if (u.status) r.status = *u.status;
+  if (u.output) r.output = u.output;
+  if (u.error) r.error = u.error;
+  if (u.cause) r.cause = u.cause;
+  if (u.stop_time_ms) r.stop_time_ms = u.stop_time_ms;
+  if (u.redrive_count) r.redrive_count = *u.redrive_count;
+  if (u.redrive_time_ms) r.redrive_time_ms = u.redrive_time_ms;
+  if (u.snapshot) r.snapshot = *u.snapshot;
+  AppendAuditLocked(transition.audit);
+  return r;
+}
+
+StatusOr<Page<HistoryEventRecord>> MemStore::GetHistory(std::string_view execution_arn,
+                                                        const PageRequest& page, bool reverse) {
+  constexpr std::string_view kOp = "GetHistory";
+  const TokenKind kind = reverse ? TokenKind::kHistoryReverse : TokenKind::kHistory;
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after, internal::DecodePageToken(kOp, kind, page));
+  std::shared_lock lock(mu_);
+  const int64_t id = ExecutionId(execution_arn);
+  if (id == 0) return internal::ExecutionNotFound(kOp, execution_arn);
+  const std::vector<HistoryEventRecord>& history = executions_.at(id).history;
+  Page<HistoryEventRecord> result;
+  auto take = [&](const HistoryEventRecord& event) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
+      return false;
+    }
+    result.items.push_back(event);
+    return true;
+  };
+  if (reverse) {
+    for (auto it = history.rbegin(); it != history.rend(); ++it) {
+      if (after.has_position && it->event_id >= after.position) continue;
+      if (!take(*it)) break;
+    }
+  } else {
+    for (const HistoryEventRecord& event : history) {
+      if (event.event_id <= after.position) continue;
+      if (!take(event)) break;
+    }
+  }
+  return result;
+}
+
+Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit("AppendAudit", audit));
+  std::unique_lock lock(mu_);
+  AppendAuditLocked(audit);
+  return Status::OK();
+}
+
+StatusOr<Page<AuditRecord>> MemStore::ListAudit(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListAudit";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kAudit, page));
+  std::shared_lock lock(mu_);
+  Page<AuditRecord> result;
+  for (const AuditRecord& row : audit_) {
+    if (row.seq <= after.position) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kAudit, result.items.back().seq);
+      break;
+    }
+    result.items.push_back(row);
+  }
+  return result;
+}
+
+Status MemStore::VerifyAuditChain() {
+  std::shared_lock lock(mu_);
+  std::string_view prev_hash = kAuditGenesisHash;
+  int64_t expected = 1;
+  for (const AuditRecord& row : audit_) {
+    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(row, expected++, prev_hash));
+    prev_hash = row.hash;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::unique_ptr<Store> NewMemStore() { return std::make_unique<MemStore>(); }
+
+}  // namespace stepd::store

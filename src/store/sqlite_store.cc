@@ -1,0 +1,801 @@
+#include "stepd/store/sqlite_store.h"
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+#include "sqlite_db.h"
+#include "stepd/store/audit_chain.h"
+#include "stepd/store/migrations.h"
+#include "store_checks.h"
+
+namespace stepd::store {
+namespace {
+
+using internal::Connection;
+using internal::Statement;
+using internal::TokenKind;
+using internal::Transaction;
+
+constexpr char kMachineColumns[] =
+    "SELECT id, arn, name, type, definition, role_arn, revision_id, attributes, status, "
+    "created_at, updated_at FROM state_machines ";
+
+constexpr char kExecutionColumns[] =
+    "SELECT e.id, e.arn, m.arn, e.name, e.state_machine_revision_id, e.status, e.input, e.output, "
+    "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
+    "e.snapshot, e.last_event_id, e.updated_at "
+    "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
+
+StateMachineRecord ReadMachine(const Statement& row) {
+  StateMachineRecord m;
+  m.arn = row.Text(1);
+  m.name = row.Text(2);
+  m.type = ParseStateMachineType(row.Text(3)).value_or(StateMachineType::kStandard);
+  m.definition = row.Text(4);
+  m.role_arn = row.Text(5);
+  m.revision_id = row.Text(6);
+  m.attributes_json = row.Text(7);
+  m.status = ParseStateMachineStatus(row.Text(8)).value_or(StateMachineStatus::kActive);
+  m.created_at_ms = row.Int64(9);
+  m.updated_at_ms = row.Int64(10);
+  return m;
+}
+
+ExecutionRecord ReadExecution(const Statement& row) {
+  ExecutionRecord e;
+  e.arn = row.Text(1);
+  e.state_machine_arn = row.Text(2);
+  e.name = row.Text(3);
+  e.state_machine_revision_id = row.Text(4);
+  e.status = ParseExecutionStatus(row.Text(5)).value_or(ExecutionStatus::kRunning);
+  e.input = row.Text(6);
+  e.output = row.OptionalText(7);
+  e.error = row.OptionalText(8);
+  e.cause = row.OptionalText(9);
+  e.start_time_ms = row.Int64(10);
+  e.stop_time_ms = row.OptionalInt64(11);
+  e.redrive_count = static_cast<int>(row.Int64(12));
+  e.redrive_time_ms = row.OptionalInt64(13);
+  e.attributes_json = row.Text(14);
+  e.snapshot = row.Blob(15);
+  e.last_event_id = row.Int64(16);
+  e.updated_at_ms = row.Int64(17);
+  return e;
+}
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(const StoreOptions& options, Clock* clock) : options_(options), clock_(clock) {}
+
+  Status Open();
+
+  Status Migrate() override;
+  StatusOr<int> SchemaVersion() override;
+
+  Status CreateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) override;
+  StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override;
+  Status UpdateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override;
+  Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+
+  Status CreateExecution(const ExecutionRecord& execution,
+                         const std::vector<AuditEntry>& audit) override;
+  StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
+  StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
+                                                 const PageRequest& page) override;
+  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override;
+  StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
+                                                const PageRequest& page, bool reverse) override;
+
+  Status AppendAudit(const std::vector<AuditEntry>& audit) override;
+  StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
+  Status VerifyAuditChain() override;
+
+ private:
+  // A reader connection borrowed from the pool for one call.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteStore* store, std::unique_ptr<Connection> connection)
+        : store_(store), connection_(std::move(connection)) {}
+    ReaderLease(ReaderLease&&) = default;
+    ~ReaderLease() {
+      if (connection_) store_->ReturnReader(std::move(connection_));
+    }
+    Connection& operator*() { return *connection_; }
+    Connection* operator->() { return connection_.get(); }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<Connection> connection_;
+  };
+
+  ReaderLease AcquireReader();
+  void ReturnReader(std::unique_ptr<Connection> connection);
+  StatusOr<std::unique_ptr<Connection>> OpenConnection(bool writer);
+
+  // Internal id of the machine `arn` with its status; NOT_FOUND otherwise.
+  StatusOr<std::pair<int64_t, StateMachineStatus>> FindMachine(Connection& c, std::string_view arn,
+                                                               std::string_view op);
+  StatusOr<StateMachineRecord> ReadMachineByArn(Connection& c, std::string_view arn,
+                                                std::string_view op);
+  StatusOr<ExecutionRecord> ReadExecutionByArn(Connection& c, std::string_view arn,
+                                               std::string_view op);
+  // Appends `audit` to the chain inside the writer's open transaction.
+  Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
+  Status ApplyNextMigration(bool* done);
+
+  const StoreOptions options_;
+  Clock* const clock_;
+
+  // The one write path: every write transaction runs on writer_ under writer_mu_.
+  std::mutex writer_mu_;
+  std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
+
+  std::mutex readers_mu_;
+  std::condition_variable reader_returned_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
+};
+
+StatusOr<std::unique_ptr<Connection>> SqliteStore::OpenConnection(bool writer) {
+  Connection::Config config{options_.path, writer, options_.busy_timeout_ms,
+                            options_.statement_cache_size};
+  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(config));
+  constexpr std::string_view kOp = "OpenSqliteStore";
+  // WAL lets readers proceed during a write; the writer connection sets it
+  // (it is persistent in the file), readers only check.
+  STEPD_ASSIGN_OR_RETURN(std::string mode, c->QueryPragma("PRAGMA journal_mode=WAL", kOp));
+  if (mode != "wal") {
+    return FailedPreconditionError("OpenSqliteStore: database '" + options_.path +
+                                   "' cannot use WAL journal mode (got '" + mode + "')");
+  }
+  // FULL (the default) fsyncs the WAL at every commit: a transition the
+  // runtime was told is committed survives power loss, not only kill -9.
+  STEPD_RETURN_IF_ERROR(c->Exec(options_.synchronous == SyncMode::kFull
+                                    ? "PRAGMA synchronous=FULL"
+                                    : "PRAGMA synchronous=NORMAL",
+                                kOp));
+  STEPD_RETURN_IF_ERROR(c->Exec("PRAGMA foreign_keys=ON", kOp));
+  if (!writer) STEPD_RETURN_IF_ERROR(c->Exec("PRAGMA query_only=ON", kOp));
+  return c;
+}
+
+Status SqliteStore::Open() {
+  constexpr std::string_view kOp = "OpenSqliteStore";
+  if (options_.path.empty()) return InvalidArgumentError("OpenSqliteStore: path is empty");
+  if (options_.reader_connections < 1) {
+    return InvalidArgumentError("OpenSqliteStore: reader_connections must be at least 1, got " +
+                                std::to_string(options_.reader_connections));
+  }
+  if (options_.busy_timeout_ms < 0) {
+    return InvalidArgumentError("OpenSqliteStore: busy_timeout_ms must not be negative, got " +
+                                std::to_string(options_.busy_timeout_ms));
+  }
+  if (options_.statement_cache_size < 1) {
+    return InvalidArgumentError("OpenSqliteStore: statement_cache_size must be at least 1, got " +
+                                std::to_string(options_.statement_cache_size));
+  }
+  std::filesystem::path parent = std::filesystem::path(options_.path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      return UnavailableError(std::string(kOp) + ": cannot create directory '" + parent.string() +
+                              "': " + ec.message());
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(writer_, OpenConnection(/*writer=*/true));
+  if (options_.migrate_on_open) STEPD_RETURN_IF_ERROR(Migrate());
+  for (int i = 0; i < options_.reader_connections; ++i) {
+    STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenConnection(/*writer=*/false));
+    idle_readers_.push_back(std::move(reader));
+  }
+  return Status::OK();
+}
+
+SqliteStore::ReaderLease SqliteStore::AcquireReader() {
+  std::unique_lock lock(readers_mu_);
+  reader_returned_.wait(lock, [this] { return !idle_readers_.empty(); });
+  std::unique_ptr<Connection> c = std::move(idle_readers_.back());
+  idle_readers_.pop_back();
+  return ReaderLease(this, std::move(c));
+}
+
+void SqliteStore::ReturnReader(std::unique_ptr<Connection> connection) {
+  {
+    std::lock_guard lock(readers_mu_);
+    idle_readers_.push_back(std::move(connection));
+  }
+  reader_returned_.notify_one();
+}
+
+// --- Schema -------------------------------------------------------------------
+
+Status SqliteStore::Migrate() {
+  constexpr std::string_view kOp = "Migrate";
+  std::lock_guard lock(writer_mu_);
+  STEPD_RETURN_IF_ERROR(writer_->Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL, "
+      "checksum TEXT NOT NULL)",
+      kOp));
+  // One migration per transaction; each round re-reads what is applied, so a
+  // second process migrating at the same time finds the work done.
+  for (bool done = false; !done;) STEPD_RETURN_IF_ERROR(ApplyNextMigration(&done));
+  return Status::OK();
+}
+
+Status SqliteStore::ApplyNextMigration(bool* done) {
+  constexpr std::string_view kOp = "Migrate";
+  std::span<const Migration> known = EmbeddedMigrations();
+  const int latest = LatestSchemaVersion();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  int applied = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement rows,
+                           writer_->Prepare("SELECT version, name, checksum FROM "
+                                            "schema_migrations ORDER BY version DESC",
+                                            kOp));
+    bool first = true;
+    while (true) {
+      STEPD_ASSIGN_OR_RETURN(bool row, rows.Step());
+      if (!row) break;
+      const int64_t version = rows.Int64(0);
+      if (first) {
+        if (version > latest) {
+          return FailedPreconditionError(
+              "Migrate: database schema version " + std::to_string(version) +
+              " is newer than this stepd (knows up to " + std::to_string(latest) +
+              "); upgrade stepd");
+        }
+        applied = static_cast<int>(version);
+        first = false;
+      }
+      if (version < 1) {
+        return FailedPreconditionError("Migrate: schema_migrations holds invalid version " +
+                                       std::to_string(version));
+      }
+      const Migration& migration = known[static_cast<size_t>(version - 1)];
+      const std::string checksum = MigrationChecksum(migration);
+      if (rows.Text(2) != checksum) {
+        return FailedPreconditionError(
+            "Migrate: migration " + MigrationLabel(migration.version, migration.name) +
+            " was changed after it was applied (database has checksum " + rows.Text(2) +
+            ", this stepd has " + checksum +
+            "); migrations are append-only: restore it and put the change in a new migration");
+      }
+    }
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement count,
+                           writer_->Prepare("SELECT count(*) FROM schema_migrations", kOp));
+    STEPD_ASSIGN_OR_RETURN(bool row, count.Step());
+    if (row && count.Int64(0) != applied) {
+      return FailedPreconditionError("Migrate: schema_migrations has gaps (" +
+                                     std::to_string(count.Int64(0)) +
+                                     " rows for schema version " + std::to_string(applied) + ")");
+    }
+  }
+  if (applied >= latest) {
+    *done = true;
+    return txn.Commit();
+  }
+  const Migration& next = known[static_cast<size_t>(applied)];
+  const std::string label = MigrationLabel(next.version, next.name);
+  Status status = writer_->Exec(next.sql, kOp);
+  if (!status.ok()) return status.WithContext("applying migration " + label);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO schema_migrations (version, name, applied_at, checksum) "
+                       "VALUES (?1, ?2, ?3, ?4)",
+                       kOp));
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             clock_->Now().time_since_epoch())
+                             .count();
+  insert.Bind(1, int64_t{next.version})
+      .Bind(2, next.name)
+      .Bind(3, now_ms)
+      .Bind(4, MigrationChecksum(next));
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  return txn.Commit();
+}
+
+StatusOr<int> SqliteStore::SchemaVersion() {
+  constexpr std::string_view kOp = "SchemaVersion";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement exists,
+      reader->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                      "'schema_migrations'",
+                      kOp));
+  STEPD_ASSIGN_OR_RETURN(bool has_table, exists.Step());
+  if (!has_table) return 0;
+  STEPD_ASSIGN_OR_RETURN(
+      Statement max, reader->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations", kOp));
+  STEPD_ASSIGN_OR_RETURN(bool row, max.Step());
+  return row ? static_cast<int>(max.Int64(0)) : 0;
+}
+
+// --- Helpers ------------------------------------------------------------------
+
+StatusOr<std::pair<int64_t, StateMachineStatus>> SqliteStore::FindMachine(Connection& c,
+                                                                         std::string_view arn,
+                                                                         std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare("SELECT id, status FROM state_machines WHERE arn = ?1", op));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::StateMachineNotFound(op, arn);
+  return std::make_pair(s.Int64(0),
+                        ParseStateMachineStatus(s.Text(1)).value_or(StateMachineStatus::kActive));
+}
+
+StatusOr<StateMachineRecord> SqliteStore::ReadMachineByArn(Connection& c, std::string_view arn,
+                                                           std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare(std::string(kMachineColumns) + "WHERE arn = ?1", op));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::StateMachineNotFound(op, arn);
+  return ReadMachine(s);
+}
+
+StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::string_view arn,
+                                                          std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         c.Prepare(std::string(kExecutionColumns) + "WHERE e.arn = ?1", op));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ExecutionNotFound(op, arn);
+  return ReadExecution(s);
+}
+
+Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
+  if (audit.empty()) return Status::OK();
+  int64_t seq = 0;
+  std::string prev_hash(kAuditGenesisHash);
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement last,
+        writer_->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", op));
+    STEPD_ASSIGN_OR_RETURN(bool row, last.Step());
+    if (row) {
+      seq = last.Int64(0);
+      prev_hash = last.Text(1);
+    }
+  }
+  for (const AuditEntry& entry : audit) {
+    ++seq;
+    std::string hash = AuditRowHash(prev_hash, seq, entry);
+    STEPD_ASSIGN_OR_RETURN(
+        Statement insert,
+        writer_->Prepare("INSERT INTO audit_log (seq, timestamp, actor, action, target, details, "
+                         "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                         op));
+    insert.Bind(1, seq)
+        .Bind(2, entry.timestamp_ms)
+        .Bind(3, entry.actor)
+        .Bind(4, entry.action)
+        .Bind(5, entry.target)
+        .Bind(6, entry.details_json)
+        .Bind(7, prev_hash)
+        .Bind(8, hash);
+    STEPD_RETURN_IF_ERROR(insert.Run());
+    prev_hash = std::move(hash);
+  }
+  return Status::OK();
+}
+
+// --- State machines -------------------------------------------------------------
+
+Status SqliteStore::CreateStateMachine(const StateMachineRecord& machine,
+                                       const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateStateMachine";
+  STEPD_RETURN_IF_ERROR(internal::ValidateStateMachine(kOp, machine));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement taken,
+        writer_->Prepare("SELECT arn = ?1 FROM state_machines WHERE arn = ?1 OR name = ?2", kOp));
+    taken.Bind(1, machine.arn).Bind(2, machine.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) {
+      return taken.Int64(0) ? internal::StateMachineArnTaken(kOp, machine.arn)
+                            : internal::StateMachineNameTaken(kOp, machine.name);
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                       "revision_id, attributes, status, created_at, updated_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                       kOp));
+  insert.Bind(1, machine.arn)
+      .Bind(2, machine.name)
+      .Bind(3, StateMachineTypeName(machine.type))
+      .Bind(4, machine.definition)
+      .Bind(5, machine.role_arn)
+      .Bind(6, machine.revision_id)
+      .Bind(7, machine.attributes_json)
+      .Bind(8, StateMachineStatusName(machine.status))
+      .Bind(9, machine.created_at_ms)
+      .Bind(10, machine.updated_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return txn.Commit();
+}
+
+StatusOr<StateMachineRecord> SqliteStore::GetStateMachine(std::string_view arn) {
+  ReaderLease reader = AcquireReader();
+  return ReadMachineByArn(*reader, arn, "GetStateMachine");
+}
+
+StatusOr<Page<StateMachineRecord>> SqliteStore::ListStateMachines(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachines";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kStateMachines, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kMachineColumns) + "WHERE id > ?1 ORDER BY id LIMIT ?2", kOp));
+  s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
+  Page<StateMachineRecord> result;
+  int64_t last_id = 0;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kStateMachines, last_id);
+      break;
+    }
+    last_id = s.Int64(0);
+    result.items.push_back(ReadMachine(s));
+  }
+  return result;
+}
+
+Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
+                                       const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateStateMachine";
+  if (machine.definition.empty()) {
+    return InvalidArgumentError("UpdateStateMachine: state machine definition is empty");
+  }
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine.arn, kOp));
+  if (found.second == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, machine.arn);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare("UPDATE state_machines SET definition = ?2, role_arn = ?3, "
+                       "revision_id = ?4, attributes = ?5, updated_at = ?6 WHERE id = ?1",
+                       kOp));
+  update.Bind(1, found.first)
+      .Bind(2, machine.definition)
+      .Bind(3, machine.role_arn)
+      .Bind(4, machine.revision_id)
+      .Bind(5, machine.attributes_json)
+      .Bind(6, machine.updated_at_ms);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return txn.Commit();
+}
+
+Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachine";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, arn, kOp));
+  bool running = false;
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           writer_->Prepare("SELECT EXISTS (SELECT 1 FROM executions WHERE "
+                                            "state_machine_id = ?1 AND status = 'RUNNING')",
+                                            kOp));
+    s.Bind(1, found.first);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    running = row && s.Int64(0) != 0;
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement change,
+      writer_->Prepare(running ? "UPDATE state_machines SET status = 'DELETING' WHERE id = ?1"
+                               : "DELETE FROM state_machines WHERE id = ?1",
+                       kOp));
+  change.Bind(1, found.first);
+  STEPD_RETURN_IF_ERROR(change.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return txn.Commit();
+}
+
+// --- Executions -------------------------------------------------------------------
+
+Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
+                                    const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateExecution";
+  STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*writer_, execution.state_machine_arn, kOp));
+  if (machine.second == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, execution.state_machine_arn);
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement taken,
+                           writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
+                                            "(state_machine_id = ?2 AND name = ?3)",
+                                            kOp));
+    taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) {
+      return taken.Int64(0) ? internal::ExecutionArnTaken(kOp, execution.arn)
+                            : internal::ExecutionNameTaken(kOp, execution.name,
+                                                           execution.state_machine_arn);
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare(
+          "INSERT INTO executions (arn, state_machine_id, name, state_machine_revision_id, "
+          "status, input, output, error, cause, start_time, stop_time, redrive_count, "
+          "redrive_time, attributes, snapshot, last_event_id, updated_at) VALUES "
+          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?10)",
+          kOp));
+  insert.Bind(1, execution.arn)
+      .Bind(2, machine.first)
+      .Bind(3, execution.name)
+      .Bind(4, execution.state_machine_revision_id)
+      .Bind(5, ExecutionStatusName(execution.status))
+      .Bind(6, execution.input)
+      .BindOptional(7, execution.output)
+      .BindOptional(8, execution.error)
+      .BindOptional(9, execution.cause)
+      .Bind(10, execution.start_time_ms)
+      .BindOptional(11, execution.stop_time_ms)
+      .Bind(12, int64_t{execution.redrive_count})
+      .BindOptional(13, execution.redrive_time_ms)
+      .Bind(14, execution.attributes_json)
+      .BindBlob(15, execution.snapshot);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return txn.Commit();
+}
+
+StatusOr<ExecutionRecord> SqliteStore::GetExecution(std::string_view arn) {
+  ReaderLease reader = AcquireReader();
+  return ReadExecutionByArn(*reader, arn, "GetExecution");
+}
+
+StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilter& filter,
+                                                            const PageRequest& page) {
+  constexpr std::string_view kOp = "ListExecutions";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kExecutions, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  int64_t machine_id = 0;
+  if (!filter.state_machine_arn.empty()) {
+    STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*reader, filter.state_machine_arn, kOp));
+    machine_id = machine.first;
+  }
+  // One fixed SQL text per filter shape, so each gets its index and its
+  // cached statement; values are always bound.
+  const bool by_machine = machine_id != 0;
+  const bool by_status = filter.status.has_value();
+  std::string sql = kExecutionColumns;
+  sql += "WHERE e.id < ?1";
+  if (by_machine) sql += " AND e.state_machine_id = ?3";
+  if (by_status) sql += " AND e.status = ?4";
+  sql += " ORDER BY e.id DESC LIMIT ?2";
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
+  if (by_machine) s.Bind(3, machine_id);
+  if (by_status) s.Bind(4, ExecutionStatusName(*filter.status));
+  Page<ExecutionRecord> result;
+  int64_t last_id = 0;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
+      break;
+    }
+    last_id = s.Int64(0);
+    result.items.push_back(ReadExecution(s));
+  }
+  return result;
+}
+
+StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transition) {
+  constexpr std::string_view kOp = "CommitTransition";
+  STEPD_RETURN_IF_ERROR(internal::ValidateTransition(transition));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  int64_t execution_id = 0;
+  int64_t last_event_id = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
+    s.Bind(1, transition.execution_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ExecutionNotFound(kOp, transition.execution_arn);
+    execution_id = s.Int64(0);
+    last_event_id = s.Int64(1);
+  }
+  STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, last_event_id));
+  for (const HistoryEventRecord& event : transition.events) {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement insert,
+        writer_->Prepare("INSERT INTO history_events (execution_id, event_id, previous_event_id, "
+                         "type, timestamp, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                         kOp));
+    insert.Bind(1, execution_id)
+        .Bind(2, event.event_id)
+        .Bind(3, event.previous_event_id)
+        .Bind(4, event.type)
+        .Bind(5, event.timestamp_ms)
+        .Bind(6, event.details_json);
+    STEPD_RETURN_IF_ERROR(insert.Run());
+  }
+  const ExecutionUpdate& u = transition.update;
+  const int64_t new_last =
+      transition.events.empty() ? last_event_id : transition.events.back().event_id;
+  // Each optional column keeps its value when its "set" flag is 0.
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare(
+          "UPDATE executions SET last_event_id = ?2, updated_at = ?3, "
+          "status = CASE WHEN ?4 THEN ?5 ELSE status END, "
+          "output = CASE WHEN ?6 THEN ?7 ELSE output END, "
+          "error = CASE WHEN ?8 THEN ?9 ELSE error END, "
+          "cause = CASE WHEN ?10 THEN ?11 ELSE cause END, "
+          "stop_time = CASE WHEN ?12 THEN ?13 ELSE stop_time END, "
+          "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
+          "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
+          "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END "
+          "WHERE id = ?1",
+          kOp));
+  update.Bind(1, execution_id).Bind(2, new_last).Bind(3, transition.updated_at_ms);
+  update.Bind(4, int64_t{u.status.has_value()})
+      .Bind(5, u.status ? ExecutionStatusName(*u.status) : std::string_view("RUNNING"));
+  update.Bind(6, int64_t{u.output.has_value()}).BindOptional(7, u.output);
+  update.Bind(8, int64_t{u.error.has_value()}).BindOptional(9, u.error);
+  update.Bind(10, int64_t{u.cause.has_value()}).BindOptional(11, u.cause);
+  update.Bind(12, int64_t{u.stop_time_ms.has_value()}).BindOptional(13, u.stop_time_ms);
+  update.Bind(14, int64_t{u.redrive_count.has_value()}).Bind(15, int64_t{u.redrive_count.value_or(0)});
+  update.Bind(16, int64_t{u.redrive_time_ms.has_value()}).BindOptional(17, u.redrive_time_ms);
+  update.Bind(18, int64_t{u.snapshot.has_value()})
+      .BindBlob(19, u.snapshot ? std::string_view(*u.snapshot) : std::string_view());
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(transition.audit, kOp));
+  STEPD_ASSIGN_OR_RETURN(ExecutionRecord committed,
+                         ReadExecutionByArn(*writer_, transition.execution_arn, kOp));
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return committed;
+}
+
+StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view execution_arn,
+                                                           const PageRequest& page, bool reverse) {
+  constexpr std::string_view kOp = "GetHistory";
+  const TokenKind kind = reverse ? TokenKind::kHistoryReverse : TokenKind::kHistory;
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after, internal::DecodePageToken(kOp, kind, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  int64_t execution_id = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           reader->Prepare("SELECT id FROM executions WHERE arn = ?1", kOp));
+    s.Bind(1, execution_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ExecutionNotFound(kOp, execution_arn);
+    execution_id = s.Int64(0);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(reverse ? "SELECT event_id, previous_event_id, type, timestamp, details "
+                                "FROM history_events WHERE execution_id = ?1 AND event_id < ?2 "
+                                "ORDER BY event_id DESC LIMIT ?3"
+                              : "SELECT event_id, previous_event_id, type, timestamp, details "
+                                "FROM history_events WHERE execution_id = ?1 AND event_id > ?2 "
+                                "ORDER BY event_id LIMIT ?3",
+                      kOp));
+  const int64_t start = after.has_position ? after.position : (reverse ? INT64_MAX : 0);
+  s.Bind(1, execution_id).Bind(2, start).Bind(3, int64_t{limit} + 1);
+  Page<HistoryEventRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
+      break;
+    }
+    result.items.push_back(HistoryEventRecord{s.Int64(0), s.Int64(1), s.Text(2), s.Int64(3),
+                                              s.Text(4)});
+  }
+  return result;
+}
+
+// --- Audit ---------------------------------------------------------------------------
+
+Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "AppendAudit";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return txn.Commit();
+}
+
+namespace {
+constexpr char kAuditColumns[] =
+    "SELECT seq, timestamp, actor, action, target, details, prev_hash, hash FROM audit_log ";
+
+AuditRecord ReadAudit(const Statement& s) {
+  return AuditRecord{s.Int64(0), AuditEntry{s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)},
+                     s.Text(6), s.Text(7)};
+}
+}  // namespace
+
+StatusOr<Page<AuditRecord>> SqliteStore::ListAudit(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListAudit";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kAudit, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kAuditColumns) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2", kOp));
+  s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
+  Page<AuditRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kAudit, result.items.back().seq);
+      break;
+    }
+    result.items.push_back(ReadAudit(s));
+  }
+  return result;
+}
+
+Status SqliteStore::VerifyAuditChain() {
+  constexpr std::string_view kOp = "VerifyAuditChain";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kAuditColumns) + "ORDER BY seq", kOp));
+  std::string prev_hash(kAuditGenesisHash);
+  for (int64_t expected = 1;; ++expected) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    AuditRecord record = ReadAudit(s);
+    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(record, expected, prev_hash));
+    prev_hash = std::move(record.hash);
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options, Clock* clock) {
+  auto store = std::make_unique<SqliteStore>(options, clock);
+  STEPD_RETURN_IF_ERROR(store->Open());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+}  // namespace stepd::store

@@ -1,0 +1,153 @@
+#include "store_checks.h"
+
+#include <charconv>
+
+#include "stepd/store/audit_chain.h"
+
+namespace stepd::store::internal {
+namespace {
+
+std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+
+std::string Op(std::string_view op) { return std::string(op) + ": "; }
+
+}  // namespace
+
+StatusOr<int> PageSize(std::string_view op, const PageRequest& page) {
+  if (page.max_results == 0) return kDefaultPageSize;
+  if (page.max_results < 0 || page.max_results > kMaxPageSize) {
+    return InvalidArgumentError(Op(op) + "max_results must be between 1 and " +
+                                std::to_string(kMaxPageSize) + ", got " +
+                                std::to_string(page.max_results));
+  }
+  return page.max_results;
+}
+
+std::string EncodePageToken(TokenKind kind, int64_t position) {
+  return std::string(1, static_cast<char>(kind)) + "." + std::to_string(position);
+}
+
+StatusOr<PagePosition> DecodePageToken(std::string_view op, TokenKind kind,
+                                       const PageRequest& page) {
+  const std::string_view token = page.next_token;
+  if (token.empty()) return PagePosition{};
+  Status invalid = InvalidArgumentError(Op(op) + "invalid pagination token " + Quote(token));
+  if (token.size() < 3 || token[0] != static_cast<char>(kind) || token[1] != '.') return invalid;
+  int64_t position = 0;
+  const char* begin = token.data() + 2;
+  const char* end = token.data() + token.size();
+  auto [ptr, ec] = std::from_chars(begin, end, position);
+  if (ec != std::errc() || ptr != end || position < 0) return invalid;
+  return PagePosition{true, position};
+}
+
+Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine) {
+  if (machine.arn.empty()) return InvalidArgumentError(Op(op) + "state machine arn is empty");
+  if (machine.name.empty()) return InvalidArgumentError(Op(op) + "state machine name is empty");
+  if (machine.definition.empty()) {
+    return InvalidArgumentError(Op(op) + "state machine definition is empty");
+  }
+  return Status::OK();
+}
+
+Status ValidateExecution(std::string_view op, const ExecutionRecord& execution) {
+  if (execution.arn.empty()) return InvalidArgumentError(Op(op) + "execution arn is empty");
+  if (execution.name.empty()) return InvalidArgumentError(Op(op) + "execution name is empty");
+  if (execution.state_machine_arn.empty()) {
+    return InvalidArgumentError(Op(op) + "execution state_machine_arn is empty");
+  }
+  return Status::OK();
+}
+
+Status ValidateAudit(std::string_view op, const std::vector<AuditEntry>& audit) {
+  for (const AuditEntry& entry : audit) {
+    if (entry.actor.empty() || entry.action.empty()) {
+      return InvalidArgumentError(Op(op) + "an audit entry needs an actor and an action");
+    }
+  }
+  return Status::OK();
+}
+
+Status ValidateTransition(const Transition& transition) {
+  constexpr std::string_view kOp = "CommitTransition";
+  if (transition.execution_arn.empty()) {
+    return InvalidArgumentError(Op(kOp) + "execution arn is empty");
+  }
+  for (size_t i = 0; i < transition.events.size(); ++i) {
+    const HistoryEventRecord& event = transition.events[i];
+    if (event.type.empty()) {
+      return InvalidArgumentError(Op(kOp) + "event " + std::to_string(event.event_id) +
+                                  " has no type");
+    }
+    if (i > 0 && event.event_id != transition.events[i - 1].event_id + 1) {
+      return InvalidArgumentError(Op(kOp) + "event ids must be consecutive: " +
+                                  std::to_string(event.event_id) + " follows " +
+                                  std::to_string(transition.events[i - 1].event_id));
+    }
+  }
+  return ValidateAudit(kOp, transition.audit);
+}
+
+Status CheckTransitionEvents(const Transition& transition, int64_t last_event_id) {
+  if (transition.events.empty()) return Status::OK();
+  const int64_t first = transition.events.front().event_id;
+  if (first <= last_event_id) {
+    return AlreadyExistsError("CommitTransition: event " + std::to_string(first) +
+                              " of execution " + Quote(transition.execution_arn) +
+                              " is already committed (last event id is " +
+                              std::to_string(last_event_id) + ")");
+  }
+  if (first != last_event_id + 1) {
+    return FailedPreconditionError("CommitTransition: execution " +
+                                   Quote(transition.execution_arn) + " continues at event id " +
+                                   std::to_string(last_event_id + 1) + ", got " +
+                                   std::to_string(first));
+  }
+  return Status::OK();
+}
+
+Status StateMachineNotFound(std::string_view op, std::string_view arn) {
+  return NotFoundError(Op(op) + "state machine " + Quote(arn) + " does not exist");
+}
+Status StateMachineArnTaken(std::string_view op, std::string_view arn) {
+  return AlreadyExistsError(Op(op) + "state machine " + Quote(arn) + " already exists");
+}
+Status StateMachineNameTaken(std::string_view op, std::string_view name) {
+  return AlreadyExistsError(Op(op) + "a state machine named " + Quote(name) + " already exists");
+}
+Status StateMachineDeleting(std::string_view op, std::string_view arn) {
+  return FailedPreconditionError(Op(op) + "state machine " + Quote(arn) + " is being deleted");
+}
+Status ExecutionNotFound(std::string_view op, std::string_view arn) {
+  return NotFoundError(Op(op) + "execution " + Quote(arn) + " does not exist");
+}
+Status ExecutionArnTaken(std::string_view op, std::string_view arn) {
+  return AlreadyExistsError(Op(op) + "execution " + Quote(arn) + " already exists");
+}
+Status ExecutionNameTaken(std::string_view op, std::string_view name,
+                          std::string_view state_machine_arn) {
+  return AlreadyExistsError(Op(op) + "an execution named " + Quote(name) +
+                            " already exists for state machine " + Quote(state_machine_arn));
+}
+
+Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash) {
+  const std::string op = "VerifyAuditChain: ";
+  if (row.seq != expected_seq) {
+    return DataLossError(op + "audit row " + std::to_string(expected_seq) +
+                         " is missing (next row is " + std::to_string(row.seq) + ")");
+  }
+  if (row.prev_hash != prev_hash) {
+    return DataLossError(op + "audit row " + std::to_string(row.seq) +
+                         " does not link to its predecessor (prev_hash " + row.prev_hash +
+                         ", predecessor's hash " + std::string(prev_hash) + ")");
+  }
+  const std::string computed = AuditRowHash(row.prev_hash, row.seq, row.entry);
+  if (computed != row.hash) {
+    return DataLossError(op + "audit row " + std::to_string(row.seq) +
+                         " was altered (stored hash " + row.hash +
+                         " does not match its contents, " + computed + ")");
+  }
+  return Status::OK();
+}
+
+}  // namespace stepd::store::internal

@@ -1,0 +1,62 @@
+#pragma once
+// Rules and messages every Store implementation shares, so that SqliteStore
+// and MemStore answer the same request with the same Status, byte for byte.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stepd/base/status.h"
+#include "stepd/base/status_or.h"
+#include "stepd/store/records.h"
+
+namespace stepd::store::internal {
+
+inline constexpr int kDefaultPageSize = 100;
+inline constexpr int kMaxPageSize = 1000;
+
+// What a page token continues; a token of one kind is refused by another.
+enum class TokenKind : char {
+  kStateMachines = 'm',
+  kExecutions = 'e',
+  kHistory = 'h',
+  kHistoryReverse = 'r',
+  kAudit = 'a',
+};
+
+// The page size to use: max_results, or the default for 0.
+StatusOr<int> PageSize(std::string_view op, const PageRequest& page);
+// Encodes the position after which the next page starts (an internal id).
+std::string EncodePageToken(TokenKind kind, int64_t position);
+// The position in `page.next_token`; nullopt-equivalent 0 for the first page
+// is reported through `has_position`.
+struct PagePosition {
+  bool has_position = false;
+  int64_t position = 0;
+};
+StatusOr<PagePosition> DecodePageToken(std::string_view op, TokenKind kind,
+                                       const PageRequest& page);
+
+Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine);
+Status ValidateExecution(std::string_view op, const ExecutionRecord& execution);
+Status ValidateAudit(std::string_view op, const std::vector<AuditEntry>& audit);
+// Checks `transition.events` against the execution's last committed event id
+// (see Store::CommitTransition for the codes).
+Status CheckTransitionEvents(const Transition& transition, int64_t last_event_id);
+Status ValidateTransition(const Transition& transition);
+
+Status StateMachineNotFound(std::string_view op, std::string_view arn);
+Status StateMachineArnTaken(std::string_view op, std::string_view arn);
+Status StateMachineNameTaken(std::string_view op, std::string_view name);
+Status StateMachineDeleting(std::string_view op, std::string_view arn);
+Status ExecutionNotFound(std::string_view op, std::string_view arn);
+Status ExecutionArnTaken(std::string_view op, std::string_view arn);
+Status ExecutionNameTaken(std::string_view op, std::string_view name,
+                          std::string_view state_machine_arn);
+
+// VerifyAuditChain's check of one row given its predecessor's hash and the
+// seq it must have; OK or DATA_LOSS naming the row.
+Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash);
+
+}  // namespace stepd::store::internal

@@ -1,0 +1,339 @@
+// What only SqliteStore promises: the file on disk, its pragmas, migrations
+// recorded in schema_migrations, refusal of foreign schemas, tamper
+// detection, readers during a write held by another connection.
+
+#include "stepd/store/sqlite_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "stepd/store/audit_chain.h"
+#include "stepd/store/migrations.h"
+#include "store/store_testing.h"
+
+namespace stepd::store {
+namespace {
+
+using testing::Audit;
+using testing::Event;
+using testing::Execution;
+using testing::ExecutionArn;
+using testing::Machine;
+using testing::MachineArn;
+using testing::OptionsIn;
+using testing::TempDir;
+
+// A raw connection to the store's file, as an operator (or an attacker)
+// with the sqlite3 shell would have.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 2000);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  // sqlite3_exec's result code; the error message lands in last_error().
+  int Exec(const std::string& sql) {
+    char* error = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+    last_error_ = error ? error : "";
+    sqlite3_free(error);
+    return rc;
+  }
+  std::string QueryText(const std::string& sql) {
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0) != nullptr) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+  const std::string& last_error() const { return last_error_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::string last_error_;
+};
+
+std::unique_ptr<Store> OpenOrDie(const StoreOptions& options) {
+  StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(options);
+  EXPECT_EQ(store.status(), Status::OK());
+  return store.ok() ? std::move(store).value() : nullptr;
+}
+
+TEST(SqliteStore, CreatesParentDirectoryAndUsesWalWithForeignKeys) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.path = (dir.path() / "a" / "b" / "stepd.db").string();
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(options.path));
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("PRAGMA journal_mode"), "wal");
+  // Foreign keys are enforced on the store's own connections: an execution
+  // of a machine that does not exist cannot be inserted even bypassing the
+  // existence check, because CreateExecution looks the machine up first; the
+  // cascade on delete is what proves the pragma is on.
+  ASSERT_EQ(store->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(store->CreateExecution(Execution("m", "e"), {}), Status::OK());
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.events = {Event(1)};
+  t.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store->CommitTransition(t).ok());
+  ASSERT_EQ(store->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_events"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions"), "0");
+}
+
+TEST(SqliteStore, RecordsEachAppliedMigrationWithItsChecksum) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM schema_migrations"),
+            std::to_string(LatestSchemaVersion()));
+  const Migration& first = EmbeddedMigrations()[0];
+  EXPECT_EQ(raw.QueryText("SELECT name FROM schema_migrations WHERE version = 1"), first.name);
+  EXPECT_EQ(raw.QueryText("SELECT checksum FROM schema_migrations WHERE version = 1"),
+            MigrationChecksum(first));
+  EXPECT_NE(raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1"), "0");
+}
+
+TEST(SqliteStore, ReopeningAppliesNothingAndKeepsData) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  {
+    auto store = OpenOrDie(options);
+    ASSERT_EQ(store->CreateStateMachine(Machine("m"), {Audit("Create", "m")}), Status::OK());
+  }
+  RawDb raw(options.path);
+  const std::string applied_at =
+      raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1");
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetStateMachine(MachineArn("m")).value().name, "m");
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_EQ(raw.QueryText("SELECT applied_at FROM schema_migrations WHERE version = 1"),
+            applied_at);
+  EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
+}
+
+TEST(SqliteStore, WithoutMigrateOnOpenAFreshDatabaseIsAtVersionZero) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.migrate_on_open = false;
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), 0);
+  EXPECT_EQ(store->Migrate(), Status::OK());
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+}
+
+TEST(SqliteStore, RefusesADatabaseWithANewerSchema) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  {
+    RawDb raw(options.path);
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (7, 'future', 1, 'x')"), SQLITE_OK);
+  }
+  EXPECT_EQ(OpenSqliteStore(options).status(),
+            FailedPreconditionError("Migrate: database schema version 7 is newer than this stepd "
+                                    "(knows up to " +
+                                    std::to_string(LatestSchemaVersion()) + "); upgrade stepd"));
+}
+
+TEST(SqliteStore, RefusesAnAppliedMigrationWhoseChecksumChanged) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  {
+    RawDb raw(options.path);
+    ASSERT_EQ(raw.Exec("UPDATE schema_migrations SET checksum = 'abc' WHERE version = 1"),
+              SQLITE_OK);
+  }
+  const Migration& first = EmbeddedMigrations()[0];
+  EXPECT_EQ(OpenSqliteStore(options).status(),
+            FailedPreconditionError(
+                "Migrate: migration " + MigrationLabel(1, first.name) +
+                " was changed after it was applied (database has checksum abc, this stepd has " +
+                MigrationChecksum(first) +
+                "); migrations are append-only: restore it and put the change in a new "
+                "migration"));
+}
+
+TEST(SqliteStore, AuditLogRefusesUpdatesThroughSql) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->AppendAudit({Audit("A", "x")}), Status::OK());
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.Exec("UPDATE audit_log SET actor = 'mallory'"), SQLITE_CONSTRAINT);
+  EXPECT_EQ(raw.last_error(), "audit_log is append-only");
+  EXPECT_EQ(raw.Exec("DELETE FROM audit_log"), SQLITE_CONSTRAINT);
+}
+
+TEST(SqliteStore, VerifyAuditChainDetectsARowAlteredByHand) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->AppendAudit({Audit("A", "x"), Audit("B", "y"), Audit("C", "z")}), Status::OK());
+  ASSERT_EQ(store->VerifyAuditChain(), Status::OK());
+  std::vector<AuditRecord> rows = store->ListAudit({}).value().items;
+  RawDb raw(options.path);
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update"), SQLITE_OK);
+  ASSERT_EQ(raw.Exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"), SQLITE_OK);
+  AuditEntry altered = rows[1].entry;
+  altered.actor = "mallory";
+  EXPECT_EQ(store->VerifyAuditChain(),
+            DataLossError("VerifyAuditChain: audit row 2 was altered (stored hash " + rows[1].hash +
+                          " does not match its contents, " +
+                          AuditRowHash(rows[0].hash, 2, altered) + ")"));
+}
+
+TEST(SqliteStore, VerifyAuditChainDetectsARowDeletedByHand) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->AppendAudit({Audit("A", "x"), Audit("B", "y"), Audit("C", "z")}), Status::OK());
+  RawDb raw(options.path);
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_delete"), SQLITE_OK);
+  ASSERT_EQ(raw.Exec("DELETE FROM audit_log WHERE seq = 2"), SQLITE_OK);
+  EXPECT_EQ(store->VerifyAuditChain(),
+            DataLossError("VerifyAuditChain: audit row 2 is missing (next row is 3)"));
+}
+
+TEST(SqliteStore, VerifyAuditChainDetectsARowRehashedButUnlinked) {
+  // An attacker who recomputes the altered row's own hash still breaks the
+  // next row's link.
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->AppendAudit({Audit("A", "x"), Audit("B", "y"), Audit("C", "z")}), Status::OK());
+  std::vector<AuditRecord> rows = store->ListAudit({}).value().items;
+  AuditEntry altered = rows[1].entry;
+  altered.actor = "mallory";
+  const std::string forged = AuditRowHash(rows[0].hash, 2, altered);
+  RawDb raw(options.path);
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update"), SQLITE_OK);
+  ASSERT_EQ(raw.Exec("UPDATE audit_log SET actor = 'mallory', hash = '" + forged +
+                     "' WHERE seq = 2"),
+            SQLITE_OK);
+  EXPECT_EQ(store->VerifyAuditChain(),
+            DataLossError("VerifyAuditChain: audit row 3 does not link to its predecessor "
+                          "(prev_hash " +
+                          rows[2].prev_hash + ", predecessor's hash " + forged + ")"));
+}
+
+TEST(SqliteStore, ReadsProceedWhileAnotherConnectionHoldsAWriteTransaction) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.busy_timeout_ms = 300;
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->CreateStateMachine(Machine("before"), {}), Status::OK());
+
+  RawDb raw(options.path);
+  ASSERT_EQ(raw.Exec("BEGIN IMMEDIATE"), SQLITE_OK);
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, created_at, updated_at) VALUES ('arn:uncommitted', "
+                     "'uncommitted', 'STANDARD', '{}', '', 'r', 1, 1)"),
+            SQLITE_OK);
+
+  // A reader on another thread, while the write transaction stays open.
+  StatusOr<Page<StateMachineRecord>> listed = InternalError("not run");
+  StatusOr<StateMachineRecord> got = InternalError("not run");
+  auto started = std::chrono::steady_clock::now();
+  std::thread reader([&] {
+    listed = store->ListStateMachines({});
+    got = store->GetStateMachine(MachineArn("before"));
+  });
+  reader.join();
+  auto elapsed = std::chrono::steady_clock::now() - started;
+  EXPECT_LT(elapsed, std::chrono::milliseconds(250));  // never waited for the lock
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->items.size(), 1u);  // the last committed state only
+  EXPECT_EQ(listed->items[0].name, "before");
+  EXPECT_TRUE(got.ok());
+
+  // A write through the store waits for the busy timeout, then reports it.
+  Status blocked = store->CreateStateMachine(Machine("blocked"), {});
+  EXPECT_EQ(blocked.code(), StatusCode::kUnavailable) << blocked;
+  EXPECT_EQ(blocked.message().rfind("CreateStateMachine: ", 0), 0u) << blocked;
+
+  ASSERT_EQ(raw.Exec("COMMIT"), SQLITE_OK);
+  EXPECT_EQ(store->ListStateMachines({}).value().items.size(), 2u);
+  EXPECT_EQ(store->CreateStateMachine(Machine("after"), {}), Status::OK());
+}
+
+TEST(SqliteStore, ExecutionsSurviveReopenWithTheirSnapshot) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.synchronous = SyncMode::kNormal;
+  {
+    auto store = OpenOrDie(options);
+    ASSERT_EQ(store->CreateStateMachine(Machine("m"), {}), Status::OK());
+    ASSERT_EQ(store->CreateExecution(Execution("m", "e"), {}), Status::OK());
+    Transition t;
+    t.execution_arn = ExecutionArn("m", "e");
+    t.events = {Event(1, "ExecutionStarted")};
+    t.update.snapshot = "resume-here";
+    ASSERT_TRUE(store->CommitTransition(t).ok());
+  }
+  auto store = OpenOrDie(options);
+  ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
+  EXPECT_EQ(e.snapshot, "resume-here");
+  EXPECT_EQ(e.last_event_id, 1);
+  EXPECT_EQ(store->ListExecutions({"", ExecutionStatus::kRunning}, {}).value().items.size(), 1u);
+}
+
+TEST(SqliteStore, RefusesBadOptions) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.reader_connections = 0;
+  EXPECT_EQ(OpenSqliteStore(options).status(),
+            InvalidArgumentError("OpenSqliteStore: reader_connections must be at least 1, got 0"));
+  options = OptionsIn(dir);
+  options.path = "";
+  EXPECT_EQ(OpenSqliteStore(options).status(),
+            InvalidArgumentError("OpenSqliteStore: path is empty"));
+}
+
+TEST(SqliteStore, AFileThatIsNotADatabaseIsDataLoss) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.path = (dir.path() / "junk.db").string();
+  {
+    FILE* f = std::fopen(options.path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("this is not a sqlite database, it is a text file of some length........", f);
+    std::fclose(f);
+  }
+  Status status = OpenSqliteStore(options).status();
+  EXPECT_EQ(status.code(), StatusCode::kDataLoss) << status;
+  EXPECT_EQ(status.message().rfind("OpenSqliteStore: ", 0), 0u) << status;
+}
+
+TEST(SqliteStore, SmallStatementCacheStillServesNestedAndRepeatedQueries) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.statement_cache_size = 1;
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->CreateStateMachine(Machine("m"), {Audit("A", "m")}), Status::OK());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(store->CreateExecution(Execution("m", "e" + std::to_string(i)), {Audit("S", "e")}),
+              Status::OK());
+  }
+  EXPECT_EQ(store->ListExecutions({MachineArn("m"), std::nullopt}, {2, ""}).value().items.size(),
+            2u);
+  EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
+}
+
+}  // namespace
+}  // namespace stepd::store

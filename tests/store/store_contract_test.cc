@@ -1,0 +1,503 @@
+// The contract every Store implementation keeps, run against each of them:
+// SqliteStore on a real file in a temp directory and MemStore.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "stepd/store/audit_chain.h"
+#include "stepd/store/mem_store.h"
+#include "stepd/store/migrations.h"
+#include "stepd/store/sqlite_store.h"
+#include "store/store_testing.h"
+
+namespace stepd::store {
+namespace {
+
+using testing::Audit;
+using testing::Event;
+using testing::Execution;
+using testing::ExecutionArn;
+using testing::Machine;
+using testing::MachineArn;
+using testing::StoreFactory;
+using testing::TempDir;
+using ::testing::ElementsAre;
+
+class StoreContract : public ::testing::TestWithParam<StoreFactory> {
+ protected:
+  void SetUp() override {
+    store_ = GetParam().open(dir_);
+    ASSERT_NE(store_, nullptr);
+  }
+
+  // A machine "m" with one RUNNING execution "e".
+  void CreateMachineAndExecution() {
+    ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+    ASSERT_EQ(store_->CreateExecution(Execution("m", "e"), {}), Status::OK());
+  }
+
+  std::vector<std::string> MachineNames(const Page<StateMachineRecord>& page) {
+    std::vector<std::string> names;
+    for (const auto& m : page.items) names.push_back(m.name);
+    return names;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_P(StoreContract, FreshStoreIsAtLatestSchemaAndEmpty) {
+  EXPECT_EQ(store_->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_TRUE(store_->ListStateMachines({}).value().items.empty());
+  EXPECT_TRUE(store_->ListExecutions({}, {}).value().items.empty());
+  EXPECT_TRUE(store_->ListAudit({}).value().items.empty());
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+TEST_P(StoreContract, MigrateTwiceIsIdempotent) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  EXPECT_EQ(store_->Migrate(), Status::OK());
+  EXPECT_EQ(store_->Migrate(), Status::OK());
+  EXPECT_EQ(store_->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_TRUE(store_->GetStateMachine(MachineArn("m")).ok());
+}
+
+TEST_P(StoreContract, StateMachineRoundTripsEveryField) {
+  StateMachineRecord m = Machine("m", 1234);
+  m.type = StateMachineType::kExpress;
+  m.attributes_json = R"({"description":"d"})";
+  m.updated_at_ms = 1300;
+  ASSERT_EQ(store_->CreateStateMachine(m, {}), Status::OK());
+  StateMachineRecord got = store_->GetStateMachine(m.arn).value();
+  EXPECT_EQ(got.arn, m.arn);
+  EXPECT_EQ(got.name, "m");
+  EXPECT_EQ(got.type, StateMachineType::kExpress);
+  EXPECT_EQ(got.definition, m.definition);
+  EXPECT_EQ(got.role_arn, m.role_arn);
+  EXPECT_EQ(got.revision_id, "rev-1");
+  EXPECT_EQ(got.attributes_json, R"({"description":"d"})");
+  EXPECT_EQ(got.status, StateMachineStatus::kActive);
+  EXPECT_EQ(got.created_at_ms, 1234);
+  EXPECT_EQ(got.updated_at_ms, 1300);
+}
+
+TEST_P(StoreContract, CreateStateMachineRefusesTakenArnAndName) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  EXPECT_EQ(store_->CreateStateMachine(Machine("m"), {}),
+            AlreadyExistsError("CreateStateMachine: state machine '" + MachineArn("m") +
+                               "' already exists"));
+  StateMachineRecord same_name = Machine("m");
+  same_name.arn = MachineArn("other");
+  EXPECT_EQ(store_->CreateStateMachine(same_name, {}),
+            AlreadyExistsError("CreateStateMachine: a state machine named 'm' already exists"));
+}
+
+TEST_P(StoreContract, GetUnknownStateMachineIsNotFound) {
+  EXPECT_EQ(store_->GetStateMachine(MachineArn("nope")).status(),
+            NotFoundError("GetStateMachine: state machine '" + MachineArn("nope") +
+                          "' does not exist"));
+}
+
+TEST_P(StoreContract, UpdateStateMachineReplacesDefinitionAndRevision) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  StateMachineRecord update = Machine("m");
+  update.definition = R"({"StartAt":"Q","States":{"Q":{"Type":"Succeed"}}})";
+  update.revision_id = "rev-2";
+  update.updated_at_ms = 9000;
+  ASSERT_EQ(store_->UpdateStateMachine(update, {Audit("UpdateStateMachine", update.arn)}),
+            Status::OK());
+  StateMachineRecord got = store_->GetStateMachine(update.arn).value();
+  EXPECT_EQ(got.definition, update.definition);
+  EXPECT_EQ(got.revision_id, "rev-2");
+  EXPECT_EQ(got.updated_at_ms, 9000);
+  EXPECT_EQ(got.created_at_ms, 1000);
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
+}
+
+TEST_P(StoreContract, DeleteStateMachineWithRunningExecutionMarksItDeleting) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
+  EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).value().status,
+            StateMachineStatus::kDeleting);
+  EXPECT_EQ(store_->CreateExecution(Execution("m", "e2"), {}),
+            FailedPreconditionError("CreateExecution: state machine '" + MachineArn("m") +
+                                    "' is being deleted"));
+  EXPECT_TRUE(store_->GetExecution(ExecutionArn("m", "e")).ok());
+}
+
+TEST_P(StoreContract, DeleteStateMachineWithoutRunningExecutionsPurgesItButKeepsAudit) {
+  CreateMachineAndExecution();
+  Transition done;
+  done.execution_arn = ExecutionArn("m", "e");
+  done.events = {Event(1, "ExecutionStarted"), Event(2, "ExecutionSucceeded")};
+  done.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store_->CommitTransition(done).ok());
+  ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {Audit("DeleteStateMachine", "m")}),
+            Status::OK());
+  EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e")).status(),
+            NotFoundError("GetExecution: execution '" + ExecutionArn("m", "e") +
+                          "' does not exist"));
+  EXPECT_EQ(store_->GetHistory(ExecutionArn("m", "e"), {}, false).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
+  // The name is free again.
+  EXPECT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+}
+
+TEST_P(StoreContract, DeleteUnknownStateMachineIsNotFound) {
+  EXPECT_EQ(store_->DeleteStateMachine(MachineArn("x"), {}),
+            NotFoundError("DeleteStateMachine: state machine '" + MachineArn("x") +
+                          "' does not exist"));
+}
+
+TEST_P(StoreContract, ExecutionRoundTripsEveryField) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ExecutionRecord e = Execution("m", "e", 4242);
+  e.attributes_json = R"({"traceHeader":"t"})";
+  e.snapshot = std::string("\0\x01snap", 6);
+  e.redrive_count = 2;
+  e.redrive_time_ms = 4000;
+  ASSERT_EQ(store_->CreateExecution(e, {}), Status::OK());
+  ExecutionRecord got = store_->GetExecution(e.arn).value();
+  EXPECT_EQ(got.arn, e.arn);
+  EXPECT_EQ(got.state_machine_arn, MachineArn("m"));
+  EXPECT_EQ(got.name, "e");
+  EXPECT_EQ(got.state_machine_revision_id, "rev-1");
+  EXPECT_EQ(got.status, ExecutionStatus::kRunning);
+  EXPECT_EQ(got.input, R"({"n":1})");
+  EXPECT_EQ(got.output, std::nullopt);
+  EXPECT_EQ(got.error, std::nullopt);
+  EXPECT_EQ(got.cause, std::nullopt);
+  EXPECT_EQ(got.start_time_ms, 4242);
+  EXPECT_EQ(got.stop_time_ms, std::nullopt);
+  EXPECT_EQ(got.redrive_count, 2);
+  EXPECT_EQ(got.redrive_time_ms, 4000);
+  EXPECT_EQ(got.attributes_json, R"({"traceHeader":"t"})");
+  EXPECT_EQ(got.snapshot, std::string("\0\x01snap", 6));
+  EXPECT_EQ(got.last_event_id, 0);
+  EXPECT_EQ(got.updated_at_ms, 4242);
+}
+
+TEST_P(StoreContract, CreateExecutionRefusesUnknownMachineAndTakenNames) {
+  EXPECT_EQ(store_->CreateExecution(Execution("m", "e"), {}),
+            NotFoundError("CreateExecution: state machine '" + MachineArn("m") +
+                          "' does not exist"));
+  CreateMachineAndExecution();
+  EXPECT_EQ(store_->CreateExecution(Execution("m", "e"), {}),
+            AlreadyExistsError("CreateExecution: execution '" + ExecutionArn("m", "e") +
+                               "' already exists"));
+  ExecutionRecord same_name = Execution("m", "e");
+  same_name.arn = ExecutionArn("m", "other");
+  EXPECT_EQ(store_->CreateExecution(same_name, {}),
+            AlreadyExistsError("CreateExecution: an execution named 'e' already exists for "
+                               "state machine '" +
+                               MachineArn("m") + "'"));
+}
+
+TEST_P(StoreContract, CommitTransitionAppendsEventsUpdatesExecutionAndAudits) {
+  CreateMachineAndExecution();
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.events = {Event(1, "ExecutionStarted"), Event(2, "PassStateEntered")};
+  t.update.snapshot = "snap-2";
+  t.audit = {Audit("ExecutionStarted", t.execution_arn)};
+  t.updated_at_ms = 7000;
+  ExecutionRecord committed = store_->CommitTransition(t).value();
+  EXPECT_EQ(committed.last_event_id, 2);
+  EXPECT_EQ(committed.snapshot, "snap-2");
+  EXPECT_EQ(committed.status, ExecutionStatus::kRunning);
+  EXPECT_EQ(committed.updated_at_ms, 7000);
+
+  Transition end;
+  end.execution_arn = t.execution_arn;
+  end.events = {Event(3, "ExecutionSucceeded")};
+  end.update.status = ExecutionStatus::kSucceeded;
+  end.update.output = R"({"ok":true})";
+  end.update.stop_time_ms = 8000;
+  end.audit = {Audit("ExecutionSucceeded", t.execution_arn)};
+  ASSERT_TRUE(store_->CommitTransition(end).ok());
+
+  ExecutionRecord got = store_->GetExecution(t.execution_arn).value();
+  EXPECT_EQ(got.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(got.output, R"({"ok":true})");
+  EXPECT_EQ(got.stop_time_ms, 8000);
+  EXPECT_EQ(got.snapshot, "snap-2");  // unset in the update: kept
+  EXPECT_EQ(got.last_event_id, 3);
+  Page<HistoryEventRecord> history = store_->GetHistory(t.execution_arn, {}, false).value();
+  ASSERT_EQ(history.items.size(), 3u);
+  EXPECT_EQ(history.items[0].type, "ExecutionStarted");
+  EXPECT_EQ(history.items[0].details_json, R"({"name":"P"})");
+  EXPECT_EQ(history.items[0].timestamp_ms, 3001);
+  EXPECT_EQ(history.items[2].previous_event_id, 2);
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 2u);
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+TEST_P(StoreContract, RetriedCommitIsRefusedAndNothingIsDuplicated) {
+  CreateMachineAndExecution();
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.events = {Event(1, "ExecutionStarted"), Event(2)};
+  t.update.snapshot = "first";
+  t.audit = {Audit("ExecutionStarted", t.execution_arn)};
+  ASSERT_TRUE(store_->CommitTransition(t).ok());
+
+  t.update.snapshot = "second";
+  EXPECT_EQ(store_->CommitTransition(t).status(),
+            AlreadyExistsError("CommitTransition: event 1 of execution '" + t.execution_arn +
+                               "' is already committed (last event id is 2)"));
+  EXPECT_EQ(store_->GetHistory(t.execution_arn, {}, false).value().items.size(), 2u);
+  EXPECT_EQ(store_->GetExecution(t.execution_arn).value().snapshot, "first");
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
+}
+
+TEST_P(StoreContract, CommitWithAGapInEventIdsIsRefused) {
+  CreateMachineAndExecution();
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.events = {Event(3)};
+  EXPECT_EQ(store_->CommitTransition(t).status(),
+            FailedPreconditionError("CommitTransition: execution '" + t.execution_arn +
+                                    "' continues at event id 1, got 3"));
+  t.events = {Event(1), Event(3)};
+  EXPECT_EQ(store_->CommitTransition(t).status(),
+            InvalidArgumentError("CommitTransition: event ids must be consecutive: 3 follows 1"));
+  EXPECT_TRUE(store_->GetHistory(t.execution_arn, {}, false).value().items.empty());
+  EXPECT_EQ(store_->GetExecution(t.execution_arn).value().last_event_id, 0);
+}
+
+TEST_P(StoreContract, CommitToUnknownExecutionIsNotFound) {
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "nope");
+  t.events = {Event(1)};
+  EXPECT_EQ(store_->CommitTransition(t).status(),
+            NotFoundError("CommitTransition: execution '" + t.execution_arn +
+                          "' does not exist"));
+}
+
+TEST_P(StoreContract, AuditRowsChainEachHashToThePrevious) {
+  ASSERT_EQ(store_->AppendAudit({Audit("A", "x"), Audit("B", "y")}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {Audit("CreateStateMachine", "m")}),
+            Status::OK());
+  std::vector<AuditRecord> rows = store_->ListAudit({}).value().items;
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].seq, 1);
+  EXPECT_EQ(rows[0].prev_hash, kAuditGenesisHash);
+  EXPECT_EQ(rows[0].hash, AuditRowHash(kAuditGenesisHash, 1, Audit("A", "x")));
+  EXPECT_EQ(rows[1].prev_hash, rows[0].hash);
+  EXPECT_EQ(rows[2].seq, 3);
+  EXPECT_EQ(rows[2].entry.action, "CreateStateMachine");
+  EXPECT_EQ(rows[2].entry.details_json, R"({"why":"test"})");
+  EXPECT_EQ(rows[2].hash, AuditRowHash(rows[1].hash, 3, rows[2].entry));
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+TEST_P(StoreContract, AuditEntryWithoutActorIsRefused) {
+  AuditEntry anonymous = Audit("A", "x");
+  anonymous.actor.clear();
+  EXPECT_EQ(store_->AppendAudit({anonymous}),
+            InvalidArgumentError("AppendAudit: an audit entry needs an actor and an action"));
+  EXPECT_EQ(store_->CreateStateMachine(Machine("m"), {anonymous}).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).status().code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, ListStateMachinesPagesInCreationOrder) {
+  for (int i = 0; i < 7; ++i) {
+    ASSERT_EQ(store_->CreateStateMachine(Machine("m" + std::to_string(i)), {}), Status::OK());
+  }
+  Page<StateMachineRecord> first = store_->ListStateMachines({3, ""}).value();
+  EXPECT_THAT(MachineNames(first), ElementsAre("m0", "m1", "m2"));
+  ASSERT_FALSE(first.next_token.empty());
+  Page<StateMachineRecord> second = store_->ListStateMachines({3, first.next_token}).value();
+  EXPECT_THAT(MachineNames(second), ElementsAre("m3", "m4", "m5"));
+  Page<StateMachineRecord> last = store_->ListStateMachines({3, second.next_token}).value();
+  EXPECT_THAT(MachineNames(last), ElementsAre("m6"));
+  EXPECT_EQ(last.next_token, "");
+  // An exact multiple of the page size ends without an empty extra page.
+  Page<StateMachineRecord> all = store_->ListStateMachines({7, ""}).value();
+  EXPECT_EQ(all.items.size(), 7u);
+  EXPECT_EQ(all.next_token, "");
+}
+
+TEST_P(StoreContract, ListExecutionsPagesNewestFirstAndFilters) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("a"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("b"), {}), Status::OK());
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(store_->CreateExecution(Execution("a", "e" + std::to_string(i)), {}), Status::OK());
+  }
+  ASSERT_EQ(store_->CreateExecution(Execution("b", "other"), {}), Status::OK());
+  Transition fail;
+  fail.execution_arn = ExecutionArn("a", "e1");
+  fail.update.status = ExecutionStatus::kFailed;
+  ASSERT_TRUE(store_->CommitTransition(fail).ok());
+
+  auto names = [](const Page<ExecutionRecord>& page) {
+    std::vector<std::string> out;
+    for (const auto& e : page.items) out.push_back(e.name);
+    return out;
+  };
+  ExecutionFilter of_a{MachineArn("a"), std::nullopt};
+  Page<ExecutionRecord> first = store_->ListExecutions(of_a, {2, ""}).value();
+  EXPECT_THAT(names(first), ElementsAre("e4", "e3"));
+  Page<ExecutionRecord> second = store_->ListExecutions(of_a, {2, first.next_token}).value();
+  EXPECT_THAT(names(second), ElementsAre("e2", "e1"));
+  Page<ExecutionRecord> third = store_->ListExecutions(of_a, {2, second.next_token}).value();
+  EXPECT_THAT(names(third), ElementsAre("e0"));
+  EXPECT_EQ(third.next_token, "");
+
+  EXPECT_THAT(names(store_->ListExecutions({MachineArn("a"), ExecutionStatus::kFailed}, {}).value()),
+              ElementsAre("e1"));
+  EXPECT_THAT(names(store_->ListExecutions({"", ExecutionStatus::kRunning}, {}).value()),
+              ElementsAre("other", "e4", "e3", "e2", "e0"));
+  EXPECT_EQ(store_->ListExecutions({}, {}).value().items.size(), 6u);
+  EXPECT_EQ(store_->ListExecutions({MachineArn("zz"), std::nullopt}, {}).status(),
+            NotFoundError("ListExecutions: state machine '" + MachineArn("zz") +
+                          "' does not exist"));
+}
+
+TEST_P(StoreContract, GetHistoryPagesForwardAndInReverse) {
+  CreateMachineAndExecution();
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  for (int i = 1; i <= 10; ++i) t.events.push_back(Event(i));
+  ASSERT_TRUE(store_->CommitTransition(t).ok());
+  auto ids = [](const Page<HistoryEventRecord>& page) {
+    std::vector<int64_t> out;
+    for (const auto& e : page.items) out.push_back(e.event_id);
+    return out;
+  };
+  Page<HistoryEventRecord> p1 = store_->GetHistory(t.execution_arn, {4, ""}, false).value();
+  EXPECT_THAT(ids(p1), ElementsAre(1, 2, 3, 4));
+  Page<HistoryEventRecord> p2 = store_->GetHistory(t.execution_arn, {4, p1.next_token}, false).value();
+  EXPECT_THAT(ids(p2), ElementsAre(5, 6, 7, 8));
+  Page<HistoryEventRecord> p3 = store_->GetHistory(t.execution_arn, {4, p2.next_token}, false).value();
+  EXPECT_THAT(ids(p3), ElementsAre(9, 10));
+  EXPECT_EQ(p3.next_token, "");
+
+  Page<HistoryEventRecord> r1 = store_->GetHistory(t.execution_arn, {4, ""}, true).value();
+  EXPECT_THAT(ids(r1), ElementsAre(10, 9, 8, 7));
+  Page<HistoryEventRecord> r2 = store_->GetHistory(t.execution_arn, {4, r1.next_token}, true).value();
+  EXPECT_THAT(ids(r2), ElementsAre(6, 5, 4, 3));
+  Page<HistoryEventRecord> r3 = store_->GetHistory(t.execution_arn, {4, r2.next_token}, true).value();
+  EXPECT_THAT(ids(r3), ElementsAre(2, 1));
+  EXPECT_EQ(r3.next_token, "");
+}
+
+TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
+  EXPECT_EQ(store_->ListStateMachines({1001, ""}).status(),
+            InvalidArgumentError("ListStateMachines: max_results must be between 1 and 1000, "
+                                 "got 1001"));
+  EXPECT_EQ(store_->ListStateMachines({0, "garbage"}).status(),
+            InvalidArgumentError("ListStateMachines: invalid pagination token 'garbage'"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(store_->AppendAudit({Audit("A", "x")}), Status::OK());
+  }
+  // A token of one listing is refused by another.
+  std::string audit_token = store_->ListAudit({1, ""}).value().next_token;
+  ASSERT_FALSE(audit_token.empty());
+  EXPECT_EQ(store_->ListStateMachines({1, audit_token}).status(),
+            InvalidArgumentError("ListStateMachines: invalid pagination token '" + audit_token +
+                                 "'"));
+}
+
+TEST_P(StoreContract, ReadersSeeOnlyCommittedTransitionsWhileAWriterRuns) {
+  CreateMachineAndExecution();
+  const std::string arn = ExecutionArn("m", "e");
+  std::atomic<bool> stop{false};
+  std::atomic<int> reads{0};
+  std::atomic<int> inconsistent{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        StatusOr<ExecutionRecord> e = store_->GetExecution(arn);
+        StatusOr<Page<HistoryEventRecord>> h = store_->GetHistory(arn, {1000, ""}, false);
+        ++reads;
+        if (!e.ok() || !h.ok()) {
+          ++inconsistent;
+          continue;
+        }
+        // A transition's events and its snapshot land together.
+        if (e->snapshot != (e->last_event_id == 0 ? "" : "s" + std::to_string(e->last_event_id))) {
+          ++inconsistent;
+        }
+        for (size_t i = 0; i < h->items.size(); ++i) {
+          if (h->items[i].event_id != static_cast<int64_t>(i) + 1) ++inconsistent;
+        }
+        if (h->items.size() % 3 != 0) ++inconsistent;  // batches of three, never half
+      }
+    });
+  }
+  for (int64_t next = 1; next <= 60 * 3; next += 3) {
+    Transition t;
+    t.execution_arn = arn;
+    t.events = {Event(next), Event(next + 1), Event(next + 2)};
+    t.update.snapshot = "s" + std::to_string(next + 2);
+    ASSERT_TRUE(store_->CommitTransition(t).ok());
+  }
+  while (reads.load() < 20) std::this_thread::yield();
+  stop = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(inconsistent.load(), 0);
+  EXPECT_EQ(store_->GetExecution(arn).value().last_event_id, 180);
+}
+
+TEST_P(StoreContract, ConcurrentWritersAllLand) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  constexpr int kThreads = 6;
+  constexpr int kSteps = 15;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kThreads; ++w) {
+    writers.emplace_back([&, w] {
+      const std::string name = "e" + std::to_string(w);
+      if (!store_->CreateExecution(Execution("m", name), {Audit("StartExecution", name)}).ok()) {
+        ++failures;
+        return;
+      }
+      for (int step = 1; step <= kSteps; ++step) {
+        Transition t;
+        t.execution_arn = ExecutionArn("m", name);
+        t.events = {Event(step)};
+        t.audit = {Audit("Step", name)};
+        if (!store_->CommitTransition(t).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  for (int w = 0; w < kThreads; ++w) {
+    const std::string arn = ExecutionArn("m", "e" + std::to_string(w));
+    EXPECT_EQ(store_->GetExecution(arn).value().last_event_id, kSteps);
+    EXPECT_EQ(store_->GetHistory(arn, {}, false).value().items.size(), size_t{kSteps});
+  }
+  EXPECT_EQ(store_->ListExecutions({}, {}).value().items.size(), size_t{kThreads});
+  EXPECT_EQ(store_->ListAudit({1000, ""}).value().items.size(), size_t{kThreads * (kSteps + 1)});
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+std::vector<StoreFactory> Implementations() {
+  return {
+      {"Sqlite",
+       [](const TempDir& dir) -> std::unique_ptr<Store> {
+         StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(testing::OptionsIn(dir));
+         EXPECT_EQ(store.status(), Status::OK());
+         return store.ok() ? std::move(store).value() : nullptr;
+       }},
+      {"Mem", [](const TempDir&) { return NewMemStore(); }},
+  };
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, StoreContract, ::testing::ValuesIn(Implementations()),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return info.param.name;
+                         });
+
+}  // namespace
+}  // namespace stepd::store
