@@ -32,7 +32,7 @@
 namespace stepd::asl {
 
 namespace choice_internal {
-struct Node;  // src/asl/choice_node.h
+struct Node;  // defined in src/asl/choice_rule.cc
 }
 
 class ChoiceRule {
@@ -57,8 +57,11 @@ class ChoiceRule {
   // compiler compiles it as a payload template).
   const Json& assign() const { return assign_; }
 
- private:
+  // An empty rule (e.g. a ChoiceBranch being filled in): Evaluate() answers
+  // false. Only rules from Compile() are meaningful.
   ChoiceRule() = default;
+
+ private:
 
   std::shared_ptr<const choice_internal::Node> node_;
   std::string next_;
