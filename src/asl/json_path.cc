@@ -110,11 +110,10 @@ class Parser {
   }
 
   static bool IsNameTerminator(char c, bool in_filter) {
-    if (c == '.' || c == '[') return true;
+    if (c == '.' || c == '[' || c == ']') return true;
     if (c == ' ' || c == '\t' || c == '\n' || c == '\r') return true;
     if (in_filter) {
-      return c == ')' || c == '=' || c == '!' || c == '<' || c == '>' || c == '&' || c == '|' ||
-             c == ']';
+      return c == ')' || c == '=' || c == '!' || c == '<' || c == '>' || c == '&' || c == '|';
     }
     return false;
   }
