@@ -28,7 +28,7 @@ constexpr int64_t kMaxRangeItems = 1000;
 constexpr int64_t kIntMin = std::numeric_limits<int32_t>::min();
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 
-using Args = std::vector<Json>;
+using Args = std::vector<const Json*>;
 
 // Java's String.length(): UTF-16 code units of a UTF-8 string.
 size_t Utf16Length(std::string_view s) {
@@ -124,12 +124,12 @@ void AppendJavaString(const Json& v, std::string& out) {
   }
 }
 
-AslResult<Json> Format(const Node& node, Args& args) {
-  if (args.empty() || !args[0].is_string()) return InvalidArguments(node.function);
+AslResult<Json> Format(const Node& node, const Args& args) {
+  if (args.empty() || !args[0]->is_string()) return InvalidArguments(node.function);
   FormatTemplate runtime;
   const FormatTemplate* tmpl = node.format.has_value() ? &*node.format : nullptr;
   if (tmpl == nullptr) {
-    runtime = CompileFormatTemplate(args[0].get_ref<const std::string&>(), false);
+    runtime = CompileFormatTemplate(args[0]->get_ref<const std::string&>(), false);
     tmpl = &runtime;
   }
   if (!tmpl->valid || tmpl->placeholders() != args.size() - 1) {
@@ -137,50 +137,48 @@ AslResult<Json> Format(const Node& node, Args& args) {
   }
   std::string out = tmpl->pieces[0];
   for (size_t i = 1; i < tmpl->pieces.size(); ++i) {
-    AppendJavaString(args[i], out);
+    AppendJavaString(*args[i], out);
     out += tmpl->pieces[i];
   }
   return Json(std::move(out));
 }
 
-AslResult<Json> StringToJson(const Node& node, Args& args) {
-  if (args.size() != 1 || !args[0].is_string()) return InvalidArguments(node.function);
-  const std::string& text = args[0].get_ref<const std::string&>();
+AslResult<Json> StringToJson(const Node& node, const Args& args) {
+  if (args.size() != 1 || !args[0]->is_string()) return InvalidArguments(node.function);
+  const std::string& text = args[0]->get_ref<const std::string&>();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Json(nullptr);
   Json parsed = Json::parse(text, nullptr, false);
   if (parsed.is_discarded()) return InvalidArguments(node.function);
   return parsed;
 }
 
-AslResult<Json> ArrayPartition(const Node& node, Args& args) {
-  if (args.size() != 2 || !args[0].is_array()) return InvalidArguments(node.function);
-  std::optional<int64_t> size = TruncatedInt(args[1]);
+AslResult<Json> ArrayPartition(const Node& node, const Args& args) {
+  if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
+  std::optional<int64_t> size = TruncatedInt(*args[1]);
   if (!size.has_value() || *size <= 0) return InvalidArguments(node.function);
   Json out = Json::array();
-  Json& array = args[0];
+  const Json& array = *args[0];
   for (size_t i = 0; i < array.size(); i += size_t(*size)) {
     Json chunk = Json::array();
-    for (size_t j = i; j < array.size() && j < i + size_t(*size); ++j) {
-      chunk.push_back(std::move(array[j]));
-    }
+    for (size_t j = i; j < array.size() && j < i + size_t(*size); ++j) chunk.push_back(array[j]);
     out.push_back(std::move(chunk));
   }
   return out;
 }
 
-AslResult<Json> ArrayContains(const Node& node, Args& args) {
-  if (args.size() != 2 || !args[0].is_array()) return InvalidArguments(node.function);
-  for (const Json& item : args[0]) {
-    if (JsonEquals(item, args[1])) return Json(true);
+AslResult<Json> ArrayContains(const Node& node, const Args& args) {
+  if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
+  for (const Json& item : *args[0]) {
+    if (JsonEquals(item, *args[1])) return Json(true);
   }
   return Json(false);
 }
 
-AslResult<Json> ArrayRange(const Node& node, Args& args) {
+AslResult<Json> ArrayRange(const Node& node, const Args& args) {
   if (args.size() != 3) return InvalidArguments(node.function);
-  std::optional<int64_t> start = TruncatedInt(args[0]);
-  std::optional<int64_t> end = TruncatedInt(args[1]);
-  std::optional<int64_t> step = TruncatedInt(args[2]);
+  std::optional<int64_t> start = TruncatedInt(*args[0]);
+  std::optional<int64_t> end = TruncatedInt(*args[1]);
+  std::optional<int64_t> step = TruncatedInt(*args[2]);
   if (!start || !end || !step || *step == 0) return InvalidArguments(node.function);
   int64_t count = 0;
   if ((*step > 0 && *end >= *start) || (*step < 0 && *end <= *start)) {
@@ -192,20 +190,20 @@ AslResult<Json> ArrayRange(const Node& node, Args& args) {
   return out;
 }
 
-AslResult<Json> ArrayGetItem(const Node& node, Args& args) {
-  if (args.size() != 2 || !args[0].is_array()) return InvalidArguments(node.function);
-  std::optional<int64_t> index = TruncatedInt(args[1]);
+AslResult<Json> ArrayGetItem(const Node& node, const Args& args) {
+  if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
+  std::optional<int64_t> index = TruncatedInt(*args[1]);
   if (!index.has_value()) return InvalidArguments(node.function);
   // AWS answers null for any index into an empty array.
-  if (args[0].empty()) return Json(nullptr);
-  if (*index < 0 || size_t(*index) >= args[0].size()) return InvalidArguments(node.function);
-  return std::move(args[0][size_t(*index)]);
+  if (args[0]->empty()) return Json(nullptr);
+  if (*index < 0 || size_t(*index) >= args[0]->size()) return InvalidArguments(node.function);
+  return (*args[0])[size_t(*index)];
 }
 
-AslResult<Json> ArrayUnique(const Node& node, Args& args) {
-  if (args.size() != 1 || !args[0].is_array()) return InvalidArguments(node.function);
+AslResult<Json> ArrayUnique(const Node& node, const Args& args) {
+  if (args.size() != 1 || !args[0]->is_array()) return InvalidArguments(node.function);
   Json out = Json::array();
-  for (Json& item : args[0]) {
+  for (const Json& item : *args[0]) {
     bool seen = false;
     for (const Json& kept : out) {
       if (JsonEquals(kept, item)) {
@@ -213,7 +211,7 @@ AslResult<Json> ArrayUnique(const Node& node, Args& args) {
         break;
       }
     }
-    if (!seen) out.push_back(std::move(item));
+    if (!seen) out.push_back(item);
   }
   return out;
 }
@@ -304,19 +302,19 @@ std::string SanitizeUtf8(const std::string& in) {
   return out;
 }
 
-AslResult<Json> Hash(const Node& node, Args& args) {
-  if (args.size() != 2 || !args[1].is_string()) return InvalidArguments(node.function);
-  const std::string& algorithm = args[1].get_ref<const std::string&>();
+AslResult<Json> Hash(const Node& node, const Args& args) {
+  if (args.size() != 2 || !args[1]->is_string()) return InvalidArguments(node.function);
+  const std::string& algorithm = args[1]->get_ref<const std::string&>();
   const EVP_MD* md = algorithm == "MD5"       ? EVP_md5()
                      : algorithm == "SHA-1"   ? EVP_sha1()
                      : algorithm == "SHA-256" ? EVP_sha256()
                      : algorithm == "SHA-384" ? EVP_sha384()
                      : algorithm == "SHA-512" ? EVP_sha512()
                                               : nullptr;
-  if (md == nullptr || args[0].is_null()) return InvalidArguments(node.function);
+  if (md == nullptr || args[0]->is_null()) return InvalidArguments(node.function);
   std::string rendered;
-  if (!args[0].is_string()) AppendJavaString(args[0], rendered);
-  const std::string& data = args[0].is_string() ? args[0].get_ref<const std::string&>() : rendered;
+  if (!args[0]->is_string()) AppendJavaString(*args[0], rendered);
+  const std::string& data = args[0]->is_string() ? args[0]->get_ref<const std::string&>() : rendered;
   if (Utf16Length(data) > kMaxStringInput) return InvalidArguments(node.function);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
@@ -333,14 +331,14 @@ AslResult<Json> Hash(const Node& node, Args& args) {
   return Json(std::move(hex));
 }
 
-AslResult<Json> JsonMerge(const Node& node, Args& args) {
+AslResult<Json> JsonMerge(const Node& node, const Args& args) {
   // Only the shallow mode exists: the third argument must be false.
-  if (args.size() != 3 || !args[0].is_object() || !args[1].is_object() ||
-      !args[2].is_boolean() || args[2].get<bool>()) {
+  if (args.size() != 3 || !args[0]->is_object() || !args[1]->is_object() ||
+      !args[2]->is_boolean() || args[2]->get<bool>()) {
     return InvalidArguments(node.function);
   }
-  Json out = std::move(args[0]);
-  for (auto it = args[1].begin(); it != args[1].end(); ++it) out[it.key()] = std::move(it.value());
+  Json out = *args[0];
+  for (auto it = args[1]->begin(); it != args[1]->end(); ++it) out[it.key()] = it.value();
   return out;
 }
 
@@ -373,16 +371,16 @@ std::mt19937_64& ThreadRandom() {
   return engine;
 }
 
-AslResult<Json> MathRandom(const Node& node, Args& args) {
+AslResult<Json> MathRandom(const Node& node, const Args& args) {
   if (args.size() != 2 && args.size() != 3) return InvalidArguments(node.function);
-  std::optional<int64_t> start = TruncatedInt(args[0]);
-  std::optional<int64_t> end = TruncatedInt(args[1]);
+  std::optional<int64_t> start = TruncatedInt(*args[0]);
+  std::optional<int64_t> end = TruncatedInt(*args[1]);
   if (!start || !end || *start >= *end) return InvalidArguments(node.function);
   int64_t bound = *end - *start;
   if (args.size() == 3) {
-    if (!args[2].is_number()) return InvalidArguments(node.function);
-    int64_t seed = args[2].is_number_float() ? int64_t(std::trunc(args[2].get<double>()))
-                                             : args[2].get<int64_t>();
+    if (!args[2]->is_number()) return InvalidArguments(node.function);
+    int64_t seed = args[2]->is_number_float() ? int64_t(std::trunc(args[2]->get<double>()))
+                                             : args[2]->get<int64_t>();
     JavaRandom random(seed);
     if (bound <= kIntMax) return Json(*start + random.NextInt(int32_t(bound)));
     // Beyond Java's nextInt range: still deterministic for the seed.
@@ -393,10 +391,10 @@ AslResult<Json> MathRandom(const Node& node, Args& args) {
   return Json(dist(ThreadRandom()));
 }
 
-AslResult<Json> MathAdd(const Node& node, Args& args) {
+AslResult<Json> MathAdd(const Node& node, const Args& args) {
   if (args.size() != 2) return InvalidArguments(node.function);
-  std::optional<int64_t> a = RoundedInt(args[0]);
-  std::optional<int64_t> b = RoundedInt(args[1]);
+  std::optional<int64_t> a = RoundedInt(*args[0]);
+  std::optional<int64_t> b = RoundedInt(*args[1]);
   if (!a || !b) return InvalidArguments(node.function);
   int64_t sum = *a + *b;
   if (sum < kIntMin || sum > kIntMax) return InvalidArguments(node.function);
@@ -407,12 +405,12 @@ size_t Utf8Length(unsigned char lead) {
   return lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
 }
 
-AslResult<Json> StringSplit(const Node& node, Args& args) {
-  if (args.size() != 2 || !args[0].is_string() || !args[1].is_string()) {
+AslResult<Json> StringSplit(const Node& node, const Args& args) {
+  if (args.size() != 2 || !args[0]->is_string() || !args[1]->is_string()) {
     return InvalidArguments(node.function);
   }
-  const std::string& text = args[0].get_ref<const std::string&>();
-  const std::string& delimiters = args[1].get_ref<const std::string&>();
+  const std::string& text = args[0]->get_ref<const std::string&>();
+  const std::string& delimiters = args[1]->get_ref<const std::string&>();
   std::vector<std::string_view> delims;  // each delimiter character, as UTF-8
   for (size_t i = 0; i < delimiters.size();) {
     size_t len = std::min(Utf8Length(uint8_t(delimiters[i])), delimiters.size() - i);
@@ -443,7 +441,7 @@ AslResult<Json> StringSplit(const Node& node, Args& args) {
   return out;
 }
 
-AslResult<Json> Uuid(const Node& node, Args& args) {
+AslResult<Json> Uuid(const Node& node, const Args& args) {
   if (!args.empty()) return InvalidArguments(node.function);
   std::mt19937_64& engine = ThreadRandom();
   uint64_t hi = engine();
@@ -469,7 +467,7 @@ AslError InvalidArguments(IntrinsicFunction f) {
                       "Invalid arguments in " + std::string(IntrinsicFunctionName(f)));
 }
 
-AslResult<Json> Invoke(const Node& node, std::vector<Json>& args) {
+AslResult<Json> Invoke(const Node& node, const std::vector<const Json*>& args) {
   switch (node.function) {
     case IntrinsicFunction::kFormat:
       return Format(node, args);
@@ -477,9 +475,13 @@ AslResult<Json> Invoke(const Node& node, std::vector<Json>& args) {
       return StringToJson(node, args);
     case IntrinsicFunction::kJsonToString:
       if (args.size() != 1) return InvalidArguments(node.function);
-      return Json(DumpForCause(args[0]));
+      return Json(DumpForCause(*args[0]));
     case IntrinsicFunction::kArray:
-      return Json(std::move(args));
+    {
+      Json out = Json::array();
+      for (const Json* arg : args) out.push_back(*arg);
+      return out;
+    }
     case IntrinsicFunction::kArrayPartition:
       return ArrayPartition(node, args);
     case IntrinsicFunction::kArrayContains:
@@ -489,22 +491,22 @@ AslResult<Json> Invoke(const Node& node, std::vector<Json>& args) {
     case IntrinsicFunction::kArrayGetItem:
       return ArrayGetItem(node, args);
     case IntrinsicFunction::kArrayLength:
-      if (args.size() != 1 || !args[0].is_array()) return InvalidArguments(node.function);
-      return Json(args[0].size());
+      if (args.size() != 1 || !args[0]->is_array()) return InvalidArguments(node.function);
+      return Json(args[0]->size());
     case IntrinsicFunction::kArrayUnique:
       return ArrayUnique(node, args);
     case IntrinsicFunction::kBase64Encode:
-      if (args.size() != 1 || !args[0].is_string() ||
-          Utf16Length(args[0].get_ref<const std::string&>()) > kMaxStringInput) {
+      if (args.size() != 1 || !args[0]->is_string() ||
+          Utf16Length(args[0]->get_ref<const std::string&>()) > kMaxStringInput) {
         return InvalidArguments(node.function);
       }
-      return Json(Base64Encode(args[0].get_ref<const std::string&>()));
+      return Json(Base64Encode(args[0]->get_ref<const std::string&>()));
     case IntrinsicFunction::kBase64Decode:
-      if (args.size() != 1 || !args[0].is_string() ||
-          Utf16Length(args[0].get_ref<const std::string&>()) > kMaxStringInput) {
+      if (args.size() != 1 || !args[0]->is_string() ||
+          Utf16Length(args[0]->get_ref<const std::string&>()) > kMaxStringInput) {
         return InvalidArguments(node.function);
       }
-      return Json(SanitizeUtf8(Base64DecodeLenient(args[0].get_ref<const std::string&>())));
+      return Json(SanitizeUtf8(Base64DecodeLenient(args[0]->get_ref<const std::string&>())));
     case IntrinsicFunction::kHash:
       return Hash(node, args);
     case IntrinsicFunction::kJsonMerge:

@@ -42,8 +42,8 @@ struct Node {
   std::optional<FormatTemplate> format;
 };
 
-// Runs `node.function` on already evaluated `args`.
-AslResult<Json> Invoke(const Node& node, std::vector<Json>& args);
+// Runs `node.function` on already evaluated `args` (borrowed; never null).
+AslResult<Json> Invoke(const Node& node, const std::vector<const Json*>& args);
 
 // "Invalid arguments in States.Xxx", the cause AWS gives for any argument
 // rejected by a function (wrong count, type, or value).

@@ -249,19 +249,23 @@ class Parser {
 };
 
 AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
-  std::vector<Json> values;
+  // Arguments are borrowed where they already exist (literals, values in the
+  // input); only nested results and indefinite-path matches are owned here.
+  std::vector<const Json*> values;
   values.reserve(node.args.size());
+  std::vector<Json> owned;
+  owned.reserve(node.args.size());  // never reallocates: `values` points into it
   for (const Arg& arg : node.args) {
     if (const Json* literal = std::get_if<Json>(&arg)) {
-      values.push_back(*literal);
+      values.push_back(literal);
     } else if (const PathExpr* path = std::get_if<PathExpr>(&arg)) {
-      std::optional<Json> found;
+      const Json* found = nullptr;
       if (path->IsDefinite()) {
-        if (const Json* value = path->Find(scope)) found.emplace(*value);
-      } else {
-        found = path->Evaluate(scope);
+        found = path->Find(scope);
+      } else if (std::optional<Json> matches = path->Evaluate(scope)) {
+        found = &owned.emplace_back(std::move(*matches));
       }
-      if (!found.has_value()) {
+      if (found == nullptr) {
         return AslError::Of(
             StatesError::kRuntime,
             "The JsonPath argument for the field '" + path->text() +
@@ -270,11 +274,11 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
                                         : std::string("null")) +
                 "'");
       }
-      values.push_back(std::move(*found));
+      values.push_back(found);
     } else {
       STEPD_ASL_ASSIGN_OR_RETURN(Json nested,
                                  EvaluateNode(*std::get<std::unique_ptr<Node>>(arg), scope));
-      values.push_back(std::move(nested));
+      values.push_back(&owned.emplace_back(std::move(nested)));
     }
   }
   return intrinsics_internal::Invoke(node, values);
