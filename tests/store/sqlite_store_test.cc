@@ -5,7 +5,10 @@
 #include "stepd/store/sqlite_store.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -291,6 +294,52 @@ TEST(SqliteStore, ExecutionsSurviveReopenWithTheirSnapshot) {
   EXPECT_EQ(e.snapshot, "resume-here");
   EXPECT_EQ(e.last_event_id, 1);
   EXPECT_EQ(store->ListExecutions({"", ExecutionStatus::kRunning}, {}).value().items.size(), 1u);
+}
+
+TEST(SqliteStore, ACommittedTransitionSurvivesKill9) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child commits, tells the parent, and waits to be killed mid-life:
+    // no destructor, no checkpoint, no clean close.
+    close(ready[0]);
+    StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(options);
+    if (!store.ok()) _exit(1);
+    if (!(*store)->CreateStateMachine(Machine("m"), {}).ok()) _exit(2);
+    if (!(*store)->CreateExecution(Execution("m", "e"), {Audit("StartExecution", "e")}).ok()) {
+      _exit(3);
+    }
+    Transition t;
+    t.execution_arn = ExecutionArn("m", "e");
+    t.events = {Event(1, "ExecutionStarted"), Event(2)};
+    t.update.snapshot = "at-2";
+    t.audit = {Audit("Step", "e")};
+    if (!(*store)->CommitTransition(t).ok()) _exit(4);
+    char byte = 'k';
+    if (write(ready[1], &byte, 1) != 1) _exit(5);
+    while (true) pause();
+  }
+  close(ready[1]);
+  char byte = 0;
+  ASSERT_EQ(read(ready[0], &byte, 1), 1) << "child failed before committing";
+  close(ready[0]);
+  ASSERT_EQ(kill(child, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status));
+
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
+  EXPECT_EQ(e.last_event_id, 2);
+  EXPECT_EQ(e.snapshot, "at-2");
+  EXPECT_EQ(store->GetHistory(e.arn, {}, false).value().items.size(), 2u);
+  EXPECT_EQ(store->ListAudit({}).value().items.size(), 2u);
+  EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
 }
 
 TEST(SqliteStore, RefusesBadOptions) {

@@ -1,0 +1,54 @@
+// Rules shared by every Store implementation: page sizes and tokens, the
+// event-id continuity check behind CommitTransition's exactly-once promise.
+
+#include "../../src/store/store_checks.h"
+
+#include <gtest/gtest.h>
+
+namespace stepd::store::internal {
+namespace {
+
+TEST(PageSize, DefaultsToOneHundredAndRefusesOutOfRange) {
+  EXPECT_EQ(PageSize("Op", PageRequest{}).value(), 100);
+  EXPECT_EQ(PageSize("Op", PageRequest{1000, ""}).value(), 1000);
+  EXPECT_EQ(PageSize("Op", PageRequest{-1, ""}).status(),
+            InvalidArgumentError("Op: max_results must be between 1 and 1000, got -1"));
+}
+
+TEST(PageToken, RoundTripsAndRefusesForeignOrMalformedTokens) {
+  const std::string token = EncodePageToken(TokenKind::kExecutions, 42);
+  PagePosition position = DecodePageToken("Op", TokenKind::kExecutions, {0, token}).value();
+  EXPECT_TRUE(position.has_position);
+  EXPECT_EQ(position.position, 42);
+  EXPECT_FALSE(DecodePageToken("Op", TokenKind::kExecutions, {}).value().has_position);
+  for (std::string bad : {token.substr(0, 2), std::string("e.-1"), std::string("e.12x"),
+                          std::string("e.99999999999999999999"), std::string("x")}) {
+    EXPECT_EQ(DecodePageToken("Op", TokenKind::kExecutions, {0, bad}).status(),
+              InvalidArgumentError("Op: invalid pagination token '" + bad + "'"));
+  }
+  EXPECT_FALSE(DecodePageToken("Op", TokenKind::kHistory, {0, token}).ok());
+}
+
+TEST(CheckTransitionEvents, AcceptsOnlyTheNextIdAndTellsARetryFromAGap) {
+  Transition t;
+  t.execution_arn = "arn:e";
+  t.events = {HistoryEventRecord{5, 4, "T", 0, "{}"}};
+  EXPECT_EQ(CheckTransitionEvents(t, 4), Status::OK());
+  EXPECT_EQ(CheckTransitionEvents(t, 5).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(CheckTransitionEvents(t, 9).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(CheckTransitionEvents(t, 3),
+            FailedPreconditionError("CommitTransition: execution 'arn:e' continues at event id "
+                                    "4, got 5"));
+  t.events.clear();
+  EXPECT_EQ(CheckTransitionEvents(t, 3), Status::OK());
+}
+
+TEST(ValidateTransition, RefusesEventsWithoutType) {
+  Transition t;
+  t.execution_arn = "arn:e";
+  t.events = {HistoryEventRecord{1, 0, "", 0, "{}"}};
+  EXPECT_EQ(ValidateTransition(t), InvalidArgumentError("CommitTransition: event 1 has no type"));
+}
+
+}  // namespace
+}  // namespace stepd::store::internal
