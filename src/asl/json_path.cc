@@ -39,10 +39,14 @@ using json_path_internal::Operand;
 using json_path_internal::Segment;
 using Nodes = std::vector<const Json*>;
 
-bool IsDefiniteSegments(const std::vector<Segment>& segments) {
-  return std::all_of(segments.begin(), segments.end(), [](const Segment& s) {
+bool IsDefiniteSegments(const Segment* begin, const Segment* end) {
+  return std::all_of(begin, end, [](const Segment& s) {
     return !s.deep && (s.kind == Segment::Kind::kName || s.kind == Segment::Kind::kIndex);
   });
+}
+
+bool IsDefiniteSegments(const std::vector<Segment>& segments) {
+  return IsDefiniteSegments(segments.data(), segments.data() + segments.size());
 }
 
 class Parser {
@@ -413,10 +417,12 @@ void SelectDeep(const Segment& s, const Json& node, const Json& root, Nodes* out
   }
 }
 
-void Apply(const std::vector<Segment>& segments, const Json& start, const Json& root, Nodes* out) {
+void Apply(const Segment* begin, const Segment* end, const Json& start, const Json& root,
+           Nodes* out) {
   Nodes current{&start};
   Nodes next;
-  for (const Segment& s : segments) {
+  for (const Segment* it = begin; it != end; ++it) {
+    const Segment& s = *it;
     next.clear();
     for (const Json* node : current) {
       if (s.deep) {
@@ -439,18 +445,33 @@ std::optional<size_t> ResolveIndex(int64_t index, size_t size) {
 }
 
 // Filter evaluation. An operand that selects nothing is "undefined": it is
-// equal to nothing and ordered with nothing, as in Jayway.
-std::optional<Json> OperandValue(const Operand& operand, const Json& current, const Json& root) {
-  if (operand.kind == Operand::Kind::kLiteral) return operand.literal;
+// equal to nothing and ordered with nothing, as in Jayway. Values found in the
+// document are borrowed, not copied.
+struct OperandValue {
+  const Json* borrowed = nullptr;
+  std::optional<Json> owned;
+
+  bool present() const { return borrowed != nullptr || owned.has_value(); }
+  const Json& get() const { return borrowed != nullptr ? *borrowed : *owned; }
+};
+
+OperandValue Resolve(const Operand& operand, const Json& current, const Json& root) {
+  OperandValue out;
+  if (operand.kind == Operand::Kind::kLiteral) {
+    out.borrowed = &operand.literal;
+    return out;
+  }
   Nodes found;
-  Apply(operand.path, operand.kind == Operand::Kind::kCurrent ? current : root, root, &found);
+  Apply(operand.path.data(), operand.path.data() + operand.path.size(),
+        operand.kind == Operand::Kind::kCurrent ? current : root, root, &found);
   if (operand.definite) {
-    if (found.empty()) return std::nullopt;
-    return *found.front();
+    if (!found.empty()) out.borrowed = found.front();
+    return out;
   }
   Json array = Json::array();
   for (const Json* n : found) array.push_back(*n);
-  return array;
+  out.owned = std::move(array);
+  return out;
 }
 
 std::optional<double> NumberOf(const Json& v) {
@@ -510,30 +531,30 @@ bool Holds(const Filter& f, const Json& current, const Json& root) {
     case Filter::Op::kNot:
       return !Holds(*f.children.front(), current, root);
     case Filter::Op::kExists: {
-      std::optional<Json> v = OperandValue(f.lhs, current, root);
-      if (!v.has_value()) return false;
-      return f.lhs.definite || !v->empty();
+      OperandValue v = Resolve(f.lhs, current, root);
+      if (!v.present()) return false;
+      return f.lhs.definite || !v.get().empty();
     }
     default:
       break;
   }
-  std::optional<Json> left = OperandValue(f.lhs, current, root);
+  OperandValue left = Resolve(f.lhs, current, root);
   if (f.op == Filter::Op::kMatch) {
-    return left.has_value() && left->is_string() &&
-           std::regex_match(left->get_ref<const std::string&>(), *f.rhs.regex);
+    return left.present() && left.get().is_string() &&
+           std::regex_match(left.get().get_ref<const std::string&>(), *f.rhs.regex);
   }
-  std::optional<Json> right = OperandValue(f.rhs, current, root);
-  bool both = left.has_value() && right.has_value();
+  OperandValue right = Resolve(f.rhs, current, root);
+  bool both = left.present() && right.present();
   switch (f.op) {
     case Filter::Op::kEq:
-      return both && FilterEquals(*left, *right);
+      return both && FilterEquals(left.get(), right.get());
     case Filter::Op::kNe:
-      return !(both && FilterEquals(*left, *right));
+      return !(both && FilterEquals(left.get(), right.get()));
     default:
       break;
   }
   if (!both) return false;
-  std::optional<int> order = FilterOrder(*left, *right);
+  std::optional<int> order = FilterOrder(left.get(), right.get());
   if (!order.has_value()) return false;
   switch (f.op) {
     case Filter::Op::kLt: return *order < 0;
@@ -666,27 +687,25 @@ std::optional<Json> JsonPath::Evaluate(const Json& root) const {
     if (found == nullptr) return std::nullopt;
     return *found;
   }
-  Nodes found;
-  Apply(*segments_, root, root, &found);
+  const Segment* begin = segments_->data();
+  const Segment* end = begin + segments_->size();
   const Segment& last = segments_->back();
-  if (last.kind == Segment::Kind::kNames && !last.deep) {
-    // Jayway merges a trailing multi-member selection into one object.
-    size_t prefix = segments_->size() - 1;
-    bool definite_prefix =
-        IsDefiniteSegments(std::vector<Segment>(segments_->begin(), segments_->begin() + static_cast<std::ptrdiff_t>(prefix)));
-    if (definite_prefix) {
-      Nodes parents;
-      Apply(std::vector<Segment>(segments_->begin(), segments_->begin() + static_cast<std::ptrdiff_t>(prefix)), root, root,
-            &parents);
-      if (parents.empty() || !parents.front()->is_object()) return Json::array();
-      Json merged = Json::object();
-      for (const std::string& name : last.names) {
-        auto it = parents.front()->find(name);
-        if (it != parents.front()->end()) merged[name] = *it;
-      }
-      return merged;
+  if (last.kind == Segment::Kind::kNames && !last.deep &&
+      IsDefiniteSegments(begin, end - 1)) {
+    // Jayway merges a trailing multi-member selection after a definite
+    // prefix into one object of the members present.
+    Nodes parents;
+    Apply(begin, end - 1, root, root, &parents);
+    if (parents.empty() || !parents.front()->is_object()) return Json::array();
+    Json merged = Json::object();
+    for (const std::string& name : last.names) {
+      auto it = parents.front()->find(name);
+      if (it != parents.front()->end()) merged[name] = *it;
     }
+    return merged;
   }
+  Nodes found;
+  Apply(begin, end, root, root, &found);
   Json array = Json::array();
   for (const Json* n : found) array.push_back(*n);
   return array;
