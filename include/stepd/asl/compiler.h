@@ -1,0 +1,39 @@
+#pragma once
+// Definition text -> immutable StateMachine, or the diagnostics AWS reports.
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "stepd/asl/diagnostic.h"
+#include "stepd/asl/state_machine.h"
+
+namespace stepd::asl {
+
+struct CompileOptions {
+  // STANDARD or EXPRESS: EXPRESS rejects .waitForTaskToken and .sync resources.
+  StateMachineType type = StateMachineType::kStandard;
+};
+
+struct CompileResult {
+  std::shared_ptr<const StateMachine> machine;  // null when any ERROR diagnostic
+  Diagnostics diagnostics;                      // errors first, then warnings
+
+  bool ok() const { return machine != nullptr; }
+};
+
+// Validates and compiles `definition` (JSON text). Never throws; everything
+// AWS rejects at CreateStateMachine time is an ERROR diagnostic. A definition
+// using QueryLanguage "JSONata" gets the diagnostic
+// UNSUPPORTED_FEATURE "QueryLanguage 'JSONata' is not supported yet".
+CompileResult Compile(std::string_view definition, const CompileOptions& options = {});
+
+// CreateStateMachine's InvalidDefinition message for the first ERROR:
+//   "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: <message> at <location>'"
+// (several errors are joined with ", ").
+std::string InvalidDefinitionMessage(const Diagnostics& diagnostics);
+
+// "STANDARD"/"EXPRESS" (case-insensitive); false for anything else.
+bool ParseStateMachineType(std::string_view text, StateMachineType* out);
+
+}  // namespace stepd::asl

@@ -1,0 +1,132 @@
+#pragma once
+// Running one execution of a compiled StateMachine, step by step.
+//
+// An Execution owns all mutable state of one run. It is driven from outside
+// (the durable runtime's scheduler, or asl::RunExecution for `stepd run` and
+// tests): each Step() advances one ready unit by one state transition and
+// appends AWS-shaped history events. Nothing ever sleeps or performs I/O
+// inside a step:
+//   * a Wait state or a retry backoff parks its unit until a time
+//     (StepResult::wake_at; model: DuckDB TASK_BLOCKED);
+//   * a Task state hands out a TaskRequest (TakeTaskRequests) and parks its
+//     unit until CompleteTask() is called with the outcome.
+// Units: the top level, each Parallel branch and each Map iteration is an
+// independently steppable unit with an id (TaskRequest::unit_id); the runtime
+// may keep many of them in flight (tasks of different iterations run
+// concurrently), up to the Map's MaxConcurrency, which the Execution enforces.
+//
+// Durability: Snapshot() returns the whole mutable state as JSON; Restore()
+// rebuilds an equal Execution. Protocol for the runtime: after a step, take
+// the new events and the snapshot and persist both atomically. Task requests
+// handed out but not completed are in the snapshot (PendingTasks()) so that
+// they can be re-issued or timed out after a crash.
+//
+// Thread-safety: an Execution is not thread-safe; the runtime serialises
+// calls per execution. Distinct executions are independent.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "stepd/asl/context_object.h"
+#include "stepd/asl/errors.h"
+#include "stepd/asl/history.h"
+#include "stepd/asl/state_machine.h"
+#include "stepd/asl/task_invoker.h"
+#include "stepd/base/clock.h"
+#include "stepd/base/json.h"
+#include "stepd/base/status_or.h"
+
+namespace stepd::asl {
+
+struct ExecutionOptions {
+  // Largest state input/output, in bytes of compact JSON; 0 = no limit.
+  // Exceeding it fails the state with States.DataLimitExceeded.
+  size_t max_payload_bytes = 0;
+  // Record history events (TakeEvents). Off: only the outcome is kept.
+  bool record_history = true;
+  // Seed for retry jitter; 0 = nondeterministic.
+  uint64_t jitter_seed = 0;
+};
+
+enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
+std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEEDED", ...
+
+struct StepResult {
+  enum class Kind {
+    kProgress,  // a step was made; call Step again
+    kBlocked,   // nothing can run now: waiting for wake_at and/or pending tasks
+    kFinished,  // the execution reached a final status
+  };
+  Kind kind = Kind::kProgress;
+  std::optional<TimePoint> wake_at;  // earliest parked unit, when kBlocked
+  size_t pending_tasks = 0;          // tasks handed out and not completed
+};
+
+namespace interpreter_internal {
+struct Frame;
+class Runner;
+}  // namespace interpreter_internal
+
+class Execution {
+ public:
+  // Starts an execution: records ExecutionStarted and readies the top level.
+  static std::unique_ptr<Execution> Start(std::shared_ptr<const StateMachine> machine,
+                                          ExecutionInfo info, Json input, TimePoint now,
+                                          const ExecutionOptions& options = {});
+  // Rebuilds an execution from Snapshot() output. INVALID_ARGUMENT when the
+  // snapshot does not fit `machine`.
+  static StatusOr<std::unique_ptr<Execution>> Restore(std::shared_ptr<const StateMachine> machine,
+                                                      const Json& snapshot,
+                                                      const ExecutionOptions& options = {});
+  ~Execution();
+
+  // Advances one ready unit by one state transition (parked units whose time
+  // has come, `now`, become ready first).
+  StepResult Step(TimePoint now);
+
+  // Task requests made since the last call, in order.
+  std::vector<TaskRequest> TakeTaskRequests();
+  // Every task handed out and not yet completed.
+  std::vector<TaskRequest> PendingTasks() const;
+  // Reports a task's outcome. NOT_FOUND when no such task is pending (it was
+  // completed already, or its unit was aborted): the caller drops the result.
+  Status CompleteTask(int64_t task_id, AslResult<Json> result, TimePoint now);
+
+  // Stops the execution (StopExecution / timeout): status kAborted or
+  // kTimedOut with the given error and cause; records ExecutionAborted or
+  // ExecutionTimedOut.
+  void Stop(ExecutionStatus status, std::string error, std::string cause, TimePoint now);
+
+  // History events recorded since the last call.
+  std::vector<HistoryEvent> TakeEvents();
+  int64_t last_event_id() const;
+
+  ExecutionStatus status() const;
+  const Json& output() const;        // when kSucceeded
+  const AslError& error() const;     // otherwise, when final
+  const ExecutionInfo& info() const;
+  const Json& input() const;
+
+  Json Snapshot() const;
+
+ private:
+  friend class interpreter_internal::Runner;
+  Execution();
+  std::unique_ptr<interpreter_internal::Runner> runner_;
+};
+
+// Drives `execution` to a final status, invoking tasks with `invoker` and
+// reading time from `clock`. When nothing is ready it waits for the earliest
+// parked unit: with a FakeClock it advances the clock at once (`stepd run
+// --fast-forward`), otherwise it waits in real time (outside any step), and
+// it wakes early when a task completes. `max_events` > 0 stops the execution
+// with States.Runtime once history would exceed that many events.
+void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
+                  std::vector<HistoryEvent>* history, int64_t max_events = 0);
+
+}  // namespace stepd::asl

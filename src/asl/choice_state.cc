@@ -1,0 +1,23 @@
+// Choice: the first rule that matches names the next state; else Default.
+#include "runner.h"
+
+namespace stepd::asl {
+
+void ChoiceState::Enter(interpreter_internal::StepContext& ctx) const {
+  std::optional<Json> eff = ctx.EffectiveInput(false);
+  if (!eff) return;
+  EvalScope scope = ctx.Scope(&*eff);
+  for (const ChoiceBranch& b : choices) {
+    AslResult<bool> r = b.rule.Evaluate(scope);
+    if (!r.ok()) return ctx.Fail(ctx.Contextualize(std::move(r).take_error()));
+    if (r.value()) {
+      return ctx.Complete(std::move(*eff), false, b.next, b.assign ? &*b.assign : nullptr,
+                          false);
+    }
+  }
+  if (default_next >= 0) return ctx.Complete(std::move(*eff), false, default_next);
+  ctx.Fail(AslError::Of(StatesError::kNoChoiceMatched,
+                        "No Matches! at state '" + name + "'"));
+}
+
+}  // namespace stepd::asl

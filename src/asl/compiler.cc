@@ -1,0 +1,1058 @@
+#include "stepd/asl/compiler.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <set>
+
+#include "stepd/asl/intrinsics.h"
+#include "stepd/asl/states.h"
+
+namespace stepd::asl {
+namespace {
+
+constexpr std::string_view kSchema = "SCHEMA_VALIDATION_FAILED";
+
+bool ContainsContextRef(const Json& j) {
+  if (j.is_string()) return j.get_ref<const std::string&>().find("$$") != std::string::npos;
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items()) {
+      if (k.find("$$") != std::string::npos || ContainsContextRef(v)) return true;
+    }
+    return false;
+  }
+  if (j.is_array()) {
+    for (const auto& v : j) {
+      if (ContainsContextRef(v)) return true;
+    }
+  }
+  return false;
+}
+
+bool IsIntegral(const Json& v) {
+  if (v.is_number_integer()) return true;
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    return std::isfinite(d) && std::floor(d) == d;
+  }
+  return false;
+}
+
+// Optimised service integrations whose action names are checked (other
+// services, and arn:aws:states:::aws-sdk:*, are accepted as written).
+const std::map<std::string, std::set<std::string>>& KnownIntegrations() {
+  static const auto* kTable = new std::map<std::string, std::set<std::string>>{
+      {"lambda", {"invoke"}},
+      {"dynamodb", {"getItem", "putItem", "deleteItem", "updateItem"}},
+      {"sqs", {"sendMessage"}},
+      {"sns", {"publish"}},
+      {"states", {"startExecution"}},
+      {"events", {"putEvents"}},
+      {"http", {"invoke"}},
+      {"apigateway", {"invoke"}},
+      {"ecs", {"runTask"}},
+      {"batch", {"submitJob"}},
+      {"glue", {"startJobRun"}},
+      {"sagemaker",
+       {"createTrainingJob", "createTransformJob", "createModel", "createEndpoint",
+        "createEndpointConfig", "updateEndpoint", "createHyperParameterTuningJob",
+        "createLabelingJob", "createProcessingJob"}},
+      {"codebuild", {"startBuild", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch"}},
+      {"athena",
+       {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"}},
+      {"eks", {"createCluster", "deleteCluster", "createNodegroup", "deleteNodegroup", "runJob", "call"}},
+      {"elasticmapreduce",
+       {"createCluster", "terminateCluster", "addStep", "cancelStep", "setClusterTerminationProtection",
+        "modifyInstanceFleetByName", "modifyInstanceGroupByName"}},
+      {"bedrock", {"invokeModel", "createModelCustomizationJob"}},
+      {"emr-serverless", {"createApplication", "startApplication", "stopApplication",
+                          "deleteApplication", "startJobRun", "cancelJobRun"}},
+      {"mediaconvert", {"createJob"}},
+      {"databrew", {"startJobRun"}},
+      {"glue-databrew", {"startJobRun"}},
+  };
+  return *kTable;
+}
+
+class Compiler {
+ public:
+  Compiler(const CompileOptions& options, Diagnostics* diags) : options_(options), diags_(diags) {}
+
+  std::shared_ptr<StateMachine> Run(std::string_view text);
+
+ private:
+  void Error(std::string message, std::string location, std::string code = std::string(kSchema)) {
+    diags_->push_back(Diagnostic{std::move(code), std::move(message), Severity::kError,
+                                 location.empty() ? "/" : std::move(location)});
+  }
+  void Unsupported(std::string_view field, const std::string& location) {
+    Error("The field '" + std::string(field) + "' is not supported by Step Functions", location);
+  }
+  bool CheckFields(const Json& obj, const std::set<std::string>& allowed, const std::string& location) {
+    bool ok = true;
+    for (const auto& [k, v] : obj.items()) {
+      if (!allowed.count(k)) {
+        Unsupported(k, location);
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  bool CompileGraph(const Json& obj, const std::string& location, StateGraph* graph,
+                    bool allow_processor_config);
+  std::unique_ptr<State> CompileState(const std::string& name, const Json& s,
+                                      const std::string& location, const StateGraph& graph);
+  bool CompileCommon(const Json& s, const std::string& location, const StateGraph& graph,
+                     State* state, bool terminal, bool has_result, bool has_parameters);
+  bool CompileTemplate(const Json& s, std::string_view field, const std::string& location,
+                       std::optional<PayloadTemplate>* out);
+  bool CompileRetry(const Json& s, const std::string& location, State* state);
+  bool CompileCatch(const Json& s, const std::string& location, const StateGraph& graph,
+                    State* state);
+  int ResolveNext(const Json& value, const std::string& location, const StateGraph& graph,
+                  std::string_view field = "Next");
+  bool CompileIntOrPath(const Json& s, std::string_view field, const std::string& location,
+                        int64_t min, IntOrPath* out);
+  bool CompileOptionalPath(const Json& s, std::string_view field, const std::string& location,
+                           std::optional<PathExpr>* out, std::string* text);
+
+  std::unique_ptr<State> CompilePass(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileTask(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileChoice(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileWait(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileSucceed(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileFail(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileParallel(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileMap(const Json& s, const std::string& loc, const StateGraph& g);
+
+  const CompileOptions& options_;
+  Diagnostics* diags_;
+  StateMachine* machine_ = nullptr;
+  bool jsonata_reported_ = false;
+};
+
+std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
+  auto parsed = ParseJson(text);
+  if (!parsed.ok() || !parsed.value().is_object()) {
+    diags_->push_back(Diagnostic{std::string(kSchema), "Definition must be a valid JSON object",
+                                 Severity::kError, ""});
+    return nullptr;
+  }
+  auto machine = std::make_shared<StateMachine>();
+  machine_ = machine.get();
+  machine->type = options_.type;
+  machine->definition = std::move(parsed).value();
+  const Json& def = machine->definition;
+
+  if (auto ql = def.find("QueryLanguage"); ql != def.end()) {
+    if (*ql == "JSONata") {
+      jsonata_reported_ = true;
+      Error("QueryLanguage 'JSONata' is not supported yet", "/QueryLanguage", "UNSUPPORTED_FEATURE");
+    } else if (*ql != "JSONPath") {
+      Error("The field 'QueryLanguage' should have one of these values: [JSONata, JSONPath]",
+            "/QueryLanguage");
+    }
+  }
+  if (auto c = def.find("Comment"); c != def.end()) {
+    if (c->is_string()) {
+      machine->comment = c->get<std::string>();
+    } else {
+      Error("The value for the field 'Comment' must be a STRING", "/Comment");
+    }
+  }
+  if (auto v = def.find("Version"); v != def.end() && !v->is_string()) {
+    Error("The value for the field 'Version' must be a STRING", "/Version");
+  }
+  if (auto t = def.find("TimeoutSeconds"); t != def.end()) {
+    if (!IsIntegral(*t) || t->get<double>() < 0) {
+      Error("The value for the field 'TimeoutSeconds' must be a positive integer", "/TimeoutSeconds");
+    } else {
+      machine->timeout_seconds = static_cast<int64_t>(t->get<double>());
+    }
+  }
+  CheckFields(def, {"Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"}, "/");
+  machine->graphs.push_back(&machine->root);
+  machine->root.id = 0;
+  CompileGraph(def, "", &machine->root, false);
+  for (const Diagnostic& d : *diags_) {
+    if (d.severity == Severity::kError) return nullptr;
+  }
+  return machine;
+}
+
+bool Compiler::CompileGraph(const Json& obj, const std::string& location, StateGraph* graph,
+                            bool allow_processor_config) {
+  graph->location = location;
+  const std::string here = location.empty() ? "/" : location;
+  std::vector<std::string> missing;
+  if (!obj.contains("StartAt")) missing.push_back("StartAt");
+  if (!obj.contains("States")) missing.push_back("States");
+  if (!missing.empty()) {
+    std::string m = "These fields are required: [";
+    for (size_t i = 0; i < missing.size(); ++i) m += (i ? ", " : "") + missing[i];
+    Error(m + "]", here);
+    return false;
+  }
+  if (location.size()) {
+    std::set<std::string> allowed = {"StartAt", "States", "Comment", "QueryLanguage"};
+    if (allow_processor_config) allowed.insert("ProcessorConfig");
+    CheckFields(obj, allowed, location);
+  }
+  const Json& states = obj["States"];
+  if (!states.is_object() || states.empty()) {
+    Error("The value for the field 'States' must be a non-empty OBJECT", location + "/States");
+    return false;
+  }
+  if (!obj["StartAt"].is_string()) {
+    Error("The value for the field 'StartAt' must be a STRING", location + "/StartAt");
+    return false;
+  }
+  int i = 0;
+  for (const auto& [name, s] : states.items()) {
+    graph->index_by_name.emplace(name, i++);
+  }
+  graph->states.resize(states.size());
+  bool ok = true;
+  i = 0;
+  for (const auto& [name, s] : states.items()) {
+    const std::string loc = location + "/States/" + name;
+    if (name.empty() || name.size() > 80) {
+      Error("The state name must be between 1 and 80 characters", loc);
+      ok = false;
+    }
+    auto state = CompileState(name, s, loc, *graph);
+    if (!state) {
+      ok = false;
+      ++i;
+      continue;
+    }
+    graph->states[static_cast<size_t>(i++)] = std::move(state);
+  }
+  const std::string start = obj["StartAt"].get<std::string>();
+  graph->start = graph->Find(start);
+  if (graph->start < 0) {
+    Error("Missing 'Next' target: " + start, location + "/StartAt", "MISSING_TRANSITION_TARGET");
+    ok = false;
+  }
+  return ok;
+}
+
+std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Json& s,
+                                              const std::string& loc, const StateGraph& g) {
+  if (!s.is_object()) {
+    Error("The value for the state '" + name + "' must be an OBJECT", loc);
+    return nullptr;
+  }
+  if (auto ql = s.find("QueryLanguage"); ql != s.end()) {
+    if (*ql == "JSONata") {
+      if (!jsonata_reported_) {
+        jsonata_reported_ = true;
+        Error("QueryLanguage 'JSONata' is not supported yet", loc + "/QueryLanguage",
+              "UNSUPPORTED_FEATURE");
+      }
+      return nullptr;
+    }
+    if (*ql != "JSONPath") {
+      Error("The field 'QueryLanguage' should have one of these values: [JSONata, JSONPath]",
+            loc + "/QueryLanguage");
+      return nullptr;
+    }
+  }
+  auto type = s.find("Type");
+  if (type == s.end()) {
+    Error("These fields are required: [Type]", loc);
+    return nullptr;
+  }
+  const std::string t = type->is_string() ? type->get<std::string>() : "";
+  std::unique_ptr<State> state;
+  if (t == "Pass") {
+    state = CompilePass(s, loc, g);
+  } else if (t == "Task") {
+    state = CompileTask(s, loc, g);
+  } else if (t == "Choice") {
+    state = CompileChoice(s, loc, g);
+  } else if (t == "Wait") {
+    state = CompileWait(s, loc, g);
+  } else if (t == "Succeed") {
+    state = CompileSucceed(s, loc, g);
+  } else if (t == "Fail") {
+    state = CompileFail(s, loc, g);
+  } else if (t == "Parallel") {
+    state = CompileParallel(s, loc, g);
+  } else if (t == "Map") {
+    state = CompileMap(s, loc, g);
+  } else {
+    Error("The field 'Type' should have one of these values: "
+          "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]",
+          loc + "/Type");
+    return nullptr;
+  }
+  if (!state) return nullptr;
+  state->name = name;
+  state->location = loc;
+  state->uses_context = ContainsContextRef(s);
+  return state;
+}
+
+int Compiler::ResolveNext(const Json& value, const std::string& location, const StateGraph& g,
+                          std::string_view field) {
+  if (!value.is_string()) {
+    Error("The value for the field '" + std::string(field) + "' must be a STRING", location);
+    return -1;
+  }
+  const std::string name = value.get<std::string>();
+  int idx = g.Find(name);
+  if (idx < 0) {
+    Error("Missing 'Next' target: " + name, location, "MISSING_TRANSITION_TARGET");
+  }
+  return idx;
+}
+
+bool Compiler::CompileTemplate(const Json& s, std::string_view field, const std::string& location,
+                               std::optional<PayloadTemplate>* out) {
+  auto it = s.find(std::string(field));
+  if (it == s.end()) return true;
+  const std::string loc = location + "/" + std::string(field);
+  if (field == "Assign" && !it->is_object()) {
+    Error("The value for the field 'Assign' must be an OBJECT", loc);
+    return false;
+  }
+  auto t = PayloadTemplate::Compile(*it, loc, diags_);
+  if (!t.ok()) return false;
+  *out = std::move(t).value();
+  return true;
+}
+
+bool Compiler::CompileOptionalPath(const Json& s, std::string_view field, const std::string& location,
+                                   std::optional<PathExpr>* out, std::string* text) {
+  auto it = s.find(std::string(field));
+  if (it == s.end()) return true;
+  const std::string loc = location + "/" + std::string(field);
+  if (!it->is_string()) {
+    Error("The value for the field '" + std::string(field) + "' must be a STRING", loc);
+    return false;
+  }
+  auto p = PathExpr::Parse(it->get<std::string>());
+  if (!p.ok()) {
+    Error("The value for the field '" + std::string(field) + "' must be a valid JSONPath", loc);
+    return false;
+  }
+  *text = it->get<std::string>();
+  *out = std::move(p).value();
+  return true;
+}
+
+bool Compiler::CompileIntOrPath(const Json& s, std::string_view field, const std::string& location,
+                                int64_t min, IntOrPath* out) {
+  const std::string f(field);
+  const std::string fp = f + "Path";
+  const bool has_value = s.contains(f);
+  const bool has_path = s.contains(fp);
+  if (has_value && has_path) {
+    Error("These fields cannot be specified together: [" + f + ", " + fp + "]", location);
+    return false;
+  }
+  if (has_value) {
+    const Json& v = s[f];
+    if (!IsIntegral(v) || v.get<double>() < static_cast<double>(min) || v.get<double>() > 99999999) {
+      Error("The value for the field '" + f + "' must be " +
+                (min > 0 ? std::string("a positive integer") : std::string("a non-negative integer")),
+            location + "/" + f);
+      return false;
+    }
+    out->value = static_cast<int64_t>(v.get<double>());
+  }
+  if (has_path) {
+    std::optional<PathExpr> p;
+    if (!CompileOptionalPath(s, fp, location, &p, &out->path_text)) return false;
+    out->path = std::move(p);
+  }
+  return true;
+}
+
+bool Compiler::CompileCommon(const Json& s, const std::string& loc, const StateGraph& g,
+                             State* state, bool terminal, bool has_result, bool has_parameters) {
+  bool ok = true;
+  if (!terminal) {
+    const bool has_next = s.contains("Next");
+    const bool end = s.contains("End") && s["End"] == true;
+    if (s.contains("End") && !s["End"].is_boolean()) {
+      Error("The value for the field 'End' must be a BOOLEAN", loc + "/End");
+      ok = false;
+    }
+    if (has_next && end) {
+      Error("These fields cannot be specified together: [End, Next]", loc);
+      ok = false;
+    } else if (!has_next && !end) {
+      Error("No transition found: exactly one of these fields is required: [End, Next]", loc);
+      ok = false;
+    } else if (has_next) {
+      state->next = ResolveNext(s["Next"], loc + "/Next", g);
+      if (state->next < 0) ok = false;
+    } else {
+      state->end = true;
+    }
+  }
+  if (state->type != StateType::kFail) {
+    ok &= SelectPath::Compile(s.contains("InputPath") ? &s["InputPath"] : nullptr, "InputPath",
+                              loc + "/InputPath", diags_, &state->input_path);
+  }
+  if (state->type != StateType::kFail) {
+    ok &= SelectPath::Compile(s.contains("OutputPath") ? &s["OutputPath"] : nullptr, "OutputPath",
+                              loc + "/OutputPath", diags_, &state->output_path);
+  }
+  if (has_result) {
+    ok &= ResultPath::Compile(s.contains("ResultPath") ? &s["ResultPath"] : nullptr,
+                              loc + "/ResultPath", diags_, &state->result_path);
+  }
+  if (has_parameters) ok &= CompileTemplate(s, "Parameters", loc, &state->parameters);
+  if (state->type != StateType::kSucceed && state->type != StateType::kFail) {
+    ok &= CompileTemplate(s, "Assign", loc, &state->assign);
+  }
+  return ok;
+}
+
+bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state) {
+  auto it = s.find("Retry");
+  if (it == s.end()) return true;
+  if (!it->is_array()) {
+    Error("The value for the field 'Retry' must be an ARRAY", loc + "/Retry");
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& r = (*it)[i];
+    const std::string rl = loc + "/Retry/" + std::to_string(i);
+    if (!r.is_object()) {
+      Error("The value for the field 'Retry' must be an ARRAY of OBJECTs", rl);
+      ok = false;
+      continue;
+    }
+    ok &= CheckFields(r, {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                          "MaxDelaySeconds", "JitterStrategy", "Comment"}, rl);
+    Retrier retrier;
+    if (!r.contains("ErrorEquals") || !r["ErrorEquals"].is_array() || r["ErrorEquals"].empty()) {
+      Error("These fields are required: [ErrorEquals]", rl);
+      ok = false;
+      continue;
+    }
+    for (const Json& e : r["ErrorEquals"]) {
+      if (!e.is_string()) {
+        Error("The value for the field 'ErrorEquals' must be an ARRAY of STRINGs", rl + "/ErrorEquals");
+        ok = false;
+        continue;
+      }
+      retrier.error_equals.push_back(e.get<std::string>());
+    }
+    const auto& ee = retrier.error_equals;
+    if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && ee.size() > 1) {
+      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'", rl + "/ErrorEquals");
+      ok = false;
+    }
+    if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && i + 1 != it->size()) {
+      Error("Retrier with 'States.ALL' must be the last retrier", rl);
+      ok = false;
+    }
+    if (r.contains("IntervalSeconds")) {
+      const Json& v = r["IntervalSeconds"];
+      if (!IsIntegral(v) || v.get<double>() < 1 || v.get<double>() > 99999999) {
+        Error("The value for the field 'IntervalSeconds' must be a positive integer", rl + "/IntervalSeconds");
+        ok = false;
+      } else {
+        retrier.interval_seconds = v.get<double>();
+      }
+    }
+    if (r.contains("MaxAttempts")) {
+      const Json& v = r["MaxAttempts"];
+      if (!IsIntegral(v) || v.get<double>() < 0 || v.get<double>() > 99999999) {
+        Error("The value for the field 'MaxAttempts' must be a non-negative integer", rl + "/MaxAttempts");
+        ok = false;
+      } else {
+        retrier.max_attempts = static_cast<int>(v.get<double>());
+      }
+    }
+    if (r.contains("BackoffRate")) {
+      const Json& v = r["BackoffRate"];
+      if (!v.is_number() || v.get<double>() < 1.0) {
+        Error("The value for the field 'BackoffRate' must be a number greater than or equal to 1.0",
+              rl + "/BackoffRate");
+        ok = false;
+      } else {
+        retrier.backoff_rate = v.get<double>();
+      }
+    }
+    if (r.contains("MaxDelaySeconds")) {
+      const Json& v = r["MaxDelaySeconds"];
+      if (!IsIntegral(v) || v.get<double>() < 1 || v.get<double>() > 31622400) {
+        Error("The value for the field 'MaxDelaySeconds' must be a positive integer", rl + "/MaxDelaySeconds");
+        ok = false;
+      } else {
+        retrier.max_delay_seconds = v.get<double>();
+      }
+    }
+    if (r.contains("JitterStrategy")) {
+      const Json& v = r["JitterStrategy"];
+      if (v == "FULL") {
+        retrier.full_jitter = true;
+      } else if (v != "NONE") {
+        Error("The field 'JitterStrategy' should have one of these values: [FULL, NONE]",
+              rl + "/JitterStrategy");
+        ok = false;
+      }
+    }
+    state->retriers.push_back(std::move(retrier));
+  }
+  return ok;
+}
+
+bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGraph& g, State* state) {
+  auto it = s.find("Catch");
+  if (it == s.end()) return true;
+  if (!it->is_array()) {
+    Error("The value for the field 'Catch' must be an ARRAY", loc + "/Catch");
+    return false;
+  }
+  bool ok = true;
+  for (size_t i = 0; i < it->size(); ++i) {
+    const Json& c = (*it)[i];
+    const std::string cl = loc + "/Catch/" + std::to_string(i);
+    if (!c.is_object()) {
+      Error("The value for the field 'Catch' must be an ARRAY of OBJECTs", cl);
+      ok = false;
+      continue;
+    }
+    ok &= CheckFields(c, {"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}, cl);
+    Catcher catcher;
+    if (!c.contains("ErrorEquals") || !c["ErrorEquals"].is_array() || c["ErrorEquals"].empty()) {
+      Error("These fields are required: [ErrorEquals]", cl);
+      ok = false;
+      continue;
+    }
+    for (const Json& e : c["ErrorEquals"]) {
+      if (e.is_string()) catcher.error_equals.push_back(e.get<std::string>());
+    }
+    const auto& ee = catcher.error_equals;
+    if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && ee.size() > 1) {
+      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'", cl + "/ErrorEquals");
+      ok = false;
+    }
+    if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && i + 1 != it->size()) {
+      Error("Catcher with 'States.ALL' must be the last catcher", cl);
+      ok = false;
+    }
+    if (!c.contains("Next")) {
+      Error("These fields are required: [Next]", cl);
+      ok = false;
+      continue;
+    }
+    catcher.next = ResolveNext(c["Next"], cl + "/Next", g);
+    if (catcher.next < 0) ok = false;
+    ok &= ResultPath::Compile(c.contains("ResultPath") ? &c["ResultPath"] : nullptr,
+                              cl + "/ResultPath", diags_, &catcher.result_path);
+    ok &= CompileTemplate(c, "Assign", cl, &catcher.assign);
+    state->catchers.push_back(std::move(catcher));
+  }
+  return ok;
+}
+
+std::unique_ptr<State> Compiler::CompilePass(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<PassState>();
+  st->type = StateType::kPass;
+  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                            "Parameters", "Result", "Assign", "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
+  if (s.contains("Result")) st->result = s["Result"];
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<TaskState>();
+  st->type = StateType::kTask;
+  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                            "Parameters", "ResultSelector", "Retry", "Catch", "Resource",
+                            "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
+                            "HeartbeatSecondsPath", "Credentials", "Assign", "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
+  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  ok &= CompileRetry(s, loc, st.get());
+  ok &= CompileCatch(s, loc, g, st.get());
+  if (!s.contains("Resource")) {
+    Error("These fields are required: [Resource]", loc);
+    return nullptr;
+  }
+  if (!s["Resource"].is_string()) {
+    Error("The value for the field 'Resource' must be a STRING", loc + "/Resource");
+    return nullptr;
+  }
+  st->resource = s["Resource"].get<std::string>();
+  const std::string& r = st->resource;
+  if (r.rfind("arn:", 0) != 0) {
+    Error("The resource provided " + r +
+              " is not recognized. The value is not a valid resource ARN, or the resource is not "
+              "available in this region.",
+          loc + "/Resource");
+    ok = false;
+  }
+  constexpr std::string_view kStates = "arn:aws:states:::";
+  if (r.rfind(kStates, 0) == 0) {
+    std::string rest = r.substr(kStates.size());
+    std::string service = rest.substr(0, rest.find(':'));
+    std::string action = rest.find(':') == std::string::npos ? "" : rest.substr(rest.find(':') + 1);
+    std::string base_action = action.substr(0, action.find('.'));
+    std::string suffix = action.find('.') == std::string::npos ? "" : action.substr(action.find('.'));
+    st->wait_for_task_token = suffix == ".waitForTaskToken";
+    const auto& known = KnownIntegrations();
+    auto k = known.find(service);
+    if (service != "aws-sdk" && service != "activity" && k != known.end() && !k->second.count(base_action)) {
+      Error("The resource provided " + r +
+                " is not recognized. The value is not a valid resource ARN, or the resource is not "
+                "available in this region.",
+            loc + "/Resource");
+      ok = false;
+    }
+    if (options_.type == StateMachineType::kExpress && (suffix == ".waitForTaskToken" || suffix == ".sync" ||
+                                                        suffix == ".sync:2")) {
+      Error("Express state machine does not support '" + suffix + "' service integration ",
+            loc + "/Resource");
+      ok = false;
+    }
+  }
+  ok &= CompileIntOrPath(s, "TimeoutSeconds", loc, 1, &st->timeout_seconds);
+  ok &= CompileIntOrPath(s, "HeartbeatSeconds", loc, 1, &st->heartbeat_seconds);
+  if (st->timeout_seconds.value && st->heartbeat_seconds.value &&
+      *st->heartbeat_seconds.value >= *st->timeout_seconds.value) {
+    Error("The value of 'HeartbeatSeconds' must be less than the value of 'TimeoutSeconds'",
+          loc + "/HeartbeatSeconds");
+    ok = false;
+  }
+  if (s.contains("Credentials")) {
+    const Json& c = s["Credentials"];
+    if (!c.is_object()) {
+      Error("The value for the field 'Credentials' must be an OBJECT", loc + "/Credentials");
+      ok = false;
+    } else if (!c.contains("RoleArn") && !c.contains("RoleArn.$")) {
+      Error("The field 'RoleArn' is required but was missing", loc + "/Credentials");
+      ok = false;
+    } else {
+      st->credentials = c;
+    }
+  }
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<ChoiceState>();
+  st->type = StateType::kChoice;
+  bool ok = CheckFields(s, {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default",
+                            "Assign", "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
+  if (!s.contains("Choices")) {
+    Error("These fields are required: [Choices]", loc);
+    return nullptr;
+  }
+  const Json& choices = s["Choices"];
+  if (!choices.is_array() || choices.empty()) {
+    Error("The value for the field 'Choices' must be a non-empty ARRAY", loc + "/Choices");
+    return nullptr;
+  }
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const std::string cl = loc + "/Choices/" + std::to_string(i);
+    auto rule = ChoiceRule::Compile(choices[i], cl, true, diags_);
+    if (!rule.ok()) {
+      ok = false;
+      continue;
+    }
+    ChoiceBranch b{std::move(rule).value(), -1, std::nullopt};
+    b.next = ResolveNext(Json(b.rule.next()), cl + "/Next", g);
+    if (b.next < 0) ok = false;
+    if (!b.rule.assign().is_null()) {
+      auto t = PayloadTemplate::Compile(b.rule.assign(), cl + "/Assign", diags_);
+      if (!t.ok()) {
+        ok = false;
+      } else {
+        b.assign = std::move(t).value();
+      }
+    }
+    st->choices.push_back(std::move(b));
+  }
+  if (s.contains("Default")) {
+    st->default_next = ResolveNext(s["Default"], loc + "/Default", g, "Default");
+    if (st->default_next < 0) ok = false;
+  }
+  return ok ? std::move(st) : nullptr;
+}
+
+bool LooksLikeRfc3339(std::string_view t) {
+  // yyyy-mm-ddThh:mm:ss[.fff][Z|+hh:mm]: the shape CreateStateMachine checks;
+  // calendar validity and the offset are checked when the state runs.
+  auto digits = [&](size_t pos, size_t n) {
+    if (pos + n > t.size()) return false;
+    for (size_t i = pos; i < pos + n; ++i) {
+      if (!std::isdigit(static_cast<unsigned char>(t[i]))) return false;
+    }
+    return true;
+  };
+  return t.size() >= 19 && digits(0, 4) && t[4] == '-' && digits(5, 2) && t[7] == '-' &&
+         digits(8, 2) && (t[10] == 'T' || t[10] == 't') && digits(11, 2) && t[13] == ':' &&
+         digits(14, 2) && t[16] == ':' && digits(17, 2);
+}
+
+std::unique_ptr<State> Compiler::CompileWait(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<WaitState>();
+  st->type = StateType::kWait;
+  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds",
+                            "Timestamp", "SecondsPath", "TimestampPath", "Assign", "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), false, false, false);
+  int n = 0;
+  for (const char* f : {"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}) n += s.contains(f);
+  if (n != 1) {
+    Error("Exactly one of these fields is required: [Seconds, Timestamp, SecondsPath, TimestampPath]", loc);
+    return nullptr;
+  }
+  if (s.contains("Seconds")) {
+    const Json& v = s["Seconds"];
+    if (!IsIntegral(v) || v.get<double>() < 0 || v.get<double>() > 99999999) {
+      Error("The value for the field 'Seconds' must be a non-negative integer", loc + "/Seconds");
+      ok = false;
+    } else {
+      st->seconds = static_cast<int64_t>(v.get<double>());
+    }
+  }
+  if (s.contains("Timestamp")) {
+    const Json& v = s["Timestamp"];
+    if (!v.is_string() || !LooksLikeRfc3339(v.get<std::string>())) {
+      Error("String does not match RFC3339 timestamp", loc + "/Timestamp");
+      ok = false;
+    } else {
+      st->timestamp = v.get<std::string>();
+    }
+  }
+  ok &= CompileOptionalPath(s, "SecondsPath", loc, &st->seconds_path, &st->path_text);
+  ok &= CompileOptionalPath(s, "TimestampPath", loc, &st->timestamp_path, &st->path_text);
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileSucceed(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<SucceedState>();
+  st->type = StateType::kSucceed;
+  bool ok = CheckFields(s, {"Type", "Comment", "InputPath", "OutputPath", "QueryLanguage"}, loc);
+  ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<FailState>();
+  st->type = StateType::kFail;
+  bool ok = CheckFields(s, {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"}, loc);
+  ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
+  for (const char* pair : {"Error", "Cause"}) {
+    const std::string f = pair;
+    const std::string fp = f + "Path";
+    if (s.contains(f) && s.contains(fp)) {
+      Error("These fields cannot be specified together: [" + f + ", " + fp + "]", loc);
+      ok = false;
+      continue;
+    }
+    auto& literal = f == "Error" ? st->error : st->cause;
+    auto& path = f == "Error" ? st->error_path : st->cause_path;
+    auto& call = f == "Error" ? st->error_call : st->cause_call;
+    auto& text = f == "Error" ? st->error_path_text : st->cause_path_text;
+    if (s.contains(f)) {
+      if (!s[f].is_string()) {
+        Error("The value for the field '" + f + "' must be a STRING", loc + "/" + f);
+        ok = false;
+      } else {
+        literal = s[f].get<std::string>();
+      }
+    }
+    if (s.contains(fp)) {
+      const Json& v = s[fp];
+      if (!v.is_string()) {
+        Error("The value for the field '" + fp + "' must be a STRING", loc + "/" + fp);
+        ok = false;
+        continue;
+      }
+      text = v.get<std::string>();
+      if (LooksLikeIntrinsic(text)) {
+        auto c = IntrinsicCall::Parse(text);
+        if (!c.ok()) {
+          Error("The value for the field '" + fp + "' must be a valid JSONPath or a valid intrinsic function call",
+                loc + "/" + fp);
+          ok = false;
+        } else {
+          call = std::move(c).value();
+        }
+      } else {
+        auto p = PathExpr::Parse(text);
+        if (!p.ok()) {
+          Error("The value for the field '" + fp + "' must be a valid JSONPath or a valid intrinsic function call",
+                loc + "/" + fp);
+          ok = false;
+        } else {
+          path = std::move(p).value();
+        }
+      }
+    }
+  }
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileParallel(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<ParallelState>();
+  st->type = StateType::kParallel;
+  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                            "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign",
+                            "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
+  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  ok &= CompileRetry(s, loc, st.get());
+  ok &= CompileCatch(s, loc, g, st.get());
+  if (!s.contains("Branches")) {
+    Error("These fields are required: [Branches]", loc);
+    return nullptr;
+  }
+  const Json& branches = s["Branches"];
+  if (!branches.is_array() || branches.empty()) {
+    Error("The value for the field 'Branches' must be a non-empty ARRAY", loc + "/Branches");
+    return nullptr;
+  }
+  for (size_t i = 0; i < branches.size(); ++i) {
+    const std::string bl = loc + "/Branches/" + std::to_string(i);
+    if (!branches[i].is_object()) {
+      Error("The value for the field 'Branches' must be an ARRAY of OBJECTs", bl);
+      ok = false;
+      continue;
+    }
+    auto graph = std::make_unique<StateGraph>();
+    graph->id = static_cast<int>(machine_->graphs.size());
+    machine_->graphs.push_back(graph.get());
+    ok &= CompileGraph(branches[i], bl, graph.get(), false);
+    st->branches.push_back(std::move(graph));
+  }
+  return ok ? std::move(st) : nullptr;
+}
+
+std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& loc, const StateGraph& g) {
+  auto st = std::make_unique<MapState>();
+  st->type = StateType::kMap;
+  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                            "Parameters", "ResultSelector", "Retry", "Catch", "ItemProcessor",
+                            "Iterator", "ItemsPath", "ItemSelector", "MaxConcurrency",
+                            "MaxConcurrencyPath", "ToleratedFailurePercentage",
+                            "ToleratedFailurePercentagePath", "ToleratedFailureCount",
+                            "ToleratedFailureCountPath", "Label", "ItemReader", "ResultWriter",
+                            "ItemBatcher", "Assign", "QueryLanguage"},
+                        loc);
+  ok &= CompileCommon(s, loc, g, st.get(), false, true, false);
+  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  ok &= CompileRetry(s, loc, st.get());
+  ok &= CompileCatch(s, loc, g, st.get());
+  if (s.contains("ItemSelector") && s.contains("Parameters")) {
+    Error("These fields cannot be specified together: [ItemSelector, Parameters]", loc);
+    ok = false;
+  } else {
+    ok &= CompileTemplate(s, s.contains("ItemSelector") ? "ItemSelector" : "Parameters", loc,
+                          &st->item_selector);
+  }
+  ok &= SelectPath::Compile(s.contains("ItemsPath") ? &s["ItemsPath"] : nullptr, "ItemsPath",
+                            loc + "/ItemsPath", diags_, &st->items_path);
+  const bool has_processor = s.contains("ItemProcessor");
+  const bool has_iterator = s.contains("Iterator");
+  if (has_processor == has_iterator) {
+    Error(has_processor ? "These fields cannot be specified together: [ItemProcessor, Iterator]"
+                        : "These fields are required: [ItemProcessor]",
+          loc);
+    return nullptr;
+  }
+  const char* pf = has_processor ? "ItemProcessor" : "Iterator";
+  const Json& proc = s[pf];
+  if (!proc.is_object()) {
+    Error(std::string("The value for the field '") + pf + "' must be an OBJECT", loc + "/" + pf);
+    return nullptr;
+  }
+  if (proc.contains("ProcessorConfig")) {
+    const Json& pc = proc["ProcessorConfig"];
+    if (!pc.is_object()) {
+      Error("The value for the field 'ProcessorConfig' must be an OBJECT", loc + "/" + pf + "/ProcessorConfig");
+      ok = false;
+    } else {
+      ok &= CheckFields(pc, {"Mode", "ExecutionType"}, loc + "/" + pf + "/ProcessorConfig");
+      if (pc.contains("Mode")) {
+        if (pc["Mode"] == "DISTRIBUTED") {
+          st->distributed = true;
+        } else if (pc["Mode"] != "INLINE") {
+          Error("The field 'Mode' should have one of these values: [INLINE, DISTRIBUTED]",
+                loc + "/" + pf + "/ProcessorConfig/Mode");
+          ok = false;
+        }
+      }
+    }
+  }
+  auto graph = std::make_unique<StateGraph>();
+  graph->id = static_cast<int>(machine_->graphs.size());
+  machine_->graphs.push_back(graph.get());
+  ok &= CompileGraph(proc, loc + "/" + pf, graph.get(), true);
+  st->processor = std::move(graph);
+  ok &= CompileIntOrPath(s, "MaxConcurrency", loc, 0, &st->max_concurrency);
+  if (s.contains("ToleratedFailurePercentage") && s.contains("ToleratedFailurePercentagePath")) {
+    Error("These fields cannot be specified together: [ToleratedFailurePercentage, ToleratedFailurePercentagePath]", loc);
+    ok = false;
+  }
+  if (s.contains("ToleratedFailurePercentage")) {
+    const Json& v = s["ToleratedFailurePercentage"];
+    if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100) {
+      Error("The value for the field 'ToleratedFailurePercentage' must be a number between 0 and 100",
+            loc + "/ToleratedFailurePercentage");
+      ok = false;
+    } else {
+      st->tolerated_failure_percentage = v.get<double>();
+    }
+  }
+  ok &= CompileOptionalPath(s, "ToleratedFailurePercentagePath", loc,
+                            &st->tolerated_failure_percentage_path,
+                            &st->tolerated_failure_percentage_path_text);
+  IntOrPath count;
+  ok &= CompileIntOrPath(s, "ToleratedFailureCount", loc, 0, &count);
+  st->tolerated_failure_count = count.value;
+  st->tolerated_failure_count_path = std::move(count.path);
+  st->tolerated_failure_count_path_text = count.path_text;
+  if (s.contains("Label")) {
+    const Json& v = s["Label"];
+    if (!v.is_string()) {
+      Error("The value for the field 'Label' must be a STRING", loc + "/Label");
+      ok = false;
+    } else {
+      const std::string label = v.get<std::string>();
+      if (label.empty()) {
+        Error("Label cannot be empty", loc + "/Label");
+        ok = false;
+      } else if (label.size() > 40) {
+        Error("Label cannot exceed 40 characters", loc + "/Label");
+        ok = false;
+      } else {
+        static constexpr std::string_view kInvalid = " \"#%&*,/:;<=>?@[\\]^`{|}~";
+        for (size_t i = 0; i < label.size(); ++i) {
+          const unsigned char c = static_cast<unsigned char>(label[i]);
+          bool bad = kInvalid.find(static_cast<char>(c)) != std::string_view::npos || c < 0x20 ||
+                     c == 0x7f || std::isspace(c);
+          // C1 controls U+0080..U+009F arrive as UTF-8 C2 80..C2 9F.
+          if (c == 0xC2 && i + 1 < label.size()) {
+            const unsigned char n = static_cast<unsigned char>(label[i + 1]);
+            if (n >= 0x80 && n <= 0x9F) bad = true;
+          }
+          if (bad) {
+            Error("Label contains invalid character", loc + "/Label");
+            ok = false;
+            break;
+          }
+        }
+        st->label = label;
+      }
+    }
+  }
+  st->has_item_reader = s.contains("ItemReader");
+  st->has_result_writer = s.contains("ResultWriter");
+  return ok ? std::move(st) : nullptr;
+}
+
+}  // namespace
+
+std::string_view StateTypeName(StateType type) {
+  switch (type) {
+    case StateType::kPass: return "Pass";
+    case StateType::kTask: return "Task";
+    case StateType::kChoice: return "Choice";
+    case StateType::kWait: return "Wait";
+    case StateType::kSucceed: return "Succeed";
+    case StateType::kFail: return "Fail";
+    case StateType::kParallel: return "Parallel";
+    case StateType::kMap: return "Map";
+  }
+  return "";
+}
+
+int StateGraph::Find(std::string_view name) const {
+  auto it = index_by_name.find(std::string(name));
+  return it == index_by_name.end() ? -1 : it->second;
+}
+
+namespace {
+bool ErrorMatches(const std::vector<std::string>& names, std::string_view error) {
+  for (const std::string& n : names) {
+    if (n == error) return true;
+    if (n == "States.ALL" && error != "States.Runtime" && error != "States.DataLimitExceeded") {
+      return true;
+    }
+    if (n == "States.TaskFailed" && error != "States.Timeout" && error != "States.Runtime" &&
+        error != "States.HeartbeatTimeout" && error != "States.DataLimitExceeded") {
+      // States.TaskFailed is a wildcard for any error but a timeout.
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool Retrier::Matches(std::string_view error) const { return ErrorMatches(error_equals, error); }
+bool Catcher::Matches(std::string_view error) const { return ErrorMatches(error_equals, error); }
+
+double Retrier::DelaySeconds(int attempt) const {
+  double d = interval_seconds * std::pow(backoff_rate, attempt);
+  if (max_delay_seconds) d = std::min(d, *max_delay_seconds);
+  return d;
+}
+
+CompileResult Compile(std::string_view definition, const CompileOptions& options) {
+  CompileResult result;
+  Compiler c(options, &result.diagnostics);
+  std::shared_ptr<StateMachine> m;
+  try {
+    m = c.Run(definition);
+  } catch (const std::exception& e) {
+    result.diagnostics.push_back(Diagnostic{"SCHEMA_VALIDATION_FAILED",
+                                            std::string("Definition could not be read: ") + e.what(),
+                                            Severity::kError, "/"});
+    m = nullptr;
+  }
+  std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     return a.severity == Severity::kError && b.severity != Severity::kError;
+                   });
+  result.machine = std::move(m);
+  return result;
+}
+
+std::string InvalidDefinitionMessage(const Diagnostics& diagnostics) {
+  std::string m = "Invalid State Machine Definition: '";
+  bool first = true;
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity != Severity::kError) continue;
+    if (!first) m += ", ";
+    first = false;
+    m += d.code + ": " + d.message;
+    if (!d.location.empty()) m += " at " + d.location;
+  }
+  return m + "'";
+}
+
+bool ParseStateMachineType(std::string_view text, StateMachineType* out) {
+  std::string t;
+  for (char c : text) t += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (t == "STANDARD") {
+    *out = StateMachineType::kStandard;
+    return true;
+  }
+  if (t == "EXPRESS") {
+    *out = StateMachineType::kExpress;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace stepd::asl

@@ -1,0 +1,886 @@
+#include "stepd/asl/interpreter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "runner.h"
+
+namespace stepd::asl {
+namespace interpreter_internal {
+namespace {
+
+std::string_view EnteredType(StateType t) {
+  switch (t) {
+    case StateType::kPass: return "PassStateEntered";
+    case StateType::kTask: return "TaskStateEntered";
+    case StateType::kChoice: return "ChoiceStateEntered";
+    case StateType::kWait: return "WaitStateEntered";
+    case StateType::kSucceed: return "SucceedStateEntered";
+    case StateType::kFail: return "FailStateEntered";
+    case StateType::kParallel: return "ParallelStateEntered";
+    case StateType::kMap: return "MapStateEntered";
+  }
+  return "";
+}
+
+std::string_view ExitedType(StateType t) {
+  switch (t) {
+    case StateType::kPass: return "PassStateExited";
+    case StateType::kTask: return "TaskStateExited";
+    case StateType::kChoice: return "ChoiceStateExited";
+    case StateType::kWait: return "WaitStateExited";
+    case StateType::kSucceed: return "SucceedStateExited";
+    case StateType::kFail: return "FailStateExited";
+    case StateType::kParallel: return "ParallelStateExited";
+    case StateType::kMap: return "MapStateExited";
+  }
+  return "";
+}
+
+int64_t ToMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+bool IsTerminalError(std::string_view error) {
+  return error == "States.Runtime";
+}
+
+}  // namespace
+
+Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options)
+    : machine_(std::move(machine)),
+      options_(options),
+      rng_(options.jitter_seed ? options.jitter_seed : std::random_device{}()) {}
+
+int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
+                     std::string_view details_key, Json details) {
+  const int64_t id = ++last_event_id_;
+  if (options_.record_history) {
+    HistoryEvent e;
+    e.id = id;
+    e.previous_event_id = frame ? frame->last_event_id : id - 1;
+    e.timestamp = now;
+    e.type = std::string(type);
+    e.details_key = std::string(details_key);
+    e.details = std::move(details);
+    events_.push_back(std::move(e));
+  }
+  if (frame) frame->last_event_id = id;
+  return id;
+}
+
+Frame& Runner::NewFrame(int64_t parent, int graph_id, Json input) {
+  auto f = std::make_unique<Frame>();
+  f->id = next_frame_id_++;
+  f->parent = parent;
+  f->graph_id = graph_id;
+  f->state = machine_->graph(graph_id)->start;
+  f->raw_input = std::move(input);
+  if (Frame* p = Find(parent)) f->last_event_id = p->last_event_id;
+  Frame& ref = *f;
+  frames_.emplace(ref.id, std::move(f));
+  return ref;
+}
+
+void Runner::MakeReady(Frame& f, bool front) {
+  if (f.queued) return;
+  f.queued = true;
+  if (front) {
+    ready_.push_front(f.id);
+  } else {
+    ready_.push_back(f.id);
+  }
+}
+
+void Runner::Begin(Json input, TimePoint now) {
+  input_ = std::move(input);
+  Json details = {{"input", input_},
+                  {"inputDetails", PayloadDetails()},
+                  {"roleArn", info_.role_arn},
+                  {"stateMachineArn", info_.state_machine_arn}};
+  Emit(nullptr, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
+  Frame& root = NewFrame(0, 0, input_);
+  root.last_event_id = last_event_id_;
+  MakeReady(root);
+}
+
+void Runner::EnterState(Frame& f, TimePoint now) {
+  const State& s = StateOf(f);
+  f.entered_time = now;
+  f.retry_attempts.assign(s.retriers.size(), 0);
+  f.retry_count = 0;
+  if (options_.max_payload_bytes && f.raw_input.dump().size() > options_.max_payload_bytes) {
+    StepContext ctx(*this, f, s, now);
+    ctx.FailUnit(AslError::Of(StatesError::kDataLimitExceeded,
+                              "The state/task '" + s.name +
+                                  "' returned a result with a size exceeding the maximum "
+                                  "number of bytes service limit."));
+    return;
+  }
+  Json details = {{"name", s.name}};
+  if (options_.record_history) {
+    details["input"] = f.raw_input;
+    details["inputDetails"] = PayloadDetails();
+  }
+  f.entered_event_id = Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails",
+                            std::move(details));
+  StepContext ctx(*this, f, s, now);
+  s.Enter(ctx);
+}
+
+StepResult Runner::Step(TimePoint now) {
+  StepResult r;
+  if (status_ != ExecutionStatus::kRunning) {
+    r.kind = StepResult::Kind::kFinished;
+    return r;
+  }
+  // Parked units whose time has come.
+  for (auto& [id, f] : frames_) {
+    if ((f->phase == Phase::kTimer || f->phase == Phase::kRetry) && f->wake_at &&
+        *f->wake_at <= now && !f->queued) {
+      MakeReady(*f, false);
+    }
+  }
+  if (ready_.empty()) {
+    r.kind = StepResult::Kind::kBlocked;
+    for (auto& [id, f] : frames_) {
+      if ((f->phase == Phase::kTimer || f->phase == Phase::kRetry) && f->wake_at) {
+        if (!r.wake_at || *f->wake_at < *r.wake_at) r.wake_at = f->wake_at;
+      }
+    }
+    r.pending_tasks = pending_tasks_.size();
+    return r;
+  }
+  const int64_t id = ready_.front();
+  ready_.pop_front();
+  Frame* f = Find(id);
+  if (f == nullptr) return r;
+  f->queued = false;
+  switch (f->phase) {
+    case Phase::kEnter:
+      EnterState(*f, now);
+      break;
+    case Phase::kRetry: {
+      f->phase = Phase::kEnter;
+      f->wake_at.reset();
+      StepContext ctx(*this, *f, StateOf(*f), now);
+      StateOf(*f).Enter(ctx);
+      break;
+    }
+    case Phase::kTimer:
+    case Phase::kTask:
+    case Phase::kChildren: {
+      f->wake_at.reset();
+      StepContext ctx(*this, *f, StateOf(*f), now);
+      StateOf(*f).Resume(ctx);
+      break;
+    }
+    case Phase::kDone:
+      break;
+  }
+  // The unit continues at once when it moved to another state.
+  if (Frame* again = Find(id); again && again->phase == Phase::kEnter && !again->queued) {
+    MakeReady(*again, true);
+  }
+  if (status_ != ExecutionStatus::kRunning) r.kind = StepResult::Kind::kFinished;
+  r.pending_tasks = pending_tasks_.size();
+  return r;
+}
+
+void Runner::AbortChildren(Frame& parent, TimePoint now) {
+  std::vector<int64_t> doomed;
+  for (auto& [id, f] : frames_) {
+    if (f->parent == parent.id) doomed.push_back(id);
+  }
+  for (int64_t id : doomed) {
+    Frame* c = Find(id);
+    if (c == nullptr) continue;
+    AbortChildren(*c, now);
+    if (c->phase != Phase::kDone && StateOf(parent).type == StateType::kMap) {
+      Emit(&parent, now, "MapIterationAborted", "mapIterationAbortedEventDetails",
+           Json{{"name", StateOf(parent).name}, {"index", c->child_index}});
+    }
+    if (c->task_id) pending_tasks_.erase(c->task_id);
+    ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
+    frames_.erase(id);
+  }
+  parent.finished_children.clear();
+  parent.running_children = 0;
+}
+
+void Runner::FinishFrame(Frame& f, TimePoint now) {
+  f.phase = Phase::kDone;
+  if (f.parent == 0) {
+    EndExecution(f, now);
+    return;
+  }
+  Frame* p = Find(f.parent);
+  if (p == nullptr) return;
+  p->finished_children.push_back(f.id);
+  MakeReady(*p, true);
+}
+
+void Runner::EndExecution(Frame& root, TimePoint now) {
+  if (root.succeeded) {
+    status_ = ExecutionStatus::kSucceeded;
+    output_ = root.output;
+    Emit(nullptr, now, "ExecutionSucceeded", "executionSucceededEventDetails",
+         Json{{"output", output_}, {"outputDetails", PayloadDetails()}});
+  } else {
+    status_ = ExecutionStatus::kFailed;
+    error_ = root.error;
+    Json d = Json::object();
+    d["error"] = error_.error;
+    d["cause"] = error_.cause;
+    Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
+  }
+  ready_.clear();
+  pending_tasks_.clear();
+  frames_.clear();
+}
+
+// ---------------------------------------------------------------------------
+// StepContext
+
+EvalScope StepContext::Scope(const Json* input, const Json* map_index, const Json* map_value) {
+  EvalScope scope;
+  scope.input = input;
+  if (state_.uses_context || map_index) {
+    StateContextInfo sci;
+    sci.state_name = state_.name;
+    sci.entered_time = frame_.entered_time;
+    if (state_.type == StateType::kTask) sci.retry_count = frame_.retry_count;
+    sci.task_token = frame_.task_token;
+    sci.map_item_index = map_index;
+    sci.map_item_value = map_value;
+    context_ = BuildContextObject(runner_.info_, runner_.input_, sci);
+    scope.context = &*context_;
+  }
+  if (!variables_) variables_.emplace(runner_, frame_);
+  scope.variables = &*variables_;
+  return scope;
+}
+
+AslError StepContext::RuntimeError(std::string_view cause) const {
+  std::string c = "An error occurred while executing the state '" + state_.name +
+                  "' (entered at the event id #" + std::to_string(frame_.entered_event_id) + "). ";
+  c += cause;
+  return AslError::Of(StatesError::kRuntime, std::move(c));
+}
+
+AslError StepContext::Contextualize(AslError error) const {
+  if (error.error == "States.Runtime" || error.error == "States.IntrinsicFailure") {
+    std::string c = "An error occurred while executing the state '" + state_.name +
+                    "' (entered at the event id #" + std::to_string(frame_.entered_event_id) +
+                    "). " + error.cause;
+    error.cause = std::move(c);
+  }
+  return error;
+}
+
+std::optional<Json> StepContext::EffectiveInput(bool with_parameters) {
+  Json eff;
+  if (state_.input_path.kind() == SelectPath::Kind::kIdentity) {
+    eff = frame_.raw_input;
+  } else {
+    auto r = state_.input_path.Apply(frame_.raw_input, Scope(&frame_.raw_input));
+    if (!r.ok()) {
+      Fail(Contextualize(std::move(r).take_error()));
+      return std::nullopt;
+    }
+    eff = std::move(r).value();
+  }
+  if (with_parameters && state_.parameters) {
+    auto r = state_.parameters->Evaluate(Scope(&eff));
+    if (!r.ok()) {
+      Fail(Contextualize(std::move(r).take_error()));
+      return std::nullopt;
+    }
+    eff = std::move(r).value();
+  }
+  return eff;
+}
+
+int64_t StepContext::Emit(std::string_view type, std::string_view details_key, Json details) {
+  return runner_.Emit(&frame_, now_, type, details_key, std::move(details));
+}
+
+namespace {
+// Applies Assign: every value is evaluated first (against the old variables),
+// then all are stored.
+AslResult<Json> EvaluateAssign(const PayloadTemplate& assign, const EvalScope& scope) {
+  return assign.Evaluate(scope);
+}
+}  // namespace
+
+void StepContext::Complete(Json result, bool apply_selector, int next,
+                           const PayloadTemplate* assign, bool state_assign) {
+  if (apply_selector && state_.result_selector) {
+    auto r = state_.result_selector->Evaluate(Scope(&result));
+    if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
+    result = std::move(r).value();
+  }
+  if (assign == nullptr && state_assign && state_.assign) assign = &*state_.assign;
+  std::optional<Json> assigned;
+  if (assign) {
+    auto r = EvaluateAssign(*assign, Scope(&result));
+    if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
+    assigned = std::move(r).value();
+  }
+  Json out;
+  if (state_.result_path.kind() == ResultPath::Kind::kReplace) {
+    out = std::move(result);
+  } else {
+    auto r = state_.result_path.Apply(frame_.raw_input, std::move(result));
+    if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
+    out = std::move(r).value();
+  }
+  if (state_.output_path.kind() != SelectPath::Kind::kIdentity) {
+    auto r = state_.output_path.Apply(std::move(out), Scope(&frame_.raw_input));
+    if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
+    out = std::move(r).value();
+  }
+  if (runner_.options_.max_payload_bytes && out.dump().size() > runner_.options_.max_payload_bytes) {
+    return FailUnit(AslError::Of(StatesError::kDataLimitExceeded,
+                                 "The state/task '" + state_.name +
+                                     "' returned a result with a size exceeding the maximum "
+                                     "number of bytes service limit."));
+  }
+  Json details = {{"name", state_.name}};
+  if (runner_.options_.record_history) {
+    details["output"] = out;
+    details["outputDetails"] = PayloadDetails();
+    if (assigned) {
+      Json av = Json::object();
+      for (auto& [k, v] : assigned->items()) av[k] = v.dump();
+      details["assignedVariables"] = std::move(av);
+      details["assignedVariablesDetails"] = {{"truncated", false}};
+    }
+  }
+  if (assigned) {
+    if (!frame_.variables.is_object()) frame_.variables = Json::object();
+    for (auto& [k, v] : assigned->items()) frame_.variables[k] = std::move(v);
+  }
+  Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
+  const int target = next == -2 ? state_.next : next;
+  if (target < 0) {
+    frame_.succeeded = true;
+    frame_.output = std::move(out);
+    runner_.FinishFrame(frame_, now_);
+    return;
+  }
+  frame_.state = target;
+  frame_.phase = Phase::kEnter;
+  frame_.raw_input = std::move(out);
+  frame_.effective = Json();
+}
+
+void StepContext::SucceedUnit(Json output) {
+  Json details = {{"name", state_.name}};
+  if (runner_.options_.record_history) {
+    details["output"] = output;
+    details["outputDetails"] = PayloadDetails();
+  }
+  Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
+  frame_.succeeded = true;
+  frame_.output = std::move(output);
+  runner_.FinishFrame(frame_, now_);
+}
+
+void StepContext::FailUnit(AslError error) {
+  frame_.succeeded = false;
+  frame_.error = std::move(error);
+  runner_.FinishFrame(frame_, now_);
+}
+
+void StepContext::Fail(AslError error) {
+  if (!IsTerminalError(error.error)) {
+    for (size_t i = 0; i < state_.retriers.size(); ++i) {
+      const Retrier& r = state_.retriers[i];
+      if (!r.Matches(error.error)) continue;
+      int& attempts = frame_.retry_attempts[i];
+      if (attempts >= r.max_attempts) break;
+      double delay = r.DelaySeconds(attempts);
+      if (r.full_jitter) {
+        std::uniform_real_distribution<double> dist(0.0, delay);
+        delay = dist(runner_.rng_);
+      }
+      ++attempts;
+      ++frame_.retry_count;
+      frame_.phase = Phase::kRetry;
+      frame_.wake_at = now_ + std::chrono::duration_cast<Duration>(
+                                  std::chrono::duration<double>(delay));
+      return;
+    }
+    for (const Catcher& c : state_.catchers) {
+      if (!c.Matches(error.error)) continue;
+      Json err_out = {{"Error", error.error}, {"Cause", error.cause}};
+      std::optional<Json> assigned;
+      if (c.assign) {
+        auto r = c.assign->Evaluate(Scope(&err_out));
+        if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
+        assigned = std::move(r).value();
+      }
+      Json out;
+      auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
+      if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
+      out = std::move(r).value();
+      Json details = {{"name", state_.name}};
+      if (runner_.options_.record_history) {
+        details["output"] = out;
+        details["outputDetails"] = PayloadDetails();
+      }
+      if (assigned) {
+        if (!frame_.variables.is_object()) frame_.variables = Json::object();
+        for (auto& [k, v] : assigned->items()) frame_.variables[k] = std::move(v);
+      }
+      Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
+      frame_.state = c.next;
+      frame_.phase = Phase::kEnter;
+      frame_.raw_input = std::move(out);
+      frame_.effective = Json();
+      return;
+    }
+  }
+  FailUnit(std::move(error));
+}
+
+void StepContext::ParkUntil(TimePoint when) {
+  frame_.phase = Phase::kTimer;
+  frame_.wake_at = when;
+}
+
+void StepContext::ScheduleTask(TaskRequest request) {
+  request.task_id = runner_.next_task_id_++;
+  request.unit_id = frame_.id;
+  request.state_name = state_.name;
+  request.retry_count = frame_.retry_count;
+  frame_.task_id = request.task_id;
+  frame_.phase = Phase::kTask;
+  frame_.task_result.reset();
+  runner_.pending_tasks_.emplace(request.task_id, request);
+  runner_.new_tasks_.push_back(std::move(request));
+}
+
+Frame& StepContext::StartChild(const StateGraph& graph, Json input, int64_t index) {
+  Frame& c = runner_.NewFrame(frame_.id, graph.id, std::move(input));
+  c.child_index = index;
+  c.last_event_id = frame_.last_event_id;
+  ++frame_.running_children;
+  runner_.MakeReady(c, false);
+  return c;
+}
+
+const Json* FrameVariables::Find(std::string_view name) const {
+  const Frame* f = &frame_;
+  while (f != nullptr) {
+    if (f->variables.is_object()) {
+      auto it = f->variables.find(name);
+      if (it != f->variables.end()) return &*it;
+    }
+    f = f->parent ? runner_.Find(f->parent) : nullptr;
+  }
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot
+
+namespace {
+const char* PhaseName(Phase p) {
+  switch (p) {
+    case Phase::kEnter: return "enter";
+    case Phase::kTimer: return "timer";
+    case Phase::kRetry: return "retry";
+    case Phase::kTask: return "task";
+    case Phase::kChildren: return "children";
+    case Phase::kDone: return "done";
+  }
+  return "enter";
+}
+std::optional<Phase> PhaseFromName(std::string_view s) {
+  for (Phase p : {Phase::kEnter, Phase::kTimer, Phase::kRetry, Phase::kTask, Phase::kChildren,
+                  Phase::kDone}) {
+    if (s == PhaseName(p)) return p;
+  }
+  return std::nullopt;
+}
+Json TaskToJson(const TaskRequest& t) {
+  Json j = {{"task_id", t.task_id},     {"unit_id", t.unit_id},       {"state_name", t.state_name},
+            {"resource", t.resource},   {"parameters", t.parameters}, {"task_token", t.task_token},
+            {"credentials", t.credentials}, {"retry_count", t.retry_count}};
+  if (t.timeout_seconds) j["timeout_seconds"] = *t.timeout_seconds;
+  if (t.heartbeat_seconds) j["heartbeat_seconds"] = *t.heartbeat_seconds;
+  return j;
+}
+TaskRequest TaskFromJson(const Json& j) {
+  TaskRequest t;
+  t.task_id = j.at("task_id").get<int64_t>();
+  t.unit_id = j.at("unit_id").get<int64_t>();
+  t.state_name = j.at("state_name").get<std::string>();
+  t.resource = j.at("resource").get<std::string>();
+  t.parameters = j.at("parameters");
+  t.task_token = j.at("task_token").get<std::string>();
+  t.credentials = j.at("credentials");
+  t.retry_count = j.at("retry_count").get<int>();
+  if (j.contains("timeout_seconds")) t.timeout_seconds = j["timeout_seconds"].get<int64_t>();
+  if (j.contains("heartbeat_seconds")) t.heartbeat_seconds = j["heartbeat_seconds"].get<int64_t>();
+  return t;
+}
+}  // namespace
+
+Json Runner::Snapshot() const {
+  Json frames = Json::array();
+  for (const auto& [id, f] : frames_) {
+    Json j = {{"id", f->id},
+              {"parent", f->parent},
+              {"graph", f->graph_id},
+              {"state", f->state},
+              {"phase", PhaseName(f->phase)},
+              {"raw_input", f->raw_input},
+              {"effective", f->effective},
+              {"entered_event_id", f->entered_event_id},
+              {"last_event_id", f->last_event_id},
+              {"entered_time_ms", ToMillis(f->entered_time)},
+              {"retry_attempts", f->retry_attempts},
+              {"retry_count", f->retry_count},
+              {"variables", f->variables},
+              {"child_index", f->child_index},
+              {"finished_children", f->finished_children},
+              {"total_children", f->total_children},
+              {"next_child", f->next_child},
+              {"running_children", f->running_children},
+              {"succeeded_children", f->succeeded_children},
+              {"failed_children", f->failed_children},
+              {"max_concurrency", f->max_concurrency},
+              {"items", f->items},
+              {"results", f->results},
+              {"task_id", f->task_id},
+              {"task_token", f->task_token},
+              {"succeeded", f->succeeded},
+              {"output", f->output},
+              {"error", {{"error", f->error.error}, {"cause", f->error.cause}}}};
+    if (f->wake_at) j["wake_at_ms"] = ToMillis(*f->wake_at);
+    if (f->tolerated_count) j["tolerated_count"] = *f->tolerated_count;
+    if (f->tolerated_percentage) j["tolerated_percentage"] = *f->tolerated_percentage;
+    if (f->child_error) j["child_error"] = {{"error", f->child_error->error}, {"cause", f->child_error->cause}};
+    if (f->task_result) {
+      if (f->task_result->ok()) {
+        j["task_result"] = {{"ok", f->task_result->value()}};
+      } else {
+        j["task_result"] = {{"error", f->task_result->error().error},
+                            {"cause", f->task_result->error().cause}};
+      }
+    }
+    frames.push_back(std::move(j));
+  }
+  Json pending = Json::array();
+  for (const auto& [id, t] : pending_tasks_) pending.push_back(TaskToJson(t));
+  return Json{{"version", 1},
+              {"execution",
+               {{"arn", info_.execution_arn},
+                {"name", info_.name},
+                {"role_arn", info_.role_arn},
+                {"state_machine_arn", info_.state_machine_arn},
+                {"state_machine_name", info_.state_machine_name},
+                {"start_time_ms", ToMillis(info_.start_time)},
+                {"redrive_count", info_.redrive_count}}},
+              {"input", input_},
+              {"status", ExecutionStatusName(status_)},
+              {"output", output_},
+              {"error", {{"error", error_.error}, {"cause", error_.cause}}},
+              {"frames", std::move(frames)},
+              {"ready", Json(std::vector<int64_t>(ready_.begin(), ready_.end()))},
+              {"next_frame_id", next_frame_id_},
+              {"next_task_id", next_task_id_},
+              {"last_event_id", last_event_id_},
+              {"pending_tasks", std::move(pending)}};
+}
+
+Status Runner::Restore(const Json& s) {
+  try {
+    if (s.at("version").get<int>() != 1) return InvalidArgumentError("unknown snapshot version");
+    const Json& e = s.at("execution");
+    info_.execution_arn = e.at("arn").get<std::string>();
+    info_.name = e.at("name").get<std::string>();
+    info_.role_arn = e.at("role_arn").get<std::string>();
+    info_.state_machine_arn = e.at("state_machine_arn").get<std::string>();
+    info_.state_machine_name = e.at("state_machine_name").get<std::string>();
+    info_.start_time = FromMillis(e.at("start_time_ms").get<int64_t>());
+    info_.redrive_count = e.at("redrive_count").get<int>();
+    input_ = s.at("input");
+    const std::string st = s.at("status").get<std::string>();
+    status_ = ExecutionStatus::kRunning;
+    for (ExecutionStatus x : {ExecutionStatus::kRunning, ExecutionStatus::kSucceeded,
+                              ExecutionStatus::kFailed, ExecutionStatus::kTimedOut,
+                              ExecutionStatus::kAborted}) {
+      if (st == ExecutionStatusName(x)) status_ = x;
+    }
+    output_ = s.at("output");
+    error_ = AslError{s.at("error").at("error").get<std::string>(),
+                      s.at("error").at("cause").get<std::string>()};
+    for (const Json& j : s.at("frames")) {
+      auto f = std::make_unique<Frame>();
+      f->id = j.at("id").get<int64_t>();
+      f->parent = j.at("parent").get<int64_t>();
+      f->graph_id = j.at("graph").get<int>();
+      const StateGraph* g = machine_->graph(f->graph_id);
+      f->state = j.at("state").get<int>();
+      if (g == nullptr || f->state < 0 || static_cast<size_t>(f->state) >= g->states.size()) {
+        return InvalidArgumentError("snapshot does not fit the state machine");
+      }
+      auto phase = PhaseFromName(j.at("phase").get<std::string>());
+      if (!phase) return InvalidArgumentError("snapshot has an unknown phase");
+      f->phase = *phase;
+      f->raw_input = j.at("raw_input");
+      f->effective = j.at("effective");
+      f->entered_event_id = j.at("entered_event_id").get<int64_t>();
+      f->last_event_id = j.at("last_event_id").get<int64_t>();
+      f->entered_time = FromMillis(j.at("entered_time_ms").get<int64_t>());
+      f->retry_attempts = j.at("retry_attempts").get<std::vector<int>>();
+      if (f->retry_attempts.size() != g->state(f->state).retriers.size()) {
+        return InvalidArgumentError("snapshot does not fit the state machine");
+      }
+      f->retry_count = j.at("retry_count").get<int>();
+      f->variables = j.at("variables");
+      f->child_index = j.at("child_index").get<int64_t>();
+      f->finished_children = j.at("finished_children").get<std::vector<int64_t>>();
+      f->total_children = j.at("total_children").get<int64_t>();
+      f->next_child = j.at("next_child").get<int64_t>();
+      f->running_children = j.at("running_children").get<int64_t>();
+      f->succeeded_children = j.at("succeeded_children").get<int64_t>();
+      f->failed_children = j.at("failed_children").get<int64_t>();
+      f->max_concurrency = j.at("max_concurrency").get<int64_t>();
+      f->items = j.at("items");
+      f->results = j.at("results");
+      f->task_id = j.at("task_id").get<int64_t>();
+      f->task_token = j.at("task_token").get<std::string>();
+      f->succeeded = j.at("succeeded").get<bool>();
+      f->output = j.at("output");
+      f->error = AslError{j.at("error").at("error").get<std::string>(),
+                          j.at("error").at("cause").get<std::string>()};
+      if (j.contains("wake_at_ms")) f->wake_at = FromMillis(j["wake_at_ms"].get<int64_t>());
+      if (j.contains("tolerated_count")) f->tolerated_count = j["tolerated_count"].get<int64_t>();
+      if (j.contains("tolerated_percentage")) {
+        f->tolerated_percentage = j["tolerated_percentage"].get<double>();
+      }
+      if (j.contains("child_error")) {
+        f->child_error = AslError{j["child_error"].at("error").get<std::string>(),
+                                  j["child_error"].at("cause").get<std::string>()};
+      }
+      if (j.contains("task_result")) {
+        const Json& tr = j["task_result"];
+        if (tr.contains("ok")) {
+          f->task_result = AslResult<Json>(tr["ok"]);
+        } else {
+          f->task_result = AslResult<Json>(AslError{tr.at("error").get<std::string>(),
+                                                    tr.at("cause").get<std::string>()});
+        }
+      }
+      frames_.emplace(f->id, std::move(f));
+    }
+    for (const Json& id : s.at("ready")) {
+      Frame* f = Find(id.get<int64_t>());
+      if (f == nullptr) return InvalidArgumentError("snapshot readies an unknown unit");
+      f->queued = true;
+      ready_.push_back(f->id);
+    }
+    next_frame_id_ = s.at("next_frame_id").get<int64_t>();
+    next_task_id_ = s.at("next_task_id").get<int64_t>();
+    last_event_id_ = s.at("last_event_id").get<int64_t>();
+    for (const Json& t : s.at("pending_tasks")) {
+      TaskRequest req = TaskFromJson(t);
+      pending_tasks_.emplace(req.task_id, std::move(req));
+    }
+  } catch (const std::exception& ex) {
+    return InvalidArgumentError(std::string("malformed snapshot: ") + ex.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace interpreter_internal
+
+// ---------------------------------------------------------------------------
+// Execution
+
+using interpreter_internal::Frame;
+using interpreter_internal::Phase;
+using interpreter_internal::Runner;
+using interpreter_internal::StepContext;
+
+std::string_view ExecutionStatusName(ExecutionStatus s) {
+  switch (s) {
+    case ExecutionStatus::kRunning: return "RUNNING";
+    case ExecutionStatus::kSucceeded: return "SUCCEEDED";
+    case ExecutionStatus::kFailed: return "FAILED";
+    case ExecutionStatus::kTimedOut: return "TIMED_OUT";
+    case ExecutionStatus::kAborted: return "ABORTED";
+  }
+  return "RUNNING";
+}
+
+Execution::Execution() = default;
+Execution::~Execution() = default;
+
+std::unique_ptr<Execution> Execution::Start(std::shared_ptr<const StateMachine> machine,
+                                            ExecutionInfo info, Json input, TimePoint now,
+                                            const ExecutionOptions& options) {
+  std::unique_ptr<Execution> e(new Execution());
+  e->runner_ = std::make_unique<Runner>(std::move(machine), options);
+  e->runner_->info_ = std::move(info);
+  e->runner_->Begin(std::move(input), now);
+  return e;
+}
+
+StatusOr<std::unique_ptr<Execution>> Execution::Restore(
+    std::shared_ptr<const StateMachine> machine, const Json& snapshot,
+    const ExecutionOptions& options) {
+  std::unique_ptr<Execution> e(new Execution());
+  e->runner_ = std::make_unique<Runner>(std::move(machine), options);
+  STEPD_RETURN_IF_ERROR(e->runner_->Restore(snapshot));
+  return e;
+}
+
+StepResult Execution::Step(TimePoint now) { return runner_->Step(now); }
+
+std::vector<TaskRequest> Execution::TakeTaskRequests() {
+  std::vector<TaskRequest> out;
+  out.swap(runner_->new_tasks_);
+  return out;
+}
+
+std::vector<TaskRequest> Execution::PendingTasks() const {
+  std::vector<TaskRequest> out;
+  for (const auto& [id, t] : runner_->pending_tasks_) out.push_back(t);
+  return out;
+}
+
+Status Execution::CompleteTask(int64_t task_id, AslResult<Json> result, TimePoint now) {
+  (void)now;
+  auto it = runner_->pending_tasks_.find(task_id);
+  if (it == runner_->pending_tasks_.end()) {
+    return NotFoundError("no pending task " + std::to_string(task_id));
+  }
+  Frame* f = runner_->Find(it->second.unit_id);
+  runner_->pending_tasks_.erase(it);
+  if (f == nullptr || f->phase != Phase::kTask || f->task_id != task_id) {
+    return NotFoundError("task " + std::to_string(task_id) + " has no waiting unit");
+  }
+  f->task_result = std::move(result);
+  runner_->MakeReady(*f, true);
+  return Status::OK();
+}
+
+void Execution::Stop(ExecutionStatus status, std::string error, std::string cause, TimePoint now) {
+  Runner& r = *runner_;
+  if (r.status_ != ExecutionStatus::kRunning) return;
+  r.status_ = status;
+  r.error_ = AslError{std::move(error), std::move(cause)};
+  Json d = Json::object();
+  if (!r.error_.error.empty()) d["error"] = r.error_.error;
+  if (!r.error_.cause.empty()) d["cause"] = r.error_.cause;
+  if (status == ExecutionStatus::kTimedOut) {
+    r.Emit(nullptr, now, "ExecutionTimedOut", "executionTimedOutEventDetails", std::move(d));
+  } else if (status == ExecutionStatus::kAborted) {
+    r.Emit(nullptr, now, "ExecutionAborted", "executionAbortedEventDetails", std::move(d));
+  } else {
+    r.Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
+  }
+  r.ready_.clear();
+  r.pending_tasks_.clear();
+  r.frames_.clear();
+}
+
+std::vector<HistoryEvent> Execution::TakeEvents() {
+  std::vector<HistoryEvent> out;
+  out.swap(runner_->events_);
+  return out;
+}
+
+int64_t Execution::last_event_id() const { return runner_->last_event_id_; }
+ExecutionStatus Execution::status() const { return runner_->status_; }
+const Json& Execution::output() const { return runner_->output_; }
+const AslError& Execution::error() const { return runner_->error_; }
+const ExecutionInfo& Execution::info() const { return runner_->info_; }
+const Json& Execution::input() const { return runner_->input_; }
+Json Execution::Snapshot() const { return runner_->Snapshot(); }
+
+// ---------------------------------------------------------------------------
+// RunExecution
+
+void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
+                  std::vector<HistoryEvent>* history, int64_t max_events) {
+  struct Done {
+    int64_t task_id;
+    AslResult<Json> result;
+  };
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<Done> done;  // guarded by mu
+  auto* fake = dynamic_cast<FakeClock*>(&clock);
+  auto drain_events = [&] {
+    auto events = execution.TakeEvents();
+    if (history) {
+      for (auto& e : events) history->push_back(std::move(e));
+    }
+  };
+  while (true) {
+    {
+      std::vector<Done> ready;
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        ready.swap(done);
+      }
+      for (auto& d : ready) {
+        (void)execution.CompleteTask(d.task_id, std::move(d.result), clock.Now());
+      }
+    }
+    StepResult r = execution.Step(clock.Now());
+    for (TaskRequest& t : execution.TakeTaskRequests()) {
+      const int64_t id = t.task_id;
+      invoker.Invoke(t, [&, id](AslResult<Json> result) {
+        std::lock_guard<std::mutex> lock(mu);
+        done.push_back(Done{id, std::move(result)});
+        cv.notify_all();
+      });
+    }
+    if (max_events > 0 && execution.last_event_id() > max_events &&
+        execution.status() == ExecutionStatus::kRunning) {
+      execution.Stop(ExecutionStatus::kFailed, "States.Runtime",
+                     "The execution reached the maximum number of history events (" +
+                         std::to_string(max_events) + ").",
+                     clock.Now());
+    }
+    if (history) drain_events();
+    if (execution.status() != ExecutionStatus::kRunning) break;
+    if (r.kind != StepResult::Kind::kBlocked) continue;
+    std::unique_lock<std::mutex> lock(mu);
+    if (!done.empty()) continue;
+    if (r.wake_at) {
+      if (fake != nullptr && r.pending_tasks == 0) {
+        fake->Set(*r.wake_at);
+        continue;
+      }
+      auto wait = *r.wake_at - clock.Now();
+      if (wait > Duration::zero()) {
+        cv.wait_for(lock, wait, [&] { return !done.empty(); });
+      }
+      if (fake != nullptr && done.empty() && clock.Now() < *r.wake_at) fake->Set(*r.wake_at);
+    } else if (r.pending_tasks > 0) {
+      cv.wait(lock, [&] { return !done.empty(); });
+    } else {
+      // Nothing parked and nothing pending: cannot happen while running.
+      lock.unlock();
+      execution.Stop(ExecutionStatus::kFailed, "States.Runtime",
+                     "The execution stalled with no runnable state.", clock.Now());
+      if (history) drain_events();
+      break;
+    }
+  }
+}
+
+}  // namespace stepd::asl

@@ -1,0 +1,189 @@
+#pragma once
+// Private to the interpreter: the mutable units of an execution (Frame), the
+// Runner that schedules them, and the StepContext a state uses to report its
+// outcome.
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "stepd/asl/interpreter.h"
+#include "stepd/asl/states.h"
+
+namespace stepd::asl {
+namespace interpreter_internal {
+
+enum class Phase {
+  kEnter,     // about to enter `state` with `raw_input`
+  kTimer,     // parked until wake_at (Wait); then Resume
+  kRetry,     // parked until wake_at (retry backoff); then Enter again
+  kTask,      // waiting for task `task_id`; then Resume with task_result
+  kChildren,  // waiting for child units; Resume on each finished child
+  kDone,      // finished: outcome in succeeded/output/error
+};
+
+struct Frame {
+  int64_t id = 0;
+  int64_t parent = 0;  // 0: the top level
+  int graph_id = 0;
+  int state = -1;
+  Phase phase = Phase::kEnter;
+  bool queued = false;
+
+  Json raw_input;
+  Json effective;  // effective input kept while parked
+  int64_t entered_event_id = 0;
+  int64_t last_event_id = 0;  // previousEventId chain
+  TimePoint entered_time;
+  std::optional<TimePoint> wake_at;
+  std::vector<int> retry_attempts;
+  int retry_count = 0;
+  Json variables;  // null until the first assignment, then an object
+
+  // As a child: its index (Map item index or Parallel branch index).
+  int64_t child_index = -1;
+
+  // As a Map/Parallel parent.
+  std::vector<int64_t> finished_children;  // done, not yet handled by Resume
+  int64_t total_children = 0;
+  int64_t next_child = 0;
+  int64_t running_children = 0;
+  int64_t succeeded_children = 0;
+  int64_t failed_children = 0;
+  int64_t max_concurrency = 0;  // 0: unlimited
+  std::optional<int64_t> tolerated_count;
+  std::optional<double> tolerated_percentage;
+  Json items;    // Map: the items array
+  Json results;  // array of child outputs
+  std::optional<AslError> child_error;
+
+  // Task.
+  int64_t task_id = 0;
+  std::string task_token;
+  std::optional<AslResult<Json>> task_result;
+
+  // Outcome when kDone.
+  bool succeeded = false;
+  Json output;
+  AslError error;
+};
+
+class Runner {
+ public:
+  Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options);
+
+  std::shared_ptr<const StateMachine> machine_;
+  ExecutionOptions options_;
+  ExecutionInfo info_;
+  Json input_;
+  ExecutionStatus status_ = ExecutionStatus::kRunning;
+  Json output_;
+  AslError error_;
+
+  std::map<int64_t, std::unique_ptr<Frame>> frames_;
+  std::deque<int64_t> ready_;
+  int64_t next_frame_id_ = 1;
+  int64_t next_task_id_ = 1;
+  int64_t last_event_id_ = 0;
+  std::vector<HistoryEvent> events_;
+  std::vector<TaskRequest> new_tasks_;
+  std::map<int64_t, TaskRequest> pending_tasks_;
+  std::mt19937_64 rng_;
+
+  // Core operations.
+  void Begin(Json input, TimePoint now);
+  StepResult Step(TimePoint now);
+  int64_t Emit(Frame* frame, TimePoint now, std::string_view type, std::string_view details_key,
+               Json details);
+  Frame& NewFrame(int64_t parent, int graph_id, Json input);
+  void MakeReady(Frame& f, bool front = true);
+  void EnterState(Frame& f, TimePoint now);
+  void FinishFrame(Frame& f, TimePoint now);
+  void AbortChildren(Frame& parent, TimePoint now);
+  void EndExecution(Frame& root, TimePoint now);
+  const StateGraph& GraphOf(const Frame& f) const { return *machine_->graph(f.graph_id); }
+  const State& StateOf(const Frame& f) const { return GraphOf(f).state(f.state); }
+  Frame* Find(int64_t id) {
+    auto it = frames_.find(id);
+    return it == frames_.end() ? nullptr : it->second.get();
+  }
+
+  Json Snapshot() const;
+  Status Restore(const Json& snapshot);
+};
+
+// Implements VariableLookup over a frame and its ancestors.
+class FrameVariables final : public VariableLookup {
+ public:
+  FrameVariables(Runner& runner, const Frame& frame) : runner_(runner), frame_(frame) {}
+  const Json* Find(std::string_view name) const override;
+
+ private:
+  Runner& runner_;
+  const Frame& frame_;
+};
+
+// The interface a state uses while it runs (one StepContext per call of
+// State::Enter/Resume).
+class StepContext {
+ public:
+  StepContext(Runner& runner, Frame& frame, const State& state, TimePoint now)
+      : runner_(runner), frame_(frame), state_(state), now_(now) {}
+
+  Runner& runner() { return runner_; }
+  Frame& frame() { return frame_; }
+  const State& state() const { return state_; }
+  TimePoint now() const { return now_; }
+
+  // An EvalScope over `input`, with the context object and variables of the
+  // current state. `map_index`/`map_value` add $$.Map.Item.
+  EvalScope Scope(const Json* input, const Json* map_index = nullptr,
+                  const Json* map_value = nullptr);
+
+  // InputPath, then Parameters (when `with_parameters`), applied to the raw
+  // input. On error: Fail() has been called and nullopt is returned.
+  std::optional<Json> EffectiveInput(bool with_parameters);
+
+  // "An error occurred while executing the state 'S' (entered at the event id #N). <cause>"
+  AslError RuntimeError(std::string_view cause) const;
+  // Adds that prefix to a States.Runtime / States.IntrinsicFailure error
+  // coming from a path, template or intrinsic.
+  AslError Contextualize(AslError error) const;
+
+  // Outcomes (exactly one per Enter/Resume call, except Emit).
+  // The state produced `result`: ResultSelector (when `apply_selector`),
+  // Assign, ResultPath, OutputPath, StateExited, then the transition to
+  // `next` (default: the state's Next or End).
+  // `assign` overrides the state's Assign (Choice rules); with
+  // `state_assign` false no Assign applies at all.
+  void Complete(Json result, bool apply_selector, int next = -2,
+                const PayloadTemplate* assign = nullptr, bool state_assign = true);
+  // The state failed: Retry, then Catch, then the unit fails.
+  void Fail(AslError error);
+  // A Succeed state: ends the unit with `output`, after StateExited.
+  void SucceedUnit(Json output);
+  // A Fail state: ends the unit with `error` (no StateExited).
+  void FailUnit(AslError error);
+  void ParkUntil(TimePoint when);
+  void ScheduleTask(TaskRequest request);
+  // Creates a child unit running `graph` on `input` and readies it.
+  Frame& StartChild(const StateGraph& graph, Json input, int64_t index);
+  int64_t Emit(std::string_view type, std::string_view details_key, Json details);
+
+ private:
+  Runner& runner_;
+  Frame& frame_;
+  const State& state_;
+  TimePoint now_;
+  std::optional<Json> context_;
+  std::optional<FrameVariables> variables_;
+};
+
+
+}  // namespace interpreter_internal
+}  // namespace stepd::asl

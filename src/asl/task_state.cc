@@ -1,0 +1,150 @@
+// Task: hands a TaskRequest to the driver and completes when it answers.
+#include <random>
+
+#include "runner.h"
+
+namespace stepd::asl {
+namespace {
+
+// How history names a resource: Lambda function ARNs get LambdaFunction*
+// events; service integrations "arn:aws:states:::svc:action" get Task* events
+// with resourceType "svc" and resource "action".
+struct ResourceName {
+  bool lambda_function = false;
+  std::string type;
+  std::string name;
+};
+
+ResourceName Describe(const std::string& arn) {
+  ResourceName r;
+  constexpr std::string_view kStates = "arn:aws:states:::";
+  if (arn.rfind(kStates, 0) == 0) {
+    std::string rest = arn.substr(kStates.size());
+    size_t colon = rest.find(':');
+    r.type = rest.substr(0, colon);
+    r.name = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    return r;
+  }
+  if (arn.find(":lambda:") != std::string::npos && arn.find(":function:") != std::string::npos) {
+    r.lambda_function = true;
+  }
+  r.type = "activity";
+  r.name = arn;
+  return r;
+}
+
+std::string NewTaskToken(std::mt19937_64& rng) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string t;
+  for (int i = 0; i < 64; ++i) t += kHex[rng() % 16];
+  return t;
+}
+
+AslResult<std::optional<int64_t>> ResolveSeconds(interpreter_internal::StepContext& ctx,
+                                                 const IntOrPath& f, const Json& input,
+                                                 std::string_view field) {
+  if (f.value) return std::optional<int64_t>(*f.value);
+  if (!f.path) return std::optional<int64_t>();
+  std::optional<Json> v = f.path->Evaluate(ctx.Scope(&input));
+  if (!v || !v->is_number_integer() || v->get<int64_t>() <= 0) {
+    return ctx.RuntimeError("The " + std::string(field) + " field refers to value \"" +
+                            (v ? v->dump() : std::string("null")) +
+                            "\" which is not a valid positive integer: " + f.path_text);
+  }
+  return std::optional<int64_t>(v->get<int64_t>());
+}
+
+}  // namespace
+
+void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
+  std::optional<Json> eff = ctx.EffectiveInput(true);
+  if (!eff) return;
+  TaskRequest req;
+  auto timeout = ResolveSeconds(ctx, timeout_seconds, ctx.frame().raw_input, "TimeoutSecondsPath");
+  if (!timeout.ok()) return ctx.Fail(std::move(timeout).take_error());
+  auto heartbeat =
+      ResolveSeconds(ctx, heartbeat_seconds, ctx.frame().raw_input, "HeartbeatSecondsPath");
+  if (!heartbeat.ok()) return ctx.Fail(std::move(heartbeat).take_error());
+  req.timeout_seconds = timeout.value();
+  req.heartbeat_seconds = heartbeat.value();
+  req.resource = resource;
+  if (credentials) req.credentials = *credentials;
+  if (wait_for_task_token) {
+    ctx.frame().task_token = NewTaskToken(ctx.runner().rng_);
+    req.task_token = ctx.frame().task_token;
+    // The token is visible to Parameters as $$.Task.Token: evaluate them again.
+    if (parameters) {
+      std::optional<Json> again = ctx.EffectiveInput(true);
+      if (!again) return;
+      eff = std::move(again);
+    }
+  }
+  const ResourceName rn = Describe(resource);
+  const bool history = ctx.runner().options_.record_history;
+  if (rn.lambda_function) {
+    Json d = {{"resource", resource}};
+    if (history) {
+      d["input"] = *eff;
+      d["inputDetails"] = PayloadDetails();
+    }
+    if (req.timeout_seconds) d["timeoutInSeconds"] = *req.timeout_seconds;
+    ctx.Emit("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", std::move(d));
+    ctx.Emit("LambdaFunctionStarted", "", Json());
+  } else {
+    Json d = {{"resourceType", rn.type}, {"resource", rn.name}, {"region", "us-east-1"}};
+    if (history) d["parameters"] = *eff;
+    if (req.timeout_seconds) d["timeoutInSeconds"] = *req.timeout_seconds;
+    if (req.heartbeat_seconds) d["heartbeatInSeconds"] = *req.heartbeat_seconds;
+    ctx.Emit("TaskScheduled", "taskScheduledEventDetails", std::move(d));
+    ctx.Emit("TaskStarted", "taskStartedEventDetails",
+             Json{{"resourceType", rn.type}, {"resource", rn.name}});
+  }
+  req.parameters = std::move(*eff);
+  ctx.ScheduleTask(std::move(req));
+}
+
+void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
+  interpreter_internal::Frame& f = ctx.frame();
+  if (!f.task_result) return;  // spurious wake-up
+  AslResult<Json> result = std::move(*f.task_result);
+  f.task_result.reset();
+  f.task_id = 0;
+  const ResourceName rn = Describe(resource);
+  const bool history = ctx.runner().options_.record_history;
+  if (result.ok()) {
+    if (rn.lambda_function) {
+      Json d = Json::object();
+      if (history) {
+        d["output"] = result.value();
+        d["outputDetails"] = PayloadDetails();
+      }
+      ctx.Emit("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(d));
+    } else {
+      Json d = {{"resourceType", rn.type}, {"resource", rn.name}};
+      if (history) {
+        d["output"] = result.value();
+        d["outputDetails"] = PayloadDetails();
+      }
+      ctx.Emit("TaskSucceeded", "taskSucceededEventDetails", std::move(d));
+    }
+    ctx.Complete(std::move(result).value(), true);
+    return;
+  }
+  AslError err = std::move(result).take_error();
+  Json d = rn.lambda_function ? Json::object()
+                              : Json{{"resourceType", rn.type}, {"resource", rn.name}};
+  d["error"] = err.error;
+  d["cause"] = err.cause;
+  if (err.error == "States.Timeout") {
+    ctx.Emit(rn.lambda_function ? "LambdaFunctionTimedOut" : "TaskTimedOut",
+             rn.lambda_function ? "lambdaFunctionTimedOutEventDetails" : "taskTimedOutEventDetails",
+             std::move(d));
+  } else {
+    ctx.Emit(rn.lambda_function ? "LambdaFunctionFailed" : "TaskFailed",
+             rn.lambda_function ? "lambdaFunctionFailedEventDetails" : "taskFailedEventDetails",
+             std::move(d));
+  }
+  ctx.Fail(std::move(err));
+}
+
+}  // namespace stepd::asl
