@@ -1,0 +1,206 @@
+#include "stepd/server/serve.h"
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "stepd/http/router.h"
+#include "stepd/http/server.h"
+#include "stepd/server/commands.h"
+#include "stepd/server/health.h"
+#include "stepd/server/logging.h"
+#include "stepd/server/readiness.h"
+#include "stepd/store/sqlite_store.h"
+
+namespace stepd::server {
+namespace {
+
+namespace asio = boost::asio;
+
+Status WritePortFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << port << "\n";
+    out.close();
+    if (!out) return UnavailableError("cannot write port file " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return UnavailableError("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+// GET /debug/delay?ms=N for shutdown tests (see ServeArgs::test_routes). The
+// answer waits on a timer of this object's own thread, so no I/O thread is
+// held; destroying the object drops unanswered Responders.
+class DelayRoute {
+ public:
+  static constexpr int64_t kMaxDelayMs = 60000;
+
+  DelayRoute() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+  ~DelayRoute() {
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+
+  void AddTo(http::Router& router) {
+    router.Add("GET", "/debug/delay", [this](const http::Request& request, http::Responder r) {
+      int64_t ms = -1;
+      if (auto text = request.QueryParam("ms")) {
+        try {
+          size_t used = 0;
+          ms = std::stoll(std::string(*text), &used);
+          if (used != text->size()) ms = -1;
+        } catch (const std::exception&) {
+          ms = -1;
+        }
+      }
+      if (ms < 0 || ms > kMaxDelayMs) {
+        r.Send(http::ErrorResponse(400, "ms must be an integer from 0 to 60000"));
+        return;
+      }
+      auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(ms));
+      timer->async_wait([timer, r, ms](const boost::system::error_code&) {
+        r.Send(http::Response::Json(200, "{\"delayed_ms\":" + std::to_string(ms) + "}"));
+      });
+    });
+  }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  std::thread thread_;
+};
+
+void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options) {
+  std::string address = FormatListenAddress(options.http.host, options.http.port);
+  if (IsLoopbackHost(options.http.host)) {
+    logger.warn(
+        "no authentication is configured (local mode): listening on loopback {} only and "
+        "treating every caller as admin",
+        address);
+  } else {
+    logger.warn(
+        "INSECURE: no authentication is configured and --insecure is set: listening on {} and "
+        "treating EVERY caller as admin",
+        address);
+  }
+}
+
+}  // namespace
+
+int RunServe(const ServeArgs& args, const EnvMap& env) {
+  auto resolved = LoadServerOptions(args.flags, env);
+  if (!resolved.ok()) {
+    std::cerr << "stepd: " << resolved.status().message() << "\n";
+    return kExitUsage;
+  }
+  const ServerOptions& options = resolved->options;
+  std::shared_ptr<spdlog::logger> logger = MakeLogger("stepd", options.log);
+  for (const std::string& warning : resolved->warnings) logger->warn("{}", warning);
+  logger->info("stepd starting (config file: {})",
+               resolved->config_file.empty() ? "none" : resolved->config_file);
+  LogAuthenticationMode(*logger, options);
+
+  // Installed before anything else can take time, so that a SIGTERM during
+  // start-up is handled (once the loop below runs) rather than fatal.
+  asio::io_context signal_io;
+  asio::signal_set signals(signal_io, SIGTERM, SIGINT, SIGHUP);
+
+  auto readiness = std::make_shared<Readiness>(
+      std::vector<std::string>{"database", "migrations", "recovery"});
+  auto router = std::make_shared<http::Router>();
+  AddHealthRoutes(*router, readiness);
+  std::unique_ptr<DelayRoute> delay_route;
+  if (args.test_routes) {
+    delay_route = std::make_unique<DelayRoute>();
+    delay_route->AddTo(*router);
+    logger->warn("test routes enabled (GET /debug/delay): not for production");
+  }
+
+  http::Server server(options.http, router, Named(logger, "http"));
+  if (Status status = server.Start(); !status.ok()) {
+    logger->error("cannot listen on {}: {}",
+                  FormatListenAddress(options.http.host, options.http.port), status.ToString());
+    return kExitFailure;
+  }
+  logger->info("listening on {}", FormatListenAddress(options.http.host, server.port()));
+  if (!args.port_file.empty()) {
+    if (Status status = WritePortFile(args.port_file, server.port()); !status.ok()) {
+      logger->error("{}", status.ToString());
+      server.Stop();
+      return kExitFailure;
+    }
+  }
+
+  store::StoreOptions store_options = options.store;
+  store_options.migrate_on_open = false;
+  auto opened = store::OpenSqliteStore(store_options);
+  if (!opened.ok()) {
+    logger->error("cannot open database {}: {}", options.store.path, opened.status().ToString());
+    server.Stop();
+    return kExitFailure;
+  }
+  std::unique_ptr<store::Store> db = std::move(opened).value();
+  readiness->MarkDone("database");
+  if (Status status = db->Migrate(); !status.ok()) {
+    logger->error("cannot migrate database {}: {}", options.store.path, status.ToString());
+    server.Stop();
+    return kExitFailure;
+  }
+  auto version = db->SchemaVersion();
+  logger->info("database {} open, schema version {}", options.store.path,
+               version.ok() ? std::to_string(*version) : version.status().ToString());
+  readiness->MarkDone("migrations");
+  // Nothing to recover until the runtime layer exists: executions are
+  // resumed here once it does.
+  readiness->MarkDone("recovery");
+  logger->info("ready");
+
+  std::function<void()> await_signal = [&] {
+    signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
+      if (ec) return;
+      if (signal_number == SIGHUP) {
+        logger->info("SIGHUP received: re-validating configuration");
+        auto reread = LoadServerOptions(args.flags, env);
+        if (reread.ok()) {
+          logger->info("configuration ({}) is valid; nothing is reloadable yet, keeping the "
+                       "running configuration",
+                       reread->config_file.empty() ? "no config file" : reread->config_file);
+        } else {
+          logger->error("configuration is invalid, keeping the running one: {}",
+                        reread.status().message());
+        }
+        await_signal();
+        return;
+      }
+      logger->info("{} received: shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+      readiness->MarkShuttingDown();
+      // Not re-armed: signal_io.run() returns once this handler does.
+    });
+  };
+  await_signal();
+  signal_io.run();
+
+  server.Stop();
+  logger->info("HTTP listener stopped");
+  delay_route.reset();
+  db.reset();
+  logger->info("database closed; exiting");
+  logger->flush();
+  return kExitOk;
+}
+
+}  // namespace stepd::server

@@ -1,0 +1,275 @@
+// End-to-end tests of `stepd serve`: the real binary on 127.0.0.1 port 0 with
+// a temporary SQLite file, spoken to over HTTP.
+#include "stepd/server/serve.h"
+
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "server/stepd_process_testing.h"
+#include "stepd/base/json.h"
+#include "stepd/http/client.h"
+
+namespace stepd::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using testing::RunningServer;
+using testing::RunStepd;
+using testing::ScratchDir;
+using testing::StepdProcess;
+
+StatusOr<http::ClientResponse> Get(const std::string& url) {
+  http::ClientRequest request;
+  request.url = url;
+  http::ClientOptions options;
+  options.connect_timeout = std::chrono::seconds(5);
+  options.timeout = std::chrono::seconds(20);
+  return http::Fetch(request, options);
+}
+
+// Waits until `process`'s stderr contains `text` (at most 10 s).
+bool WaitForLog(const StepdProcess& process, const std::string& text) {
+  for (int i = 0; i < 1000; ++i) {
+    if (process.Stderr().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(Serve, ReadyzAndHealthzAnswerOnceStarted) {
+  ScratchDir dir;
+  auto server = RunningServer::Start(dir);
+  ASSERT_NE(server, nullptr);
+
+  auto ready = Get(server->base_url() + "/readyz");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_EQ(ready->body, R"({"status":"ready"})");
+
+  auto health = Get(server->base_url() + "/healthz");
+  ASSERT_TRUE(health.ok()) << health.status();
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"ok"})");
+
+  std::string log = server->process().Stderr();
+  EXPECT_THAT(log, HasSubstr("listening on 127.0.0.1:" + std::to_string(server->port())));
+  EXPECT_THAT(log, HasSubstr("no authentication is configured (local mode)"));
+  EXPECT_TRUE(std::filesystem::exists(dir.File("stepd.db")));
+
+  server->process().Signal(SIGTERM);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, FlagsBeatEnvironmentBeatsConfigFile) {
+  ScratchDir dir;
+  // The file asks for port 1, the file database, text logs at warn level.
+  std::string config = dir.Write("stepd.json", R"({
+    // a comment, as config files may have
+    "http": {"listen": "127.0.0.1:1"},
+    "store": {"path": ")" + dir.File("file.db") + R"("},
+    "log": {"format": "text", "level": "warn"}
+  })");
+  // The environment overrides the database and the log format...
+  std::map<std::string, std::string> env = {{"STEPD_DB", dir.File("env.db")},
+                                            {"STEPD_LOG_FORMAT", "json"},
+                                            {"STEPD_LISTEN", "127.0.0.1:2"}};
+  // ...and flags override the listen address (port 0) and the level.
+  auto server = RunningServer::Start(
+      dir, {"--config", config, "--listen", "127.0.0.1:0", "--log-level", "info"}, env);
+  ASSERT_NE(server, nullptr);
+  EXPECT_NE(server->port(), 1);
+  EXPECT_NE(server->port(), 2);
+  EXPECT_TRUE(std::filesystem::exists(dir.File("env.db")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("file.db")));
+
+  server->process().Signal(SIGTERM);
+  ASSERT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+  // JSON lines (env over file) including info records (flag over file).
+  std::istringstream lines(server->process().Stderr());
+  std::string line;
+  bool saw_listening = false;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    auto record = ParseJson(line);
+    ASSERT_TRUE(record.ok()) << "not JSON: " << line;
+    EXPECT_TRUE(record->contains("ts") && record->contains("level") && record->contains("msg"))
+        << line;
+    if ((*record)["msg"] == "listening on 127.0.0.1:" + std::to_string(server->port())) {
+      saw_listening = true;
+      EXPECT_EQ((*record)["level"], "info");
+    }
+  }
+  EXPECT_GT(count, 3);
+  EXPECT_TRUE(saw_listening);
+}
+
+TEST(Serve, UnknownConfigKeyExitsTwoNamingIt) {
+  ScratchDir dir;
+  std::string config = dir.Write("stepd.json", R"({"http": {"idle_timeot": 5}})");
+  auto result = RunStepd(dir, {"serve", "--config", config, "--db", dir.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "stepd: unknown option \"http.idle_timeot\" in " + config + "\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.File("stepd.db")));
+}
+
+TEST(Serve, ConfigFileFromEnvironmentIsRead) {
+  ScratchDir dir;
+  std::string config = dir.Write("stepd.json", R"({"log": {"level": "verbose"}})");
+  auto result = RunStepd(dir, {"serve"}, {{"STEPD_CONFIG", config}});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "stepd: option \"log.level\" in " + config +
+                            " must be one of trace, debug, info, warn, error, critical, off, "
+                            "got \"verbose\"\n");
+}
+
+TEST(Serve, NonLoopbackListenIsRefusedWithoutInsecure) {
+  ScratchDir dir;
+  auto result =
+      RunStepd(dir, {"serve", "--listen", "0.0.0.0:0", "--db", dir.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err,
+            "stepd: refusing to listen on 0.0.0.0:0: no authentication is configured, so only "
+            "loopback addresses are allowed; pass --insecure (or STEPD_INSECURE=true) to accept "
+            "every caller as admin\n");
+
+  auto server = RunningServer::Start(dir, {"--listen", "0.0.0.0:0", "--insecure"});
+  ASSERT_NE(server, nullptr);
+  EXPECT_THAT(server->process().Stderr(), HasSubstr("INSECURE"));
+  server->process().Signal(SIGTERM);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, UnknownStepdVariableIsAWarningOnly) {
+  ScratchDir dir;
+  auto server = RunningServer::Start(dir, {}, {{"STEPD_LISTN", "127.0.0.1:9"}});
+  ASSERT_NE(server, nullptr);
+  EXPECT_THAT(server->process().Stderr(),
+              HasSubstr("unknown environment variable STEPD_LISTN ignored"));
+  server->process().Signal(SIGINT);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, NoSubcommandServesOnDefaultsAndCreatesTheDataDirectory) {
+  ScratchDir dir;
+  // Only the port is changed (8080 may be taken); the database is the
+  // default ./data/stepd.db relative to the working directory.
+  StepdProcess process(dir, {}, {{"STEPD_LISTEN", "127.0.0.1:0"}}, dir.path());
+  ASSERT_TRUE(WaitForLog(process, "listening on 127.0.0.1:")) << process.Stderr();
+  std::smatch match;
+  std::string log = process.Stderr();
+  ASSERT_TRUE(std::regex_search(log, match, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")));
+  std::string base = "http://127.0.0.1:" + match[1].str();
+  bool ready = false;
+  for (int i = 0; i < 500 && !ready; ++i) {
+    auto r = Get(base + "/readyz");
+    ready = r.ok() && r->status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(ready) << process.Stderr();
+  EXPECT_TRUE(std::filesystem::exists(dir.File("data/stepd.db")));
+  process.Signal(SIGTERM);
+  EXPECT_EQ(process.Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
+  ScratchDir dir;
+  auto server = RunningServer::Start(dir, {"--enable-test-routes"});
+  ASSERT_NE(server, nullptr);
+
+  auto started = std::chrono::steady_clock::now();
+  auto in_flight = std::async(std::launch::async, [&] {
+    return Get(server->base_url() + "/debug/delay?ms=2000");
+  });
+  // The delayed request is read and parked well within 500 ms.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  server->process().Signal(SIGTERM);
+  ASSERT_TRUE(WaitForLog(server->process(), "SIGTERM received: shutting down"));
+
+  // New connections are no longer accepted while the old request finishes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto late = Get(server->base_url() + "/healthz");
+  EXPECT_FALSE(late.ok()) << "answered " << late->status;
+
+  auto response = in_flight.get();
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"({"delayed_ms":2000})");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2000));
+
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+  std::string log = server->process().Stderr();
+  EXPECT_THAT(log, HasSubstr("HTTP listener stopped"));
+  EXPECT_THAT(log, HasSubstr("database closed; exiting"));
+}
+
+TEST(Serve, TestRoutesAreAbsentWithoutTheHiddenFlag) {
+  ScratchDir dir;
+  auto server = RunningServer::Start(dir);
+  ASSERT_NE(server, nullptr);
+  auto response = Get(server->base_url() + "/debug/delay?ms=1");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 404);
+  server->process().Signal(SIGTERM);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, SighupRevalidatesTheConfigFileAndKeepsServing) {
+  ScratchDir dir;
+  std::string config = dir.Write("stepd.json", R"({"log": {"level": "info"}})");
+  auto server = RunningServer::Start(dir, {"--config", config});
+  ASSERT_NE(server, nullptr);
+
+  dir.Write("stepd.json", R"({"log": {"levl": "info"}})");
+  server->process().Signal(SIGHUP);
+  EXPECT_TRUE(WaitForLog(server->process(),
+                         "configuration is invalid, keeping the running one: unknown option "
+                         "\"log.levl\" in " + config))
+      << server->process().Stderr();
+  auto ready = Get(server->base_url() + "/readyz");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status, 200);
+
+  dir.Write("stepd.json", R"({"log": {"level": "debug"}})");
+  server->process().Signal(SIGHUP);
+  EXPECT_TRUE(WaitForLog(server->process(), "configuration (" + config + ") is valid"))
+      << server->process().Stderr();
+
+  server->process().Signal(SIGTERM);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, PortAlreadyInUseExitsOne) {
+  ScratchDir dir;
+  auto first = RunningServer::Start(dir);
+  ASSERT_NE(first, nullptr);
+  ScratchDir other;
+  auto result = RunStepd(other, {"serve", "--listen", "127.0.0.1:" + std::to_string(first->port()),
+                                 "--db", other.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("cannot listen on 127.0.0.1:" + std::to_string(first->port())));
+  first->process().Signal(SIGTERM);
+  EXPECT_EQ(first->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, UnopenableDatabaseExitsOne) {
+  ScratchDir dir;
+  // A directory where the database file should be.
+  std::filesystem::create_directories(dir.File("stepd.db"));
+  auto result = RunStepd(dir, {"serve", "--listen", "127.0.0.1:0", "--db", dir.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("cannot open database " + dir.File("stepd.db")));
+}
+
+}  // namespace
+}  // namespace stepd::server
