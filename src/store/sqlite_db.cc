@@ -221,9 +221,16 @@ StatusOr<Statement> Connection::Prepare(std::string_view sql, std::string_view o
 
 // --- Transaction -------------------------------------------------------------
 
+namespace {
+Status RunCached(Connection& connection, std::string_view sql, std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement statement, connection.Prepare(sql, op));
+  return statement.Run();
+}
+}  // namespace
+
 StatusOr<Transaction> Transaction::Begin(Connection& connection, bool immediate,
                                          std::string_view op) {
-  STEPD_RETURN_IF_ERROR(connection.Exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN", op));
+  STEPD_RETURN_IF_ERROR(RunCached(connection, immediate ? "BEGIN IMMEDIATE" : "BEGIN", op));
   return Transaction(&connection, op);
 }
 
@@ -231,13 +238,13 @@ Transaction::Transaction(Transaction&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)), op_(std::move(other.op_)) {}
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) (void)connection_->Exec("ROLLBACK", op_);
+  if (connection_ != nullptr) (void)RunCached(*connection_, "ROLLBACK", op_);
 }
 
 Status Transaction::Commit() {
   Connection* connection = std::exchange(connection_, nullptr);
-  Status status = connection->Exec("COMMIT", op_);
-  if (!status.ok()) (void)connection->Exec("ROLLBACK", op_);
+  Status status = RunCached(*connection, "COMMIT", op_);
+  if (!status.ok()) (void)RunCached(*connection, "ROLLBACK", op_);
   return status;
 }
 

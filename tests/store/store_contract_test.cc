@@ -482,6 +482,17 @@ TEST_P(StoreContract, ConcurrentWritersAllLand) {
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
 }
 
+// A StoreWrapper owning its MemStore target: running the contract through it
+// proves every method forwards.
+class OwningWrapper : public StoreWrapper {
+ public:
+  explicit OwningWrapper(std::unique_ptr<Store> target)
+      : StoreWrapper(target.get()), owned_(std::move(target)) {}
+
+ private:
+  std::unique_ptr<Store> owned_;
+};
+
 std::vector<StoreFactory> Implementations() {
   return {
       {"Sqlite",
@@ -491,6 +502,10 @@ std::vector<StoreFactory> Implementations() {
          return store.ok() ? std::move(store).value() : nullptr;
        }},
       {"Mem", [](const TempDir&) { return NewMemStore(); }},
+      {"WrappedMem",
+       [](const TempDir&) -> std::unique_ptr<Store> {
+         return std::make_unique<OwningWrapper>(NewMemStore());
+       }},
   };
 }
 

@@ -88,7 +88,9 @@ class Store {
   //     (a retry of a commit that landed: the caller treats it as done);
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
   //   - ids inside the batch not consecutive: INVALID_ARGUMENT.
-  // Returns the execution as committed.
+  // Returns the execution as committed. An execution whose last_event_id is
+  // still 0 has never had a transition committed (e.g. the process died
+  // right after CreateExecution); recovery starts it from its input.
   virtual StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) = 0;
 
   // Events in id order (reverse == true: newest first). NOT_FOUND for an
@@ -112,6 +114,65 @@ class Store {
   // Note: dropping rows from the end of the chain is only detectable against
   // a hash recorded elsewhere (compare with the last row of ListAudit).
   virtual Status VerifyAuditChain() = 0;
+};
+
+// Forwards every call to another Store, so that a test can override one
+// method to inject a fault (a CommitTransition that lands but reports
+// UNAVAILABLE, a busy database...) and keep the rest real. Model: leveldb's
+// EnvWrapper. Does not own `target`, which must outlive the wrapper.
+// Thread-safety: as the target's.
+class StoreWrapper : public Store {
+ public:
+  explicit StoreWrapper(Store* target) : target_(target) {}
+  Store* target() const { return target_; }
+
+  Status Migrate() override { return target_->Migrate(); }
+  StatusOr<int> SchemaVersion() override { return target_->SchemaVersion(); }
+  Status CreateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override {
+    return target_->CreateStateMachine(machine, audit);
+  }
+  StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) override {
+    return target_->GetStateMachine(arn);
+  }
+  StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override {
+    return target_->ListStateMachines(page);
+  }
+  Status UpdateStateMachine(const StateMachineRecord& machine,
+                            const std::vector<AuditEntry>& audit) override {
+    return target_->UpdateStateMachine(machine, audit);
+  }
+  Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteStateMachine(arn, audit);
+  }
+  Status CreateExecution(const ExecutionRecord& execution,
+                         const std::vector<AuditEntry>& audit) override {
+    return target_->CreateExecution(execution, audit);
+  }
+  StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override {
+    return target_->GetExecution(arn);
+  }
+  StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
+                                                 const PageRequest& page) override {
+    return target_->ListExecutions(filter, page);
+  }
+  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override {
+    return target_->CommitTransition(transition);
+  }
+  StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
+                                                const PageRequest& page, bool reverse) override {
+    return target_->GetHistory(execution_arn, page, reverse);
+  }
+  Status AppendAudit(const std::vector<AuditEntry>& audit) override {
+    return target_->AppendAudit(audit);
+  }
+  StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override {
+    return target_->ListAudit(page);
+  }
+  Status VerifyAuditChain() override { return target_->VerifyAuditChain(); }
+
+ private:
+  Store* target_;
 };
 
 }  // namespace stepd::store
