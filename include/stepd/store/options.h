@@ -20,7 +20,8 @@ enum class SyncMode {
 };
 
 struct StoreOptions {
-  // Database file. Its parent directory is created if missing. Default
+  // Database file. Its parent directory is created if missing. Must be a
+  // real file (WAL needs one): ":memory:" is refused. Default
   // "./data/stepd.db" (CONTRACTS.md: --db, STEPD_DB).
   std::string path = "./data/stepd.db";
 
@@ -29,7 +30,8 @@ struct StoreOptions {
   int busy_timeout_ms = 5000;
 
   // Read-only connections kept open for concurrent reads; reads never wait
-  // for the writer (WAL). At least 1. Default 4.
+  // for the writer (WAL), but a read finding all of them busy waits for one
+  // to be returned. At least 1. Default 4.
   int reader_connections = 4;
 
   // Durability of commits. Default kFull: a transition that CommitTransition
