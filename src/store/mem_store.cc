@@ -56,13 +56,13 @@ class MemStore final : public Store {
 
   mutable std::shared_mutex mu_;
   // Ids grow with creation order, as SQLite's rowids, so pages come out alike.
-  int64_t next_machine_id_ = 1;                            // guarded by mu_
-  int64_t next_execution_id_ = 1;                          // guarded by mu_
-  std::map<int64_t, StateMachineRecord> machines_;         // guarded by mu_
-  std::map<std::string, int64_t, std::less<>> machine_ids_;  // arn -> id, guarded by mu_
-  std::map<int64_t, Execution> executions_;                // guarded by mu_
+  int64_t next_machine_id_ = 1;                                // guarded by mu_
+  int64_t next_execution_id_ = 1;                              // guarded by mu_
+  std::map<int64_t, StateMachineRecord> machines_;             // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> machine_ids_;    // arn -> id, guarded by mu_
+  std::map<int64_t, Execution> executions_;                    // guarded by mu_
   std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
-  std::vector<AuditRecord> audit_;                         // guarded by mu_
+  std::vector<AuditRecord> audit_;                             // guarded by mu_
 };
 
 int64_t MemStore::MachineId(std::string_view arn) const {

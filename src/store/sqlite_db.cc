@@ -73,9 +73,9 @@ Statement& Statement::Bind(int index, int64_t value) {
 }
 
 Statement& Statement::Bind(int index, std::string_view text) {
-  NoteBind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                               SQLITE_UTF8),
-           index);
+  NoteBind(
+      sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
+      index);
   return *this;
 }
 
@@ -99,8 +99,7 @@ Statement& Statement::BindNull(int index) {
 
 StatusOr<bool> Statement::Step() {
   if (bind_error_ != SQLITE_OK) {
-    return SqliteStatus(bind_error_, "binding parameter " + std::to_string(bind_error_index_),
-                        op_);
+    return SqliteStatus(bind_error_, "binding parameter " + std::to_string(bind_error_index_), op_);
   }
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
@@ -153,10 +152,10 @@ StatusOr<std::unique_ptr<Connection>> Connection::Open(const Config& config) {
   if (config.create) flags |= SQLITE_OPEN_CREATE;
   int rc = sqlite3_open_v2(config.path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
-    Status status = SqliteStatus(
-        db ? sqlite3_extended_errcode(db) : rc,
-        "cannot open database '" + config.path + "': " + (db ? sqlite3_errmsg(db) : "out of memory"),
-        "OpenSqliteStore");
+    Status status = SqliteStatus(db ? sqlite3_extended_errcode(db) : rc,
+                                 "cannot open database '" + config.path +
+                                     "': " + (db ? sqlite3_errmsg(db) : "out of memory"),
+                                 "OpenSqliteStore");
     sqlite3_close(db);
     return status;
   }

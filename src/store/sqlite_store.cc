@@ -219,11 +219,11 @@ void SqliteStore::ReturnReader(std::unique_ptr<Connection> connection) {
 Status SqliteStore::Migrate() {
   constexpr std::string_view kOp = "Migrate";
   std::lock_guard lock(writer_mu_);
-  STEPD_RETURN_IF_ERROR(writer_->Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations ("
-      "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL, "
-      "checksum TEXT NOT NULL)",
-      kOp));
+  STEPD_RETURN_IF_ERROR(
+      writer_->Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL, "
+                    "checksum TEXT NOT NULL)",
+                    kOp));
   // One migration per transaction; each round re-reads what is applied, so a
   // second process migrating at the same time finds the work done.
   for (bool done = false; !done;) STEPD_RETURN_IF_ERROR(ApplyNextMigration(&done));
@@ -248,10 +248,10 @@ Status SqliteStore::ApplyNextMigration(bool* done) {
       const int64_t version = rows.Int64(0);
       if (first) {
         if (version > latest) {
-          return FailedPreconditionError(
-              "Migrate: database schema version " + std::to_string(version) +
-              " is newer than this stepd (knows up to " + std::to_string(latest) +
-              "); upgrade stepd");
+          return FailedPreconditionError("Migrate: database schema version " +
+                                         std::to_string(version) +
+                                         " is newer than this stepd (knows up to " +
+                                         std::to_string(latest) + "); upgrade stepd");
         }
         applied = static_cast<int>(version);
         first = false;
@@ -277,8 +277,8 @@ Status SqliteStore::ApplyNextMigration(bool* done) {
     STEPD_ASSIGN_OR_RETURN(bool row, count.Step());
     if (row && count.Int64(0) != applied) {
       return FailedPreconditionError("Migrate: schema_migrations has gaps (" +
-                                     std::to_string(count.Int64(0)) +
-                                     " rows for schema version " + std::to_string(applied) + ")");
+                                     std::to_string(count.Int64(0)) + " rows for schema version " +
+                                     std::to_string(applied) + ")");
     }
   }
   if (applied >= latest) {
@@ -294,9 +294,9 @@ Status SqliteStore::ApplyNextMigration(bool* done) {
       writer_->Prepare("INSERT INTO schema_migrations (version, name, applied_at, checksum) "
                        "VALUES (?1, ?2, ?3, ?4)",
                        kOp));
-  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             clock_->Now().time_since_epoch())
-                             .count();
+  const int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(clock_->Now().time_since_epoch())
+          .count();
   insert.Bind(1, int64_t{next.version})
       .Bind(2, next.name)
       .Bind(3, now_ms)
@@ -317,7 +317,8 @@ StatusOr<int> SqliteStore::SchemaVersion() {
   STEPD_ASSIGN_OR_RETURN(bool has_table, exists.Step());
   if (!has_table) return 0;
   STEPD_ASSIGN_OR_RETURN(
-      Statement max, reader->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations", kOp));
+      Statement max,
+      reader->Prepare("SELECT coalesce(max(version), 0) FROM schema_migrations", kOp));
   STEPD_ASSIGN_OR_RETURN(bool row, max.Step());
   return row ? static_cast<int>(max.Int64(0)) : 0;
 }
@@ -325,8 +326,8 @@ StatusOr<int> SqliteStore::SchemaVersion() {
 // --- Helpers ------------------------------------------------------------------
 
 StatusOr<std::pair<int64_t, StateMachineStatus>> SqliteStore::FindMachine(Connection& c,
-                                                                         std::string_view arn,
-                                                                         std::string_view op) {
+                                                                          std::string_view arn,
+                                                                          std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("SELECT id, status FROM state_machines WHERE arn = ?1", op));
   s.Bind(1, arn);
@@ -540,9 +541,9 @@ Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
     taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
     STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
     if (row) {
-      return taken.Int64(0) ? internal::ExecutionArnTaken(kOp, execution.arn)
-                            : internal::ExecutionNameTaken(kOp, execution.name,
-                                                           execution.state_machine_arn);
+      return taken.Int64(0)
+                 ? internal::ExecutionArnTaken(kOp, execution.arn)
+                 : internal::ExecutionNameTaken(kOp, execution.name, execution.state_machine_arn);
     }
   }
   STEPD_ASSIGN_OR_RETURN(
@@ -628,7 +629,8 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
   int64_t last_event_id = 0;
   {
     STEPD_ASSIGN_OR_RETURN(
-        Statement s, writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
+        Statement s,
+        writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
     s.Bind(1, transition.execution_arn);
     STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return internal::ExecutionNotFound(kOp, transition.execution_arn);
@@ -656,18 +658,17 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
   // Each optional column keeps its value when its "set" flag is 0.
   STEPD_ASSIGN_OR_RETURN(
       Statement update,
-      writer_->Prepare(
-          "UPDATE executions SET last_event_id = ?2, updated_at = ?3, "
-          "status = CASE WHEN ?4 THEN ?5 ELSE status END, "
-          "output = CASE WHEN ?6 THEN ?7 ELSE output END, "
-          "error = CASE WHEN ?8 THEN ?9 ELSE error END, "
-          "cause = CASE WHEN ?10 THEN ?11 ELSE cause END, "
-          "stop_time = CASE WHEN ?12 THEN ?13 ELSE stop_time END, "
-          "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
-          "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
-          "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END "
-          "WHERE id = ?1",
-          kOp));
+      writer_->Prepare("UPDATE executions SET last_event_id = ?2, updated_at = ?3, "
+                       "status = CASE WHEN ?4 THEN ?5 ELSE status END, "
+                       "output = CASE WHEN ?6 THEN ?7 ELSE output END, "
+                       "error = CASE WHEN ?8 THEN ?9 ELSE error END, "
+                       "cause = CASE WHEN ?10 THEN ?11 ELSE cause END, "
+                       "stop_time = CASE WHEN ?12 THEN ?13 ELSE stop_time END, "
+                       "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
+                       "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
+                       "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END "
+                       "WHERE id = ?1",
+                       kOp));
   update.Bind(1, execution_id).Bind(2, new_last).Bind(3, transition.updated_at_ms);
   update.Bind(4, int64_t{u.status.has_value()})
       .Bind(5, u.status ? ExecutionStatusName(*u.status) : std::string_view("RUNNING"));
@@ -675,7 +676,8 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
   update.Bind(8, int64_t{u.error.has_value()}).BindOptional(9, u.error);
   update.Bind(10, int64_t{u.cause.has_value()}).BindOptional(11, u.cause);
   update.Bind(12, int64_t{u.stop_time_ms.has_value()}).BindOptional(13, u.stop_time_ms);
-  update.Bind(14, int64_t{u.redrive_count.has_value()}).Bind(15, int64_t{u.redrive_count.value_or(0)});
+  update.Bind(14, int64_t{u.redrive_count.has_value()})
+      .Bind(15, int64_t{u.redrive_count.value_or(0)});
   update.Bind(16, int64_t{u.redrive_time_ms.has_value()}).BindOptional(17, u.redrive_time_ms);
   update.Bind(18, int64_t{u.snapshot.has_value()})
       .BindBlob(19, u.snapshot ? std::string_view(*u.snapshot) : std::string_view());
@@ -723,8 +725,8 @@ StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view exec
       result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
       break;
     }
-    result.items.push_back(HistoryEventRecord{s.Int64(0), s.Int64(1), s.Text(2), s.Int64(3),
-                                              s.Text(4)});
+    result.items.push_back(
+        HistoryEventRecord{s.Int64(0), s.Int64(1), s.Text(2), s.Int64(3), s.Text(4)});
   }
   return result;
 }

@@ -80,9 +80,9 @@ Status ValidateTransition(const Transition& transition) {
                                   " has no type");
     }
     if (i > 0 && event.event_id != transition.events[i - 1].event_id + 1) {
-      return InvalidArgumentError(Op(kOp) + "event ids must be consecutive: " +
-                                  std::to_string(event.event_id) + " follows " +
-                                  std::to_string(transition.events[i - 1].event_id));
+      return InvalidArgumentError(
+          Op(kOp) + "event ids must be consecutive: " + std::to_string(event.event_id) +
+          " follows " + std::to_string(transition.events[i - 1].event_id));
     }
   }
   return ValidateAudit(kOp, transition.audit);

@@ -6,9 +6,9 @@ namespace stepd::store {
 namespace {
 
 TEST(ExecutionStatusName, RoundTripsEveryStatus) {
-  for (ExecutionStatus s : {ExecutionStatus::kRunning, ExecutionStatus::kSucceeded,
-                            ExecutionStatus::kFailed, ExecutionStatus::kTimedOut,
-                            ExecutionStatus::kAborted, ExecutionStatus::kPendingRedrive}) {
+  for (ExecutionStatus s :
+       {ExecutionStatus::kRunning, ExecutionStatus::kSucceeded, ExecutionStatus::kFailed,
+        ExecutionStatus::kTimedOut, ExecutionStatus::kAborted, ExecutionStatus::kPendingRedrive}) {
     EXPECT_EQ(ParseExecutionStatus(ExecutionStatusName(s)), s);
   }
   EXPECT_EQ(ExecutionStatusName(ExecutionStatus::kTimedOut), "TIMED_OUT");

@@ -15,8 +15,7 @@ using testing::TempDir;
 TEST(SqliteStatus, MapsResultCodesToStatusCodesNamingTheOperation) {
   EXPECT_EQ(SqliteStatus(SQLITE_BUSY, "locked", "Op").code(), StatusCode::kUnavailable);
   EXPECT_EQ(SqliteStatus(SQLITE_LOCKED, "locked", "Op").code(), StatusCode::kUnavailable);
-  EXPECT_EQ(SqliteStatus(SQLITE_CONSTRAINT_UNIQUE, "dup", "Op").code(),
-            StatusCode::kAlreadyExists);
+  EXPECT_EQ(SqliteStatus(SQLITE_CONSTRAINT_UNIQUE, "dup", "Op").code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(SqliteStatus(SQLITE_CONSTRAINT_PRIMARYKEY, "dup", "Op").code(),
             StatusCode::kAlreadyExists);
   EXPECT_EQ(SqliteStatus(SQLITE_CONSTRAINT_FOREIGNKEY, "fk", "Op").code(),

@@ -226,9 +226,9 @@ TEST(SqliteStore, VerifyAuditChainDetectsARowRehashedButUnlinked) {
   const std::string forged = AuditRowHash(rows[0].hash, 2, altered);
   RawDb raw(options.path);
   ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update"), SQLITE_OK);
-  ASSERT_EQ(raw.Exec("UPDATE audit_log SET actor = 'mallory', hash = '" + forged +
-                     "' WHERE seq = 2"),
-            SQLITE_OK);
+  ASSERT_EQ(
+      raw.Exec("UPDATE audit_log SET actor = 'mallory', hash = '" + forged + "' WHERE seq = 2"),
+      SQLITE_OK);
   EXPECT_EQ(store->VerifyAuditChain(),
             DataLossError("VerifyAuditChain: audit row 3 does not link to its predecessor "
                           "(prev_hash " +

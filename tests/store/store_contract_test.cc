@@ -18,6 +18,7 @@ namespace stepd::store {
 namespace {
 
 using testing::Audit;
+using ::testing::ElementsAre;
 using testing::Event;
 using testing::Execution;
 using testing::ExecutionArn;
@@ -25,7 +26,6 @@ using testing::Machine;
 using testing::MachineArn;
 using testing::StoreFactory;
 using testing::TempDir;
-using ::testing::ElementsAre;
 
 class StoreContract : public ::testing::TestWithParam<StoreFactory> {
  protected:
@@ -97,9 +97,9 @@ TEST_P(StoreContract, CreateStateMachineRefusesTakenArnAndName) {
 }
 
 TEST_P(StoreContract, GetUnknownStateMachineIsNotFound) {
-  EXPECT_EQ(store_->GetStateMachine(MachineArn("nope")).status(),
-            NotFoundError("GetStateMachine: state machine '" + MachineArn("nope") +
-                          "' does not exist"));
+  EXPECT_EQ(
+      store_->GetStateMachine(MachineArn("nope")).status(),
+      NotFoundError("GetStateMachine: state machine '" + MachineArn("nope") + "' does not exist"));
 }
 
 TEST_P(StoreContract, UpdateStateMachineReplacesDefinitionAndRevision) {
@@ -121,8 +121,7 @@ TEST_P(StoreContract, UpdateStateMachineReplacesDefinitionAndRevision) {
 TEST_P(StoreContract, DeleteStateMachineWithRunningExecutionMarksItDeleting) {
   CreateMachineAndExecution();
   ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
-  EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).value().status,
-            StateMachineStatus::kDeleting);
+  EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).value().status, StateMachineStatus::kDeleting);
   EXPECT_EQ(store_->CreateExecution(Execution("m", "e2"), {}),
             FailedPreconditionError("CreateExecution: state machine '" + MachineArn("m") +
                                     "' is being deleted"));
@@ -139,9 +138,9 @@ TEST_P(StoreContract, DeleteStateMachineWithoutRunningExecutionsPurgesItButKeeps
   ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {Audit("DeleteStateMachine", "m")}),
             Status::OK());
   EXPECT_EQ(store_->GetStateMachine(MachineArn("m")).status().code(), StatusCode::kNotFound);
-  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e")).status(),
-            NotFoundError("GetExecution: execution '" + ExecutionArn("m", "e") +
-                          "' does not exist"));
+  EXPECT_EQ(
+      store_->GetExecution(ExecutionArn("m", "e")).status(),
+      NotFoundError("GetExecution: execution '" + ExecutionArn("m", "e") + "' does not exist"));
   EXPECT_EQ(store_->GetHistory(ExecutionArn("m", "e"), {}, false).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
@@ -150,9 +149,9 @@ TEST_P(StoreContract, DeleteStateMachineWithoutRunningExecutionsPurgesItButKeeps
 }
 
 TEST_P(StoreContract, DeleteUnknownStateMachineIsNotFound) {
-  EXPECT_EQ(store_->DeleteStateMachine(MachineArn("x"), {}),
-            NotFoundError("DeleteStateMachine: state machine '" + MachineArn("x") +
-                          "' does not exist"));
+  EXPECT_EQ(
+      store_->DeleteStateMachine(MachineArn("x"), {}),
+      NotFoundError("DeleteStateMachine: state machine '" + MachineArn("x") + "' does not exist"));
 }
 
 TEST_P(StoreContract, ExecutionRoundTripsEveryField) {
@@ -184,9 +183,9 @@ TEST_P(StoreContract, ExecutionRoundTripsEveryField) {
 }
 
 TEST_P(StoreContract, CreateExecutionRefusesUnknownMachineAndTakenNames) {
-  EXPECT_EQ(store_->CreateExecution(Execution("m", "e"), {}),
-            NotFoundError("CreateExecution: state machine '" + MachineArn("m") +
-                          "' does not exist"));
+  EXPECT_EQ(
+      store_->CreateExecution(Execution("m", "e"), {}),
+      NotFoundError("CreateExecution: state machine '" + MachineArn("m") + "' does not exist"));
   CreateMachineAndExecution();
   EXPECT_EQ(store_->CreateExecution(Execution("m", "e"), {}),
             AlreadyExistsError("CreateExecution: execution '" + ExecutionArn("m", "e") +
@@ -276,8 +275,7 @@ TEST_P(StoreContract, CommitToUnknownExecutionIsNotFound) {
   t.execution_arn = ExecutionArn("m", "nope");
   t.events = {Event(1)};
   EXPECT_EQ(store_->CommitTransition(t).status(),
-            NotFoundError("CommitTransition: execution '" + t.execution_arn +
-                          "' does not exist"));
+            NotFoundError("CommitTransition: execution '" + t.execution_arn + "' does not exist"));
 }
 
 TEST_P(StoreContract, AuditRowsChainEachHashToThePrevious) {
@@ -351,14 +349,15 @@ TEST_P(StoreContract, ListExecutionsPagesNewestFirstAndFilters) {
   EXPECT_THAT(names(third), ElementsAre("e0"));
   EXPECT_EQ(third.next_token, "");
 
-  EXPECT_THAT(names(store_->ListExecutions({MachineArn("a"), ExecutionStatus::kFailed}, {}).value()),
-              ElementsAre("e1"));
+  EXPECT_THAT(
+      names(store_->ListExecutions({MachineArn("a"), ExecutionStatus::kFailed}, {}).value()),
+      ElementsAre("e1"));
   EXPECT_THAT(names(store_->ListExecutions({"", ExecutionStatus::kRunning}, {}).value()),
               ElementsAre("other", "e4", "e3", "e2", "e0"));
   EXPECT_EQ(store_->ListExecutions({}, {}).value().items.size(), 6u);
-  EXPECT_EQ(store_->ListExecutions({MachineArn("zz"), std::nullopt}, {}).status(),
-            NotFoundError("ListExecutions: state machine '" + MachineArn("zz") +
-                          "' does not exist"));
+  EXPECT_EQ(
+      store_->ListExecutions({MachineArn("zz"), std::nullopt}, {}).status(),
+      NotFoundError("ListExecutions: state machine '" + MachineArn("zz") + "' does not exist"));
 }
 
 TEST_P(StoreContract, GetHistoryPagesForwardAndInReverse) {
@@ -374,17 +373,21 @@ TEST_P(StoreContract, GetHistoryPagesForwardAndInReverse) {
   };
   Page<HistoryEventRecord> p1 = store_->GetHistory(t.execution_arn, {4, ""}, false).value();
   EXPECT_THAT(ids(p1), ElementsAre(1, 2, 3, 4));
-  Page<HistoryEventRecord> p2 = store_->GetHistory(t.execution_arn, {4, p1.next_token}, false).value();
+  Page<HistoryEventRecord> p2 =
+      store_->GetHistory(t.execution_arn, {4, p1.next_token}, false).value();
   EXPECT_THAT(ids(p2), ElementsAre(5, 6, 7, 8));
-  Page<HistoryEventRecord> p3 = store_->GetHistory(t.execution_arn, {4, p2.next_token}, false).value();
+  Page<HistoryEventRecord> p3 =
+      store_->GetHistory(t.execution_arn, {4, p2.next_token}, false).value();
   EXPECT_THAT(ids(p3), ElementsAre(9, 10));
   EXPECT_EQ(p3.next_token, "");
 
   Page<HistoryEventRecord> r1 = store_->GetHistory(t.execution_arn, {4, ""}, true).value();
   EXPECT_THAT(ids(r1), ElementsAre(10, 9, 8, 7));
-  Page<HistoryEventRecord> r2 = store_->GetHistory(t.execution_arn, {4, r1.next_token}, true).value();
+  Page<HistoryEventRecord> r2 =
+      store_->GetHistory(t.execution_arn, {4, r1.next_token}, true).value();
   EXPECT_THAT(ids(r2), ElementsAre(6, 5, 4, 3));
-  Page<HistoryEventRecord> r3 = store_->GetHistory(t.execution_arn, {4, r2.next_token}, true).value();
+  Page<HistoryEventRecord> r3 =
+      store_->GetHistory(t.execution_arn, {4, r2.next_token}, true).value();
   EXPECT_THAT(ids(r3), ElementsAre(2, 1));
   EXPECT_EQ(r3.next_token, "");
 }
@@ -401,9 +404,9 @@ TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
   // A token of one listing is refused by another.
   std::string audit_token = store_->ListAudit({1, ""}).value().next_token;
   ASSERT_FALSE(audit_token.empty());
-  EXPECT_EQ(store_->ListStateMachines({1, audit_token}).status(),
-            InvalidArgumentError("ListStateMachines: invalid pagination token '" + audit_token +
-                                 "'"));
+  EXPECT_EQ(
+      store_->ListStateMachines({1, audit_token}).status(),
+      InvalidArgumentError("ListStateMachines: invalid pagination token '" + audit_token + "'"));
 }
 
 TEST_P(StoreContract, ReadersSeeOnlyCommittedTransitionsWhileAWriterRuns) {

@@ -49,7 +49,7 @@ struct ExecutionRecord {
   // revision_id of the state machine the execution was started with.
   std::string state_machine_revision_id;
   ExecutionStatus status = ExecutionStatus::kRunning;
-  std::string input = "{}";  // JSON text
+  std::string input = "{}";           // JSON text
   std::optional<std::string> output;  // JSON text, set on success
   std::optional<std::string> error;   // set on failure, timeout, abort
   std::optional<std::string> cause;
@@ -135,7 +135,7 @@ struct PageRequest {
 };
 
 struct ExecutionFilter {
-  std::string state_machine_arn;         // empty: executions of every machine
+  std::string state_machine_arn;          // empty: executions of every machine
   std::optional<ExecutionStatus> status;  // unset: any status
 };
 

@@ -64,8 +64,7 @@ class Store {
   // executions, their history and timers (audit rows stay). Otherwise marks it
   // DELETING (no new executions; call again once they finished to purge).
   // NOT_FOUND when absent.
-  virtual Status DeleteStateMachine(std::string_view arn,
-                                    const std::vector<AuditEntry>& audit) = 0;
+  virtual Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) = 0;
 
   // --- Executions -----------------------------------------------------------
 
@@ -96,8 +95,7 @@ class Store {
   // Events in id order (reverse == true: newest first). NOT_FOUND for an
   // unknown execution.
   virtual StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
-                                                        const PageRequest& page,
-                                                        bool reverse) = 0;
+                                                        const PageRequest& page, bool reverse) = 0;
 
   // --- Audit ----------------------------------------------------------------
 
