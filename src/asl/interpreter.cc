@@ -58,6 +58,7 @@ Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions opt
 
 int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
                      std::string_view details_key, Json details) {
+  if (frame != nullptr && !frame->record) return frame->last_event_id;
   const int64_t id = ++last_event_id_;
   if (options_.record_history) {
     HistoryEvent e;
@@ -200,7 +201,7 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
     Frame* c = Find(id);
     if (c == nullptr) continue;
     AbortChildren(*c, now);
-    if (c->phase != Phase::kDone && StateOf(parent).type == StateType::kMap) {
+    if (c->phase != Phase::kDone && c->record && StateOf(parent).type == StateType::kMap) {
       Emit(&parent, now, "MapIterationAborted", "mapIterationAbortedEventDetails",
            Json{{"name", StateOf(parent).name}, {"index", c->child_index}});
     }
@@ -234,8 +235,8 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     status_ = ExecutionStatus::kFailed;
     error_ = root.error;
     Json d = Json::object();
-    d["error"] = error_.error;
-    d["cause"] = error_.cause;
+    if (!error_.error.empty()) d["error"] = error_.error;
+    if (!error_.cause.empty()) d["cause"] = error_.cause;
     Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
   }
   ready_.clear();
@@ -397,7 +398,7 @@ void StepContext::FailUnit(AslError error) {
   runner_.FinishFrame(frame_, now_);
 }
 
-void StepContext::Fail(AslError error) {
+void StepContext::Fail(AslError error, std::string_view final_event) {
   if (!IsTerminalError(error.error)) {
     for (size_t i = 0; i < state_.retriers.size(); ++i) {
       const Retrier& r = state_.retriers[i];
@@ -412,9 +413,14 @@ void StepContext::Fail(AslError error) {
       ++attempts;
       ++frame_.retry_count;
       frame_.phase = Phase::kRetry;
+      frame_.finished_children.clear();
       frame_.wake_at = now_ + std::chrono::duration_cast<Duration>(
                                   std::chrono::duration<double>(delay));
       return;
+    }
+    if (!final_event.empty()) {
+      Emit(final_event, "", Json());
+      final_event = {};
     }
     for (const Catcher& c : state_.catchers) {
       if (!c.Matches(error.error)) continue;
@@ -446,6 +452,7 @@ void StepContext::Fail(AslError error) {
       return;
     }
   }
+  if (!final_event.empty()) Emit(final_event, "", Json());
   FailUnit(std::move(error));
 }
 
@@ -469,6 +476,7 @@ void StepContext::ScheduleTask(TaskRequest request) {
 Frame& StepContext::StartChild(const StateGraph& graph, Json input, int64_t index) {
   Frame& c = runner_.NewFrame(frame_.id, graph.id, std::move(input));
   c.child_index = index;
+  c.record = frame_.record;
   c.last_event_id = frame_.last_event_id;
   ++frame_.running_children;
   runner_.MakeReady(c, false);
@@ -561,6 +569,7 @@ Json Runner::Snapshot() const {
               {"results", f->results},
               {"task_id", f->task_id},
               {"task_token", f->task_token},
+              {"record", f->record},
               {"succeeded", f->succeeded},
               {"output", f->output},
               {"error", {{"error", f->error.error}, {"cause", f->error.cause}}}};
@@ -659,6 +668,7 @@ Status Runner::Restore(const Json& s) {
       f->results = j.at("results");
       f->task_id = j.at("task_id").get<int64_t>();
       f->task_token = j.at("task_token").get<std::string>();
+      f->record = j.at("record").get<bool>();
       f->succeeded = j.at("succeeded").get<bool>();
       f->output = j.at("output");
       f->error = AslError{j.at("error").at("error").get<std::string>(),

@@ -1,6 +1,7 @@
 // Map (inline; DISTRIBUTED runs inline too for now): one child unit per item,
 // at most MaxConcurrency at a time; the result is the array of outputs.
 #include <cmath>
+#include <cstdlib>
 
 #include "runner.h"
 
@@ -16,6 +17,18 @@ namespace {
 constexpr int64_t kInlineConcurrencyCap = 40;
 
 std::string ValueText(const Json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+
+// A number, or a string holding one (AWS parses path values leniently).
+std::optional<double> NumberOf(const Json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (!v.is_string()) return std::nullopt;
+  const std::string& s = v.get_ref<const std::string&>();
+  if (s.empty()) return std::nullopt;
+  char* end = nullptr;
+  const double d = std::strtod(s.c_str(), &end);
+  if (end != s.c_str() + s.size() || !std::isfinite(d)) return std::nullopt;
+  return d;
+}
 
 }  // namespace
 
@@ -38,42 +51,14 @@ void MapState::Enter(StepContext& ctx) const {
   int64_t concurrency = max_concurrency.value.value_or(0);
   if (max_concurrency.path) {
     std::optional<Json> v = max_concurrency.path->Evaluate(scope);
-    if (!v || !v->is_number_integer() || v->get<int64_t>() < 0) {
+    std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
+    if (!n || *n < 0 || std::floor(*n) != *n) {
       return ctx.Fail(ctx.RuntimeError("The MaxConcurrencyPath field refers to value \"" +
                                        (v ? ValueText(*v) : std::string("null")) +
                                        "\" which is not a valid integer: " +
                                        max_concurrency.path_text));
     }
-    concurrency = v->get<int64_t>();
-  }
-  // Tolerated failures.
-  std::optional<double> pct = tolerated_failure_percentage;
-  if (tolerated_failure_percentage_path) {
-    std::optional<Json> v = tolerated_failure_percentage_path->Evaluate(scope);
-    if (!v || !v->is_number()) {
-      return ctx.Fail(ctx.RuntimeError(
-          "The ToleratedFailurePercentagePath field refers to value \"" +
-          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid float: " +
-          tolerated_failure_percentage_path_text));
-    }
-    pct = v->get<double>();
-    if (*pct < 0 || *pct > 100) {
-      return ctx.Fail(ctx.RuntimeError("ToleratedFailurePercentage must be between 0 and 100."));
-    }
-  }
-  std::optional<int64_t> count = tolerated_failure_count;
-  if (tolerated_failure_count_path) {
-    std::optional<Json> v = tolerated_failure_count_path->Evaluate(scope);
-    if (!v || !v->is_number_integer()) {
-      return ctx.Fail(ctx.RuntimeError(
-          "The ToleratedFailureCountPath field refers to value \"" +
-          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid integer: " +
-          tolerated_failure_count_path_text));
-    }
-    count = v->get<int64_t>();
-    if (*count < 0) {
-      return ctx.Fail(ctx.RuntimeError("ToleratedFailureCount cannot be negative."));
-    }
+    concurrency = static_cast<int64_t>(*n);
   }
   // Items.
   auto items = items_path.Apply(*eff, scope);
@@ -81,6 +66,38 @@ void MapState::Enter(StepContext& ctx) const {
   if (!items.value().is_array()) {
     return ctx.Fail(ctx.RuntimeError("Map state input must be an array but was: " +
                                      items.value().dump()));
+  }
+  ctx.Emit("MapStateStarted", "mapStateStartedEventDetails",
+           Json{{"length", items.value().size()}});
+  // Tolerated failures.
+  std::optional<double> pct = tolerated_failure_percentage;
+  if (tolerated_failure_percentage_path) {
+    std::optional<Json> v = tolerated_failure_percentage_path->Evaluate(scope);
+    pct = v ? NumberOf(*v) : std::nullopt;
+    if (!pct) {
+      return ctx.Fail(ctx.RuntimeError(
+          "The ToleratedFailurePercentagePath field refers to value \"" +
+          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid float: " +
+          tolerated_failure_percentage_path_text));
+    }
+    if (*pct < 0 || *pct > 100) {
+      return ctx.Fail(ctx.RuntimeError("ToleratedFailurePercentage must be between 0 and 100."));
+    }
+  }
+  std::optional<int64_t> count = tolerated_failure_count;
+  if (tolerated_failure_count_path) {
+    std::optional<Json> v = tolerated_failure_count_path->Evaluate(scope);
+    std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
+    if (!n || std::floor(*n) != *n) {
+      return ctx.Fail(ctx.RuntimeError(
+          "The ToleratedFailureCountPath field refers to value \"" +
+          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid integer: " +
+          tolerated_failure_count_path_text));
+    }
+    if (*n < 0) {
+      return ctx.Fail(ctx.RuntimeError("ToleratedFailureCount cannot be negative."));
+    }
+    count = static_cast<int64_t>(*n);
   }
   f.items = std::move(items).value();
   f.effective = std::move(*eff);
@@ -96,7 +113,7 @@ void MapState::Enter(StepContext& ctx) const {
   f.tolerated_percentage = pct;
   f.results = Json::array();
   for (int64_t i = 0; i < f.total_children; ++i) f.results.push_back(nullptr);
-  ctx.Emit("MapStateStarted", "mapStateStartedEventDetails", Json{{"length", f.total_children}});
+  if (distributed) ctx.Emit("MapRunStarted", "mapRunStartedEventDetails", Json::object());
   f.phase = Phase::kChildren;
   Resume(ctx);
 }
@@ -112,13 +129,15 @@ void MapState::Resume(StepContext& ctx) const {
     --f.running_children;
     const Json details = {{"name", name}, {"index", c->child_index}};
     if (c->succeeded) {
-      ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details);
+      if (!distributed) {
+        ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details);
+      }
       f.results[static_cast<size_t>(c->child_index)] = std::move(c->output);
       ++f.succeeded_children;
       runner.frames_.erase(id);
       continue;
     }
-    ctx.Emit("MapIterationFailed", "mapIterationFailedEventDetails", details);
+    if (!distributed) ctx.Emit("MapIterationFailed", "mapIterationFailedEventDetails", details);
     ++f.failed_children;
     AslError err = c->error;
     f.results[static_cast<size_t>(c->child_index)] = Json{{"Error", err.error}, {"Cause", err.cause}};
@@ -136,14 +155,14 @@ void MapState::Resume(StepContext& ctx) const {
     }
     if (exceeded) {
       runner.AbortChildren(f, ctx.now());
-      ctx.Emit("MapStateFailed", "", Json());
+      if (distributed) ctx.Emit("MapRunFailed", "mapRunFailedEventDetails", Json::object());
       if (tolerant) {
         err = AslError::Of(StatesError::kExceedToleratedFailureThreshold,
                            "The specified tolerated failure threshold was exceeded");
       }
       f.items = Json();
       f.results = Json();
-      return ctx.Fail(std::move(err));
+      return ctx.Fail(std::move(err), "MapStateFailed");
     }
   }
   int64_t limit = f.max_concurrency > 0 ? f.max_concurrency : kInlineConcurrencyCap;
@@ -156,18 +175,21 @@ void MapState::Resume(StepContext& ctx) const {
       auto r = item_selector->Evaluate(ctx.Scope(&f.effective, &index, &item));
       if (!r.ok()) {
         runner.AbortChildren(f, ctx.now());
-        ctx.Emit("MapStateFailed", "", Json());
-        return ctx.Fail(ctx.Contextualize(std::move(r).take_error()));
+        return ctx.Fail(ctx.Contextualize(std::move(r).take_error()), "MapStateFailed");
       }
       input = std::move(r).value();
     } else {
       input = item;
     }
-    ctx.Emit("MapIterationStarted", "mapIterationStartedEventDetails",
-             Json{{"name", name}, {"index", i}});
-    ctx.StartChild(*processor, std::move(input), i);
+    if (!distributed) {
+      ctx.Emit("MapIterationStarted", "mapIterationStartedEventDetails",
+               Json{{"name", name}, {"index", i}});
+    }
+    Frame& child = ctx.StartChild(*processor, std::move(input), i);
+    if (distributed) child.record = false;
   }
   if (f.succeeded_children + f.failed_children == f.total_children) {
+    if (distributed) ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", Json::object());
     ctx.Emit("MapStateSucceeded", "", Json());
     Json results = std::move(f.results);
     f.results = Json();

@@ -43,11 +43,9 @@ void ParallelState::Resume(interpreter_internal::StepContext& ctx) const {
     AslError err = c->error;
     runner.frames_.erase(id);
     runner.AbortChildren(f, ctx.now());
-    ctx.Emit("ParallelStateFailed", "", Json());
-    return ctx.Fail(std::move(err));
+    return ctx.Fail(std::move(err), "ParallelStateFailed");
   }
   if (f.succeeded_children == f.total_children) {
-    ctx.Emit("ParallelStateSucceeded", "", Json());
     Json results = std::move(f.results);
     f.results = Json();
     ctx.Complete(std::move(results), true);

@@ -34,6 +34,9 @@ struct Frame {
   int state = -1;
   Phase phase = Phase::kEnter;
   bool queued = false;
+  // False for the iterations of a DISTRIBUTED Map: their events belong to
+  // child executions, not to this history.
+  bool record = true;
 
   Json raw_input;
   Json effective;  // effective input kept while parked
@@ -163,8 +166,10 @@ class StepContext {
   // `state_assign` false no Assign applies at all.
   void Complete(Json result, bool apply_selector, int next = -2,
                 const PayloadTemplate* assign = nullptr, bool state_assign = true);
-  // The state failed: Retry, then Catch, then the unit fails.
-  void Fail(AslError error);
+  // The state failed: Retry, then Catch, then the unit fails. When the
+  // failure is not retried, `final_event` (e.g. "MapStateFailed") is
+  // recorded first, when given.
+  void Fail(AslError error, std::string_view final_event = {});
   // A Succeed state: ends the unit with `output`, after StateExited.
   void SucceedUnit(Json output);
   // A Fail state: ends the unit with `error` (no StateExited).

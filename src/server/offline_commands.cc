@@ -162,8 +162,9 @@ int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std:
   if (execution->status() == asl::ExecutionStatus::kSucceeded) {
     j["output"] = execution->output().dump();
   } else {
-    j["error"] = execution->error().error;
-    j["cause"] = execution->error().cause;
+    // AWS omits an empty error or cause (a Fail state without Error/Cause).
+    if (!execution->error().error.empty()) j["error"] = execution->error().error;
+    if (!execution->error().cause.empty()) j["cause"] = execution->error().cause;
   }
   if (args.history) {
     Json h = Json::array();
