@@ -287,8 +287,7 @@ Status SqliteStore::ApplyNextMigration(bool* done) {
   }
   const Migration& next = known[static_cast<size_t>(applied)];
   const std::string label = MigrationLabel(next.version, next.name);
-  Status status = writer_->Exec(next.sql, kOp);
-  if (!status.ok()) return status.WithContext("applying migration " + label);
+  STEPD_RETURN_IF_ERROR(writer_->Exec(next.sql, "Migrate: applying migration " + label));
   STEPD_ASSIGN_OR_RETURN(
       Statement insert,
       writer_->Prepare("INSERT INTO schema_migrations (version, name, applied_at, checksum) "
