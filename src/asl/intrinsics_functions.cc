@@ -332,9 +332,10 @@ AslResult<Json> Hash(const Node& node, const Args& args) {
 }
 
 AslResult<Json> JsonMerge(const Node& node, const Args& args) {
-  // Only the shallow mode exists: the third argument must be false.
+  // Only the shallow mode exists: a third argument of true is rejected; AWS
+  // treats any other value (even a string) as false.
   if (args.size() != 3 || !args[0]->is_object() || !args[1]->is_object() ||
-      !args[2]->is_boolean() || args[2]->get<bool>()) {
+      (args[2]->is_boolean() && args[2]->get<bool>())) {
     return InvalidArguments(node.function);
   }
   Json out = *args[0];

@@ -292,7 +292,12 @@ TEST(StatesJsonMerge, RejectsDeepModeAndNonObjects) {
   ExpectInvalid("States.JsonMerge($.a, $.b, true)", "States.JsonMerge", input);
   ExpectInvalid("States.JsonMerge($.a, $.b)", "States.JsonMerge", input);
   ExpectInvalid("States.JsonMerge($.a, 1, false)", "States.JsonMerge", input);
-  ExpectInvalid("States.JsonMerge($.a, $.b, 'false')", "States.JsonMerge", input);
+  ExpectInvalid("States.JsonMerge($.a, null, false)", "States.JsonMerge", input);
+}
+
+TEST(StatesJsonMerge, TreatsANonBooleanModeAsShallow) {
+  Json input = Json::parse(R"({"a": {"x": 1}, "b": {"y": 2}})");
+  EXPECT_EQ(RunOk("States.JsonMerge($.a, $.b, 'false')", input), Json::parse(R"({"x": 1, "y": 2})"));
 }
 
 TEST(StatesMathAdd, AddsIntegers) {

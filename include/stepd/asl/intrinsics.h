@@ -45,7 +45,8 @@
 //  * Base64Encode/Base64Decode/Hash accept at most 10000 characters; Base64
 //    decoding is lenient (skips non-alphabet characters, stops at '=').
 //    Hash takes MD5, SHA-1, SHA-256, SHA-384, SHA-512 exactly.
-//  * JsonMerge is shallow only: its third argument must be false.
+//  * JsonMerge is shallow only: a third argument of true is rejected (any
+//    other value means shallow).
 //  * StringSplit splits on every character of the delimiter and drops empty
 //    strings.
 
