@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+// GCC 12 reports a false -Wmaybe-uninitialized inside <regex> when
+// optimising with sanitizers; the header is not ours to fix.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <regex>
+#pragma GCC diagnostic pop
 #include <utility>
 
 #include "json_path_internal.h"
