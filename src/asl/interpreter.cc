@@ -114,6 +114,7 @@ void Runner::EnterState(Frame& f, TimePoint now) {
   f.entered_time = now;
   f.retry_attempts.assign(s.retriers.size(), 0);
   f.retry_count = 0;
+  f.task_token.clear();
   if (options_.max_payload_bytes && f.raw_input.dump().size() > options_.max_payload_bytes) {
     StepContext ctx(*this, f, s, now);
     ctx.FailUnit(AslError::Of(StatesError::kDataLimitExceeded,

@@ -57,9 +57,11 @@ AslResult<std::optional<int64_t>> ResolveSeconds(interpreter_internal::StepConte
 }  // namespace
 
 void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
+  TaskRequest req;
+  // The token is visible to Parameters as $$.Task.Token.
+  ctx.frame().task_token = wait_for_task_token ? NewTaskToken(ctx.runner().rng_) : std::string();
   std::optional<Json> eff = ctx.EffectiveInput(true);
   if (!eff) return;
-  TaskRequest req;
   auto timeout = ResolveSeconds(ctx, timeout_seconds, ctx.frame().raw_input, "TimeoutSecondsPath");
   if (!timeout.ok()) return ctx.Fail(std::move(timeout).take_error());
   auto heartbeat =
@@ -69,16 +71,7 @@ void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
   req.heartbeat_seconds = heartbeat.value();
   req.resource = resource;
   if (credentials) req.credentials = *credentials;
-  if (wait_for_task_token) {
-    ctx.frame().task_token = NewTaskToken(ctx.runner().rng_);
-    req.task_token = ctx.frame().task_token;
-    // The token is visible to Parameters as $$.Task.Token: evaluate them again.
-    if (parameters) {
-      std::optional<Json> again = ctx.EffectiveInput(true);
-      if (!again) return;
-      eff = std::move(again);
-    }
-  }
+  req.task_token = ctx.frame().task_token;
   const ResourceName rn = Describe(resource);
   const bool history = ctx.runner().options_.record_history;
   if (rn.lambda_function) {

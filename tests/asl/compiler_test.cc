@@ -1,0 +1,137 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "stepd/asl/compiler.h"
+#include "stepd/asl/states.h"
+
+namespace stepd::asl {
+namespace {
+
+Diagnostics Errors(std::string_view def, StateMachineType type = StateMachineType::kStandard) {
+  CompileOptions o;
+  o.type = type;
+  CompileResult r = Compile(def, o);
+  EXPECT_FALSE(r.ok());
+  return r.diagnostics;
+}
+
+TEST(Compiler, ResolvesStatesToIndices) {
+  CompileResult r = Compile(R"({"StartAt":"B","States":{"A":{"Type":"Pass","End":true},
+      "B":{"Type":"Pass","Next":"A"}}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.machine->root.start, 1);
+  EXPECT_EQ(r.machine->root.state(1).next, 0);
+  EXPECT_EQ(r.machine->root.state(1).type, StateType::kPass);
+  EXPECT_TRUE(r.machine->root.state(0).end);
+}
+
+TEST(Compiler, RejectsNonObjectDefinition) {
+  auto d = Errors("[1]");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], (Diagnostic{"SCHEMA_VALIDATION_FAILED", "Definition must be a valid JSON object",
+                              Severity::kError, ""}));
+}
+
+TEST(Compiler, RequiresStates) {
+  auto d = Errors(R"({"StartAt":"A"})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: These fields are "
+            "required: [States] at /'");
+}
+
+TEST(Compiler, ReportsMissingTransitionTarget) {
+  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"Nowhere"}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0], (Diagnostic{"MISSING_TRANSITION_TARGET", "Missing 'Next' target: Nowhere",
+                              Severity::kError, "/States/A/Next"}));
+}
+
+TEST(Compiler, RejectsUnknownFields) {
+  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Bogus":1}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].message, "The field 'Bogus' is not supported by Step Functions");
+  EXPECT_EQ(d[0].location, "/States/A");
+}
+
+TEST(Compiler, RequiresCredentialsRoleArn) {
+  auto d = Errors(R"({"StartAt":"State0","States":{"State0":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Credentials":{},"End":true}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: The field 'RoleArn' is "
+            "required but was missing at /States/State0/Credentials'");
+}
+
+TEST(Compiler, RejectsUnknownOptimisedIntegration) {
+  auto d = Errors(R"({"StartAt":"Query","States":{"Query":{"Type":"Task",
+      "Resource":"arn:aws:states:::dynamodb:query","End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/Query/Resource");
+}
+
+TEST(Compiler, ExpressRejectsWaitForTaskToken) {
+  auto d = Errors(R"({"StartAt":"S","States":{"S":{"Type":"Task",
+      "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}})",
+                  StateMachineType::kExpress);
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].message, "Express state machine does not support '.waitForTaskToken' service integration ");
+  EXPECT_TRUE(Compile(R"({"StartAt":"S","States":{"S":{"Type":"Task",
+      "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}})").ok());
+}
+
+TEST(Compiler, StatesAllMustBeTheLastRetrier) {
+  auto d = Errors(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Retry":[{"ErrorEquals":["States.ALL"]},{"ErrorEquals":["X"]}],"End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/T/Retry/0");
+}
+
+TEST(Compiler, WaitTimestampMustLookLikeRfc3339) {
+  auto d = Errors(R"({"StartAt":"WaitUntil","States":{"WaitUntil":{"Type":"Wait","Timestamp":"05-12-2016","End":true}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: String does not match "
+            "RFC3339 timestamp at /States/WaitUntil/Timestamp'");
+}
+
+TEST(Compiler, JsonataIsNotSupportedYet) {
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].code, "UNSUPPORTED_FEATURE");
+  EXPECT_EQ(d[0].message, "QueryLanguage 'JSONata' is not supported yet");
+}
+
+TEST(Compiler, MapLabelRejectsInvalidCharacters) {
+  auto d = Errors(R"({"StartAt":"M","States":{"M":{"Type":"Map","Label":"a b",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+      "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/M/Label");
+}
+
+TEST(Compiler, NestedGraphsGetStableIds) {
+  CompileResult r = Compile(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,
+      "Branches":[{"StartAt":"A","States":{"A":{"Type":"Pass","End":true}}},
+                  {"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+                     "ItemProcessor":{"StartAt":"X","States":{"X":{"Type":"Pass","End":true}}}}}}]}}})");
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r.machine->graphs.size(), 4u);
+  for (size_t i = 0; i < r.machine->graphs.size(); ++i) EXPECT_EQ(r.machine->graphs[i]->id, static_cast<int>(i));
+  EXPECT_EQ(r.machine->graphs[3]->location, "/States/P/Branches/1/States/M/ItemProcessor");
+}
+
+TEST(Compiler, DetectsContextUseToSkipBuildingIt) {
+  CompileResult r = Compile(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},
+      "B":{"Type":"Pass","Parameters":{"x.$":"$$.State.Name"},"End":true}}})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r.machine->root.state(0).uses_context);
+  EXPECT_TRUE(r.machine->root.state(1).uses_context);
+}
+
+TEST(Compiler, ParsesStateMachineType) {
+  StateMachineType t;
+  EXPECT_TRUE(ParseStateMachineType("express", &t));
+  EXPECT_EQ(t, StateMachineType::kExpress);
+  EXPECT_FALSE(ParseStateMachineType("FAST", &t));
+}
+
+}  // namespace
+}  // namespace stepd::asl

@@ -1,0 +1,129 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "asl/asl_run_testing.h"
+
+namespace stepd::asl {
+namespace {
+
+using ::testing::ElementsAre;
+using testing::MustCompile;
+using testing::RunDefinition;
+using testing::ScriptedInvoker;
+using testing::TestInfo;
+using testing::TestStart;
+
+constexpr std::string_view kTask = R"({"StartAt":"T","States":{"T":{"Type":"Task",
+  "Resource":"arn:aws:states:::lambda:invoke","Parameters":{"x.$":"$.x"},
+  "ResultSelector":{"v.$":"$.Payload"},"ResultPath":"$.res","TimeoutSeconds":5,"End":true}}})";
+
+TEST(TaskState, ResultFlowsThroughResultSelectorAndResultPath) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json{{"Payload", 42}}});
+  auto r = RunDefinition(kTask, Json{{"x", 1}}, &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.output, (Json{{"x", 1}, {"res", {{"v", 42}}}}));
+  ASSERT_EQ(inv.requests.size(), 1u);
+  EXPECT_EQ(inv.requests[0].parameters, (Json{{"x", 1}}));
+  EXPECT_EQ(inv.requests[0].resource, "arn:aws:states:::lambda:invoke");
+  EXPECT_EQ(inv.requests[0].timeout_seconds, 5);
+  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                   "TaskStarted", "TaskSucceeded", "TaskStateExited",
+                                   "ExecutionSucceeded"));
+  EXPECT_EQ(r.events[2].details["resourceType"], "lambda");
+  EXPECT_EQ(r.events[2].details["resource"], "invoke");
+}
+
+TEST(TaskState, CompletesAsynchronouslyThroughCompleteTask) {
+  auto m = MustCompile(kTask);
+  auto e = Execution::Start(m, TestInfo(), Json{{"x", 1}}, TestStart());
+  e->Step(TestStart());
+  auto tasks = e->TakeTaskRequests();
+  ASSERT_EQ(tasks.size(), 1u);
+  StepResult r = e->Step(TestStart());
+  EXPECT_EQ(r.kind, StepResult::Kind::kBlocked);
+  EXPECT_EQ(r.pending_tasks, 1u);
+  EXPECT_FALSE(r.wake_at.has_value());
+  ASSERT_TRUE(e->CompleteTask(tasks[0].task_id, Json{{"Payload", 1}}, TestStart()).ok());
+  EXPECT_EQ(e->CompleteTask(tasks[0].task_id, Json(1), TestStart()).code(), StatusCode::kNotFound);
+  EXPECT_EQ(e->Step(TestStart()).kind, StepResult::Kind::kFinished);
+  EXPECT_EQ(e->output(), (Json{{"x", 1}, {"res", {{"v", 1}}}}));
+}
+
+TEST(TaskState, RetriesWithBackoffThenSucceeds) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {AslError{"Oops", "c1"}, AslError{"Oops", "c2"}, Json("ok")});
+  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Retry":[{"ErrorEquals":["Oops"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":5}],"End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.output, "ok");
+  EXPECT_EQ(r.elapsed, std::chrono::seconds(2 + 6));
+  ASSERT_EQ(inv.requests.size(), 3u);
+  EXPECT_EQ(inv.requests[2].retry_count, 2);
+}
+
+TEST(TaskState, MaxDelaySecondsCapsTheBackoff) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {AslError{"Oops", ""}, AslError{"Oops", ""}, AslError{"Oops", ""}, Json(1)});
+  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+      "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"BackoffRate":10,"MaxDelaySeconds":15}],"End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.elapsed, std::chrono::seconds(10 + 15 + 15));
+}
+
+TEST(TaskState, CatchPlacesErrorAtResultPathAfterRetriesAreExhausted) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {AslError{"Oops", "why"}});
+  auto r = RunDefinition(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Retry":[{"ErrorEquals":["Oops"],"MaxAttempts":1,"IntervalSeconds":1}],
+           "Catch":[{"ErrorEquals":["States.TaskFailed"],"ResultPath":"$.err","Next":"H"}],"End":true},
+      "H":{"Type":"Pass","End":true}}})",
+                         Json{{"in", 1}}, &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.output, (Json{{"in", 1}, {"err", {{"Error", "Oops"}, {"Cause", "why"}}}}));
+  EXPECT_EQ(inv.requests.size(), 2u);
+  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                   "TaskStarted", "TaskFailed", "TaskScheduled", "TaskStarted",
+                                   "TaskFailed", "TaskStateExited", "PassStateEntered",
+                                   "PassStateExited", "ExecutionSucceeded"));
+}
+
+TEST(TaskState, StatesAllDoesNotCatchStatesRuntime) {
+  auto r = RunDefinition(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","InputPath":"$.missing",
+           "Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},
+      "H":{"Type":"Pass","End":true}}})",
+                         Json::object());
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Runtime");
+}
+
+TEST(TaskState, WaitForTaskTokenExposesTheTokenToParameters) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json("done")});
+  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+      "Parameters":{"token.$":"$$.Task.Token"},"End":true}}})",
+                         Json::object(), &inv);
+  ASSERT_EQ(inv.requests.size(), 1u);
+  EXPECT_FALSE(inv.requests[0].task_token.empty());
+  EXPECT_EQ(inv.requests[0].parameters["token"], inv.requests[0].task_token);
+  EXPECT_EQ(r.output, "done");
+}
+
+TEST(TaskState, LambdaFunctionArnRecordsLambdaEvents) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json(1)});
+  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                                   "LambdaFunctionStarted", "LambdaFunctionSucceeded",
+                                   "TaskStateExited", "ExecutionSucceeded"));
+}
+
+}  // namespace
+}  // namespace stepd::asl
