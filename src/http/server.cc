@@ -216,6 +216,7 @@ class Connection final : public ConnectionBase,
   bool stopping_ = false;
   bool closed_ = false;
   uint64_t seq_ = 0;  // the exchange whose answers are accepted
+  unsigned http_version_ = 11;  // of the request being answered (10 or 11)
   std::deque<Outbound> outbox_;
 };
 
@@ -276,7 +277,7 @@ net::awaitable<bool> Connection<Stream>::WriteResponse(Response response, bool k
                                                        size_t* bytes) {
   bhttp::response<bhttp::string_body> res;
   res.result(static_cast<unsigned>(response.status));
-  res.version(11);
+  res.version(http_version_);
   for (const auto& [name, value] : response.headers.fields()) {
     if (ManagedField(name)) continue;
     if (!SafeField(name, value)) {
@@ -380,6 +381,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
     }
     const auto& head = header_parser.get();
     const unsigned http_version = head.version();
+    http_version_ = http_version >= 11 ? 11 : 10;
     request.method = std::string(head.method_string());
     request.target = std::string(head.target());
     for (const auto& field : head) {

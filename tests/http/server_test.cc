@@ -137,6 +137,17 @@ TEST(Server, ConnectionCloseRequestIsHonoured) {
   EXPECT_TRUE(client.WaitClosed());
 }
 
+TEST(Server, Http10RequestGetsHttp10AnswerAndClose) {
+  TestServer server(EchoRouter());
+  RawClient client(server.port());
+  client.Send("GET /hello/old HTTP/1.0\r\n\r\n");
+  int status = 0;
+  std::string headers;
+  EXPECT_EQ(client.ReadResponse(&status, &headers), "hello old");
+  EXPECT_EQ(headers.substr(0, 12), "HTTP/1.0 200") << server.Log();
+  EXPECT_TRUE(client.WaitClosed());
+}
+
 TEST(Server, ConcurrentRequestsAreAllAnswered) {
   TestServer server(EchoRouter());
   std::atomic<int> ok{0};

@@ -17,6 +17,11 @@
 //   Responder, 503 + "Retry-After: 1" beyond max_connections (the excess
 //   connection is accepted, its first request read, answered 503 and closed).
 // - After 400/413/431/503 the connection is closed.
+// - Each write to the client must finish within read_timeout, or the client is
+//   dropped (a reader that stalls cannot pin a connection forever).
+// - While a handler holds its answer back, the connection is not read: a client
+//   that leaves is noticed (Responder::client_gone()) when the answer is
+//   written, or when Stop() closes the connection.
 // - "Expect: 100-continue" is honoured (100 sent before the body is read).
 // - Access log (info): `<method> <path> <status> <bytes>B <ms>ms id=<id>
 //   peer=<addr>`; never the query string, headers, or bodies.
