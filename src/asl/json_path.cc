@@ -101,12 +101,25 @@ class Parser {
           continue;
         }
         size_t start = pos_;
-        while (!AtEnd() && !IsNameTerminator(Peek(), in_filter)) ++pos_;
+        while (!AtEnd() && !IsNameTerminator(Peek(), in_filter) && Peek() != '(') ++pos_;
         if (pos_ == start) return Error("expected a member name after '.'");
         Segment s;
         s.kind = Segment::Kind::kName;
         s.deep = deep;
         s.name = std::string(text_.substr(start, pos_ - start));
+        if (Peek() == '(') {
+          if (deep || !IsFunctionName(s.name)) return Error("unknown function '" + s.name + "'");
+          ++pos_;
+          SkipSpaces();
+          if (Peek() != ')') return Error("function '" + s.name + "' takes no arguments");
+          ++pos_;
+          s.kind = Segment::Kind::kFunction;
+          out->push_back(std::move(s));
+          if (!AtEnd() && (Peek() == '.' || Peek() == '[')) {
+            return Error("a function must end the path");
+          }
+          continue;
+        }
         out->push_back(std::move(s));
       } else if (c == '[') {
         STEPD_RETURN_IF_ERROR(ParseBracket(out, false));
@@ -116,6 +129,14 @@ class Parser {
       }
     }
     return Status();
+  }
+
+  static bool IsFunctionName(std::string_view name) {
+    for (std::string_view f : {"length", "size", "min", "max", "avg", "stddev", "sum", "keys",
+                               "first", "last"}) {
+      if (name == f) return true;
+    }
+    return false;
   }
 
   static bool IsNameTerminator(char c, bool in_filter) {
@@ -424,6 +445,7 @@ void SelectDeep(const Segment& s, const Json& node, const Json& root, Nodes* out
 
 void Apply(const Segment* begin, const Segment* end, const Json& start, const Json& root,
            Nodes* out) {
+  if (begin != end && (end - 1)->kind == Segment::Kind::kFunction) --end;
   Nodes current{&start};
   Nodes next;
   for (const Segment* it = begin; it != end; ++it) {
@@ -449,6 +471,56 @@ std::optional<size_t> ResolveIndex(int64_t index, size_t size) {
   return static_cast<size_t>(index);
 }
 
+// Jayway's path functions, applied to what the path before them selected: the
+// elements of the one array a definite prefix selected, or every match of an
+// indefinite prefix. nullopt where Jayway raises (no input, empty aggregate).
+std::optional<Json> ApplyFunction(const std::string& name, const Nodes& found, bool definite_prefix) {
+  Nodes items;
+  const Json* single = definite_prefix && !found.empty() ? found.front() : nullptr;
+  if (definite_prefix) {
+    if (single == nullptr) return std::nullopt;
+    if (name == "keys") {
+      if (!single->is_object()) return std::nullopt;
+      Json keys = Json::array();
+      for (const auto& [key, value] : single->items()) keys.push_back(key);
+      return keys;
+    }
+    if ((name == "length" || name == "size") && single->is_object()) return Json(single->size());
+    if ((name == "length" || name == "size") && single->is_string()) {
+      size_t n = 0;
+      for (unsigned char c : single->get_ref<const std::string&>()) n += (c & 0xC0) != 0x80;
+      return Json(n);
+    }
+    if (!single->is_array()) return std::nullopt;
+    for (const Json& item : *single) items.push_back(&item);
+  } else {
+    if (name == "keys") return std::nullopt;
+    items = found;
+  }
+  if (name == "length" || name == "size") return Json(items.size());
+  if (name == "first") return items.empty() ? std::nullopt : std::optional<Json>(*items.front());
+  if (name == "last") return items.empty() ? std::nullopt : std::optional<Json>(*items.back());
+  std::vector<double> numbers;
+  for (const Json* item : items) {
+    if (item->is_number()) numbers.push_back(item->get<double>());
+  }
+  if (numbers.empty()) return std::nullopt;
+  double sum = 0;
+  for (double n : numbers) sum += n;
+  if (name == "sum") return Json(sum);
+  if (name == "min") return Json(*std::min_element(numbers.begin(), numbers.end()));
+  if (name == "max") return Json(*std::max_element(numbers.begin(), numbers.end()));
+  double mean = sum / static_cast<double>(numbers.size());
+  if (name == "avg") return Json(mean);
+  double squares = 0;
+  for (double n : numbers) squares += (n - mean) * (n - mean);
+  return Json(std::sqrt(squares / static_cast<double>(numbers.size())));  // stddev
+}
+
+bool EndsWithFunction(const std::vector<Segment>& segments) {
+  return !segments.empty() && segments.back().kind == Segment::Kind::kFunction;
+}
+
 // Filter evaluation. An operand that selects nothing is "undefined": it is
 // equal to nothing and ordered with nothing, as in Jayway. Values found in the
 // document are borrowed, not copied.
@@ -469,6 +541,12 @@ OperandValue Resolve(const Operand& operand, const Json& current, const Json& ro
   Nodes found;
   Apply(operand.path.data(), operand.path.data() + operand.path.size(),
         operand.kind == Operand::Kind::kCurrent ? current : root, root, &found);
+  if (EndsWithFunction(operand.path)) {
+    out.owned = ApplyFunction(operand.path.back().name, found,
+                              IsDefiniteSegments(operand.path.data(),
+                                                 operand.path.data() + operand.path.size() - 1));
+    return out;
+  }
   if (operand.definite) {
     if (!found.empty()) out.borrowed = found.front();
     return out;
@@ -623,6 +701,8 @@ void Select(const Segment& s, const Json& node, const Json& root, Nodes* out) {
       }
       return;
     }
+    case Segment::Kind::kFunction:
+      return;  // applied by ApplyFunction after the other segments
     case Segment::Kind::kFilter:
       if (node.is_array()) {
         for (const Json& child : node) {
@@ -695,6 +775,11 @@ std::optional<Json> JsonPath::Evaluate(const Json& root) const {
   const Segment* begin = segments_->data();
   const Segment* end = begin + segments_->size();
   const Segment& last = segments_->back();
+  if (last.kind == Segment::Kind::kFunction) {
+    Nodes found;
+    Apply(begin, end, root, root, &found);
+    return ApplyFunction(last.name, found, IsDefiniteSegments(begin, end - 1));
+  }
   if (last.kind == Segment::Kind::kNames && !last.deep &&
       IsDefiniteSegments(begin, end - 1)) {
     // Jayway merges a trailing multi-member selection after a definite
@@ -790,6 +875,9 @@ std::string JsonPath::Normalized() const {
         break;
       case Segment::Kind::kFilter:
         out += "[?]";
+        break;
+      case Segment::Kind::kFunction:
+        out += "." + s.name + "()";
         break;
     }
   }

@@ -21,10 +21,11 @@ struct Segment {
     kNames,     // ['a','b']
     kIndexes,   // [0,2]
     kFilter,    // [?(...)]
+    kFunction,  // .length() .min() ...: only as the last segment
   };
   Kind kind = Kind::kName;
   bool deep = false;  // preceded by '..': applied at every depth
-  std::string name;
+  std::string name;  // kName; kFunction: the function's name
   int64_t index = 0;
   std::vector<std::string> names;
   std::vector<int64_t> indexes;

@@ -131,7 +131,32 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"$.nums[?(@ == '2')]", "[2]"},
         EvalCase{"$.nums[?(@ < 'x')]", "[]"},
         EvalCase{"$.store.bicycle[?(@.color == 'red')].price", "[19.95]"},
-        EvalCase{"$..book[?(@.price > 20)].author", R"(["J. R. R. Tolkien"])"}));
+        EvalCase{"$..book[?(@.price > 20)].author", R"(["J. R. R. Tolkien"])"},
+        // Functions.
+        EvalCase{"$.nums.length()", "6"},
+        EvalCase{"$.nums.size()", "6"},
+        EvalCase{"$.store.book.length()", "4"},
+        EvalCase{"$.store.bicycle.length()", "2"},
+        EvalCase{"$.store.bicycle.color.length()", "3"},
+        EvalCase{"$.store.book[*].author.length()", "4"},
+        EvalCase{"$.nums.sum()", "15.0"},
+        EvalCase{"$.nums.min()", "0.0"},
+        EvalCase{"$.nums.max()", "5.0"},
+        EvalCase{"$.nums.avg()", "2.5"},
+        EvalCase{"$.store..price.max()", "22.0"},
+        EvalCase{"$.store.bicycle.keys()", R"(["color","price"])"},
+        EvalCase{"$.nums.first()", "0"},
+        EvalCase{"$.nums.last()", "5"},
+        EvalCase{"$.store.book[?(@.price < 10)].title.first()", R"("Sayings")"},
+        EvalCase{"$.missing.length()", "<none>"},
+        EvalCase{"$.expensive.max()", "<none>"},
+        EvalCase{"$.store.book[?(@.title.length() > 7)].title", R"(["Moby Dick","The Lord"])"}));
+
+TEST(JsonPath, StddevIsThePopulationDeviation) {
+  std::optional<Json> got = MustParse("$.stddev()").Evaluate(Json::parse("[2, 4, 4, 4, 5, 5, 7, 9]"));
+  ASSERT_TRUE(got.has_value());
+  EXPECT_DOUBLE_EQ(got->get<double>(), 2.0);
+}
 
 TEST(JsonPath, RootSelectsWholeDocument) {
   JsonPath path = MustParse("$");
@@ -146,7 +171,7 @@ TEST(JsonPath, DefinitenessFollowsTheSelectors) {
     EXPECT_TRUE(MustParse(definite).IsDefinite()) << definite;
   }
   for (const char* indefinite : {"$.*", "$.a[*]", "$.a[0:1]", "$.a[0,1]", "$['a','b']", "$..a",
-                                 "$.a[?(@.b)]", "$..[0]"}) {
+                                 "$.a[?(@.b)]", "$..[0]", "$.a.length()"}) {
     EXPECT_FALSE(MustParse(indefinite).IsDefinite()) << indefinite;
   }
 }
@@ -180,6 +205,7 @@ TEST(JsonPath, TextAndNormalizedForm) {
   EXPECT_EQ(MustParse("$..x[*][1:2]['p','q'][?(@.z)]").Normalized(),
             "$..['x'][*][1:2]['p','q'][?]");
   EXPECT_EQ(MustParse("$['it\\'s']").Normalized(), "$['it\\'s']");
+  EXPECT_EQ(MustParse("$.a.length()").Normalized(), "$['a'].length()");
 }
 
 struct ParseErrorCase {
@@ -220,7 +246,12 @@ INSTANTIATE_TEST_SUITE_P(
                        "Invalid JSONPath '$[?(1)]': a filter needs a path operand or a comparison at position 5"},
         ParseErrorCase{"$[?(@.a =~ 'x')]",
                        "Invalid JSONPath '$[?(@.a =~ 'x')]': expected a /regex/ after '=~' at position 11"},
-        ParseErrorCase{"$.a]", "Invalid JSONPath '$.a]': unexpected character ']' at position 3"}));
+        ParseErrorCase{"$.a]", "Invalid JSONPath '$.a]': unexpected character ']' at position 3"},
+        ParseErrorCase{"$.a.nope()", "Invalid JSONPath '$.a.nope()': unknown function 'nope' at position 8"},
+        ParseErrorCase{"$.a.length(1)",
+                       "Invalid JSONPath '$.a.length(1)': function 'length' takes no arguments at position 11"},
+        ParseErrorCase{"$.a.length().b",
+                       "Invalid JSONPath '$.a.length().b': a function must end the path at position 12"}));
 
 TEST(JsonPathAssignAt, RootReplacesTheWholeInput) {
   auto out = MustParse("$").AssignAt(Json::parse(R"({"a":1})"), Json("x"));

@@ -15,6 +15,10 @@
 //       operands @, @.a.b, @['a'][0], $.x (the root), 'str', "str", 12, -1.5,
 //       true, false, null; operators == != < <= > >= (and =~ /regex/),
 //       && || ! and parentheses; a bare operand tests existence.
+//   .length() .size() .min() .max() .avg() .stddev() .sum() .keys() .first() .last()
+//                          Jayway's functions, only at the end of a path (or of
+//                          a filter operand): applied to the array a definite
+//                          path selects, or to all matches of an indefinite one.
 
 #include <memory>
 #include <optional>
@@ -49,13 +53,16 @@ class JsonPath {
   // True for "$" alone.
   bool IsRoot() const;
   // Selects at most one node: only member names and (non-negative or
-  // negative) single indexes, no wildcard/slice/union/filter/deep scan.
+  // negative) single indexes, no wildcard/slice/union/filter/deep scan/function.
   // This is what ASL calls a "reference path".
   bool IsDefinite() const;
 
   // Definite: a copy of the selected node, or nullopt when absent.
   // Indefinite: an array of every match in document order (possibly empty);
-  // never nullopt.
+  // never nullopt. Two Jayway exceptions: a path ending in a name union after
+  // a definite prefix ("$.a['x','y']") gives one object of the members present,
+  // and a path ending in a function gives the function's value (nullopt when
+  // it has no input, e.g. max() of no numbers).
   std::optional<Json> Evaluate(const Json& root) const;
 
   // Definite paths only: the selected node inside `root` (borrowed, valid as
