@@ -114,7 +114,7 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
       ->group("");  // hidden
 
   s.migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
-  s.migrate_flags.AddTo(s.migrate, {"store.path", "log.format", "log.level"});
+  s.migrate_flags.AddTo(s.migrate, {"store.path"});
 
   s.healthcheck =
       app.add_subcommand("healthcheck", "Exit 0 when the server's /readyz answers 200");

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 namespace stepd::server {
 namespace {
@@ -70,6 +71,38 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   EXPECT_TRUE(envs.count("STEPD_DB"));
   EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
                                           "--insecure"}));
+}
+
+// The number of fields of aggregate T: the most initializers T{...} accepts.
+struct AnyField {
+  template <typename T>
+  operator T() const;  // NOLINT: only used in unevaluated contexts
+};
+template <typename T, typename... A>
+constexpr size_t CountFields() {
+  if constexpr (requires { T{std::declval<A>()..., AnyField{}}; }) {
+    return CountFields<T, A..., AnyField>();
+  } else {
+    return sizeof...(A);
+  }
+}
+
+size_t CountKeys(const std::string& prefix) {
+  size_t n = 0;
+  for (const OptionInfo& info : ServerOptionTable()) n += info.key.rfind(prefix, 0) == 0;
+  return n;
+}
+
+// A field added to a layer's options struct must get a key in the option
+// table and in config/stepd.example.json; this test fails until it does.
+TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
+  // host and port share "http.listen".
+  EXPECT_EQ(CountFields<http::HttpOptions>(), CountKeys("http.") + 1)
+      << "HttpOptions changed: update ServerOptionTable and config/stepd.example.json";
+  // migrate_on_open is chosen per subcommand, not configured.
+  EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 1)
+      << "StoreOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
 }
 
 TEST(ServerOptions, FlagBeatsEnvironmentBeatsFileBeatsDefault) {

@@ -4,7 +4,7 @@
 //   stepd [serve]      [--config FILE] [--listen HOST:PORT] [--db PATH]
 //                      [--log-format text|json] [--log-level LEVEL] [--insecure]
 //                      [--port-file FILE]
-//   stepd migrate      [--config FILE] [--db PATH] [--log-format F] [--log-level L]
+//   stepd migrate      [--config FILE] [--db PATH]
 //   stepd healthcheck  [--url URL] [--config FILE]
 //   stepd version      (also stepd --version)
 //   stepd help [SUBCOMMAND]
