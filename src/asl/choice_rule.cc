@@ -143,12 +143,7 @@ class RuleCompiler {
       Report("Expected value of type String", location + "/Comment");
       ok = false;
     }
-    if (operators == 0) {
-      Report("A choice rule must have exactly one comparison operator or one of And, Or, Not",
-             location);
-      return nullptr;
-    }
-    if (operators > 1) {
+    if (operators != 1) {
       Report("A choice rule must have exactly one comparison operator or one of And, Or, Not",
              location);
       return nullptr;
@@ -283,7 +278,7 @@ int CompareStrings(const std::string& a, const std::string& b) {
       unsigned char c = static_cast<unsigned char>(s[i]);
       uint32_t cp = c;
       size_t len = 1;
-      if (c >= 0xF0 && i + 3 < s.size() + 0) {
+      if (c >= 0xF0 && i + 3 < s.size()) {
         cp = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3Fu) << 12) | ((s[i + 2] & 0x3Fu) << 6) |
              (s[i + 3] & 0x3Fu);
         len = 4;

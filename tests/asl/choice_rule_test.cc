@@ -28,7 +28,7 @@ const Json& Input() {
     "ts": "2016-03-14T01:59:00Z", "ts_ms": "2016-03-14T01:59:00.000Z",
     "ts_off": "2016-03-14T02:59:00+01:00", "ts_later": "2016-03-14T01:59:00.5Z",
     "bad_ts": "2016-03-14 01:59:00Z",
-    "arr": [1, 2], "obj": {"k": "v"},
+    "arr": [1, 2], "obj": {"k": "v"}, "emoji": "\ud83d\ude00",
     "nested": {"list": [{"id": 1}, {"id": 2}]}
   })");
   return input;
@@ -87,6 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
         EvalCase{"StringGreaterThanEqualsTrue", J({"Variable": "$.s", "StringGreaterThanEquals": "banana"}), "true"},
         EvalCase{"StringGreaterThanEqualsFalse", J({"Variable": "$.s", "StringGreaterThanEquals": "c"}), "false"},
         EvalCase{"StringOrderIsByCodeUnitNotLocale", J({"Variable": "$.s", "StringGreaterThan": "Zebra"}), "true"},
+        EvalCase{"StringOrderIsJavaUtf16Order", J({"Variable": "$.emoji", "StringLessThan": "\uff5a"}), "true"},
         EvalCase{"StringEqualsPathTrue", J({"Variable": "$.s", "StringEqualsPath": "$.s2"}), "true"},
         EvalCase{"StringEqualsPathFalse", J({"Variable": "$.s", "StringEqualsPath": "$.empty"}), "false"},
         EvalCase{"StringEqualsPathNonStringIsFalse", J({"Variable": "$.s", "StringEqualsPath": "$.i"}), "false"},
