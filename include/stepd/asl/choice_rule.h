@@ -46,7 +46,8 @@ class ChoiceRule {
   static StatusOr<ChoiceRule> Compile(const Json& rule, std::string_view location, bool top_level,
                                       Diagnostics* diagnostics);
 
-  // Whether the rule matches. Errors are AWS's runtime errors, e.g.
+  // Whether the rule matches. And/Or stop at the first child that decides
+  // the answer. Errors are AWS's runtime errors, e.g.
   //   States.Runtime "Invalid path '$.x': The choice state's condition path
   //   references an invalid value."
   AslResult<bool> Evaluate(const EvalScope& scope) const;
@@ -62,7 +63,6 @@ class ChoiceRule {
   ChoiceRule() = default;
 
  private:
-
   std::shared_ptr<const choice_internal::Node> node_;
   std::string next_;
   Json assign_;
