@@ -123,10 +123,9 @@ void Runner::EnterState(Frame& f, TimePoint now) {
                                   "number of bytes service limit."));
     return;
   }
-  Json details = {{"name", s.name}};
+  Json details;
   if (options_.record_history) {
-    details["input"] = f.raw_input;
-    details["inputDetails"] = PayloadDetails();
+    details = {{"name", s.name}, {"input", f.raw_input}, {"inputDetails", PayloadDetails()}};
   }
   f.entered_event_id = Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails",
                             std::move(details));
@@ -141,17 +140,16 @@ StepResult Runner::Step(TimePoint now) {
     return r;
   }
   // Parked units whose time has come.
-  for (auto& [id, f] : frames_) {
-    if ((f->phase == Phase::kTimer || f->phase == Phase::kRetry) && f->wake_at &&
-        *f->wake_at <= now && !f->queued) {
-      MakeReady(*f, false);
-    }
+  for (int64_t pid : parked_) {
+    Frame* f = Find(pid);
+    if (f != nullptr && f->wake_at && *f->wake_at <= now && !f->queued) MakeReady(*f, false);
   }
   if (ready_.empty()) {
     r.kind = StepResult::Kind::kBlocked;
-    for (auto& [id, f] : frames_) {
-      if ((f->phase == Phase::kTimer || f->phase == Phase::kRetry) && f->wake_at) {
-        if (!r.wake_at || *f->wake_at < *r.wake_at) r.wake_at = f->wake_at;
+    for (int64_t pid : parked_) {
+      Frame* f = Find(pid);
+      if (f != nullptr && f->wake_at && (!r.wake_at || *f->wake_at < *r.wake_at)) {
+        r.wake_at = f->wake_at;
       }
     }
     r.pending_tasks = pending_tasks_.size();
@@ -169,6 +167,7 @@ StepResult Runner::Step(TimePoint now) {
     case Phase::kRetry: {
       f->phase = Phase::kEnter;
       f->wake_at.reset();
+      parked_.erase(f->id);
       StepContext ctx(*this, *f, StateOf(*f), now);
       StateOf(*f).Enter(ctx);
       break;
@@ -177,6 +176,7 @@ StepResult Runner::Step(TimePoint now) {
     case Phase::kTask:
     case Phase::kChildren: {
       f->wake_at.reset();
+      parked_.erase(f->id);
       StepContext ctx(*this, *f, StateOf(*f), now);
       StateOf(*f).Resume(ctx);
       break;
@@ -208,6 +208,7 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
     }
     if (c->task_id) pending_tasks_.erase(c->task_id);
     ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
+    parked_.erase(id);
     frames_.erase(id);
   }
   parent.finished_children.clear();
@@ -241,6 +242,7 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
   }
   ready_.clear();
+  parked_.clear();
   pending_tasks_.clear();
   frames_.clear();
 }
@@ -287,6 +289,15 @@ AslError StepContext::Contextualize(AslError error) const {
 std::optional<Json> StepContext::EffectiveInput(bool with_parameters) {
   Json eff;
   if (state_.input_path.kind() == SelectPath::Kind::kIdentity) {
+    if (with_parameters && state_.parameters) {
+      // Parameters read the raw input in place: no copy of it.
+      auto r = state_.parameters->Evaluate(Scope(&frame_.raw_input));
+      if (!r.ok()) {
+        Fail(Contextualize(std::move(r).take_error()));
+        return std::nullopt;
+      }
+      return std::move(r).value();
+    }
     eff = frame_.raw_input;
   } else {
     auto r = state_.input_path.Apply(frame_.raw_input, Scope(&frame_.raw_input));
@@ -337,7 +348,10 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
   if (state_.result_path.kind() == ResultPath::Kind::kReplace) {
     out = std::move(result);
   } else {
-    auto r = state_.result_path.Apply(frame_.raw_input, std::move(result));
+    // Without Retry/Catch nothing reads the raw input after this point.
+    const bool last_use = state_.retriers.empty() && state_.catchers.empty();
+    auto r = state_.result_path.Apply(last_use ? std::move(frame_.raw_input) : frame_.raw_input,
+                                      std::move(result));
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     out = std::move(r).value();
   }
@@ -352,10 +366,9 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
                                      "' returned a result with a size exceeding the maximum "
                                      "number of bytes service limit."));
   }
-  Json details = {{"name", state_.name}};
+  Json details;
   if (runner_.options_.record_history) {
-    details["output"] = out;
-    details["outputDetails"] = PayloadDetails();
+    details = {{"name", state_.name}, {"output", out}, {"outputDetails", PayloadDetails()}};
     if (assigned) {
       Json av = Json::object();
       for (auto& [k, v] : assigned->items()) av[k] = v.dump();
@@ -414,6 +427,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       ++attempts;
       ++frame_.retry_count;
       frame_.phase = Phase::kRetry;
+      runner_.parked_.insert(frame_.id);
       frame_.finished_children.clear();
       frame_.wake_at = now_ + std::chrono::duration_cast<Duration>(
                                   std::chrono::duration<double>(delay));
@@ -460,6 +474,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
 void StepContext::ParkUntil(TimePoint when) {
   frame_.phase = Phase::kTimer;
   frame_.wake_at = when;
+  runner_.parked_.insert(frame_.id);
 }
 
 void StepContext::ScheduleTask(TaskRequest request) {
@@ -692,6 +707,9 @@ Status Runner::Restore(const Json& s) {
                                                     tr.at("cause").get<std::string>()});
         }
       }
+      if (f->wake_at && (f->phase == Phase::kTimer || f->phase == Phase::kRetry)) {
+        parked_.insert(f->id);
+      }
       frames_.emplace(f->id, std::move(f));
     }
     for (const Json& id : s.at("ready")) {
@@ -802,6 +820,7 @@ void Execution::Stop(ExecutionStatus status, std::string error, std::string caus
     r.Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
   }
   r.ready_.clear();
+  r.parked_.clear();
   r.pending_tasks_.clear();
   r.frames_.clear();
 }
@@ -818,6 +837,7 @@ const Json& Execution::output() const { return runner_->output_; }
 const AslError& Execution::error() const { return runner_->error_; }
 const ExecutionInfo& Execution::info() const { return runner_->info_; }
 const Json& Execution::input() const { return runner_->input_; }
+const StateMachine& Execution::machine() const { return *runner_->machine_; }
 Json Execution::Snapshot() const { return runner_->Snapshot(); }
 
 // ---------------------------------------------------------------------------
@@ -833,6 +853,10 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
   std::condition_variable cv;
   std::vector<Done> done;  // guarded by mu
   auto* fake = dynamic_cast<FakeClock*>(&clock);
+  std::optional<TimePoint> deadline;
+  if (execution.machine().timeout_seconds) {
+    deadline = execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
+  }
   auto drain_events = [&] {
     auto events = execution.TakeEvents();
     if (history) {
@@ -866,9 +890,16 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
                          std::to_string(max_events) + ").",
                      clock.Now());
     }
+    if (deadline && clock.Now() >= *deadline && execution.status() == ExecutionStatus::kRunning) {
+      execution.Stop(ExecutionStatus::kTimedOut, "States.Timeout",
+                     "The execution timed out after " +
+                         std::to_string(*execution.machine().timeout_seconds) + " seconds.",
+                     clock.Now());
+    }
     if (history) drain_events();
     if (execution.status() != ExecutionStatus::kRunning) break;
     if (r.kind != StepResult::Kind::kBlocked) continue;
+    if (deadline && (!r.wake_at || *r.wake_at > *deadline)) r.wake_at = deadline;
     std::unique_lock<std::mutex> lock(mu);
     if (!done.empty()) continue;
     if (r.wake_at) {

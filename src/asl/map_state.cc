@@ -127,7 +127,9 @@ void MapState::Resume(StepContext& ctx) const {
     Frame* c = runner.Find(id);
     if (c == nullptr) continue;
     --f.running_children;
-    const Json details = {{"name", name}, {"index", c->child_index}};
+    const Json details = runner.options_.record_history
+                             ? Json{{"name", name}, {"index", c->child_index}}
+                             : Json();
     if (c->succeeded) {
       if (!distributed) {
         ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details);

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -90,6 +91,7 @@ class Runner {
 
   std::map<int64_t, std::unique_ptr<Frame>> frames_;
   std::deque<int64_t> ready_;
+  std::set<int64_t> parked_;  // units in kTimer/kRetry, waiting for wake_at
   int64_t next_frame_id_ = 1;
   int64_t next_task_id_ = 1;
   int64_t last_event_id_ = 0;

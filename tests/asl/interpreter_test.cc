@@ -142,3 +142,22 @@ TEST(Interpreter, RunsAThousandStateChainQuickly) {
 
 }  // namespace
 }  // namespace stepd::asl
+
+namespace stepd::asl {
+namespace {
+
+TEST(Interpreter, RunExecutionEnforcesTimeoutSeconds) {
+  auto m = testing::MustCompile(R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
+  FakeClock clock(testing::TestStart());
+  testing::ScriptedInvoker inv;
+  auto e = Execution::Start(m, testing::TestInfo(), Json::object(), clock.Now());
+  std::vector<HistoryEvent> h;
+  RunExecution(*e, inv, clock, &h);
+  EXPECT_EQ(e->status(), ExecutionStatus::kTimedOut);
+  EXPECT_EQ(e->error().error, "States.Timeout");
+  EXPECT_EQ(clock.Now(), testing::TestStart() + std::chrono::seconds(5));
+  EXPECT_EQ(h.back().type, "ExecutionTimedOut");
+}
+
+}  // namespace
+}  // namespace stepd::asl

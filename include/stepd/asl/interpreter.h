@@ -111,6 +111,9 @@ class Execution {
   const AslError& error() const;     // otherwise, when final
   const ExecutionInfo& info() const;
   const Json& input() const;
+  // TimeoutSeconds of the machine is enforced by the driver (RunExecution
+  // does; the durable runtime must): Stop(kTimedOut, "States.Timeout", ...).
+  const StateMachine& machine() const;
 
   Json Snapshot() const;
 
@@ -124,7 +127,8 @@ class Execution {
 // reading time from `clock`. When nothing is ready it waits for the earliest
 // parked unit: with a FakeClock it advances the clock at once (`stepd run
 // --fast-forward`), otherwise it waits in real time (outside any step), and
-// it wakes early when a task completes. `max_events` > 0 stops the execution
+// it wakes early when a task completes. The machine's TimeoutSeconds ends
+// the execution as TIMED_OUT (States.Timeout). `max_events` > 0 stops the execution
 // with States.Runtime once history would exceed that many events.
 void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
                   std::vector<HistoryEvent>* history, int64_t max_events = 0);
