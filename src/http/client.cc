@@ -51,7 +51,8 @@ StatusOr<Target> ParseUrl(std::string_view url) {
   t.host = u.host_address();
   t.port = u.has_port() ? u.port_number() : (t.tls ? 443 : 80);
   if (u.has_port() && t.port == 0) return InvalidArgumentError("invalid port in URL");
-  std::string bracketed = u.host_type() == boost::urls::host_type::ipv6 ? "[" + t.host + "]" : t.host;
+  std::string bracketed =
+      u.host_type() == boost::urls::host_type::ipv6 ? "[" + t.host + "]" : t.host;
   t.host_header = (u.has_port() && t.port != (t.tls ? 443 : 80))
                       ? bracketed + ":" + std::to_string(t.port)
                       : bracketed;
@@ -67,8 +68,13 @@ class Exchange {
  public:
   Exchange(net::io_context& ioc, const ClientRequest& request, const ClientOptions& options,
            Target target, ssl::context* tls)
-      : ioc_(ioc), request_(request), options_(options), target_(std::move(target)), tls_(tls),
-        timer_(ioc), resolver_(ioc) {}
+      : ioc_(ioc),
+        request_(request),
+        options_(options),
+        target_(std::move(target)),
+        tls_(tls),
+        timer_(ioc),
+        resolver_(ioc) {}
 
   net::awaitable<void> Run() {
     const auto start = std::chrono::steady_clock::now();
@@ -85,10 +91,13 @@ class Exchange {
         resolver_.cancel();
       }
     });
-    auto endpoints = co_await resolver_.async_resolve(target_.host, std::to_string(target_.port), Tok(ec));
+    auto endpoints =
+        co_await resolver_.async_resolve(target_.host, std::to_string(target_.port), Tok(ec));
     timer_.cancel();
-    if (timed_out_) co_return Fail(DeadlineExceededError("resolving " + target_.host + " timed out"));
-    if (ec) co_return Fail(UnavailableError("cannot resolve " + target_.host + ": " + ec.message()));
+    if (timed_out_)
+      co_return Fail(DeadlineExceededError("resolving " + target_.host + " timed out"));
+    if (ec)
+      co_return Fail(UnavailableError("cannot resolve " + target_.host + ": " + ec.message()));
 
     if (tls_) {
       stream_.emplace(beast::tcp_stream(ioc_), *tls_);
@@ -98,7 +107,8 @@ class Exchange {
     beast::tcp_stream& lowest = tls_ ? beast::get_lowest_layer(*stream_) : *plain_;
     lowest.expires_at(connect_deadline);
     co_await lowest.async_connect(endpoints, Tok(ec));
-    if (ec == beast::error::timeout) co_return Fail(DeadlineExceededError("connecting to " + where + " timed out"));
+    if (ec == beast::error::timeout)
+      co_return Fail(DeadlineExceededError("connecting to " + where + " timed out"));
     if (ec) co_return Fail(UnavailableError("cannot connect to " + where + ": " + ec.message()));
 
     if (tls_) {
@@ -106,10 +116,14 @@ class Exchange {
       beast::error_code ip_ec;
       net::ip::make_address(target_.host, ip_ec);
       if (ip_ec) SSL_set_tlsext_host_name(ssl_handle, target_.host.c_str());  // SNI for names only
-      if (options_.verify_peer) stream_->set_verify_callback(ssl::host_name_verification(target_.host));
+      if (options_.verify_peer)
+        stream_->set_verify_callback(ssl::host_name_verification(target_.host));
       co_await stream_->async_handshake(ssl::stream_base::client, Tok(ec));
-      if (ec == beast::error::timeout) co_return Fail(DeadlineExceededError("TLS handshake with " + where + " timed out"));
-      if (ec) co_return Fail(UnavailableError("TLS handshake with " + where + " failed: " + ec.message()));
+      if (ec == beast::error::timeout)
+        co_return Fail(DeadlineExceededError("TLS handshake with " + where + " timed out"));
+      if (ec)
+        co_return Fail(
+            UnavailableError("TLS handshake with " + where + " failed: " + ec.message()));
     }
 
     bhttp::request<bhttp::string_body> req;
@@ -124,23 +138,33 @@ class Exchange {
     if (!request_.body.empty() || !request_.headers.Has("Content-Length")) req.prepare_payload();
 
     lowest.expires_at(deadline_);
-    if (tls_) co_await bhttp::async_write(*stream_, req, Tok(ec));
-    else co_await bhttp::async_write(*plain_, req, Tok(ec));
-    if (ec == beast::error::timeout) co_return Fail(DeadlineExceededError("request to " + where + " timed out"));
-    if (ec) co_return Fail(UnavailableError("sending request to " + where + " failed: " + ec.message()));
+    if (tls_)
+      co_await bhttp::async_write(*stream_, req, Tok(ec));
+    else
+      co_await bhttp::async_write(*plain_, req, Tok(ec));
+    if (ec == beast::error::timeout)
+      co_return Fail(DeadlineExceededError("request to " + where + " timed out"));
+    if (ec)
+      co_return Fail(UnavailableError("sending request to " + where + " failed: " + ec.message()));
 
     bhttp::response_parser<bhttp::string_body> parser;
     parser.body_limit(options_.max_response_bytes);
     if (request_.method == "HEAD") parser.skip(true);
     beast::flat_buffer buffer;
-    if (tls_) co_await bhttp::async_read(*stream_, buffer, parser, Tok(ec));
-    else co_await bhttp::async_read(*plain_, buffer, parser, Tok(ec));
-    if (ec == beast::error::timeout) co_return Fail(DeadlineExceededError("response from " + where + " timed out"));
+    if (tls_)
+      co_await bhttp::async_read(*stream_, buffer, parser, Tok(ec));
+    else
+      co_await bhttp::async_read(*plain_, buffer, parser, Tok(ec));
+    if (ec == beast::error::timeout)
+      co_return Fail(DeadlineExceededError("response from " + where + " timed out"));
     if (ec == bhttp::error::body_limit) {
       co_return Fail(ResourceExhaustedError("response from " + where + " exceeds " +
-                                            std::to_string(options_.max_response_bytes) + " bytes"));
+                                            std::to_string(options_.max_response_bytes) +
+                                            " bytes"));
     }
-    if (ec) co_return Fail(UnavailableError("reading response from " + where + " failed: " + ec.message()));
+    if (ec)
+      co_return Fail(
+          UnavailableError("reading response from " + where + " failed: " + ec.message()));
     auto& res = parser.get();
     response_.status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
@@ -196,7 +220,8 @@ StatusOr<ClientResponse> Fetch(const ClientRequest& request, const ClientOptions
       if (!options.ca_file.empty()) {
         tls->load_verify_file(options.ca_file, ec);
         if (ec) {
-          return InvalidArgumentError("cannot load CA file '" + options.ca_file + "': " + ec.message());
+          return InvalidArgumentError("cannot load CA file '" + options.ca_file +
+                                      "': " + ec.message());
         }
       } else {
         tls->set_default_verify_paths(ec);

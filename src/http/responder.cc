@@ -21,7 +21,7 @@ struct StreamState {
     if (!finished) exchange->sink->OnStreamEnd(false);
   }
   std::shared_ptr<Exchange> exchange;
-  std::mutex mu;  // orders sink calls from concurrent writers
+  std::mutex mu;          // orders sink calls from concurrent writers
   bool finished = false;  // guarded by mu
 };
 

@@ -76,8 +76,8 @@ class ConnectionBase {
 // What a handler's Responder produced, queued for the connection's writer.
 struct Outbound {
   enum class Kind { kResponse, kStreamStart, kStreamData, kStreamEnd, kAbandoned } kind;
-  Response response;  // kResponse; kStreamStart uses status + headers
-  std::string data;   // kStreamData
+  Response response;      // kResponse; kStreamStart uses status + headers
+  std::string data;       // kStreamData
   bool complete = false;  // kStreamEnd
 };
 
@@ -169,11 +169,12 @@ class Connection final : public ConnectionBase,
 
   // From any thread: queues an answer of exchange `seq` for the writer.
   void Deliver(uint64_t seq, Outbound item) {
-    core_->Post(executor_, [self = this->shared_from_this(), seq, item = std::move(item)]() mutable {
-      if (self->closed_ || seq != self->seq_) return;
-      self->outbox_.push_back(std::move(item));
-      self->wake_.cancel();
-    });
+    core_->Post(executor_,
+                [self = this->shared_from_this(), seq, item = std::move(item)]() mutable {
+                  if (self->closed_ || seq != self->seq_) return;
+                  self->outbox_.push_back(std::move(item));
+                  self->wake_.cancel();
+                });
   }
 
   bool gone() const { return gone_.load(); }
@@ -215,7 +216,7 @@ class Connection final : public ConnectionBase,
   Phase phase_ = Phase::kIdle;
   bool stopping_ = false;
   bool closed_ = false;
-  uint64_t seq_ = 0;  // the exchange whose answers are accepted
+  uint64_t seq_ = 0;            // the exchange whose answers are accepted
   unsigned http_version_ = 11;  // of the request being answered (10 or 11)
   std::deque<Outbound> outbox_;
 };
@@ -266,9 +267,9 @@ void Connection<Stream>::LogAccess(const Request& request, int status, size_t by
   auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
                                                      request.received_at)
                 .count();
-  core_->logger->info("{} {} {} {}B {}ms id={} peer={}", request.method.empty() ? "-" : request.method,
-                      request.path.empty() ? "-" : request.path, status, bytes, ms,
-                      request.request_id, peer_);
+  core_->logger->info(
+      "{} {} {} {}B {}ms id={} peer={}", request.method.empty() ? "-" : request.method,
+      request.path.empty() ? "-" : request.path, status, bytes, ms, request.request_id, peer_);
 }
 
 template <class Stream>
@@ -412,9 +413,11 @@ net::awaitable<void> Connection<Stream>::Serve() {
       co_return;
     }
     if (!header_parser.is_done()) {
-      if (auto expect = request.headers.Get("Expect"); expect && EqualsIgnoreCase(*expect, "100-continue")) {
+      if (auto expect = request.headers.Get("Expect");
+          expect && EqualsIgnoreCase(*expect, "100-continue")) {
         static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-        co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()), Tok(ec));
+        co_await net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                                  Tok(ec));
         if (ec) co_return;
       }
     }
@@ -438,8 +441,10 @@ net::awaitable<void> Connection<Stream>::Serve() {
       if (ec) {
         std::error_code fs_ec;
         std::filesystem::remove(body_file, fs_ec);
-        if (ec == bhttp::error::body_limit) co_await fail(413, too_large);
-        else if (!IsDisconnect(ec)) co_await fail(400, "malformed request body: " + ec.message());
+        if (ec == bhttp::error::body_limit)
+          co_await fail(413, too_large);
+        else if (!IsDisconnect(ec))
+          co_await fail(400, "malformed request body: " + ec.message());
         co_return;
       }
       std::error_code fs_ec;
@@ -448,10 +453,13 @@ net::awaitable<void> Connection<Stream>::Serve() {
     } else {
       bhttp::request_parser<bhttp::string_body> body_parser(std::move(header_parser));
       body_parser.body_limit(limit);
-      if (!body_parser.is_done()) co_await bhttp::async_read(stream_, buffer_, body_parser, Tok(ec));
+      if (!body_parser.is_done())
+        co_await bhttp::async_read(stream_, buffer_, body_parser, Tok(ec));
       if (ec) {
-        if (ec == bhttp::error::body_limit) co_await fail(413, too_large);
-        else if (!IsDisconnect(ec)) co_await fail(400, "malformed request body: " + ec.message());
+        if (ec == bhttp::error::body_limit)
+          co_await fail(413, too_large);
+        else if (!IsDisconnect(ec))
+          co_await fail(400, "malformed request body: " + ec.message());
         co_return;
       }
       request.body = std::move(body_parser.get().body());
@@ -623,7 +631,8 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
     auto on_done = [](std::exception_ptr) {};
     if (tls) {
       using S = beast::ssl_stream<beast::tcp_stream>;
-      auto c = std::make_shared<Connection<S>>(self, S(std::move(socket), *tls), id, rejected, peer);
+      auto c =
+          std::make_shared<Connection<S>>(self, S(std::move(socket), *tls), id, rejected, peer);
       base = c;
       {
         std::lock_guard lock(mu);
@@ -642,14 +651,16 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
       }
       net::co_spawn(c->stream_executor(), Connection<S>::Run(c), on_done);
     }
-    if (rejected) logger->warn("connection limit ({}) reached: answering 503 to {}",
-                               options.max_connections, peer);
+    if (rejected)
+      logger->warn("connection limit ({}) reached: answering 503 to {}", options.max_connections,
+                   peer);
   }
 }
 
 Server::Server(HttpOptions options, std::shared_ptr<const Router> router,
                std::shared_ptr<spdlog::logger> logger)
-    : core_(std::make_shared<internal::ServerCore>(std::move(options), std::move(router), std::move(logger))) {}
+    : core_(std::make_shared<internal::ServerCore>(std::move(options), std::move(router),
+                                                   std::move(logger))) {}
 
 Server::~Server() { Stop(); }
 
@@ -684,7 +695,8 @@ Status Server::Start() {
     }
   }
   std::string host = options.host == "localhost" ? "127.0.0.1" : options.host;
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   auto address = net::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError("invalid listen host '" + options.host + "'");
   tcp::endpoint endpoint(address, options.port);

@@ -19,8 +19,8 @@ TEST(Client, SendsMethodHeadersAndBody) {
   auto router = std::make_shared<Router>();
   router->Add("PUT", "/inspect", [](const Request& request, Responder responder) {
     Response response = Response::Text(
-        201, request.method + "|" + std::string(request.headers.Get("X-Custom").value_or("")) + "|" +
-                 std::string(request.headers.Get("Host").value_or("")) + "|" +
+        201, request.method + "|" + std::string(request.headers.Get("X-Custom").value_or("")) +
+                 "|" + std::string(request.headers.Get("Host").value_or("")) + "|" +
                  std::string(request.headers.Get("User-Agent").value_or("")) + "|" + request.body);
     response.headers.Add("X-Answer", "42");
     responder.Send(std::move(response));
@@ -45,7 +45,8 @@ TEST(Client, RejectsBadUrls) {
   EXPECT_EQ(Fetch({.url = "http:///path"}).status(), InvalidArgumentError("URL has no host"));
   ClientRequest injected{.url = "http://127.0.0.1:1/"};
   injected.headers.Add("X-Evil", "a\r\nInjected: yes");
-  EXPECT_EQ(Fetch(injected).status(), InvalidArgumentError("invalid request header field 'X-Evil'"));
+  EXPECT_EQ(Fetch(injected).status(),
+            InvalidArgumentError("invalid request header field 'X-Evil'"));
 }
 
 TEST(Client, RefusedConnectionIsUnavailable) {
@@ -68,12 +69,13 @@ TEST(Client, ServerThatNeverAnswersTimesOut) {
   ClientOptions options;
   options.timeout = 300ms;
   auto start = std::chrono::steady_clock::now();
-  auto r = Fetch({.url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/"},
-                 options);
+  auto r =
+      Fetch({.url = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/"},
+            options);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status(), DeadlineExceededError("response from 127.0.0.1:" +
-                                              std::to_string(acceptor.local_endpoint().port()) +
-                                              " timed out"));
+  EXPECT_EQ(r.status(),
+            DeadlineExceededError("response from 127.0.0.1:" +
+                                  std::to_string(acceptor.local_endpoint().port()) + " timed out"));
   EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
 }
 
@@ -86,9 +88,9 @@ TEST(Client, ResponseOverTheLimitIsResourceExhausted) {
   ClientOptions options;
   options.max_response_bytes = 1000;
   auto r = Fetch({.url = server.Url("/big")}, options);
-  EXPECT_EQ(r.status(), ResourceExhaustedError("response from 127.0.0.1:" +
-                                               std::to_string(server.port()) +
-                                               " exceeds 1000 bytes"));
+  EXPECT_EQ(r.status(),
+            ResourceExhaustedError("response from 127.0.0.1:" + std::to_string(server.port()) +
+                                   " exceeds 1000 bytes"));
 }
 
 TEST(Client, ReadsStreamedResponsesWhole) {

@@ -5,11 +5,11 @@
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/time.h>
-#include <cerrno>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <cstdlib>
 #include <mutex>
 #include <random>
@@ -79,7 +79,8 @@ HttpOptions TestOptions() {
 }
 
 std::shared_ptr<spdlog::logger> MakeCapturingLogger(std::shared_ptr<std::ostringstream> out) {
-  auto logger = std::make_shared<spdlog::logger>("http-test", std::make_shared<LockedOstreamSink>(std::move(out)));
+  auto logger = std::make_shared<spdlog::logger>(
+      "http-test", std::make_shared<LockedOstreamSink>(std::move(out)));
   logger->set_level(spdlog::level::debug);
   return logger;
 }
@@ -184,10 +185,10 @@ TempDir::~TempDir() {
 }
 
 bool MakeSelfSignedCertificate(const std::filesystem::path& dir) {
-  std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-                        "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
-                        (dir / "key.pem").string() + "' -out '" + (dir / "cert.pem").string() +
-                        "' >/dev/null 2>&1";
+  std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:localhost -keyout '" +
+      (dir / "key.pem").string() + "' -out '" + (dir / "cert.pem").string() + "' >/dev/null 2>&1";
   return std::system(command.c_str()) == 0;
 }
 

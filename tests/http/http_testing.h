@@ -2,8 +2,8 @@
 // Support for the http tests: a server on 127.0.0.1 port 0 with a captured
 // log, a raw socket client that can misbehave, a self-signed certificate.
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <chrono>
 #include <filesystem>
@@ -49,7 +49,8 @@ std::shared_ptr<spdlog::logger> MakeCapturingLogger(std::shared_ptr<std::ostring
 class RawClient {
  public:
   // Connects to 127.0.0.1:port; reads give up after `read_timeout`.
-  explicit RawClient(uint16_t port, std::chrono::milliseconds read_timeout = std::chrono::seconds(10));
+  explicit RawClient(uint16_t port,
+                     std::chrono::milliseconds read_timeout = std::chrono::seconds(10));
   void Send(std::string_view bytes);
   // Reads one HTTP response ("" on error). Sets *status.
   std::string ReadResponse(int* status, std::string* raw_headers = nullptr);

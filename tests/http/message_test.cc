@@ -10,7 +10,8 @@ using ::testing::ElementsAre;
 using ::testing::Pair;
 
 TEST(Headers, LooksUpNamesCaseInsensitively) {
-  Headers headers{{"Content-Type", "text/plain"}, {"x-amz-target", "AWSStepFunctions.StartExecution"}};
+  Headers headers{{"Content-Type", "text/plain"},
+                  {"x-amz-target", "AWSStepFunctions.StartExecution"}};
   EXPECT_EQ(headers.Get("content-type"), "text/plain");
   EXPECT_EQ(headers.Get("X-Amz-Target"), "AWSStepFunctions.StartExecution");
   EXPECT_FALSE(headers.Get("Authorization").has_value());

@@ -10,10 +10,10 @@
 namespace stepd::http {
 namespace {
 
+using testing::Dispatch;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Pair;
-using testing::Dispatch;
 
 Handler Echo(std::string name) {
   return [name](const Request& request, Responder responder) {
@@ -58,11 +58,15 @@ TEST(Router, KnownPathWithWrongMethodIs405WithAllow) {
 
 TEST(Router, PredicateOnHeadersSelectsAmongRoutesOnOnePath) {
   Router router;
-  router.Add("POST", "/", Echo("sfn"), {.predicate = HeaderHasPrefix("X-Amz-Target", "AWSStepFunctions.")});
-  router.Add("POST", "/", Echo("events"), {.predicate = HeaderHasPrefix("X-Amz-Target", "AWSEvents.")});
-  auto r = Dispatch(router, MakeRequest("POST", "/", "{}", {{"x-amz-target", "AWSStepFunctions.StartExecution"}}));
+  router.Add("POST", "/", Echo("sfn"),
+             {.predicate = HeaderHasPrefix("X-Amz-Target", "AWSStepFunctions.")});
+  router.Add("POST", "/", Echo("events"),
+             {.predicate = HeaderHasPrefix("X-Amz-Target", "AWSEvents.")});
+  auto r = Dispatch(router, MakeRequest("POST", "/", "{}",
+                                        {{"x-amz-target", "AWSStepFunctions.StartExecution"}}));
   EXPECT_EQ(r.body, "sfn");
-  r = Dispatch(router, MakeRequest("POST", "/", "{}", {{"X-Amz-Target", "AWSEvents.CreateConnection"}}));
+  r = Dispatch(router,
+               MakeRequest("POST", "/", "{}", {{"X-Amz-Target", "AWSEvents.CreateConnection"}}));
   EXPECT_EQ(r.body, "events");
   r = Dispatch(router, MakeRequest("POST", "/", "{}", {{"X-Amz-Target", "Other.Thing"}}));
   EXPECT_EQ(r.status, 404);
@@ -162,12 +166,15 @@ TEST(Router, StreamedAnswerIsCapturedChunkByChunk) {
 
 TEST(Router, QueryAndPathParamsReachTheHandler) {
   Router router;
-  router.Add("GET", "/v1/executions/{arn}/history", [](const Request& request, Responder responder) {
-    responder.Send(Response::Text(200, std::string(request.PathParam("arn")) + "|" +
-                                           std::string(request.QueryParam("reverseOrder").value_or("-"))));
-  });
-  EXPECT_EQ(Dispatch(router, MakeRequest("GET", "/v1/executions/e1/history?reverseOrder=true")).body,
-            "e1|true");
+  router.Add(
+      "GET", "/v1/executions/{arn}/history", [](const Request& request, Responder responder) {
+        responder.Send(
+            Response::Text(200, std::string(request.PathParam("arn")) + "|" +
+                                    std::string(request.QueryParam("reverseOrder").value_or("-"))));
+      });
+  EXPECT_EQ(
+      Dispatch(router, MakeRequest("GET", "/v1/executions/e1/history?reverseOrder=true")).body,
+      "e1|true");
 }
 
 }  // namespace

@@ -178,12 +178,14 @@ TEST(Server, OversizedBodyGets413) {
 
 TEST(Server, ChunkedBodyOverTheLimitGets413) {
   auto router = EchoRouter();
-  router->Add("POST", "/small", [](const Request&, Responder r) { r.Send(Response::Text(200, "ok")); },
+  router->Add("POST", "/small",
+              [](const Request&, Responder r) { r.Send(Response::Text(200, "ok")); },
               {.body_limit_bytes = 8});
   TestServer server(router);
   RawClient client(server.port());
-  client.Send("POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-              "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n");
+  client.Send(
+      "POST /small HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\nhello\r\n5\r\nworld\r\n0\r\n\r\n");
   int status = 0;
   EXPECT_EQ(client.ReadResponse(&status), R"({"message":"request body exceeds 8 bytes"})");
   EXPECT_EQ(status, 413);
@@ -192,9 +194,11 @@ TEST(Server, ChunkedBodyOverTheLimitGets413) {
 
 TEST(Server, RouteBodyLimitAllowsLargerUploads) {
   auto router = EchoRouter();
-  router->Add("POST", "/big", [](const Request& request, Responder r) {
-    r.Send(Response::Text(200, std::to_string(request.body.size())));
-  }, {.body_limit_bytes = 3 * 1024 * 1024});
+  router->Add("POST", "/big",
+              [](const Request& request, Responder r) {
+                r.Send(Response::Text(200, std::to_string(request.body.size())));
+              },
+              {.body_limit_bytes = 3 * 1024 * 1024});
   TestServer server(router);
   auto r = Post(server.Url("/big"), std::string(2 * 1024 * 1024, 'x'));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -206,14 +210,17 @@ TEST(Server, BodyToFileRouteGetsAFileRemovedAfterTheExchange) {
   TempDir dir;
   auto router = std::make_shared<Router>();
   std::string seen_path;
-  router->Add("PUT", "/upload", [&seen_path](const Request& request, Responder r) {
-    seen_path = request.body_file;
-    std::ifstream in(request.body_file, std::ios::binary);
-    std::stringstream content;
-    content << in.rdbuf();
-    r.Send(Response::Text(200, std::to_string(request.body_size) + ":" +
-                                   std::to_string(request.body.size()) + ":" + content.str()));
-  }, {.body_to_file = true});
+  router->Add(
+      "PUT", "/upload",
+      [&seen_path](const Request& request, Responder r) {
+        seen_path = request.body_file;
+        std::ifstream in(request.body_file, std::ios::binary);
+        std::stringstream content;
+        content << in.rdbuf();
+        r.Send(Response::Text(200, std::to_string(request.body_size) + ":" +
+                                       std::to_string(request.body.size()) + ":" + content.str()));
+      },
+      {.body_to_file = true});
   HttpOptions options = TestOptions();
   options.temp_dir = dir.path().string();
   TestServer server(router, options);
@@ -226,16 +233,17 @@ TEST(Server, BodyToFileRouteGetsAFileRemovedAfterTheExchange) {
   EXPECT_EQ(r->body, "13:0:file contents");
   EXPECT_EQ(std::filesystem::path(seen_path).parent_path(), dir.path());
   // The exchange ends on the I/O thread right after the write; allow it a moment.
-  for (int i = 0; i < 100 && std::filesystem::exists(seen_path); ++i) std::this_thread::sleep_for(20ms);
+  for (int i = 0; i < 100 && std::filesystem::exists(seen_path); ++i)
+    std::this_thread::sleep_for(20ms);
   EXPECT_FALSE(std::filesystem::exists(seen_path));
 }
 
 TEST(Server, MalformedRequestGets400AndClose) {
   TestServer server(EchoRouter());
-  for (const char* bad : {"GARBAGE\r\n\r\n", "GET /hello/a HTTP/1.1\r\nBad Header\r\n\r\n",
-                          "GET /hello/a HTTP/9.9\r\n\r\n",
-                          "POST /echo HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
-                          "GET http://other.example/x HTTP/1.1\r\nHost: x\r\n\r\n"}) {
+  for (const char* bad :
+       {"GARBAGE\r\n\r\n", "GET /hello/a HTTP/1.1\r\nBad Header\r\n\r\n",
+        "GET /hello/a HTTP/9.9\r\n\r\n", "POST /echo HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
+        "GET http://other.example/x HTTP/1.1\r\nHost: x\r\n\r\n"}) {
     RawClient client(server.port());
     client.Send(bad);
     int status = 0;
@@ -286,7 +294,8 @@ TEST(Server, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
 TEST(Server, ExpectContinueGets100BeforeTheBody) {
   TestServer server(EchoRouter());
   RawClient client(server.port());
-  client.Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+  client.Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
   EXPECT_EQ(client.ReadUntil("\r\n\r\n"), "HTTP/1.1 100 Continue\r\n\r\n");
   client.Send("hello");
   int status = 0;
@@ -437,7 +446,8 @@ TEST(Server, StopCompletesInFlightDeferredRequest) {
   router->Add("GET", "/park", [&parked](const Request&, Responder r) { parked.Put(r); });
   auto server = std::make_unique<TestServer>(router);
   uint16_t port = server->port();
-  auto in_flight = std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
+  auto in_flight =
+      std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
   ASSERT_TRUE(parked.WaitFor(1));
   RawClient idle(port);  // an idle keep-alive connection must not hold Stop up
   std::thread answer([&parked] {
@@ -465,7 +475,8 @@ TEST(Server, StopClosesRequestsStillOpenAfterTheGrace) {
   HttpOptions options = TestOptions();
   options.shutdown_grace = 200ms;
   auto server = std::make_unique<TestServer>(router, options);
-  auto in_flight = std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
+  auto in_flight =
+      std::async(std::launch::async, [url = server->Url("/park")] { return Get(url); });
   ASSERT_TRUE(parked.WaitFor(1));
   server->server().Stop();
   auto r = in_flight.get();
@@ -500,7 +511,8 @@ TEST(Server, StartRejectsHalfConfiguredTlsAndBusyPorts) {
 class TlsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!testing::MakeSelfSignedCertificate(dir_.path())) GTEST_SKIP() << "openssl command unavailable";
+    if (!testing::MakeSelfSignedCertificate(dir_.path()))
+      GTEST_SKIP() << "openssl command unavailable";
     options_ = TestOptions();
     options_.tls_cert_file = (dir_.path() / "cert.pem").string();
     options_.tls_key_file = (dir_.path() / "key.pem").string();
