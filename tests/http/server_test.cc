@@ -367,6 +367,32 @@ TEST(Server, StreamsChunkedResponseOverTime) {
   producer.join();
 }
 
+TEST(Server, StreamWritesStopOnceTheClientHasGone) {
+  auto router = std::make_shared<Router>();
+  std::promise<int> writes_until_gone;
+  std::thread producer;
+  router->Add("GET", "/forever", [&](const Request&, Responder responder) {
+    Stream stream = responder.StartStream(200);
+    producer = std::thread([stream, &writes_until_gone] {
+      int writes = 0;
+      while (writes < 1000 && stream.Write(std::string(1024, 'k'))) {
+        ++writes;
+        std::this_thread::sleep_for(10ms);
+      }
+      writes_until_gone.set_value(writes);
+    });
+  });
+  TestServer server(router);
+  {
+    RawClient client(server.port());
+    client.Send("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_THAT(client.ReadUntil("\r\n\r\n"), HasSubstr("HTTP/1.1 200 OK"));
+  }
+  int writes = writes_until_gone.get_future().get();
+  producer.join();
+  EXPECT_LT(writes, 1000);
+}
+
 TEST(Server, DroppedResponderGives500AndLogsIt) {
   auto router = std::make_shared<Router>();
   router->Add("GET", "/forgot", [](const Request&, Responder) {});
