@@ -130,6 +130,7 @@ class Compiler {
   Diagnostics* diags_;
   StateMachine* machine_ = nullptr;
   bool jsonata_reported_ = false;
+  std::set<std::string> names_;  // state names are unique across the whole machine
 };
 
 std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
@@ -217,6 +218,10 @@ bool Compiler::CompileGraph(const Json& obj, const std::string& location, StateG
   i = 0;
   for (const auto& [name, s] : states.items()) {
     const std::string loc = location + "/States/" + name;
+    if (!names_.insert(name).second) {
+      Error("Duplicate State name: " + name, loc, "DUPLICATE_STATE_NAME");
+      ok = false;
+    }
     if (name.empty() || name.size() > 80) {
       Error("The state name must be between 1 and 80 characters", loc);
       ok = false;

@@ -135,3 +135,18 @@ TEST(Compiler, ParsesStateMachineType) {
 
 }  // namespace
 }  // namespace stepd::asl
+
+namespace stepd::asl {
+namespace {
+
+TEST(Compiler, StateNamesAreUniqueAcrossNestedGraphs) {
+  CompileResult r = Compile(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,
+      "Branches":[{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}]}}})");
+  ASSERT_FALSE(r.ok());
+  ASSERT_EQ(r.diagnostics.size(), 1u);
+  EXPECT_EQ(r.diagnostics[0], (Diagnostic{"DUPLICATE_STATE_NAME", "Duplicate State name: P",
+                                          Severity::kError, "/States/P/Branches/0/States/P"}));
+}
+
+}  // namespace
+}  // namespace stepd::asl
