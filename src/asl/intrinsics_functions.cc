@@ -28,7 +28,7 @@ constexpr int64_t kMaxRangeItems = 1000;
 constexpr int64_t kIntMin = std::numeric_limits<int32_t>::min();
 constexpr int64_t kIntMax = std::numeric_limits<int32_t>::max();
 
-using Args = std::vector<const Json*>;
+using Args = std::span<const Json* const>;
 
 // Java's String.length(): UTF-16 code units of a UTF-8 string.
 size_t Utf16Length(std::string_view s) {
@@ -124,7 +124,7 @@ void AppendJavaString(const Json& v, std::string& out) {
   }
 }
 
-AslResult<Json> Format(const Node& node, const Args& args) {
+AslResult<Json> Format(const Node& node, Args args) {
   if (args.empty() || !args[0]->is_string()) return InvalidArguments(node.function);
   FormatTemplate runtime;
   const FormatTemplate* tmpl = node.format.has_value() ? &*node.format : nullptr;
@@ -143,7 +143,7 @@ AslResult<Json> Format(const Node& node, const Args& args) {
   return Json(std::move(out));
 }
 
-AslResult<Json> StringToJson(const Node& node, const Args& args) {
+AslResult<Json> StringToJson(const Node& node, Args args) {
   if (args.size() != 1 || !args[0]->is_string()) return InvalidArguments(node.function);
   const std::string& text = args[0]->get_ref<const std::string&>();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Json(nullptr);
@@ -152,7 +152,7 @@ AslResult<Json> StringToJson(const Node& node, const Args& args) {
   return parsed;
 }
 
-AslResult<Json> ArrayPartition(const Node& node, const Args& args) {
+AslResult<Json> ArrayPartition(const Node& node, Args args) {
   if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
   std::optional<int64_t> size = TruncatedInt(*args[1]);
   if (!size.has_value() || *size <= 0) return InvalidArguments(node.function);
@@ -166,7 +166,7 @@ AslResult<Json> ArrayPartition(const Node& node, const Args& args) {
   return out;
 }
 
-AslResult<Json> ArrayContains(const Node& node, const Args& args) {
+AslResult<Json> ArrayContains(const Node& node, Args args) {
   if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
   for (const Json& item : *args[0]) {
     if (JsonEquals(item, *args[1])) return Json(true);
@@ -174,7 +174,7 @@ AslResult<Json> ArrayContains(const Node& node, const Args& args) {
   return Json(false);
 }
 
-AslResult<Json> ArrayRange(const Node& node, const Args& args) {
+AslResult<Json> ArrayRange(const Node& node, Args args) {
   if (args.size() != 3) return InvalidArguments(node.function);
   std::optional<int64_t> start = TruncatedInt(*args[0]);
   std::optional<int64_t> end = TruncatedInt(*args[1]);
@@ -190,7 +190,7 @@ AslResult<Json> ArrayRange(const Node& node, const Args& args) {
   return out;
 }
 
-AslResult<Json> ArrayGetItem(const Node& node, const Args& args) {
+AslResult<Json> ArrayGetItem(const Node& node, Args args) {
   if (args.size() != 2 || !args[0]->is_array()) return InvalidArguments(node.function);
   std::optional<int64_t> index = TruncatedInt(*args[1]);
   if (!index.has_value()) return InvalidArguments(node.function);
@@ -200,7 +200,7 @@ AslResult<Json> ArrayGetItem(const Node& node, const Args& args) {
   return (*args[0])[size_t(*index)];
 }
 
-AslResult<Json> ArrayUnique(const Node& node, const Args& args) {
+AslResult<Json> ArrayUnique(const Node& node, Args args) {
   if (args.size() != 1 || !args[0]->is_array()) return InvalidArguments(node.function);
   Json out = Json::array();
   for (const Json& item : *args[0]) {
@@ -302,7 +302,7 @@ std::string SanitizeUtf8(const std::string& in) {
   return out;
 }
 
-AslResult<Json> Hash(const Node& node, const Args& args) {
+AslResult<Json> Hash(const Node& node, Args args) {
   if (args.size() != 2 || !args[1]->is_string()) return InvalidArguments(node.function);
   const std::string& algorithm = args[1]->get_ref<const std::string&>();
   const EVP_MD* md = algorithm == "MD5"       ? EVP_md5()
@@ -331,7 +331,7 @@ AslResult<Json> Hash(const Node& node, const Args& args) {
   return Json(std::move(hex));
 }
 
-AslResult<Json> JsonMerge(const Node& node, const Args& args) {
+AslResult<Json> JsonMerge(const Node& node, Args args) {
   // Only the shallow mode exists: a third argument of true is rejected; AWS
   // treats any other value (even a string) as false.
   if (args.size() != 3 || !args[0]->is_object() || !args[1]->is_object() ||
@@ -372,7 +372,7 @@ std::mt19937_64& ThreadRandom() {
   return engine;
 }
 
-AslResult<Json> MathRandom(const Node& node, const Args& args) {
+AslResult<Json> MathRandom(const Node& node, Args args) {
   if (args.size() != 2 && args.size() != 3) return InvalidArguments(node.function);
   std::optional<int64_t> start = TruncatedInt(*args[0]);
   std::optional<int64_t> end = TruncatedInt(*args[1]);
@@ -392,7 +392,7 @@ AslResult<Json> MathRandom(const Node& node, const Args& args) {
   return Json(dist(ThreadRandom()));
 }
 
-AslResult<Json> MathAdd(const Node& node, const Args& args) {
+AslResult<Json> MathAdd(const Node& node, Args args) {
   if (args.size() != 2) return InvalidArguments(node.function);
   std::optional<int64_t> a = RoundedInt(*args[0]);
   std::optional<int64_t> b = RoundedInt(*args[1]);
@@ -406,7 +406,7 @@ size_t Utf8Length(unsigned char lead) {
   return lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
 }
 
-AslResult<Json> StringSplit(const Node& node, const Args& args) {
+AslResult<Json> StringSplit(const Node& node, Args args) {
   if (args.size() != 2 || !args[0]->is_string() || !args[1]->is_string()) {
     return InvalidArguments(node.function);
   }
@@ -442,7 +442,7 @@ AslResult<Json> StringSplit(const Node& node, const Args& args) {
   return out;
 }
 
-AslResult<Json> Uuid(const Node& node, const Args& args) {
+AslResult<Json> Uuid(const Node& node, Args args) {
   if (!args.empty()) return InvalidArguments(node.function);
   std::mt19937_64& engine = ThreadRandom();
   uint64_t hi = engine();
@@ -468,7 +468,7 @@ AslError InvalidArguments(IntrinsicFunction f) {
                       "Invalid arguments in " + std::string(IntrinsicFunctionName(f)));
 }
 
-AslResult<Json> Invoke(const Node& node, const std::vector<const Json*>& args) {
+AslResult<Json> Invoke(const Node& node, Args args) {
   switch (node.function) {
     case IntrinsicFunction::kFormat:
       return Format(node, args);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -40,10 +41,12 @@ struct Node {
   std::vector<Arg> args;
   // States.Format with a literal first argument: its template, split once.
   std::optional<FormatTemplate> format;
+  // Arguments whose value Evaluate must own (nested calls, indefinite paths).
+  size_t owned_slots = 0;
 };
 
 // Runs `node.function` on already evaluated `args` (borrowed; never null).
-AslResult<Json> Invoke(const Node& node, const std::vector<const Json*>& args);
+AslResult<Json> Invoke(const Node& node, std::span<const Json* const> args);
 
 // "Invalid arguments in States.Xxx", the cause AWS gives for any argument
 // rejected by a function (wrong count, type, or value).

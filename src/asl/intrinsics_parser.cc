@@ -93,6 +93,11 @@ class Parser {
         SkipSpace();
         STEPD_ASSIGN_OR_RETURN(ParsedArg parsed, ParseArg(depth));
         if (node->args.empty()) first_raw = parsed.raw_string;
+        if (std::holds_alternative<std::unique_ptr<Node>>(parsed.arg) ||
+            (std::holds_alternative<PathExpr>(parsed.arg) &&
+             !std::get<PathExpr>(parsed.arg).IsDefinite())) {
+          ++node->owned_slots;
+        }
         node->args.push_back(std::move(parsed.arg));
         SkipSpace();
         if (Consume(')')) break;
@@ -251,13 +256,20 @@ class Parser {
 AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
   // Arguments are borrowed where they already exist (literals, values in the
   // input); only nested results and indefinite-path matches are owned here.
-  std::vector<const Json*> values;
-  values.reserve(node.args.size());
+  constexpr size_t kInlineArgs = 8;
+  std::array<const Json*, kInlineArgs> inline_values;
+  std::vector<const Json*> heap_values;
+  const Json** values = inline_values.data();
+  if (node.args.size() > kInlineArgs) {
+    heap_values.resize(node.args.size());
+    values = heap_values.data();
+  }
+  size_t count = 0;
   std::vector<Json> owned;
-  owned.reserve(node.args.size());  // never reallocates: `values` points into it
+  if (node.owned_slots > 0) owned.reserve(node.owned_slots);  // never reallocates: `values` points into it
   for (const Arg& arg : node.args) {
     if (const Json* literal = std::get_if<Json>(&arg)) {
-      values.push_back(literal);
+      values[count++] = literal;
     } else if (const PathExpr* path = std::get_if<PathExpr>(&arg)) {
       const Json* found = nullptr;
       if (path->IsDefinite()) {
@@ -274,14 +286,14 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
                                         : std::string("null")) +
                 "'");
       }
-      values.push_back(found);
+      values[count++] = found;
     } else {
       STEPD_ASL_ASSIGN_OR_RETURN(Json nested,
                                  EvaluateNode(*std::get<std::unique_ptr<Node>>(arg), scope));
-      values.push_back(&owned.emplace_back(std::move(nested)));
+      values[count++] = &owned.emplace_back(std::move(nested));
     }
   }
-  return intrinsics_internal::Invoke(node, values);
+  return intrinsics_internal::Invoke(node, std::span<const Json* const>(values, count));
 }
 
 }  // namespace

@@ -163,6 +163,7 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
       return node.literal;
     case Node::Kind::kArray: {
       Json out = Json::array();
+      out.get_ref<Json::array_t&>().reserve(node.items.size());
       for (const Node& item : node.items) {
         STEPD_ASL_ASSIGN_OR_RETURN(Json value, EvaluateNode(item, scope));
         out.push_back(std::move(value));
@@ -173,24 +174,28 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
       break;
   }
   Json out = Json::object();
+  // Keys are unique by construction (checked at compile time), so fields are
+  // appended without ordered_map's per-insert key search.
+  Json::object_t::Container& fields = out.get_ref<Json::object_t&>();
+  fields.reserve(node.fields.size());
   for (const Node::Field& field : node.fields) {
     if (const auto* nested = std::get_if<std::unique_ptr<Node>>(&field.value)) {
       STEPD_ASL_ASSIGN_OR_RETURN(Json value, EvaluateNode(**nested, scope));
-      out.emplace(field.key, std::move(value));
+      fields.emplace_back(field.key, std::move(value));
     } else if (const auto* path = std::get_if<PathExpr>(&field.value)) {
       if (path->IsDefinite()) {
         const Json* value = path->Find(scope);
         if (value == nullptr) return PathNotFound(field, *path, scope);
-        out.emplace(field.key, Json(*value));
+        fields.emplace_back(field.key, *value);
       } else {
         std::optional<Json> matches = path->Evaluate(scope);
         if (!matches.has_value()) return PathNotFound(field, *path, scope);
-        out.emplace(field.key, std::move(*matches));
+        fields.emplace_back(field.key, std::move(*matches));
       }
     } else {
       STEPD_ASL_ASSIGN_OR_RETURN(Json value,
                                  std::get<IntrinsicCall>(field.value).Evaluate(scope));
-      out.emplace(field.key, std::move(value));
+      fields.emplace_back(field.key, std::move(value));
     }
   }
   return out;
