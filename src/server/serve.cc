@@ -48,7 +48,10 @@ class DelayRoute {
  public:
   static constexpr int64_t kMaxDelayMs = 60000;
 
-  DelayRoute() : work_(asio::make_work_guard(io_)), thread_([this] { io_.run(); }) {}
+  explicit DelayRoute(std::shared_ptr<spdlog::logger> logger)
+      : logger_(std::move(logger)),
+        work_(asio::make_work_guard(io_)),
+        thread_([this] { io_.run(); }) {}
   ~DelayRoute() {
     work_.reset();
     io_.stop();
@@ -71,6 +74,8 @@ class DelayRoute {
         r.Send(http::ErrorResponse(400, "ms must be an integer from 0 to 60000"));
         return;
       }
+      // Tests wait for this line to know the request is in flight.
+      logger_->info("GET /debug/delay id={}: answering in {} ms", request.request_id, ms);
       auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(ms));
       timer->async_wait([timer, r, ms](const boost::system::error_code&) {
         r.Send(http::Response::Json(200, "{\"delayed_ms\":" + std::to_string(ms) + "}"));
@@ -79,6 +84,7 @@ class DelayRoute {
   }
 
  private:
+  std::shared_ptr<spdlog::logger> logger_;
   asio::io_context io_;
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   std::thread thread_;
@@ -125,7 +131,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   AddHealthRoutes(*router, readiness);
   std::unique_ptr<DelayRoute> delay_route;
   if (args.test_routes) {
-    delay_route = std::make_unique<DelayRoute>();
+    delay_route = std::make_unique<DelayRoute>(logger);
     delay_route->AddTo(*router);
     logger->warn("test routes enabled (GET /debug/delay): not for production");
   }

@@ -189,23 +189,29 @@ TEST(Serve, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
 
   auto started = std::chrono::steady_clock::now();
   auto in_flight = std::async(std::launch::async, [&] {
-    return Get(server->base_url() + "/debug/delay?ms=2000");
+    return Get(server->base_url() + "/debug/delay?ms=3000");
   });
-  // The delayed request is read and parked well within 500 ms.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // The server logs when it has read the request and parked it.
+  ASSERT_TRUE(WaitForLog(server->process(), "answering in 3000 ms")) << server->process().Stderr();
   server->process().Signal(SIGTERM);
   ASSERT_TRUE(WaitForLog(server->process(), "SIGTERM received: shutting down"));
 
-  // New connections are no longer accepted while the old request finishes.
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  auto late = Get(server->base_url() + "/healthz");
-  EXPECT_FALSE(late.ok()) << "answered " << late->status;
+  // New connections are refused (soon after the signal) while the old
+  // request is still waiting for its answer.
+  bool refused = false;
+  for (int i = 0; i < 100 && !refused; ++i) {
+    refused = !Get(server->base_url() + "/healthz").ok();
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(in_flight.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+      << "the delayed request finished before the listener closed";
 
   auto response = in_flight.get();
   ASSERT_TRUE(response.ok()) << response.status();
   EXPECT_EQ(response->status, 200);
-  EXPECT_EQ(response->body, R"({"delayed_ms":2000})");
-  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(2000));
+  EXPECT_EQ(response->body, R"({"delayed_ms":3000})");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(3000));
 
   EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
   std::string log = server->process().Stderr();
