@@ -52,9 +52,7 @@ bool IsTerminalError(std::string_view error) {
 }  // namespace
 
 Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options)
-    : machine_(std::move(machine)),
-      options_(options),
-      rng_(options.jitter_seed ? options.jitter_seed : std::random_device{}()) {}
+    : machine_(std::move(machine)), options_(options) {}
 
 int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
                      std::string_view details_key, Json details) {
@@ -422,7 +420,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       double delay = r.DelaySeconds(attempts);
       if (r.full_jitter) {
         std::uniform_real_distribution<double> dist(0.0, delay);
-        delay = dist(runner_.rng_);
+        delay = dist(runner_.Rng());
       }
       ++attempts;
       ++frame_.retry_count;

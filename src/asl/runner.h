@@ -98,7 +98,13 @@ class Runner {
   std::vector<HistoryEvent> events_;
   std::vector<TaskRequest> new_tasks_;
   std::map<int64_t, TaskRequest> pending_tasks_;
-  std::mt19937_64 rng_;
+  // Seeded on first use (retry jitter, task tokens): seeding from
+  // std::random_device costs a system call per execution otherwise.
+  std::mt19937_64& Rng() {
+    if (!rng_) rng_.emplace(options_.jitter_seed ? options_.jitter_seed : std::random_device{}());
+    return *rng_;
+  }
+  std::optional<std::mt19937_64> rng_;
 
   // Core operations.
   void Begin(Json input, TimePoint now);

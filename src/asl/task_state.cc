@@ -59,7 +59,7 @@ AslResult<std::optional<int64_t>> ResolveSeconds(interpreter_internal::StepConte
 void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
   TaskRequest req;
   // The token is visible to Parameters as $$.Task.Token.
-  ctx.frame().task_token = wait_for_task_token ? NewTaskToken(ctx.runner().rng_) : std::string();
+  ctx.frame().task_token = wait_for_task_token ? NewTaskToken(ctx.runner().Rng()) : std::string();
   std::optional<Json> eff = ctx.EffectiveInput(true);
   if (!eff) return;
   auto timeout = ResolveSeconds(ctx, timeout_seconds, ctx.frame().raw_input, "TimeoutSecondsPath");
