@@ -10,7 +10,6 @@
 #include <chrono>
 #include <filesystem>
 #include <future>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -166,10 +165,12 @@ TEST(Serve, NoSubcommandServesOnDefaultsAndCreatesTheDataDirectory) {
   // default ./data/stepd.db relative to the working directory.
   StepdProcess process(dir, {}, {{"STEPD_LISTEN", "127.0.0.1:0"}}, dir.path());
   ASSERT_TRUE(WaitForLog(process, "listening on 127.0.0.1:")) << process.Stderr();
-  std::smatch match;
+  const std::string kListening = "listening on 127.0.0.1:";
   std::string log = process.Stderr();
-  ASSERT_TRUE(std::regex_search(log, match, std::regex("listening on 127\\.0\\.0\\.1:([0-9]+)")));
-  std::string base = "http://127.0.0.1:" + match[1].str();
+  size_t at = log.find(kListening) + kListening.size();
+  std::string port = log.substr(at, log.find_first_not_of("0123456789", at) - at);
+  ASSERT_FALSE(port.empty()) << log;
+  std::string base = "http://127.0.0.1:" + port;
   bool ready = false;
   for (int i = 0; i < 500 && !ready; ++i) {
     auto r = Get(base + "/readyz");
