@@ -86,7 +86,9 @@ class Compiler {
                                  location.empty() ? "/" : std::move(location)});
   }
   void Unsupported(std::string_view field, const std::string& location) {
-    Error("The field '" + std::string(field) + "' is not supported by Step Functions", location);
+    // AWS's own wording, e.g. "SCHEMA_VALIDATION_FAILED: Field '_comment' is not supported at
+    // /States/X" (the same text ChoiceRule reports for a field unknown to a Choice Rule).
+    Error("Field '" + std::string(field) + "' is not supported", location);
   }
   bool CheckFields(const Json& obj, const std::set<std::string>& allowed, const std::string& location) {
     bool ok = true;
@@ -110,6 +112,7 @@ class Compiler {
   bool CompileRetry(const Json& s, const std::string& location, State* state);
   bool CompileCatch(const Json& s, const std::string& location, const StateGraph& graph,
                     State* state);
+  void CheckReachable(const Json& states, const std::string& start, const std::string& location);
   int ResolveNext(const Json& value, const std::string& location, const StateGraph& graph,
                   std::string_view field = "Next");
   bool CompileIntOrPath(const Json& s, std::string_view field, const std::string& location,
@@ -240,7 +243,43 @@ bool Compiler::CompileGraph(const Json& obj, const std::string& location, StateG
     Error("Missing 'Next' target: " + start, location + "/StartAt", "MISSING_TRANSITION_TARGET");
     ok = false;
   }
-  return ok;
+  const size_t before = diags_->size();
+  CheckReachable(states, start, location);
+  return ok && diags_->size() == before;
+}
+
+// AWS rejects a state that neither StartAt nor any other state's transition (Next, Default, a
+// Choice rule's Next, a Catcher's Next) names: "MISSING_TRANSITION_TARGET: State \"X\" is not
+// reachable. at /States/X", one per state, after the missing-target diagnostics. It counts
+// references, not a walk from StartAt: with a missing StartAt target, a state named by another
+// state's Next is still not reported (cfn-lint issue #4074 quotes AWS's answer for that case).
+void Compiler::CheckReachable(const Json& states, const std::string& start,
+                              const std::string& location) {
+  std::set<std::string> referenced = {start};
+  auto add = [&](const Json& holder, const std::string& self) {
+    if (!holder.is_object()) return;
+    for (const char* field : {"Next", "Default"}) {
+      auto it = holder.find(field);
+      if (it != holder.end() && it->is_string() && it->get_ref<const std::string&>() != self) {
+        referenced.insert(it->get<std::string>());
+      }
+    }
+  };
+  for (const auto& [name, s] : states.items()) {
+    if (!s.is_object()) return;  // already reported; its transitions are unknown
+    add(s, name);
+    for (const char* list : {"Choices", "Catch"}) {
+      auto it = s.find(list);
+      if (it == s.end() || !it->is_array()) continue;
+      for (const Json& element : *it) add(element, name);
+    }
+  }
+  for (const auto& [name, s] : states.items()) {
+    if (!referenced.count(name)) {
+      Error("State \"" + name + "\" is not reachable.", location + "/States/" + name,
+            "MISSING_TRANSITION_TARGET");
+    }
+  }
 }
 
 std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Json& s,

@@ -46,11 +46,66 @@ TEST(Compiler, ReportsMissingTransitionTarget) {
                               Severity::kError, "/States/A/Next"}));
 }
 
-TEST(Compiler, RejectsUnknownFields) {
-  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"Bogus":1}}})");
-  ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].message, "The field 'Bogus' is not supported by Step Functions");
-  EXPECT_EQ(d[0].location, "/States/A");
+TEST(Compiler, RejectsUnknownFieldsInAwsWording) {
+  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true,"_comment":1}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'SCHEMA_VALIDATION_FAILED: Field '_comment' is not "
+            "supported at /States/A'");
+}
+
+TEST(Compiler, RejectsStateNoTransitionNames) {
+  auto d = Errors(R"({"StartAt":"Pass One","States":{
+      "Pass One":{"Type":"Pass","Next":"Success"},
+      "Unreachable pass":{"Type":"Pass","Next":"Success"},
+      "Success":{"Type":"Succeed"}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: State \"Unreachable "
+            "pass\" is not reachable. at /States/Unreachable pass'");
+}
+
+TEST(Compiler, ReportsUnreachableStateAfterMissingTarget) {
+  auto d = Errors(R"({"StartAt":"pass1","States":{
+      "pass1":{"Type":"Pass","Next":"pass3"},
+      "pass2":{"Type":"Pass","End":true}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: "
+            "pass3 at /States/pass1/Next, MISSING_TRANSITION_TARGET: State \"pass2\" is not "
+            "reachable. at /States/pass2'");
+}
+
+TEST(Compiler, CountsReferencesNotAWalkWhenStartAtIsMissing) {
+  auto d = Errors(R"({"StartAt":"Not sure","States":{
+      "Pass One":{"Type":"Pass","Next":"Success"},"Success":{"Type":"Succeed"}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: Missing 'Next' target: "
+            "Not sure at /StartAt, MISSING_TRANSITION_TARGET: State \"Pass One\" is not "
+            "reachable. at /States/Pass One'");
+}
+
+TEST(Compiler, ASelfLoopDoesNotMakeAStateReachable) {
+  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","End":true},
+      "Loop":{"Type":"Pass","Next":"Loop"}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: State \"Loop\" is not "
+            "reachable. at /States/Loop'");
+}
+
+TEST(Compiler, ChoiceDefaultAndCatchNextMakeStatesReachable) {
+  CompileResult r = Compile(R"({"StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Variable":"$.x","IsPresent":true,"Next":"T"}],
+           "Default":"D"},
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true,
+           "Catch":[{"ErrorEquals":["States.ALL"],"Next":"F"}]},
+      "D":{"Type":"Succeed"},"F":{"Type":"Fail"}}})");
+  EXPECT_TRUE(r.ok()) << InvalidDefinitionMessage(r.diagnostics);
+}
+
+TEST(Compiler, ChecksReachabilityInsideParallelBranches) {
+  auto d = Errors(R"({"StartAt":"P","States":{"P":{"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"A","States":{"A":{"Type":"Pass","End":true},"B":{"Type":"Pass","End":true}}}]}}})");
+  EXPECT_EQ(InvalidDefinitionMessage(d),
+            "Invalid State Machine Definition: 'MISSING_TRANSITION_TARGET: State \"B\" is not "
+            "reachable. at /States/P/Branches/0/States/B'");
 }
 
 TEST(Compiler, RequiresCredentialsRoleArn) {
