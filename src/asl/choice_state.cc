@@ -4,7 +4,7 @@
 namespace stepd::asl {
 
 void ChoiceState::Enter(interpreter_internal::StepContext& ctx) const {
-  std::optional<Json> eff = ctx.EffectiveInput(false);
+  std::optional<Json> eff = ctx.EffectiveInput(false, true);
   if (!eff) return;
   EvalScope scope = ctx.Scope(&*eff);
   for (const ChoiceBranch& b : choices) {

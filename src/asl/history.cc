@@ -2,7 +2,9 @@
 
 namespace stepd::asl {
 
-Json PayloadDetails(bool truncated) { return Json{{"truncated", truncated}}; }
+Json PayloadDetails(bool truncated) {
+  return JsonObjectBuilder(1).Add("truncated", truncated).Take();
+}
 
 Json HistoryEvent::ToAwsJson() const {
   const double seconds =
@@ -10,16 +12,22 @@ Json HistoryEvent::ToAwsJson() const {
           std::chrono::duration_cast<std::chrono::milliseconds>(timestamp.time_since_epoch())
               .count()) /
       1000.0;
-  Json j = {{"timestamp", seconds}, {"type", type}, {"id", id}, {"previousEventId", previous_event_id}};
+  JsonObjectBuilder j(5);
+  j.Add("timestamp", seconds).Add("type", type).Add("id", id).Add("previousEventId", previous_event_id);
   if (!details_key.empty()) {
-    // Payloads are kept as JSON values and become JSON text here, as AWS shows them.
-    Json d = details;
-    for (const char* k : {"input", "output", "parameters"}) {
-      if (d.is_object() && d.contains(k)) d[k] = d[k].dump();
+    if (const auto* obj = details.get_ptr<const Json::object_t*>()) {
+      // Payloads are kept as JSON values and become JSON text here, as AWS shows them.
+      JsonObjectBuilder d(obj->size());
+      for (const auto& [k, v] : *obj) {
+        const bool payload = k == "input" || k == "output" || k == "parameters";
+        d.Add(k, payload ? Json(v.dump()) : v);
+      }
+      j.Add(details_key, d.Take());
+    } else {
+      j.Add(details_key, details);
     }
-    j[details_key] = std::move(d);
   }
-  return j;
+  return j.Take();
 }
 
 }  // namespace stepd::asl

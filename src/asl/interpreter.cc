@@ -59,14 +59,14 @@ int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
   if (frame != nullptr && !frame->record) return frame->last_event_id;
   const int64_t id = ++last_event_id_;
   if (options_.record_history) {
-    HistoryEvent e;
+    if (events_.capacity() == 0) events_.reserve(8);
+    HistoryEvent& e = events_.emplace_back();
     e.id = id;
     e.previous_event_id = frame ? frame->last_event_id : id - 1;
     e.timestamp = now;
-    e.type = std::string(type);
-    e.details_key = std::string(details_key);
+    e.type = type;
+    e.details_key = details_key;
     e.details = std::move(details);
-    events_.push_back(std::move(e));
   }
   if (frame) frame->last_event_id = id;
   return id;
@@ -97,10 +97,12 @@ void Runner::MakeReady(Frame& f, bool front) {
 
 void Runner::Begin(Json input, TimePoint now) {
   input_ = std::move(input);
-  Json details = {{"input", input_},
-                  {"inputDetails", PayloadDetails()},
-                  {"roleArn", info_.role_arn},
-                  {"stateMachineArn", info_.state_machine_arn}};
+  Json details = JsonObjectBuilder(4)
+                     .Add("input", input_)
+                     .Add("inputDetails", PayloadDetails())
+                     .Add("roleArn", info_.role_arn)
+                     .Add("stateMachineArn", info_.state_machine_arn)
+                     .Take();
   Emit(nullptr, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
   Frame& root = NewFrame(0, 0, input_);
   root.last_event_id = last_event_id_;
@@ -123,7 +125,11 @@ void Runner::EnterState(Frame& f, TimePoint now) {
   }
   Json details;
   if (options_.record_history) {
-    details = {{"name", s.name}, {"input", f.raw_input}, {"inputDetails", PayloadDetails()}};
+    details = JsonObjectBuilder(3)
+                  .Add("name", s.name)
+                  .Add("input", f.raw_input)
+                  .Add("inputDetails", PayloadDetails())
+                  .Take();
   }
   f.entered_event_id = Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails",
                             std::move(details));
@@ -230,7 +236,7 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     status_ = ExecutionStatus::kSucceeded;
     output_ = root.output;
     Emit(nullptr, now, "ExecutionSucceeded", "executionSucceededEventDetails",
-         Json{{"output", output_}, {"outputDetails", PayloadDetails()}});
+         JsonObjectBuilder(2).Add("output", output_).Add("outputDetails", PayloadDetails()).Take());
   } else {
     status_ = ExecutionStatus::kFailed;
     error_ = root.error;
@@ -284,8 +290,12 @@ AslError StepContext::Contextualize(AslError error) const {
   return error;
 }
 
-std::optional<Json> StepContext::EffectiveInput(bool with_parameters) {
+std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consume_raw_input) {
   Json eff;
+  // Without Retry/Catch and with a replacing ResultPath nothing reads the raw
+  // input after this point: it can be moved instead of copied.
+  const bool movable = consume_raw_input && state_.retriers.empty() && state_.catchers.empty() &&
+                       state_.result_path.kind() == ResultPath::Kind::kReplace;
   if (state_.input_path.kind() == SelectPath::Kind::kIdentity) {
     if (with_parameters && state_.parameters) {
       // Parameters read the raw input in place: no copy of it.
@@ -296,7 +306,11 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters) {
       }
       return std::move(r).value();
     }
-    eff = frame_.raw_input;
+    if (movable) {
+      eff = std::move(frame_.raw_input);
+    } else {
+      eff = frame_.raw_input;
+    }
   } else {
     auto r = state_.input_path.Apply(frame_.raw_input, Scope(&frame_.raw_input));
     if (!r.ok()) {
@@ -366,13 +380,15 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
   }
   Json details;
   if (runner_.options_.record_history) {
-    details = {{"name", state_.name}, {"output", out}, {"outputDetails", PayloadDetails()}};
+    JsonObjectBuilder d(assigned ? 5 : 3);
+    d.Add("name", state_.name).Add("output", out).Add("outputDetails", PayloadDetails());
     if (assigned) {
       Json av = Json::object();
       for (auto& [k, v] : assigned->items()) av[k] = v.dump();
-      details["assignedVariables"] = std::move(av);
-      details["assignedVariablesDetails"] = {{"truncated", false}};
+      d.Add("assignedVariables", std::move(av));
+      d.Add("assignedVariablesDetails", PayloadDetails());
     }
+    details = d.Take();
   }
   if (assigned) {
     if (!frame_.variables.is_object()) frame_.variables = Json::object();
@@ -393,11 +409,12 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
 }
 
 void StepContext::SucceedUnit(Json output) {
-  Json details = {{"name", state_.name}};
+  JsonObjectBuilder d(3);
+  d.Add("name", state_.name);
   if (runner_.options_.record_history) {
-    details["output"] = output;
-    details["outputDetails"] = PayloadDetails();
+    d.Add("output", output).Add("outputDetails", PayloadDetails());
   }
+  Json details = d.Take();
   Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
   frame_.succeeded = true;
   frame_.output = std::move(output);
@@ -829,6 +846,13 @@ std::vector<HistoryEvent> Execution::TakeEvents() {
   return out;
 }
 
+void Execution::TakeEvents(std::vector<HistoryEvent>* out) {
+  auto& events = runner_->events_;
+  out->insert(out->end(), std::make_move_iterator(events.begin()),
+              std::make_move_iterator(events.end()));
+  events.clear();
+}
+
 int64_t Execution::last_event_id() const { return runner_->last_event_id_; }
 ExecutionStatus Execution::status() const { return runner_->status_; }
 const Json& Execution::output() const { return runner_->output_; }
@@ -856,9 +880,10 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
     deadline = execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
   }
   auto drain_events = [&] {
-    auto events = execution.TakeEvents();
     if (history) {
-      for (auto& e : events) history->push_back(std::move(e));
+      execution.TakeEvents(history);
+    } else {
+      (void)execution.TakeEvents();
     }
   };
   while (true) {

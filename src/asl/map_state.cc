@@ -68,7 +68,7 @@ void MapState::Enter(StepContext& ctx) const {
                                      items.value().dump()));
   }
   ctx.Emit("MapStateStarted", "mapStateStartedEventDetails",
-           Json{{"length", items.value().size()}});
+           JsonObjectBuilder(1).Add("length", items.value().size()).Take());
   // Tolerated failures.
   std::optional<double> pct = tolerated_failure_percentage;
   if (tolerated_failure_percentage_path) {
@@ -111,8 +111,7 @@ void MapState::Enter(StepContext& ctx) const {
   f.max_concurrency = concurrency;
   f.tolerated_count = count;
   f.tolerated_percentage = pct;
-  f.results = Json::array();
-  for (int64_t i = 0; i < f.total_children; ++i) f.results.push_back(nullptr);
+  f.results = Json::array_t(static_cast<size_t>(f.total_children));
   if (distributed) ctx.Emit("MapRunStarted", "mapRunStartedEventDetails", Json::object());
   f.phase = Phase::kChildren;
   Resume(ctx);
@@ -127,19 +126,21 @@ void MapState::Resume(StepContext& ctx) const {
     Frame* c = runner.Find(id);
     if (c == nullptr) continue;
     --f.running_children;
-    const Json details = runner.options_.record_history
-                             ? Json{{"name", name}, {"index", c->child_index}}
-                             : Json();
+    Json details = runner.options_.record_history
+                       ? JsonObjectBuilder(2).Add("name", name).Add("index", c->child_index).Take()
+                       : Json();
     if (c->succeeded) {
       if (!distributed) {
-        ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", details);
+        ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", std::move(details));
       }
       f.results[static_cast<size_t>(c->child_index)] = std::move(c->output);
       ++f.succeeded_children;
       runner.frames_.erase(id);
       continue;
     }
-    if (!distributed) ctx.Emit("MapIterationFailed", "mapIterationFailedEventDetails", details);
+    if (!distributed) {
+      ctx.Emit("MapIterationFailed", "mapIterationFailedEventDetails", std::move(details));
+    }
     ++f.failed_children;
     AslError err = c->error;
     f.results[static_cast<size_t>(c->child_index)] = Json{{"Error", err.error}, {"Cause", err.cause}};
@@ -185,7 +186,9 @@ void MapState::Resume(StepContext& ctx) const {
     }
     if (!distributed) {
       ctx.Emit("MapIterationStarted", "mapIterationStartedEventDetails",
-               Json{{"name", name}, {"index", i}});
+               runner.options_.record_history
+                   ? JsonObjectBuilder(2).Add("name", name).Add("index", i).Take()
+                   : Json());
     }
     Frame& child = ctx.StartChild(*processor, std::move(input), i);
     if (distributed) child.record = false;

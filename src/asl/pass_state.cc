@@ -16,7 +16,7 @@ void PassState::Enter(StepContext& ctx) const {
     ctx.Complete(*result, false);
     return;
   }
-  std::optional<Json> eff = ctx.EffectiveInput(true);
+  std::optional<Json> eff = ctx.EffectiveInput(true, true);
   if (!eff) return;
   ctx.Complete(std::move(*eff), false);
 }

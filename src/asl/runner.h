@@ -158,7 +158,10 @@ class StepContext {
 
   // InputPath, then Parameters (when `with_parameters`), applied to the raw
   // input. On error: Fail() has been called and nullopt is returned.
-  std::optional<Json> EffectiveInput(bool with_parameters);
+  // `consume_raw_input`: the caller reads the raw input no more after this
+  // call, except through Complete/Fail; the raw input is then moved out
+  // when the state has no Retry, no Catch and a replacing ResultPath.
+  std::optional<Json> EffectiveInput(bool with_parameters, bool consume_raw_input = false);
 
   // "An error occurred while executing the state 'S' (entered at the event id #N). <cause>"
   AslError RuntimeError(std::string_view cause) const;

@@ -4,7 +4,7 @@
 namespace stepd::asl {
 
 void SucceedState::Enter(interpreter_internal::StepContext& ctx) const {
-  std::optional<Json> eff = ctx.EffectiveInput(false);
+  std::optional<Json> eff = ctx.EffectiveInput(false, true);
   if (!eff) return;
   ctx.Complete(std::move(*eff), false, -1);
 }

@@ -26,4 +26,25 @@ struct HistoryEvent {
 // The `inputDetails`/`outputDetails` companion AWS puts next to payloads.
 Json PayloadDetails(bool truncated = false);
 
+// Builds a JSON object from fresh keys in order, without nlohmann's
+// initializer-list constructor (which copies every element through json_ref
+// and costs thousands of instructions per object). Keys must be distinct:
+// Add does not look for an existing key.
+class JsonObjectBuilder {
+ public:
+  explicit JsonObjectBuilder(size_t capacity) : json_(Json::value_t::object) {
+    object_ = json_.get_ptr<Json::object_t*>();
+    object_->reserve(capacity);
+  }
+  JsonObjectBuilder& Add(std::string key, Json value) {
+    object_->emplace_back(std::move(key), std::move(value));
+    return *this;
+  }
+  Json Take() { return std::move(json_); }
+
+ private:
+  Json json_;
+  Json::object_t* object_;
+};
+
 }  // namespace stepd::asl

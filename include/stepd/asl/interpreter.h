@@ -104,6 +104,9 @@ class Execution {
 
   // History events recorded since the last call.
   std::vector<HistoryEvent> TakeEvents();
+  // The same, appended to `out` (moved); the execution keeps its event
+  // buffer for reuse, so a caller draining after every Step allocates less.
+  void TakeEvents(std::vector<HistoryEvent>* out);
   int64_t last_event_id() const;
 
   ExecutionStatus status() const;
