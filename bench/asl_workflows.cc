@@ -107,7 +107,7 @@ double Measure(const std::shared_ptr<const StateMachine>& machine, const Workflo
       for (size_t i = 0; i < all.size(); ++i) {
         if (done[i]) continue;
         auto r = all[i]->Step(clock.Now());
-        for (auto& ev : all[i]->TakeEvents()) events[i].push_back(std::move(ev));
+        all[i]->TakeEvents(&events[i]);
         if (r.kind == StepResult::Kind::kFinished) { done[i] = true; --live; }
       }
     }

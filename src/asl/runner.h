@@ -99,12 +99,17 @@ class Runner {
   std::vector<TaskRequest> new_tasks_;
   std::map<int64_t, TaskRequest> pending_tasks_;
   // Seeded on first use (retry jitter, task tokens): seeding from
-  // std::random_device costs a system call per execution otherwise.
+  // std::random_device costs a system call per execution otherwise. Held
+  // on the heap: its 2.5 KB state would make every Runner a large
+  // allocation (glibc then consolidates its free lists on each one).
   std::mt19937_64& Rng() {
-    if (!rng_) rng_.emplace(options_.jitter_seed ? options_.jitter_seed : std::random_device{}());
+    if (!rng_) {
+      rng_ = std::make_unique<std::mt19937_64>(options_.jitter_seed ? options_.jitter_seed
+                                                                    : std::random_device{}());
+    }
     return *rng_;
   }
-  std::optional<std::mt19937_64> rng_;
+  std::unique_ptr<std::mt19937_64> rng_;
 
   // Core operations.
   void Begin(Json input, TimePoint now);
