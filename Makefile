@@ -29,7 +29,7 @@ build-asan: deps $(ASAN_BUILD)/CMakeCache.txt
 
 # Starts the server on its embedded defaults (127.0.0.1:8080, ./data/stepd.db).
 run: build
-	$(BUILD)/stepd serve $(ARGS)
+	$(BUILD)/src/stepd serve $(ARGS)
 
 # What CI runs: the AddressSanitizer + UBSan build and every suite that fits
 # in 30 minutes on 2 cores.
