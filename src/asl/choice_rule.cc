@@ -104,7 +104,7 @@ std::string_view TypeName(Type type) {
 
 class RuleCompiler {
  public:
-  explicit RuleCompiler(Diagnostics* diagnostics) : diagnostics_(diagnostics) {}
+  explicit RuleCompiler(Diagnostics* diagnostics) : errors_(diagnostics) {}
 
   std::shared_ptr<const Node> Compile(const Json& rule, const std::string& location, bool top_level) {
     if (!rule.is_object()) {
@@ -235,7 +235,7 @@ class RuleCompiler {
     return ok ? node : nullptr;
   }
 
-  const std::string& first_error() const { return first_error_; }
+  const std::string& first_error() const { return errors_.first_error(); }
 
  private:
   std::optional<PathExpr> ParsePath(const Json& value, std::string_view field,
@@ -249,15 +249,10 @@ class RuleCompiler {
   }
 
   void Report(std::string message, const std::string& location) {
-    if (first_error_.empty()) first_error_ = message + " at " + location;
-    if (diagnostics_ != nullptr) {
-      diagnostics_->push_back(
-          Diagnostic{"SCHEMA_VALIDATION_FAILED", std::move(message), Severity::kError, location});
-    }
+    errors_.Report(std::move(message), location);
   }
 
-  Diagnostics* diagnostics_;
-  std::string first_error_;
+  SchemaErrorCollector errors_;
 };
 
 // ---- evaluation

@@ -68,7 +68,7 @@ std::string PointerToken(std::string_view key) {
 
 class Compiler {
  public:
-  explicit Compiler(Diagnostics* diagnostics) : diagnostics_(diagnostics) {}
+  explicit Compiler(Diagnostics* diagnostics) : errors_(diagnostics) {}
 
   Node Compile(const Json& value, const std::string& location) {
     Node node;
@@ -112,8 +112,8 @@ class Compiler {
     return node;
   }
 
-  bool failed() const { return !first_error_.empty(); }
-  const std::string& first_error() const { return first_error_; }
+  bool failed() const { return errors_.failed(); }
+  const std::string& first_error() const { return errors_.first_error(); }
 
  private:
   std::optional<std::variant<std::unique_ptr<Node>, PathExpr, IntrinsicCall>> CompileDynamic(
@@ -135,15 +135,10 @@ class Compiler {
   }
 
   void Report(std::string message, const std::string& location) {
-    if (first_error_.empty()) first_error_ = message + " at " + location;
-    if (diagnostics_ != nullptr) {
-      diagnostics_->push_back(
-          Diagnostic{"SCHEMA_VALIDATION_FAILED", std::move(message), Severity::kError, location});
-    }
+    errors_.Report(std::move(message), location);
   }
 
-  Diagnostics* diagnostics_;
-  std::string first_error_;
+  SchemaErrorCollector errors_;
 };
 
 AslError PathNotFound(const Node::Field& field, const PathExpr& path, const EvalScope& scope) {

@@ -22,4 +22,20 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
+// Collects the SCHEMA_VALIDATION_FAILED diagnostics of one compile call: each
+// goes to `diagnostics` (when not null), and the first is kept as
+// "<message> at <location>" for the Status the compile call returns.
+class SchemaErrorCollector {
+ public:
+  explicit SchemaErrorCollector(Diagnostics* diagnostics) : diagnostics_(diagnostics) {}
+
+  void Report(std::string message, const std::string& location);
+  bool failed() const { return !first_error_.empty(); }
+  const std::string& first_error() const { return first_error_; }
+
+ private:
+  Diagnostics* diagnostics_;  // not owned; may be null
+  std::string first_error_;
+};
+
 }  // namespace stepd::asl
