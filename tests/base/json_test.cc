@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace stepd {
 namespace {
 
@@ -23,6 +25,43 @@ TEST(ParseJson, ErrorNamesTheByteOffset) {
   auto j = ParseJson("[1, 2,");
   ASSERT_FALSE(j.ok());
   EXPECT_NE(j.status().message().find("invalid JSON at byte"), std::string::npos);
+}
+
+TEST(AppendJsonText, EqualsDumpForEveryKindOfValue) {
+  const Json v = Json::parse(R"({"s":"a\"b\\c\n\u0001é","i":-42,"u":18446744073709551615,
+    "f":1.5,"whole":2.0,"tiny":1e-300,"t":true,"n":null,"a":[1,[],{}],"o":{"k":"v"}})");
+  std::string text;
+  AppendJsonText(v, &text);
+  EXPECT_EQ(text, v.dump());
+}
+
+TEST(AppendJsonText, NonFiniteNumbersBecomeNull) {
+  std::string text;
+  AppendJsonText(Json(std::nan("")), &text);
+  EXPECT_EQ(text, "null");
+}
+
+TEST(AppendJsonText, InvalidUtf8BecomesReplacementCharacter) {
+  std::string text;
+  AppendJsonText(Json(std::string("a\xff\xc3(b\xe2\x82")), &text);
+  EXPECT_EQ(text, "\"a\xEF\xBF\xBD\xEF\xBF\xBD(b\xEF\xBF\xBD\xEF\xBF\xBD\"");
+  EXPECT_NO_THROW(Json::parse(text));
+}
+
+TEST(AppendJsonTextAsStringBody, RoundTripsThroughAStringValue) {
+  const Json v = Json::parse(R"({"q":"say \"hi\" \\ \n \t \u001f","a":[1.25,null,"x"]})");
+  std::string text = "\"";
+  AppendJsonTextAsStringBody(v, &text);
+  text += "\"";
+  const Json as_string = Json::parse(text);
+  ASSERT_TRUE(as_string.is_string());
+  EXPECT_EQ(as_string.get<std::string>(), v.dump());
+}
+
+TEST(AppendJsonStringBody, EscapesQuotesBackslashesAndControlCharacters) {
+  std::string text;
+  AppendJsonStringBody("a\"b\\c\nd\x02", &text);
+  EXPECT_EQ(text, "a\\\"b\\\\c\\nd\\u0002");
 }
 
 }  // namespace

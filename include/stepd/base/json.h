@@ -17,4 +17,17 @@ using Json = nlohmann::ordered_json;
 // naming the byte offset, never exceptions.
 StatusOr<Json> ParseJson(std::string_view text, bool allow_comments = false);
 
+// Appends the compact JSON text of `value` to `out`: the same text as
+// value.dump() (invalid UTF-8 in strings becomes U+FFFD instead of
+// throwing), written straight into `out` without a temporary string.
+void AppendJsonText(const Json& value, std::string* out);
+// Appends the JSON text of `value` already escaped as the body of a JSON
+// string (no surrounding quotes): what "\"" + value.dump() + "\"" would
+// become inside a JSON document, e.g. for AWS payload fields that carry JSON
+// as text.
+void AppendJsonTextAsStringBody(const Json& value, std::string* out);
+// Appends `text` escaped as the body of a JSON string (no surrounding
+// quotes); invalid UTF-8 becomes U+FFFD.
+void AppendJsonStringBody(std::string_view text, std::string* out);
+
 }  // namespace stepd
