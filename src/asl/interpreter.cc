@@ -14,28 +14,44 @@ namespace {
 
 std::string_view EnteredType(StateType t) {
   switch (t) {
-    case StateType::kPass: return "PassStateEntered";
-    case StateType::kTask: return "TaskStateEntered";
-    case StateType::kChoice: return "ChoiceStateEntered";
-    case StateType::kWait: return "WaitStateEntered";
-    case StateType::kSucceed: return "SucceedStateEntered";
-    case StateType::kFail: return "FailStateEntered";
-    case StateType::kParallel: return "ParallelStateEntered";
-    case StateType::kMap: return "MapStateEntered";
+    case StateType::kPass:
+      return "PassStateEntered";
+    case StateType::kTask:
+      return "TaskStateEntered";
+    case StateType::kChoice:
+      return "ChoiceStateEntered";
+    case StateType::kWait:
+      return "WaitStateEntered";
+    case StateType::kSucceed:
+      return "SucceedStateEntered";
+    case StateType::kFail:
+      return "FailStateEntered";
+    case StateType::kParallel:
+      return "ParallelStateEntered";
+    case StateType::kMap:
+      return "MapStateEntered";
   }
   return "";
 }
 
 std::string_view ExitedType(StateType t) {
   switch (t) {
-    case StateType::kPass: return "PassStateExited";
-    case StateType::kTask: return "TaskStateExited";
-    case StateType::kChoice: return "ChoiceStateExited";
-    case StateType::kWait: return "WaitStateExited";
-    case StateType::kSucceed: return "SucceedStateExited";
-    case StateType::kFail: return "FailStateExited";
-    case StateType::kParallel: return "ParallelStateExited";
-    case StateType::kMap: return "MapStateExited";
+    case StateType::kPass:
+      return "PassStateExited";
+    case StateType::kTask:
+      return "TaskStateExited";
+    case StateType::kChoice:
+      return "ChoiceStateExited";
+    case StateType::kWait:
+      return "WaitStateExited";
+    case StateType::kSucceed:
+      return "SucceedStateExited";
+    case StateType::kFail:
+      return "FailStateExited";
+    case StateType::kParallel:
+      return "ParallelStateExited";
+    case StateType::kMap:
+      return "MapStateExited";
   }
   return "";
 }
@@ -45,9 +61,14 @@ int64_t ToMillis(TimePoint t) {
 }
 TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
-bool IsTerminalError(std::string_view error) {
-  return error == "States.Runtime";
+std::string ErrorDetails(const AslError& error) {
+  EventDetails d;
+  if (!error.error.empty()) d.String("error", error.error);
+  if (!error.cause.empty()) d.String("cause", error.cause);
+  return d.Take();
 }
+
+bool IsTerminalError(std::string_view error) { return error == "States.Runtime"; }
 
 }  // namespace
 
@@ -55,7 +76,7 @@ Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions opt
     : machine_(std::move(machine)), options_(options) {}
 
 int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
-                     std::string_view details_key, Json details) {
+                     std::string_view details_key, std::string details) {
   if (frame != nullptr && !frame->record) return frame->last_event_id;
   const int64_t id = ++last_event_id_;
   if (options_.record_history) {
@@ -97,12 +118,14 @@ void Runner::MakeReady(Frame& f, bool front) {
 
 void Runner::Begin(Json input, TimePoint now) {
   input_ = std::move(input);
-  Json details = JsonObjectBuilder(4)
-                     .Add("input", input_)
-                     .Add("inputDetails", PayloadDetails())
-                     .Add("roleArn", info_.role_arn)
-                     .Add("stateMachineArn", info_.state_machine_arn)
-                     .Take();
+  std::string details;
+  if (options_.record_history) {
+    details = EventDetails()
+                  .Payload("input", input_, "inputDetails")
+                  .String("roleArn", info_.role_arn)
+                  .String("stateMachineArn", info_.state_machine_arn)
+                  .Take();
+  }
   Emit(nullptr, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
   Frame& root = NewFrame(0, 0, input_);
   root.last_event_id = last_event_id_;
@@ -123,16 +146,13 @@ void Runner::EnterState(Frame& f, TimePoint now) {
                                   "number of bytes service limit."));
     return;
   }
-  Json details;
+  std::string details;
   if (options_.record_history) {
-    details = JsonObjectBuilder(3)
-                  .Add("name", s.name)
-                  .Add("input", f.raw_input)
-                  .Add("inputDetails", PayloadDetails())
-                  .Take();
+    details =
+        EventDetails().String("name", s.name).Payload("input", f.raw_input, "inputDetails").Take();
   }
-  f.entered_event_id = Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails",
-                            std::move(details));
+  f.entered_event_id =
+      Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails", std::move(details));
   StepContext ctx(*this, f, s, now);
   s.Enter(ctx);
 }
@@ -208,10 +228,10 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
     AbortChildren(*c, now);
     if (c->phase != Phase::kDone && c->record && StateOf(parent).type == StateType::kMap) {
       Emit(&parent, now, "MapIterationAborted", "mapIterationAbortedEventDetails",
-           Json{{"name", StateOf(parent).name}, {"index", c->child_index}});
+           EventDetails().String("name", StateOf(parent).name).Int("index", c->child_index).Take());
     }
     if (c->task_id) pending_tasks_.erase(c->task_id);
-    ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
+    ready_.erase(id);
     parked_.erase(id);
     frames_.erase(id);
   }
@@ -236,14 +256,12 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     status_ = ExecutionStatus::kSucceeded;
     output_ = root.output;
     Emit(nullptr, now, "ExecutionSucceeded", "executionSucceededEventDetails",
-         JsonObjectBuilder(2).Add("output", output_).Add("outputDetails", PayloadDetails()).Take());
+         options_.record_history ? EventDetails().Payload("output", output_, "outputDetails").Take()
+                                 : std::string());
   } else {
     status_ = ExecutionStatus::kFailed;
     error_ = root.error;
-    Json d = Json::object();
-    if (!error_.error.empty()) d["error"] = error_.error;
-    if (!error_.cause.empty()) d["cause"] = error_.cause;
-    Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", std::move(d));
+    Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", ErrorDetails(error_));
   }
   ready_.clear();
   parked_.clear();
@@ -330,7 +348,8 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consu
   return eff;
 }
 
-int64_t StepContext::Emit(std::string_view type, std::string_view details_key, Json details) {
+int64_t StepContext::Emit(std::string_view type, std::string_view details_key,
+                          std::string details) {
   return runner_.Emit(&frame_, now_, type, details_key, std::move(details));
 }
 
@@ -372,21 +391,22 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     out = std::move(r).value();
   }
-  if (runner_.options_.max_payload_bytes && out.dump().size() > runner_.options_.max_payload_bytes) {
+  if (runner_.options_.max_payload_bytes &&
+      out.dump().size() > runner_.options_.max_payload_bytes) {
     return FailUnit(AslError::Of(StatesError::kDataLimitExceeded,
                                  "The state/task '" + state_.name +
                                      "' returned a result with a size exceeding the maximum "
                                      "number of bytes service limit."));
   }
-  Json details;
+  std::string details;
   if (runner_.options_.record_history) {
-    JsonObjectBuilder d(assigned ? 5 : 3);
-    d.Add("name", state_.name).Add("output", out).Add("outputDetails", PayloadDetails());
+    EventDetails d;
+    d.String("name", state_.name).Payload("output", out, "outputDetails");
     if (assigned) {
       Json av = Json::object();
       for (auto& [k, v] : assigned->items()) av[k] = v.dump();
-      d.Add("assignedVariables", std::move(av));
-      d.Add("assignedVariablesDetails", PayloadDetails());
+      d.Value("assignedVariables", av);
+      d.Value("assignedVariablesDetails", Json{{"truncated", false}});
     }
     details = d.Take();
   }
@@ -409,12 +429,13 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
 }
 
 void StepContext::SucceedUnit(Json output) {
-  JsonObjectBuilder d(3);
-  d.Add("name", state_.name);
+  std::string details;
   if (runner_.options_.record_history) {
-    d.Add("output", output).Add("outputDetails", PayloadDetails());
+    details = EventDetails()
+                  .String("name", state_.name)
+                  .Payload("output", output, "outputDetails")
+                  .Take();
   }
-  Json details = d.Take();
   Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
   frame_.succeeded = true;
   frame_.output = std::move(output);
@@ -444,12 +465,12 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       frame_.phase = Phase::kRetry;
       runner_.parked_.insert(frame_.id);
       frame_.finished_children.clear();
-      frame_.wake_at = now_ + std::chrono::duration_cast<Duration>(
-                                  std::chrono::duration<double>(delay));
+      frame_.wake_at =
+          now_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double>(delay));
       return;
     }
     if (!final_event.empty()) {
-      Emit(final_event, "", Json());
+      Emit(final_event, "", std::string());
       final_event = {};
     }
     for (const Catcher& c : state_.catchers) {
@@ -465,10 +486,12 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
       if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
       out = std::move(r).value();
-      Json details = {{"name", state_.name}};
+      std::string details;
       if (runner_.options_.record_history) {
-        details["output"] = out;
-        details["outputDetails"] = PayloadDetails();
+        details = EventDetails()
+                      .String("name", state_.name)
+                      .Payload("output", out, "outputDetails")
+                      .Take();
       }
       if (assigned) {
         if (!frame_.variables.is_object()) frame_.variables = Json::object();
@@ -482,7 +505,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       return;
     }
   }
-  if (!final_event.empty()) Emit(final_event, "", Json());
+  if (!final_event.empty()) Emit(final_event, "", std::string());
   FailUnit(std::move(error));
 }
 
@@ -532,12 +555,18 @@ const Json* FrameVariables::Find(std::string_view name) const {
 namespace {
 const char* PhaseName(Phase p) {
   switch (p) {
-    case Phase::kEnter: return "enter";
-    case Phase::kTimer: return "timer";
-    case Phase::kRetry: return "retry";
-    case Phase::kTask: return "task";
-    case Phase::kChildren: return "children";
-    case Phase::kDone: return "done";
+    case Phase::kEnter:
+      return "enter";
+    case Phase::kTimer:
+      return "timer";
+    case Phase::kRetry:
+      return "retry";
+    case Phase::kTask:
+      return "task";
+    case Phase::kChildren:
+      return "children";
+    case Phase::kDone:
+      return "done";
   }
   return "enter";
 }
@@ -549,8 +578,9 @@ std::optional<Phase> PhaseFromName(std::string_view s) {
   return std::nullopt;
 }
 Json TaskToJson(const TaskRequest& t) {
-  Json j = {{"task_id", t.task_id},     {"unit_id", t.unit_id},       {"state_name", t.state_name},
-            {"resource", t.resource},   {"parameters", t.parameters}, {"task_token", t.task_token},
+  Json j = {{"task_id", t.task_id},         {"unit_id", t.unit_id},
+            {"state_name", t.state_name},   {"resource", t.resource},
+            {"parameters", t.parameters},   {"task_token", t.task_token},
             {"credentials", t.credentials}, {"retry_count", t.retry_count}};
   if (t.timeout_seconds) j["timeout_seconds"] = *t.timeout_seconds;
   if (t.heartbeat_seconds) j["heartbeat_seconds"] = *t.heartbeat_seconds;
@@ -607,7 +637,8 @@ Json Runner::Snapshot() const {
     if (f->wake_at) j["wake_at_ms"] = ToMillis(*f->wake_at);
     if (f->tolerated_count) j["tolerated_count"] = *f->tolerated_count;
     if (f->tolerated_percentage) j["tolerated_percentage"] = *f->tolerated_percentage;
-    if (f->child_error) j["child_error"] = {{"error", f->child_error->error}, {"cause", f->child_error->cause}};
+    if (f->child_error)
+      j["child_error"] = {{"error", f->child_error->error}, {"cause", f->child_error->cause}};
     if (f->task_result) {
       if (f->task_result->ok()) {
         j["task_result"] = {{"ok", f->task_result->value()}};
@@ -634,7 +665,7 @@ Json Runner::Snapshot() const {
               {"output", output_},
               {"error", {{"error", error_.error}, {"cause", error_.cause}}},
               {"frames", std::move(frames)},
-              {"ready", Json(std::vector<int64_t>(ready_.begin(), ready_.end()))},
+              {"ready", Json(ready_.ToVector())},
               {"next_frame_id", next_frame_id_},
               {"next_task_id", next_task_id_},
               {"last_event_id", last_event_id_},
@@ -655,9 +686,9 @@ Status Runner::Restore(const Json& s) {
     input_ = s.at("input");
     const std::string st = s.at("status").get<std::string>();
     status_ = ExecutionStatus::kRunning;
-    for (ExecutionStatus x : {ExecutionStatus::kRunning, ExecutionStatus::kSucceeded,
-                              ExecutionStatus::kFailed, ExecutionStatus::kTimedOut,
-                              ExecutionStatus::kAborted}) {
+    for (ExecutionStatus x :
+         {ExecutionStatus::kRunning, ExecutionStatus::kSucceeded, ExecutionStatus::kFailed,
+          ExecutionStatus::kTimedOut, ExecutionStatus::kAborted}) {
       if (st == ExecutionStatusName(x)) status_ = x;
     }
     output_ = s.at("output");
@@ -718,8 +749,8 @@ Status Runner::Restore(const Json& s) {
         if (tr.contains("ok")) {
           f->task_result = AslResult<Json>(tr["ok"]);
         } else {
-          f->task_result = AslResult<Json>(AslError{tr.at("error").get<std::string>(),
-                                                    tr.at("cause").get<std::string>()});
+          f->task_result = AslResult<Json>(
+              AslError{tr.at("error").get<std::string>(), tr.at("cause").get<std::string>()});
         }
       }
       if (f->wake_at && (f->phase == Phase::kTimer || f->phase == Phase::kRetry)) {
@@ -758,11 +789,16 @@ using interpreter_internal::StepContext;
 
 std::string_view ExecutionStatusName(ExecutionStatus s) {
   switch (s) {
-    case ExecutionStatus::kRunning: return "RUNNING";
-    case ExecutionStatus::kSucceeded: return "SUCCEEDED";
-    case ExecutionStatus::kFailed: return "FAILED";
-    case ExecutionStatus::kTimedOut: return "TIMED_OUT";
-    case ExecutionStatus::kAborted: return "ABORTED";
+    case ExecutionStatus::kRunning:
+      return "RUNNING";
+    case ExecutionStatus::kSucceeded:
+      return "SUCCEEDED";
+    case ExecutionStatus::kFailed:
+      return "FAILED";
+    case ExecutionStatus::kTimedOut:
+      return "TIMED_OUT";
+    case ExecutionStatus::kAborted:
+      return "ABORTED";
   }
   return "RUNNING";
 }
@@ -780,9 +816,9 @@ std::unique_ptr<Execution> Execution::Start(std::shared_ptr<const StateMachine> 
   return e;
 }
 
-StatusOr<std::unique_ptr<Execution>> Execution::Restore(
-    std::shared_ptr<const StateMachine> machine, const Json& snapshot,
-    const ExecutionOptions& options) {
+StatusOr<std::unique_ptr<Execution>> Execution::Restore(std::shared_ptr<const StateMachine> machine,
+                                                        const Json& snapshot,
+                                                        const ExecutionOptions& options) {
   std::unique_ptr<Execution> e(new Execution());
   e->runner_ = std::make_unique<Runner>(std::move(machine), options);
   STEPD_RETURN_IF_ERROR(e->runner_->Restore(snapshot));
@@ -824,9 +860,7 @@ void Execution::Stop(ExecutionStatus status, std::string error, std::string caus
   if (r.status_ != ExecutionStatus::kRunning) return;
   r.status_ = status;
   r.error_ = AslError{std::move(error), std::move(cause)};
-  Json d = Json::object();
-  if (!r.error_.error.empty()) d["error"] = r.error_.error;
-  if (!r.error_.cause.empty()) d["cause"] = r.error_.cause;
+  std::string d = interpreter_internal::ErrorDetails(r.error_);
   if (status == ExecutionStatus::kTimedOut) {
     r.Emit(nullptr, now, "ExecutionTimedOut", "executionTimedOutEventDetails", std::move(d));
   } else if (status == ExecutionStatus::kAborted) {
@@ -877,7 +911,8 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
   auto* fake = dynamic_cast<FakeClock*>(&clock);
   std::optional<TimePoint> deadline;
   if (execution.machine().timeout_seconds) {
-    deadline = execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
+    deadline =
+        execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
   }
   auto drain_events = [&] {
     if (history) {

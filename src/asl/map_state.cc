@@ -36,12 +36,14 @@ void MapState::Enter(StepContext& ctx) const {
   if (has_item_reader) {
     return ctx.Fail(AslError::Of(StatesError::kItemReaderFailed,
                                  "ItemReader is not supported yet: stepd cannot read Map items "
-                                 "from S3 (state '" + name + "')"));
+                                 "from S3 (state '" +
+                                     name + "')"));
   }
   if (has_result_writer) {
     return ctx.Fail(AslError::Of(StatesError::kResultWriterFailed,
                                  "ResultWriter is not supported yet: stepd cannot write Map "
-                                 "results to S3 (state '" + name + "')"));
+                                 "results to S3 (state '" +
+                                     name + "')"));
   }
   std::optional<Json> eff = ctx.EffectiveInput(false);
   if (!eff) return;
@@ -53,10 +55,10 @@ void MapState::Enter(StepContext& ctx) const {
     std::optional<Json> v = max_concurrency.path->Evaluate(scope);
     std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
     if (!n || *n < 0 || std::floor(*n) != *n) {
-      return ctx.Fail(ctx.RuntimeError("The MaxConcurrencyPath field refers to value \"" +
-                                       (v ? ValueText(*v) : std::string("null")) +
-                                       "\" which is not a valid integer: " +
-                                       max_concurrency.path_text));
+      return ctx.Fail(
+          ctx.RuntimeError("The MaxConcurrencyPath field refers to value \"" +
+                           (v ? ValueText(*v) : std::string("null")) +
+                           "\" which is not a valid integer: " + max_concurrency.path_text));
     }
     concurrency = static_cast<int64_t>(*n);
   }
@@ -64,11 +66,11 @@ void MapState::Enter(StepContext& ctx) const {
   auto items = items_path.Apply(*eff, scope);
   if (!items.ok()) return ctx.Fail(ctx.Contextualize(std::move(items).take_error()));
   if (!items.value().is_array()) {
-    return ctx.Fail(ctx.RuntimeError("Map state input must be an array but was: " +
-                                     items.value().dump()));
+    return ctx.Fail(
+        ctx.RuntimeError("Map state input must be an array but was: " + items.value().dump()));
   }
   ctx.Emit("MapStateStarted", "mapStateStartedEventDetails",
-           JsonObjectBuilder(1).Add("length", items.value().size()).Take());
+           EventDetails().Int("length", static_cast<int64_t>(items.value().size())).Take());
   // Tolerated failures.
   std::optional<double> pct = tolerated_failure_percentage;
   if (tolerated_failure_percentage_path) {
@@ -77,8 +79,8 @@ void MapState::Enter(StepContext& ctx) const {
     if (!pct) {
       return ctx.Fail(ctx.RuntimeError(
           "The ToleratedFailurePercentagePath field refers to value \"" +
-          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid float: " +
-          tolerated_failure_percentage_path_text));
+          (v ? ValueText(*v) : std::string("null")) +
+          "\" which is not a valid float: " + tolerated_failure_percentage_path_text));
     }
     if (*pct < 0 || *pct > 100) {
       return ctx.Fail(ctx.RuntimeError("ToleratedFailurePercentage must be between 0 and 100."));
@@ -91,8 +93,8 @@ void MapState::Enter(StepContext& ctx) const {
     if (!n || std::floor(*n) != *n) {
       return ctx.Fail(ctx.RuntimeError(
           "The ToleratedFailureCountPath field refers to value \"" +
-          (v ? ValueText(*v) : std::string("null")) + "\" which is not a valid integer: " +
-          tolerated_failure_count_path_text));
+          (v ? ValueText(*v) : std::string("null")) +
+          "\" which is not a valid integer: " + tolerated_failure_count_path_text));
     }
     if (*n < 0) {
       return ctx.Fail(ctx.RuntimeError("ToleratedFailureCount cannot be negative."));
@@ -112,7 +114,7 @@ void MapState::Enter(StepContext& ctx) const {
   f.tolerated_count = count;
   f.tolerated_percentage = pct;
   f.results = Json::array_t(static_cast<size_t>(f.total_children));
-  if (distributed) ctx.Emit("MapRunStarted", "mapRunStartedEventDetails", Json::object());
+  if (distributed) ctx.Emit("MapRunStarted", "mapRunStartedEventDetails", "{}");
   f.phase = Phase::kChildren;
   Resume(ctx);
 }
@@ -126,9 +128,10 @@ void MapState::Resume(StepContext& ctx) const {
     Frame* c = runner.Find(id);
     if (c == nullptr) continue;
     --f.running_children;
-    Json details = runner.options_.record_history
-                       ? JsonObjectBuilder(2).Add("name", name).Add("index", c->child_index).Take()
-                       : Json();
+    std::string details =
+        runner.options_.record_history
+            ? EventDetails().String("name", name).Int("index", c->child_index).Take()
+            : std::string();
     if (c->succeeded) {
       if (!distributed) {
         ctx.Emit("MapIterationSucceeded", "mapIterationSucceededEventDetails", std::move(details));
@@ -143,7 +146,8 @@ void MapState::Resume(StepContext& ctx) const {
     }
     ++f.failed_children;
     AslError err = c->error;
-    f.results[static_cast<size_t>(c->child_index)] = Json{{"Error", err.error}, {"Cause", err.cause}};
+    f.results[static_cast<size_t>(c->child_index)] =
+        Json{{"Error", err.error}, {"Cause", err.cause}};
     runner.frames_.erase(id);
     const bool tolerant = f.tolerated_count.has_value() || f.tolerated_percentage.has_value();
     bool exceeded = !tolerant;
@@ -158,7 +162,7 @@ void MapState::Resume(StepContext& ctx) const {
     }
     if (exceeded) {
       runner.AbortChildren(f, ctx.now());
-      if (distributed) ctx.Emit("MapRunFailed", "mapRunFailedEventDetails", Json::object());
+      if (distributed) ctx.Emit("MapRunFailed", "mapRunFailedEventDetails", "{}");
       if (tolerant) {
         err = AslError::Of(StatesError::kExceedToleratedFailureThreshold,
                            "The specified tolerated failure threshold was exceeded");
@@ -187,15 +191,15 @@ void MapState::Resume(StepContext& ctx) const {
     if (!distributed) {
       ctx.Emit("MapIterationStarted", "mapIterationStartedEventDetails",
                runner.options_.record_history
-                   ? JsonObjectBuilder(2).Add("name", name).Add("index", i).Take()
-                   : Json());
+                   ? EventDetails().String("name", name).Int("index", i).Take()
+                   : std::string());
     }
     Frame& child = ctx.StartChild(*processor, std::move(input), i);
     if (distributed) child.record = false;
   }
   if (f.succeeded_children + f.failed_children == f.total_children) {
-    if (distributed) ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", Json::object());
-    ctx.Emit("MapStateSucceeded", "", Json());
+    if (distributed) ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", "{}");
+    ctx.Emit("MapStateSucceeded", "", std::string());
     Json results = std::move(f.results);
     f.results = Json();
     f.items = Json();

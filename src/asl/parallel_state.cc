@@ -11,7 +11,7 @@ void ParallelState::Enter(interpreter_internal::StepContext& ctx) const {
   std::optional<Json> eff = ctx.EffectiveInput(true);
   if (!eff) return;
   Frame& f = ctx.frame();
-  ctx.Emit("ParallelStateStarted", "", Json());
+  ctx.Emit("ParallelStateStarted", "", std::string());
   f.total_children = static_cast<int64_t>(branches.size());
   f.succeeded_children = 0;
   f.failed_children = 0;

@@ -3,8 +3,8 @@
 // Runner that schedules them, and the StepContext a state uses to report its
 // outcome.
 
+#include <algorithm>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -77,6 +77,58 @@ struct Frame {
   AslError error;
 };
 
+// The ready units, a double-ended queue in a ring buffer: std::deque
+// allocates a 512-byte block and its index on construction, which every
+// execution would pay while almost all of them hold one unit.
+class UnitQueue {
+ public:
+  bool empty() const { return size_ == 0; }
+  size_t size() const { return size_; }
+  int64_t front() const { return slots_[head_]; }
+  void pop_front() {
+    head_ = (head_ + 1) % slots_.size();
+    --size_;
+  }
+  void push_front(int64_t id) {
+    Grow();
+    head_ = (head_ + slots_.size() - 1) % slots_.size();
+    slots_[head_] = id;
+    ++size_;
+  }
+  void push_back(int64_t id) {
+    Grow();
+    slots_[(head_ + size_) % slots_.size()] = id;
+    ++size_;
+  }
+  void clear() { head_ = size_ = 0; }
+  // Removes every occurrence of `id`, keeping the order of the others.
+  void erase(int64_t id) {
+    std::vector<int64_t> kept = ToVector();
+    kept.erase(std::remove(kept.begin(), kept.end(), id), kept.end());
+    clear();
+    for (int64_t k : kept) push_back(k);
+  }
+  // Front to back.
+  std::vector<int64_t> ToVector() const {
+    std::vector<int64_t> out;
+    out.reserve(size_);
+    for (size_t i = 0; i < size_; ++i) out.push_back(slots_[(head_ + i) % slots_.size()]);
+    return out;
+  }
+
+ private:
+  void Grow() {
+    if (size_ < slots_.size()) return;
+    std::vector<int64_t> bigger = ToVector();
+    bigger.resize(std::max<size_t>(4, slots_.size() * 2));
+    slots_.swap(bigger);
+    head_ = 0;
+  }
+  std::vector<int64_t> slots_;
+  size_t head_ = 0;
+  size_t size_ = 0;
+};
+
 class Runner {
  public:
   Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options);
@@ -90,7 +142,7 @@ class Runner {
   AslError error_;
 
   std::map<int64_t, std::unique_ptr<Frame>> frames_;
-  std::deque<int64_t> ready_;
+  UnitQueue ready_;
   std::set<int64_t> parked_;  // units in kTimer/kRetry, waiting for wake_at
   int64_t next_frame_id_ = 1;
   int64_t next_task_id_ = 1;
@@ -114,8 +166,10 @@ class Runner {
   // Core operations.
   void Begin(Json input, TimePoint now);
   StepResult Step(TimePoint now);
+  // `type` and `details_key` must be string literals; `details` is the
+  // details object's JSON text (EventDetails), unused without history.
   int64_t Emit(Frame* frame, TimePoint now, std::string_view type, std::string_view details_key,
-               Json details);
+               std::string details);
   Frame& NewFrame(int64_t parent, int graph_id, Json input);
   void MakeReady(Frame& f, bool front = true);
   void EnterState(Frame& f, TimePoint now);
@@ -194,7 +248,7 @@ class StepContext {
   void ScheduleTask(TaskRequest request);
   // Creates a child unit running `graph` on `input` and readies it.
   Frame& StartChild(const StateGraph& graph, Json input, int64_t index);
-  int64_t Emit(std::string_view type, std::string_view details_key, Json details);
+  int64_t Emit(std::string_view type, std::string_view details_key, std::string details);
 
  private:
   Runner& runner_;
@@ -204,7 +258,6 @@ class StepContext {
   std::optional<Json> context_;
   std::optional<FrameVariables> variables_;
 };
-
 
 }  // namespace interpreter_internal
 }  // namespace stepd::asl

@@ -75,22 +75,21 @@ void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
   const ResourceName rn = Describe(resource);
   const bool history = ctx.runner().options_.record_history;
   if (rn.lambda_function) {
-    Json d = {{"resource", resource}};
-    if (history) {
-      d["input"] = *eff;
-      d["inputDetails"] = PayloadDetails();
-    }
-    if (req.timeout_seconds) d["timeoutInSeconds"] = *req.timeout_seconds;
-    ctx.Emit("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", std::move(d));
-    ctx.Emit("LambdaFunctionStarted", "", Json());
+    EventDetails d;
+    d.String("resource", resource);
+    if (history) d.Payload("input", *eff, "inputDetails");
+    if (req.timeout_seconds) d.Int("timeoutInSeconds", *req.timeout_seconds);
+    ctx.Emit("LambdaFunctionScheduled", "lambdaFunctionScheduledEventDetails", d.Take());
+    ctx.Emit("LambdaFunctionStarted", "", std::string());
   } else {
-    Json d = {{"resourceType", rn.type}, {"resource", rn.name}, {"region", "us-east-1"}};
-    if (history) d["parameters"] = *eff;
-    if (req.timeout_seconds) d["timeoutInSeconds"] = *req.timeout_seconds;
-    if (req.heartbeat_seconds) d["heartbeatInSeconds"] = *req.heartbeat_seconds;
-    ctx.Emit("TaskScheduled", "taskScheduledEventDetails", std::move(d));
+    EventDetails d;
+    d.String("resourceType", rn.type).String("resource", rn.name).String("region", "us-east-1");
+    if (history) d.Payload("parameters", *eff);
+    if (req.timeout_seconds) d.Int("timeoutInSeconds", *req.timeout_seconds);
+    if (req.heartbeat_seconds) d.Int("heartbeatInSeconds", *req.heartbeat_seconds);
+    ctx.Emit("TaskScheduled", "taskScheduledEventDetails", d.Take());
     ctx.Emit("TaskStarted", "taskStartedEventDetails",
-             Json{{"resourceType", rn.type}, {"resource", rn.name}});
+             EventDetails().String("resourceType", rn.type).String("resource", rn.name).Take());
   }
   req.parameters = std::move(*eff);
   ctx.ScheduleTask(std::move(req));
@@ -106,36 +105,30 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
   const bool history = ctx.runner().options_.record_history;
   if (result.ok()) {
     if (rn.lambda_function) {
-      Json d = Json::object();
-      if (history) {
-        d["output"] = result.value();
-        d["outputDetails"] = PayloadDetails();
-      }
-      ctx.Emit("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", std::move(d));
+      EventDetails d;
+      if (history) d.Payload("output", result.value(), "outputDetails");
+      ctx.Emit("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", d.Take());
     } else {
-      Json d = {{"resourceType", rn.type}, {"resource", rn.name}};
-      if (history) {
-        d["output"] = result.value();
-        d["outputDetails"] = PayloadDetails();
-      }
-      ctx.Emit("TaskSucceeded", "taskSucceededEventDetails", std::move(d));
+      EventDetails d;
+      d.String("resourceType", rn.type).String("resource", rn.name);
+      if (history) d.Payload("output", result.value(), "outputDetails");
+      ctx.Emit("TaskSucceeded", "taskSucceededEventDetails", d.Take());
     }
     ctx.Complete(std::move(result).value(), true);
     return;
   }
   AslError err = std::move(result).take_error();
-  Json d = rn.lambda_function ? Json::object()
-                              : Json{{"resourceType", rn.type}, {"resource", rn.name}};
-  d["error"] = err.error;
-  d["cause"] = err.cause;
+  EventDetails d;
+  if (!rn.lambda_function) d.String("resourceType", rn.type).String("resource", rn.name);
+  d.String("error", err.error).String("cause", err.cause);
   if (err.error == "States.Timeout") {
     ctx.Emit(rn.lambda_function ? "LambdaFunctionTimedOut" : "TaskTimedOut",
              rn.lambda_function ? "lambdaFunctionTimedOutEventDetails" : "taskTimedOutEventDetails",
-             std::move(d));
+             d.Take());
   } else {
     ctx.Emit(rn.lambda_function ? "LambdaFunctionFailed" : "TaskFailed",
              rn.lambda_function ? "lambdaFunctionFailedEventDetails" : "taskFailedEventDetails",
-             std::move(d));
+             d.Take());
   }
   ctx.Fail(std::move(err));
 }

@@ -50,7 +50,7 @@ RunOutcome RunDefinition(std::string_view definition, const Json& input, Scripte
   out.status = exec->status();
   out.output = exec->output();
   out.error = exec->error();
-  for (const HistoryEvent& e : out.events) out.types.push_back(e.type);
+  for (const HistoryEvent& e : out.events) out.types.emplace_back(e.type);
   out.elapsed = clock.Now() - TestStart();
   return out;
 }

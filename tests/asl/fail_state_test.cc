@@ -15,7 +15,7 @@ TEST(FailState, EndsTheExecutionWithErrorAndCause) {
   ASSERT_EQ(r.types.size(), 3u);
   EXPECT_EQ(r.types[1], "FailStateEntered");
   EXPECT_EQ(r.types[2], "ExecutionFailed");
-  EXPECT_EQ(r.events[2].details, (Json{{"error", "E"}, {"cause", "C"}}));
+  EXPECT_EQ(r.events[2].DetailsJson(), (Json{{"error", "E"}, {"cause", "C"}}));
 }
 
 TEST(FailState, ReadsErrorPathAndCausePath) {

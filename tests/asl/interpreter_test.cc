@@ -20,7 +20,7 @@ TEST(Interpreter, EventIdsRunOneToNWithPreviousIds) {
     EXPECT_EQ(r.events[i].previous_event_id, static_cast<int64_t>(i));
   }
   EXPECT_EQ(r.events[1].details_key, "stateEnteredEventDetails");
-  EXPECT_EQ(r.events[1].details["name"], "A");
+  EXPECT_EQ(r.events[1].DetailsJson()["name"], "A");
 }
 
 TEST(Interpreter, ContextObjectHasExecutionStateAndStateMachine) {

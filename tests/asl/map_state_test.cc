@@ -39,7 +39,7 @@ TEST(MapState, RecordsIterationEvents) {
                                               "PassStateEntered", "PassStateExited",
                                               "MapIterationSucceeded", "MapStateSucceeded",
                                               "MapStateExited", "ExecutionSucceeded"));
-  EXPECT_EQ(r.events[2].details, (Json{{"length", 1}}));
+  EXPECT_EQ(r.events[2].DetailsJson(), (Json{{"length", 1}}));
 }
 
 TEST(MapState, NeverRunsMoreThanMaxConcurrencyIterations) {

@@ -52,7 +52,7 @@ TEST(PassState, AssignSetsVariablesReadByLaterStates) {
                          Json{{"in", "v"}});
   EXPECT_EQ(r.output, (Json{{"x", 1}, {"y", "v"}}));
   ASSERT_GE(r.events.size(), 3u);
-  EXPECT_EQ(r.events[2].details["assignedVariables"], (Json{{"x", "1"}, {"y", "\"v\""}}));
+  EXPECT_EQ(r.events[2].DetailsJson()["assignedVariables"], (Json{{"x", "1"}, {"y", "\"v\""}}));
 }
 
 }  // namespace

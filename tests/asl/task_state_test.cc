@@ -30,8 +30,8 @@ TEST(TaskState, ResultFlowsThroughResultSelectorAndResultPath) {
   EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled",
                                    "TaskStarted", "TaskSucceeded", "TaskStateExited",
                                    "ExecutionSucceeded"));
-  EXPECT_EQ(r.events[2].details["resourceType"], "lambda");
-  EXPECT_EQ(r.events[2].details["resource"], "invoke");
+  EXPECT_EQ(r.events[2].DetailsJson()["resourceType"], "lambda");
+  EXPECT_EQ(r.events[2].DetailsJson()["resource"], "invoke");
 }
 
 TEST(TaskState, CompletesAsynchronouslyThroughCompleteTask) {

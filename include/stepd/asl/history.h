@@ -2,9 +2,15 @@
 // History events as GetExecutionHistory returns them. The interpreter appends
 // events with ids 1..N in the order they happen; the durable runtime takes
 // them after each step (Execution::TakeEvents) and persists them.
+//
+// An event's details are kept as the JSON text AWS shows (payloads such as
+// `input` and `output` are JSON strings holding JSON text), built once when
+// the event happens: the runtime stores that text as it is, and nothing deep
+// copies a payload into a DOM that is only serialised later.
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "stepd/base/clock.h"
 #include "stepd/base/json.h"
@@ -15,16 +21,45 @@ struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
   TimePoint timestamp;
-  std::string type;         // "PassStateEntered", "ExecutionSucceeded", ...
-  std::string details_key;  // "stateEnteredEventDetails", ...; empty when none
-  Json details;             // the details object (AWS field names)
+  // Both point to static storage (string literals): "PassStateEntered", ...
+  std::string_view type;
+  std::string_view details_key;  // "stateEnteredEventDetails", ...; empty when none
+  // The details object as JSON text; empty when details_key is empty.
+  std::string details;
 
+  // The details parsed (null when there are none). For tests and tools.
+  Json DetailsJson() const;
   // {"timestamp": <epoch seconds>, "type", "id", "previousEventId", <details_key>: details}
   Json ToAwsJson() const;
+  // The same object as compact JSON text, appended to `out`.
+  void AppendAwsJson(std::string* out) const;
 };
 
-// The `inputDetails`/`outputDetails` companion AWS puts next to payloads.
-Json PayloadDetails(bool truncated = false);
+// Builds an event's details object as JSON text, fields in call order. Keys
+// must be distinct and need no escaping (they are AWS field names).
+class EventDetails {
+ public:
+  EventDetails() {
+    text_.reserve(128);
+    text_.push_back('{');
+  }
+  EventDetails& String(std::string_view key, std::string_view value);
+  EventDetails& Int(std::string_view key, int64_t value);
+  EventDetails& Bool(std::string_view key, bool value);
+  // `value` as a JSON value (not as text in a string).
+  EventDetails& Value(std::string_view key, const Json& value);
+  // `value`'s JSON text inside a JSON string, as AWS shows payloads, then
+  // "<key>Details": {"truncated": false} when `details_key` is given.
+  EventDetails& Payload(std::string_view key, const Json& value, std::string_view details_key = {});
+  std::string Take() {
+    text_.push_back('}');
+    return std::move(text_);
+  }
+
+ private:
+  void Key(std::string_view key);
+  std::string text_;
+};
 
 // Builds a JSON object from fresh keys in order, without nlohmann's
 // initializer-list constructor (which copies every element through json_ref
