@@ -25,10 +25,10 @@ struct Node {
   Type type = Type::kString;
   Cmp cmp = Cmp::kEq;
   Test test = Test::kIsPresent;
-  bool expected = true;                   // kTest: the operator's boolean operand
-  Json literal;                           // kCompare with a literal operand
+  bool expected = true;                         // kTest: the operator's boolean operand
+  Json literal;                                 // kCompare with a literal operand
   std::optional<ChoiceTimestamp> literal_time;  // kTimestamp literal, parsed once
-  std::optional<PathExpr> operand_path;   // the *Path forms
+  std::optional<PathExpr> operand_path;         // the *Path forms
 };
 
 }  // namespace choice_internal
@@ -50,17 +50,18 @@ struct Operator {
   bool path = false;
 };
 
-#define STEPD_CHOICE_CMP_(prefix, type)                                          \
-  Operator{prefix "Equals", Kind::kCompare, type, Cmp::kEq},                     \
-      Operator{prefix "EqualsPath", Kind::kCompare, type, Cmp::kEq, {}, true},   \
-      Operator{prefix "LessThan", Kind::kCompare, type, Cmp::kLt},               \
-      Operator{prefix "LessThanPath", Kind::kCompare, type, Cmp::kLt, {}, true}, \
-      Operator{prefix "GreaterThan", Kind::kCompare, type, Cmp::kGt},            \
-      Operator{prefix "GreaterThanPath", Kind::kCompare, type, Cmp::kGt, {}, true}, \
-      Operator{prefix "LessThanEquals", Kind::kCompare, type, Cmp::kLe},         \
+#define STEPD_CHOICE_CMP_(prefix, type)                                                \
+  Operator{prefix "Equals", Kind::kCompare, type, Cmp::kEq},                           \
+      Operator{prefix "EqualsPath", Kind::kCompare, type, Cmp::kEq, {}, true},         \
+      Operator{prefix "LessThan", Kind::kCompare, type, Cmp::kLt},                     \
+      Operator{prefix "LessThanPath", Kind::kCompare, type, Cmp::kLt, {}, true},       \
+      Operator{prefix "GreaterThan", Kind::kCompare, type, Cmp::kGt},                  \
+      Operator{prefix "GreaterThanPath", Kind::kCompare, type, Cmp::kGt, {}, true},    \
+      Operator{prefix "LessThanEquals", Kind::kCompare, type, Cmp::kLe},               \
       Operator{prefix "LessThanEqualsPath", Kind::kCompare, type, Cmp::kLe, {}, true}, \
-      Operator{prefix "GreaterThanEquals", Kind::kCompare, type, Cmp::kGe},      \
-      Operator{prefix "GreaterThanEqualsPath", Kind::kCompare, type, Cmp::kGe, {}, true}
+      Operator{prefix "GreaterThanEquals", Kind::kCompare, type, Cmp::kGe}, Operator { \
+    prefix "GreaterThanEqualsPath", Kind::kCompare, type, Cmp::kGe, {}, true           \
+  }
 
 constexpr Operator kOperators[] = {
     STEPD_CHOICE_CMP_("String", Type::kString),
@@ -106,7 +107,8 @@ class RuleCompiler {
  public:
   explicit RuleCompiler(Diagnostics* diagnostics) : errors_(diagnostics) {}
 
-  std::shared_ptr<const Node> Compile(const Json& rule, const std::string& location, bool top_level) {
+  std::shared_ptr<const Node> Compile(const Json& rule, const std::string& location,
+                                      bool top_level) {
     if (!rule.is_object()) {
       Report("Expected value of type Object", location);
       return nullptr;
@@ -244,7 +246,8 @@ class RuleCompiler {
       auto path = PathExpr::Parse(value.get_ref<const std::string&>());
       if (path.ok()) return std::move(path).value();
     }
-    Report("The value for the field '" + std::string(field) + "' must be a valid JSONPath", location);
+    Report("The value for the field '" + std::string(field) + "' must be a valid JSONPath",
+           location);
     return std::nullopt;
   }
 
@@ -261,7 +264,8 @@ class RuleCompiler {
 // UTF-8 byte order only when characters above U+FFFF meet U+E000..U+FFFF.
 int CompareStrings(const std::string& a, const std::string& b) {
   auto needs_utf16 = [](const std::string& s) {
-    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0xEE; });
+    return std::any_of(s.begin(), s.end(),
+                       [](char c) { return static_cast<unsigned char>(c) >= 0xEE; });
   };
   if (!needs_utf16(a) || !needs_utf16(b)) {
     int c = a.compare(b);
@@ -348,12 +352,18 @@ bool Matches(std::string_view text, std::string_view pattern) {
 
 bool Ordered(int c, Cmp cmp) {
   switch (cmp) {
-    case Cmp::kEq: return c == 0;
-    case Cmp::kLt: return c < 0;
-    case Cmp::kGt: return c > 0;
-    case Cmp::kLe: return c <= 0;
-    case Cmp::kGe: return c >= 0;
-    case Cmp::kMatches: return false;
+    case Cmp::kEq:
+      return c == 0;
+    case Cmp::kLt:
+      return c < 0;
+    case Cmp::kGt:
+      return c > 0;
+    case Cmp::kLe:
+      return c <= 0;
+    case Cmp::kGe:
+      return c >= 0;
+    case Cmp::kMatches:
+      return false;
   }
   return false;
 }
@@ -375,7 +385,8 @@ bool Compare(const Node& n, const Json& value, const Json& operand) {
       return value.is_boolean() && operand.is_boolean() && value.get<bool>() == operand.get<bool>();
     case Type::kTimestamp: {
       if (!value.is_string()) return false;
-      std::optional<ChoiceTimestamp> left = ParseChoiceTimestamp(value.get_ref<const std::string&>());
+      std::optional<ChoiceTimestamp> left =
+          ParseChoiceTimestamp(value.get_ref<const std::string&>());
       if (!left.has_value()) return false;
       std::optional<ChoiceTimestamp> right = n.literal_time;
       if (n.operand_path.has_value()) {
@@ -432,13 +443,23 @@ AslResult<bool> Evaluate(const Node& n, const EvalScope& scope) {
     if (value == nullptr) return InvalidPath(*n.variable);
     bool is = false;
     switch (n.test) {
-      case Test::kIsPresent: break;
-      case Test::kIsNull: is = value->is_null(); break;
-      case Test::kIsBoolean: is = value->is_boolean(); break;
-      case Test::kIsNumeric: is = value->is_number(); break;
-      case Test::kIsString: is = value->is_string(); break;
+      case Test::kIsPresent:
+        break;
+      case Test::kIsNull:
+        is = value->is_null();
+        break;
+      case Test::kIsBoolean:
+        is = value->is_boolean();
+        break;
+      case Test::kIsNumeric:
+        is = value->is_number();
+        break;
+      case Test::kIsString:
+        is = value->is_string();
+        break;
       case Test::kIsTimestamp:
-        is = value->is_string() && ParseChoiceTimestamp(value->get_ref<const std::string&>()).has_value();
+        is = value->is_string() &&
+             ParseChoiceTimestamp(value->get_ref<const std::string&>()).has_value();
         break;
     }
     return is == n.expected;

@@ -11,13 +11,11 @@ void ChoiceState::Enter(interpreter_internal::StepContext& ctx) const {
     AslResult<bool> r = b.rule.Evaluate(scope);
     if (!r.ok()) return ctx.Fail(ctx.Contextualize(std::move(r).take_error()));
     if (r.value()) {
-      return ctx.Complete(std::move(*eff), false, b.next, b.assign ? &*b.assign : nullptr,
-                          false);
+      return ctx.Complete(std::move(*eff), false, b.next, b.assign ? &*b.assign : nullptr, false);
     }
   }
   if (default_next >= 0) return ctx.Complete(std::move(*eff), false, default_next);
-  ctx.Fail(AslError::Of(StatesError::kNoChoiceMatched,
-                        "No Matches! at state '" + name + "'"));
+  ctx.Fail(AslError::Of(StatesError::kNoChoiceMatched, "No Matches! at state '" + name + "'"));
 }
 
 }  // namespace stepd::asl

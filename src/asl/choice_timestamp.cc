@@ -77,8 +77,8 @@ std::optional<ChoiceTimestamp> ParseChoiceTimestamp(std::string_view text) {
   }
   if (pos != text.size()) return std::nullopt;
   ChoiceTimestamp out;
-  out.seconds = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-                offset_seconds;
+  out.seconds =
+      DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
   out.nanos = nanos;
   return out;
 }

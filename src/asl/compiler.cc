@@ -57,16 +57,20 @@ const std::map<std::string, std::set<std::string>>& KnownIntegrations() {
        {"createTrainingJob", "createTransformJob", "createModel", "createEndpoint",
         "createEndpointConfig", "updateEndpoint", "createHyperParameterTuningJob",
         "createLabelingJob", "createProcessingJob"}},
-      {"codebuild", {"startBuild", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch"}},
+      {"codebuild",
+       {"startBuild", "stopBuild", "batchDeleteBuilds", "batchGetReports", "startBuildBatch"}},
       {"athena",
        {"startQueryExecution", "stopQueryExecution", "getQueryExecution", "getQueryResults"}},
-      {"eks", {"createCluster", "deleteCluster", "createNodegroup", "deleteNodegroup", "runJob", "call"}},
+      {"eks",
+       {"createCluster", "deleteCluster", "createNodegroup", "deleteNodegroup", "runJob", "call"}},
       {"elasticmapreduce",
-       {"createCluster", "terminateCluster", "addStep", "cancelStep", "setClusterTerminationProtection",
-        "modifyInstanceFleetByName", "modifyInstanceGroupByName"}},
+       {"createCluster", "terminateCluster", "addStep", "cancelStep",
+        "setClusterTerminationProtection", "modifyInstanceFleetByName",
+        "modifyInstanceGroupByName"}},
       {"bedrock", {"invokeModel", "createModelCustomizationJob"}},
-      {"emr-serverless", {"createApplication", "startApplication", "stopApplication",
-                          "deleteApplication", "startJobRun", "cancelJobRun"}},
+      {"emr-serverless",
+       {"createApplication", "startApplication", "stopApplication", "deleteApplication",
+        "startJobRun", "cancelJobRun"}},
       {"mediaconvert", {"createJob"}},
       {"databrew", {"startJobRun"}},
       {"glue-databrew", {"startJobRun"}},
@@ -90,7 +94,8 @@ class Compiler {
     // /States/X" (the same text ChoiceRule reports for a field unknown to a Choice Rule).
     Error("Field '" + std::string(field) + "' is not supported", location);
   }
-  bool CheckFields(const Json& obj, const std::set<std::string>& allowed, const std::string& location) {
+  bool CheckFields(const Json& obj, const std::set<std::string>& allowed,
+                   const std::string& location) {
     bool ok = true;
     for (const auto& [k, v] : obj.items()) {
       if (!allowed.count(k)) {
@@ -126,7 +131,8 @@ class Compiler {
   std::unique_ptr<State> CompileWait(const Json& s, const std::string& loc, const StateGraph& g);
   std::unique_ptr<State> CompileSucceed(const Json& s, const std::string& loc, const StateGraph& g);
   std::unique_ptr<State> CompileFail(const Json& s, const std::string& loc, const StateGraph& g);
-  std::unique_ptr<State> CompileParallel(const Json& s, const std::string& loc, const StateGraph& g);
+  std::unique_ptr<State> CompileParallel(const Json& s, const std::string& loc,
+                                         const StateGraph& g);
   std::unique_ptr<State> CompileMap(const Json& s, const std::string& loc, const StateGraph& g);
 
   const CompileOptions& options_;
@@ -152,7 +158,8 @@ std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
   if (auto ql = def.find("QueryLanguage"); ql != def.end()) {
     if (*ql == "JSONata") {
       jsonata_reported_ = true;
-      Error("QueryLanguage 'JSONata' is not supported yet", "/QueryLanguage", "UNSUPPORTED_FEATURE");
+      Error("QueryLanguage 'JSONata' is not supported yet", "/QueryLanguage",
+            "UNSUPPORTED_FEATURE");
     } else if (*ql != "JSONPath") {
       Error("The field 'QueryLanguage' should have one of these values: [JSONata, JSONPath]",
             "/QueryLanguage");
@@ -170,12 +177,14 @@ std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
   }
   if (auto t = def.find("TimeoutSeconds"); t != def.end()) {
     if (!IsIntegral(*t) || t->get<double>() < 0) {
-      Error("The value for the field 'TimeoutSeconds' must be a positive integer", "/TimeoutSeconds");
+      Error("The value for the field 'TimeoutSeconds' must be a positive integer",
+            "/TimeoutSeconds");
     } else {
       machine->timeout_seconds = static_cast<int64_t>(t->get<double>());
     }
   }
-  CheckFields(def, {"Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"}, "/");
+  CheckFields(def, {"Comment", "StartAt", "States", "Version", "TimeoutSeconds", "QueryLanguage"},
+              "/");
   machine->graphs.push_back(&machine->root);
   machine->root.id = 0;
   CompileGraph(def, "", &machine->root, false);
@@ -327,9 +336,10 @@ std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Jso
   } else if (t == "Map") {
     state = CompileMap(s, loc, g);
   } else {
-    Error("The field 'Type' should have one of these values: "
-          "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]",
-          loc + "/Type");
+    Error(
+        "The field 'Type' should have one of these values: "
+        "[Task, Wait, Pass, Succeed, Fail, Choice, Parallel, Map]",
+        loc + "/Type");
     return nullptr;
   }
   if (!state) return nullptr;
@@ -368,8 +378,9 @@ bool Compiler::CompileTemplate(const Json& s, std::string_view field, const std:
   return true;
 }
 
-bool Compiler::CompileOptionalPath(const Json& s, std::string_view field, const std::string& location,
-                                   std::optional<PathExpr>* out, std::string* text) {
+bool Compiler::CompileOptionalPath(const Json& s, std::string_view field,
+                                   const std::string& location, std::optional<PathExpr>* out,
+                                   std::string* text) {
   auto it = s.find(std::string(field));
   if (it == s.end()) return true;
   const std::string loc = location + "/" + std::string(field);
@@ -399,10 +410,12 @@ bool Compiler::CompileIntOrPath(const Json& s, std::string_view field, const std
   }
   if (has_value) {
     const Json& v = s[f];
-    if (!IsIntegral(v) || v.get<double>() < static_cast<double>(min) || v.get<double>() > 99999999) {
-      Error("The value for the field '" + f + "' must be " +
-                (min > 0 ? std::string("a positive integer") : std::string("a non-negative integer")),
-            location + "/" + f);
+    if (!IsIntegral(v) || v.get<double>() < static_cast<double>(min) ||
+        v.get<double>() > 99999999) {
+      Error(
+          "The value for the field '" + f + "' must be " +
+              (min > 0 ? std::string("a positive integer") : std::string("a non-negative integer")),
+          location + "/" + f);
       return false;
     }
     out->value = static_cast<int64_t>(v.get<double>());
@@ -473,8 +486,10 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
       ok = false;
       continue;
     }
-    ok &= CheckFields(r, {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
-                          "MaxDelaySeconds", "JitterStrategy", "Comment"}, rl);
+    ok &= CheckFields(r,
+                      {"ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate",
+                       "MaxDelaySeconds", "JitterStrategy", "Comment"},
+                      rl);
     Retrier retrier;
     if (!r.contains("ErrorEquals") || !r["ErrorEquals"].is_array() || r["ErrorEquals"].empty()) {
       Error("These fields are required: [ErrorEquals]", rl);
@@ -483,7 +498,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
     }
     for (const Json& e : r["ErrorEquals"]) {
       if (!e.is_string()) {
-        Error("The value for the field 'ErrorEquals' must be an ARRAY of STRINGs", rl + "/ErrorEquals");
+        Error("The value for the field 'ErrorEquals' must be an ARRAY of STRINGs",
+              rl + "/ErrorEquals");
         ok = false;
         continue;
       }
@@ -491,7 +507,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
     }
     const auto& ee = retrier.error_equals;
     if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && ee.size() > 1) {
-      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'", rl + "/ErrorEquals");
+      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'",
+            rl + "/ErrorEquals");
       ok = false;
     }
     if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && i + 1 != it->size()) {
@@ -501,7 +518,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
     if (r.contains("IntervalSeconds")) {
       const Json& v = r["IntervalSeconds"];
       if (!IsIntegral(v) || v.get<double>() < 1 || v.get<double>() > 99999999) {
-        Error("The value for the field 'IntervalSeconds' must be a positive integer", rl + "/IntervalSeconds");
+        Error("The value for the field 'IntervalSeconds' must be a positive integer",
+              rl + "/IntervalSeconds");
         ok = false;
       } else {
         retrier.interval_seconds = v.get<double>();
@@ -510,7 +528,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
     if (r.contains("MaxAttempts")) {
       const Json& v = r["MaxAttempts"];
       if (!IsIntegral(v) || v.get<double>() < 0 || v.get<double>() > 99999999) {
-        Error("The value for the field 'MaxAttempts' must be a non-negative integer", rl + "/MaxAttempts");
+        Error("The value for the field 'MaxAttempts' must be a non-negative integer",
+              rl + "/MaxAttempts");
         ok = false;
       } else {
         retrier.max_attempts = static_cast<int>(v.get<double>());
@@ -529,7 +548,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
     if (r.contains("MaxDelaySeconds")) {
       const Json& v = r["MaxDelaySeconds"];
       if (!IsIntegral(v) || v.get<double>() < 1 || v.get<double>() > 31622400) {
-        Error("The value for the field 'MaxDelaySeconds' must be a positive integer", rl + "/MaxDelaySeconds");
+        Error("The value for the field 'MaxDelaySeconds' must be a positive integer",
+              rl + "/MaxDelaySeconds");
         ok = false;
       } else {
         retrier.max_delay_seconds = v.get<double>();
@@ -550,7 +570,8 @@ bool Compiler::CompileRetry(const Json& s, const std::string& loc, State* state)
   return ok;
 }
 
-bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGraph& g, State* state) {
+bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGraph& g,
+                            State* state) {
   auto it = s.find("Catch");
   if (it == s.end()) return true;
   if (!it->is_array()) {
@@ -578,7 +599,8 @@ bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGr
     }
     const auto& ee = catcher.error_equals;
     if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && ee.size() > 1) {
-      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'", cl + "/ErrorEquals");
+      Error("Error name 'States.ALL' must be the only element of 'ErrorEquals'",
+            cl + "/ErrorEquals");
       ok = false;
     }
     if (std::find(ee.begin(), ee.end(), "States.ALL") != ee.end() && i + 1 != it->size()) {
@@ -600,25 +622,29 @@ bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGr
   return ok;
 }
 
-std::unique_ptr<State> Compiler::CompilePass(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompilePass(const Json& s, const std::string& loc,
+                                             const StateGraph& g) {
   auto st = std::make_unique<PassState>();
   st->type = StateType::kPass;
-  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                            "Parameters", "Result", "Assign", "QueryLanguage"},
+  bool ok = CheckFields(s,
+                        {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                         "Parameters", "Result", "Assign", "QueryLanguage"},
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
   if (s.contains("Result")) st->result = s["Result"];
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& loc,
+                                             const StateGraph& g) {
   auto st = std::make_unique<TaskState>();
   st->type = StateType::kTask;
-  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                            "Parameters", "ResultSelector", "Retry", "Catch", "Resource",
-                            "TimeoutSeconds", "TimeoutSecondsPath", "HeartbeatSeconds",
-                            "HeartbeatSecondsPath", "Credentials", "Assign", "QueryLanguage"},
-                        loc);
+  bool ok = CheckFields(
+      s,
+      {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
+       "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath",
+       "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "QueryLanguage"},
+      loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
   ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
   ok &= CompileRetry(s, loc, st.get());
@@ -646,19 +672,21 @@ std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& l
     std::string service = rest.substr(0, rest.find(':'));
     std::string action = rest.find(':') == std::string::npos ? "" : rest.substr(rest.find(':') + 1);
     std::string base_action = action.substr(0, action.find('.'));
-    std::string suffix = action.find('.') == std::string::npos ? "" : action.substr(action.find('.'));
+    std::string suffix =
+        action.find('.') == std::string::npos ? "" : action.substr(action.find('.'));
     st->wait_for_task_token = suffix == ".waitForTaskToken";
     const auto& known = KnownIntegrations();
     auto k = known.find(service);
-    if (service != "aws-sdk" && service != "activity" && k != known.end() && !k->second.count(base_action)) {
+    if (service != "aws-sdk" && service != "activity" && k != known.end() &&
+        !k->second.count(base_action)) {
       Error("The resource provided " + r +
                 " is not recognized. The value is not a valid resource ARN, or the resource is not "
                 "available in this region.",
             loc + "/Resource");
       ok = false;
     }
-    if (options_.type == StateMachineType::kExpress && (suffix == ".waitForTaskToken" || suffix == ".sync" ||
-                                                        suffix == ".sync:2")) {
+    if (options_.type == StateMachineType::kExpress &&
+        (suffix == ".waitForTaskToken" || suffix == ".sync" || suffix == ".sync:2")) {
       Error("Express state machine does not support '" + suffix + "' service integration ",
             loc + "/Resource");
       ok = false;
@@ -687,11 +715,13 @@ std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& l
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string& loc,
+                                               const StateGraph& g) {
   auto st = std::make_unique<ChoiceState>();
   st->type = StateType::kChoice;
-  bool ok = CheckFields(s, {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default",
-                            "Assign", "QueryLanguage"},
+  bool ok = CheckFields(s,
+                        {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default",
+                         "Assign", "QueryLanguage"},
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
   if (!s.contains("Choices")) {
@@ -745,17 +775,21 @@ bool LooksLikeRfc3339(std::string_view t) {
          digits(14, 2) && t[16] == ':' && digits(17, 2);
 }
 
-std::unique_ptr<State> Compiler::CompileWait(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileWait(const Json& s, const std::string& loc,
+                                             const StateGraph& g) {
   auto st = std::make_unique<WaitState>();
   st->type = StateType::kWait;
-  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds",
-                            "Timestamp", "SecondsPath", "TimestampPath", "Assign", "QueryLanguage"},
+  bool ok = CheckFields(s,
+                        {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds",
+                         "Timestamp", "SecondsPath", "TimestampPath", "Assign", "QueryLanguage"},
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, false, false);
   int n = 0;
   for (const char* f : {"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}) n += s.contains(f);
   if (n != 1) {
-    Error("Exactly one of these fields is required: [Seconds, Timestamp, SecondsPath, TimestampPath]", loc);
+    Error(
+        "Exactly one of these fields is required: [Seconds, Timestamp, SecondsPath, TimestampPath]",
+        loc);
     return nullptr;
   }
   if (s.contains("Seconds")) {
@@ -781,7 +815,8 @@ std::unique_ptr<State> Compiler::CompileWait(const Json& s, const std::string& l
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileSucceed(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileSucceed(const Json& s, const std::string& loc,
+                                                const StateGraph& g) {
   auto st = std::make_unique<SucceedState>();
   st->type = StateType::kSucceed;
   bool ok = CheckFields(s, {"Type", "Comment", "InputPath", "OutputPath", "QueryLanguage"}, loc);
@@ -789,10 +824,12 @@ std::unique_ptr<State> Compiler::CompileSucceed(const Json& s, const std::string
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& loc,
+                                             const StateGraph& g) {
   auto st = std::make_unique<FailState>();
   st->type = StateType::kFail;
-  bool ok = CheckFields(s, {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"}, loc);
+  bool ok = CheckFields(
+      s, {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"}, loc);
   ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
   for (const char* pair : {"Error", "Cause"}) {
     const std::string f = pair;
@@ -825,7 +862,8 @@ std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& l
       if (LooksLikeIntrinsic(text)) {
         auto c = IntrinsicCall::Parse(text);
         if (!c.ok()) {
-          Error("The value for the field '" + fp + "' must be a valid JSONPath or a valid intrinsic function call",
+          Error("The value for the field '" + fp +
+                    "' must be a valid JSONPath or a valid intrinsic function call",
                 loc + "/" + fp);
           ok = false;
         } else {
@@ -834,7 +872,8 @@ std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& l
       } else {
         auto p = PathExpr::Parse(text);
         if (!p.ok()) {
-          Error("The value for the field '" + fp + "' must be a valid JSONPath or a valid intrinsic function call",
+          Error("The value for the field '" + fp +
+                    "' must be a valid JSONPath or a valid intrinsic function call",
                 loc + "/" + fp);
           ok = false;
         } else {
@@ -846,13 +885,15 @@ std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& l
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileParallel(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileParallel(const Json& s, const std::string& loc,
+                                                 const StateGraph& g) {
   auto st = std::make_unique<ParallelState>();
   st->type = StateType::kParallel;
-  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                            "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign",
-                            "QueryLanguage"},
-                        loc);
+  bool ok = CheckFields(
+      s,
+      {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
+       "ResultSelector", "Retry", "Catch", "Branches", "Assign", "QueryLanguage"},
+      loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
   ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
   ok &= CompileRetry(s, loc, st.get());
@@ -882,16 +923,38 @@ std::unique_ptr<State> Compiler::CompileParallel(const Json& s, const std::strin
   return ok ? std::move(st) : nullptr;
 }
 
-std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& loc, const StateGraph& g) {
+std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& loc,
+                                            const StateGraph& g) {
   auto st = std::make_unique<MapState>();
   st->type = StateType::kMap;
-  bool ok = CheckFields(s, {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                            "Parameters", "ResultSelector", "Retry", "Catch", "ItemProcessor",
-                            "Iterator", "ItemsPath", "ItemSelector", "MaxConcurrency",
-                            "MaxConcurrencyPath", "ToleratedFailurePercentage",
-                            "ToleratedFailurePercentagePath", "ToleratedFailureCount",
-                            "ToleratedFailureCountPath", "Label", "ItemReader", "ResultWriter",
-                            "ItemBatcher", "Assign", "QueryLanguage"},
+  bool ok = CheckFields(s,
+                        {"Type",
+                         "Comment",
+                         "Next",
+                         "End",
+                         "InputPath",
+                         "OutputPath",
+                         "ResultPath",
+                         "Parameters",
+                         "ResultSelector",
+                         "Retry",
+                         "Catch",
+                         "ItemProcessor",
+                         "Iterator",
+                         "ItemsPath",
+                         "ItemSelector",
+                         "MaxConcurrency",
+                         "MaxConcurrencyPath",
+                         "ToleratedFailurePercentage",
+                         "ToleratedFailurePercentagePath",
+                         "ToleratedFailureCount",
+                         "ToleratedFailureCountPath",
+                         "Label",
+                         "ItemReader",
+                         "ResultWriter",
+                         "ItemBatcher",
+                         "Assign",
+                         "QueryLanguage"},
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, false);
   ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
@@ -923,7 +986,8 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
   if (proc.contains("ProcessorConfig")) {
     const Json& pc = proc["ProcessorConfig"];
     if (!pc.is_object()) {
-      Error("The value for the field 'ProcessorConfig' must be an OBJECT", loc + "/" + pf + "/ProcessorConfig");
+      Error("The value for the field 'ProcessorConfig' must be an OBJECT",
+            loc + "/" + pf + "/ProcessorConfig");
       ok = false;
     } else {
       ok &= CheckFields(pc, {"Mode", "ExecutionType"}, loc + "/" + pf + "/ProcessorConfig");
@@ -945,14 +1009,18 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
   st->processor = std::move(graph);
   ok &= CompileIntOrPath(s, "MaxConcurrency", loc, 0, &st->max_concurrency);
   if (s.contains("ToleratedFailurePercentage") && s.contains("ToleratedFailurePercentagePath")) {
-    Error("These fields cannot be specified together: [ToleratedFailurePercentage, ToleratedFailurePercentagePath]", loc);
+    Error(
+        "These fields cannot be specified together: [ToleratedFailurePercentage, "
+        "ToleratedFailurePercentagePath]",
+        loc);
     ok = false;
   }
   if (s.contains("ToleratedFailurePercentage")) {
     const Json& v = s["ToleratedFailurePercentage"];
     if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100) {
-      Error("The value for the field 'ToleratedFailurePercentage' must be a number between 0 and 100",
-            loc + "/ToleratedFailurePercentage");
+      Error(
+          "The value for the field 'ToleratedFailurePercentage' must be a number between 0 and 100",
+          loc + "/ToleratedFailurePercentage");
       ok = false;
     } else {
       st->tolerated_failure_percentage = v.get<double>();
@@ -1009,14 +1077,22 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
 
 std::string_view StateTypeName(StateType type) {
   switch (type) {
-    case StateType::kPass: return "Pass";
-    case StateType::kTask: return "Task";
-    case StateType::kChoice: return "Choice";
-    case StateType::kWait: return "Wait";
-    case StateType::kSucceed: return "Succeed";
-    case StateType::kFail: return "Fail";
-    case StateType::kParallel: return "Parallel";
-    case StateType::kMap: return "Map";
+    case StateType::kPass:
+      return "Pass";
+    case StateType::kTask:
+      return "Task";
+    case StateType::kChoice:
+      return "Choice";
+    case StateType::kWait:
+      return "Wait";
+    case StateType::kSucceed:
+      return "Succeed";
+    case StateType::kFail:
+      return "Fail";
+    case StateType::kParallel:
+      return "Parallel";
+    case StateType::kMap:
+      return "Map";
   }
   return "";
 }
@@ -1059,9 +1135,9 @@ CompileResult Compile(std::string_view definition, const CompileOptions& options
   try {
     m = c.Run(definition);
   } catch (const std::exception& e) {
-    result.diagnostics.push_back(Diagnostic{"SCHEMA_VALIDATION_FAILED",
-                                            std::string("Definition could not be read: ") + e.what(),
-                                            Severity::kError, "/"});
+    result.diagnostics.push_back(Diagnostic{
+        "SCHEMA_VALIDATION_FAILED", std::string("Definition could not be read: ") + e.what(),
+        Severity::kError, "/"});
     m = nullptr;
   }
   std::stable_sort(result.diagnostics.begin(), result.diagnostics.end(),

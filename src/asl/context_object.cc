@@ -27,7 +27,8 @@ Json BuildContextObject(const ExecutionInfo& e, const Json& execution_input,
 }
 
 std::string FormatIsoTimestamp(TimePoint t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   int millis = static_cast<int>(ms % 1000);
   if (millis < 0) {
@@ -109,10 +110,11 @@ std::optional<TimePoint> ParseIsoTimestamp(std::string_view s) {
     return std::nullopt;
   }
   if (pos != s.size()) return std::nullopt;
-  const int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const int64_t days =
+      DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
   return TimePoint(std::chrono::duration_cast<Duration>(std::chrono::seconds(secs) +
-                                                         std::chrono::nanoseconds(nanos)));
+                                                        std::chrono::nanoseconds(nanos)));
 }
 
 }  // namespace stepd::asl

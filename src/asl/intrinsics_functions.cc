@@ -44,9 +44,8 @@ size_t Utf16Length(std::string_view s) {
 // and values outside the int32 range.
 std::optional<int64_t> TruncatedInt(const Json& v) {
   if (v.is_number_integer()) {
-    int64_t i = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(kIntMax)
-                    ? kIntMax + 1
-                    : v.get<int64_t>();
+    int64_t i = v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(kIntMax) ? kIntMax + 1
+                                                                                : v.get<int64_t>();
     if (i < kIntMin || i > kIntMax) return std::nullopt;
     return i;
   }
@@ -279,7 +278,11 @@ std::string SanitizeUtf8(const std::string& in) {
   size_t i = 0;
   while (i < in.size()) {
     auto c = uint8_t(in[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
     bool ok = len > 0 && i + len <= in.size();
     uint32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
     for (size_t k = 1; ok && k < len; ++k) {
@@ -314,7 +317,8 @@ AslResult<Json> Hash(const Node& node, Args args) {
   if (md == nullptr || args[0]->is_null()) return InvalidArguments(node.function);
   std::string rendered;
   if (!args[0]->is_string()) AppendJavaString(*args[0], rendered);
-  const std::string& data = args[0]->is_string() ? args[0]->get_ref<const std::string&>() : rendered;
+  const std::string& data =
+      args[0]->is_string() ? args[0]->get_ref<const std::string&>() : rendered;
   if (Utf16Length(data) > kMaxStringInput) return InvalidArguments(node.function);
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_len = 0;
@@ -381,7 +385,7 @@ AslResult<Json> MathRandom(const Node& node, Args args) {
   if (args.size() == 3) {
     if (!args[2]->is_number()) return InvalidArguments(node.function);
     int64_t seed = args[2]->is_number_float() ? int64_t(std::trunc(args[2]->get<double>()))
-                                             : args[2]->get<int64_t>();
+                                              : args[2]->get<int64_t>();
     JavaRandom random(seed);
     if (bound <= kIntMax) return Json(*start + random.NextInt(int32_t(bound)));
     // Beyond Java's nextInt range: still deterministic for the seed.
@@ -403,7 +407,11 @@ AslResult<Json> MathAdd(const Node& node, Args args) {
 }
 
 size_t Utf8Length(unsigned char lead) {
-  return lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
+  return lead < 0x80           ? 1
+         : (lead >> 5) == 0x6  ? 2
+         : (lead >> 4) == 0xE  ? 3
+         : (lead >> 3) == 0x1E ? 4
+                               : 1;
 }
 
 AslResult<Json> StringSplit(const Node& node, Args args) {
@@ -477,8 +485,7 @@ AslResult<Json> Invoke(const Node& node, Args args) {
     case IntrinsicFunction::kJsonToString:
       if (args.size() != 1) return InvalidArguments(node.function);
       return Json(DumpForCause(*args[0]));
-    case IntrinsicFunction::kArray:
-    {
+    case IntrinsicFunction::kArray: {
       Json out = Json::array();
       for (const Json* arg : args) out.push_back(*arg);
       return out;

@@ -67,8 +67,7 @@ class Parser {
 
   StatusOr<std::unique_ptr<Node>> ParseCall(int depth) {
     if (depth > kMaxNesting) {
-      return Error("intrinsic functions nest more than " + std::to_string(kMaxNesting) +
-                   " deep");
+      return Error("intrinsic functions nest more than " + std::to_string(kMaxNesting) + " deep");
     }
     size_t name_start = pos_;
     if (text_.substr(pos_, 7) != "States.") return Error("expected 'States.'");
@@ -266,7 +265,8 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
   }
   size_t count = 0;
   std::vector<Json> owned;
-  if (node.owned_slots > 0) owned.reserve(node.owned_slots);  // never reallocates: `values` points into it
+  if (node.owned_slots > 0)
+    owned.reserve(node.owned_slots);  // never reallocates: `values` points into it
   for (const Arg& arg : node.args) {
     if (const Json* literal = std::get_if<Json>(&arg)) {
       values[count++] = literal;

@@ -63,7 +63,8 @@ class Parser {
     pos_ = 1;
     std::vector<Segment> segments;
     STEPD_RETURN_IF_ERROR(ParseSegments(&segments, /*in_filter=*/false));
-    if (pos_ != text_.size()) return Error("unexpected character '" + std::string(1, text_[pos_]) + "'");
+    if (pos_ != text_.size())
+      return Error("unexpected character '" + std::string(1, text_[pos_]) + "'");
     return segments;
   }
 
@@ -78,7 +79,8 @@ class Parser {
     return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
   }
   void SkipSpaces() {
-    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) ++pos_;
+    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r'))
+      ++pos_;
   }
 
   // Segments until the text (or, inside a filter, the operand) ends.
@@ -132,8 +134,8 @@ class Parser {
   }
 
   static bool IsFunctionName(std::string_view name) {
-    for (std::string_view f : {"length", "size", "min", "max", "avg", "stddev", "sum", "keys",
-                               "first", "last"}) {
+    for (std::string_view f :
+         {"length", "size", "min", "max", "avg", "stddev", "sum", "keys", "first", "last"}) {
       if (name == f) return true;
     }
     return false;
@@ -189,7 +191,8 @@ class Parser {
     } else if (c == '-' || c == ':' || (c >= '0' && c <= '9')) {
       STEPD_RETURN_IF_ERROR(ParseIndexes(&s));
     } else {
-      return Error(AtEnd() ? "unterminated '['" : "unexpected character '" + std::string(1, c) + "' after '['");
+      return Error(AtEnd() ? "unterminated '['"
+                           : "unexpected character '" + std::string(1, c) + "' after '['");
     }
     SkipSpaces();
     if (Peek() != ']') return Error("expected ']'");
@@ -260,12 +263,24 @@ class Parser {
         if (AtEnd()) break;
         char e = Peek();
         switch (e) {
-          case 'n': out += '\n'; break;
-          case 't': out += '\t'; break;
-          case 'r': out += '\r'; break;
-          case 'b': out += '\b'; break;
-          case 'f': out += '\f'; break;
-          default: out += e; break;  // \' \" \\ and anything else literally
+          case 'n':
+            out += '\n';
+            break;
+          case 't':
+            out += '\t';
+            break;
+          case 'r':
+            out += '\r';
+            break;
+          case 'b':
+            out += '\b';
+            break;
+          case 'f':
+            out += '\f';
+            break;
+          default:
+            out += e;
+            break;  // \' \" \\ and anything else literally
         }
         ++pos_;
         continue;
@@ -334,7 +349,7 @@ class Parser {
     STEPD_ASSIGN_OR_RETURN(node->lhs, ParseOperand());
     SkipSpaces();
     static constexpr std::pair<std::string_view, Filter::Op> kOps[] = {
-        {"==", Filter::Op::kEq}, {"!=", Filter::Op::kNe}, {"<=", Filter::Op::kLe},
+        {"==", Filter::Op::kEq}, {"!=", Filter::Op::kNe},    {"<=", Filter::Op::kLe},
         {">=", Filter::Op::kGe}, {"=~", Filter::Op::kMatch}, {"<", Filter::Op::kLt},
         {">", Filter::Op::kGt}};
     for (const auto& [text, op] : kOps) {
@@ -377,9 +392,10 @@ class Parser {
     if (c == '-' || (c >= '0' && c <= '9')) {
       size_t start = pos_;
       if (c == '-') ++pos_;
-      while (!AtEnd() && ((Peek() >= '0' && Peek() <= '9') || Peek() == '.' || Peek() == 'e' ||
-                          Peek() == 'E' || ((Peek() == '+' || Peek() == '-') &&
-                                            (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
+      while (!AtEnd() &&
+             ((Peek() >= '0' && Peek() <= '9') || Peek() == '.' || Peek() == 'e' || Peek() == 'E' ||
+              ((Peek() == '+' || Peek() == '-') &&
+               (text_[pos_ - 1] == 'e' || text_[pos_ - 1] == 'E')))) {
         ++pos_;
       }
       Json number = Json::parse(text_.substr(start, pos_ - start), nullptr, false);
@@ -397,7 +413,8 @@ class Parser {
         return operand;
       }
     }
-    return Error(AtEnd() ? "unterminated filter" : "unexpected character '" + std::string(1, c) + "' in filter");
+    return Error(AtEnd() ? "unterminated filter"
+                         : "unexpected character '" + std::string(1, c) + "' in filter");
   }
 
   StatusOr<Operand> ParseRegex() {
@@ -474,7 +491,8 @@ std::optional<size_t> ResolveIndex(int64_t index, size_t size) {
 // Jayway's path functions, applied to what the path before them selected: the
 // elements of the one array a definite prefix selected, or every match of an
 // indefinite prefix. nullopt where Jayway raises (no input, empty aggregate).
-std::optional<Json> ApplyFunction(const std::string& name, const Nodes& found, bool definite_prefix) {
+std::optional<Json> ApplyFunction(const std::string& name, const Nodes& found,
+                                  bool definite_prefix) {
   Nodes items;
   const Json* single = definite_prefix && !found.empty() ? found.front() : nullptr;
   if (definite_prefix) {
@@ -542,9 +560,9 @@ OperandValue Resolve(const Operand& operand, const Json& current, const Json& ro
   Apply(operand.path.data(), operand.path.data() + operand.path.size(),
         operand.kind == Operand::Kind::kCurrent ? current : root, root, &found);
   if (EndsWithFunction(operand.path)) {
-    out.owned = ApplyFunction(operand.path.back().name, found,
-                              IsDefiniteSegments(operand.path.data(),
-                                                 operand.path.data() + operand.path.size() - 1));
+    out.owned = ApplyFunction(
+        operand.path.back().name, found,
+        IsDefiniteSegments(operand.path.data(), operand.path.data() + operand.path.size() - 1));
     return out;
   }
   if (operand.definite) {
@@ -640,11 +658,16 @@ bool Holds(const Filter& f, const Json& current, const Json& root) {
   std::optional<int> order = FilterOrder(left.get(), right.get());
   if (!order.has_value()) return false;
   switch (f.op) {
-    case Filter::Op::kLt: return *order < 0;
-    case Filter::Op::kLe: return *order <= 0;
-    case Filter::Op::kGt: return *order > 0;
-    case Filter::Op::kGe: return *order >= 0;
-    default: return false;
+    case Filter::Op::kLt:
+      return *order < 0;
+    case Filter::Op::kLe:
+      return *order <= 0;
+    case Filter::Op::kGt:
+      return *order > 0;
+    case Filter::Op::kGe:
+      return *order >= 0;
+    default:
+      return false;
   }
 }
 
@@ -780,8 +803,7 @@ std::optional<Json> JsonPath::Evaluate(const Json& root) const {
     Apply(begin, end, root, root, &found);
     return ApplyFunction(last.name, found, IsDefiniteSegments(begin, end - 1));
   }
-  if (last.kind == Segment::Kind::kNames && !last.deep &&
-      IsDefiniteSegments(begin, end - 1)) {
+  if (last.kind == Segment::Kind::kNames && !last.deep && IsDefiniteSegments(begin, end - 1)) {
     // Jayway merges a trailing multi-member selection after a definite
     // prefix into one object of the members present.
     Nodes parents;
@@ -803,9 +825,9 @@ std::optional<Json> JsonPath::Evaluate(const Json& root) const {
 
 AslResult<Json> JsonPath::AssignAt(Json root, Json value) const {
   auto failure = [&](const Json& input) {
-    return AslError::Of(StatesError::kResultPathMatchFailure,
-                        "Unable to apply ResultPath \"" + text_ + "\" to input \"" +
-                            DumpForCause(input) + "\"");
+    return AslError::Of(
+        StatesError::kResultPathMatchFailure,
+        "Unable to apply ResultPath \"" + text_ + "\" to input \"" + DumpForCause(input) + "\"");
   };
   if (!definite_) return failure(root);
   if (IsRoot()) return value;
@@ -852,7 +874,8 @@ std::string JsonPath::Normalized() const {
         break;
       case Segment::Kind::kNames: {
         out += "[";
-        for (size_t i = 0; i < s.names.size(); ++i) out += (i ? "," : "") + QuoteForMessage(s.names[i]);
+        for (size_t i = 0; i < s.names.size(); ++i)
+          out += (i ? "," : "") + QuoteForMessage(s.names[i]);
         out += "]";
         break;
       }
@@ -861,7 +884,8 @@ std::string JsonPath::Normalized() const {
         break;
       case Segment::Kind::kIndexes: {
         out += "[";
-        for (size_t i = 0; i < s.indexes.size(); ++i) out += (i ? "," : "") + std::to_string(s.indexes[i]);
+        for (size_t i = 0; i < s.indexes.size(); ++i)
+          out += (i ? "," : "") + std::to_string(s.indexes[i]);
         out += "]";
         break;
       }

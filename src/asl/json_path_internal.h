@@ -25,7 +25,7 @@ struct Segment {
   };
   Kind kind = Kind::kName;
   bool deep = false;  // preceded by '..': applied at every depth
-  std::string name;  // kName; kFunction: the function's name
+  std::string name;   // kName; kFunction: the function's name
   int64_t index = 0;
   std::vector<std::string> names;
   std::vector<int64_t> indexes;

@@ -6,7 +6,9 @@ namespace stepd::asl {
 
 namespace {
 
-bool IsVariableStart(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
+bool IsVariableStart(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
 bool IsVariableChar(char c) { return IsVariableStart(c) || (c >= '0' && c <= '9'); }
 
 }  // namespace
@@ -32,7 +34,8 @@ StatusOr<PathExpr> PathExpr::Parse(std::string_view text) {
   }
   auto path = JsonPath::Parse(tail);
   if (!path.ok()) {
-    return InvalidArgumentError("Invalid path '" + std::string(text) + "': " + path.status().message());
+    return InvalidArgumentError("Invalid path '" + std::string(text) +
+                                "': " + path.status().message());
   }
   return PathExpr(root, std::move(variable), std::move(path).value(), std::string(text));
 }

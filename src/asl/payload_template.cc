@@ -142,14 +142,13 @@ class Compiler {
 };
 
 AslError PathNotFound(const Node::Field& field, const PathExpr& path, const EvalScope& scope) {
-  return AslError::Of(
-      StatesError::kRuntime,
-      "The JSONPath '" + path.text() + "' specified for the field '" + field.template_key +
-          "' could not be found in the input '" +
-          (scope.input != nullptr
-               ? scope.input->dump(-1, ' ', false, Json::error_handler_t::replace)
-               : std::string("null")) +
-          "'");
+  return AslError::Of(StatesError::kRuntime,
+                      "The JSONPath '" + path.text() + "' specified for the field '" +
+                          field.template_key + "' could not be found in the input '" +
+                          (scope.input != nullptr
+                               ? scope.input->dump(-1, ' ', false, Json::error_handler_t::replace)
+                               : std::string("null")) +
+                          "'");
 }
 
 AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
@@ -188,8 +187,7 @@ AslResult<Json> EvaluateNode(const Node& node, const EvalScope& scope) {
         fields.emplace_back(field.key, std::move(*matches));
       }
     } else {
-      STEPD_ASL_ASSIGN_OR_RETURN(Json value,
-                                 std::get<IntrinsicCall>(field.value).Evaluate(scope));
+      STEPD_ASL_ASSIGN_OR_RETURN(Json value, std::get<IntrinsicCall>(field.value).Evaluate(scope));
       fields.emplace_back(field.key, std::move(value));
     }
   }

@@ -50,9 +50,9 @@ AslResult<Json> SelectPath::Apply(Json value, const EvalScope& scope) const {
   s.input = &value;
   std::optional<Json> r = path_->Evaluate(s);
   if (!r) {
-    return AslError::Of(StatesError::kRuntime, "Invalid path '" + text_ +
-                                                   "' : No results for path: " +
-                                                   NormalizedPathForMessage(text_));
+    return AslError::Of(
+        StatesError::kRuntime,
+        "Invalid path '" + text_ + "' : No results for path: " + NormalizedPathForMessage(text_));
   }
   return std::move(*r);
 }

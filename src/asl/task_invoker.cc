@@ -13,7 +13,8 @@ StatusOr<std::unique_ptr<MockTaskInvoker>> MockTaskInvoker::Create(
   }
   const auto sm = machines->find(std::string(state_machine_name));
   if (sm == machines->end()) {
-    return InvalidArgumentError("mock file: no state machine \"" + std::string(state_machine_name) + "\"");
+    return InvalidArgumentError("mock file: no state machine \"" + std::string(state_machine_name) +
+                                "\"");
   }
   const auto cases = sm->find("TestCases");
   if (cases == sm->end() || !cases->is_object()) {
@@ -28,8 +29,8 @@ StatusOr<std::unique_ptr<MockTaskInvoker>> MockTaskInvoker::Create(
   auto out = std::unique_ptr<MockTaskInvoker>(new MockTaskInvoker());
   for (const auto& [state, response_name] : tc->items()) {
     if (!response_name.is_string()) {
-      return InvalidArgumentError("mock file: test case \"" + std::string(test_case) + "\" state \"" +
-                                  state + "\" must name a response");
+      return InvalidArgumentError("mock file: test case \"" + std::string(test_case) +
+                                  "\" state \"" + state + "\" must name a response");
     }
     const std::string rn = response_name.get<std::string>();
     if (responses == config.end() || !responses->contains(rn) || !(*responses)[rn].is_object()) {
@@ -44,7 +45,8 @@ StatusOr<std::unique_ptr<MockTaskInvoker>> MockTaskInvoker::Create(
       e.last = dash == std::string::npos ? e.first : std::strtoll(key.c_str() + dash + 1, &end, 10);
       if (e.first < 0 || e.last < e.first || !value.is_object() ||
           (!value.contains("Return") && !value.contains("Throw"))) {
-        return InvalidArgumentError("mock file: response \"" + rn + "\" has a bad entry \"" + key + "\"");
+        return InvalidArgumentError("mock file: response \"" + rn + "\" has a bad entry \"" + key +
+                                    "\"");
       }
       e.response = value;
       entries.push_back(std::move(e));
@@ -55,11 +57,13 @@ StatusOr<std::unique_ptr<MockTaskInvoker>> MockTaskInvoker::Create(
   return out;
 }
 
-void MockTaskInvoker::Invoke(const TaskRequest& request, std::function<void(AslResult<Json>)> done) {
+void MockTaskInvoker::Invoke(const TaskRequest& request,
+                             std::function<void(AslResult<Json>)> done) {
   auto it = by_state_.find(request.state_name);
   if (it == by_state_.end()) {
-    done(AslError::Of(StatesError::kTaskFailed, "No mocked response for state '" + request.state_name +
-                                                    "' (resource " + request.resource + ")"));
+    done(AslError::Of(StatesError::kTaskFailed, "No mocked response for state '" +
+                                                    request.state_name + "' (resource " +
+                                                    request.resource + ")"));
     return;
   }
   int64_t n;

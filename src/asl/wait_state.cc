@@ -16,28 +16,29 @@ void WaitState::Enter(interpreter_internal::StepContext& ctx) const {
     if (!t) {
       return ctx.Fail(ctx.RuntimeError(
           "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time "
-          "format string: " + *timestamp));
+          "format string: " +
+          *timestamp));
     }
     until = *t;
   } else if (seconds_path) {
     std::optional<Json> v = seconds_path->Evaluate(ctx.Scope(&*eff));
     if (!v) {
-      return ctx.Fail(ctx.RuntimeError("Invalid path '" + path_text +
-                                       "' : No results for path: " +
+      return ctx.Fail(ctx.RuntimeError("Invalid path '" + path_text + "' : No results for path: " +
                                        NormalizedPathForMessage(path_text)));
     }
-    const bool integral = v->is_number_integer() ||
-                          (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>());
+    const bool integral =
+        v->is_number_integer() ||
+        (v->is_number_float() && std::floor(v->get<double>()) == v->get<double>());
     if (!integral || v->get<double>() < 0) {
-      return ctx.Fail(ctx.RuntimeError("The SecondsPath parameter cannot be parsed as a long value: " +
-                                       path_text + " == " + v->dump()));
+      return ctx.Fail(ctx.RuntimeError(
+          "The SecondsPath parameter cannot be parsed as a long value: " + path_text +
+          " == " + v->dump()));
     }
     until += std::chrono::seconds(static_cast<int64_t>(v->get<double>()));
   } else if (timestamp_path) {
     std::optional<Json> v = timestamp_path->Evaluate(ctx.Scope(&*eff));
     if (!v) {
-      return ctx.Fail(ctx.RuntimeError("Invalid path '" + path_text +
-                                       "' : No results for path: " +
+      return ctx.Fail(ctx.RuntimeError("Invalid path '" + path_text + "' : No results for path: " +
                                        NormalizedPathForMessage(path_text)));
     }
     std::optional<TimePoint> t;
@@ -45,8 +46,8 @@ void WaitState::Enter(interpreter_internal::StepContext& ctx) const {
     if (!t) {
       return ctx.Fail(ctx.RuntimeError(
           "The TimestampPath parameter does not reference a valid ISO-8601 extended offset "
-          "date-time format string: " + path_text + " == " +
-          (v->is_string() ? v->get<std::string>() : v->dump())));
+          "date-time format string: " +
+          path_text + " == " + (v->is_string() ? v->get<std::string>() : v->dump())));
     }
     until = *t;
   }

@@ -12,8 +12,8 @@ namespace stepd::asl {
 enum class Severity { kError, kWarning };
 
 struct Diagnostic {
-  std::string code;      // "SCHEMA_VALIDATION_FAILED", "MISSING_TRANSITION_TARGET", ...
-  std::string message;   // AWS's wording
+  std::string code;     // "SCHEMA_VALIDATION_FAILED", "MISSING_TRANSITION_TARGET", ...
+  std::string message;  // AWS's wording
   Severity severity = Severity::kError;
   std::string location;  // JSON pointer into the definition: "/States/A/Parameters"; may be empty
 

@@ -15,23 +15,23 @@ namespace stepd::asl {
 
 // X(Enumerator, "States.Name"): every predefined error name of the ASL
 // specification and Step Functions.
-#define STEPD_ASL_STATES_ERRORS(X)                                     \
-  X(kAll, "States.ALL")                                                \
-  X(kBranchFailed, "States.BranchFailed")                              \
-  X(kDataLimitExceeded, "States.DataLimitExceeded")                    \
+#define STEPD_ASL_STATES_ERRORS(X)                                              \
+  X(kAll, "States.ALL")                                                         \
+  X(kBranchFailed, "States.BranchFailed")                                       \
+  X(kDataLimitExceeded, "States.DataLimitExceeded")                             \
   X(kExceedToleratedFailureThreshold, "States.ExceedToleratedFailureThreshold") \
-  X(kHeartbeatTimeout, "States.HeartbeatTimeout")                      \
-  X(kHttpSocket, "States.Http.Socket")                                 \
-  X(kIntrinsicFailure, "States.IntrinsicFailure")                      \
-  X(kItemReaderFailed, "States.ItemReaderFailed")                      \
-  X(kNoChoiceMatched, "States.NoChoiceMatched")                        \
-  X(kParameterPathFailure, "States.ParameterPathFailure")              \
-  X(kPermissions, "States.Permissions")                                \
-  X(kQueryEvaluationError, "States.QueryEvaluationError")              \
-  X(kResultPathMatchFailure, "States.ResultPathMatchFailure")          \
-  X(kResultWriterFailed, "States.ResultWriterFailed")                  \
-  X(kRuntime, "States.Runtime")                                        \
-  X(kTaskFailed, "States.TaskFailed")                                  \
+  X(kHeartbeatTimeout, "States.HeartbeatTimeout")                               \
+  X(kHttpSocket, "States.Http.Socket")                                          \
+  X(kIntrinsicFailure, "States.IntrinsicFailure")                               \
+  X(kItemReaderFailed, "States.ItemReaderFailed")                               \
+  X(kNoChoiceMatched, "States.NoChoiceMatched")                                 \
+  X(kParameterPathFailure, "States.ParameterPathFailure")                       \
+  X(kPermissions, "States.Permissions")                                         \
+  X(kQueryEvaluationError, "States.QueryEvaluationError")                       \
+  X(kResultPathMatchFailure, "States.ResultPathMatchFailure")                   \
+  X(kResultWriterFailed, "States.ResultWriterFailed")                           \
+  X(kRuntime, "States.Runtime")                                                 \
+  X(kTaskFailed, "States.TaskFailed")                                           \
   X(kTimeout, "States.Timeout")
 
 enum class StatesError {
@@ -61,7 +61,7 @@ struct AslError {
 template <typename T>
 class [[nodiscard]] AslResult {
  public:
-  AslResult(T value) : rep_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  AslResult(T value) : rep_(std::in_place_index<0>, std::move(value)) {}         // NOLINT
   AslResult(AslError error) : rep_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return rep_.index() == 0; }

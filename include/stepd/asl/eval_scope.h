@@ -19,9 +19,9 @@ class VariableLookup {
 };
 
 struct EvalScope {
-  const Json* input = nullptr;               // `$`
-  const Json* context = nullptr;             // `$$`
-  const VariableLookup* variables = nullptr; // `$name`; may be null (none visible)
+  const Json* input = nullptr;                // `$`
+  const Json* context = nullptr;              // `$$`
+  const VariableLookup* variables = nullptr;  // `$name`; may be null (none visible)
 };
 
 }  // namespace stepd::asl

@@ -110,8 +110,8 @@ class Execution {
   int64_t last_event_id() const;
 
   ExecutionStatus status() const;
-  const Json& output() const;        // when kSucceeded
-  const AslError& error() const;     // otherwise, when final
+  const Json& output() const;     // when kSucceeded
+  const AslError& error() const;  // otherwise, when final
   const ExecutionInfo& info() const;
   const Json& input() const;
   // TimeoutSeconds of the machine is enforced by the driver (RunExecution

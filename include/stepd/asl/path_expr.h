@@ -49,7 +49,10 @@ class PathExpr {
 
  private:
   PathExpr(Root root, std::string variable, JsonPath path, std::string text)
-      : root_(root), variable_(std::move(variable)), path_(std::move(path)), text_(std::move(text)) {}
+      : root_(root),
+        variable_(std::move(variable)),
+        path_(std::move(path)),
+        text_(std::move(text)) {}
 
   Root root_;
   std::string variable_;

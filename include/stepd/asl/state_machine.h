@@ -57,7 +57,7 @@ struct Retrier {
 // One element of a state's "Catch" array.
 struct Catcher {
   std::vector<std::string> error_equals;
-  int next = -1;          // index of the Next state in the same graph
+  int next = -1;           // index of the Next state in the same graph
   ResultPath result_path;  // default "$"
   std::optional<PayloadTemplate> assign;
 
@@ -67,9 +67,9 @@ struct Catcher {
 // The states of one scope: the top level, a Parallel branch or a Map processor.
 class StateGraph {
  public:
-  int id = 0;                 // stable number within the state machine (root = 0)
-  std::string location;       // JSON pointer of this graph: "" (root), "/States/P/Branches/0"
-  int start = 0;              // index of StartAt
+  int id = 0;            // stable number within the state machine (root = 0)
+  std::string location;  // JSON pointer of this graph: "" (root), "/States/P/Branches/0"
+  int start = 0;         // index of StartAt
   std::vector<std::unique_ptr<State>> states;
   std::unordered_map<std::string, int> index_by_name;
 
@@ -84,12 +84,13 @@ class StateMachine {
   StateMachineType type = StateMachineType::kStandard;
   std::optional<int64_t> timeout_seconds;  // top-level TimeoutSeconds
   std::string comment;
-  Json definition;                          // as parsed
-  StateGraph root;                          // graph id 0
-  std::vector<const StateGraph*> graphs;    // every graph, by id
+  Json definition;                        // as parsed
+  StateGraph root;                        // graph id 0
+  std::vector<const StateGraph*> graphs;  // every graph, by id
 
   const StateGraph* graph(int id) const {
-    return id >= 0 && static_cast<size_t>(id) < graphs.size() ? graphs[static_cast<size_t>(id)] : nullptr;
+    return id >= 0 && static_cast<size_t>(id) < graphs.size() ? graphs[static_cast<size_t>(id)]
+                                                              : nullptr;
   }
 };
 

@@ -9,8 +9,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,15 +22,15 @@
 namespace stepd::asl {
 
 struct TaskRequest {
-  int64_t task_id = 0;            // unique within the execution
-  int64_t unit_id = 0;            // the execution unit (frame) waiting for it
+  int64_t task_id = 0;  // unique within the execution
+  int64_t unit_id = 0;  // the execution unit (frame) waiting for it
   std::string state_name;
-  std::string resource;           // the Task's Resource ARN
-  Json parameters;                // effective input after InputPath/Parameters
+  std::string resource;                      // the Task's Resource ARN
+  Json parameters;                           // effective input after InputPath/Parameters
   std::optional<int64_t> timeout_seconds;    // to be enforced by the caller
   std::optional<int64_t> heartbeat_seconds;  // to be enforced by the caller
-  std::string task_token;         // non-empty for .waitForTaskToken
-  Json credentials;               // the Credentials field, null when absent
+  std::string task_token;                    // non-empty for .waitForTaskToken
+  Json credentials;                          // the Credentials field, null when absent
   int retry_count = 0;
 };
 
@@ -40,13 +40,13 @@ class TaskInvoker {
   // Starts the call. `done` is called exactly once, on any thread, now or
   // later, with the task's result or its error (e.g. States.TaskFailed,
   // States.Timeout).
-  virtual void Invoke(const TaskRequest& request,
-                      std::function<void(AslResult<Json>)> done) = 0;
+  virtual void Invoke(const TaskRequest& request, std::function<void(AslResult<Json>)> done) = 0;
 };
 
 // Answers from a Step Functions Local mock configuration file:
 //   {"StateMachines": {"<sm>": {"TestCases": {"<case>": {"<state>": "<response>"}}}},
-//    "MockedResponses": {"<response>": {"0": {"Return": ...}, "1-2": {"Throw": {"Error","Cause"}}}}}
+//    "MockedResponses": {"<response>": {"0": {"Return": ...}, "1-2": {"Throw":
+//    {"Error","Cause"}}}}}
 // The n-th invocation of a state (0-based, counted per state) uses the entry
 // whose key range contains n; past the last range the last entry repeats.
 // A state with no mock fails with States.TaskFailed naming the resource.
