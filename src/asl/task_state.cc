@@ -1,5 +1,7 @@
 // Task: hands a TaskRequest to the driver and completes when it answers.
-#include <random>
+#include <openssl/rand.h>
+
+#include <cstdlib>
 
 #include "runner.h"
 
@@ -33,10 +35,19 @@ ResourceName Describe(const std::string& arn) {
   return r;
 }
 
-std::string NewTaskToken(std::mt19937_64& rng) {
+// 256 bits from OpenSSL's CSPRNG, hex: a token is a bearer credential
+// (SendTaskSuccess trusts whoever holds it), so it must not be guessable
+// from other tokens the way a seeded mt19937 stream would be.
+std::string NewTaskToken() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing safe to do
   static constexpr char kHex[] = "0123456789abcdef";
   std::string t;
-  for (int i = 0; i < 64; ++i) t += kHex[rng() % 16];
+  t.reserve(64);
+  for (unsigned char b : bytes) {
+    t.push_back(kHex[b >> 4]);
+    t.push_back(kHex[b & 15]);
+  }
   return t;
 }
 
@@ -59,7 +70,7 @@ AslResult<std::optional<int64_t>> ResolveSeconds(interpreter_internal::StepConte
 void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
   TaskRequest req;
   // The token is visible to Parameters as $$.Task.Token.
-  ctx.frame().task_token = wait_for_task_token ? NewTaskToken(ctx.runner().Rng()) : std::string();
+  ctx.frame().task_token = wait_for_task_token ? NewTaskToken() : std::string();
   std::optional<Json> eff = ctx.EffectiveInput(true);
   if (!eff) return;
   auto timeout = ResolveSeconds(ctx, timeout_seconds, ctx.frame().raw_input, "TimeoutSecondsPath");
