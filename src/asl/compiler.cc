@@ -991,6 +991,15 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
       ok = false;
     } else {
       ok &= CheckFields(pc, {"Mode", "ExecutionType"}, loc + "/" + pf + "/ProcessorConfig");
+      if (pc.contains("ExecutionType")) {
+        if (pc["ExecutionType"] == "EXPRESS") {
+          st->child_execution_type = StateMachineType::kExpress;
+        } else if (pc["ExecutionType"] != "STANDARD") {
+          Error("The field 'ExecutionType' should have one of these values: [STANDARD, EXPRESS]",
+                loc + "/" + pf + "/ProcessorConfig/ExecutionType");
+          ok = false;
+        }
+      }
       if (pc.contains("Mode")) {
         if (pc["Mode"] == "DISTRIBUTED") {
           st->distributed = true;
@@ -1066,6 +1075,29 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
         }
         st->label = label;
       }
+    }
+  }
+  if (s.contains("ItemBatcher")) {
+    const Json& b = s["ItemBatcher"];
+    const std::string bloc = loc + "/ItemBatcher";
+    if (!b.is_object()) {
+      Error("The value for the field 'ItemBatcher' must be an OBJECT", bloc);
+      ok = false;
+    } else {
+      MapState::Batcher batcher;
+      ok &= CheckFields(b,
+                        {"MaxItemsPerBatch", "MaxItemsPerBatchPath", "MaxInputBytesPerBatch",
+                         "MaxInputBytesPerBatchPath", "BatchInput"},
+                        bloc);
+      ok &= CompileIntOrPath(b, "MaxItemsPerBatch", bloc, 1, &batcher.max_items);
+      ok &= CompileIntOrPath(b, "MaxInputBytesPerBatch", bloc, 1, &batcher.max_bytes);
+      if (b.contains("BatchInput") && !b["BatchInput"].is_object()) {
+        Error("The value for the field 'BatchInput' must be an OBJECT", bloc + "/BatchInput");
+        ok = false;
+      } else {
+        ok &= CompileTemplate(b, "BatchInput", bloc, &batcher.batch_input);
+      }
+      st->item_batcher = std::move(batcher);
     }
   }
   st->has_item_reader = s.contains("ItemReader");

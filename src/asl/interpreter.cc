@@ -75,22 +75,149 @@ bool IsTerminalError(std::string_view error) { return error == "States.Runtime";
 Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options)
     : machine_(std::move(machine)), options_(options) {}
 
-int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
-                     std::string_view details_key, std::string details) {
-  if (frame != nullptr && !frame->record) return frame->last_event_id;
-  const int64_t id = ++last_event_id_;
+int64_t Runner::Append(int64_t child, int64_t previous, TimePoint now, std::string_view type,
+                       std::string_view details_key, std::string details) {
+  int64_t& counter = child ? children_.at(child).last_event_id : last_event_id_;
+  const int64_t id = ++counter;
   if (options_.record_history) {
     if (events_.capacity() == 0) events_.reserve(8);
     HistoryEvent& e = events_.emplace_back();
     e.id = id;
-    e.previous_event_id = frame ? frame->last_event_id : id - 1;
+    e.previous_event_id = previous;
+    e.child_execution = child;
     e.timestamp = now;
     e.type = type;
     e.details_key = details_key;
     e.details = std::move(details);
   }
+  return id;
+}
+
+int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
+                     std::string_view details_key, std::string details) {
+  const int64_t child = frame ? frame->child_execution : 0;
+  if (child && !children_.count(child)) return frame->last_event_id;
+  const int64_t id = Append(child, frame ? frame->last_event_id : last_event_id_, now, type,
+                            details_key, std::move(details));
   if (frame) frame->last_event_id = id;
   return id;
+}
+
+namespace {
+// "arn:aws:states:us-east-1:123456789012:" from an execution ARN.
+std::string ArnPrefix(const std::string& execution_arn) {
+  size_t pos = 0;
+  for (int i = 0; i < 5 && pos != std::string::npos; ++i)
+    pos = execution_arn.find(':', pos + (i > 0));
+  if (pos == std::string::npos || execution_arn.rfind("arn:", 0) != 0) {
+    return "arn:aws:states:us-east-1:123456789012:";
+  }
+  return execution_arn.substr(0, pos + 1);
+}
+}  // namespace
+
+int64_t Runner::StartChildExecution(const Frame& map, Json input, TimePoint now) {
+  const auto& state = static_cast<const MapState&>(StateOf(map));
+  // map_run_arn = <prefix>mapRun:<machine>/<label>:<uuid>
+  const std::string& run = map.map_run_arn;
+  const size_t colon = run.rfind(':');
+  const std::string machine_and_label =
+      run.substr(run.find("mapRun:") + 7, colon - run.find("mapRun:") - 7);
+  const std::string prefix = ArnPrefix(info_.execution_arn);
+  const int64_t id = next_child_execution_++;
+  ChildExecution& c = children_[id];
+  c.info.name = NewUuid();
+  c.info.state_machine_name = machine_and_label;
+  c.info.state_machine_arn = prefix + "stateMachine:" + machine_and_label;
+  c.info.execution_arn = prefix + "execution:" + machine_and_label + ":" + c.info.name;
+  c.info.role_arn = info_.role_arn;
+  c.info.start_time = now;
+  c.map_run_arn = run;
+  c.input = std::move(input);
+  std::string details;
+  if (options_.record_history) {
+    details = EventDetails()
+                  .Payload("input", c.input, "inputDetails")
+                  .String("roleArn", c.info.role_arn)
+                  .String("stateMachineArn", c.info.state_machine_arn)
+                  .Take();
+  }
+  Append(id, 0, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
+  ChildExecutionStart start;
+  start.id = id;
+  start.info = c.info;
+  start.map_run_arn = run;
+  start.type = state.child_execution_type;
+  start.input = c.input;
+  new_children_.push_back(std::move(start));
+  return id;
+}
+
+void Runner::EndChildExecution(int64_t child, const Frame& root, TimePoint now) {
+  auto it = children_.find(child);
+  if (it == children_.end()) return;
+  if (root.succeeded) {
+    Append(child, root.last_event_id, now, "ExecutionSucceeded", "executionSucceededEventDetails",
+           options_.record_history
+               ? EventDetails().Payload("output", root.output, "outputDetails").Take()
+               : std::string());
+  } else {
+    Append(child, root.last_event_id, now, "ExecutionFailed", "executionFailedEventDetails",
+           ErrorDetails(root.error));
+  }
+  children_.erase(it);
+}
+
+void Runner::AbortChildExecution(int64_t child, TimePoint now) {
+  auto it = children_.find(child);
+  if (it == children_.end()) return;
+  Append(child, it->second.last_event_id, now, "ExecutionAborted", "executionAbortedEventDetails",
+         "{}");
+  children_.erase(it);
+}
+
+void Runner::AbortAllChildExecutions(TimePoint now) {
+  while (!children_.empty()) AbortChildExecution(children_.begin()->first, now);
+}
+
+std::string Runner::NewUuid() {
+  std::mt19937_64& rng = Rng();
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // RFC 4122 variant
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 32; ++i) {
+    const uint64_t word = i < 16 ? hi : lo;
+    out += kHex[(word >> (60 - 4 * (i % 16))) & 15];
+    if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
+  }
+  return out;
+}
+
+std::string Runner::NewMapRunArn(std::string_view label) {
+  std::string arn = ArnPrefix(info_.execution_arn) + "mapRun:" + info_.state_machine_name + "/";
+  arn += label.empty() ? NewUuid() : std::string(label);
+  arn += ":" + NewUuid();
+  return arn;
+}
+
+const ExecutionInfo& Runner::InfoOf(const Frame& f) const {
+  if (f.child_execution) {
+    auto it = children_.find(f.child_execution);
+    if (it != children_.end()) return it->second.info;
+  }
+  return info_;
+}
+
+const Json& Runner::InputOf(const Frame& f) const {
+  if (f.child_execution) {
+    auto it = children_.find(f.child_execution);
+    if (it != children_.end()) return it->second.input;
+  }
+  return input_;
 }
 
 Frame& Runner::NewFrame(int64_t parent, int graph_id, Json input) {
@@ -226,7 +353,9 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
     Frame* c = Find(id);
     if (c == nullptr) continue;
     AbortChildren(*c, now);
-    if (c->phase != Phase::kDone && c->record && StateOf(parent).type == StateType::kMap) {
+    const bool child_root = c->child_execution != parent.child_execution;
+    if (c->phase != Phase::kDone && child_root) AbortChildExecution(c->child_execution, now);
+    if (c->phase != Phase::kDone && !child_root && StateOf(parent).type == StateType::kMap) {
       Emit(&parent, now, "MapIterationAborted", "mapIterationAbortedEventDetails",
            EventDetails().String("name", StateOf(parent).name).Int("index", c->child_index).Take());
     }
@@ -247,6 +376,7 @@ void Runner::FinishFrame(Frame& f, TimePoint now) {
   }
   Frame* p = Find(f.parent);
   if (p == nullptr) return;
+  if (f.child_execution != p->child_execution) EndChildExecution(f.child_execution, f, now);
   p->finished_children.push_back(f.id);
   MakeReady(*p, true);
 }
@@ -263,6 +393,7 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     error_ = root.error;
     Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", ErrorDetails(error_));
   }
+  AbortAllChildExecutions(now);
   ready_.clear();
   parked_.clear();
   pending_tasks_.clear();
@@ -283,7 +414,7 @@ EvalScope StepContext::Scope(const Json* input, const Json* map_index, const Jso
     sci.task_token = frame_.task_token;
     sci.map_item_index = map_index;
     sci.map_item_value = map_value;
-    context_ = BuildContextObject(runner_.info_, runner_.input_, sci);
+    context_ = BuildContextObject(runner_.InfoOf(frame_), runner_.InputOf(frame_), sci);
     scope.context = &*context_;
   }
   if (!variables_) variables_.emplace(runner_, frame_);
@@ -361,6 +492,18 @@ AslResult<Json> EvaluateAssign(const PayloadTemplate& assign, const EvalScope& s
 }
 }  // namespace
 
+std::optional<AslError> StepContext::OuterScopeWrite(const Json& assigned) const {
+  if (frame_.parent == 0) return std::nullopt;
+  for (const auto& [name, value] : assigned.items()) {
+    if (runner_.DeclaredOutside(frame_, name)) {
+      return RuntimeError("The variable '" + name +
+                          "' belongs to an outer scope: states inside a Map or Parallel state can "
+                          "read it but not assign it.");
+    }
+  }
+  return std::nullopt;
+}
+
 void StepContext::Complete(Json result, bool apply_selector, int next,
                            const PayloadTemplate* assign, bool state_assign) {
   if (apply_selector && state_.result_selector) {
@@ -374,6 +517,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     auto r = EvaluateAssign(*assign, Scope(&result));
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     assigned = std::move(r).value();
+    if (auto e = OuterScopeWrite(*assigned)) return Fail(std::move(*e));
   }
   Json out;
   if (state_.result_path.kind() == ResultPath::Kind::kReplace) {
@@ -481,6 +625,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
         auto r = c.assign->Evaluate(Scope(&err_out));
         if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
         assigned = std::move(r).value();
+        if (auto e = OuterScopeWrite(*assigned)) return FailUnit(std::move(*e));
       }
       Json out;
       auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
@@ -530,11 +675,25 @@ void StepContext::ScheduleTask(TaskRequest request) {
 Frame& StepContext::StartChild(const StateGraph& graph, Json input, int64_t index) {
   Frame& c = runner_.NewFrame(frame_.id, graph.id, std::move(input));
   c.child_index = index;
-  c.record = frame_.record;
+  c.child_execution = frame_.child_execution;
   c.last_event_id = frame_.last_event_id;
   ++frame_.running_children;
   runner_.MakeReady(c, false);
   return c;
+}
+
+const Frame* Runner::EnclosingScope(const Frame& f) {
+  const Frame* p = f.parent ? Find(f.parent) : nullptr;
+  // A child execution of a DISTRIBUTED Map sees none of its parent's variables.
+  if (p != nullptr && p->child_execution != f.child_execution) return nullptr;
+  return p;
+}
+
+bool Runner::DeclaredOutside(const Frame& f, std::string_view name) {
+  for (const Frame* p = EnclosingScope(f); p != nullptr; p = EnclosingScope(*p)) {
+    if (p->variables.is_object() && p->variables.contains(name)) return true;
+  }
+  return false;
 }
 
 const Json* FrameVariables::Find(std::string_view name) const {
@@ -544,7 +703,7 @@ const Json* FrameVariables::Find(std::string_view name) const {
       auto it = f->variables.find(name);
       if (it != f->variables.end()) return &*it;
     }
-    f = f->parent ? runner_.Find(f->parent) : nullptr;
+    f = runner_.EnclosingScope(*f);
   }
   return nullptr;
 }
@@ -630,7 +789,8 @@ Json Runner::Snapshot() const {
               {"results", f->results},
               {"task_id", f->task_id},
               {"task_token", f->task_token},
-              {"record", f->record},
+              {"child_execution", f->child_execution},
+              {"map_run_arn", f->map_run_arn},
               {"succeeded", f->succeeded},
               {"output", f->output},
               {"error", {{"error", f->error.error}, {"cause", f->error.cause}}}};
@@ -651,6 +811,18 @@ Json Runner::Snapshot() const {
   }
   Json pending = Json::array();
   for (const auto& [id, t] : pending_tasks_) pending.push_back(TaskToJson(t));
+  Json children = Json::array();
+  for (const auto& [id, c] : children_) {
+    children.push_back({{"id", id},
+                        {"arn", c.info.execution_arn},
+                        {"name", c.info.name},
+                        {"state_machine_arn", c.info.state_machine_arn},
+                        {"state_machine_name", c.info.state_machine_name},
+                        {"start_time_ms", ToMillis(c.info.start_time)},
+                        {"input", c.input},
+                        {"map_run_arn", c.map_run_arn},
+                        {"last_event_id", c.last_event_id}});
+  }
   return Json{{"version", 1},
               {"execution",
                {{"arn", info_.execution_arn},
@@ -669,7 +841,9 @@ Json Runner::Snapshot() const {
               {"next_frame_id", next_frame_id_},
               {"next_task_id", next_task_id_},
               {"last_event_id", last_event_id_},
-              {"pending_tasks", std::move(pending)}};
+              {"pending_tasks", std::move(pending)},
+              {"children", std::move(children)},
+              {"next_child_execution", next_child_execution_}};
 }
 
 Status Runner::Restore(const Json& s) {
@@ -730,7 +904,8 @@ Status Runner::Restore(const Json& s) {
       f->results = j.at("results");
       f->task_id = j.at("task_id").get<int64_t>();
       f->task_token = j.at("task_token").get<std::string>();
-      f->record = j.at("record").get<bool>();
+      f->child_execution = j.at("child_execution").get<int64_t>();
+      f->map_run_arn = j.at("map_run_arn").get<std::string>();
       f->succeeded = j.at("succeeded").get<bool>();
       f->output = j.at("output");
       f->error = AslError{j.at("error").at("error").get<std::string>(),
@@ -771,6 +946,19 @@ Status Runner::Restore(const Json& s) {
       TaskRequest req = TaskFromJson(t);
       pending_tasks_.emplace(req.task_id, std::move(req));
     }
+    for (const Json& j : s.at("children")) {
+      ChildExecution& c = children_[j.at("id").get<int64_t>()];
+      c.info.execution_arn = j.at("arn").get<std::string>();
+      c.info.name = j.at("name").get<std::string>();
+      c.info.state_machine_arn = j.at("state_machine_arn").get<std::string>();
+      c.info.state_machine_name = j.at("state_machine_name").get<std::string>();
+      c.info.role_arn = info_.role_arn;
+      c.info.start_time = FromMillis(j.at("start_time_ms").get<int64_t>());
+      c.input = j.at("input");
+      c.map_run_arn = j.at("map_run_arn").get<std::string>();
+      c.last_event_id = j.at("last_event_id").get<int64_t>();
+    }
+    next_child_execution_ = s.at("next_child_execution").get<int64_t>();
   } catch (const std::exception& ex) {
     return InvalidArgumentError(std::string("malformed snapshot: ") + ex.what());
   }
@@ -833,6 +1021,12 @@ std::vector<TaskRequest> Execution::TakeTaskRequests() {
   return out;
 }
 
+std::vector<ChildExecutionStart> Execution::TakeChildExecutions() {
+  std::vector<ChildExecutionStart> out;
+  out.swap(runner_->new_children_);
+  return out;
+}
+
 std::vector<TaskRequest> Execution::PendingTasks() const {
   std::vector<TaskRequest> out;
   for (const auto& [id, t] : runner_->pending_tasks_) out.push_back(t);
@@ -860,6 +1054,7 @@ void Execution::Stop(ExecutionStatus status, std::string error, std::string caus
   if (r.status_ != ExecutionStatus::kRunning) return;
   r.status_ = status;
   r.error_ = AslError{std::move(error), std::move(cause)};
+  r.AbortAllChildExecutions(now);
   std::string d = interpreter_internal::ErrorDetails(r.error_);
   if (status == ExecutionStatus::kTimedOut) {
     r.Emit(nullptr, now, "ExecutionTimedOut", "executionTimedOutEventDetails", std::move(d));
@@ -915,8 +1110,14 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
         execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
   }
   auto drain_events = [&] {
+    (void)execution.TakeChildExecutions();
     if (history) {
+      const size_t from = history->size();
       execution.TakeEvents(history);
+      history->erase(
+          std::remove_if(history->begin() + static_cast<std::ptrdiff_t>(from), history->end(),
+                         [](const HistoryEvent& e) { return e.child_execution != 0; }),
+          history->end());
     } else {
       (void)execution.TakeEvents();
     }

@@ -1,5 +1,7 @@
-// Map (inline; DISTRIBUTED runs inline too for now): one child unit per item,
-// at most MaxConcurrency at a time; the result is the array of outputs.
+// Map: one child unit per item (per batch with an ItemBatcher), at most
+// MaxConcurrency at a time; the result is the array of outputs. In
+// DISTRIBUTED mode every child unit is the root of a child execution with
+// its own ARN and history, under a Map Run.
 #include <cmath>
 #include <cstdlib>
 
@@ -30,7 +32,94 @@ std::optional<double> NumberOf(const Json& v) {
   return d;
 }
 
+// A positive integer from a *Path field, or the runtime error AWS gives.
+AslResult<int64_t> PositiveFromPath(StepContext& ctx, const PathExpr& path, const EvalScope& scope,
+                                    std::string_view field, const std::string& path_text) {
+  std::optional<Json> v = path.Evaluate(scope);
+  std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
+  if (!n || *n < 1 || std::floor(*n) != *n) {
+    return ctx.RuntimeError("The " + std::string(field) + " field refers to value \"" +
+                            (v ? ValueText(*v) : std::string("null")) +
+                            "\" which is not a valid integer: " + path_text);
+  }
+  return static_cast<int64_t>(*n);
+}
+
+constexpr int64_t kMaxBatchBytes = 256 * 1024;
+
+// Number of items a child stands for: its batch's size with an ItemBatcher.
+int64_t ItemsOf(const MapState& map, const Frame& f, int64_t child_index) {
+  if (!map.item_batcher) return 1;
+  const Json& batch = f.items[static_cast<size_t>(child_index)];
+  return static_cast<int64_t>(batch["Items"].size());
+}
+
+int64_t TotalItems(const MapState& map, const Frame& f) {
+  if (!map.item_batcher) return f.total_children;
+  int64_t n = 0;
+  for (const Json& batch : f.items) n += static_cast<int64_t>(batch["Items"].size());
+  return n;
+}
+
 }  // namespace
+
+// Applies ItemSelector to every item, then groups them in batches of at most
+// MaxItemsPerBatch items and MaxInputBytesPerBatch bytes (a lone item larger
+// than that still gets a batch of its own).
+std::optional<Json> MapState::MakeBatches(StepContext& ctx, const Json& effective,
+                                          Json items) const {
+  EvalScope scope = ctx.Scope(&effective);
+  int64_t max_items = item_batcher->max_items.value.value_or(0);
+  if (item_batcher->max_items.path) {
+    auto r = PositiveFromPath(ctx, *item_batcher->max_items.path, scope, "MaxItemsPerBatchPath",
+                              item_batcher->max_items.path_text);
+    if (!r.ok()) return ctx.Fail(std::move(r).take_error()), std::nullopt;
+    max_items = r.value();
+  }
+  int64_t max_bytes = item_batcher->max_bytes.value.value_or(kMaxBatchBytes);
+  if (item_batcher->max_bytes.path) {
+    auto r = PositiveFromPath(ctx, *item_batcher->max_bytes.path, scope,
+                              "MaxInputBytesPerBatchPath", item_batcher->max_bytes.path_text);
+    if (!r.ok()) return ctx.Fail(std::move(r).take_error()), std::nullopt;
+    max_bytes = r.value();
+  }
+  max_bytes = std::min(max_bytes, kMaxBatchBytes);
+  std::optional<Json> batch_input;
+  if (item_batcher->batch_input) {
+    auto r = item_batcher->batch_input->Evaluate(scope);
+    if (!r.ok()) return ctx.Fail(ctx.Contextualize(std::move(r).take_error())), std::nullopt;
+    batch_input = std::move(r).value();
+  }
+  Json batches = Json::array();
+  Json current = Json::array();
+  int64_t current_bytes = 0;
+  auto flush = [&] {
+    JsonObjectBuilder b(2);
+    if (batch_input) b.Add("BatchInput", *batch_input);
+    b.Add("Items", std::move(current));
+    batches.push_back(b.Take());
+    current = Json::array();
+    current_bytes = 0;
+  };
+  for (size_t i = 0; i < items.size(); ++i) {
+    Json item = std::move(items[i]);
+    if (item_selector) {
+      const Json index = static_cast<int64_t>(i);
+      auto r = item_selector->Evaluate(ctx.Scope(&effective, &index, &item));
+      if (!r.ok()) return ctx.Fail(ctx.Contextualize(std::move(r).take_error())), std::nullopt;
+      item = std::move(r).value();
+    }
+    const int64_t bytes = static_cast<int64_t>(item.dump().size());
+    if (!current.empty() && ((max_items > 0 && static_cast<int64_t>(current.size()) >= max_items) ||
+                             current_bytes + bytes > max_bytes)) {
+      flush();
+    }
+    current.push_back(std::move(item));
+    current_bytes += bytes;
+  }
+  if (!current.empty()) flush();
+  return batches;
+}
 
 void MapState::Enter(StepContext& ctx) const {
   if (has_item_reader) {
@@ -101,7 +190,13 @@ void MapState::Enter(StepContext& ctx) const {
     }
     count = static_cast<int64_t>(*n);
   }
-  f.items = std::move(items).value();
+  if (item_batcher) {
+    std::optional<Json> batches = MakeBatches(ctx, *eff, std::move(items).value());
+    if (!batches) return;
+    f.items = std::move(*batches);
+  } else {
+    f.items = std::move(items).value();
+  }
   f.effective = std::move(*eff);
   f.total_children = static_cast<int64_t>(f.items.size());
   f.next_child = 0;
@@ -114,7 +209,11 @@ void MapState::Enter(StepContext& ctx) const {
   f.tolerated_count = count;
   f.tolerated_percentage = pct;
   f.results = Json::array_t(static_cast<size_t>(f.total_children));
-  if (distributed) ctx.Emit("MapRunStarted", "mapRunStartedEventDetails", "{}");
+  if (distributed) {
+    f.map_run_arn = ctx.runner().NewMapRunArn(label);
+    ctx.Emit("MapRunStarted", "mapRunStartedEventDetails",
+             EventDetails().String("mapRunArn", f.map_run_arn).Take());
+  }
   f.phase = Phase::kChildren;
   Resume(ctx);
 }
@@ -144,7 +243,7 @@ void MapState::Resume(StepContext& ctx) const {
     if (!distributed) {
       ctx.Emit("MapIterationFailed", "mapIterationFailedEventDetails", std::move(details));
     }
-    ++f.failed_children;
+    f.failed_children += ItemsOf(*this, f, c->child_index);
     AslError err = c->error;
     f.results[static_cast<size_t>(c->child_index)] =
         Json{{"Error", err.error}, {"Cause", err.cause}};
@@ -152,8 +251,9 @@ void MapState::Resume(StepContext& ctx) const {
     const bool tolerant = f.tolerated_count.has_value() || f.tolerated_percentage.has_value();
     bool exceeded = !tolerant;
     if (f.tolerated_count && f.failed_children > *f.tolerated_count) exceeded = true;
-    if (f.tolerated_percentage && f.total_children > 0 &&
-        100.0 * static_cast<double>(f.failed_children) / static_cast<double>(f.total_children) >
+    const int64_t total_items = TotalItems(*this, f);
+    if (f.tolerated_percentage && total_items > 0 &&
+        100.0 * static_cast<double>(f.failed_children) / static_cast<double>(total_items) >
             *f.tolerated_percentage) {
       exceeded = true;
     }
@@ -162,10 +262,13 @@ void MapState::Resume(StepContext& ctx) const {
     }
     if (exceeded) {
       runner.AbortChildren(f, ctx.now());
-      if (distributed) ctx.Emit("MapRunFailed", "mapRunFailedEventDetails", "{}");
       if (tolerant) {
         err = AslError::Of(StatesError::kExceedToleratedFailureThreshold,
                            "The specified tolerated failure threshold was exceeded");
+      }
+      if (distributed) {
+        ctx.Emit("MapRunFailed", "mapRunFailedEventDetails",
+                 EventDetails().String("error", err.error).String("cause", err.cause).Take());
       }
       f.items = Json();
       f.results = Json();
@@ -177,7 +280,7 @@ void MapState::Resume(StepContext& ctx) const {
     const int64_t i = f.next_child++;
     const Json& item = f.items[static_cast<size_t>(i)];
     Json input;
-    if (item_selector) {
+    if (item_selector && !item_batcher) {
       const Json index = i;
       auto r = item_selector->Evaluate(ctx.Scope(&f.effective, &index, &item));
       if (!r.ok()) {
@@ -194,8 +297,13 @@ void MapState::Resume(StepContext& ctx) const {
                    ? EventDetails().String("name", name).Int("index", i).Take()
                    : std::string());
     }
+    const int64_t child_execution =
+        distributed ? runner.StartChildExecution(f, input, ctx.now()) : 0;
     Frame& child = ctx.StartChild(*processor, std::move(input), i);
-    if (distributed) child.record = false;
+    if (distributed) {
+      child.child_execution = child_execution;
+      child.last_event_id = runner.children_.at(child_execution).last_event_id;
+    }
   }
   if (f.succeeded_children + f.failed_children == f.total_children) {
     if (distributed) ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", "{}");

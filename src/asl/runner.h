@@ -35,9 +35,9 @@ struct Frame {
   int state = -1;
   Phase phase = Phase::kEnter;
   bool queued = false;
-  // False for the iterations of a DISTRIBUTED Map: their events belong to
-  // child executions, not to this history.
-  bool record = true;
+  // 0: the unit's events go to this execution's history. Otherwise the id
+  // of the child execution (an iteration of a DISTRIBUTED Map) they belong to.
+  int64_t child_execution = 0;
 
   Json raw_input;
   Json effective;  // effective input kept while parked
@@ -62,8 +62,9 @@ struct Frame {
   int64_t max_concurrency = 0;  // 0: unlimited
   std::optional<int64_t> tolerated_count;
   std::optional<double> tolerated_percentage;
-  Json items;    // Map: the items array
-  Json results;  // array of child outputs
+  Json items;               // Map: the items array (the batches, with an ItemBatcher)
+  std::string map_run_arn;  // DISTRIBUTED Map: its Map Run
+  Json results;             // array of child outputs
   std::optional<AslError> child_error;
 
   // Task.
@@ -129,6 +130,14 @@ class UnitQueue {
   size_t size_ = 0;
 };
 
+// A live child execution of a DISTRIBUTED Map: its history has ids of its own.
+struct ChildExecution {
+  ExecutionInfo info;
+  Json input;
+  std::string map_run_arn;
+  int64_t last_event_id = 0;
+};
+
 class Runner {
  public:
   Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options);
@@ -148,6 +157,9 @@ class Runner {
   int64_t next_task_id_ = 1;
   int64_t last_event_id_ = 0;
   std::vector<HistoryEvent> events_;
+  std::map<int64_t, ChildExecution> children_;  // live child executions by id
+  int64_t next_child_execution_ = 1;
+  std::vector<ChildExecutionStart> new_children_;
   std::vector<TaskRequest> new_tasks_;
   std::map<int64_t, TaskRequest> pending_tasks_;
   // Seeded on first use (retry jitter, task tokens): seeding from
@@ -170,6 +182,30 @@ class Runner {
   // details object's JSON text (EventDetails), unused without history.
   int64_t Emit(Frame* frame, TimePoint now, std::string_view type, std::string_view details_key,
                std::string details);
+  // Appends to the history of `child` (0: this execution) with the given
+  // previousEventId; returns the new id.
+  int64_t Append(int64_t child, int64_t previous, TimePoint now, std::string_view type,
+                 std::string_view details_key, std::string details);
+  // Starts a child execution of the DISTRIBUTED Map unit `map` on `input`
+  // (records its ExecutionStarted); returns its id.
+  int64_t StartChildExecution(const Frame& map, Json input, TimePoint now);
+  // Records how child execution `child` ended and forgets it.
+  void EndChildExecution(int64_t child, const Frame& root, TimePoint now);
+  void AbortChildExecution(int64_t child, TimePoint now);
+  void AbortAllChildExecutions(TimePoint now);
+  // The unit whose variables `f` sees next (its parent), or null at the top
+  // level and at the root of a child execution.
+  const Frame* EnclosingScope(const Frame& f);
+  // True when a scope enclosing `f` (not `f` itself) has variable `name`.
+  bool DeclaredOutside(const Frame& f, std::string_view name);
+  // A random RFC 4122 version 4 UUID (execution names, Map Run ids).
+  std::string NewUuid();
+  // <prefix>mapRun:<machine>/<label or a UUID>:<uuid>
+  std::string NewMapRunArn(std::string_view label);
+  // Execution info and input as seen by `f` ($$.Execution): a child
+  // execution's own for units inside one.
+  const ExecutionInfo& InfoOf(const Frame& f) const;
+  const Json& InputOf(const Frame& f) const;
   Frame& NewFrame(int64_t parent, int graph_id, Json input);
   void MakeReady(Frame& f, bool front = true);
   void EnterState(Frame& f, TimePoint now);
@@ -227,6 +263,11 @@ class StepContext {
   // Adds that prefix to a States.Runtime / States.IntrinsicFailure error
   // coming from a path, template or intrinsic.
   AslError Contextualize(AslError error) const;
+
+  // A States.Runtime error when `assigned` (an Assign's values) names a
+  // variable of an enclosing scope, which a Map iteration or Parallel
+  // branch may read but not write.
+  std::optional<AslError> OuterScopeWrite(const Json& assigned) const;
 
   // Outcomes (exactly one per Enter/Resume call, except Emit).
   // The state produced `result`: ResultSelector (when `apply_selector`),

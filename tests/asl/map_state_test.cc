@@ -34,11 +34,11 @@ TEST(MapState, RecordsIterationEvents) {
   auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,
       "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
                          Json::array({1}));
-  EXPECT_THAT(r.types, ::testing::ElementsAre("ExecutionStarted", "MapStateEntered",
-                                              "MapStateStarted", "MapIterationStarted",
-                                              "PassStateEntered", "PassStateExited",
-                                              "MapIterationSucceeded", "MapStateSucceeded",
-                                              "MapStateExited", "ExecutionSucceeded"));
+  EXPECT_THAT(r.types,
+              ::testing::ElementsAre("ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                     "MapIterationStarted", "PassStateEntered", "PassStateExited",
+                                     "MapIterationSucceeded", "MapStateSucceeded", "MapStateExited",
+                                     "ExecutionSucceeded"));
   EXPECT_EQ(r.events[2].DetailsJson(), (Json{{"length", 1}}));
 }
 
@@ -82,9 +82,10 @@ TEST(MapState, ToleratedFailureCountLetsTheMapSucceed) {
 }
 
 TEST(MapState, ExceedingToleranceFailsWithThresholdError) {
-  auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":10,
+  auto r =
+      RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":10,
       "ItemProcessor":{"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E"}}},"End":true}}})",
-                         Json::array({1, 2}));
+                    Json::array({1, 2}));
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
   EXPECT_EQ(r.error.error, "States.ExceedToleratedFailureThreshold");
 }
@@ -117,12 +118,219 @@ TEST(MapState, DistributedModeRecordsAMapRunInsteadOfIterations) {
       "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
         "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
                          Json::array({1, 2}));
-  EXPECT_THAT(r.types, ::testing::ElementsAre("ExecutionStarted", "MapStateEntered",
-                                              "MapStateStarted", "MapRunStarted", "MapRunSucceeded",
-                                              "MapStateSucceeded", "MapStateExited",
-                                              "ExecutionSucceeded"));
+  EXPECT_THAT(r.types,
+              ::testing::ElementsAre("ExecutionStarted", "MapStateEntered", "MapStateStarted",
+                                     "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded",
+                                     "MapStateExited", "ExecutionSucceeded"));
   EXPECT_EQ(r.output, Json::array({1, 2}));
 }
 
+// Drives `e` to the end with no tasks; returns every event it recorded.
+std::vector<HistoryEvent> DriveToEnd(Execution& e) {
+  std::vector<HistoryEvent> events;
+  while (e.status() == ExecutionStatus::kRunning) {
+    StepResult r = e.Step(TestStart());
+    e.TakeEvents(&events);
+    if (r.kind == StepResult::Kind::kBlocked) ADD_FAILURE() << "blocked";
+    if (r.kind != StepResult::Kind::kProgress) break;
+  }
+  e.TakeEvents(&events);
+  return events;
+}
+
+constexpr const char* kDistributed = R"({"StartAt":"M","States":{"M":{"Type":"Map","Label":"Orders",
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"EXPRESS"},
+      "StartAt":"P","States":{"P":{"Type":"Pass",
+        "Parameters":{"item.$":"$","me.$":"$$.Execution.Id","in.$":"$$.Execution.Input",
+                      "machine.$":"$$.StateMachine.Name"},"End":true}}},"End":true}}})";
+
+TEST(MapState, DistributedIterationsAreChildExecutionsUnderAMapRun) {
+  auto m = MustCompile(kDistributed);
+  auto e = Execution::Start(m, TestInfo(), Json::array({"a", "b"}), TestStart());
+  std::vector<HistoryEvent> events = DriveToEnd(*e);
+  ASSERT_EQ(e->status(), ExecutionStatus::kSucceeded);
+  std::vector<ChildExecutionStart> children = e->TakeChildExecutions();
+  ASSERT_EQ(children.size(), 2u);
+
+  // The parent's MapRunStarted names the Map Run; the children belong to it.
+  const HistoryEvent* run_started = nullptr;
+  for (const HistoryEvent& ev : events) {
+    if (ev.child_execution == 0 && ev.type == "MapRunStarted") run_started = &ev;
+  }
+  ASSERT_NE(run_started, nullptr);
+  const std::string run_arn = run_started->DetailsJson()["mapRunArn"].get<std::string>();
+  EXPECT_THAT(run_arn,
+              ::testing::StartsWith("arn:aws:states:us-east-1:123456789012:mapRun:sm/Orders:"));
+  for (size_t i = 0; i < children.size(); ++i) {
+    const ChildExecutionStart& c = children[i];
+    EXPECT_EQ(c.map_run_arn, run_arn);
+    EXPECT_EQ(c.type, StateMachineType::kExpress);
+    EXPECT_EQ(c.info.state_machine_arn,
+              "arn:aws:states:us-east-1:123456789012:stateMachine:sm/Orders");
+    EXPECT_EQ(c.info.execution_arn,
+              "arn:aws:states:us-east-1:123456789012:execution:sm/Orders:" + c.info.name);
+    EXPECT_EQ(c.input, Json(i == 0 ? "a" : "b"));
+  }
+  // Each child sees itself in $$ and has a history of its own, ids 1..N.
+  EXPECT_EQ(e->output()[0], (Json{{"item", "a"},
+                                  {"me", children[0].info.execution_arn},
+                                  {"in", "a"},
+                                  {"machine", "sm/Orders"}}));
+  for (const ChildExecutionStart& c : children) {
+    std::vector<std::string> types;
+    int64_t expected_id = 1;
+    for (const HistoryEvent& ev : events) {
+      if (ev.child_execution != c.id) continue;
+      types.emplace_back(ev.type);
+      EXPECT_EQ(ev.id, expected_id++);
+    }
+    EXPECT_THAT(types, ::testing::ElementsAre("ExecutionStarted", "PassStateEntered",
+                                              "PassStateExited", "ExecutionSucceeded"));
+  }
+}
+
+TEST(MapState, FailedChildExecutionRecordsExecutionFailedAndTheMapRunFails) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"F","States":{"F":{"Type":"Fail","Error":"Bad","Cause":"item"}}},"End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::array({1}), TestStart());
+  std::vector<HistoryEvent> events = DriveToEnd(*e);
+  EXPECT_EQ(e->status(), ExecutionStatus::kFailed);
+  std::vector<std::string> child_types, parent_types;
+  for (const HistoryEvent& ev : events) {
+    (ev.child_execution ? child_types : parent_types).emplace_back(ev.type);
+  }
+  EXPECT_THAT(child_types,
+              ::testing::ElementsAre("ExecutionStarted", "FailStateEntered", "ExecutionFailed"));
+  EXPECT_THAT(parent_types, ::testing::Contains("MapRunFailed"));
+}
+
+TEST(MapState, StoppingTheParentAbortsRunningChildExecutions) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},
+      "End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::array({1, 2}), TestStart());
+  std::vector<HistoryEvent> events;
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) e->TakeEvents(&events);
+  ASSERT_EQ(e->PendingTasks().size(), 2u);
+  e->Stop(ExecutionStatus::kAborted, "", "", TestStart());
+  e->TakeEvents(&events);
+  int aborted_children = 0;
+  for (const HistoryEvent& ev : events) {
+    if (ev.child_execution != 0 && ev.type == "ExecutionAborted") ++aborted_children;
+  }
+  EXPECT_EQ(aborted_children, 2);
+  EXPECT_EQ(events.back().type, "ExecutionAborted");
+  EXPECT_EQ(events.back().child_execution, 0);
+}
+
+TEST(MapState, ChildExecutionsSurviveSnapshotAndRestore) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+          "ResultPath":"$.r","Next":"P"},"P":{"Type":"Pass","Parameters":{"me.$":"$$.Execution.Name"},"End":true}}},
+      "End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::array({Json::object()}), TestStart());
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  std::vector<ChildExecutionStart> children = e->TakeChildExecutions();
+  ASSERT_EQ(children.size(), 1u);
+  auto restored = Execution::Restore(m, e->Snapshot());
+  ASSERT_TRUE(restored.ok()) << restored.status().message();
+  Execution& r = **restored;
+  ASSERT_TRUE(r.CompleteTask(r.PendingTasks()[0].task_id, Json(1), TestStart()).ok());
+  std::vector<HistoryEvent> events = DriveToEnd(r);
+  EXPECT_EQ(r.output(), Json::parse(R"([{"me":")" + children[0].info.name + R"("}])"));
+  EXPECT_EQ(events.back().type, "ExecutionSucceeded");
+  // The child's history continued where the snapshot left it.
+  std::vector<int64_t> ids;
+  for (const HistoryEvent& ev : events) {
+    if (ev.child_execution == children[0].id) ids.push_back(ev.id);
+  }
+  EXPECT_EQ(ids.front(), 5);  // 1 started, 2 entered, 3 scheduled, 4 started: then the task result
+}
+
+TEST(MapState, ItemBatcherGroupsItemsWithBatchInput) {
+  auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemSelector":{"v.$":"$$.Map.Item.Value"},
+      "ItemBatcher":{"MaxItemsPerBatchPath":"$.per","BatchInput":{"tag.$":"$.tag"}},
+      "ItemsPath":"$.xs",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                         Json{{"xs", {1, 2, 3, 4, 5}}, {"per", 2}, {"tag", "t"}});
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.output, Json::parse(R"([
+      {"BatchInput":{"tag":"t"},"Items":[{"v":1},{"v":2}]},
+      {"BatchInput":{"tag":"t"},"Items":[{"v":3},{"v":4}]},
+      {"BatchInput":{"tag":"t"},"Items":[{"v":5}]}])"));
+}
+
+TEST(MapState, ItemBatcherRespectsMaxInputBytesPerBatch) {
+  auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemBatcher":{"MaxInputBytesPerBatch":12},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                         Json::array({"aaaa", "bbbb", "cccccccccccccccc", "d"}));
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded);
+  // "aaaa" and "bbbb" are 6 bytes each; the long item gets a batch of its own.
+  EXPECT_EQ(
+      r.output,
+      Json::parse(R"([{"Items":["aaaa","bbbb"]},{"Items":["cccccccccccccccc"]},{"Items":["d"]}])"));
+}
+
+TEST(MapState, FailedBatchCountsAllItsItemsAgainstTheTolerance) {
+  auto r =
+      RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":50,
+      "ItemBatcher":{"MaxItemsPerBatch":3},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"C","States":{
+         "C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","NumericEquals":1,"Next":"F"}],"Default":"P"},
+         "F":{"Type":"Fail","Error":"E"},"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                    Json::array({1, 2, 3, 4}));
+  // 3 of 4 items failed: 75% > 50%.
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.ExceedToleratedFailureThreshold");
+}
+
+TEST(MapState, MaxItemsPerBatchPathMustBeAPositiveInteger) {
+  auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemBatcher":{"MaxItemsPerBatchPath":"$.n"},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"ItemsPath":"$.xs","End":true}}})",
+                         Json{{"xs", {1}}, {"n", 0}});
+  EXPECT_EQ(
+      r.error.cause,
+      "An error occurred while executing the state 'M' (entered at the event id #2). "
+      "The MaxItemsPerBatchPath field refers to value \"0\" which is not a valid integer: $.n");
+}
+
+TEST(MapStateCompile, RejectsAnItemBatcherWithUnknownFields) {
+  CompileResult r =
+      Compile(R"({"StartAt":"M","States":{"M":{"Type":"Map","ItemBatcher":{"MaxItems":2},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})");
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(InvalidDefinitionMessage(r.diagnostics),
+              ::testing::HasSubstr("/States/M/ItemBatcher"));
+}
+
+TEST(MapState, InlineIterationsReadOuterVariables) {
+  auto r = RunDefinition(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"k":7},"Next":"M"},
+      "M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"P","States":{
+        "P":{"Type":"Pass","Parameters":{"k.$":"$k"},"End":true}}}}}})",
+                         Json::array({1}));
+  EXPECT_EQ(r.output, Json::parse(R"([{"k":7}])"));
+}
+
+TEST(MapState, DistributedChildExecutionsDoNotSeeOuterVariables) {
+  auto r = RunDefinition(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"k":7},"Next":"M"},
+      "M":{"Type":"Map","End":true,"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"k.$":"$k"},"End":true}}}}}})",
+                         Json::array({1}));
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Runtime");
+}
 }  // namespace
 }  // namespace stepd::asl

@@ -42,5 +42,30 @@ TEST(ParallelState, BranchesReadButDoNotLeakVariables) {
   EXPECT_EQ(r.output, (Json{{"o", 1}, {"r", Json::array({{{"o", 1}}})}}));
 }
 
+TEST(ParallelState, BranchesReadOuterVariablesButCannotAssignThem) {
+  auto r = RunDefinition(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"x":1},"Next":"P"},
+      "P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"R","States":{"R":{"Type":"Pass","Parameters":{"seen.$":"$x"},"Next":"W"},
+                                 "W":{"Type":"Pass","Assign":{"x":2},"End":true}}}]}}})",
+                         Json::object());
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Runtime");
+  EXPECT_THAT(r.error.cause, ::testing::HasSubstr("The variable 'x' belongs to an outer scope"));
+  EXPECT_THAT(r.error.cause, ::testing::HasSubstr("executing the state 'W'"));
+}
+
+TEST(ParallelState, BranchVariablesStayInsideTheBranch) {
+  auto r = RunDefinition(R"({"StartAt":"P","States":{
+      "P":{"Type":"Parallel","Next":"After","Branches":[
+        {"StartAt":"W","States":{"W":{"Type":"Pass","Assign":{"inner":1},"Next":"R"},
+                                 "R":{"Type":"Pass","Parameters":{"v.$":"$inner"},"End":true}}}]},
+      "After":{"Type":"Pass","Assign":{"inner":"outer"},"Next":"Read"},
+      "Read":{"Type":"Pass","Parameters":{"branch.$":"$[0].v","now.$":"$inner"},"End":true}}})",
+                         Json::object());
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  EXPECT_EQ(r.output, (Json{{"branch", 1}, {"now", "outer"}}));
+}
+
 }  // namespace
 }  // namespace stepd::asl

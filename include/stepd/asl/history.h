@@ -20,6 +20,10 @@ namespace stepd::asl {
 struct HistoryEvent {
   int64_t id = 0;
   int64_t previous_event_id = 0;
+  // 0: an event of the execution itself. Otherwise the id of the child
+  // execution (Execution::TakeChildExecutions) whose history it belongs to;
+  // ids and previous ids then count within that child's history.
+  int64_t child_execution = 0;
   TimePoint timestamp;
   // Both point to static storage (string literals): "PassStateEntered", ...
   std::string_view type;

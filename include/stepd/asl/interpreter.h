@@ -54,6 +54,19 @@ struct ExecutionOptions {
 };
 
 enum class ExecutionStatus { kRunning, kSucceeded, kFailed, kTimedOut, kAborted };
+
+// A child workflow execution started by a DISTRIBUTED Map state (one per
+// item, or per batch with an ItemBatcher). It runs inside its parent's
+// Execution, but has an ARN, a `$$.Execution` and a history of its own:
+// events with HistoryEvent::child_execution == id, ids 1..N, from its
+// ExecutionStarted to its ExecutionSucceeded/Failed/Aborted.
+struct ChildExecutionStart {
+  int64_t id = 0;
+  ExecutionInfo info;       // arn ...:execution:<machine>/<label>:<uuid>
+  std::string map_run_arn;  // ...:mapRun:<machine>/<label>:<uuid>
+  StateMachineType type = StateMachineType::kStandard;  // ProcessorConfig.ExecutionType
+  Json input;
+};
 std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEEDED", ...
 
 struct StepResult {
@@ -91,6 +104,8 @@ class Execution {
 
   // Task requests made since the last call, in order.
   std::vector<TaskRequest> TakeTaskRequests();
+  // Child executions started since the last call, in order.
+  std::vector<ChildExecutionStart> TakeChildExecutions();
   // Every task handed out and not yet completed.
   std::vector<TaskRequest> PendingTasks() const;
   // Reports a task's outcome. NOT_FOUND when no such task is pending (it was
@@ -131,8 +146,9 @@ class Execution {
 // parked unit: with a FakeClock it advances the clock at once (`stepd run
 // --fast-forward`), otherwise it waits in real time (outside any step), and
 // it wakes early when a task completes. The machine's TimeoutSeconds ends
-// the execution as TIMED_OUT (States.Timeout). `max_events` > 0 stops the execution
-// with States.Runtime once history would exceed that many events.
+// the execution as TIMED_OUT (States.Timeout). `history` receives the
+// execution's own events (those of child executions are dropped). `max_events` > 0 stops the
+// execution with States.Runtime once history would exceed that many events.
 void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
                   std::vector<HistoryEvent>* history, int64_t max_events = 0);
 

@@ -132,10 +132,22 @@ class MapState final : public State {
   std::string tolerated_failure_count_path_text;
   std::string label;
   bool distributed = false;
+  // DISTRIBUTED: ProcessorConfig.ExecutionType of the child executions.
+  StateMachineType child_execution_type = StateMachineType::kStandard;
+  // ItemBatcher: items go to each child in batches {"BatchInput"?, "Items": [...]}.
+  struct Batcher {
+    IntOrPath max_items;  // MaxItemsPerBatch(Path); unset: no limit
+    IntOrPath max_bytes;  // MaxInputBytesPerBatch(Path); unset: 256 KiB
+    std::optional<PayloadTemplate> batch_input;
+  };
+  std::optional<Batcher> item_batcher;
   bool has_item_reader = false;
   bool has_result_writer = false;
   void Enter(StepContext& ctx) const override;
   void Resume(StepContext& ctx) const override;
+
+ private:
+  std::optional<Json> MakeBatches(StepContext& ctx, const Json& effective, Json items) const;
 };
 
 }  // namespace stepd::asl
