@@ -665,6 +665,7 @@ void StepContext::ScheduleTask(TaskRequest request) {
   request.unit_id = frame_.id;
   request.state_name = state_.name;
   request.retry_count = frame_.retry_count;
+  request.scheduled_at = now_;
   frame_.task_id = request.task_id;
   frame_.phase = Phase::kTask;
   frame_.task_result.reset();
@@ -743,6 +744,7 @@ Json TaskToJson(const TaskRequest& t) {
             {"credentials", t.credentials}, {"retry_count", t.retry_count}};
   if (t.timeout_seconds) j["timeout_seconds"] = *t.timeout_seconds;
   if (t.heartbeat_seconds) j["heartbeat_seconds"] = *t.heartbeat_seconds;
+  j["scheduled_at_ms"] = ToMillis(t.scheduled_at);
   return j;
 }
 TaskRequest TaskFromJson(const Json& j) {
@@ -757,6 +759,7 @@ TaskRequest TaskFromJson(const Json& j) {
   t.retry_count = j.at("retry_count").get<int>();
   if (j.contains("timeout_seconds")) t.timeout_seconds = j["timeout_seconds"].get<int64_t>();
   if (j.contains("heartbeat_seconds")) t.heartbeat_seconds = j["heartbeat_seconds"].get<int64_t>();
+  if (j.contains("scheduled_at_ms")) t.scheduled_at = FromMillis(j["scheduled_at_ms"].get<int64_t>());
   return t;
 }
 }  // namespace
@@ -1092,6 +1095,36 @@ const StateMachine& Execution::machine() const { return *runner_->machine_; }
 Json Execution::Snapshot() const { return runner_->Snapshot(); }
 
 // ---------------------------------------------------------------------------
+// Limits the driver enforces
+
+bool EnforceHistoryLimit(Execution& execution, int64_t max_events, TimePoint now) {
+  if (max_events <= 0 || execution.last_event_id() <= max_events ||
+      execution.status() != ExecutionStatus::kRunning) {
+    return false;
+  }
+  execution.Stop(ExecutionStatus::kFailed, "States.Runtime",
+                 "The execution reached the maximum number of history events (" +
+                     std::to_string(max_events) + ").",
+                 now);
+  return true;
+}
+
+std::optional<TimePoint> ExecutionDeadline(const Execution& execution) {
+  if (!execution.machine().timeout_seconds) return std::nullopt;
+  return execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
+}
+
+bool EnforceExecutionTimeout(Execution& execution, TimePoint now) {
+  const std::optional<TimePoint> deadline = ExecutionDeadline(execution);
+  if (!deadline || now < *deadline || execution.status() != ExecutionStatus::kRunning) return false;
+  execution.Stop(ExecutionStatus::kTimedOut, "States.Timeout",
+                 "The execution timed out after " +
+                     std::to_string(*execution.machine().timeout_seconds) + " seconds.",
+                 now);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
 // RunExecution
 
 void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
@@ -1104,11 +1137,7 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
   std::condition_variable cv;
   std::vector<Done> done;  // guarded by mu
   auto* fake = dynamic_cast<FakeClock*>(&clock);
-  std::optional<TimePoint> deadline;
-  if (execution.machine().timeout_seconds) {
-    deadline =
-        execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
-  }
+  const std::optional<TimePoint> deadline = ExecutionDeadline(execution);
   auto drain_events = [&] {
     (void)execution.TakeChildExecutions();
     if (history) {
@@ -1142,19 +1171,8 @@ void RunExecution(Execution& execution, TaskInvoker& invoker, Clock& clock,
         cv.notify_all();
       });
     }
-    if (max_events > 0 && execution.last_event_id() > max_events &&
-        execution.status() == ExecutionStatus::kRunning) {
-      execution.Stop(ExecutionStatus::kFailed, "States.Runtime",
-                     "The execution reached the maximum number of history events (" +
-                         std::to_string(max_events) + ").",
-                     clock.Now());
-    }
-    if (deadline && clock.Now() >= *deadline && execution.status() == ExecutionStatus::kRunning) {
-      execution.Stop(ExecutionStatus::kTimedOut, "States.Timeout",
-                     "The execution timed out after " +
-                         std::to_string(*execution.machine().timeout_seconds) + " seconds.",
-                     clock.Now());
-    }
+    EnforceHistoryLimit(execution, max_events, clock.Now());
+    EnforceExecutionTimeout(execution, clock.Now());
     if (history) drain_events();
     if (execution.status() != ExecutionStatus::kRunning) break;
     if (r.kind != StepResult::Kind::kBlocked) continue;

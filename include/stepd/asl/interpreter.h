@@ -141,6 +141,17 @@ class Execution {
   std::unique_ptr<interpreter_internal::Runner> runner_;
 };
 
+// Limits a driver enforces between steps (RunExecution and the durable
+// runtime share them, and so AWS's texts):
+// FAILED with States.Runtime once the history has more than `max_events`
+// events (0: no limit); true when it stopped the execution.
+bool EnforceHistoryLimit(Execution& execution, int64_t max_events, TimePoint now);
+// start time + the machine's TimeoutSeconds; nullopt without TimeoutSeconds.
+std::optional<TimePoint> ExecutionDeadline(const Execution& execution);
+// TIMED_OUT with States.Timeout once `now` reaches ExecutionDeadline; true
+// when it stopped the execution.
+bool EnforceExecutionTimeout(Execution& execution, TimePoint now);
+
 // Drives `execution` to a final status, invoking tasks with `invoker` and
 // reading time from `clock`. When nothing is ready it waits for the earliest
 // parked unit: with a FakeClock it advances the clock at once (`stepd run

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "stepd/asl/errors.h"
+#include "stepd/base/clock.h"
 #include "stepd/base/json.h"
 #include "stepd/base/status_or.h"
 
@@ -32,6 +33,9 @@ struct TaskRequest {
   std::string task_token;                    // non-empty for .waitForTaskToken
   Json credentials;                          // the Credentials field, null when absent
   int retry_count = 0;
+  // When the step that scheduled it ran: TimeoutSeconds and HeartbeatSeconds
+  // count from here, also after a restart.
+  TimePoint scheduled_at;
 };
 
 class TaskInvoker {
