@@ -1,19 +1,77 @@
 #include "stepd/store/audit_chain.h"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include <cstdlib>
 
 #include "stepd/base/json.h"
 
 namespace stepd::store {
+namespace {
+
+std::string Hex(const unsigned char* bytes, unsigned int length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  hex.reserve(length * 2);
+  for (unsigned int i = 0; i < length; ++i) {
+    hex.push_back(kHex[bytes[i] >> 4]);
+    hex.push_back(kHex[bytes[i] & 0xf]);
+  }
+  return hex;
+}
+
+void AppendString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  AppendJsonStringBody(s, out);
+  out->push_back('"');
+}
+
+}  // namespace
 
 const std::string_view kAuditGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 std::string CanonicalAuditRow(int64_t seq, const AuditEntry& entry) {
+  std::string row;
+  row.reserve(96 + entry.target.size() + entry.details_json.size());
+  row.push_back('[');
+  row += std::to_string(seq);
+  row.push_back(',');
+  row += std::to_string(entry.timestamp_ms);
+  row.push_back(',');
+  AppendString(entry.actor, &row);
+  row.push_back(',');
+  AppendString(entry.action, &row);
+  row.push_back(',');
+  AppendString(entry.target, &row);
+  row.push_back(',');
+  row += std::to_string(entry.event_id);
+  row.push_back(',');
+  AppendString(entry.details_json, &row);
+  row.push_back(']');
+  return row;
+}
+
+std::string AuditRowHash(std::string_view key, std::string_view prev_hash, int64_t seq,
+                         const AuditEntry& entry) {
+  std::string data(prev_hash);
+  data += CanonicalAuditRow(seq, entry);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  // HMAC over in-memory data fails only on allocation failure.
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
+  return Hex(mac, length);
+}
+
+std::string LegacyAuditRowHash(std::string_view prev_hash, int64_t seq, const AuditEntry& entry) {
   Json row = Json::array(
       {seq, entry.timestamp_ms, entry.actor, entry.action, entry.target, entry.details_json});
-  // Replace invalid UTF-8 rather than throw: the hash must be total.
-  return row.dump(-1, ' ', false, Json::error_handler_t::replace);
+  std::string data(prev_hash);
+  data += row.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return Sha256Hex(data);
 }
 
 std::string Sha256Hex(std::string_view data) {
@@ -22,20 +80,13 @@ std::string Sha256Hex(std::string_view data) {
   // EVP_Digest cannot fail for SHA-256 on in-memory data short of allocation
   // failure, which would abort elsewhere first.
   EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
+  return Hex(digest, length);
 }
 
-std::string AuditRowHash(std::string_view prev_hash, int64_t seq, const AuditEntry& entry) {
-  std::string data(prev_hash);
-  data += CanonicalAuditRow(seq, entry);
-  return Sha256Hex(data);
+std::string NewAuditKey() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing safe to do
+  return Hex(bytes, sizeof bytes);
 }
 
 }  // namespace stepd::store

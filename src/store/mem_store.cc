@@ -3,6 +3,7 @@
 #include <iterator>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <unordered_map>
 #include <utility>
@@ -18,6 +19,7 @@ using internal::TokenKind;
 
 class MemStore final : public Store {
  public:
+  explicit MemStore(std::string audit_key) : audit_key_(std::move(audit_key)) {}
   Status Migrate() override { return Status::OK(); }
   StatusOr<int> SchemaVersion() override { return LatestSchemaVersion(); }
 
@@ -25,6 +27,8 @@ class MemStore final : public Store {
                             const std::vector<AuditEntry>& audit) override;
   StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) override;
   StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override;
+  StatusOr<std::string> GetStateMachineDefinition(std::string_view arn,
+                                                  std::string_view revision_id) override;
   Status UpdateStateMachine(const StateMachineRecord& machine,
                             const std::vector<AuditEntry>& audit) override;
   Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
@@ -34,7 +38,9 @@ class MemStore final : public Store {
   StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
   StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                  const PageRequest& page) override;
-  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override;
+  Status CommitTransitions(std::span<const TransitionGroup> groups,
+                           std::vector<Status>* results) override;
+  StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
@@ -52,17 +58,25 @@ class MemStore final : public Store {
   // Ids of the machine/execution named by `arn`; 0 when absent. mu_ held.
   int64_t MachineId(std::string_view arn) const;
   int64_t ExecutionId(std::string_view arn) const;
-  void AppendAuditLocked(const std::vector<AuditEntry>& audit);
+  // Appends `audit`; ALREADY_EXISTS (nothing appended) when a transition row
+  // repeats (target, event_id). mu_ held exclusively.
+  Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
+  Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op);
+  Status ApplyTransitionLocked(const Transition& transition);
 
+  const std::string audit_key_;
   mutable std::shared_mutex mu_;
   // Ids grow with creation order, as SQLite's rowids, so pages come out alike.
-  int64_t next_machine_id_ = 1;                                // guarded by mu_
-  int64_t next_execution_id_ = 1;                              // guarded by mu_
-  std::map<int64_t, StateMachineRecord> machines_;             // guarded by mu_
-  std::map<std::string, int64_t, std::less<>> machine_ids_;    // arn -> id, guarded by mu_
-  std::map<int64_t, Execution> executions_;                    // guarded by mu_
-  std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
-  std::vector<AuditRecord> audit_;                             // guarded by mu_
+  int64_t next_machine_id_ = 1;                                    // guarded by mu_
+  int64_t next_execution_id_ = 1;                                  // guarded by mu_
+  std::map<int64_t, StateMachineRecord> machines_;                 // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> machine_ids_;        // arn -> id, guarded by mu_
+  std::map<int64_t, Execution> executions_;                        // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> execution_ids_;      // arn -> id, guarded by mu_
+  std::vector<AuditRecord> audit_;                                 // guarded by mu_
+  std::set<std::pair<std::string, int64_t>> audited_transitions_;  // guarded by mu_
+  // (machine id, revision id) -> definition
+  std::map<std::pair<int64_t, std::string>, std::string> revisions_;  // guarded by mu_
 };
 
 int64_t MemStore::MachineId(std::string_view arn) const {
@@ -75,15 +89,25 @@ int64_t MemStore::ExecutionId(std::string_view arn) const {
   return it == execution_ids_.end() ? 0 : it->second;
 }
 
-void MemStore::AppendAuditLocked(const std::vector<AuditEntry>& audit) {
+Status MemStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
+  std::set<std::pair<std::string, int64_t>> batch;
+  for (const AuditEntry& entry : audit) {
+    if (entry.event_id <= 0) continue;
+    auto key = std::make_pair(entry.target, entry.event_id);
+    if (audited_transitions_.count(key) || !batch.insert(key).second) {
+      return internal::AuditTransitionTaken(op, entry);
+    }
+  }
   for (const AuditEntry& entry : audit) {
     AuditRecord row;
     row.seq = static_cast<int64_t>(audit_.size()) + 1;
     row.entry = entry;
     row.prev_hash = audit_.empty() ? std::string(kAuditGenesisHash) : audit_.back().hash;
-    row.hash = AuditRowHash(row.prev_hash, row.seq, entry);
+    row.hash = AuditRowHash(audit_key_, row.prev_hash, row.seq, entry);
     audit_.push_back(std::move(row));
   }
+  audited_transitions_.merge(batch);
+  return Status::OK();
 }
 
 Status MemStore::CreateStateMachine(const StateMachineRecord& machine,
@@ -99,8 +123,8 @@ Status MemStore::CreateStateMachine(const StateMachineRecord& machine,
   const int64_t id = next_machine_id_++;
   machines_.emplace(id, machine);
   machine_ids_.emplace(machine.arn, id);
-  AppendAuditLocked(audit);
-  return Status::OK();
+  revisions_.emplace(std::make_pair(id, machine.revision_id), machine.definition);
+  return AppendAuditLocked(audit, kOp);
 }
 
 StatusOr<StateMachineRecord> MemStore::GetStateMachine(std::string_view arn) {
@@ -128,6 +152,20 @@ StatusOr<Page<StateMachineRecord>> MemStore::ListStateMachines(const PageRequest
   return result;
 }
 
+StatusOr<std::string> MemStore::GetStateMachineDefinition(std::string_view arn,
+                                                          std::string_view revision_id) {
+  constexpr std::string_view kOp = "GetStateMachineDefinition";
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, arn);
+  auto it = revisions_.find(std::make_pair(id, std::string(revision_id)));
+  if (it == revisions_.end()) {
+    return NotFoundError(std::string(kOp) + ": state machine '" + std::string(arn) +
+                         "' has no revision '" + std::string(revision_id) + "'");
+  }
+  return it->second;
+}
+
 Status MemStore::UpdateStateMachine(const StateMachineRecord& machine,
                                     const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateStateMachine";
@@ -147,8 +185,8 @@ Status MemStore::UpdateStateMachine(const StateMachineRecord& machine,
   stored.revision_id = machine.revision_id;
   stored.attributes_json = machine.attributes_json;
   stored.updated_at_ms = machine.updated_at_ms;
-  AppendAuditLocked(audit);
-  return Status::OK();
+  revisions_.emplace(std::make_pair(id, machine.revision_id), machine.definition);
+  return AppendAuditLocked(audit, kOp);
 }
 
 Status MemStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
@@ -176,8 +214,31 @@ Status MemStore::DeleteStateMachine(std::string_view arn, const std::vector<Audi
     }
     machine_ids_.erase(machines_.at(id).arn);
     machines_.erase(id);
+    for (auto it = revisions_.begin(); it != revisions_.end();) {
+      it = it->first.first == id ? revisions_.erase(it) : std::next(it);
+    }
   }
-  AppendAuditLocked(audit);
+  return AppendAuditLocked(audit, kOp);
+}
+
+Status MemStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op) {
+  const int64_t machine_id = MachineId(execution.state_machine_arn);
+  if (machine_id == 0) return internal::StateMachineNotFound(op, execution.state_machine_arn);
+  if (machines_.at(machine_id).status == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(op, execution.state_machine_arn);
+  }
+  if (ExecutionId(execution.arn) != 0) return internal::ExecutionArnTaken(op, execution.arn);
+  for (const auto& [id, existing] : executions_) {
+    if (existing.machine_id == machine_id && existing.record.name == execution.name) {
+      return internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
+    }
+  }
+  const int64_t id = next_execution_id_++;
+  Execution stored{machine_id, execution, {}};
+  stored.record.last_event_id = 0;
+  stored.record.updated_at_ms = execution.start_time_ms;
+  executions_.emplace(id, std::move(stored));
+  execution_ids_.emplace(execution.arn, id);
   return Status::OK();
 }
 
@@ -187,25 +248,14 @@ Status MemStore::CreateExecution(const ExecutionRecord& execution,
   STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::unique_lock lock(mu_);
-  const int64_t machine_id = MachineId(execution.state_machine_arn);
-  if (machine_id == 0) return internal::StateMachineNotFound(kOp, execution.state_machine_arn);
-  if (machines_.at(machine_id).status == StateMachineStatus::kDeleting) {
-    return internal::StateMachineDeleting(kOp, execution.state_machine_arn);
+  STEPD_RETURN_IF_ERROR(InsertExecutionLocked(execution, kOp));
+  Status audited = AppendAuditLocked(audit, kOp);
+  if (!audited.ok()) {
+    executions_.erase(ExecutionId(execution.arn));
+    execution_ids_.erase(execution.arn);
+    --next_execution_id_;
   }
-  if (ExecutionId(execution.arn) != 0) return internal::ExecutionArnTaken(kOp, execution.arn);
-  for (const auto& [id, existing] : executions_) {
-    if (existing.machine_id == machine_id && existing.record.name == execution.name) {
-      return internal::ExecutionNameTaken(kOp, execution.name, execution.state_machine_arn);
-    }
-  }
-  const int64_t id = next_execution_id_++;
-  Execution stored{machine_id, execution, {}};
-  stored.record.last_event_id = 0;
-  stored.record.updated_at_ms = execution.start_time_ms;
-  executions_.emplace(id, std::move(stored));
-  execution_ids_.emplace(execution.arn, id);
-  AppendAuditLocked(audit);
-  return Status::OK();
+  return audited;
 }
 
 StatusOr<ExecutionRecord> MemStore::GetExecution(std::string_view arn) {
@@ -235,6 +285,7 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     const Execution& execution = it->second;
     if (machine_id != 0 && execution.machine_id != machine_id) continue;
     if (filter.status && execution.record.status != *filter.status) continue;
+    if (execution.record.map_run_arn != filter.map_run_arn) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;
@@ -245,15 +296,15 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
   return result;
 }
 
-StatusOr<ExecutionRecord> MemStore::CommitTransition(const Transition& transition) {
+Status MemStore::ApplyTransitionLocked(const Transition& transition) {
   constexpr std::string_view kOp = "CommitTransition";
-  STEPD_RETURN_IF_ERROR(internal::ValidateTransition(transition));
-  std::unique_lock lock(mu_);
+  if (transition.create) STEPD_RETURN_IF_ERROR(InsertExecutionLocked(*transition.create, kOp));
   const int64_t id = ExecutionId(transition.execution_arn);
   if (id == 0) return internal::ExecutionNotFound(kOp, transition.execution_arn);
   Execution& execution = executions_.at(id);
   ExecutionRecord& r = execution.record;
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, r.last_event_id));
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(transition.audit, kOp));
   for (const HistoryEventRecord& event : transition.events) execution.history.push_back(event);
   if (!transition.events.empty()) r.last_event_id = transition.events.back().event_id;
   r.updated_at_ms = transition.updated_at_ms;
@@ -266,8 +317,62 @@ StatusOr<ExecutionRecord> MemStore::CommitTransition(const Transition& transitio
   if (u.redrive_count) r.redrive_count = *u.redrive_count;
   if (u.redrive_time_ms) r.redrive_time_ms = u.redrive_time_ms;
   if (u.snapshot) r.snapshot = *u.snapshot;
-  AppendAuditLocked(transition.audit);
-  return r;
+  if (u.wake_at_ms) r.wake_at_ms = *u.wake_at_ms;
+  return Status::OK();
+}
+
+Status MemStore::CommitTransitions(std::span<const TransitionGroup> groups,
+                                   std::vector<Status>* results) {
+  results->assign(groups.size(), Status::OK());
+  std::unique_lock lock(mu_);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    Status valid;
+    for (const Transition& t : groups[i]) {
+      valid = internal::ValidateTransition(t);
+      if (!valid.ok()) break;
+    }
+    if (!valid.ok()) {
+      (*results)[i] = std::move(valid);
+      continue;
+    }
+    // A group applies whole or not at all: keep what it may change.
+    std::map<int64_t, Execution> saved;
+    for (const Transition& t : groups[i]) {
+      const int64_t id = ExecutionId(t.execution_arn);
+      if (id != 0) saved.emplace(id, executions_.at(id));
+    }
+    const int64_t next_execution_id = next_execution_id_;
+    const size_t audit_size = audit_.size();
+    for (const Transition& t : groups[i]) {
+      (*results)[i] = ApplyTransitionLocked(t);
+      if (!(*results)[i].ok()) break;
+    }
+    if (!(*results)[i].ok()) {
+      for (auto it = executions_.lower_bound(next_execution_id); it != executions_.end();) {
+        execution_ids_.erase(it->second.record.arn);
+        it = executions_.erase(it);
+      }
+      for (auto& [id, execution] : saved) executions_.at(id) = std::move(execution);
+      next_execution_id_ = next_execution_id;
+      for (size_t k = audit_size; k < audit_.size(); ++k) {
+        audited_transitions_.erase({audit_[k].entry.target, audit_[k].entry.event_id});
+      }
+      audit_.resize(audit_size);
+    }
+  }
+  return Status::OK();
+}
+
+StatusOr<std::vector<RunningExecution>> MemStore::ListRunningExecutions() {
+  std::shared_lock lock(mu_);
+  std::vector<RunningExecution> out;
+  for (const auto& [id, execution] : executions_) {
+    const ExecutionRecord& r = execution.record;
+    if (r.status == ExecutionStatus::kRunning && r.parent_arn.empty()) {
+      out.push_back(RunningExecution{r.arn, r.wake_at_ms});
+    }
+  }
+  return out;
 }
 
 StatusOr<Page<HistoryEventRecord>> MemStore::GetHistory(std::string_view execution_arn,
@@ -306,8 +411,7 @@ StatusOr<Page<HistoryEventRecord>> MemStore::GetHistory(std::string_view executi
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit("AppendAudit", audit));
   std::unique_lock lock(mu_);
-  AppendAuditLocked(audit);
-  return Status::OK();
+  return AppendAuditLocked(audit, "AppendAudit");
 }
 
 StatusOr<Page<AuditRecord>> MemStore::ListAudit(const PageRequest& page) {
@@ -333,7 +437,7 @@ Status MemStore::VerifyAuditChain() {
   std::string_view prev_hash = kAuditGenesisHash;
   int64_t expected = 1;
   for (const AuditRecord& row : audit_) {
-    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(row, expected++, prev_hash));
+    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(row, expected++, prev_hash, audit_key_));
     prev_hash = row.hash;
   }
   return Status::OK();
@@ -341,6 +445,8 @@ Status MemStore::VerifyAuditChain() {
 
 }  // namespace
 
-std::unique_ptr<Store> NewMemStore() { return std::make_unique<MemStore>(); }
+std::unique_ptr<Store> NewMemStore(std::string audit_key) {
+  return std::make_unique<MemStore>(std::move(audit_key));
+}
 
 }  // namespace stepd::store

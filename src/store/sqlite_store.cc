@@ -1,5 +1,6 @@
 #include "stepd/store/sqlite_store.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -27,7 +28,8 @@ constexpr char kMachineColumns[] =
 constexpr char kExecutionColumns[] =
     "SELECT e.id, e.arn, m.arn, e.name, e.state_machine_revision_id, e.status, e.input, e.output, "
     "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
-    "e.snapshot, e.last_event_id, e.updated_at "
+    "e.snapshot, e.last_event_id, e.updated_at, e.wake_at, e.started_by, e.parent_arn, "
+    "e.map_run_arn "
     "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
 
 StateMachineRecord ReadMachine(const Statement& row) {
@@ -64,6 +66,10 @@ ExecutionRecord ReadExecution(const Statement& row) {
   e.snapshot = row.Blob(15);
   e.last_event_id = row.Int64(16);
   e.updated_at_ms = row.Int64(17);
+  e.wake_at_ms = row.OptionalInt64(18);
+  e.started_by = row.Text(19);
+  e.parent_arn = row.OptionalText(20).value_or("");
+  e.map_run_arn = row.OptionalText(21).value_or("");
   return e;
 }
 
@@ -80,6 +86,8 @@ class SqliteStore final : public Store {
                             const std::vector<AuditEntry>& audit) override;
   StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) override;
   StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override;
+  StatusOr<std::string> GetStateMachineDefinition(std::string_view arn,
+                                                  std::string_view revision_id) override;
   Status UpdateStateMachine(const StateMachineRecord& machine,
                             const std::vector<AuditEntry>& audit) override;
   Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
@@ -89,7 +97,9 @@ class SqliteStore final : public Store {
   StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
   StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                  const PageRequest& page) override;
-  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override;
+  Status CommitTransitions(std::span<const TransitionGroup> groups,
+                           std::vector<Status>* results) override;
+  StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
@@ -128,7 +138,24 @@ class SqliteStore final : public Store {
                                                std::string_view op);
   // Appends `audit` to the chain inside the writer's open transaction.
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
+  // Inserts `execution` (after the checks of CreateExecution) inside the
+  // writer's open transaction; its internal id in *id.
+  Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op, int64_t* id);
+  Status RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
+                              std::string_view op);
+  // Applies one transition inside the writer's open transaction.
+  Status ApplyTransitionLocked(const Transition& transition);
   Status ApplyNextMigration(bool* done);
+
+  // Forgets the cached chain head: after a rollback it may be ahead of the
+  // database. writer_mu_ held.
+  void ForgetAuditHead() { audit_seq_ = -1; }
+  // Commits a transaction that may have appended audit rows.
+  Status CommitAudited(Transaction& txn) {
+    Status committed = txn.Commit();
+    if (!committed.ok()) ForgetAuditHead();
+    return committed;
+  }
 
   const StoreOptions options_;
   Clock* const clock_;
@@ -136,6 +163,10 @@ class SqliteStore final : public Store {
   // The one write path: every write transaction runs on writer_ under writer_mu_.
   std::mutex writer_mu_;
   std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
+  // The audit chain's head (last seq and hash), cached between writes; -1:
+  // read it from the database first.
+  int64_t audit_seq_ = -1;  // guarded by writer_mu_
+  std::string audit_hash_;  // guarded by writer_mu_
 
   std::mutex readers_mu_;
   std::condition_variable reader_returned_;
@@ -175,6 +206,9 @@ Status SqliteStore::Open() {
   if (options_.busy_timeout_ms < 0) {
     return InvalidArgumentError("OpenSqliteStore: busy_timeout_ms must not be negative, got " +
                                 std::to_string(options_.busy_timeout_ms));
+  }
+  if (options_.audit_key.empty()) {
+    return InvalidArgumentError("OpenSqliteStore: the audit key is empty");
   }
   if (options_.statement_cache_size < 1) {
     return InvalidArgumentError("OpenSqliteStore: statement_cache_size must be at least 1, got " +
@@ -358,38 +392,61 @@ StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::st
 
 Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
   if (audit.empty()) return Status::OK();
-  int64_t seq = 0;
-  std::string prev_hash(kAuditGenesisHash);
-  {
+  if (audit_seq_ < 0) {
     STEPD_ASSIGN_OR_RETURN(
         Statement last,
         writer_->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", op));
     STEPD_ASSIGN_OR_RETURN(bool row, last.Step());
-    if (row) {
-      seq = last.Int64(0);
-      prev_hash = last.Text(1);
-    }
+    audit_seq_ = row ? last.Int64(0) : 0;
+    audit_hash_ = row ? last.Text(1) : std::string(kAuditGenesisHash);
   }
   for (const AuditEntry& entry : audit) {
-    ++seq;
-    std::string hash = AuditRowHash(prev_hash, seq, entry);
-    STEPD_ASSIGN_OR_RETURN(
-        Statement insert,
-        writer_->Prepare("INSERT INTO audit_log (seq, timestamp, actor, action, target, details, "
-                         "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                         op));
-    insert.Bind(1, seq)
-        .Bind(2, entry.timestamp_ms)
-        .Bind(3, entry.actor)
-        .Bind(4, entry.action)
-        .Bind(5, entry.target)
-        .Bind(6, entry.details_json)
-        .Bind(7, prev_hash)
-        .Bind(8, hash);
-    STEPD_RETURN_IF_ERROR(insert.Run());
-    prev_hash = std::move(hash);
+    const int64_t seq = audit_seq_ + 1;
+    std::string hash = AuditRowHash(options_.audit_key, audit_hash_, seq, entry);
+    auto insert = writer_->Prepare(
+        "INSERT INTO audit_log (seq, timestamp, actor, action, target, event_id, "
+        "details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        op);
+    Status inserted = insert.status();
+    if (inserted.ok()) {
+      insert->Bind(1, seq)
+          .Bind(2, entry.timestamp_ms)
+          .Bind(3, entry.actor)
+          .Bind(4, entry.action)
+          .Bind(5, entry.target)
+          .BindOptional(6,
+                        entry.event_id > 0 ? std::optional<int64_t>(entry.event_id) : std::nullopt)
+          .Bind(7, entry.details_json)
+          .Bind(8, audit_hash_)
+          .Bind(9, hash);
+      inserted = insert->Run();
+    }
+    if (!inserted.ok()) {
+      // Rows of this call may already be in the (to be rolled back) transaction.
+      ForgetAuditHead();
+      if (inserted.code() == StatusCode::kAlreadyExists && entry.event_id > 0) {
+        return internal::AuditTransitionTaken(op, entry);
+      }
+      return inserted;
+    }
+    audit_seq_ = seq;
+    audit_hash_ = std::move(hash);
   }
   return Status::OK();
+}
+
+Status SqliteStore::RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
+                                         std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT OR IGNORE INTO state_machine_revisions (state_machine_id, "
+                       "revision_id, definition, created_at) VALUES (?1, ?2, ?3, ?4)",
+                       op));
+  insert.Bind(1, machine_id)
+      .Bind(2, machine.revision_id)
+      .Bind(3, machine.definition)
+      .Bind(4, machine.updated_at_ms);
+  return insert.Run();
 }
 
 // --- State machines -------------------------------------------------------------
@@ -429,8 +486,10 @@ Status SqliteStore::CreateStateMachine(const StateMachineRecord& machine,
       .Bind(9, machine.created_at_ms)
       .Bind(10, machine.updated_at_ms);
   STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(
+      RecordRevisionLocked(sqlite3_last_insert_rowid(writer_->db()), machine, kOp));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
-  return txn.Commit();
+  return CommitAudited(txn);
 }
 
 StatusOr<StateMachineRecord> SqliteStore::GetStateMachine(std::string_view arn) {
@@ -463,6 +522,25 @@ StatusOr<Page<StateMachineRecord>> SqliteStore::ListStateMachines(const PageRequ
   return result;
 }
 
+StatusOr<std::string> SqliteStore::GetStateMachineDefinition(std::string_view arn,
+                                                             std::string_view revision_id) {
+  constexpr std::string_view kOp = "GetStateMachineDefinition";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*reader, arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare("SELECT definition FROM state_machine_revisions WHERE "
+                                         "state_machine_id = ?1 AND revision_id = ?2",
+                                         kOp));
+  s.Bind(1, found.first).Bind(2, revision_id);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) {
+    return NotFoundError(std::string(kOp) + ": state machine '" + std::string(arn) +
+                         "' has no revision '" + std::string(revision_id) + "'");
+  }
+  return s.Text(0);
+}
+
 Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
                                        const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateStateMachine";
@@ -488,8 +566,9 @@ Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
       .Bind(5, machine.attributes_json)
       .Bind(6, machine.updated_at_ms);
   STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(RecordRevisionLocked(found.first, machine, kOp));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
-  return txn.Commit();
+  return CommitAudited(txn);
 }
 
 Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
@@ -516,33 +595,28 @@ Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<A
   change.Bind(1, found.first);
   STEPD_RETURN_IF_ERROR(change.Run());
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
-  return txn.Commit();
+  return CommitAudited(txn);
 }
 
 // --- Executions -------------------------------------------------------------------
 
-Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
-                                    const std::vector<AuditEntry>& audit) {
-  constexpr std::string_view kOp = "CreateExecution";
-  STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
-  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
-  std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
-  STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*writer_, execution.state_machine_arn, kOp));
+Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op,
+                                          int64_t* id) {
+  STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*writer_, execution.state_machine_arn, op));
   if (machine.second == StateMachineStatus::kDeleting) {
-    return internal::StateMachineDeleting(kOp, execution.state_machine_arn);
+    return internal::StateMachineDeleting(op, execution.state_machine_arn);
   }
   {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
                                             "(state_machine_id = ?2 AND name = ?3)",
-                                            kOp));
+                                            op));
     taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
     STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
     if (row) {
       return taken.Int64(0)
-                 ? internal::ExecutionArnTaken(kOp, execution.arn)
-                 : internal::ExecutionNameTaken(kOp, execution.name, execution.state_machine_arn);
+                 ? internal::ExecutionArnTaken(op, execution.arn)
+                 : internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
     }
   }
   STEPD_ASSIGN_OR_RETURN(
@@ -550,9 +624,14 @@ Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
       writer_->Prepare(
           "INSERT INTO executions (arn, state_machine_id, name, state_machine_revision_id, "
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
-          "redrive_time, attributes, snapshot, last_event_id, updated_at) VALUES "
-          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?10)",
-          kOp));
+          "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
+          "parent_arn, map_run_arn) VALUES "
+          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?10, ?16, ?17, "
+          "?18, ?19)",
+          op));
+  auto optional_text = [](const std::string& s) {
+    return s.empty() ? std::nullopt : std::optional<std::string>(s);
+  };
   insert.Bind(1, execution.arn)
       .Bind(2, machine.first)
       .Bind(3, execution.name)
@@ -567,10 +646,27 @@ Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
       .Bind(12, int64_t{execution.redrive_count})
       .BindOptional(13, execution.redrive_time_ms)
       .Bind(14, execution.attributes_json)
-      .BindBlob(15, execution.snapshot);
+      .BindBlob(15, execution.snapshot)
+      .BindOptional(16, execution.wake_at_ms)
+      .Bind(17, execution.started_by)
+      .BindOptional(18, optional_text(execution.parent_arn))
+      .BindOptional(19, optional_text(execution.map_run_arn));
   STEPD_RETURN_IF_ERROR(insert.Run());
+  *id = sqlite3_last_insert_rowid(writer_->db());
+  return Status::OK();
+}
+
+Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
+                                    const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateExecution";
+  STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  int64_t id = 0;
+  STEPD_RETURN_IF_ERROR(InsertExecutionLocked(execution, kOp, &id));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
-  return txn.Commit();
+  return CommitAudited(txn);
 }
 
 StatusOr<ExecutionRecord> SqliteStore::GetExecution(std::string_view arn) {
@@ -595,8 +691,10 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   // cached statement; values are always bound.
   const bool by_machine = machine_id != 0;
   const bool by_status = filter.status.has_value();
+  const bool by_map_run = !filter.map_run_arn.empty();
   std::string sql = kExecutionColumns;
   sql += "WHERE e.id < ?1";
+  sql += by_map_run ? " AND e.map_run_arn = ?5" : " AND e.map_run_arn IS NULL";
   if (by_machine) sql += " AND e.state_machine_id = ?3";
   if (by_status) sql += " AND e.status = ?4";
   sql += " ORDER BY e.id DESC LIMIT ?2";
@@ -604,6 +702,7 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
   if (by_machine) s.Bind(3, machine_id);
   if (by_status) s.Bind(4, ExecutionStatusName(*filter.status));
+  if (by_map_run) s.Bind(5, filter.map_run_arn);
   Page<ExecutionRecord> result;
   int64_t last_id = 0;
   while (true) {
@@ -619,14 +718,13 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   return result;
 }
 
-StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transition) {
+Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   constexpr std::string_view kOp = "CommitTransition";
-  STEPD_RETURN_IF_ERROR(internal::ValidateTransition(transition));
-  std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
   int64_t execution_id = 0;
   int64_t last_event_id = 0;
-  {
+  if (transition.create) {
+    STEPD_RETURN_IF_ERROR(InsertExecutionLocked(*transition.create, kOp, &execution_id));
+  } else {
     STEPD_ASSIGN_OR_RETURN(
         Statement s,
         writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
@@ -637,18 +735,16 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
     last_event_id = s.Int64(1);
   }
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, last_event_id));
-  for (const HistoryEventRecord& event : transition.events) {
+  if (!transition.events.empty()) {
     STEPD_ASSIGN_OR_RETURN(
         Statement insert,
-        writer_->Prepare("INSERT INTO history_events (execution_id, event_id, previous_event_id, "
-                         "type, timestamp, details) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        writer_->Prepare("INSERT INTO history_chunks (execution_id, first_event_id, "
+                         "last_event_id, events) VALUES (?1, ?2, ?3, ?4)",
                          kOp));
     insert.Bind(1, execution_id)
-        .Bind(2, event.event_id)
-        .Bind(3, event.previous_event_id)
-        .Bind(4, event.type)
-        .Bind(5, event.timestamp_ms)
-        .Bind(6, event.details_json);
+        .Bind(2, transition.events.front().event_id)
+        .Bind(3, transition.events.back().event_id)
+        .Bind(4, internal::EncodeHistoryChunk(transition.events));
     STEPD_RETURN_IF_ERROR(insert.Run());
   }
   const ExecutionUpdate& u = transition.update;
@@ -665,7 +761,8 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
                        "stop_time = CASE WHEN ?12 THEN ?13 ELSE stop_time END, "
                        "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
                        "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
-                       "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END "
+                       "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END, "
+                       "wake_at = CASE WHEN ?20 THEN ?21 ELSE wake_at END "
                        "WHERE id = ?1",
                        kOp));
   update.Bind(1, execution_id).Bind(2, new_last).Bind(3, transition.updated_at_ms);
@@ -680,12 +777,84 @@ StatusOr<ExecutionRecord> SqliteStore::CommitTransition(const Transition& transi
   update.Bind(16, int64_t{u.redrive_time_ms.has_value()}).BindOptional(17, u.redrive_time_ms);
   update.Bind(18, int64_t{u.snapshot.has_value()})
       .BindBlob(19, u.snapshot ? std::string_view(*u.snapshot) : std::string_view());
+  update.Bind(20, int64_t{u.wake_at_ms.has_value()})
+      .BindOptional(21, u.wake_at_ms ? *u.wake_at_ms : std::optional<int64_t>());
   STEPD_RETURN_IF_ERROR(update.Run());
-  STEPD_RETURN_IF_ERROR(AppendAuditLocked(transition.audit, kOp));
-  STEPD_ASSIGN_OR_RETURN(ExecutionRecord committed,
-                         ReadExecutionByArn(*writer_, transition.execution_arn, kOp));
-  STEPD_RETURN_IF_ERROR(txn.Commit());
-  return committed;
+  return AppendAuditLocked(transition.audit, kOp);
+}
+
+Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
+                                      std::vector<Status>* results) {
+  constexpr std::string_view kOp = "CommitTransition";
+  results->assign(groups.size(), Status::OK());
+  std::vector<bool> valid(groups.size(), true);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    for (const Transition& t : groups[i]) {
+      Status v = internal::ValidateTransition(t);
+      if (!v.ok()) {
+        (*results)[i] = std::move(v);
+        valid[i] = false;
+        break;
+      }
+    }
+  }
+  std::lock_guard lock(writer_mu_);
+  auto txn = Transaction::Begin(*writer_, true, kOp);
+  if (!txn.ok()) return txn.status();
+  // Every early return rolls the transaction back: the cached head goes too.
+  struct ForgetUnlessDone {
+    SqliteStore* store;
+    bool done = false;
+    ~ForgetUnlessDone() {
+      if (!done) store->ForgetAuditHead();
+    }
+  } guard{this};
+  for (size_t i = 0; i < groups.size(); ++i) {
+    if (!valid[i]) continue;
+    // A savepoint per group: a group that fails leaves the others intact.
+    const int64_t audit_seq = audit_seq_;
+    const std::string audit_hash = audit_hash_;
+    STEPD_RETURN_IF_ERROR(writer_->Exec("SAVEPOINT transition_group", kOp));
+    Status applied;
+    for (const Transition& t : groups[i]) {
+      applied = ApplyTransitionLocked(t);
+      if (!applied.ok()) break;
+    }
+    if (applied.ok()) {
+      STEPD_RETURN_IF_ERROR(writer_->Exec("RELEASE transition_group", kOp));
+      continue;
+    }
+    // Errors of the request itself stay with the group; anything else (I/O,
+    // disk full, busy) fails the whole commit.
+    const StatusCode code = applied.code();
+    const bool group_error = code == StatusCode::kAlreadyExists ||
+                             code == StatusCode::kFailedPrecondition ||
+                             code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument;
+    if (!group_error) return applied;
+    STEPD_RETURN_IF_ERROR(
+        writer_->Exec("ROLLBACK TO transition_group; RELEASE transition_group", kOp));
+    audit_seq_ = audit_seq;
+    audit_hash_ = audit_hash;
+    (*results)[i] = std::move(applied);
+  }
+  guard.done = true;
+  return CommitAudited(*txn);
+}
+
+StatusOr<std::vector<RunningExecution>> SqliteStore::ListRunningExecutions() {
+  constexpr std::string_view kOp = "ListRunningExecutions";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, reader->Prepare("SELECT arn, wake_at FROM executions WHERE status = 'RUNNING' "
+                                   "AND parent_arn IS NULL ORDER BY id",
+                                   kOp));
+  std::vector<RunningExecution> out;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(RunningExecution{s.Text(0), s.OptionalInt64(1)});
+  }
+  return out;
 }
 
 StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view execution_arn,
@@ -705,28 +874,35 @@ StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view exec
     if (!row) return internal::ExecutionNotFound(kOp, execution_arn);
     execution_id = s.Int64(0);
   }
+  // Chunks overlapping the wanted ids, in order; events outside the range
+  // are skipped while decoding.
   STEPD_ASSIGN_OR_RETURN(
       Statement s,
-      reader->Prepare(reverse ? "SELECT event_id, previous_event_id, type, timestamp, details "
-                                "FROM history_events WHERE execution_id = ?1 AND event_id < ?2 "
-                                "ORDER BY event_id DESC LIMIT ?3"
-                              : "SELECT event_id, previous_event_id, type, timestamp, details "
-                                "FROM history_events WHERE execution_id = ?1 AND event_id > ?2 "
-                                "ORDER BY event_id LIMIT ?3",
+      reader->Prepare(reverse ? "SELECT events FROM history_chunks WHERE execution_id = ?1 AND "
+                                "first_event_id < ?2 ORDER BY first_event_id DESC"
+                              : "SELECT events FROM history_chunks WHERE execution_id = ?1 AND "
+                                "last_event_id > ?2 ORDER BY first_event_id",
                       kOp));
   const int64_t start = after.has_position ? after.position : (reverse ? INT64_MAX : 0);
-  s.Bind(1, execution_id).Bind(2, start).Bind(3, int64_t{limit} + 1);
+  s.Bind(1, execution_id).Bind(2, start);
   Page<HistoryEventRecord> result;
-  while (true) {
+  bool more = false;
+  while (!more) {
     STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
-      break;
+    STEPD_ASSIGN_OR_RETURN(std::vector<HistoryEventRecord> events,
+                           internal::DecodeHistoryChunk(kOp, s.Text(0)));
+    if (reverse) std::reverse(events.begin(), events.end());
+    for (HistoryEventRecord& e : events) {
+      if (reverse ? e.event_id >= start : e.event_id <= start) continue;
+      if (static_cast<int>(result.items.size()) == limit) {
+        more = true;
+        break;
+      }
+      result.items.push_back(std::move(e));
     }
-    result.items.push_back(
-        HistoryEventRecord{s.Int64(0), s.Int64(1), s.Text(2), s.Int64(3), s.Text(4)});
   }
+  if (more) result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
   return result;
 }
 
@@ -738,16 +914,18 @@ Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& audit) {
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
-  return txn.Commit();
+  return CommitAudited(txn);
 }
 
 namespace {
 constexpr char kAuditColumns[] =
-    "SELECT seq, timestamp, actor, action, target, details, prev_hash, hash FROM audit_log ";
+    "SELECT seq, timestamp, actor, action, target, coalesce(event_id, 0), details, prev_hash, "
+    "hash FROM audit_log ";
 
 AuditRecord ReadAudit(const Statement& s) {
-  return AuditRecord{s.Int64(0), AuditEntry{s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5)},
-                     s.Text(6), s.Text(7)};
+  return AuditRecord{s.Int64(0),
+                     AuditEntry{s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Int64(5), s.Text(6)},
+                     s.Text(7), s.Text(8)};
 }
 }  // namespace
 
@@ -778,6 +956,22 @@ Status SqliteStore::VerifyAuditChain() {
   constexpr std::string_view kOp = "VerifyAuditChain";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  {
+    // The frozen, unkeyed chain of schema 0001.
+    STEPD_ASSIGN_OR_RETURN(
+        Statement legacy,
+        reader->Prepare("SELECT seq, timestamp, actor, action, target, 0, details, prev_hash, "
+                        "hash FROM audit_log_v1 ORDER BY seq",
+                        kOp));
+    std::string prev_hash(kAuditGenesisHash);
+    for (int64_t expected = 1;; ++expected) {
+      STEPD_ASSIGN_OR_RETURN(bool row, legacy.Step());
+      if (!row) break;
+      AuditRecord record = ReadAudit(legacy);
+      STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(record, expected, prev_hash, "", true));
+      prev_hash = std::move(record.hash);
+    }
+  }
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          reader->Prepare(std::string(kAuditColumns) + "ORDER BY seq", kOp));
   std::string prev_hash(kAuditGenesisHash);
@@ -785,7 +979,7 @@ Status SqliteStore::VerifyAuditChain() {
     STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
     AuditRecord record = ReadAudit(s);
-    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(record, expected, prev_hash));
+    STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(record, expected, prev_hash, options_.audit_key));
     prev_hash = std::move(record.hash);
   }
   return Status::OK();

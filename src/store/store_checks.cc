@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "stepd/base/json.h"
 #include "stepd/store/audit_chain.h"
 
 namespace stepd::store::internal {
@@ -73,6 +74,14 @@ Status ValidateTransition(const Transition& transition) {
   if (transition.execution_arn.empty()) {
     return InvalidArgumentError(Op(kOp) + "execution arn is empty");
   }
+  if (transition.create) {
+    STEPD_RETURN_IF_ERROR(ValidateExecution(kOp, *transition.create));
+    if (transition.create->arn != transition.execution_arn) {
+      return InvalidArgumentError(Op(kOp) + "the execution to create is " +
+                                  Quote(transition.create->arn) + ", not " +
+                                  Quote(transition.execution_arn));
+    }
+  }
   for (size_t i = 0; i < transition.events.size(); ++i) {
     const HistoryEventRecord& event = transition.events[i];
     if (event.type.empty()) {
@@ -130,8 +139,14 @@ Status ExecutionNameTaken(std::string_view op, std::string_view name,
                             " already exists for state machine " + Quote(state_machine_arn));
 }
 
-Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash) {
-  const std::string op = "VerifyAuditChain: ";
+Status AuditTransitionTaken(std::string_view op, const AuditEntry& entry) {
+  return AlreadyExistsError(Op(op) + "the audit log already records event " +
+                            std::to_string(entry.event_id) + " of " + Quote(entry.target));
+}
+
+Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
+                     std::string_view key, bool legacy) {
+  const std::string op = legacy ? "VerifyAuditChain: audit_log_v1: " : "VerifyAuditChain: ";
   if (row.seq != expected_seq) {
     return DataLossError(op + "audit row " + std::to_string(expected_seq) +
                          " is missing (next row is " + std::to_string(row.seq) + ")");
@@ -141,13 +156,65 @@ Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_v
                          " does not link to its predecessor (prev_hash " + row.prev_hash +
                          ", predecessor's hash " + std::string(prev_hash) + ")");
   }
-  const std::string computed = AuditRowHash(row.prev_hash, row.seq, row.entry);
+  const std::string computed = legacy ? LegacyAuditRowHash(row.prev_hash, row.seq, row.entry)
+                                      : AuditRowHash(key, row.prev_hash, row.seq, row.entry);
   if (computed != row.hash) {
     return DataLossError(op + "audit row " + std::to_string(row.seq) +
                          " was altered (stored hash " + row.hash +
                          " does not match its contents, " + computed + ")");
   }
   return Status::OK();
+}
+
+std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events) {
+  std::string out;
+  size_t size = 2;
+  for (const HistoryEventRecord& e : events) size += 64 + e.type.size() + e.details_json.size();
+  out.reserve(size);
+  out.push_back('[');
+  for (size_t i = 0; i < events.size(); ++i) {
+    const HistoryEventRecord& e = events[i];
+    if (i > 0) out.push_back(',');
+    out.push_back('[');
+    out += std::to_string(e.event_id);
+    out.push_back(',');
+    out += std::to_string(e.previous_event_id);
+    out += ",\"";
+    AppendJsonStringBody(e.type, &out);
+    out += "\",";
+    out += std::to_string(e.timestamp_ms);
+    out += ",\"";
+    AppendJsonStringBody(e.details_key, &out);
+    out += "\",";
+    // details_json is JSON text written by the runtime; embedded as it is.
+    out += e.details_key.empty() || e.details_json.empty() ? std::string_view("null")
+                                                           : std::string_view(e.details_json);
+    out.push_back(']');
+  }
+  out.push_back(']');
+  return out;
+}
+
+StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op,
+                                                             std::string_view chunk) {
+  std::vector<HistoryEventRecord> out;
+  try {
+    const Json events = Json::parse(chunk);
+    out.reserve(events.size());
+    for (const Json& e : events) {
+      HistoryEventRecord r;
+      r.event_id = e.at(0).get<int64_t>();
+      r.previous_event_id = e.at(1).get<int64_t>();
+      r.type = e.at(2).get<std::string>();
+      r.timestamp_ms = e.at(3).get<int64_t>();
+      r.details_key = e.at(4).get<std::string>();
+      r.details_json = e.at(5).is_null() ? "{}" : e.at(5).dump();
+      out.push_back(std::move(r));
+    }
+  } catch (const std::exception& ex) {
+    return DataLossError(Op(op) + "a stored history chunk is malformed: " + ex.what());
+  }
+  return out;
 }
 
 }  // namespace stepd::store::internal

@@ -55,8 +55,21 @@ Status ExecutionArnTaken(std::string_view op, std::string_view arn);
 Status ExecutionNameTaken(std::string_view op, std::string_view name,
                           std::string_view state_machine_arn);
 
-// VerifyAuditChain's check of one row given its predecessor's hash and the
-// seq it must have; OK or DATA_LOSS naming the row.
-Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash);
+// VerifyAuditChain's check of one row given its predecessor's hash, the
+// seq it must have and the audit key; OK or DATA_LOSS naming the row. With
+// `legacy`, the row is one of audit_log_v1 (unkeyed SHA-256 chain).
+Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
+                     std::string_view key, bool legacy = false);
+
+// ALREADY_EXISTS for an audit row repeating a transition row.
+Status AuditTransitionTaken(std::string_view op, const AuditEntry& entry);
+
+// History chunks: a transition's events as one JSON array of
+// [event_id, previous_event_id, type, timestamp_ms, details_key, details]
+// (details null when details_key is empty). Decoding a chunk that is not one
+// is DATA_LOSS.
+std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events);
+StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op,
+                                                             std::string_view chunk);
 
 }  // namespace stepd::store::internal

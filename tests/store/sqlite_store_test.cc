@@ -4,6 +4,7 @@
 
 #include "stepd/store/sqlite_store.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -91,7 +92,7 @@ TEST(SqliteStore, CreatesParentDirectoryAndUsesWalWithForeignKeys) {
   t.update.status = ExecutionStatus::kSucceeded;
   ASSERT_TRUE(store->CommitTransition(t).ok());
   ASSERT_EQ(store->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
-  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_events"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_chunks"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions"), "0");
 }
 
@@ -198,7 +199,7 @@ TEST(SqliteStore, VerifyAuditChainDetectsARowAlteredByHand) {
   EXPECT_EQ(store->VerifyAuditChain(),
             DataLossError("VerifyAuditChain: audit row 2 was altered (stored hash " + rows[1].hash +
                           " does not match its contents, " +
-                          AuditRowHash(rows[0].hash, 2, altered) + ")"));
+                          AuditRowHash(testing::kTestAuditKey, rows[0].hash, 2, altered) + ")"));
 }
 
 TEST(SqliteStore, VerifyAuditChainDetectsARowDeletedByHand) {
@@ -223,7 +224,7 @@ TEST(SqliteStore, VerifyAuditChainDetectsARowRehashedButUnlinked) {
   std::vector<AuditRecord> rows = store->ListAudit({}).value().items;
   AuditEntry altered = rows[1].entry;
   altered.actor = "mallory";
-  const std::string forged = AuditRowHash(rows[0].hash, 2, altered);
+  const std::string forged = AuditRowHash(testing::kTestAuditKey, rows[0].hash, 2, altered);
   RawDb raw(options.path);
   ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update"), SQLITE_OK);
   ASSERT_EQ(
@@ -233,6 +234,98 @@ TEST(SqliteStore, VerifyAuditChainDetectsARowRehashedButUnlinked) {
             DataLossError("VerifyAuditChain: audit row 3 does not link to its predecessor "
                           "(prev_hash " +
                           rows[2].prev_hash + ", predecessor's hash " + forged + ")"));
+}
+
+TEST(SqliteStore, RefusesToOpenWithoutAnAuditKey) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.audit_key.clear();
+  EXPECT_EQ(OpenSqliteStore(options).status(),
+            InvalidArgumentError("OpenSqliteStore: the audit key is empty"));
+}
+
+TEST(SqliteStore, VerifyAuditChainFailsUnderAnotherKey) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  {
+    auto store = OpenOrDie(options);
+    ASSERT_EQ(store->AppendAudit({Audit("A", "x")}), Status::OK());
+  }
+  options.audit_key = "someone-else's-key";
+  auto store = OpenOrDie(options);
+  Status verified = store->VerifyAuditChain();
+  EXPECT_EQ(verified.code(), StatusCode::kDataLoss);
+  EXPECT_THAT(verified.message(), ::testing::HasSubstr("audit row 1 was altered"));
+}
+
+// A database written by a stepd that knew only schema 0001, with an
+// execution, its history and an audit row chained the 0001 way.
+void WriteSchema0001Database(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  const Migration& first = EmbeddedMigrations()[0];
+  ASSERT_EQ(raw.Exec(std::string(first.sql)), SQLITE_OK) << raw.last_error();
+  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL);"
+                     "INSERT INTO schema_migrations VALUES (1, '" +
+                     std::string(first.name) + "', 1, '" + MigrationChecksum(first) + "')"),
+            SQLITE_OK);
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, created_at, updated_at) VALUES ('" +
+                     MachineArn("m") +
+                     "', 'm', 'STANDARD', '{\"StartAt\":\"P\"}', 'r', 'rev-1', 1, 1);"
+                     "INSERT INTO executions (arn, state_machine_id, name, "
+                     "state_machine_revision_id, status, input, start_time, updated_at, "
+                     "last_event_id) VALUES ('" +
+                     ExecutionArn("m", "e") +
+                     "', 1, 'e', 'rev-1', 'RUNNING', '{}', 2, 2, 2);"
+                     "INSERT INTO history_events VALUES (1, 1, 0, 'ExecutionStarted', 5, "
+                     "'{\"input\":\"{}\"}'), (1, 2, 1, 'PassStateEntered', 6, '{\"name\":\"P\"}')"),
+            SQLITE_OK)
+      << raw.last_error();
+  AuditEntry entry{7, "admin", "CreateStateMachine", MachineArn("m"), 0, "{}"};
+  const std::string hash = LegacyAuditRowHash(kAuditGenesisHash, 1, entry);
+  ASSERT_EQ(raw.Exec("INSERT INTO audit_log VALUES (1, 7, 'admin', 'CreateStateMachine', '" +
+                     MachineArn("m") + "', '{}', '" + std::string(kAuditGenesisHash) + "', '" +
+                     hash + "')"),
+            SQLITE_OK);
+}
+
+TEST(SqliteStore, MigratesASchema0001DatabaseKeepingHistoryRevisionsAndTheOldAuditChain) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  WriteSchema0001Database(options.path);
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  std::vector<HistoryEventRecord> history =
+      store->GetHistory(ExecutionArn("m", "e"), {}, false).value().items;
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1].type, "PassStateEntered");
+  EXPECT_EQ(history[1].previous_event_id, 1);
+  EXPECT_EQ(history[1].timestamp_ms, 6);
+  EXPECT_EQ(history[1].details_json, R"({"name":"P"})");
+  EXPECT_EQ(store->GetStateMachineDefinition(MachineArn("m"), "rev-1").value(),
+            R"({"StartAt":"P"})");
+  // The old rows stay verifiable; new rows start the keyed chain.
+  EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
+  ASSERT_EQ(store->AppendAudit({Audit("A", "x")}), Status::OK());
+  EXPECT_EQ(store->ListAudit({}).value().items[0].seq, 1);
+  EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
+  // The history continues after the migrated events.
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.events = {Event(3)};
+  EXPECT_EQ(store->CommitTransition(t).value().last_event_id, 3);
+
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.Exec("UPDATE audit_log_v1 SET actor = 'mallory'"), SQLITE_CONSTRAINT);
+  ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_v1_no_update"), SQLITE_OK);
+  ASSERT_EQ(raw.Exec("UPDATE audit_log_v1 SET actor = 'mallory'"), SQLITE_OK);
+  Status verified = store->VerifyAuditChain();
+  EXPECT_EQ(verified.code(), StatusCode::kDataLoss);
+  EXPECT_THAT(verified.message(),
+              ::testing::HasSubstr("VerifyAuditChain: audit_log_v1: audit row 1 was altered"));
 }
 
 TEST(SqliteStore, ReadsProceedWhileAnotherConnectionHoldsAWriteTransaction) {

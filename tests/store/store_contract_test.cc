@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "stepd/base/json.h"
 #include "stepd/store/audit_chain.h"
 #include "stepd/store/mem_store.h"
 #include "stepd/store/migrations.h"
@@ -286,12 +287,13 @@ TEST_P(StoreContract, AuditRowsChainEachHashToThePrevious) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0].seq, 1);
   EXPECT_EQ(rows[0].prev_hash, kAuditGenesisHash);
-  EXPECT_EQ(rows[0].hash, AuditRowHash(kAuditGenesisHash, 1, Audit("A", "x")));
+  EXPECT_EQ(rows[0].hash,
+            AuditRowHash(testing::kTestAuditKey, kAuditGenesisHash, 1, Audit("A", "x")));
   EXPECT_EQ(rows[1].prev_hash, rows[0].hash);
   EXPECT_EQ(rows[2].seq, 3);
   EXPECT_EQ(rows[2].entry.action, "CreateStateMachine");
   EXPECT_EQ(rows[2].entry.details_json, R"({"why":"test"})");
-  EXPECT_EQ(rows[2].hash, AuditRowHash(rows[1].hash, 3, rows[2].entry));
+  EXPECT_EQ(rows[2].hash, AuditRowHash(testing::kTestAuditKey, rows[1].hash, 3, rows[2].entry));
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
 }
 
@@ -390,6 +392,183 @@ TEST_P(StoreContract, GetHistoryPagesForwardAndInReverse) {
       store_->GetHistory(t.execution_arn, {4, r2.next_token}, true).value();
   EXPECT_THAT(ids(r3), ElementsAre(2, 1));
   EXPECT_EQ(r3.next_token, "");
+}
+
+TEST_P(StoreContract, HistoryAcrossManyCommitsPagesAndKeepsEveryField) {
+  CreateMachineAndExecution();
+  const std::string arn = ExecutionArn("m", "e");
+  // Commits of 1, 3 and 2 events: pages cut across commit boundaries.
+  int64_t next = 1;
+  for (int size : {1, 3, 2}) {
+    Transition t;
+    t.execution_arn = arn;
+    for (int k = 0; k < size; ++k) t.events.push_back(Event(next++));
+    ASSERT_TRUE(store_->CommitTransition(t).ok());
+  }
+  Transition bare;
+  bare.execution_arn = arn;
+  HistoryEventRecord no_details = Event(next++, "MapStateSucceeded");
+  no_details.details_key = "";
+  bare.events = {no_details};
+  ASSERT_TRUE(store_->CommitTransition(bare).ok());
+  auto ids = [](const Page<HistoryEventRecord>& page) {
+    std::vector<int64_t> out;
+    for (const auto& e : page.items) out.push_back(e.event_id);
+    return out;
+  };
+  Page<HistoryEventRecord> p1 = store_->GetHistory(arn, {2, ""}, false).value();
+  EXPECT_THAT(ids(p1), ElementsAre(1, 2));
+  Page<HistoryEventRecord> p2 = store_->GetHistory(arn, {3, p1.next_token}, false).value();
+  EXPECT_THAT(ids(p2), ElementsAre(3, 4, 5));
+  Page<HistoryEventRecord> p3 = store_->GetHistory(arn, {3, p2.next_token}, false).value();
+  EXPECT_THAT(ids(p3), ElementsAre(6, 7));
+  EXPECT_EQ(p3.next_token, "");
+  Page<HistoryEventRecord> r1 = store_->GetHistory(arn, {4, ""}, true).value();
+  EXPECT_THAT(ids(r1), ElementsAre(7, 6, 5, 4));
+  Page<HistoryEventRecord> r2 = store_->GetHistory(arn, {4, r1.next_token}, true).value();
+  EXPECT_THAT(ids(r2), ElementsAre(3, 2, 1));
+  const HistoryEventRecord& e3 = p2.items[0];
+  EXPECT_EQ(e3.previous_event_id, 2);
+  EXPECT_EQ(e3.type, "PassStateEntered");
+  EXPECT_EQ(e3.timestamp_ms, 3003);
+  EXPECT_EQ(e3.details_key, "stateEnteredEventDetails");
+  EXPECT_EQ(Json::parse(e3.details_json), Json::parse(R"({"name":"P"})"));
+  EXPECT_EQ(p3.items[1].type, "MapStateSucceeded");
+  EXPECT_EQ(p3.items[1].details_key, "");
+}
+
+TEST_P(StoreContract, CommitTransitionsCreatesExecutionsAndAppliesGroupsWholeOrNotAtAll) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  auto creating = [](const std::string& name, int64_t events) {
+    Transition t;
+    t.execution_arn = ExecutionArn("m", name);
+    t.create = Execution("m", name);
+    for (int64_t i = 1; i <= events; ++i) t.events.push_back(Event(i));
+    AuditEntry a = Audit("ExecutionStarted", t.execution_arn);
+    a.event_id = 1;
+    t.audit = {a};
+    return t;
+  };
+  std::vector<TransitionGroup> groups(3);
+  groups[0] = {creating("a", 2)};
+  // A parent with a child: the child's gap dooms the whole group.
+  groups[1] = {creating("b", 1), creating("b-child", 1)};
+  groups[1][1].events[0].event_id = 2;
+  groups[2] = {creating("c", 1)};
+  std::vector<Status> results;
+  ASSERT_EQ(store_->CommitTransitions(groups, &results), Status::OK());
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[0], Status::OK());
+  EXPECT_EQ(results[1].code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(results[2], Status::OK());
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "a")).value().last_event_id, 2);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "b")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "b-child")).status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "c")).value().last_event_id, 1);
+  // Only the committed groups' audit rows are in the chain, still intact.
+  std::vector<AuditRecord> rows = store_->ListAudit({}).value().items;
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].entry.target, ExecutionArn("m", "a"));
+  EXPECT_EQ(rows[1].entry.target, ExecutionArn("m", "c"));
+  EXPECT_EQ(rows[1].seq, 2);
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+  // Creating a taken name again is ALREADY_EXISTS for that group only.
+  std::vector<TransitionGroup> again = {{creating("a", 1)}};
+  ASSERT_EQ(store_->CommitTransitions(again, &results), Status::OK());
+  EXPECT_EQ(results[0], AlreadyExistsError("CommitTransition: execution '" +
+                                           ExecutionArn("m", "a") + "' already exists"));
+}
+
+TEST_P(StoreContract, ATransitionsAuditRowCannotBeWrittenTwice) {
+  CreateMachineAndExecution();
+  AuditEntry row = Audit("PassStateEntered", ExecutionArn("m", "e"));
+  row.event_id = 1;
+  ASSERT_EQ(store_->AppendAudit({row}), Status::OK());
+  EXPECT_EQ(store_->AppendAudit({row}),
+            AlreadyExistsError("AppendAudit: the audit log already records event 1 of '" +
+                               ExecutionArn("m", "e") + "'"));
+  // Rows that are not transitions may repeat.
+  AuditEntry plain = Audit("DescribeExecution", ExecutionArn("m", "e"));
+  EXPECT_EQ(store_->AppendAudit({plain}), Status::OK());
+  EXPECT_EQ(store_->AppendAudit({plain}), Status::OK());
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 3u);
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+  EXPECT_EQ(store_->ListAudit({}).value().items[0].entry.event_id, 1);
+}
+
+TEST_P(StoreContract, WakeAtIsSetAndClearedAndRecoveryListsRunningTopLevelExecutions) {
+  CreateMachineAndExecution();
+  ExecutionRecord child = Execution("m", "child");
+  child.parent_arn = ExecutionArn("m", "e");
+  child.map_run_arn = "arn:aws:states:us-east-1:123456789012:mapRun:m/l:1";
+  ASSERT_EQ(store_->CreateExecution(child, {}), Status::OK());
+  ASSERT_EQ(store_->CreateExecution(Execution("m", "done"), {}), Status::OK());
+  Transition finish;
+  finish.execution_arn = ExecutionArn("m", "done");
+  finish.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store_->CommitTransition(finish).ok());
+
+  Transition park;
+  park.execution_arn = ExecutionArn("m", "e");
+  park.update.wake_at_ms = std::optional<int64_t>(99000);
+  ASSERT_EQ(store_->CommitTransition(park).value().wake_at_ms, 99000);
+  std::vector<RunningExecution> running = store_->ListRunningExecutions().value();
+  ASSERT_EQ(running.size(), 1u);
+  EXPECT_EQ(running[0].arn, ExecutionArn("m", "e"));
+  EXPECT_EQ(running[0].wake_at_ms, 99000);
+
+  Transition wake;
+  wake.execution_arn = ExecutionArn("m", "e");
+  wake.update.wake_at_ms = std::optional<int64_t>();
+  EXPECT_EQ(store_->CommitTransition(wake).value().wake_at_ms, std::nullopt);
+  // An update that does not mention wake_at leaves it alone.
+  ASSERT_TRUE(store_->CommitTransition(park).ok());
+  Transition other;
+  other.execution_arn = ExecutionArn("m", "e");
+  other.update.snapshot = "s";
+  EXPECT_EQ(store_->CommitTransition(other).value().wake_at_ms, 99000);
+}
+
+TEST_P(StoreContract, MapRunChildrenAreListedOnlyByTheirMapRun) {
+  CreateMachineAndExecution();
+  const std::string run = "arn:aws:states:us-east-1:123456789012:mapRun:m/l:1";
+  for (const char* name : {"c1", "c2"}) {
+    ExecutionRecord child = Execution("m", name);
+    child.parent_arn = ExecutionArn("m", "e");
+    child.map_run_arn = run;
+    child.started_by = "admin";
+    ASSERT_EQ(store_->CreateExecution(child, {}), Status::OK());
+  }
+  auto names = [](const Page<ExecutionRecord>& page) {
+    std::vector<std::string> out;
+    for (const auto& e : page.items) out.push_back(e.name);
+    return out;
+  };
+  EXPECT_THAT(names(store_->ListExecutions({MachineArn("m")}, {}).value()), ElementsAre("e"));
+  ExecutionFilter by_run;
+  by_run.map_run_arn = run;
+  Page<ExecutionRecord> children = store_->ListExecutions(by_run, {}).value();
+  EXPECT_THAT(names(children), ElementsAre("c2", "c1"));
+  EXPECT_EQ(children.items[0].parent_arn, ExecutionArn("m", "e"));
+  EXPECT_EQ(children.items[0].map_run_arn, run);
+  EXPECT_EQ(children.items[0].started_by, "admin");
+}
+
+TEST_P(StoreContract, EveryRevisionsDefinitionIsKept) {
+  StateMachineRecord m = Machine("m");
+  ASSERT_EQ(store_->CreateStateMachine(m, {}), Status::OK());
+  StateMachineRecord updated = m;
+  updated.definition = R"({"StartAt":"B","States":{"B":{"Type":"Succeed"}}})";
+  updated.revision_id = "rev-2";
+  ASSERT_EQ(store_->UpdateStateMachine(updated, {}), Status::OK());
+  EXPECT_EQ(store_->GetStateMachineDefinition(m.arn, "rev-1").value(), m.definition);
+  EXPECT_EQ(store_->GetStateMachineDefinition(m.arn, "rev-2").value(), updated.definition);
+  EXPECT_EQ(store_->GetStateMachineDefinition(m.arn, "rev-9").status(),
+            NotFoundError("GetStateMachineDefinition: state machine '" + m.arn +
+                          "' has no revision 'rev-9'"));
+  EXPECT_EQ(store_->GetStateMachineDefinition(MachineArn("x"), "rev-1").status().code(),
+            StatusCode::kNotFound);
 }
 
 TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
@@ -504,10 +683,10 @@ std::vector<StoreFactory> Implementations() {
          EXPECT_EQ(store.status(), Status::OK());
          return store.ok() ? std::move(store).value() : nullptr;
        }},
-      {"Mem", [](const TempDir&) { return NewMemStore(); }},
+      {"Mem", [](const TempDir&) { return NewMemStore(std::string(testing::kTestAuditKey)); }},
       {"WrappedMem",
        [](const TempDir&) -> std::unique_ptr<Store> {
-         return std::make_unique<OwningWrapper>(NewMemStore());
+         return std::make_unique<OwningWrapper>(NewMemStore(std::string(testing::kTestAuditKey)));
        }},
   };
 }

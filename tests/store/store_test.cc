@@ -21,9 +21,10 @@ using testing::Machine;
 class LostAckStore : public StoreWrapper {
  public:
   using StoreWrapper::StoreWrapper;
-  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override {
-    StatusOr<ExecutionRecord> committed = StoreWrapper::CommitTransition(transition);
-    if (!committed.ok()) return committed;
+  Status CommitTransitions(std::span<const TransitionGroup> groups,
+                           std::vector<Status>* results) override {
+    Status committed = StoreWrapper::CommitTransitions(groups, results);
+    if (!committed.ok() || !(*results)[0].ok()) return committed;
     return UnavailableError("CommitTransition: connection lost");
   }
 };

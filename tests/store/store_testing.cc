@@ -22,6 +22,7 @@ StoreOptions OptionsIn(const TempDir& dir) {
   options.path = (dir.path() / "db" / "stepd.db").string();
   options.busy_timeout_ms = 200;
   options.reader_connections = 3;
+  options.audit_key = std::string(kTestAuditKey);
   return options;
 }
 
@@ -63,12 +64,13 @@ HistoryEventRecord Event(int64_t id, const std::string& type) {
   event.previous_event_id = id - 1;
   event.type = type;
   event.timestamp_ms = 3000 + id;
+  event.details_key = "stateEnteredEventDetails";
   event.details_json = R"({"name":"P"})";
   return event;
 }
 
 AuditEntry Audit(const std::string& action, const std::string& target) {
-  return AuditEntry{5000, "admin", action, target, R"({"why":"test"})"};
+  return AuditEntry{5000, "admin", action, target, 0, R"({"why":"test"})"};
 }
 
 }  // namespace stepd::store::testing

@@ -28,6 +28,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The audit key every test store uses.
+inline constexpr std::string_view kTestAuditKey = "test-audit-key";
+
 // StoreOptions for a database file inside `dir`, with a short busy timeout
 // so that a test hitting a lock fails fast.
 StoreOptions OptionsIn(const TempDir& dir);

@@ -9,12 +9,14 @@
 // exclusively for the duration of one call.
 
 #include <memory>
+#include <string>
 
 #include "stepd/store/store.h"
 
 namespace stepd::store {
 
-// A fresh, empty store at the newest schema version this binary knows.
-std::unique_ptr<Store> NewMemStore();
+// A fresh, empty store at the newest schema version this binary knows,
+// chaining its audit rows under `audit_key`.
+std::unique_ptr<Store> NewMemStore(std::string audit_key = "memstore-audit-key");
 
 }  // namespace stepd::store

@@ -49,6 +49,11 @@ struct StoreOptions {
   // Prepared statements kept per connection (least recently used evicted).
   // Default 64.
   int statement_cache_size = 64;
+
+  // The secret the audit chain's HMAC-SHA256 is keyed with (any bytes; the
+  // server reads it from a key file or STEPD_AUDIT_KEY, never from the
+  // database). Must not be empty for OpenSqliteStore. Never logged.
+  std::string audit_key;
 };
 
 }  // namespace stepd::store

@@ -62,6 +62,15 @@ struct ExecutionRecord {
   // Opaque bytes the runtime writes with each transition so it can resume the
   // execution after a crash. Empty until the first CommitTransition sets it.
   std::string snapshot;
+  // When a RUNNING execution must be looked at again (a Wait, a retry
+  // back-off, a deadline); unset when only an outside event can move it.
+  std::optional<int64_t> wake_at_ms;
+  // The principal that started it (audit rows name it).
+  std::string started_by;
+  // A child execution of a DISTRIBUTED Map: the parent execution and its Map
+  // Run. Empty otherwise. Such executions are listed only by Map Run.
+  std::string parent_arn;
+  std::string map_run_arn;
   // Id of the newest history event; 0 before the first one. Maintained by
   // the store; ignored by CreateExecution.
   int64_t last_event_id = 0;
@@ -73,6 +82,9 @@ struct HistoryEventRecord {
   int64_t previous_event_id = 0;  // 0 when none
   std::string type;               // "ExecutionStarted", "TaskStateEntered", ...
   int64_t timestamp_ms = 0;
+  // The AWS field holding the details ("stateEnteredEventDetails", ...);
+  // empty for events without details (details_json is then ignored).
+  std::string details_key;
   std::string details_json = "{}";  // the event's *EventDetails object
 };
 
@@ -82,11 +94,14 @@ struct AuditEntry {
   std::string actor;   // principal: "admin", "oidc:alice@example.com", "stepd"...
   std::string action;  // "StartExecution", "ExecutionSucceeded", ...
   std::string target;  // ARN (or other id) acted upon
+  // A transition's row: the id of the history event it records (1..N).
+  // (target, event_id) is unique among transition rows; 0 for other rows.
+  int64_t event_id = 0;
   std::string details_json = "{}";
 };
 
-// A stored audit row. hash = hex(sha256(prev_hash || canonical row)), see
-// audit_chain.h; prev_hash of seq 1 is 64 '0' characters.
+// A stored audit row. hash = hex(HMAC-SHA256(key, prev_hash || canonical
+// row)), see audit_chain.h; prev_hash of seq 1 is 64 '0' characters.
 struct AuditRecord {
   int64_t seq = 0;  // 1..N, dense
   AuditEntry entry;
@@ -105,11 +120,16 @@ struct ExecutionUpdate {
   std::optional<int> redrive_count;
   std::optional<int64_t> redrive_time_ms;
   std::optional<std::string> snapshot;
+  // Set: replace wake_at_ms with the inner value (nullopt clears it).
+  std::optional<std::optional<int64_t>> wake_at_ms;
 };
 
 // Everything one step of an execution persists, committed atomically.
 struct Transition {
   std::string execution_arn;
+  // Set: create this execution first (create->arn == execution_arn), as
+  // CreateExecution would, then apply the rest to it.
+  std::optional<ExecutionRecord> create;
   // Must continue the execution's history: events[0].event_id ==
   // last_event_id + 1 and each next id one more. May be empty.
   std::vector<HistoryEventRecord> events;
@@ -137,6 +157,19 @@ struct PageRequest {
 struct ExecutionFilter {
   std::string state_machine_arn;          // empty: executions of every machine
   std::optional<ExecutionStatus> status;  // unset: any status
+  // Set: only the child executions of this Map Run. Empty: only executions
+  // that are no Map Run's children.
+  std::string map_run_arn;
+};
+
+// The transitions of one execution and of the child executions it started
+// or moved in the same step: committed together or not at all.
+using TransitionGroup = std::vector<Transition>;
+
+// A RUNNING execution as recovery needs it.
+struct RunningExecution {
+  std::string arn;
+  std::optional<int64_t> wake_at_ms;
 };
 
 }  // namespace stepd::store

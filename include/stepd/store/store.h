@@ -22,6 +22,7 @@
 // exists".
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,6 +56,11 @@ class Store {
   virtual StatusOr<StateMachineRecord> GetStateMachine(std::string_view arn) = 0;
   // Ordered by creation, oldest first.
   virtual StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) = 0;
+  // The definition the machine had at `revision_id` (every revision a
+  // machine had is kept: executions run the one they started with).
+  // NOT_FOUND when the machine or the revision is unknown.
+  virtual StatusOr<std::string> GetStateMachineDefinition(std::string_view arn,
+                                                          std::string_view revision_id) = 0;
   // Replaces type-independent mutable fields of an existing machine:
   // definition, role_arn, revision_id, attributes_json, updated_at_ms (the
   // other fields of `machine` are ignored). NOT_FOUND when absent.
@@ -80,17 +86,33 @@ class Store {
   virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) = 0;
 
-  // The exactly-once primitive. In one transaction: appends
-  // `transition.events` to the execution's history, applies
-  // `transition.update`, appends `transition.audit` to the audit chain.
-  //   - events[0].event_id <= last_event_id: ALREADY_EXISTS, nothing written
-  //     (a retry of a commit that landed: the caller treats it as done);
+  // The exactly-once primitive, with group commit. In ONE database
+  // transaction, applies each group of `groups` whole or not at all; for a
+  // transition of a group, in order: creates the execution (`create`),
+  // appends `events` to its history, applies `update`, appends `audit` to
+  // the audit chain. (*results)[i] is group i's outcome:
+  //   - events[0].event_id <= last_event_id: ALREADY_EXISTS, nothing of the
+  //     group written (a retry of a commit that landed: treat it as done);
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
-  //   - ids inside the batch not consecutive: INVALID_ARGUMENT.
-  // Returns the execution as committed. An execution whose last_event_id is
-  // still 0 has never had a transition committed (e.g. the process died
-  // right after CreateExecution); recovery starts it from its input.
-  virtual StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) = 0;
+  //   - ids inside a transition not consecutive: INVALID_ARGUMENT;
+  //   - `create` of a taken name or ARN: ALREADY_EXISTS, as CreateExecution;
+  //   - an audit row repeating a transition row's (target, event_id):
+  //     ALREADY_EXISTS.
+  // The groups that succeeded are committed together; a failed group
+  // changes nothing. A non-OK return means NOTHING was committed (the
+  // database is busy, the disk is full, I/O failed): the caller retries
+  // later or gives the steps up; `results` is then unspecified. An
+  // execution whose last_event_id is still 0 has never had a transition
+  // committed; recovery starts it from its input.
+  virtual Status CommitTransitions(std::span<const TransitionGroup> groups,
+                                   std::vector<Status>* results) = 0;
+  // One transition committed on its own (CommitTransitions with one group);
+  // returns the execution as committed. For tests and tools, not hot paths.
+  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition);
+
+  // Every RUNNING execution that is no Map Run's child (those resume with
+  // their parent), oldest first.
+  virtual StatusOr<std::vector<RunningExecution>> ListRunningExecutions() = 0;
 
   // Events in id order (reverse == true: newest first). NOT_FOUND for an
   // unknown execution.
@@ -104,9 +126,9 @@ class Store {
   virtual Status AppendAudit(const std::vector<AuditEntry>& audit) = 0;
   // Rows in seq order, oldest first.
   virtual StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) = 0;
-  // Recomputes the whole chain. OK when every row's seq is dense, its
-  // prev_hash is its predecessor's hash and its hash matches its contents;
-  // otherwise DATA_LOSS naming the first broken row:
+  // Recomputes the whole chain under the store's audit key. OK when every
+  // row's seq is dense, its prev_hash is its predecessor's hash and its hash
+  // matches its contents; otherwise DATA_LOSS naming the first broken row:
   //   "VerifyAuditChain: audit row 3 was altered (stored hash ... does not
   //    match its contents)".
   // Note: dropping rows from the end of the chain is only detectable against
@@ -136,6 +158,10 @@ class StoreWrapper : public Store {
   StatusOr<Page<StateMachineRecord>> ListStateMachines(const PageRequest& page) override {
     return target_->ListStateMachines(page);
   }
+  StatusOr<std::string> GetStateMachineDefinition(std::string_view arn,
+                                                  std::string_view revision_id) override {
+    return target_->GetStateMachineDefinition(arn, revision_id);
+  }
   Status UpdateStateMachine(const StateMachineRecord& machine,
                             const std::vector<AuditEntry>& audit) override {
     return target_->UpdateStateMachine(machine, audit);
@@ -154,8 +180,12 @@ class StoreWrapper : public Store {
                                                  const PageRequest& page) override {
     return target_->ListExecutions(filter, page);
   }
-  StatusOr<ExecutionRecord> CommitTransition(const Transition& transition) override {
-    return target_->CommitTransition(transition);
+  Status CommitTransitions(std::span<const TransitionGroup> groups,
+                           std::vector<Status>* results) override {
+    return target_->CommitTransitions(groups, results);
+  }
+  StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override {
+    return target_->ListRunningExecutions();
   }
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override {
