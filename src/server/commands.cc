@@ -1,7 +1,6 @@
 #include "stepd/server/commands.h"
 
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 #include <map>
 #include <optional>
@@ -10,6 +9,7 @@
 #include <vector>
 
 #include "stepd/base/version.h"
+#include "stepd/server/audit.h"
 #include "stepd/server/healthcheck.h"
 #include "stepd/server/migrate.h"
 #include "stepd/server/options.h"
@@ -89,6 +89,9 @@ struct ServerCommands::Impl {
   OptionFlags migrate_flags;
 
   OptionFlags healthcheck_flags;
+  CLI::App* audit = nullptr;
+  CLI::App* audit_verify = nullptr;
+  OptionFlags audit_verify_flags;
   CLI::Option* url_option = nullptr;
   std::string url;
 
@@ -105,22 +108,31 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
   app.footer("With no subcommand, stepd serves. Exit codes: 0 ok, 1 failure, 2 bad usage.");
 
   s.serve = app.add_subcommand("serve", "Run the server (the default)");
-  s.serve_flags.AddTo(s.serve, {"http.listen", "store.path", "log.format", "log.level", "insecure"});
-  s.serve->add_option("--port-file", s.port_file,
-                      "write the bound port to FILE once listening (for --listen HOST:0)")
+  s.serve_flags.AddTo(s.serve,
+                      {"http.listen", "store.path", "log.format", "log.level", "insecure"});
+  s.serve
+      ->add_option("--port-file", s.port_file,
+                   "write the bound port to FILE once listening (for --listen HOST:0)")
       ->type_name("FILE");
-  s.serve->add_flag("--enable-test-routes", s.test_routes,
-                    "add GET /debug/delay?ms=N (shutdown tests only)")
+  s.serve
+      ->add_flag("--enable-test-routes", s.test_routes,
+                 "add GET /debug/delay?ms=N (shutdown tests only)")
       ->group("");  // hidden
 
   s.migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
   s.migrate_flags.AddTo(s.migrate, {"store.path"});
 
-  s.healthcheck =
-      app.add_subcommand("healthcheck", "Exit 0 when the server's /readyz answers 200");
-  s.url_option = s.healthcheck->add_option(
-      "--url", s.url, "URL to probe (default: the configured listener's /readyz)")
-      ->type_name("URL");
+  s.audit = app.add_subcommand("audit", "Audit log tools");
+  s.audit->require_subcommand(1);
+  s.audit_verify = s.audit->add_subcommand(
+      "verify", "Recompute the audit chain (offline); exit 0 intact, 1 broken");
+  s.audit_verify_flags.AddTo(s.audit_verify, {"store.path", "audit.key_file"});
+
+  s.healthcheck = app.add_subcommand("healthcheck", "Exit 0 when the server's /readyz answers 200");
+  s.url_option =
+      s.healthcheck
+          ->add_option("--url", s.url, "URL to probe (default: the configured listener's /readyz)")
+          ->type_name("URL");
   s.healthcheck_flags.AddTo(s.healthcheck, {"http.listen"});
 
   s.version = app.add_subcommand("version", "Print the version and exit");
@@ -162,6 +174,10 @@ int ServerCommands::Run(int argc, char** argv) {
   }
   if (s.migrate->parsed()) {
     return RunMigrate(s.migrate_flags.Collect(), ProcessEnvironment(), std::cout, std::cerr);
+  }
+  if (s.audit_verify->parsed()) {
+    return RunAuditVerify(s.audit_verify_flags.Collect(), ProcessEnvironment(), std::cout,
+                          std::cerr);
   }
   if (s.healthcheck->parsed()) {
     std::optional<std::string> url;

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/store/migrations.h"
 #include "stepd/store/sqlite_store.h"
@@ -11,8 +12,7 @@ namespace stepd::server {
 StatusOr<MigrateResult> MigrateDatabase(const store::StoreOptions& options) {
   store::StoreOptions no_auto_migrate = options;
   no_auto_migrate.migrate_on_open = false;
-  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db,
-                         store::OpenSqliteStore(no_auto_migrate));
+  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, store::OpenSqliteStore(no_auto_migrate));
   MigrateResult result;
   STEPD_ASSIGN_OR_RETURN(result.from_version, db->SchemaVersion());
   STEPD_RETURN_IF_ERROR(db->Migrate());
@@ -32,9 +32,17 @@ int RunMigrate(const CommandLineValues& flags, const EnvMap& env, std::ostream& 
     err << "stepd: " << resolved.status().message() << "\n";
     return kExitUsage;
   }
-  for (const std::string& warning : resolved->warnings) err << "stepd: warning: " << warning << "\n";
+  for (const std::string& warning : resolved->warnings)
+    err << "stepd: warning: " << warning << "\n";
   const std::string& path = resolved->options.store.path;
-  auto result = MigrateDatabase(resolved->options.store);
+  auto key = LoadAuditKey(resolved->options, env, /*create_default=*/true);
+  if (!key.ok()) {
+    err << "stepd: " << key.status().message() << "\n";
+    return kExitFailure;
+  }
+  store::StoreOptions store_options = resolved->options.store;
+  store_options.audit_key = key->key;
+  auto result = MigrateDatabase(store_options);
   if (!result.ok()) {
     err << "stepd: migrating " << path << " failed: " << result.status() << "\n";
     return kExitFailure;

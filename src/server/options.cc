@@ -2,8 +2,8 @@
 
 #include <arpa/inet.h>
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -71,17 +71,16 @@ Option IntOption(std::string key, std::string env, int64_t min, int64_t max, std
     access.set(o, v);
     return true;
   };
-  return Option{
-      Info(std::move(key), std::move(env), "", std::move(expected), std::move(help)),
-      [set](const Json& j, ServerOptions& o) {
-        int64_t v;
-        return JsonInt(j, v) && set(v, o);
-      },
-      [set](std::string_view t, ServerOptions& o) {
-        int64_t v;
-        return ParseInt(t, v) && set(v, o);
-      },
-      [access](const ServerOptions& o) { return Json(access.get(o)); }};
+  return Option{Info(std::move(key), std::move(env), "", std::move(expected), std::move(help)),
+                [set](const Json& j, ServerOptions& o) {
+                  int64_t v;
+                  return JsonInt(j, v) && set(v, o);
+                },
+                [set](std::string_view t, ServerOptions& o) {
+                  int64_t v;
+                  return ParseInt(t, v) && set(v, o);
+                },
+                [access](const ServerOptions& o) { return Json(access.get(o)); }};
 }
 
 // Accessors for IntOption: one per field type.
@@ -96,26 +95,23 @@ struct IntField {
 struct MsField {
   std::chrono::milliseconds& (*field)(ServerOptions&);
   void set(ServerOptions& o, int64_t v) const { field(o) = std::chrono::milliseconds(v); }
-  int64_t get(const ServerOptions& o) const {
-    return field(const_cast<ServerOptions&>(o)).count();
-  }
+  int64_t get(const ServerOptions& o) const { return field(const_cast<ServerOptions&>(o)).count(); }
 };
 
 Option StringOption(std::string key, std::string env, std::string flag, std::string help,
                     std::string& (*field)(ServerOptions&)) {
-  return Option{Info(std::move(key), std::move(env), std::move(flag), "a string", std::move(help)),
-                [field](const Json& j, ServerOptions& o) {
-                  if (!j.is_string()) return false;
-                  field(o) = j.get<std::string>();
-                  return true;
-                },
-                [field](std::string_view t, ServerOptions& o) {
-                  field(o) = std::string(t);
-                  return true;
-                },
-                [field](const ServerOptions& o) {
-                  return Json(field(const_cast<ServerOptions&>(o)));
-                }};
+  return Option{
+      Info(std::move(key), std::move(env), std::move(flag), "a string", std::move(help)),
+      [field](const Json& j, ServerOptions& o) {
+        if (!j.is_string()) return false;
+        field(o) = j.get<std::string>();
+        return true;
+      },
+      [field](std::string_view t, ServerOptions& o) {
+        field(o) = std::string(t);
+        return true;
+      },
+      [field](const ServerOptions& o) { return Json(field(const_cast<ServerOptions&>(o))); }};
 }
 
 bool ParseBool(std::string_view t, bool& out) {
@@ -209,16 +205,15 @@ Option ListenOption() {
   auto set = [](std::string_view t, ServerOptions& o) {
     return ParseListen(t, o.http.host, o.http.port);
   };
-  return Option{Info("http.listen", "STEPD_LISTEN", "--listen",
-                     "HOST:PORT (HOST an IP address or localhost; [::1]:PORT for IPv6)",
-                     "address to listen on; port 0 picks a free port"),
-                [set](const Json& j, ServerOptions& o) {
-                  return j.is_string() && set(j.get<std::string>(), o);
-                },
-                set,
-                [](const ServerOptions& o) {
-                  return Json(FormatListenAddress(o.http.host, o.http.port));
-                }};
+  return Option{
+      Info("http.listen", "STEPD_LISTEN", "--listen",
+           "HOST:PORT (HOST an IP address or localhost; [::1]:PORT for IPv6)",
+           "address to listen on; port 0 picks a free port"),
+      [set](const Json& j, ServerOptions& o) {
+        return j.is_string() && set(j.get<std::string>(), o);
+      },
+      set,
+      [](const ServerOptions& o) { return Json(FormatListenAddress(o.http.host, o.http.port)); }};
 }
 
 constexpr int64_t kMaxInt = std::numeric_limits<int>::max();
@@ -231,21 +226,17 @@ const std::vector<Option>& Options() {
       ListenOption(),
       IntOption("http.io_threads", "", 1, 256, "threads running the HTTP I/O loop",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.http.io_threads; }}),
-      IntOption("http.max_connections", "", 1, kMaxInt,
-                "connections open at once; one more is answered 503 and closed",
-                IntField<size_t>{[](ServerOptions& o) -> size_t& {
-                  return o.http.max_connections;
-                }}),
-      IntOption("http.header_limit_bytes", "", 1024, kMaxSize,
-                "request line plus headers; beyond it 431",
-                IntField<size_t>{[](ServerOptions& o) -> size_t& {
-                  return o.http.header_limit_bytes;
-                }}),
+      IntOption(
+          "http.max_connections", "", 1, kMaxInt,
+          "connections open at once; one more is answered 503 and closed",
+          IntField<size_t>{[](ServerOptions& o) -> size_t& { return o.http.max_connections; }}),
+      IntOption(
+          "http.header_limit_bytes", "", 1024, kMaxSize, "request line plus headers; beyond it 431",
+          IntField<size_t>{[](ServerOptions& o) -> size_t& { return o.http.header_limit_bytes; }}),
       IntOption("http.default_body_limit_bytes", "", 0, kMaxSize,
                 "request body limit for routes without their own; beyond it 413",
-                IntField<size_t>{[](ServerOptions& o) -> size_t& {
-                  return o.http.default_body_limit_bytes;
-                }}),
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.http.default_body_limit_bytes; }}),
       IntOption("http.read_timeout_ms", "", 1, kMaxMs,
                 "a whole request must arrive within this time",
                 MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
@@ -275,20 +266,25 @@ const std::vector<Option>& Options() {
       IntOption("store.busy_timeout_ms", "", 0, kMaxMs,
                 "how long to wait for a lock held by another process",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.store.busy_timeout_ms; }}),
-      IntOption("store.reader_connections", "", 1, 256, "read-only connections for concurrent reads",
-                IntField<int>{[](ServerOptions& o) -> int& {
-                  return o.store.reader_connections;
-                }}),
+      IntOption("store.reader_connections", "", 1, 256,
+                "read-only connections for concurrent reads",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.store.reader_connections; }}),
       EnumOption<store::SyncMode>(
           "store.synchronous", "", "",
           "full: commits survive power loss (fsync per commit); normal: survive a process crash",
           {{"full", store::SyncMode::kFull}, {"normal", store::SyncMode::kNormal}},
           [](ServerOptions& o) -> store::SyncMode& { return o.store.synchronous; }),
-      IntOption("store.statement_cache_size", "", 1, 100000,
-                "prepared statements kept per connection",
-                IntField<int>{[](ServerOptions& o) -> int& {
-                  return o.store.statement_cache_size;
-                }}),
+      IntOption(
+          "store.statement_cache_size", "", 1, 100000, "prepared statements kept per connection",
+          IntField<int>{[](ServerOptions& o) -> int& { return o.store.statement_cache_size; }}),
+      StringOption("audit.key_file", "", "--key-file",
+                   "file with the audit chain's HMAC key; empty: audit.key beside the database "
+                   "(created on first start). STEPD_AUDIT_KEY, when set, is the key itself",
+                   [](ServerOptions& o) -> std::string& { return o.audit.key_file; }),
+      IntOption("audit.head_log_interval_ms", "", 1000, kMaxMs,
+                "how often the audit chain's head is written to the log",
+                IntField<int64_t>{
+                    [](ServerOptions& o) -> int64_t& { return o.audit.head_log_interval_ms; }}),
       EnumOption<LogFormat>("log.format", "", "--log-format",
                             "text, or json: one JSON object per line",
                             {{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
@@ -358,8 +354,7 @@ Status ApplyFile(const ConfigSource& file, const Json& node, const std::string& 
 Status Validate(const ServerOptions& o) {
   if (o.store.path.empty()) return InvalidArgumentError("store.path (--db) must not be empty");
   if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
-    return InvalidArgumentError(
-        "http.tls_cert_file and http.tls_key_file must be given together");
+    return InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together");
   }
   if (!o.insecure && !IsLoopbackHost(o.http.host)) {
     return InvalidArgumentError(
@@ -397,7 +392,7 @@ StatusOr<ResolvedOptions> ResolveServerOptions(const CommandLineValues& flags, c
   }
 
   for (const auto& [name, value] : env) {
-    if (name.rfind("STEPD_", 0) != 0 || name == kConfigEnv) continue;
+    if (name.rfind("STEPD_", 0) != 0 || name == kConfigEnv || name == kAuditKeyEnv) continue;
     const Option* option = FindByEnv(name);
     if (option == nullptr) {
       resolved.warnings.push_back("unknown environment variable " + name + " ignored");
@@ -478,8 +473,7 @@ bool IsLoopbackHost(const std::string& host) {
   if (inet_pton(AF_INET, host.c_str(), v4) == 1) return v4[0] == 127;
   unsigned char v6[16];
   if (inet_pton(AF_INET6, host.c_str(), v6) == 1) {
-    static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0,
-                                                    0, 0, 0, 0, 0, 0, 0, 1};
+    static constexpr unsigned char kLoopback[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
     static constexpr unsigned char kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     if (std::memcmp(v6, kLoopback, 16) == 0) return true;
     return std::memcmp(v6, kMappedPrefix, 12) == 0 && v6[12] == 127;
@@ -493,13 +487,20 @@ std::string_view LogFormatName(LogFormat format) {
 
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kTrace: return "trace";
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
-    case LogLevel::kCritical: return "critical";
-    case LogLevel::kOff: return "off";
+    case LogLevel::kTrace:
+      return "trace";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
+    case LogLevel::kCritical:
+      return "critical";
+    case LogLevel::kOff:
+      return "off";
   }
   return "info";
 }

@@ -4,7 +4,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +15,7 @@
 
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
+#include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/server/health.h"
 #include "stepd/server/logging.h"
@@ -125,8 +125,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   asio::io_context signal_io;
   asio::signal_set signals(signal_io, SIGTERM, SIGINT, SIGHUP);
 
-  auto readiness = std::make_shared<Readiness>(
-      std::vector<std::string>{"database", "migrations", "recovery"});
+  auto readiness =
+      std::make_shared<Readiness>(std::vector<std::string>{"database", "migrations", "recovery"});
   auto router = std::make_shared<http::Router>();
   AddHealthRoutes(*router, readiness);
   std::unique_ptr<DelayRoute> delay_route;
@@ -151,8 +151,23 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     }
   }
 
+  auto audit_key = LoadAuditKey(options, env, /*create_default=*/true);
+  if (!audit_key.ok()) {
+    logger->error("{}", audit_key.status().message());
+    server.Stop();
+    return kExitFailure;
+  }
+  if (audit_key->created) {
+    logger->warn(
+        "created audit key file {}: keep a copy away from the database host; "
+        "`stepd audit verify` needs it to check the chain",
+        audit_key->source);
+  } else {
+    logger->info("audit key from {}", audit_key->source);
+  }
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = false;
+  store_options.audit_key = audit_key->key;
   auto opened = store::OpenSqliteStore(store_options);
   if (!opened.ok()) {
     logger->error("cannot open database {}: {}", options.store.path, opened.status().ToString());
@@ -182,9 +197,10 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
         logger->info("SIGHUP received: re-validating configuration");
         auto reread = LoadServerOptions(args.flags, env);
         if (reread.ok()) {
-          logger->info("configuration ({}) is valid; nothing is reloadable yet, keeping the "
-                       "running configuration",
-                       reread->config_file.empty() ? "no config file" : reread->config_file);
+          logger->info(
+              "configuration ({}) is valid; nothing is reloadable yet, keeping the "
+              "running configuration",
+              reread->config_file.empty() ? "no config file" : reread->config_file);
         } else {
           logger->error("configuration is invalid, keeping the running one: {}",
                         reread.status().message());

@@ -36,6 +36,7 @@ TEST(MigrateDatabase, AppliesEveryMigrationToAFreshDatabaseThenNothing) {
   ScratchDir dir;
   store::StoreOptions options;
   options.path = dir.File("sub/dir/stepd.db");
+  options.audit_key = "k";
   auto first = MigrateDatabase(options);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->from_version, 0);

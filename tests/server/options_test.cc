@@ -70,7 +70,7 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   EXPECT_TRUE(envs.count("STEPD_LISTEN"));
   EXPECT_TRUE(envs.count("STEPD_DB"));
   EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
-                                          "--insecure"}));
+                                          "--insecure", "--key-file"}));
 }
 
 // The number of fields of aggregate T: the most initializers T{...} accepts.
@@ -99,9 +99,11 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
   // host and port share "http.listen".
   EXPECT_EQ(CountFields<http::HttpOptions>(), CountKeys("http.") + 1)
       << "HttpOptions changed: update ServerOptionTable and config/stepd.example.json";
-  // migrate_on_open is chosen per subcommand, not configured.
-  EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 1)
+  // migrate_on_open is chosen per subcommand, not configured; audit_key is
+  // loaded from audit.key_file / STEPD_AUDIT_KEY.
+  EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 2)
       << "StoreOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<AuditOptions>(), CountKeys("audit."));
   EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
 }
 

@@ -43,9 +43,23 @@ struct LogOptions {
   LogLevel level = LogLevel::kInfo;
 };
 
+struct AuditOptions {
+  // File holding the audit chain's HMAC key (any bytes; surrounding white
+  // space is ignored). Empty: "audit.key" beside the database file, created
+  // with a fresh random key (mode 0600) on first start. The variable
+  // STEPD_AUDIT_KEY, when set, is the key itself and wins over the file.
+  // Keep the key away from the database: whoever holds both can rewrite the
+  // chain.
+  std::string key_file;
+  // How often the chain's head (last seq and MAC) is written to the log, so
+  // that a copy lives outside the database. Default 60000 ms.
+  int64_t head_log_interval_ms = 60000;
+};
+
 struct ServerOptions {
   http::HttpOptions http;
   store::StoreOptions store;
+  AuditOptions audit;
   LogOptions log;
   // Allow a non-loopback listen address although no authentication is
   // configured (every caller is then treated as admin). Default false: such a
@@ -55,11 +69,11 @@ struct ServerOptions {
 
 // One row of the option table: how an option is named in each source.
 struct OptionInfo {
-  std::string key;        // config file path, e.g. "http.read_timeout_ms"
-  std::string env;        // environment variable, e.g. "STEPD_HTTP_READ_TIMEOUT_MS"
-  std::string flag;       // command-line flag ("--listen") or empty when file/env only
-  std::string expected;   // what a value must be, e.g. "an integer >= 1"
-  std::string help;       // one line for --help and the example config
+  std::string key;       // config file path, e.g. "http.read_timeout_ms"
+  std::string env;       // environment variable, e.g. "STEPD_HTTP_READ_TIMEOUT_MS"
+  std::string flag;      // command-line flag ("--listen") or empty when file/env only
+  std::string expected;  // what a value must be, e.g. "an integer >= 1"
+  std::string help;      // one line for --help and the example config
 };
 
 // Every option stepd reads, in config-file order. Immutable; safe from any thread.
@@ -67,6 +81,9 @@ const std::vector<OptionInfo>& ServerOptionTable();
 
 // The variable naming the config file when --config is not given.
 inline constexpr std::string_view kConfigEnv = "STEPD_CONFIG";
+// The variable holding the audit key itself (a secret: not an option, never
+// printed with the others).
+inline constexpr std::string_view kAuditKeyEnv = "STEPD_AUDIT_KEY";
 
 // What the command line said, as typed (parsing happens in ResolveServerOptions
 // so that flags, env and file share one set of error messages).
