@@ -99,7 +99,10 @@ int64_t Runner::Emit(Frame* frame, TimePoint now, std::string_view type,
   if (child && !children_.count(child)) return frame->last_event_id;
   const int64_t id = Append(child, frame ? frame->last_event_id : last_event_id_, now, type,
                             details_key, std::move(details));
-  if (frame) frame->last_event_id = id;
+  if (frame) {
+    frame->last_event_id = id;
+    if (options_.record_history && frame->state >= 0) events_.back().state = StateOf(*frame).name;
+  }
   return id;
 }
 
@@ -280,6 +283,9 @@ void Runner::EnterState(Frame& f, TimePoint now) {
   }
   f.entered_event_id =
       Emit(&f, now, EnteredType(s.type), "stateEnteredEventDetails", std::move(details));
+  if (options_.record_history && f.previous_state >= 0) {
+    events_.back().from_state = GraphOf(f).state(f.previous_state).name;
+  }
   StepContext ctx(*this, f, s, now);
   s.Enter(ctx);
 }
@@ -566,6 +572,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     runner_.FinishFrame(frame_, now_);
     return;
   }
+  frame_.previous_state = frame_.state;
   frame_.state = target;
   frame_.phase = Phase::kEnter;
   frame_.raw_input = std::move(out);
@@ -643,6 +650,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
         for (auto& [k, v] : assigned->items()) frame_.variables[k] = std::move(v);
       }
       Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
+      frame_.previous_state = frame_.state;
       frame_.state = c.next;
       frame_.phase = Phase::kEnter;
       frame_.raw_input = std::move(out);
@@ -759,7 +767,8 @@ TaskRequest TaskFromJson(const Json& j) {
   t.retry_count = j.at("retry_count").get<int>();
   if (j.contains("timeout_seconds")) t.timeout_seconds = j["timeout_seconds"].get<int64_t>();
   if (j.contains("heartbeat_seconds")) t.heartbeat_seconds = j["heartbeat_seconds"].get<int64_t>();
-  if (j.contains("scheduled_at_ms")) t.scheduled_at = FromMillis(j["scheduled_at_ms"].get<int64_t>());
+  if (j.contains("scheduled_at_ms"))
+    t.scheduled_at = FromMillis(j["scheduled_at_ms"].get<int64_t>());
   return t;
 }
 }  // namespace
@@ -771,6 +780,7 @@ Json Runner::Snapshot() const {
               {"parent", f->parent},
               {"graph", f->graph_id},
               {"state", f->state},
+              {"previous_state", f->previous_state},
               {"phase", PhaseName(f->phase)},
               {"raw_input", f->raw_input},
               {"effective", f->effective},
@@ -879,6 +889,10 @@ Status Runner::Restore(const Json& s) {
       const StateGraph* g = machine_->graph(f->graph_id);
       f->state = j.at("state").get<int>();
       if (g == nullptr || f->state < 0 || static_cast<size_t>(f->state) >= g->states.size()) {
+        return InvalidArgumentError("snapshot does not fit the state machine");
+      }
+      f->previous_state = j.at("previous_state").get<int>();
+      if (f->previous_state >= static_cast<int>(g->states.size())) {
         return InvalidArgumentError("snapshot does not fit the state machine");
       }
       auto phase = PhaseFromName(j.at("phase").get<std::string>());
@@ -1021,6 +1035,19 @@ StepResult Execution::Step(TimePoint now) { return runner_->Step(now); }
 std::vector<TaskRequest> Execution::TakeTaskRequests() {
   std::vector<TaskRequest> out;
   out.swap(runner_->new_tasks_);
+  return out;
+}
+
+std::vector<ChildExecutionStart> Execution::LiveChildExecutions() const {
+  std::vector<ChildExecutionStart> out;
+  for (const auto& [id, c] : runner_->children_) {
+    ChildExecutionStart start;
+    start.id = id;
+    start.info = c.info;
+    start.map_run_arn = c.map_run_arn;
+    start.input = c.input;
+    out.push_back(std::move(start));
+  }
   return out;
 }
 

@@ -33,6 +33,7 @@ struct Frame {
   int64_t parent = 0;  // 0: the top level
   int graph_id = 0;
   int state = -1;
+  int previous_state = -1;  // the state the unit left for `state`; -1 at its start
   Phase phase = Phase::kEnter;
   bool queued = false;
   // 0: the unit's events go to this execution's history. Otherwise the id

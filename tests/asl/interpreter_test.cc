@@ -12,8 +12,9 @@ using testing::TestInfo;
 using testing::TestStart;
 
 TEST(Interpreter, EventIdsRunOneToNWithPreviousIds) {
-  auto r = RunDefinition(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}})",
-                         Json::object());
+  auto r = RunDefinition(
+      R"({"StartAt":"A","States":{"A":{"Type":"Pass","Next":"B"},"B":{"Type":"Pass","End":true}}})",
+      Json::object());
   ASSERT_EQ(r.events.size(), 6u);
   for (size_t i = 0; i < r.events.size(); ++i) {
     EXPECT_EQ(r.events[i].id, static_cast<int64_t>(i + 1));
@@ -23,9 +24,35 @@ TEST(Interpreter, EventIdsRunOneToNWithPreviousIds) {
   EXPECT_EQ(r.events[1].DetailsJson()["name"], "A");
 }
 
+TEST(Interpreter, EventsNameTheirStateAndEnteredEventsTheStateLeft) {
+  // The machine must outlive the events' views into it.
+  auto m = MustCompile(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Next":"B"},
+      "B":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},
+      "C":{"Type":"Succeed"}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::object(), TestStart());
+  std::vector<HistoryEvent> events;
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  ASSERT_TRUE(e->CompleteTask(e->PendingTasks()[0].task_id, AslError{"E", ""}, TestStart()).ok());
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  e->TakeEvents(&events);
+  std::vector<std::string> entered;
+  for (const HistoryEvent& ev : events) {
+    if (ev.type.ends_with("StateEntered")) {
+      entered.push_back(std::string(ev.from_state) + "->" + std::string(ev.state));
+    }
+  }
+  EXPECT_THAT(entered, ::testing::ElementsAre("->A", "A->B", "B->C"));
+  EXPECT_EQ(events.front().state, "");
+  EXPECT_EQ(events.back().type, "ExecutionSucceeded");
+}
+
 TEST(Interpreter, ContextObjectHasExecutionStateAndStateMachine) {
-  auto r = RunDefinition(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"c.$":"$$"},"End":true}}})",
-                         Json{{"m", 1}});
+  auto r = RunDefinition(
+      R"({"StartAt":"A","States":{"A":{"Type":"Pass","Parameters":{"c.$":"$$"},"End":true}}})",
+      Json{{"m", 1}});
   const Json& c = r.output["c"];
   EXPECT_EQ(c["Execution"]["Id"], TestInfo().execution_arn);
   EXPECT_EQ(c["Execution"]["Input"], (Json{{"m", 1}}));
@@ -99,7 +126,8 @@ TEST(Interpreter, PayloadLimitFailsWithDataLimitExceeded) {
 }
 
 TEST(Interpreter, StopAbortsAndRecordsTheEvent) {
-  auto m = MustCompile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
+  auto m =
+      MustCompile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}})");
   auto e = Execution::Start(m, TestInfo(), Json::object(), TestStart());
   e->Step(TestStart());
   e->Stop(ExecutionStatus::kAborted, "", "user", TestStart());
@@ -131,8 +159,8 @@ TEST(Interpreter, RunsAThousandStateChainQuickly) {
   }
   const auto t0 = std::chrono::steady_clock::now();
   CompileResult c = Compile(def.dump());
-  const auto compile_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - t0);
+  const auto compile_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   ASSERT_TRUE(c.ok());
   EXPECT_LT(compile_ms.count(), 500);
   auto r = RunDefinition(def.dump(), Json{{"x", 1}});
@@ -147,7 +175,8 @@ namespace stepd::asl {
 namespace {
 
 TEST(Interpreter, RunExecutionEnforcesTimeoutSeconds) {
-  auto m = testing::MustCompile(R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
+  auto m = testing::MustCompile(
+      R"({"TimeoutSeconds":5,"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}})");
   FakeClock clock(testing::TestStart());
   testing::ScriptedInvoker inv;
   auto e = Execution::Start(m, testing::TestInfo(), Json::object(), clock.Now());

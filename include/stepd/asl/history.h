@@ -30,6 +30,12 @@ struct HistoryEvent {
   std::string_view details_key;  // "stateEnteredEventDetails", ...; empty when none
   // The details object as JSON text; empty when details_key is empty.
   std::string details;
+  // For the audit log, pointing into the StateMachine (valid while it
+  // lives): the state an event belongs to (empty for execution events), and
+  // for a *StateEntered event the state its unit left for it (empty at the
+  // unit's start).
+  std::string_view state;
+  std::string_view from_state;
 
   // The details parsed (null when there are none). For tests and tools.
   Json DetailsJson() const;

@@ -106,6 +106,8 @@ class Execution {
   std::vector<TaskRequest> TakeTaskRequests();
   // Child executions started since the last call, in order.
   std::vector<ChildExecutionStart> TakeChildExecutions();
+  // Every child execution that has not ended (e.g. after Restore).
+  std::vector<ChildExecutionStart> LiveChildExecutions() const;
   // Every task handed out and not yet completed.
   std::vector<TaskRequest> PendingTasks() const;
   // Reports a task's outcome. NOT_FOUND when no such task is pending (it was
