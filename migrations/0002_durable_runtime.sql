@@ -19,6 +19,9 @@ INSERT INTO state_machine_revisions (state_machine_id, revision_id, definition, 
 ALTER TABLE executions ADD COLUMN wake_at INTEGER;
 -- (0001's timers table is replaced by that column: one wake-up per execution.)
 DROP TABLE timers;
+-- Tasks dispatched and not answered: such an execution resumes at once after
+-- a restart (its tasks are dispatched again), whatever its wake_at.
+ALTER TABLE executions ADD COLUMN tasks_pending INTEGER NOT NULL DEFAULT 0;
 -- Who started the execution (the audit principal).
 ALTER TABLE executions ADD COLUMN started_by TEXT NOT NULL DEFAULT '';
 -- A child execution of a DISTRIBUTED Map: its parent and its Map Run.

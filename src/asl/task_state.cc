@@ -132,7 +132,7 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
   EventDetails d;
   if (!rn.lambda_function) d.String("resourceType", rn.type).String("resource", rn.name);
   d.String("error", err.error).String("cause", err.cause);
-  if (err.error == "States.Timeout") {
+  if (err.error == "States.Timeout" || err.error == "States.HeartbeatTimeout") {
     ctx.Emit(rn.lambda_function ? "LambdaFunctionTimedOut" : "TaskTimedOut",
              rn.lambda_function ? "lambdaFunctionTimedOutEventDetails" : "taskTimedOutEventDetails",
              d.Take());

@@ -318,6 +318,7 @@ Status MemStore::ApplyTransitionLocked(const Transition& transition) {
   if (u.redrive_time_ms) r.redrive_time_ms = u.redrive_time_ms;
   if (u.snapshot) r.snapshot = *u.snapshot;
   if (u.wake_at_ms) r.wake_at_ms = *u.wake_at_ms;
+  if (u.tasks_pending) r.tasks_pending = *u.tasks_pending;
   return Status::OK();
 }
 
@@ -369,7 +370,7 @@ StatusOr<std::vector<RunningExecution>> MemStore::ListRunningExecutions() {
   for (const auto& [id, execution] : executions_) {
     const ExecutionRecord& r = execution.record;
     if (r.status == ExecutionStatus::kRunning && r.parent_arn.empty()) {
-      out.push_back(RunningExecution{r.arn, r.wake_at_ms});
+      out.push_back(RunningExecution{r.arn, r.wake_at_ms, r.tasks_pending});
     }
   }
   return out;

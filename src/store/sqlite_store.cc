@@ -29,7 +29,7 @@ constexpr char kExecutionColumns[] =
     "SELECT e.id, e.arn, m.arn, e.name, e.state_machine_revision_id, e.status, e.input, e.output, "
     "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
     "e.snapshot, e.last_event_id, e.updated_at, e.wake_at, e.started_by, e.parent_arn, "
-    "e.map_run_arn "
+    "e.map_run_arn, e.tasks_pending "
     "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
 
 StateMachineRecord ReadMachine(const Statement& row) {
@@ -70,6 +70,7 @@ ExecutionRecord ReadExecution(const Statement& row) {
   e.started_by = row.Text(19);
   e.parent_arn = row.OptionalText(20).value_or("");
   e.map_run_arn = row.OptionalText(21).value_or("");
+  e.tasks_pending = static_cast<int>(row.Int64(22));
   return e;
 }
 
@@ -625,9 +626,9 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "INSERT INTO executions (arn, state_machine_id, name, state_machine_revision_id, "
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
-          "parent_arn, map_run_arn) VALUES "
+          "parent_arn, map_run_arn, tasks_pending) VALUES "
           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?10, ?16, ?17, "
-          "?18, ?19)",
+          "?18, ?19, ?20)",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -650,7 +651,8 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
       .BindOptional(16, execution.wake_at_ms)
       .Bind(17, execution.started_by)
       .BindOptional(18, optional_text(execution.parent_arn))
-      .BindOptional(19, optional_text(execution.map_run_arn));
+      .BindOptional(19, optional_text(execution.map_run_arn))
+      .Bind(20, int64_t{execution.tasks_pending});
   STEPD_RETURN_IF_ERROR(insert.Run());
   *id = sqlite3_last_insert_rowid(writer_->db());
   return Status::OK();
@@ -762,7 +764,8 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
                        "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
                        "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
                        "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END, "
-                       "wake_at = CASE WHEN ?20 THEN ?21 ELSE wake_at END "
+                       "wake_at = CASE WHEN ?20 THEN ?21 ELSE wake_at END, "
+                       "tasks_pending = CASE WHEN ?22 THEN ?23 ELSE tasks_pending END "
                        "WHERE id = ?1",
                        kOp));
   update.Bind(1, execution_id).Bind(2, new_last).Bind(3, transition.updated_at_ms);
@@ -779,6 +782,8 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
       .BindBlob(19, u.snapshot ? std::string_view(*u.snapshot) : std::string_view());
   update.Bind(20, int64_t{u.wake_at_ms.has_value()})
       .BindOptional(21, u.wake_at_ms ? *u.wake_at_ms : std::optional<int64_t>());
+  update.Bind(22, int64_t{u.tasks_pending.has_value()})
+      .Bind(23, int64_t{u.tasks_pending.value_or(0)});
   STEPD_RETURN_IF_ERROR(update.Run());
   return AppendAuditLocked(transition.audit, kOp);
 }
@@ -844,15 +849,15 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
 StatusOr<std::vector<RunningExecution>> SqliteStore::ListRunningExecutions() {
   constexpr std::string_view kOp = "ListRunningExecutions";
   ReaderLease reader = AcquireReader();
-  STEPD_ASSIGN_OR_RETURN(
-      Statement s, reader->Prepare("SELECT arn, wake_at FROM executions WHERE status = 'RUNNING' "
-                                   "AND parent_arn IS NULL ORDER BY id",
-                                   kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare("SELECT arn, wake_at, tasks_pending FROM executions WHERE "
+                                         "status = 'RUNNING' AND parent_arn IS NULL ORDER BY id",
+                                         kOp));
   std::vector<RunningExecution> out;
   while (true) {
     STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    out.push_back(RunningExecution{s.Text(0), s.OptionalInt64(1)});
+    out.push_back(RunningExecution{s.Text(0), s.OptionalInt64(1), static_cast<int>(s.Int64(2))});
   }
   return out;
 }

@@ -65,6 +65,9 @@ struct ExecutionRecord {
   // When a RUNNING execution must be looked at again (a Wait, a retry
   // back-off, a deadline); unset when only an outside event can move it.
   std::optional<int64_t> wake_at_ms;
+  // Tasks dispatched and not answered (recovery resumes such an execution
+  // at once, whatever wake_at_ms says).
+  int tasks_pending = 0;
   // The principal that started it (audit rows name it).
   std::string started_by;
   // A child execution of a DISTRIBUTED Map: the parent execution and its Map
@@ -122,6 +125,7 @@ struct ExecutionUpdate {
   std::optional<std::string> snapshot;
   // Set: replace wake_at_ms with the inner value (nullopt clears it).
   std::optional<std::optional<int64_t>> wake_at_ms;
+  std::optional<int> tasks_pending;
 };
 
 // Everything one step of an execution persists, committed atomically.
@@ -170,6 +174,7 @@ using TransitionGroup = std::vector<Transition>;
 struct RunningExecution {
   std::string arn;
   std::optional<int64_t> wake_at_ms;
+  int tasks_pending = 0;
 };
 
 }  // namespace stepd::store

@@ -1,0 +1,145 @@
+#pragma once
+// Engine: the durable runtime. It drives executions of the ASL interpreter
+// on a pool of worker threads and makes every transition durable, exactly
+// once, through the Store.
+//
+// How an execution moves:
+//   - StartExecution creates it in memory (ExecutionStarted) and queues it;
+//     its creation and each slice of steps become commit items.
+//   - A worker takes an execution from the ready queue and runs a slice:
+//     task results and stop requests that arrived, expired deadlines, then
+//     up to RuntimeOptions::slice_max_steps steps. Its events, audit rows and
+//     snapshot go to the committer; the execution goes back to the end of
+//     the queue if it can go on (fairness), or waits.
+//   - The committer writes waiting items in one transaction (group commit:
+//     Store::CommitTransitions, the items of one execution merged). Only
+//     then is anything released outside the process: the API answer, task
+//     dispatch, the finished execution. An execution may run its next slice
+//     while the previous one is being committed; nothing of it is visible
+//     before its commit.
+//   - Steps never sleep: a Wait or a retry back-off leaves the execution
+//     blocked until a time; that time is stored with the commit (wake_at)
+//     and kept in a timer heap that re-queues the execution when due. A
+//     parked execution far from its time leaves memory after its commit and
+//     is read back from its snapshot when due.
+//   - A failed commit (busy database, full disk) is retried; when it keeps
+//     failing, the executions it held drop their in-memory state and resume
+//     from their last durable step (nothing durable is lost; a start that
+//     was never durable is answered with the error).
+//
+// Recovery: Recover() reads every RUNNING execution, arms the timers of
+// parked ones and queues the others (re-dispatching their tasks: delivery
+// is at-least-once, with the same idempotency token).
+//
+// Thread-safety: every public method may be called from any thread once
+// Start() returned, until Stop().
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "stepd/asl/errors.h"
+#include "stepd/base/clock.h"
+#include "stepd/base/json.h"
+#include "stepd/base/status_or.h"
+#include "stepd/runtime/options.h"
+#include "stepd/runtime/task_executor.h"
+#include "stepd/store/store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace stepd::runtime {
+
+struct StartRequest {
+  std::string state_machine_arn;
+  // Empty: a random UUID. Otherwise 1-80 characters (checked by the API).
+  std::string name;
+  // JSON text; empty means "{}".
+  std::string input;
+  // Who starts it: the audit log's actor for its transitions.
+  std::string principal;
+  // Attributes kept with the execution (traceHeader, ...): JSON object text.
+  std::string attributes_json = "{}";
+};
+
+struct StartResult {
+  std::string execution_arn;
+  int64_t start_time_ms = 0;
+  // true: an execution with this name and input was already running and is
+  // returned instead of a new one (AWS's idempotent StartExecution).
+  bool existing = false;
+};
+
+struct StopRequest {
+  std::string execution_arn;
+  std::string error;  // may be empty
+  std::string cause;  // may be empty
+  std::string principal;
+};
+
+struct StopResult {
+  int64_t stop_time_ms = 0;
+};
+
+struct EngineStats {
+  size_t ready = 0;          // executions waiting for a worker
+  size_t in_memory = 0;      // executions held in memory
+  size_t timers = 0;         // armed wake-ups (parked executions and deadlines)
+  size_t pending_tasks = 0;  // tasks dispatched and not answered
+  uint64_t commits = 0;      // database transactions written
+  uint64_t committed_groups = 0;
+};
+
+class Engine {
+ public:
+  // `store`, `clock` and `tasks` must outlive the engine.
+  Engine(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
+         std::shared_ptr<spdlog::logger> logger);
+  ~Engine();  // Stop()
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Before Start(): schedules every RUNNING execution of the store (armed
+  // timers for parked ones, the others queued to resume). Errors: the
+  // store's.
+  Status Recover();
+  // Starts the worker, committer and timer threads.
+  void Start();
+  // Stops taking work, lets running slices end and commits what they
+  // produced, then joins the threads. Executions stay RUNNING in the store
+  // and resume on the next Recover(). Idempotent.
+  void Stop();
+
+  // Starts an execution of the current revision of a state machine. `done`
+  // runs once (on another thread) when the start is durable, or with:
+  //   NOT_FOUND            no such state machine
+  //   FAILED_PRECONDITION  the state machine is being deleted
+  //   ALREADY_EXISTS       the name is taken by a finished execution, or by
+  //                        a running one with another input
+  //   INVALID_ARGUMENT     the input is not JSON, or is too large
+  //   RESOURCE_EXHAUSTED   the ready queue is full (overloaded)
+  //   UNAVAILABLE          the engine is stopping, or the start could not
+  //                        be made durable
+  void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
+
+  // Stops a RUNNING execution (ExecutionAborted), cancelling its tasks and
+  // timers. `done` runs once the stop is durable, or with NOT_FOUND (no such
+  // execution) or FAILED_PRECONDITION (it is not running).
+  void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+
+  // Reports a task's outcome (executors do, through TaskDone). Results for
+  // tasks no longer awaited are dropped.
+  void CompleteTask(const std::string& execution_arn, int64_t task_id, asl::AslResult<Json> result);
+
+  EngineStats Stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stepd::runtime

@@ -1,0 +1,69 @@
+#pragma once
+// What performs a Task state for the durable runtime: executors registered
+// by Resource ARN prefix (the HTTP task, Lambda-style functions, activities
+// and nested executions each bring one).
+//
+// Delivery is at-least-once: the runtime dispatches a task only after the
+// step that scheduled it is durable, and dispatches it again after a crash
+// if its result was not yet durable. TaskCall::idempotency_token is the same
+// on every dispatch of one task, so an executor (or the service it calls)
+// can recognise a repeat.
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stepd/asl/errors.h"
+#include "stepd/asl/task_invoker.h"
+#include "stepd/base/json.h"
+
+namespace stepd::runtime {
+
+struct TaskCall {
+  std::string execution_arn;
+  asl::TaskRequest request;
+  // hex SHA-256 of (execution ARN, task id): stable across re-dispatches of
+  // this task, different for a retry (a retry is a new task).
+  std::string idempotency_token;
+};
+
+// The outcome of a task: its result, or an error such as States.TaskFailed.
+using TaskDone = std::function<void(asl::AslResult<Json>)>;
+
+class TaskExecutor {
+ public:
+  virtual ~TaskExecutor() = default;
+  // Starts the call; `done` is called at most once, on any thread, now or
+  // later. It may be dropped when the call was cancelled.
+  virtual void Invoke(const TaskCall& call, TaskDone done) = 0;
+  // The execution no longer waits for this task (stopped, timed out): stop
+  // work on it if possible. Best effort; default: nothing.
+  virtual void Cancel(const TaskCall& call) { (void)call; }
+};
+
+// Routes a call to the executor whose prefix is the longest one its
+// Resource starts with. Thread-safe.
+class TaskRouter {
+ public:
+  // `executor` must outlive the router. A later registration of the same
+  // prefix replaces the earlier one.
+  void Register(std::string prefix, TaskExecutor* executor);
+  // The executor for `resource`, or null.
+  TaskExecutor* Find(std::string_view resource) const;
+  // Invokes the routed executor, or answers States.TaskFailed at once
+  // naming the resource no executor handles.
+  void Invoke(const TaskCall& call, TaskDone done) const;
+  void Cancel(const TaskCall& call) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::pair<std::string, TaskExecutor*>> routes_;  // guarded by mu_
+};
+
+// hex SHA-256 of `execution_arn` and `task_id` (TaskCall::idempotency_token).
+std::string TaskIdempotencyToken(std::string_view execution_arn, int64_t task_id);
+
+}  // namespace stepd::runtime

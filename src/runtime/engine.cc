@@ -1,0 +1,1073 @@
+#include "stepd/runtime/engine.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <queue>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "stepd/asl/compiler.h"
+#include "stepd/asl/interpreter.h"
+#include "stepd/asl/states.h"
+#include "transitions.h"
+
+namespace stepd::runtime {
+namespace {
+
+using internal::FromMillis;
+using internal::ToMillis;
+using SteadyClock = std::chrono::steady_clock;
+
+std::string NewUuid() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
+  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(36);
+  for (int i = 0; i < 32; ++i) {
+    const uint64_t word = i < 16 ? hi : lo;
+    out += kHex[(word >> (60 - 4 * (i % 16))) & 15];
+    if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
+  }
+  return out;
+}
+
+// arn:aws:states:R:A:stateMachine:NAME -> arn:aws:states:R:A:execution:NAME:EXEC
+std::string ExecutionArnFor(const std::string& machine_arn, const std::string& name, bool express) {
+  const std::string marker = ":stateMachine:";
+  const size_t at = machine_arn.find(marker);
+  if (at == std::string::npos) return machine_arn + ":" + name;
+  return machine_arn.substr(0, at) + (express ? ":express:" : ":execution:") +
+         machine_arn.substr(at + marker.size()) + ":" + name;
+}
+
+// A task the execution waits for, with its deadlines.
+struct TrackedTask {
+  TaskCall call;
+  std::optional<TimePoint> deadline;            // TimeoutSeconds
+  std::optional<TimePoint> heartbeat_deadline;  // HeartbeatSeconds
+};
+
+// Something for an execution to handle on its next slice.
+struct Inbox {
+  int64_t task_id = 0;  // a task result when non-zero
+  std::optional<asl::AslResult<Json>> result;
+  std::optional<StopRequest> stop;
+  std::function<void(StatusOr<StopResult>)> stop_done;
+};
+
+// One execution in memory.
+struct Slot {
+  explicit Slot(std::string a) : arn(std::move(a)) {}
+  const std::string arn;
+
+  // Owned by whoever runs the slot (a worker during a slice; StartExecution
+  // before it first releases it). Never touched by the committer.
+  std::string machine_arn;
+  std::string started_by;
+  std::string input_text;
+  int64_t start_time_ms = 0;
+  std::shared_ptr<const asl::StateMachine> machine;
+  std::unique_ptr<asl::Execution> exec;
+  std::map<int64_t, TrackedTask> tasks;
+  std::unordered_map<int64_t, std::string> child_arns;
+  std::string store_revision;
+
+  // Guarded by Impl::mu_.
+  // What an idempotent StartExecution compares: set once the execution's
+  // input and start time are known (created here, or read back).
+  bool known = false;
+  std::string known_input;
+  int64_t known_start_ms = 0;
+  bool queued = false;
+  bool running = false;
+  // Wants a slice but has kMaxInflight commits out: queued when one lands.
+  bool deferred = false;
+  int inflight = 0;       // commit items submitted and not done
+  bool durable = false;   // its creation is committed
+  bool finished = false;  // reached a final status (its last commit may be pending)
+  bool broken = false;    // a commit failed: memory is ahead of the store
+  std::vector<Inbox> inbox;
+};
+
+// What one slice (or a start) hands to the committer.
+struct CommitItem {
+  std::shared_ptr<Slot> slot;
+  store::TransitionGroup group;
+  std::vector<TaskCall> dispatch;
+  std::vector<TaskCall> cancel;
+  std::function<void(StatusOr<StartResult>)> start_done;
+  StartResult start_result;
+  std::vector<std::pair<std::function<void(StatusOr<StopResult>)>, StopResult>> stops;
+  bool finished = false;
+  std::optional<TimePoint> wake_at;
+  bool evictable = false;
+  int items = 1;  // submitted items merged into this one (Slot::inflight counts each)
+
+  void Absorb(CommitItem&& later) {
+    items += later.items;
+    internal::MergeGroup(group, std::move(later.group));
+    for (auto& c : later.dispatch) dispatch.push_back(std::move(c));
+    for (auto& c : later.cancel) cancel.push_back(std::move(c));
+    if (later.start_done) {
+      start_done = std::move(later.start_done);
+      start_result = std::move(later.start_result);
+    }
+    for (auto& s : later.stops) stops.push_back(std::move(s));
+    finished = later.finished;
+    wake_at = later.wake_at;
+    evictable = later.evictable;
+  }
+};
+
+// An execution runs at most this many slices ahead of what is durable: the
+// committer's pace holds back the workers (memory stays bounded), while one
+// slice may run during the previous one's commit.
+constexpr int kMaxInflight = 2;
+
+struct TimerEntry {
+  TimePoint due;
+  std::string arn;
+  bool operator>(const TimerEntry& o) const { return due > o.due; }
+};
+
+}  // namespace
+
+class Engine::Impl {
+ public:
+  Impl(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
+       std::shared_ptr<spdlog::logger> logger)
+      : options_(options), store_(store), clock_(clock), tasks_(tasks), log_(std::move(logger)) {
+    exec_options_.max_payload_bytes = options_.max_payload_bytes;
+    exec_options_.record_history = true;
+  }
+
+  Status Recover();
+  void Start();
+  void Stop();
+  void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
+  void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+  void CompleteTask(const std::string& arn, int64_t task_id, asl::AslResult<Json> result);
+  EngineStats Stats() const;
+
+ private:
+  // --- scheduling (mu_ held) ---
+  void QueueLocked(const std::shared_ptr<Slot>& slot);
+  std::shared_ptr<Slot> FindOrCreateLocked(const std::string& arn);
+  void ArmLocked(const std::string& arn, TimePoint when);
+  void MaybeResetLocked(const std::shared_ptr<Slot>& slot);
+  void ForgetLocked(const std::shared_ptr<Slot>& slot);
+
+  // --- workers ---
+  void WorkerLoop();
+  void RunSlice(const std::shared_ptr<Slot>& slot);
+  Status Load(Slot& slot, std::vector<TaskCall>* redispatch);
+  void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch);
+  void BuildCommit(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
+                   CommitItem* item);
+  std::optional<TimePoint> WakeAt(const Slot& slot, const asl::StepResult& last) const;
+
+  // --- committer ---
+  void SubmitLocked(CommitItem item);
+  void CommitLoop();
+  void Done(CommitItem& item);
+  // `quiet`: the execution's failure was logged already.
+  void Fail(CommitItem& item, const Status& status, bool quiet = false);
+  void Dispatch(const std::string& arn, std::vector<TaskCall> calls);
+
+  // --- timers ---
+  void TimerLoop();
+
+  StatusOr<std::shared_ptr<const asl::StateMachine>> Machine(const std::string& arn,
+                                                             const std::string& revision,
+                                                             const std::string& definition,
+                                                             store::StateMachineType type);
+
+  const RuntimeOptions options_;
+  store::Store* const store_;
+  Clock* const clock_;
+  TaskRouter* const tasks_;
+  std::shared_ptr<spdlog::logger> log_;
+  asl::ExecutionOptions exec_options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable work_cv_;
+  std::condition_variable timer_cv_;
+  bool stopping_ = false;                                         // guarded by mu_
+  std::unordered_map<std::string, std::shared_ptr<Slot>> slots_;  // guarded by mu_
+  std::deque<std::shared_ptr<Slot>> ready_;                       // guarded by mu_
+  std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;  // mu_
+  std::unordered_map<std::string, TimePoint> armed_;  // arn -> due; guarded by mu_
+  size_t pending_tasks_ = 0;                          // guarded by mu_
+
+  mutable std::mutex commit_mu_;
+  std::condition_variable commit_cv_;
+  std::deque<CommitItem> commits_;  // guarded by commit_mu_
+  bool commits_closing_ = false;    // guarded by commit_mu_
+  uint64_t commit_count_ = 0;       // guarded by commit_mu_
+  uint64_t committed_groups_ = 0;   // guarded by commit_mu_
+
+  std::mutex machines_mu_;
+  std::map<std::pair<std::string, std::string>, std::shared_ptr<const asl::StateMachine>>
+      machines_;  // guarded by machines_mu_
+
+  std::vector<std::thread> workers_;
+  std::thread committer_;
+  std::thread timer_;
+  bool started_ = false;
+};
+
+// ---------------------------------------------------------------------------
+// Machines
+
+StatusOr<std::shared_ptr<const asl::StateMachine>> Engine::Impl::Machine(
+    const std::string& arn, const std::string& revision, const std::string& definition,
+    store::StateMachineType type) {
+  const auto key = std::make_pair(arn, revision);
+  {
+    std::lock_guard lock(machines_mu_);
+    auto it = machines_.find(key);
+    if (it != machines_.end()) return it->second;
+  }
+  asl::CompileOptions compile_options;
+  compile_options.type = type == store::StateMachineType::kExpress
+                             ? asl::StateMachineType::kExpress
+                             : asl::StateMachineType::kStandard;
+  asl::CompileResult compiled = asl::Compile(definition, compile_options);
+  if (!compiled.ok()) {
+    return FailedPreconditionError(
+        "state machine '" + arn + "' revision '" + revision +
+        "' does not compile: " + asl::InvalidDefinitionMessage(compiled.diagnostics));
+  }
+  std::lock_guard lock(machines_mu_);
+  if (machines_.size() >= 1024) machines_.clear();
+  machines_[key] = compiled.machine;
+  return std::shared_ptr<const asl::StateMachine>(compiled.machine);
+}
+
+// ---------------------------------------------------------------------------
+// Scheduling
+
+void Engine::Impl::QueueLocked(const std::shared_ptr<Slot>& slot) {
+  if (slot->queued || slot->running || slot->finished) return;
+  if (slot->inflight >= kMaxInflight) {
+    slot->deferred = true;
+    return;
+  }
+  slot->queued = true;
+  ready_.push_back(slot);
+  work_cv_.notify_one();
+}
+
+std::shared_ptr<Slot> Engine::Impl::FindOrCreateLocked(const std::string& arn) {
+  auto it = slots_.find(arn);
+  if (it != slots_.end()) return it->second;
+  // An execution that left memory (parked, or not yet resumed after a
+  // restart): read back from the store by the worker that runs it.
+  auto slot = std::make_shared<Slot>(arn);
+  slot->durable = true;
+  slots_.emplace(arn, slot);
+  return slot;
+}
+
+void Engine::Impl::ArmLocked(const std::string& arn, TimePoint when) {
+  auto it = armed_.find(arn);
+  if (it != armed_.end() && it->second == when) return;
+  armed_[arn] = when;
+  timers_.push(TimerEntry{when, arn});
+  timer_cv_.notify_one();
+}
+
+void Engine::Impl::ForgetLocked(const std::shared_ptr<Slot>& slot) {
+  auto it = slots_.find(slot->arn);
+  if (it != slots_.end() && it->second == slot) slots_.erase(it);
+}
+
+// A slot whose commit failed drops what it held in memory once nothing of it
+// is in flight, and is read back from the store (its last durable step) a
+// moment later.
+void Engine::Impl::MaybeResetLocked(const std::shared_ptr<Slot>& slot) {
+  if (!slot->broken || slot->inflight > 0 || slot->running || slot->finished) return;
+  ForgetLocked(slot);
+  slot->finished = true;       // this Slot object is done; a fresh one takes over
+  if (!slot->durable) return;  // it never existed durably: its start was refused
+  std::shared_ptr<Slot> fresh = FindOrCreateLocked(slot->arn);
+  for (Inbox& in : slot->inbox) fresh->inbox.push_back(std::move(in));
+  slot->inbox.clear();
+  ArmLocked(slot->arn, clock_->Now() + std::chrono::seconds(1));
+}
+
+// ---------------------------------------------------------------------------
+// Lifecycle
+
+Status Engine::Impl::Recover() {
+  STEPD_ASSIGN_OR_RETURN(std::vector<store::RunningExecution> running,
+                         store_->ListRunningExecutions());
+  const TimePoint now = clock_->Now();
+  size_t parked = 0;
+  std::lock_guard lock(mu_);
+  for (const store::RunningExecution& r : running) {
+    // Tasks out: resume at once, so that they are dispatched again.
+    if (r.tasks_pending == 0 && r.wake_at_ms && FromMillis(*r.wake_at_ms) > now) {
+      ArmLocked(r.arn, FromMillis(*r.wake_at_ms));
+      ++parked;
+    } else {
+      QueueLocked(FindOrCreateLocked(r.arn));
+    }
+  }
+  log_->info("recovery: {} running executions ({} parked with a timer, {} resuming now)",
+             running.size(), parked, running.size() - parked);
+  return Status::OK();
+}
+
+void Engine::Impl::Start() {
+  if (started_) return;
+  started_ = true;
+  int n = options_.workers;
+  if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+  committer_ = std::thread([this] { CommitLoop(); });
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+void Engine::Impl::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  timer_cv_.notify_all();
+  for (std::thread& t : workers_) t.join();
+  workers_.clear();
+  if (timer_.joinable()) timer_.join();
+  {
+    std::lock_guard lock(commit_mu_);
+    commits_closing_ = true;
+  }
+  commit_cv_.notify_all();
+  if (committer_.joinable()) committer_.join();
+  // Executions that were queued or in memory resume from the store on the
+  // next Recover(); answer whoever still waits on them.
+  std::vector<Inbox> unanswered;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [arn, slot] : slots_) {
+      for (Inbox& in : slot->inbox) {
+        if (in.stop_done) unanswered.push_back(std::move(in));
+      }
+      slot->inbox.clear();
+    }
+    ready_.clear();
+  }
+  for (Inbox& in : unanswered) in.stop_done(UnavailableError("StopExecution: stepd is stopping"));
+}
+
+// ---------------------------------------------------------------------------
+// Starting and stopping executions
+
+void Engine::Impl::StartExecution(StartRequest request,
+                                  std::function<void(StatusOr<StartResult>)> done) {
+  if (request.input.empty()) request.input = "{}";
+  if (request.principal.empty()) request.principal = "anonymous";
+  StatusOr<Json> input = ParseJson(request.input);
+  if (!input.ok()) {
+    return done(InvalidArgumentError("Invalid State Machine Execution Input: '" +
+                                     std::string(input.status().message()) + "'"));
+  }
+  if (options_.max_payload_bytes > 0 && request.input.size() > options_.max_payload_bytes) {
+    return done(InvalidArgumentError("input: the execution input is " +
+                                     std::to_string(request.input.size()) + " bytes; at most " +
+                                     std::to_string(options_.max_payload_bytes) + " are allowed"));
+  }
+  StatusOr<store::StateMachineRecord> machine_record =
+      store_->GetStateMachine(request.state_machine_arn);
+  if (!machine_record.ok()) return done(machine_record.status());
+  if (machine_record->status == store::StateMachineStatus::kDeleting) {
+    return done(FailedPreconditionError("state machine '" + request.state_machine_arn +
+                                        "' is being deleted"));
+  }
+  auto machine = Machine(machine_record->arn, machine_record->revision_id,
+                         machine_record->definition, machine_record->type);
+  if (!machine.ok()) return done(machine.status());
+  if (request.name.empty()) request.name = NewUuid();
+  const std::string arn = ExecutionArnFor(
+      machine_record->arn, request.name, machine_record->type == store::StateMachineType::kExpress);
+
+  auto same_input = [&](const std::string& other) {
+    StatusOr<Json> parsed = ParseJson(other);
+    return parsed.ok() && *parsed == *input;
+  };
+  auto already_exists = [&] {
+    done(AlreadyExistsError("Execution Already Exists: '" + arn + "'"));
+  };
+
+  std::shared_ptr<Slot> slot;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(UnavailableError("StartExecution: stepd is stopping"));
+    auto it = slots_.find(arn);
+    if (it != slots_.end() && it->second->known) {
+      const Slot& existing = *it->second;
+      if (existing.durable && same_input(existing.known_input) &&
+          machine_record->type == store::StateMachineType::kStandard) {
+        return done(StartResult{arn, existing.known_start_ms, true});
+      }
+      return already_exists();
+    }
+    if (it == slots_.end()) {
+      if (ready_.size() >= options_.ready_queue_capacity) {
+        return done(ResourceExhaustedError("StartExecution: " + std::to_string(ready_.size()) +
+                                           " executions are waiting to run; try again later"));
+      }
+      slot = std::make_shared<Slot>(arn);
+      slot->running = true;  // reserved: nobody else touches it until released
+      slots_.emplace(arn, slot);
+    }
+    // Otherwise an execution of that name is known by its ARN only (parked,
+    // or resuming after a restart): the store decides.
+  }
+  // A finished or parked execution of that name lives only in the store.
+  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(arn);
+  if (stored.ok() || stored.status().code() != StatusCode::kNotFound) {
+    if (slot) {
+      std::lock_guard lock(mu_);
+      ForgetLocked(slot);
+    }
+    if (!stored.ok())
+      return done(UnavailableError("StartExecution: " + stored.status().ToString()));
+    if (stored->status == store::ExecutionStatus::kRunning && same_input(stored->input) &&
+        machine_record->type == store::StateMachineType::kStandard) {
+      return done(StartResult{arn, stored->start_time_ms, true});
+    }
+    return already_exists();
+  }
+  if (!slot) return already_exists();  // known by ARN, yet gone from the store: deleted meanwhile
+
+  const TimePoint now = clock_->Now();
+  asl::ExecutionInfo info;
+  info.execution_arn = arn;
+  info.name = request.name;
+  info.role_arn = machine_record->role_arn;
+  info.state_machine_arn = machine_record->arn;
+  info.state_machine_name = machine_record->name;
+  info.start_time = now;
+  slot->machine = *machine;
+  slot->machine_arn = machine_record->arn;
+  slot->store_revision = machine_record->revision_id;
+  slot->started_by = request.principal;
+  slot->input_text = request.input;
+  slot->start_time_ms = ToMillis(now);
+  slot->exec =
+      asl::Execution::Start(slot->machine, info, std::move(input).value(), now, exec_options_);
+
+  store::ExecutionRecord record;
+  record.arn = arn;
+  record.state_machine_arn = machine_record->arn;
+  record.name = request.name;
+  record.state_machine_revision_id = machine_record->revision_id;
+  record.status = store::ExecutionStatus::kRunning;
+  record.input = request.input;
+  record.start_time_ms = slot->start_time_ms;
+  record.attributes_json = request.attributes_json;
+  record.started_by = request.principal;
+
+  CommitItem item;
+  item.slot = slot;
+  item.start_done = std::move(done);
+  item.start_result = StartResult{arn, slot->start_time_ms, false};
+  store::Transition t;
+  t.execution_arn = arn;
+  t.create = std::move(record);
+  t.updated_at_ms = slot->start_time_ms;
+  std::string start_state;
+  if (!slot->machine->root.states.empty()) {
+    start_state = slot->machine->root.state(slot->machine->root.start).name;
+  }
+  for (asl::HistoryEvent& e : slot->exec->TakeEvents()) {
+    t.audit.push_back(internal::TransitionAudit(e, arn, slot->started_by, start_state));
+    t.events.push_back(internal::ToRecord(std::move(e)));
+  }
+  std::string snapshot;
+  AppendJsonText(slot->exec->Snapshot(), &snapshot);
+  t.update.snapshot = std::move(snapshot);
+  item.group.push_back(std::move(t));
+
+  std::lock_guard lock(mu_);
+  slot->known = true;
+  slot->known_input = slot->input_text;
+  slot->known_start_ms = slot->start_time_ms;
+  slot->running = false;
+  SubmitLocked(std::move(item));
+  QueueLocked(slot);
+}
+
+void Engine::Impl::StopExecution(StopRequest request,
+                                 std::function<void(StatusOr<StopResult>)> done) {
+  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(request.execution_arn);
+  std::lock_guard lock(mu_);
+  if (stopping_) return done(UnavailableError("StopExecution: stepd is stopping"));
+  auto it = slots_.find(request.execution_arn);
+  if (it == slots_.end()) {
+    if (!stored.ok()) return done(stored.status());
+    if (stored->status != store::ExecutionStatus::kRunning) {
+      return done(
+          FailedPreconditionError("execution '" + request.execution_arn + "' is not running"));
+    }
+  }
+  std::shared_ptr<Slot> slot = FindOrCreateLocked(request.execution_arn);
+  Inbox in;
+  in.stop = std::move(request);
+  in.stop_done = std::move(done);
+  slot->inbox.push_back(std::move(in));
+  QueueLocked(slot);
+}
+
+void Engine::Impl::CompleteTask(const std::string& arn, int64_t task_id,
+                                asl::AslResult<Json> result) {
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(arn);
+  if (it == slots_.end() || stopping_) return;  // no longer awaited, or resumed after restart
+  Inbox in;
+  in.task_id = task_id;
+  in.result = std::move(result);
+  it->second->inbox.push_back(std::move(in));
+  QueueLocked(it->second);
+}
+
+EngineStats Engine::Impl::Stats() const {
+  EngineStats s;
+  {
+    std::lock_guard lock(mu_);
+    s.ready = ready_.size();
+    s.in_memory = slots_.size();
+    s.timers = armed_.size();
+    s.pending_tasks = pending_tasks_;
+  }
+  std::lock_guard lock(commit_mu_);
+  s.commits = commit_count_;
+  s.committed_groups = committed_groups_;
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// Workers
+
+void Engine::Impl::WorkerLoop() {
+  while (true) {
+    std::shared_ptr<Slot> slot;
+    {
+      std::unique_lock lock(mu_);
+      work_cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
+      if (stopping_) return;
+      slot = std::move(ready_.front());
+      ready_.pop_front();
+      slot->queued = false;
+      if (slot->finished || slot->running) continue;
+      slot->running = true;
+    }
+    RunSlice(slot);
+  }
+}
+
+Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
+  STEPD_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(slot.arn));
+  if (record.status != store::ExecutionStatus::kRunning) {
+    return FailedPreconditionError("execution '" + slot.arn + "' is not running");
+  }
+  STEPD_ASSIGN_OR_RETURN(store::StateMachineRecord machine_record,
+                         store_->GetStateMachine(record.state_machine_arn));
+  STEPD_ASSIGN_OR_RETURN(std::string definition,
+                         store_->GetStateMachineDefinition(record.state_machine_arn,
+                                                           record.state_machine_revision_id));
+  STEPD_ASSIGN_OR_RETURN(
+      slot.machine, Machine(record.state_machine_arn, record.state_machine_revision_id, definition,
+                            machine_record.type));
+  StatusOr<Json> snapshot = ParseJson(record.snapshot);
+  if (!snapshot.ok()) return DataLossError("snapshot of '" + slot.arn + "' is not JSON");
+  STEPD_ASSIGN_OR_RETURN(slot.exec,
+                         asl::Execution::Restore(slot.machine, *snapshot, exec_options_));
+  slot.machine_arn = record.state_machine_arn;
+  slot.store_revision = record.state_machine_revision_id;
+  slot.started_by = record.started_by;
+  slot.input_text = record.input;
+  slot.start_time_ms = record.start_time_ms;
+  slot.tasks.clear();
+  for (const asl::TaskRequest& t : slot.exec->PendingTasks()) Track(slot, t, redispatch);
+  slot.child_arns.clear();
+  for (const asl::ChildExecutionStart& c : slot.exec->LiveChildExecutions()) {
+    slot.child_arns[c.id] = c.info.execution_arn;
+  }
+  return Status::OK();
+}
+
+void Engine::Impl::Track(Slot& slot, const asl::TaskRequest& request,
+                         std::vector<TaskCall>* dispatch) {
+  TrackedTask t;
+  t.call.execution_arn = slot.arn;
+  t.call.request = request;
+  t.call.idempotency_token = TaskIdempotencyToken(slot.arn, request.task_id);
+  if (request.timeout_seconds) {
+    t.deadline = request.scheduled_at + std::chrono::seconds(*request.timeout_seconds);
+  }
+  if (request.heartbeat_seconds) {
+    t.heartbeat_deadline = request.scheduled_at + std::chrono::seconds(*request.heartbeat_seconds);
+  }
+  dispatch->push_back(t.call);
+  slot.tasks[request.task_id] = std::move(t);
+}
+
+std::optional<TimePoint> Engine::Impl::WakeAt(const Slot& slot, const asl::StepResult& last) const {
+  std::optional<TimePoint> wake = last.wake_at;
+  auto consider = [&](const std::optional<TimePoint>& t) {
+    if (t && (!wake || *t < *wake)) wake = t;
+  };
+  for (const auto& [id, t] : slot.tasks) {
+    consider(t.deadline);
+    consider(t.heartbeat_deadline);
+  }
+  consider(asl::ExecutionDeadline(*slot.exec));
+  return wake;
+}
+
+void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
+  std::vector<Inbox> inbox;
+  {
+    std::lock_guard lock(mu_);
+    inbox.swap(slot->inbox);
+  }
+  CommitItem item;
+  item.slot = slot;
+  std::vector<TaskCall> redispatch;
+  if (!slot->exec) {
+    Status loaded = Load(*slot, &redispatch);
+    if (!loaded.ok()) {
+      const bool gone = loaded.code() == StatusCode::kNotFound ||
+                        loaded.code() == StatusCode::kFailedPrecondition;
+      if (!gone) log_->error("cannot resume execution {}: {}", slot->arn, loaded.ToString());
+      {
+        std::lock_guard lock(mu_);
+        slot->running = false;
+        ForgetLocked(slot);
+        slot->finished = true;
+        if (!gone) ArmLocked(slot->arn, clock_->Now() + std::chrono::seconds(5));
+        for (Inbox& in : slot->inbox) inbox.push_back(std::move(in));
+        slot->inbox.clear();
+      }
+      for (Inbox& in : inbox) {
+        if (in.stop_done) {
+          in.stop_done(gone
+                           ? FailedPreconditionError("execution '" + slot->arn + "' is not running")
+                           : loaded);
+        }
+      }
+      return;
+    }
+    std::lock_guard lock(mu_);
+    pending_tasks_ += redispatch.size();
+    slot->known = true;
+    slot->known_input = slot->input_text;
+    slot->known_start_ms = slot->start_time_ms;
+  }
+  // Tasks whose scheduling is durable but whose result is not: again, with
+  // the same idempotency token.
+  if (!redispatch.empty()) Dispatch(slot->arn, std::move(redispatch));
+
+  asl::Execution& exec = *slot->exec;
+  TimePoint now = clock_->Now();
+  std::string end_actor = slot->started_by;
+  for (Inbox& in : inbox) {
+    if (in.stop) {
+      if (exec.status() == asl::ExecutionStatus::kRunning) {
+        exec.Stop(asl::ExecutionStatus::kAborted, in.stop->error, in.stop->cause, now);
+        end_actor = in.stop->principal;
+        item.stops.emplace_back(std::move(in.stop_done), StopResult{ToMillis(now)});
+      } else {
+        in.stop_done(FailedPreconditionError("execution '" + slot->arn + "' is not running"));
+      }
+      continue;
+    }
+    auto tracked = slot->tasks.find(in.task_id);
+    if (tracked == slot->tasks.end()) continue;  // answered already, or timed out
+    slot->tasks.erase(tracked);
+    {
+      std::lock_guard lock(mu_);
+      --pending_tasks_;
+    }
+    (void)exec.CompleteTask(in.task_id, std::move(*in.result), now);
+  }
+  // Deadlines of the tasks still out.
+  for (auto it = slot->tasks.begin(); it != slot->tasks.end();) {
+    const TrackedTask& t = it->second;
+    const bool timeout = t.deadline && *t.deadline <= now;
+    const bool heartbeat = t.heartbeat_deadline && *t.heartbeat_deadline <= now;
+    if (!timeout && !heartbeat) {
+      ++it;
+      continue;
+    }
+    item.cancel.push_back(t.call);
+    (void)exec.CompleteTask(
+        it->first,
+        asl::AslError::Of(
+            timeout ? asl::StatesError::kTimeout : asl::StatesError::kHeartbeatTimeout, ""),
+        now);
+    it = slot->tasks.erase(it);
+    std::lock_guard lock(mu_);
+    --pending_tasks_;
+  }
+  if (asl::EnforceExecutionTimeout(exec, now)) end_actor = "stepd";
+
+  asl::StepResult last;
+  last.kind = asl::StepResult::Kind::kBlocked;
+  const auto started = SteadyClock::now();
+  for (int steps = 0; exec.status() == asl::ExecutionStatus::kRunning; ++steps) {
+    if (steps >= options_.slice_max_steps) {
+      last.kind = asl::StepResult::Kind::kProgress;
+      break;
+    }
+    if ((steps & 31) == 31) {
+      now = clock_->Now();
+      if (SteadyClock::now() - started > options_.slice_max_time) {
+        last.kind = asl::StepResult::Kind::kProgress;
+        break;
+      }
+    }
+    last = exec.Step(now);
+    if (asl::EnforceHistoryLimit(exec, options_.history_limit, now)) end_actor = "stepd";
+    if (last.kind != asl::StepResult::Kind::kProgress) break;
+  }
+  if (exec.status() != asl::ExecutionStatus::kRunning) last.kind = asl::StepResult::Kind::kFinished;
+
+  BuildCommit(*slot, last, now, end_actor, &item);
+  const bool has_commit = !item.group.empty();
+
+  std::lock_guard lock(mu_);
+  slot->running = false;
+  pending_tasks_ += item.dispatch.size();
+  if (has_commit) {
+    SubmitLocked(std::move(item));
+  } else {
+    for (auto& [stop_done, result] : item.stops) stop_done(result);
+  }
+  if (slot->broken) {
+    MaybeResetLocked(slot);
+    return;
+  }
+  if (exec.status() == asl::ExecutionStatus::kRunning &&
+      (last.kind == asl::StepResult::Kind::kProgress || !slot->inbox.empty())) {
+    QueueLocked(slot);
+  }
+}
+
+void Engine::Impl::BuildCommit(Slot& slot, asl::StepResult last, TimePoint now,
+                               const std::string& end_actor, CommitItem* item) {
+  asl::Execution& exec = *slot.exec;
+  std::vector<asl::HistoryEvent> events = exec.TakeEvents();
+  std::vector<asl::ChildExecutionStart> children = exec.TakeChildExecutions();
+  for (const asl::TaskRequest& request : exec.TakeTaskRequests()) {
+    Track(slot, request, &item->dispatch);
+  }
+  const bool finished = exec.status() != asl::ExecutionStatus::kRunning;
+  if (events.empty() && !finished) return;
+
+  const int64_t now_ms = ToMillis(now);
+  store::TransitionGroup& group = item->group;
+  group.emplace_back();
+  group[0].execution_arn = slot.arn;
+  group[0].updated_at_ms = now_ms;
+  // Child executions started in this slice: created before their events.
+  std::unordered_map<int64_t, size_t> child_index;
+  for (asl::ChildExecutionStart& c : children) {
+    slot.child_arns[c.id] = c.info.execution_arn;
+    store::Transition t;
+    t.execution_arn = c.info.execution_arn;
+    t.updated_at_ms = now_ms;
+    store::ExecutionRecord r;
+    r.arn = c.info.execution_arn;
+    r.state_machine_arn = slot.machine_arn;
+    r.name = c.info.name;
+    r.state_machine_revision_id = slot.store_revision;
+    r.status = store::ExecutionStatus::kRunning;
+    r.input = c.input.dump(-1, ' ', false, Json::error_handler_t::replace);
+    r.start_time_ms = ToMillis(c.info.start_time);
+    r.started_by = slot.started_by;
+    r.parent_arn = slot.arn;
+    r.map_run_arn = c.map_run_arn;
+    t.create = std::move(r);
+    child_index[c.id] = group.size();
+    group.push_back(std::move(t));
+  }
+  // Only child executions start in a slice; their first state is not named.
+  const std::string_view start_state;
+  for (asl::HistoryEvent& e : events) {
+    store::Transition* t = &group[0];
+    const std::string* target = &slot.arn;
+    if (e.child_execution != 0) {
+      auto known = slot.child_arns.find(e.child_execution);
+      if (known == slot.child_arns.end()) continue;  // cannot happen: children start first
+      target = &known->second;
+      auto at = child_index.find(e.child_execution);
+      if (at == child_index.end()) {
+        at = child_index.emplace(e.child_execution, group.size()).first;
+        store::Transition child;
+        child.execution_arn = *target;
+        child.updated_at_ms = now_ms;
+        group.push_back(std::move(child));
+      }
+      t = &group[at->second];
+    }
+    if (internal::IsTransition(e)) {
+      const bool end = e.type != "ExecutionStarted" && !e.type.ends_with("StateEntered");
+      t->audit.push_back(internal::TransitionAudit(
+          e, *target, end && e.child_execution == 0 ? end_actor : slot.started_by, start_state));
+      if (end && e.child_execution != 0) {
+        internal::ApplyExecutionEnd(e, &t->update);
+        slot.child_arns.erase(e.child_execution);
+      }
+    }
+    t->events.push_back(internal::ToRecord(std::move(e)));
+  }
+  store::ExecutionUpdate& u = group[0].update;
+  if (finished) {
+    u.status = internal::ToStoreStatus(exec.status());
+    u.stop_time_ms = now_ms;
+    if (exec.status() == asl::ExecutionStatus::kSucceeded) {
+      std::string output;
+      AppendJsonText(exec.output(), &output);
+      u.output = std::move(output);
+    } else {
+      if (!exec.error().error.empty()) u.error = exec.error().error;
+      if (!exec.error().cause.empty()) u.cause = exec.error().cause;
+    }
+    u.snapshot = std::string();
+    u.wake_at_ms = std::optional<int64_t>();
+    u.tasks_pending = 0;
+    for (auto& [id, t] : slot.tasks) item->cancel.push_back(t.call);
+    {
+      std::lock_guard lock(mu_);
+      pending_tasks_ -= slot.tasks.size();
+    }
+    slot.tasks.clear();
+    item->finished = true;
+    return;
+  }
+  std::string snapshot;
+  AppendJsonText(exec.Snapshot(), &snapshot);
+  u.snapshot = std::move(snapshot);
+  u.tasks_pending = static_cast<int>(slot.tasks.size());
+  item->wake_at = WakeAt(slot, last);
+  u.wake_at_ms =
+      item->wake_at ? std::optional<int64_t>(ToMillis(*item->wake_at)) : std::optional<int64_t>();
+  item->evictable = last.kind == asl::StepResult::Kind::kBlocked && slot.tasks.empty() &&
+                    item->wake_at && *item->wake_at - now > options_.evict_parked_after;
+}
+
+// ---------------------------------------------------------------------------
+// Committer
+
+void Engine::Impl::SubmitLocked(CommitItem item) {
+  ++item.slot->inflight;
+  {
+    std::lock_guard lock(commit_mu_);
+    commits_.push_back(std::move(item));
+  }
+  commit_cv_.notify_one();
+}
+
+void Engine::Impl::CommitLoop() {
+  while (true) {
+    std::vector<CommitItem> batch;
+    {
+      std::unique_lock lock(commit_mu_);
+      commit_cv_.wait(lock, [this] { return commits_closing_ || !commits_.empty(); });
+      if (commits_.empty()) return;  // closing and drained
+      // Consecutive commits of one execution become one group.
+      std::unordered_map<Slot*, size_t> index;
+      while (!commits_.empty()) {
+        CommitItem& next = commits_.front();
+        auto it = index.find(next.slot.get());
+        if (it != index.end()) {
+          batch[it->second].Absorb(std::move(next));
+        } else {
+          if (batch.size() >= options_.commit_max_groups) break;
+          index.emplace(next.slot.get(), batch.size());
+          batch.push_back(std::move(next));
+        }
+        commits_.pop_front();
+      }
+    }
+    // Commits of an execution whose earlier commit failed build on steps
+    // that never became durable: they are dropped, not written.
+    std::vector<CommitItem> live;
+    std::vector<store::TransitionGroup> groups;
+    for (CommitItem& item : batch) {
+      bool broken;
+      {
+        std::lock_guard lock(mu_);
+        broken = item.slot->broken;
+      }
+      if (broken) {
+        Fail(item, UnavailableError("an earlier commit of this execution failed"), true);
+        continue;
+      }
+      groups.push_back(std::move(item.group));
+      live.push_back(std::move(item));
+    }
+    if (live.empty()) continue;
+    std::vector<Status> results;
+    Status committed = store_->CommitTransitions(groups, &results);
+    auto backoff = options_.commit_retry_backoff;
+    for (int attempt = 0; !committed.ok() && attempt < options_.commit_retries; ++attempt) {
+      log_->warn("commit of {} executions failed ({}); retrying in {} ms", groups.size(),
+                 committed.ToString(), backoff.count());
+      std::this_thread::sleep_for(backoff);
+      backoff *= 2;
+      committed = store_->CommitTransitions(groups, &results);
+    }
+    if (!committed.ok()) {
+      log_->error(
+          "commit of {} executions failed, giving up: {}; they resume from their last "
+          "durable step",
+          groups.size(), committed.ToString());
+      for (CommitItem& item : live) Fail(item, committed);
+      continue;
+    }
+    {
+      std::lock_guard lock(commit_mu_);
+      ++commit_count_;
+      committed_groups_ += groups.size();
+    }
+    for (size_t i = 0; i < live.size(); ++i) {
+      if (results[i].ok()) {
+        Done(live[i]);
+      } else {
+        Fail(live[i], results[i]);
+      }
+    }
+  }
+}
+
+void Engine::Impl::Done(CommitItem& item) {
+  const std::shared_ptr<Slot>& slot = item.slot;
+  if (item.start_done) item.start_done(item.start_result);
+  for (auto& [stop_done, result] : item.stops) stop_done(result);
+  {
+    std::lock_guard lock(mu_);
+    slot->durable = true;
+    slot->inflight -= item.items;
+    if (slot->deferred && !item.finished) {
+      slot->deferred = false;
+      QueueLocked(slot);
+    }
+    if (item.finished) {
+      ForgetLocked(slot);
+      armed_.erase(slot->arn);
+      slot->finished = true;
+    } else if (!slot->broken) {
+      if (item.wake_at) {
+        ArmLocked(slot->arn, *item.wake_at);
+      } else {
+        armed_.erase(slot->arn);
+      }
+      // Parked far ahead: out of memory until its time (the timer stays).
+      if (item.evictable && slot->inflight == 0 && !slot->running && !slot->queued &&
+          slot->inbox.empty()) {
+        ForgetLocked(slot);
+        slot->finished = true;
+      }
+    }
+    MaybeResetLocked(slot);
+  }
+  if (!item.cancel.empty()) {
+    for (const TaskCall& call : item.cancel) tasks_->Cancel(call);
+  }
+  if (!item.dispatch.empty()) Dispatch(slot->arn, std::move(item.dispatch));
+}
+
+void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
+  const std::shared_ptr<Slot>& slot = item.slot;
+  if (item.start_done) {
+    item.start_done(status.code() == StatusCode::kAlreadyExists
+                        ? AlreadyExistsError("Execution Already Exists: '" + slot->arn + "'")
+                        : UnavailableError("StartExecution: the start could not be made durable: " +
+                                           status.ToString()));
+  }
+  for (auto& [stop_done, result] : item.stops) {
+    stop_done(UnavailableError("StopExecution: the stop could not be made durable: " +
+                               status.ToString()));
+  }
+  if (!quiet) log_->error("commit for execution {} failed: {}", slot->arn, status.ToString());
+  std::lock_guard lock(mu_);
+  slot->inflight -= item.items;
+  pending_tasks_ -= std::min(pending_tasks_, item.dispatch.size());
+  slot->broken = true;
+  MaybeResetLocked(slot);
+}
+
+void Engine::Impl::Dispatch(const std::string& arn, std::vector<TaskCall> calls) {
+  for (TaskCall& call : calls) {
+    const int64_t task_id = call.request.task_id;
+    tasks_->Invoke(call, [this, arn, task_id](asl::AslResult<Json> result) {
+      CompleteTask(arn, task_id, std::move(result));
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Timers
+
+void Engine::Impl::TimerLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    if (timers_.empty()) {
+      timer_cv_.wait(lock);
+      continue;
+    }
+    const TimePoint now = clock_->Now();
+    const TimerEntry& top = timers_.top();
+    if (top.due > now) {
+      // Bounded waits: the clock may be a FakeClock moved by a test.
+      const auto wait = std::min<Duration>(top.due - now, std::chrono::milliseconds(20));
+      timer_cv_.wait_for(lock, wait);
+      continue;
+    }
+    TimerEntry entry = top;
+    timers_.pop();
+    auto armed = armed_.find(entry.arn);
+    if (armed == armed_.end() || armed->second != entry.due) continue;  // replaced or disarmed
+    armed_.erase(armed);
+    QueueLocked(FindOrCreateLocked(entry.arn));
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+Engine::Engine(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
+               std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>(options, store, clock, tasks, std::move(logger))) {}
+Engine::~Engine() { impl_->Stop(); }
+Status Engine::Recover() { return impl_->Recover(); }
+void Engine::Start() { impl_->Start(); }
+void Engine::Stop() { impl_->Stop(); }
+void Engine::StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done) {
+  impl_->StartExecution(std::move(request), std::move(done));
+}
+void Engine::StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done) {
+  impl_->StopExecution(std::move(request), std::move(done));
+}
+void Engine::CompleteTask(const std::string& execution_arn, int64_t task_id,
+                          asl::AslResult<Json> result) {
+  impl_->CompleteTask(execution_arn, task_id, std::move(result));
+}
+EngineStats Engine::Stats() const { return impl_->Stats(); }
+
+}  // namespace stepd::runtime

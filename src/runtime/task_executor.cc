@@ -1,0 +1,54 @@
+#include "stepd/runtime/task_executor.h"
+
+#include "stepd/store/audit_chain.h"
+
+namespace stepd::runtime {
+
+void TaskRouter::Register(std::string prefix, TaskExecutor* executor) {
+  std::lock_guard lock(mu_);
+  for (auto& route : routes_) {
+    if (route.first == prefix) {
+      route.second = executor;
+      return;
+    }
+  }
+  routes_.emplace_back(std::move(prefix), executor);
+}
+
+TaskExecutor* TaskRouter::Find(std::string_view resource) const {
+  std::lock_guard lock(mu_);
+  TaskExecutor* best = nullptr;
+  size_t best_length = 0;
+  for (const auto& [prefix, executor] : routes_) {
+    if (resource.substr(0, prefix.size()) == prefix &&
+        (best == nullptr || prefix.size() > best_length)) {
+      best = executor;
+      best_length = prefix.size();
+    }
+  }
+  return best;
+}
+
+void TaskRouter::Invoke(const TaskCall& call, TaskDone done) const {
+  TaskExecutor* executor = Find(call.request.resource);
+  if (executor == nullptr) {
+    done(asl::AslError::Of(
+        asl::StatesError::kTaskFailed,
+        "stepd has no executor for the resource '" + call.request.resource + "'"));
+    return;
+  }
+  executor->Invoke(call, std::move(done));
+}
+
+void TaskRouter::Cancel(const TaskCall& call) const {
+  if (TaskExecutor* executor = Find(call.request.resource)) executor->Cancel(call);
+}
+
+std::string TaskIdempotencyToken(std::string_view execution_arn, int64_t task_id) {
+  std::string data(execution_arn);
+  data.push_back('\n');
+  data += std::to_string(task_id);
+  return store::Sha256Hex(data);
+}
+
+}  // namespace stepd::runtime

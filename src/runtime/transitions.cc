@@ -1,0 +1,118 @@
+#include "transitions.h"
+
+namespace stepd::runtime::internal {
+
+int64_t ToMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+
+store::ExecutionStatus ToStoreStatus(asl::ExecutionStatus status) {
+  switch (status) {
+    case asl::ExecutionStatus::kRunning:
+      return store::ExecutionStatus::kRunning;
+    case asl::ExecutionStatus::kSucceeded:
+      return store::ExecutionStatus::kSucceeded;
+    case asl::ExecutionStatus::kFailed:
+      return store::ExecutionStatus::kFailed;
+    case asl::ExecutionStatus::kTimedOut:
+      return store::ExecutionStatus::kTimedOut;
+    case asl::ExecutionStatus::kAborted:
+      return store::ExecutionStatus::kAborted;
+  }
+  return store::ExecutionStatus::kFailed;
+}
+
+store::HistoryEventRecord ToRecord(asl::HistoryEvent&& event) {
+  store::HistoryEventRecord r;
+  r.event_id = event.id;
+  r.previous_event_id = event.previous_event_id;
+  r.type = std::string(event.type);
+  r.timestamp_ms = ToMillis(event.timestamp);
+  r.details_key = std::string(event.details_key);
+  r.details_json = event.details_key.empty() ? std::string("{}") : std::move(event.details);
+  return r;
+}
+
+namespace {
+bool IsExecutionEnd(std::string_view type) {
+  return type == "ExecutionSucceeded" || type == "ExecutionFailed" || type == "ExecutionAborted" ||
+         type == "ExecutionTimedOut";
+}
+}  // namespace
+
+bool IsTransition(const asl::HistoryEvent& event) {
+  return event.type == "ExecutionStarted" || event.type.ends_with("StateEntered") ||
+         IsExecutionEnd(event.type);
+}
+
+store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::string& target,
+                                  const std::string& actor, std::string_view start_state) {
+  store::AuditEntry a;
+  a.timestamp_ms = ToMillis(event.timestamp);
+  a.actor = actor;
+  a.action = std::string(event.type);
+  a.target = target;
+  a.event_id = event.id;
+  std::string& d = a.details_json;
+  d = "{\"from\":\"";
+  AppendJsonStringBody(event.from_state, &d);
+  d += "\",\"to\":\"";
+  AppendJsonStringBody(event.type == "ExecutionStarted" ? start_state : event.state, &d);
+  d += "\"}";
+  return a;
+}
+
+void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* update) {
+  const std::string_view type = event.type;
+  update->stop_time_ms = ToMillis(event.timestamp);
+  update->wake_at_ms = std::optional<int64_t>();
+  update->snapshot = std::string();
+  const Json details = event.details.empty() ? Json::object() : Json::parse(event.details);
+  if (type == "ExecutionSucceeded") {
+    update->status = store::ExecutionStatus::kSucceeded;
+    update->output = details.value("output", std::string("null"));
+    return;
+  }
+  update->status = type == "ExecutionAborted"    ? store::ExecutionStatus::kAborted
+                   : type == "ExecutionTimedOut" ? store::ExecutionStatus::kTimedOut
+                                                 : store::ExecutionStatus::kFailed;
+  if (details.contains("error")) update->error = details["error"].get<std::string>();
+  if (details.contains("cause")) update->cause = details["cause"].get<std::string>();
+}
+
+void MergeTransition(store::Transition& earlier, store::Transition&& later) {
+  if (!earlier.create && later.create) earlier.create = std::move(later.create);
+  for (auto& e : later.events) earlier.events.push_back(std::move(e));
+  for (auto& a : later.audit) earlier.audit.push_back(std::move(a));
+  store::ExecutionUpdate& u = earlier.update;
+  store::ExecutionUpdate& v = later.update;
+  if (v.status) u.status = v.status;
+  if (v.output) u.output = std::move(v.output);
+  if (v.error) u.error = std::move(v.error);
+  if (v.cause) u.cause = std::move(v.cause);
+  if (v.stop_time_ms) u.stop_time_ms = v.stop_time_ms;
+  if (v.redrive_count) u.redrive_count = v.redrive_count;
+  if (v.redrive_time_ms) u.redrive_time_ms = v.redrive_time_ms;
+  if (v.snapshot) u.snapshot = std::move(v.snapshot);
+  if (v.wake_at_ms) u.wake_at_ms = v.wake_at_ms;
+  if (v.tasks_pending) u.tasks_pending = v.tasks_pending;
+  earlier.updated_at_ms = std::max(earlier.updated_at_ms, later.updated_at_ms);
+}
+
+void MergeGroup(store::TransitionGroup& earlier, store::TransitionGroup&& later) {
+  for (store::Transition& t : later) {
+    store::Transition* into = nullptr;
+    for (store::Transition& e : earlier) {
+      if (e.execution_arn == t.execution_arn) into = &e;
+    }
+    if (into) {
+      MergeTransition(*into, std::move(t));
+    } else {
+      earlier.push_back(std::move(t));
+    }
+  }
+}
+
+}  // namespace stepd::runtime::internal

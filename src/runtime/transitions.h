@@ -1,0 +1,45 @@
+#pragma once
+// Private to the runtime: turning what the interpreter produced into the
+// store's records, and merging the commits of one execution.
+
+#include <optional>
+#include <string>
+
+#include "stepd/asl/history.h"
+#include "stepd/asl/interpreter.h"
+#include "stepd/store/records.h"
+
+namespace stepd::runtime::internal {
+
+int64_t ToMillis(TimePoint t);
+TimePoint FromMillis(int64_t ms);
+
+store::ExecutionStatus ToStoreStatus(asl::ExecutionStatus status);
+
+// The event as the store keeps it (details moved out of `event`).
+store::HistoryEventRecord ToRecord(asl::HistoryEvent&& event);
+
+// True for the events that move an execution from one state to another:
+// ExecutionStarted, *StateEntered and the execution's end.
+bool IsTransition(const asl::HistoryEvent& event);
+
+// The audit row of a transition event of execution `target`, by `actor`:
+// action = the event type, event_id = its id, details {"from","to"} (state
+// names; for ExecutionStarted, "to" is `start_state`). No payloads, errors
+// or causes: audit text carries no data of the workflow.
+store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::string& target,
+                                  const std::string& actor, std::string_view start_state);
+
+// For a child execution's ExecutionSucceeded/Failed/Aborted/TimedOut event:
+// sets the final status, output or error and cause, and stop time.
+void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* update);
+
+// Applies `later` (a later commit of the same execution) on top of
+// `earlier`: events and audit rows appended, update fields `later` sets
+// replace those of `earlier`, a `create` kept.
+void MergeTransition(store::Transition& earlier, store::Transition&& later);
+// The same for groups: transitions matched by execution ARN, new ones
+// appended in order.
+void MergeGroup(store::TransitionGroup& earlier, store::TransitionGroup&& later);
+
+}  // namespace stepd::runtime::internal
