@@ -360,5 +360,74 @@ TEST(Engine, DistributedMapChildExecutionsArePersistedUnderTheirMapRun) {
   ExpectExactlyOnce(*store, done.arn);
 }
 
+RuntimeOptions QuickRetries() {
+  RuntimeOptions options;
+  options.commit_retries = 2;
+  options.commit_retry_backoff = std::chrono::milliseconds(1);
+  return options;
+}
+
+TEST(EngineFaults, AStartThatCannotBeMadeDurableIsRefusedAndLeavesNothing) {
+  TestStore store;
+  store.CreateMachine("m", kTwoPasses);
+  testing::FaultyStore faulty(store.get());
+  faulty.fail_commits = 1000;
+  TestEngine t(&faulty, QuickRetries());
+  auto refused = t.Start("m", "e");
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_THAT(refused.status().message(), HasSubstr("database or disk is full"));
+  EXPECT_EQ(faulty.failed, 3);  // the first try and two retries
+  EXPECT_THAT(t.Log(), HasSubstr("commit of 1 executions failed, giving up"));
+  EXPECT_EQ(store->GetExecution(ExecutionArn("m", "e")).status().code(), StatusCode::kNotFound);
+  // The disk has room again: the same start goes through.
+  faulty.fail_commits = 0;
+  auto started = t.Start("m", "e");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(WaitForEnd(*store, started->execution_arn).status, store::ExecutionStatus::kSucceeded);
+  ExpectExactlyOnce(*store, started->execution_arn);
+}
+
+TEST(EngineFaults, ABusyDatabaseIsRetriedWithoutTheCallerNoticing) {
+  TestStore store;
+  store.CreateMachine("m", kTwoPasses);
+  testing::FaultyStore faulty(store.get());
+  faulty.fault = UnavailableError("CommitTransition: database is locked (sqlite SQLITE_BUSY)");
+  faulty.fail_commits = 2;
+  TestEngine t(&faulty, QuickRetries());
+  auto started = t.Start("m", "e");
+  ASSERT_TRUE(started.ok()) << started.status();
+  EXPECT_EQ(WaitForEnd(*store, started->execution_arn).status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(faulty.failed, 2);
+  ExpectExactlyOnce(*store, started->execution_arn);
+}
+
+TEST(EngineFaults, AStepThatCannotBeMadeDurableIsRedoneFromTheLastDurableStep) {
+  TestStore store;
+  store.CreateMachine("m", R"json({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Next":"W"},
+      "W":{"Type":"Wait","Seconds":10,"Next":"B"},
+      "B":{"Type":"Pass","Parameters":{"id.$":"States.UUID()"},"End":true}}})json");
+  testing::FaultyStore faulty(store.get());
+  TestEngine t(&faulty, QuickRetries());
+  auto started = t.Start("m", "e");
+  ASSERT_TRUE(started.ok());
+  const std::string arn = started->execution_arn;
+  ASSERT_TRUE(WaitUntil([&] { return store->GetExecution(arn)->wake_at_ms.has_value(); }));
+  const int64_t durable_events = store->GetExecution(arn)->last_event_id;
+  faulty.fail_commits = 1000;
+  t.clock.Advance(std::chrono::seconds(10));  // B runs, but its commit fails
+  ASSERT_TRUE(WaitUntil([&] { return faulty.failed >= 3; }));
+  EXPECT_EQ(store->GetExecution(arn)->status, store::ExecutionStatus::kRunning);
+  EXPECT_EQ(store->GetExecution(arn)->last_event_id, durable_events);
+  // Room again: a second later the execution is read back and B runs again.
+  faulty.fail_commits = 0;
+  t.clock.Advance(std::chrono::seconds(2));
+  store::ExecutionRecord done = WaitForEnd(*store, arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  ExpectExactlyOnce(*store, arn);
+  // Meanwhile the engine kept serving.
+  auto other = t.Start("m", "other");
+  ASSERT_TRUE(other.ok());
+}
 }  // namespace
 }  // namespace stepd::runtime

@@ -1,7 +1,7 @@
 #include "runtime/runtime_testing.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -21,9 +21,9 @@ store::StoreOptions OptionsIn(const std::filesystem::path& dir) {
   return options;
 }
 
-std::shared_ptr<spdlog::logger> TestLogger() {
-  auto logger = std::make_shared<spdlog::logger>("runtime",
-                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
+std::shared_ptr<spdlog::logger> TestLogger(std::shared_ptr<std::ostringstream> out) {
+  auto logger = std::make_shared<spdlog::logger>(
+      "runtime", std::make_shared<spdlog::sinks::ostream_sink_mt>(*out));
   logger->set_level(spdlog::level::warn);
   return logger;
 }
@@ -106,12 +106,24 @@ void ScriptedExecutor::Answer(size_t i, asl::AslResult<Json> result) {
 TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start) {
   router.Register("arn:aws:lambda:", &executor);
   router.Register("arn:aws:states:::lambda:invoke", &executor);
-  engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger());
+  engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger(log));
   EXPECT_EQ(engine->Recover(), Status::OK());
   if (start) engine->Start();
 }
 
 TestEngine::~TestEngine() { engine->Stop(); }
+
+std::string TestEngine::Log() const { return log->str(); }
+
+Status FaultyStore::CommitTransitions(std::span<const store::TransitionGroup> groups,
+                                      std::vector<Status>* results) {
+  if (fail_commits > 0) {
+    --fail_commits;
+    ++failed;
+    return fault;
+  }
+  return StoreWrapper::CommitTransitions(groups, results);
+}
 
 StatusOr<StartResult> TestEngine::Start(const std::string& machine, const std::string& name,
                                         const std::string& input) {

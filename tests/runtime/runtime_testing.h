@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,9 @@ class ScriptedExecutor final : public TaskExecutor {
 // "arn:aws:lambda:" and the given options.
 struct TestEngine {
   TestEngine(store::Store* store, RuntimeOptions options = {}, bool start = true);
+  // What the engine logged (warnings and errors).
+  std::string Log() const;
+  std::shared_ptr<std::ostringstream> log = std::make_shared<std::ostringstream>();
   ~TestEngine();
   FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   ScriptedExecutor executor;
@@ -83,6 +87,19 @@ struct TestEngine {
                               const std::string& input = "{}");
   StatusOr<StopResult> Stop(const std::string& arn, const std::string& error = "",
                             const std::string& cause = "");
+};
+
+// Forwards to a real store, failing the next `fail_commits` commits with
+// `fault` (as a full disk or a busy database would).
+class FaultyStore : public store::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status CommitTransitions(std::span<const store::TransitionGroup> groups,
+                           std::vector<Status>* results) override;
+  std::atomic<int> fail_commits{0};
+  std::atomic<int> failed{0};
+  Status fault =
+      ResourceExhaustedError("CommitTransition: database or disk is full (sqlite SQLITE_FULL)");
 };
 
 // Waits (real time, up to `timeout`) until the store shows `arn` not
