@@ -31,10 +31,9 @@ http::Response ReadyzResponse(const Readiness& readiness) {
 }
 
 void AddHealthRoutes(http::Router& router, std::shared_ptr<const Readiness> readiness) {
-  router.Add("GET", "/healthz",
-             [](const http::Request&, http::Responder responder) {
-               responder.Send(HealthzResponse());
-             });
+  router.Add("GET", "/healthz", [](const http::Request&, http::Responder responder) {
+    responder.Send(HealthzResponse());
+  });
   router.Add("GET", "/readyz",
              [readiness = std::move(readiness)](const http::Request&, http::Responder responder) {
                responder.Send(ReadyzResponse(*readiness));

@@ -1,7 +1,6 @@
 #include "stepd/server/offline_commands.h"
 
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -121,10 +120,12 @@ int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std:
       return Usage(err, "--mocks needs --state-machine-name and --test-case");
     }
     std::string mocks_text;
-    if (!ReadFile(args.mocks_file, &mocks_text)) return Usage(err, "cannot read " + args.mocks_file);
+    if (!ReadFile(args.mocks_file, &mocks_text))
+      return Usage(err, "cannot read " + args.mocks_file);
     auto mocks = ParseJson(mocks_text);
     if (!mocks.ok()) return Usage(err, "the mock file is not JSON: " + mocks.status().message());
-    auto mock = asl::MockTaskInvoker::Create(mocks.value(), args.state_machine_name, args.test_case);
+    auto mock =
+        asl::MockTaskInvoker::Create(mocks.value(), args.state_machine_name, args.test_case);
     if (!mock.ok()) return Usage(err, mock.status().message());
     invoker = std::move(mock).value();
   } else {
@@ -140,14 +141,17 @@ int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std:
   asl::ExecutionInfo info;
   info.name = args.name.empty() ? RandomName() : args.name;
   info.state_machine_name = sm_name;
-  info.state_machine_arn = "arn:aws:states:" + std::string(kRegionAccount) + ":stateMachine:" + sm_name;
-  info.execution_arn = "arn:aws:states:" + std::string(kRegionAccount) +
-                       (options.type == asl::StateMachineType::kExpress ? ":express:" : ":execution:") +
-                       sm_name + ":" + info.name;
+  info.state_machine_arn =
+      "arn:aws:states:" + std::string(kRegionAccount) + ":stateMachine:" + sm_name;
+  info.execution_arn =
+      "arn:aws:states:" + std::string(kRegionAccount) +
+      (options.type == asl::StateMachineType::kExpress ? ":express:" : ":execution:") + sm_name +
+      ":" + info.name;
   info.role_arn = std::string(kRoleArn);
   info.start_time = clock->Now();
   asl::ExecutionOptions exec_options;
-  exec_options.max_payload_bytes = static_cast<size_t>(std::max<int64_t>(0, args.max_payload_bytes));
+  exec_options.max_payload_bytes =
+      static_cast<size_t>(std::max<int64_t>(0, args.max_payload_bytes));
   exec_options.record_history = args.history || args.max_history_events > 0;
   auto execution = asl::Execution::Start(compiled.machine, info, std::move(input).value(),
                                          clock->Now(), exec_options);
@@ -177,8 +181,10 @@ int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std:
 
 void AddOfflineCommands(CLI::App& app) {
   auto validate_args = std::make_shared<ValidateArgs>();
-  CLI::App* validate = app.add_subcommand("validate", "Validate a state machine definition (offline)");
-  validate->add_option("definition", validate_args->definition_file, "definition file (JSON)")->required();
+  CLI::App* validate =
+      app.add_subcommand("validate", "Validate a state machine definition (offline)");
+  validate->add_option("definition", validate_args->definition_file, "definition file (JSON)")
+      ->required();
   validate->add_option("--type", validate_args->type, "STANDARD or EXPRESS");
   validate->callback([validate_args] {
     const int code = RunValidateCommand(*validate_args, std::cout, std::cerr);

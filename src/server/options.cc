@@ -277,6 +277,46 @@ const std::vector<Option>& Options() {
       IntOption(
           "store.statement_cache_size", "", 1, 100000, "prepared statements kept per connection",
           IntField<int>{[](ServerOptions& o) -> int& { return o.store.statement_cache_size; }}),
+      IntOption("runtime.workers", "", 0, 1024,
+                "threads stepping executions; 0: one per hardware thread (at least 2)",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.workers; }}),
+      IntOption("runtime.ready_queue_capacity", "", 1, kMaxInt,
+                "executions waiting for a worker; a start beyond it is refused as overloaded",
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.runtime.ready_queue_capacity; }}),
+      IntOption("runtime.slice_max_steps", "", 1, kMaxInt,
+                "steps a worker runs of one execution before it takes the next one",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.slice_max_steps; }}),
+      IntOption("runtime.slice_max_time_ms", "", 1, kMaxMs,
+                "time a worker spends on one execution before it takes the next one",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.runtime.slice_max_time;
+                }}),
+      IntOption(
+          "runtime.history_limit", "", 0, std::numeric_limits<int64_t>::max(),
+          "most history events of one execution (AWS: 25000); 0: no limit",
+          IntField<int64_t>{[](ServerOptions& o) -> int64_t& { return o.runtime.history_limit; }}),
+      IntOption("runtime.max_payload_bytes", "", 0, kMaxSize,
+                "largest execution input and state input/output (AWS: 262144); 0: no limit",
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.runtime.max_payload_bytes; }}),
+      IntOption("runtime.commit_max_groups", "", 1, 100000,
+                "execution commits written in one database transaction (group commit)",
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.runtime.commit_max_groups; }}),
+      IntOption("runtime.commit_retries", "", 0, 100,
+                "retries of a failed commit before its steps are redone from the last durable one",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.commit_retries; }}),
+      IntOption("runtime.commit_retry_backoff_ms", "", 1, kMaxMs,
+                "first pause before retrying a failed commit (doubles each time)",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.runtime.commit_retry_backoff;
+                }}),
+      IntOption("runtime.evict_parked_after_ms", "", 0, kMaxMs,
+                "an execution parked until later than this leaves memory until its time",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.runtime.evict_parked_after;
+                }}),
       StringOption("audit.key_file", "", "--key-file",
                    "file with the audit chain's HMAC key; empty: audit.key beside the database "
                    "(created on first start). STEPD_AUDIT_KEY, when set, is the key itself",

@@ -15,6 +15,7 @@
 
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
+#include "stepd/runtime/engine.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/server/health.h"
@@ -185,10 +186,38 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   logger->info("database {} open, schema version {}", options.store.path,
                version.ok() ? std::to_string(*version) : version.status().ToString());
   readiness->MarkDone("migrations");
-  // Nothing to recover until the runtime layer exists: executions are
-  // resumed here once it does.
+
+  // Executors register their Resource prefixes here as task types arrive.
+  runtime::TaskRouter task_router;
+  auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
+                                                  &task_router, Named(logger, "runtime"));
+  if (Status status = engine->Recover(); !status.ok()) {
+    logger->error("recovery failed: {}", status.ToString());
+    server.Stop();
+    return kExitFailure;
+  }
+  engine->Start();
   readiness->MarkDone("recovery");
   logger->info("ready");
+
+  // The audit chain's head goes to the log now and then, so that a copy of
+  // it lives outside the database (compare with `stepd audit verify`).
+  asio::steady_timer audit_timer(signal_io);
+  int64_t logged_seq = -1;
+  std::function<void()> log_audit_head = [&] {
+    auto head = db->GetAuditHead();
+    if (!head.ok()) {
+      logger->warn("cannot read the audit chain head: {}", head.status().ToString());
+    } else if (head->seq != logged_seq) {
+      logger->info("audit chain head: seq {} mac {}", head->seq, head->hash);
+      logged_seq = head->seq;
+    }
+    audit_timer.expires_after(std::chrono::milliseconds(options.audit.head_log_interval_ms));
+    audit_timer.async_wait([&](const boost::system::error_code& ec) {
+      if (!ec) log_audit_head();
+    });
+  };
+  log_audit_head();
 
   std::function<void()> await_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
@@ -210,6 +239,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
       }
       logger->info("{} received: shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       readiness->MarkShuttingDown();
+      audit_timer.cancel();
       // Not re-armed: signal_io.run() returns once this handler does.
     });
   };
@@ -219,6 +249,12 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   server.Stop();
   logger->info("HTTP listener stopped");
   delay_route.reset();
+  engine->Stop();
+  engine.reset();
+  logger->info("runtime stopped; running executions resume on the next start");
+  if (auto head = db->GetAuditHead(); head.ok()) {
+    logger->info("audit chain head: seq {} mac {}", head->seq, head->hash);
+  }
   db.reset();
   logger->info("database closed; exiting");
   logger->flush();

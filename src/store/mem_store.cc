@@ -46,6 +46,7 @@ class MemStore final : public Store {
 
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
+  StatusOr<AuditHead> GetAuditHead() override;
   Status VerifyAuditChain() override;
 
  private:
@@ -431,6 +432,12 @@ StatusOr<Page<AuditRecord>> MemStore::ListAudit(const PageRequest& page) {
     result.items.push_back(row);
   }
   return result;
+}
+
+StatusOr<AuditHead> MemStore::GetAuditHead() {
+  std::shared_lock lock(mu_);
+  if (audit_.empty()) return AuditHead{0, std::string(kAuditGenesisHash)};
+  return AuditHead{audit_.back().seq, audit_.back().hash};
 }
 
 Status MemStore::VerifyAuditChain() {

@@ -106,6 +106,7 @@ class SqliteStore final : public Store {
 
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
+  StatusOr<AuditHead> GetAuditHead() override;
   Status VerifyAuditChain() override;
 
  private:
@@ -955,6 +956,17 @@ StatusOr<Page<AuditRecord>> SqliteStore::ListAudit(const PageRequest& page) {
     result.items.push_back(ReadAudit(s));
   }
   return result;
+}
+
+StatusOr<AuditHead> SqliteStore::GetAuditHead() {
+  constexpr std::string_view kOp = "GetAuditHead";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", kOp));
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return AuditHead{0, std::string(kAuditGenesisHash)};
+  return AuditHead{s.Int64(0), s.Text(1)};
 }
 
 Status SqliteStore::VerifyAuditChain() {

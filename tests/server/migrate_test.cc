@@ -1,9 +1,8 @@
 #include "stepd/server/migrate.h"
 
-#include <sqlite3.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "server/stepd_process_testing.h"
 #include "stepd/store/migrations.h"

@@ -2,13 +2,13 @@
 #include "stepd/server/offline_commands.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <sys/wait.h>
 
 #include "stepd/base/json.h"
 
@@ -38,8 +38,9 @@ Result Stepd(const std::string& args) {
 class OfflineCommands : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("stepd-offline-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("stepd-offline-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -90,7 +91,8 @@ TEST_F(OfflineCommands, RunPrintsOutputAndHistory) {
 }
 
 TEST_F(OfflineCommands, RunExitsOneOnFailureAndTwoOnRejection) {
-  auto fail = Write("f.json", R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}})");
+  auto fail =
+      Write("f.json", R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"E","Cause":"C"}}})");
   Result r = Stepd("run " + fail);
   EXPECT_EQ(r.exit_code, 1);
   Json j = Json::parse(r.out);
@@ -106,7 +108,8 @@ TEST_F(OfflineCommands, RunExitsOneOnFailureAndTwoOnRejection) {
 }
 
 TEST_F(OfflineCommands, FastForwardSkipsWaitsAndMocksAnswerTasks) {
-  auto def = Write("m.json", R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"T"},
+  auto def =
+      Write("m.json", R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":3600,"Next":"T"},
       "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
            "Retry":[{"ErrorEquals":["E"],"IntervalSeconds":600}],"End":true}}})");
   auto mocks = Write("mocks.json", R"({"StateMachines":{"sm":{"TestCases":{"t":{"T":"R"}}}},

@@ -104,6 +104,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
   EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 2)
       << "StoreOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<AuditOptions>(), CountKeys("audit."));
+  EXPECT_EQ(CountFields<runtime::RuntimeOptions>(), CountKeys("runtime."))
+      << "RuntimeOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
 }
 
@@ -116,17 +118,17 @@ TEST(ServerOptions, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
   })";
   CommandLineValues flags;
   flags.options["http.listen"] = "127.0.0.1:3003";
-  EnvMap env = {{"STEPD_LISTEN", "127.0.0.1:2002"}, {"STEPD_DB", "/env.db"},
-                {"STEPD_HTTP_IO_THREADS", "5"}};
+  EnvMap env = {
+      {"STEPD_LISTEN", "127.0.0.1:2002"}, {"STEPD_DB", "/env.db"}, {"STEPD_HTTP_IO_THREADS", "5"}};
 
   auto resolved = Resolve(flags, env, &file);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   const ServerOptions& o = resolved->options;
-  EXPECT_EQ(o.http.port, 3003);             // flag over env over file
-  EXPECT_EQ(o.store.path, "/env.db");       // env over file
-  EXPECT_EQ(o.http.io_threads, 5);          // env over file
-  EXPECT_EQ(o.store.busy_timeout_ms, 7);    // file over default
-  EXPECT_EQ(o.log.level, LogLevel::kDebug); // file over default
+  EXPECT_EQ(o.http.port, 3003);                              // flag over env over file
+  EXPECT_EQ(o.store.path, "/env.db");                        // env over file
+  EXPECT_EQ(o.http.io_threads, 5);                           // env over file
+  EXPECT_EQ(o.store.busy_timeout_ms, 7);                     // file over default
+  EXPECT_EQ(o.log.level, LogLevel::kDebug);                  // file over default
   EXPECT_EQ(o.http.idle_timeout, std::chrono::seconds(60));  // default
   EXPECT_EQ(resolved->config_file, "/etc/stepd.json");
 }
@@ -155,13 +157,13 @@ TEST(ServerOptions, WrongTypeInFileNamesKeyAndExpectedType) {
             InvalidArgumentError(R"(option "http.io_threads" in /etc/stepd.json must be an )"
                                  R"(integer from 1 to 256, got "two")"));
   file = R"({"insecure": "yes"})";
-  EXPECT_EQ(Resolve({}, {}, &file).status(),
-            InvalidArgumentError(
-                R"(option "insecure" in /etc/stepd.json must be a boolean, got "yes")"));
+  EXPECT_EQ(
+      Resolve({}, {}, &file).status(),
+      InvalidArgumentError(R"(option "insecure" in /etc/stepd.json must be a boolean, got "yes")"));
   file = R"({"log": "json"})";
-  EXPECT_EQ(Resolve({}, {}, &file).status(),
-            InvalidArgumentError(
-                R"(option "log" in /etc/stepd.json must be an object, got "json")"));
+  EXPECT_EQ(
+      Resolve({}, {}, &file).status(),
+      InvalidArgumentError(R"(option "log" in /etc/stepd.json must be an object, got "json")"));
   file = R"({"log": {"format": "xml"}})";
   EXPECT_EQ(Resolve({}, {}, &file).status(),
             InvalidArgumentError(R"(option "log.format" in /etc/stepd.json must be one of )"
@@ -191,9 +193,9 @@ TEST(ServerOptions, UnknownEnvironmentVariableIsOnlyAWarning) {
 }
 
 TEST(ServerOptions, BadEnvironmentValueIsAnErrorNamingTheVariable) {
-  EXPECT_EQ(Resolve({}, {{"STEPD_HTTP_IO_THREADS", "0"}}, nullptr).status(),
-            InvalidArgumentError(
-                R"(STEPD_HTTP_IO_THREADS must be an integer from 1 to 256, got "0")"));
+  EXPECT_EQ(
+      Resolve({}, {{"STEPD_HTTP_IO_THREADS", "0"}}, nullptr).status(),
+      InvalidArgumentError(R"(STEPD_HTTP_IO_THREADS must be an integer from 1 to 256, got "0")"));
   EXPECT_EQ(Resolve({}, {{"STEPD_INSECURE", "maybe"}}, nullptr).status(),
             InvalidArgumentError(R"(STEPD_INSECURE must be a boolean, got "maybe")"));
 }
@@ -244,9 +246,9 @@ TEST(ServerOptions, NonLoopbackListenIsRefusedWithoutInsecure) {
 
 TEST(ServerOptions, TlsCertificateAndKeyGoTogether) {
   std::string file = R"({"http": {"tls_cert_file": "/c.pem"}})";
-  EXPECT_EQ(Resolve({}, {}, &file).status(),
-            InvalidArgumentError(
-                "http.tls_cert_file and http.tls_key_file must be given together"));
+  EXPECT_EQ(
+      Resolve({}, {}, &file).status(),
+      InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together"));
 }
 
 TEST(ServerOptions, EmptyDatabasePathIsRefused) {

@@ -2,10 +2,9 @@
 // a temporary SQLite file, spoken to over HTTP.
 #include "stepd/server/serve.h"
 
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <filesystem>
@@ -134,8 +133,7 @@ TEST(Serve, ConfigFileFromEnvironmentIsRead) {
 
 TEST(Serve, NonLoopbackListenIsRefusedWithoutInsecure) {
   ScratchDir dir;
-  auto result =
-      RunStepd(dir, {"serve", "--listen", "0.0.0.0:0", "--db", dir.File("stepd.db")});
+  auto result = RunStepd(dir, {"serve", "--listen", "0.0.0.0:0", "--db", dir.File("stepd.db")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err,
             "stepd: refusing to listen on 0.0.0.0:0: no authentication is configured, so only "
@@ -189,9 +187,8 @@ TEST(Serve, SigtermLetsTheRequestInFlightFinishThenExitsZero) {
   ASSERT_NE(server, nullptr);
 
   auto started = std::chrono::steady_clock::now();
-  auto in_flight = std::async(std::launch::async, [&] {
-    return Get(server->base_url() + "/debug/delay?ms=3000");
-  });
+  auto in_flight = std::async(std::launch::async,
+                              [&] { return Get(server->base_url() + "/debug/delay?ms=3000"); });
   // The server logs when it has read the request and parked it.
   ASSERT_TRUE(WaitForLog(server->process(), "answering in 3000 ms")) << server->process().Stderr();
   server->process().Signal(SIGTERM);
@@ -241,7 +238,8 @@ TEST(Serve, SighupRevalidatesTheConfigFileAndKeepsServing) {
   server->process().Signal(SIGHUP);
   EXPECT_TRUE(WaitForLog(server->process(),
                          "configuration is invalid, keeping the running one: unknown option "
-                         "\"log.levl\" in " + config))
+                         "\"log.levl\" in " +
+                             config))
       << server->process().Stderr();
   auto ready = Get(server->base_url() + "/readyz");
   ASSERT_TRUE(ready.ok()) << ready.status();

@@ -1,12 +1,11 @@
 #include "server/stepd_process_testing.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <cstring>
 #include <filesystem>
@@ -66,7 +65,8 @@ StepdProcess::StepdProcess(const ScratchDir& dir, std::vector<std::string> args,
   // Sanitizer settings pass through so a child's report fails the run the
   // same way the parent's would.
   for (const char* name : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"}) {
-    if (const char* value = std::getenv(name)) env_storage.push_back(std::string(name) + "=" + value);
+    if (const char* value = std::getenv(name))
+      env_storage.push_back(std::string(name) + "=" + value);
   }
   for (const auto& [name, value] : env) env_storage.push_back(name + "=" + value);
 
@@ -131,8 +131,7 @@ std::string StepdProcess::Stdout() const { return ReadFile(stdout_path_); }
 std::string StepdProcess::Stderr() const { return ReadFile(stderr_path_); }
 
 CommandResult RunStepd(const ScratchDir& dir, std::vector<std::string> args,
-                       std::map<std::string, std::string> env,
-                       std::chrono::milliseconds timeout) {
+                       std::map<std::string, std::string> env, std::chrono::milliseconds timeout) {
   StepdProcess process(dir, std::move(args), std::move(env));
   CommandResult result;
   auto code = process.Wait(timeout);
@@ -158,7 +157,8 @@ std::unique_ptr<RunningServer> RunningServer::Start(const ScratchDir& dir,
   if (!has("--listen") && !env.count("STEPD_LISTEN")) {
     args.insert(args.end(), {"--listen", "127.0.0.1:0"});
   }
-  if (!has("--db") && !env.count("STEPD_DB")) args.insert(args.end(), {"--db", dir.File("stepd.db")});
+  if (!has("--db") && !env.count("STEPD_DB"))
+    args.insert(args.end(), {"--db", dir.File("stepd.db")});
   if (!has("--port-file")) args.insert(args.end(), {"--port-file", port_file});
   args.insert(args.end(), extra_args.begin(), extra_args.end());
 
@@ -187,8 +187,6 @@ std::unique_ptr<RunningServer> RunningServer::Start(const ScratchDir& dir,
   return nullptr;
 }
 
-std::string RunningServer::base_url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
-}
+std::string RunningServer::base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
 }  // namespace stepd::server::testing

@@ -297,6 +297,16 @@ TEST_P(StoreContract, AuditRowsChainEachHashToThePrevious) {
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
 }
 
+TEST_P(StoreContract, AuditHeadIsTheNewestRow) {
+  AuditHead empty = store_->GetAuditHead().value();
+  EXPECT_EQ(empty.seq, 0);
+  EXPECT_EQ(empty.hash, kAuditGenesisHash);
+  ASSERT_EQ(store_->AppendAudit({Audit("A", "x"), Audit("B", "y")}), Status::OK());
+  AuditHead head = store_->GetAuditHead().value();
+  EXPECT_EQ(head.seq, 2);
+  EXPECT_EQ(head.hash, store_->ListAudit({}).value().items[1].hash);
+}
+
 TEST_P(StoreContract, AuditEntryWithoutActorIsRefused) {
   AuditEntry anonymous = Audit("A", "x");
   anonymous.actor.clear();

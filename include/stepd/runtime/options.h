@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <string>
 
 namespace stepd::runtime {
 
@@ -51,11 +50,6 @@ struct RuntimeOptions {
   // comes: hundreds of thousands of parked executions cost only a timer
   // each. Default 2000 ms.
   std::chrono::milliseconds evict_parked_after{2000};
-
-  // Region and account in the ARNs the runtime makes (child executions of
-  // DISTRIBUTED Maps take their parent's).
-  std::string region = "us-east-1";
-  std::string account_id = "123456789012";
 };
 
 }  // namespace stepd::runtime

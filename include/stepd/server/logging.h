@@ -10,12 +10,12 @@
 // Timestamps are UTC with milliseconds. Messages are JSON-escaped (invalid
 // UTF-8 replaced by U+FFFD), so each JSON record is exactly one line.
 
-#include <memory>
-#include <string>
-
 #include <spdlog/common.h>
 #include <spdlog/formatter.h>
 #include <spdlog/logger.h>
+
+#include <memory>
+#include <string>
 
 #include "stepd/server/options.h"
 

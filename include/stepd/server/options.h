@@ -24,6 +24,7 @@
 #include "stepd/base/json.h"
 #include "stepd/base/status_or.h"
 #include "stepd/http/options.h"
+#include "stepd/runtime/options.h"
 #include "stepd/store/options.h"
 
 namespace stepd::server {
@@ -59,6 +60,7 @@ struct AuditOptions {
 struct ServerOptions {
   http::HttpOptions http;
   store::StoreOptions store;
+  runtime::RuntimeOptions runtime;
   AuditOptions audit;
   LogOptions log;
   // Allow a non-loopback listen address although no authentication is

@@ -170,6 +170,14 @@ struct ExecutionFilter {
 // or moved in the same step: committed together or not at all.
 using TransitionGroup = std::vector<Transition>;
 
+// The newest audit row's seq and hash (seq 0 and the genesis hash for an
+// empty chain): logged now and then so that a copy lives outside the
+// database.
+struct AuditHead {
+  int64_t seq = 0;
+  std::string hash;
+};
+
 // A RUNNING execution as recovery needs it.
 struct RunningExecution {
   std::string arn;

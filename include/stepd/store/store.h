@@ -126,6 +126,7 @@ class Store {
   virtual Status AppendAudit(const std::vector<AuditEntry>& audit) = 0;
   // Rows in seq order, oldest first.
   virtual StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) = 0;
+  virtual StatusOr<AuditHead> GetAuditHead() = 0;
   // Recomputes the whole chain under the store's audit key. OK when every
   // row's seq is dense, its prev_hash is its predecessor's hash and its hash
   // matches its contents; otherwise DATA_LOSS naming the first broken row:
@@ -197,6 +198,7 @@ class StoreWrapper : public Store {
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override {
     return target_->ListAudit(page);
   }
+  StatusOr<AuditHead> GetAuditHead() override { return target_->GetAuditHead(); }
   Status VerifyAuditChain() override { return target_->VerifyAuditChain(); }
 
  private:
