@@ -46,11 +46,17 @@ std::vector<Workflow> Workflows() {
     for (int k = 0; k < 10000; ++k) a.push_back(Json{{"id", k}});
     return Json{{"items", std::move(a)}};
   }();
-  auto small_check = [](const Json& o) { return o.value("status", "") == "worked" && o.value("n", -1) == 0; };
+  auto small_check = [](const Json& o) {
+    return o.value("status", "") == "worked" && o.value("n", -1) == 0;
+  };
   auto small_input = [](int k) { return Json{{"n", k}, {"kind", "order"}}; };
   return {
-      {"pass-chain-1000", "pass-chain-1000", [](int) { return Json{{"x", 1}, {"name", "bench"}}; },
-       1000, 100, false, [](const Json& o) { return o.value("step", -1) == 999 && o.value("x", -1) == 1; }},
+      {"pass-chain-1000", "pass-chain-1000",
+       [](int) {
+         return Json{{"x", 1}, {"name", "bench"}};
+       },
+       1000, 100, false,
+       [](const Json& o) { return o.value("step", -1) == 999 && o.value("x", -1) == 1; }},
       {"loop-10k", "loop-10k", [](int) { return Json::object(); }, 20002, 5, false,
        [](const Json& o) { return o.value("i", -1) == 10000; }},
       {"map-10k", "map-10k", [items](int) { return items; }, 20001, 3, false,
@@ -58,11 +64,16 @@ std::vector<Workflow> Workflows() {
          return o.value("count", -1) == 10000 && o["first"]["a"].value("ok", false) &&
                 o["first"]["b"].value("id", -1) == 0;
        }},
-      {"parallel-10x100", "parallel-10x100", [](int) { return Json{{"x", 1}}; }, 1001, 100, false,
+      {"parallel-10x100", "parallel-10x100",
+       [](int) {
+         return Json{{"x", 1}};
+       },
+       1001, 100, false,
        [](const Json& o) {
          if (!o.is_array() || o.size() != 10) return false;
          for (size_t b = 0; b < o.size(); ++b)
-           if (o[b].value("branch", -1) != static_cast<int>(b) || o[b].value("step", -1) != 99) return false;
+           if (o[b].value("branch", -1) != static_cast<int>(b) || o[b].value("step", -1) != 99)
+             return false;
          return true;
        }},
       {"many-small", "many-small", small_input, 5, 10000, false, small_check},
@@ -76,7 +87,8 @@ std::unique_ptr<Execution> StartOne(const std::shared_ptr<const StateMachine>& m
   info.name = "bench-" + std::to_string(k);
   info.state_machine_name = w.name;
   info.state_machine_arn = "arn:aws:states:us-east-1:123456789012:stateMachine:" + w.name;
-  info.execution_arn = "arn:aws:states:us-east-1:123456789012:execution:" + w.name + ":" + info.name;
+  info.execution_arn =
+      "arn:aws:states:us-east-1:123456789012:execution:" + w.name + ":" + info.name;
   info.start_time = clock.Now();
   return Execution::Start(machine, std::move(info), w.input(k), clock.Now());
 }
@@ -108,7 +120,10 @@ double Measure(const std::shared_ptr<const StateMachine>& machine, const Workflo
         if (done[i]) continue;
         auto r = all[i]->Step(clock.Now());
         all[i]->TakeEvents(&events[i]);
-        if (r.kind == StepResult::Kind::kFinished) { done[i] = true; --live; }
+        if (r.kind == StepResult::Kind::kFinished) {
+          done[i] = true;
+          --live;
+        }
       }
     }
     ok = all[0]->status() == ExecutionStatus::kSucceeded && w.check(all[0]->output());
@@ -136,8 +151,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> only;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--rounds" && i + 1 < argc) rounds = std::stoi(argv[++i]);
-    else if (a == "--json") json_out = true;
+    if (a == "--rounds" && i + 1 < argc)
+      rounds = std::stoi(argv[++i]);
+    else if (a == "--json")
+      json_out = true;
     else if (a == "--only" && i + 1 < argc) {
       std::stringstream ss(argv[++i]);
       for (std::string n; std::getline(ss, n, ',');) only.push_back(n);
@@ -148,7 +165,8 @@ int main(int argc, char** argv) {
   }
   std::vector<Workflow> workflows;
   for (auto& w : Workflows())
-    if (only.empty() || std::find(only.begin(), only.end(), w.name) != only.end()) workflows.push_back(w);
+    if (only.empty() || std::find(only.begin(), only.end(), w.name) != only.end())
+      workflows.push_back(w);
 
   std::map<std::string, std::shared_ptr<const StateMachine>> machines;
   std::map<std::string, double> compile_ms;
@@ -158,13 +176,15 @@ int main(int argc, char** argv) {
     text << in.rdbuf();
     auto t0 = std::chrono::steady_clock::now();
     CompileResult compiled = Compile(text.str());
-    compile_ms[w.name] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    compile_ms[w.name] =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (!compiled.ok()) {
       std::cerr << w.name << ": " << InvalidDefinitionMessage(compiled.diagnostics) << "\n";
       return 1;
     }
     machines[w.name] = compiled.machine;
-    if (Measure(compiled.machine, Workflow{w.name, w.file, w.input, w.entered, 1, w.concurrent, w.check}) < 0) {
+    if (Measure(compiled.machine,
+                Workflow{w.name, w.file, w.input, w.entered, 1, w.concurrent, w.check}) < 0) {
       std::cerr << w.name << ": warm-up output check failed\n";
       return 1;
     }

@@ -32,14 +32,17 @@ CREATE INDEX executions_by_map_run ON executions (map_run_arn, id) WHERE map_run
 -- History in chunks: one row per commit of an execution's events, a JSON
 -- array of [event_id, previous_event_id, type, timestamp, details_key,
 -- details]. One row per commit instead of per event keeps durable
--- transitions cheap; every event is still stored exactly once.
+-- transitions cheap; every event is still stored exactly once. (A rowid
+-- table: its rows of a few KiB stay on their page, where a WITHOUT ROWID
+-- table would spill anything over ~1 KiB to an overflow page of its own.)
 CREATE TABLE history_chunks (
+  id             INTEGER PRIMARY KEY,
   execution_id   INTEGER NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
   first_event_id INTEGER NOT NULL CHECK (first_event_id >= 1),
   last_event_id  INTEGER NOT NULL CHECK (last_event_id >= first_event_id),
-  events         TEXT    NOT NULL,
-  PRIMARY KEY (execution_id, first_event_id)
-) WITHOUT ROWID;
+  events         TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX history_chunks_by_execution ON history_chunks (execution_id, first_event_id);
 INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events)
   SELECT execution_id, event_id, event_id,
          json_array(json_array(event_id, previous_event_id, type, timestamp, '', json(details)))
@@ -47,9 +50,11 @@ INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, events)
 DROP TABLE history_events;
 
 -- The audit log is now chained with HMAC-SHA256 under a key kept outside the
--- database, and a transition's row names its history event (unique per
--- execution, so no replay can write it twice). The rows of 0001's unkeyed
--- SHA-256 chain stay, frozen, in audit_log_v1.
+-- database, and a transition's row names its history event. Such a row is
+-- written only with that event, in the same transaction, and an event is
+-- committed once (Store::CommitTransitions checks the ids), so no replay
+-- writes it twice. The rows of 0001's unkeyed SHA-256 chain stay, frozen, in
+-- audit_log_v1.
 DROP TRIGGER audit_log_no_update;
 DROP TRIGGER audit_log_no_delete;
 ALTER TABLE audit_log RENAME TO audit_log_v1;
@@ -62,8 +67,8 @@ BEGIN
   SELECT RAISE(ABORT, 'audit_log_v1 is append-only');
 END;
 
--- mac = hex(HMAC-SHA256(key, prev_mac || canonical row)), see
--- include/stepd/store/audit_chain.h.
+-- hash = HMAC-SHA256(key, hex(prev_hash) || canonical row), see
+-- include/stepd/store/audit_chain.h; both stored as 32-byte BLOBs.
 CREATE TABLE audit_log (
   seq        INTEGER PRIMARY KEY CHECK (seq >= 1),
   timestamp  INTEGER NOT NULL,
@@ -72,11 +77,9 @@ CREATE TABLE audit_log (
   target     TEXT    NOT NULL,
   event_id   INTEGER,
   details    TEXT    NOT NULL DEFAULT '{}',
-  prev_hash  TEXT    NOT NULL,
-  hash       TEXT    NOT NULL
+  prev_hash  BLOB    NOT NULL,
+  hash       BLOB    NOT NULL
 );
-CREATE UNIQUE INDEX audit_log_by_transition ON audit_log (target, event_id)
-  WHERE event_id IS NOT NULL;
 CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
 BEGIN
   SELECT RAISE(ABORT, 'audit_log is append-only');

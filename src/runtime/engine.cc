@@ -50,6 +50,11 @@ std::string ExecutionArnFor(const std::string& machine_arn, const std::string& n
          machine_arn.substr(at + marker.size()) + ":" + name;
 }
 
+bool SameJson(const std::string& text, const Json& value) {
+  StatusOr<Json> parsed = ParseJson(text);
+  return parsed.ok() && *parsed == value;
+}
+
 // A task the execution waits for, with its deadlines.
 struct TrackedTask {
   TaskCall call;
@@ -76,6 +81,7 @@ struct Slot {
   std::string started_by;
   std::string input_text;
   int64_t start_time_ms = 0;
+  bool express = false;
   std::shared_ptr<const asl::StateMachine> machine;
   std::unique_ptr<asl::Execution> exec;
   std::map<int64_t, TrackedTask> tasks;
@@ -187,6 +193,22 @@ class Engine::Impl {
   // --- timers ---
   void TimerLoop();
 
+  // A state machine as starts need it, cached for a short while (and until
+  // ForgetStateMachine): a start costs no database read.
+  struct MachineInfo {
+    store::StateMachineRecord record;  // without its definition
+    std::shared_ptr<const asl::StateMachine> compiled;
+    SteadyClock::time_point loaded;
+  };
+  StatusOr<MachineInfo> CurrentMachine(const std::string& arn);
+
+ public:
+  void ForgetStateMachine(const std::string& arn) {
+    std::lock_guard lock(machines_mu_);
+    current_.erase(arn);
+  }
+
+ private:
   StatusOr<std::shared_ptr<const asl::StateMachine>> Machine(const std::string& arn,
                                                              const std::string& revision,
                                                              const std::string& definition,
@@ -215,10 +237,12 @@ class Engine::Impl {
   bool commits_closing_ = false;    // guarded by commit_mu_
   uint64_t commit_count_ = 0;       // guarded by commit_mu_
   uint64_t committed_groups_ = 0;   // guarded by commit_mu_
+  double commit_seconds_ = 0;       // guarded by commit_mu_
 
   std::mutex machines_mu_;
   std::map<std::pair<std::string, std::string>, std::shared_ptr<const asl::StateMachine>>
-      machines_;  // guarded by machines_mu_
+      machines_;                                          // guarded by machines_mu_
+  std::unordered_map<std::string, MachineInfo> current_;  // guarded by machines_mu_
 
   std::vector<std::thread> workers_;
   std::thread committer_;
@@ -252,6 +276,26 @@ StatusOr<std::shared_ptr<const asl::StateMachine>> Engine::Impl::Machine(
   if (machines_.size() >= 1024) machines_.clear();
   machines_[key] = compiled.machine;
   return std::shared_ptr<const asl::StateMachine>(compiled.machine);
+}
+
+StatusOr<Engine::Impl::MachineInfo> Engine::Impl::CurrentMachine(const std::string& arn) {
+  constexpr auto kFresh = std::chrono::seconds(2);
+  {
+    std::lock_guard lock(machines_mu_);
+    auto it = current_.find(arn);
+    if (it != current_.end() && SteadyClock::now() - it->second.loaded < kFresh) return it->second;
+  }
+  STEPD_ASSIGN_OR_RETURN(store::StateMachineRecord record, store_->GetStateMachine(arn));
+  MachineInfo info;
+  STEPD_ASSIGN_OR_RETURN(info.compiled,
+                         Machine(record.arn, record.revision_id, record.definition, record.type));
+  record.definition.clear();
+  info.record = std::move(record);
+  info.loaded = SteadyClock::now();
+  std::lock_guard lock(machines_mu_);
+  if (current_.size() >= 4096) current_.clear();
+  current_[arn] = info;
+  return info;
 }
 
 // ---------------------------------------------------------------------------
@@ -389,28 +433,20 @@ void Engine::Impl::StartExecution(StartRequest request,
                                      std::to_string(request.input.size()) + " bytes; at most " +
                                      std::to_string(options_.max_payload_bytes) + " are allowed"));
   }
-  StatusOr<store::StateMachineRecord> machine_record =
-      store_->GetStateMachine(request.state_machine_arn);
-  if (!machine_record.ok()) return done(machine_record.status());
+  StatusOr<MachineInfo> machine_info = CurrentMachine(request.state_machine_arn);
+  if (!machine_info.ok()) return done(machine_info.status());
+  const store::StateMachineRecord* machine_record = &machine_info->record;
   if (machine_record->status == store::StateMachineStatus::kDeleting) {
     return done(FailedPreconditionError("state machine '" + request.state_machine_arn +
                                         "' is being deleted"));
   }
-  auto machine = Machine(machine_record->arn, machine_record->revision_id,
-                         machine_record->definition, machine_record->type);
-  if (!machine.ok()) return done(machine.status());
+  const std::shared_ptr<const asl::StateMachine>* machine = &machine_info->compiled;
   if (request.name.empty()) request.name = NewUuid();
   const std::string arn = ExecutionArnFor(
       machine_record->arn, request.name, machine_record->type == store::StateMachineType::kExpress);
 
-  auto same_input = [&](const std::string& other) {
-    StatusOr<Json> parsed = ParseJson(other);
-    return parsed.ok() && *parsed == *input;
-  };
-  auto already_exists = [&] {
-    done(AlreadyExistsError("Execution Already Exists: '" + arn + "'"));
-  };
-
+  // The name is checked here against executions in memory, and by the store
+  // when the start commits (Fail then answers an idempotent repeat).
   std::shared_ptr<Slot> slot;
   {
     std::lock_guard lock(mu_);
@@ -418,40 +454,24 @@ void Engine::Impl::StartExecution(StartRequest request,
     auto it = slots_.find(arn);
     if (it != slots_.end() && it->second->known) {
       const Slot& existing = *it->second;
-      if (existing.durable && same_input(existing.known_input) &&
-          machine_record->type == store::StateMachineType::kStandard) {
+      if (existing.durable && !existing.finished &&
+          machine_record->type == store::StateMachineType::kStandard &&
+          SameJson(existing.known_input, *input)) {
         return done(StartResult{arn, existing.known_start_ms, true});
       }
-      return already_exists();
+      return done(AlreadyExistsError("Execution Already Exists: '" + arn + "'"));
     }
-    if (it == slots_.end()) {
-      if (ready_.size() >= options_.ready_queue_capacity) {
-        return done(ResourceExhaustedError("StartExecution: " + std::to_string(ready_.size()) +
-                                           " executions are waiting to run; try again later"));
-      }
-      slot = std::make_shared<Slot>(arn);
-      slot->running = true;  // reserved: nobody else touches it until released
-      slots_.emplace(arn, slot);
+    if (ready_.size() >= options_.ready_queue_capacity) {
+      return done(ResourceExhaustedError("StartExecution: " + std::to_string(ready_.size()) +
+                                         " executions are waiting to run; try again later"));
     }
-    // Otherwise an execution of that name is known by its ARN only (parked,
-    // or resuming after a restart): the store decides.
+    slot = std::make_shared<Slot>(arn);
+    slot->running = true;  // reserved: nobody else touches it until released
+    slot->express = machine_record->type == store::StateMachineType::kExpress;
+    // An execution known by its ARN only (parked, or resuming after a
+    // restart) keeps its place; this start's commit will find the name taken.
+    if (it == slots_.end()) slots_.emplace(arn, slot);
   }
-  // A finished or parked execution of that name lives only in the store.
-  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(arn);
-  if (stored.ok() || stored.status().code() != StatusCode::kNotFound) {
-    if (slot) {
-      std::lock_guard lock(mu_);
-      ForgetLocked(slot);
-    }
-    if (!stored.ok())
-      return done(UnavailableError("StartExecution: " + stored.status().ToString()));
-    if (stored->status == store::ExecutionStatus::kRunning && same_input(stored->input) &&
-        machine_record->type == store::StateMachineType::kStandard) {
-      return done(StartResult{arn, stored->start_time_ms, true});
-    }
-    return already_exists();
-  }
-  if (!slot) return already_exists();  // known by ARN, yet gone from the store: deleted meanwhile
 
   const TimePoint now = clock_->Now();
   asl::ExecutionInfo info;
@@ -497,9 +517,8 @@ void Engine::Impl::StartExecution(StartRequest request,
     t.audit.push_back(internal::TransitionAudit(e, arn, slot->started_by, start_state));
     t.events.push_back(internal::ToRecord(std::move(e)));
   }
-  std::string snapshot;
-  AppendJsonText(slot->exec->Snapshot(), &snapshot);
-  t.update.snapshot = std::move(snapshot);
+  // No snapshot: an execution that never got further than ExecutionStarted
+  // is started again from its input on recovery (Load).
   item.group.push_back(std::move(t));
 
   std::lock_guard lock(mu_);
@@ -556,6 +575,7 @@ EngineStats Engine::Impl::Stats() const {
   std::lock_guard lock(commit_mu_);
   s.commits = commit_count_;
   s.committed_groups = committed_groups_;
+  s.commit_seconds = commit_seconds_;
   return s;
 }
 
@@ -592,10 +612,32 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
   STEPD_ASSIGN_OR_RETURN(
       slot.machine, Machine(record.state_machine_arn, record.state_machine_revision_id, definition,
                             machine_record.type));
-  StatusOr<Json> snapshot = ParseJson(record.snapshot);
-  if (!snapshot.ok()) return DataLossError("snapshot of '" + slot.arn + "' is not JSON");
-  STEPD_ASSIGN_OR_RETURN(slot.exec,
-                         asl::Execution::Restore(slot.machine, *snapshot, exec_options_));
+  if (record.snapshot.empty()) {
+    // Durable up to ExecutionStarted only: begin again from the input, at
+    // the recorded start time ($$.Execution.StartTime stays), without
+    // recording ExecutionStarted twice.
+    if (record.last_event_id != 1) {
+      return DataLossError("execution '" + slot.arn + "' has " +
+                           std::to_string(record.last_event_id) + " events but no snapshot");
+    }
+    StatusOr<Json> input = ParseJson(record.input);
+    if (!input.ok()) return DataLossError("input of '" + slot.arn + "' is not JSON");
+    asl::ExecutionInfo info;
+    info.execution_arn = record.arn;
+    info.name = record.name;
+    info.role_arn = machine_record.role_arn;
+    info.state_machine_arn = machine_record.arn;
+    info.state_machine_name = machine_record.name;
+    info.start_time = FromMillis(record.start_time_ms);
+    slot.exec = asl::Execution::Start(slot.machine, std::move(info), std::move(input).value(),
+                                      FromMillis(record.start_time_ms), exec_options_);
+    (void)slot.exec->TakeEvents();
+  } else {
+    StatusOr<Json> snapshot = ParseJson(record.snapshot);
+    if (!snapshot.ok()) return DataLossError("snapshot of '" + slot.arn + "' is not JSON");
+    STEPD_ASSIGN_OR_RETURN(slot.exec,
+                           asl::Execution::Restore(slot.machine, *snapshot, exec_options_));
+  }
   slot.machine_arn = record.state_machine_arn;
   slot.store_revision = record.state_machine_revision_id;
   slot.started_by = record.started_by;
@@ -924,6 +966,7 @@ void Engine::Impl::CommitLoop() {
     }
     if (live.empty()) continue;
     std::vector<Status> results;
+    const auto commit_started = SteadyClock::now();
     Status committed = store_->CommitTransitions(groups, &results);
     auto backoff = options_.commit_retry_backoff;
     for (int attempt = 0; !committed.ok() && attempt < options_.commit_retries; ++attempt) {
@@ -945,6 +988,7 @@ void Engine::Impl::CommitLoop() {
       std::lock_guard lock(commit_mu_);
       ++commit_count_;
       committed_groups_ += groups.size();
+      commit_seconds_ += std::chrono::duration<double>(SteadyClock::now() - commit_started).count();
     }
     for (size_t i = 0; i < live.size(); ++i) {
       if (results[i].ok()) {
@@ -958,6 +1002,9 @@ void Engine::Impl::CommitLoop() {
 
 void Engine::Impl::Done(CommitItem& item) {
   const std::shared_ptr<Slot>& slot = item.slot;
+  // Tasks the execution stopped waiting for are cancelled before anyone
+  // hears of the commit.
+  for (const TaskCall& call : item.cancel) tasks_->Cancel(call);
   if (item.start_done) item.start_done(item.start_result);
   for (auto& [stop_done, result] : item.stops) stop_done(result);
   {
@@ -987,19 +1034,28 @@ void Engine::Impl::Done(CommitItem& item) {
     }
     MaybeResetLocked(slot);
   }
-  if (!item.cancel.empty()) {
-    for (const TaskCall& call : item.cancel) tasks_->Cancel(call);
-  }
   if (!item.dispatch.empty()) Dispatch(slot->arn, std::move(item.dispatch));
 }
 
 void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   const std::shared_ptr<Slot>& slot = item.slot;
   if (item.start_done) {
-    item.start_done(status.code() == StatusCode::kAlreadyExists
-                        ? AlreadyExistsError("Execution Already Exists: '" + slot->arn + "'")
-                        : UnavailableError("StartExecution: the start could not be made durable: " +
-                                           status.ToString()));
+    if (status.code() == StatusCode::kAlreadyExists) {
+      // The name is taken in the store. The same input while it runs is an
+      // idempotent repeat (STANDARD only); anything else is refused.
+      StatusOr<store::ExecutionRecord> existing = store_->GetExecution(slot->arn);
+      const Json input = ParseJson(slot->input_text).value_or(Json());
+      if (existing.ok() && existing->status == store::ExecutionStatus::kRunning && !slot->express &&
+          SameJson(existing->input, input)) {
+        item.start_done(StartResult{slot->arn, existing->start_time_ms, true});
+      } else {
+        item.start_done(AlreadyExistsError("Execution Already Exists: '" + slot->arn + "'"));
+      }
+      quiet = true;
+    } else {
+      item.start_done(UnavailableError("StartExecution: the start could not be made durable: " +
+                                       status.ToString()));
+    }
   }
   for (auto& [stop_done, result] : item.stops) {
     stop_done(UnavailableError("StopExecution: the stop could not be made durable: " +
@@ -1069,5 +1125,8 @@ void Engine::CompleteTask(const std::string& execution_arn, int64_t task_id,
   impl_->CompleteTask(execution_arn, task_id, std::move(result));
 }
 EngineStats Engine::Stats() const { return impl_->Stats(); }
+void Engine::ForgetStateMachine(const std::string& state_machine_arn) {
+  impl_->ForgetStateMachine(state_machine_arn);
+}
 
 }  // namespace stepd::runtime

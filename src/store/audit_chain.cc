@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
+#include <cstring>
 
 #include "stepd/base/json.h"
 
@@ -63,6 +64,58 @@ std::string AuditRowHash(std::string_view key, std::string_view prev_hash, int64
   // HMAC over in-memory data fails only on allocation failure.
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(data.data()), data.size(), mac, &length);
+  return Hex(mac, length);
+}
+
+// HMAC-SHA256 with the key's inner and outer pads absorbed once: each row
+// costs two digest context copies instead of a key schedule and an
+// algorithm lookup.
+struct AuditMac::State {
+  EVP_MD_CTX* inner = EVP_MD_CTX_new();
+  EVP_MD_CTX* outer = EVP_MD_CTX_new();
+  EVP_MD_CTX* work = EVP_MD_CTX_new();
+  ~State() {
+    EVP_MD_CTX_free(inner);
+    EVP_MD_CTX_free(outer);
+    EVP_MD_CTX_free(work);
+  }
+};
+
+AuditMac::AuditMac(std::string_view key) : state_(std::make_unique<State>()) {
+  constexpr size_t kBlock = 64;  // SHA-256 block size
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) {
+    unsigned int length = 0;
+    EVP_Digest(key.data(), key.size(), k, &length, EVP_sha256(), nullptr);
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char ipad[kBlock], opad[kBlock];
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<unsigned char>(k[i] ^ 0x36);
+    opad[i] = static_cast<unsigned char>(k[i] ^ 0x5c);
+  }
+  EVP_DigestInit_ex(state_->inner, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(state_->inner, ipad, kBlock);
+  EVP_DigestInit_ex(state_->outer, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(state_->outer, opad, kBlock);
+}
+
+AuditMac::~AuditMac() = default;
+
+std::string AuditMac::RowHash(std::string_view prev_hash, int64_t seq, const AuditEntry& entry,
+                              std::string* raw) {
+  const std::string row = CanonicalAuditRow(seq, entry);
+  unsigned char inner[EVP_MAX_MD_SIZE], mac[EVP_MAX_MD_SIZE];
+  unsigned int inner_length = 0, length = 0;
+  EVP_MD_CTX_copy_ex(state_->work, state_->inner);
+  EVP_DigestUpdate(state_->work, prev_hash.data(), prev_hash.size());
+  EVP_DigestUpdate(state_->work, row.data(), row.size());
+  EVP_DigestFinal_ex(state_->work, inner, &inner_length);
+  EVP_MD_CTX_copy_ex(state_->work, state_->outer);
+  EVP_DigestUpdate(state_->work, inner, inner_length);
+  EVP_DigestFinal_ex(state_->work, mac, &length);
+  if (raw) raw->assign(reinterpret_cast<const char*>(mac), length);
   return Hex(mac, length);
 }
 

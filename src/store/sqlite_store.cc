@@ -4,7 +4,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
+#include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,6 +80,14 @@ ExecutionRecord ReadExecution(const Statement& row) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(const StoreOptions& options, Clock* clock) : options_(options), clock_(clock) {}
+  ~SqliteStore() override {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      closing_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
+  }
 
   Status Open();
 
@@ -141,13 +152,23 @@ class SqliteStore final : public Store {
   // Appends `audit` to the chain inside the writer's open transaction.
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
   // Inserts `execution` (after the checks of CreateExecution) inside the
-  // writer's open transaction; its internal id in *id.
-  Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op, int64_t* id);
+  // writer's open transaction, with its last_event_id (0 for
+  // CreateExecution); its internal id in *id.
+  Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op, int64_t* id,
+                               int64_t last_event_id = 0, int64_t updated_at_ms = -1);
   Status RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
                               std::string_view op);
+  Status InsertHistoryLocked(int64_t execution_id, const std::vector<HistoryEventRecord>& events,
+                             std::string_view op);
   // Applies one transition inside the writer's open transaction.
   Status ApplyTransitionLocked(const Transition& transition);
   Status ApplyNextMigration(bool* done);
+
+  // A cached statement without parameters, run on the writer.
+  Status RunStatement(std::string_view sql, std::string_view op) {
+    STEPD_ASSIGN_OR_RETURN(Statement statement, writer_->Prepare(sql, op));
+    return statement.Run();
+  }
 
   // Forgets the cached chain head: after a rollback it may be ahead of the
   // database. writer_mu_ held.
@@ -167,8 +188,23 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;  // guarded by writer_mu_
   // The audit chain's head (last seq and hash), cached between writes; -1:
   // read it from the database first.
-  int64_t audit_seq_ = -1;  // guarded by writer_mu_
-  std::string audit_hash_;  // guarded by writer_mu_
+  int64_t audit_seq_ = -1;               // guarded by writer_mu_
+  std::string audit_hash_;               // guarded by writer_mu_ (hex)
+  std::string audit_raw_;                // guarded by writer_mu_ (the same 32 bytes)
+  std::unique_ptr<AuditMac> audit_mac_;  // guarded by writer_mu_
+  // State machines' ids and statuses by ARN, as the writer last saw them
+  // (every change of either goes through the writer, which updates this).
+  std::unordered_map<std::string, std::pair<int64_t, StateMachineStatus>>
+      writer_machines_;  // guarded by writer_mu_
+
+  // Checkpoints run here, on a connection of their own, so that commits
+  // never wait for one (the writer's automatic checkpoints are off).
+  void CheckpointLoop();
+  std::unique_ptr<Connection> checkpointer_;
+  std::thread checkpoint_thread_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool closing_ = false;  // guarded by checkpoint_mu_
 
   std::mutex readers_mu_;
   std::condition_variable reader_returned_;
@@ -182,6 +218,9 @@ StatusOr<std::unique_ptr<Connection>> SqliteStore::OpenConnection(bool writer) {
   constexpr std::string_view kOp = "OpenSqliteStore";
   // WAL lets readers proceed during a write; the writer connection sets it
   // (it is persistent in the file), readers only check.
+  // 8 KiB pages for a new database (history rows of a few KiB pack better
+  // than in 4 KiB pages); an existing one keeps its page size.
+  if (writer) STEPD_RETURN_IF_ERROR(c->Exec("PRAGMA page_size=8192", kOp));
   STEPD_ASSIGN_OR_RETURN(std::string mode, c->QueryPragma("PRAGMA journal_mode=WAL", kOp));
   if (mode != "wal") {
     return FailedPreconditionError("OpenSqliteStore: database '" + options_.path +
@@ -226,12 +265,33 @@ Status SqliteStore::Open() {
     }
   }
   STEPD_ASSIGN_OR_RETURN(writer_, OpenConnection(/*writer=*/true));
+  audit_mac_ = std::make_unique<AuditMac>(options_.audit_key);
+  STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA wal_autocheckpoint=0", kOp));
+  // Group commits touch many pages: room for them without spilling (64 MiB).
+  STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA cache_size=-65536", kOp));
+  STEPD_ASSIGN_OR_RETURN(checkpointer_, OpenConnection(/*writer=*/false));
+  checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   if (options_.migrate_on_open) STEPD_RETURN_IF_ERROR(Migrate());
   for (int i = 0; i < options_.reader_connections; ++i) {
     STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenConnection(/*writer=*/false));
     idle_readers_.push_back(std::move(reader));
   }
   return Status::OK();
+}
+
+void SqliteStore::CheckpointLoop() {
+  std::unique_lock lock(checkpoint_mu_);
+  while (!closing_) {
+    checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    if (closing_) break;
+    lock.unlock();
+    // PASSIVE: copies what it can without waiting for readers or the
+    // writer; the WAL restarts from its beginning once all of it is copied.
+    int log_frames = 0, checkpointed = 0;
+    sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                              &checkpointed);
+    lock.lock();
+  }
 }
 
 SqliteStore::ReaderLease SqliteStore::AcquireReader() {
@@ -363,13 +423,20 @@ StatusOr<int> SqliteStore::SchemaVersion() {
 StatusOr<std::pair<int64_t, StateMachineStatus>> SqliteStore::FindMachine(Connection& c,
                                                                           std::string_view arn,
                                                                           std::string_view op) {
+  const bool writer = &c == writer_.get();
+  if (writer) {
+    auto it = writer_machines_.find(std::string(arn));
+    if (it != writer_machines_.end()) return it->second;
+  }
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare("SELECT id, status FROM state_machines WHERE arn = ?1", op));
   s.Bind(1, arn);
   STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return internal::StateMachineNotFound(op, arn);
-  return std::make_pair(s.Int64(0),
-                        ParseStateMachineStatus(s.Text(1)).value_or(StateMachineStatus::kActive));
+  auto found = std::make_pair(
+      s.Int64(0), ParseStateMachineStatus(s.Text(1)).value_or(StateMachineStatus::kActive));
+  if (writer) writer_machines_[std::string(arn)] = found;
+  return found;
 }
 
 StatusOr<StateMachineRecord> SqliteStore::ReadMachineByArn(Connection& c, std::string_view arn,
@@ -392,6 +459,54 @@ StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::st
   return ReadExecution(s);
 }
 
+namespace {
+// The audit chain works on hex hashes; the table keeps the 32 bytes.
+std::string HexToBytes(std::string_view hex) {
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c - 'A' + 10;
+  };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<char>(nibble(hex[2 * i]) << 4 | nibble(hex[2 * i + 1]));
+  }
+  return out;
+}
+
+std::string BytesToHex(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 15]);
+  }
+  return out;
+}
+
+// Audit rows go in with multi-row INSERTs of these sizes (largest first):
+// one statement per row costs more than the row.
+constexpr size_t kAuditChunks[] = {16, 4, 1};
+
+const std::string& AuditInsertSql(size_t rows) {
+  static const auto* sql = new std::map<size_t, std::string>([] {
+    std::map<size_t, std::string> m;
+    for (size_t n : kAuditChunks) {
+      std::string s =
+          "INSERT INTO audit_log (seq, timestamp, actor, action, target, event_id, details, "
+          "prev_hash, hash) VALUES ";
+      for (size_t i = 0; i < n; ++i) {
+        if (i > 0) s += ", ";
+        s += "(?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      }
+      m[n] = std::move(s);
+    }
+    return m;
+  }());
+  return sql->at(rows);
+}
+}  // namespace
+
 Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
   if (audit.empty()) return Status::OK();
   if (audit_seq_ < 0) {
@@ -400,40 +515,54 @@ Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std:
         writer_->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", op));
     STEPD_ASSIGN_OR_RETURN(bool row, last.Step());
     audit_seq_ = row ? last.Int64(0) : 0;
-    audit_hash_ = row ? last.Text(1) : std::string(kAuditGenesisHash);
+    audit_raw_ = row ? last.Blob(1) : HexToBytes(kAuditGenesisHash);
+    audit_hash_ = BytesToHex(audit_raw_);
   }
-  for (const AuditEntry& entry : audit) {
-    const int64_t seq = audit_seq_ + 1;
-    std::string hash = AuditRowHash(options_.audit_key, audit_hash_, seq, entry);
-    auto insert = writer_->Prepare(
-        "INSERT INTO audit_log (seq, timestamp, actor, action, target, event_id, "
-        "details, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        op);
+  // The chain's links are computed first; the rows then go in by chunks.
+  std::vector<std::string> hashes(audit.size());
+  std::vector<std::string> raws(audit.size());
+  for (size_t i = 0; i < audit.size(); ++i) {
+    hashes[i] = audit_mac_->RowHash(i == 0 ? audit_hash_ : hashes[i - 1],
+                                    audit_seq_ + 1 + static_cast<int64_t>(i), audit[i], &raws[i]);
+  }
+  size_t done = 0;
+  while (done < audit.size()) {
+    size_t n = 1;
+    for (size_t chunk : kAuditChunks) {
+      if (audit.size() - done >= chunk) {
+        n = chunk;
+        break;
+      }
+    }
+    auto insert = writer_->Prepare(AuditInsertSql(n), op);
     Status inserted = insert.status();
     if (inserted.ok()) {
-      insert->Bind(1, seq)
-          .Bind(2, entry.timestamp_ms)
-          .Bind(3, entry.actor)
-          .Bind(4, entry.action)
-          .Bind(5, entry.target)
-          .BindOptional(6,
-                        entry.event_id > 0 ? std::optional<int64_t>(entry.event_id) : std::nullopt)
-          .Bind(7, entry.details_json)
-          .Bind(8, audit_hash_)
-          .Bind(9, hash);
+      int p = 1;
+      for (size_t i = done; i < done + n; ++i) {
+        const AuditEntry& entry = audit[i];
+        insert->Bind(p++, audit_seq_ + 1 + static_cast<int64_t>(i))
+            .Bind(p++, entry.timestamp_ms)
+            .Bind(p++, entry.actor)
+            .Bind(p++, entry.action)
+            .Bind(p++, entry.target)
+            .BindOptional(
+                p++, entry.event_id > 0 ? std::optional<int64_t>(entry.event_id) : std::nullopt)
+            .Bind(p++, entry.details_json)
+            .BindBlob(p++, i == 0 ? audit_raw_ : raws[i - 1])
+            .BindBlob(p++, raws[i]);
+      }
       inserted = insert->Run();
     }
     if (!inserted.ok()) {
       // Rows of this call may already be in the (to be rolled back) transaction.
       ForgetAuditHead();
-      if (inserted.code() == StatusCode::kAlreadyExists && entry.event_id > 0) {
-        return internal::AuditTransitionTaken(op, entry);
-      }
       return inserted;
     }
-    audit_seq_ = seq;
-    audit_hash_ = std::move(hash);
+    done += n;
   }
+  audit_seq_ += static_cast<int64_t>(audit.size());
+  audit_hash_ = std::move(hashes.back());
+  audit_raw_ = std::move(raws.back());
   return Status::OK();
 }
 
@@ -553,6 +682,7 @@ Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine.arn, kOp));
+  writer_machines_.erase(machine.arn);
   if (found.second == StateMachineStatus::kDeleting) {
     return internal::StateMachineDeleting(kOp, machine.arn);
   }
@@ -579,6 +709,7 @@ Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<A
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, arn, kOp));
+  writer_machines_.erase(std::string(arn));
   bool running = false;
   {
     STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -603,23 +734,11 @@ Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<A
 // --- Executions -------------------------------------------------------------------
 
 Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op,
-                                          int64_t* id) {
+                                          int64_t* id, int64_t last_event_id,
+                                          int64_t updated_at_ms) {
   STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*writer_, execution.state_machine_arn, op));
   if (machine.second == StateMachineStatus::kDeleting) {
     return internal::StateMachineDeleting(op, execution.state_machine_arn);
-  }
-  {
-    STEPD_ASSIGN_OR_RETURN(Statement taken,
-                           writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
-                                            "(state_machine_id = ?2 AND name = ?3)",
-                                            op));
-    taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
-    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
-    if (row) {
-      return taken.Int64(0)
-                 ? internal::ExecutionArnTaken(op, execution.arn)
-                 : internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
-    }
   }
   STEPD_ASSIGN_OR_RETURN(
       Statement insert,
@@ -628,7 +747,7 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
           "parent_arn, map_run_arn, tasks_pending) VALUES "
-          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 0, ?10, ?16, ?17, "
+          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, ?16, ?17, "
           "?18, ?19, ?20)",
           op));
   auto optional_text = [](const std::string& s) {
@@ -653,8 +772,22 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
       .Bind(17, execution.started_by)
       .BindOptional(18, optional_text(execution.parent_arn))
       .BindOptional(19, optional_text(execution.map_run_arn))
-      .Bind(20, int64_t{execution.tasks_pending});
-  STEPD_RETURN_IF_ERROR(insert.Run());
+      .Bind(20, int64_t{execution.tasks_pending})
+      .Bind(21, last_event_id)
+      .Bind(22, updated_at_ms >= 0 ? updated_at_ms : execution.start_time_ms);
+  Status inserted = insert.Run();
+  if (inserted.code() == StatusCode::kAlreadyExists) {
+    // The unique indexes refused it: say which name is taken.
+    STEPD_ASSIGN_OR_RETURN(Statement taken,
+                           writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
+                                            "(state_machine_id = ?2 AND name = ?3)",
+                                            op));
+    taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row && taken.Int64(0)) return internal::ExecutionArnTaken(op, execution.arn);
+    return internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
+  }
+  STEPD_RETURN_IF_ERROR(inserted);
   *id = sqlite3_last_insert_rowid(writer_->db());
   return Status::OK();
 }
@@ -721,13 +854,52 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   return result;
 }
 
+Status SqliteStore::InsertHistoryLocked(int64_t execution_id,
+                                        const std::vector<HistoryEventRecord>& events,
+                                        std::string_view op) {
+  if (events.empty()) return Status::OK();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, "
+                       "events) VALUES (?1, ?2, ?3, ?4)",
+                       op));
+  insert.Bind(1, execution_id)
+      .Bind(2, events.front().event_id)
+      .Bind(3, events.back().event_id)
+      .Bind(4, internal::EncodeHistoryChunk(events));
+  return insert.Run();
+}
+
 Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   constexpr std::string_view kOp = "CommitTransition";
   int64_t execution_id = 0;
   int64_t last_event_id = 0;
+  const ExecutionUpdate& u = transition.update;
   if (transition.create) {
-    STEPD_RETURN_IF_ERROR(InsertExecutionLocked(*transition.create, kOp, &execution_id));
-  } else {
+    // A new execution is inserted as the transition leaves it: one INSERT,
+    // no UPDATE of the row (and its indexes) just written.
+    ExecutionRecord r = *transition.create;
+    if (u.status) r.status = *u.status;
+    if (u.output) r.output = u.output;
+    if (u.error) r.error = u.error;
+    if (u.cause) r.cause = u.cause;
+    if (u.stop_time_ms) r.stop_time_ms = u.stop_time_ms;
+    if (u.redrive_count) r.redrive_count = *u.redrive_count;
+    if (u.redrive_time_ms) r.redrive_time_ms = u.redrive_time_ms;
+    if (u.snapshot) r.snapshot = *u.snapshot;
+    if (u.wake_at_ms) r.wake_at_ms = *u.wake_at_ms;
+    if (u.tasks_pending) r.tasks_pending = *u.tasks_pending;
+    const int64_t last = transition.events.empty() ? 0 : transition.events.back().event_id;
+    if (!transition.events.empty() && transition.events.front().event_id != 1) {
+      return internal::CheckTransitionEvents(transition, 0);
+    }
+    STEPD_RETURN_IF_ERROR(InsertExecutionLocked(
+        r, kOp, &execution_id, last,
+        transition.updated_at_ms > 0 ? transition.updated_at_ms : r.start_time_ms));
+    STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition.events, kOp));
+    return AppendAuditLocked(transition.audit, kOp);
+  }
+  {
     STEPD_ASSIGN_OR_RETURN(
         Statement s,
         writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
@@ -738,19 +910,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
     last_event_id = s.Int64(1);
   }
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, last_event_id));
-  if (!transition.events.empty()) {
-    STEPD_ASSIGN_OR_RETURN(
-        Statement insert,
-        writer_->Prepare("INSERT INTO history_chunks (execution_id, first_event_id, "
-                         "last_event_id, events) VALUES (?1, ?2, ?3, ?4)",
-                         kOp));
-    insert.Bind(1, execution_id)
-        .Bind(2, transition.events.front().event_id)
-        .Bind(3, transition.events.back().event_id)
-        .Bind(4, internal::EncodeHistoryChunk(transition.events));
-    STEPD_RETURN_IF_ERROR(insert.Run());
-  }
-  const ExecutionUpdate& u = transition.update;
+  STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition.events, kOp));
   const int64_t new_last =
       transition.events.empty() ? last_event_id : transition.events.back().event_id;
   // Each optional column keeps its value when its "set" flag is 0.
@@ -820,14 +980,15 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
     // A savepoint per group: a group that fails leaves the others intact.
     const int64_t audit_seq = audit_seq_;
     const std::string audit_hash = audit_hash_;
-    STEPD_RETURN_IF_ERROR(writer_->Exec("SAVEPOINT transition_group", kOp));
+    const std::string audit_raw = audit_raw_;
+    STEPD_RETURN_IF_ERROR(RunStatement("SAVEPOINT transition_group", kOp));
     Status applied;
     for (const Transition& t : groups[i]) {
       applied = ApplyTransitionLocked(t);
       if (!applied.ok()) break;
     }
     if (applied.ok()) {
-      STEPD_RETURN_IF_ERROR(writer_->Exec("RELEASE transition_group", kOp));
+      STEPD_RETURN_IF_ERROR(RunStatement("RELEASE transition_group", kOp));
       continue;
     }
     // Errors of the request itself stay with the group; anything else (I/O,
@@ -837,10 +998,11 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
                              code == StatusCode::kFailedPrecondition ||
                              code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument;
     if (!group_error) return applied;
-    STEPD_RETURN_IF_ERROR(
-        writer_->Exec("ROLLBACK TO transition_group; RELEASE transition_group", kOp));
+    STEPD_RETURN_IF_ERROR(RunStatement("ROLLBACK TO transition_group", kOp));
+    STEPD_RETURN_IF_ERROR(RunStatement("RELEASE transition_group", kOp));
     audit_seq_ = audit_seq;
     audit_hash_ = audit_hash;
+    audit_raw_ = audit_raw;
     (*results)[i] = std::move(applied);
   }
   guard.done = true;
@@ -928,10 +1090,11 @@ constexpr char kAuditColumns[] =
     "SELECT seq, timestamp, actor, action, target, coalesce(event_id, 0), details, prev_hash, "
     "hash FROM audit_log ";
 
-AuditRecord ReadAudit(const Statement& s) {
-  return AuditRecord{s.Int64(0),
-                     AuditEntry{s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Int64(5), s.Text(6)},
-                     s.Text(7), s.Text(8)};
+// `legacy`: a row of audit_log_v1, whose hashes are hex text.
+AuditRecord ReadAudit(const Statement& s, bool legacy = false) {
+  return AuditRecord{
+      s.Int64(0), AuditEntry{s.Int64(1), s.Text(2), s.Text(3), s.Text(4), s.Int64(5), s.Text(6)},
+      legacy ? s.Text(7) : BytesToHex(s.Blob(7)), legacy ? s.Text(8) : BytesToHex(s.Blob(8))};
 }
 }  // namespace
 
@@ -966,7 +1129,7 @@ StatusOr<AuditHead> SqliteStore::GetAuditHead() {
       reader->Prepare("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1", kOp));
   STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return AuditHead{0, std::string(kAuditGenesisHash)};
-  return AuditHead{s.Int64(0), s.Text(1)};
+  return AuditHead{s.Int64(0), BytesToHex(s.Blob(1))};
 }
 
 Status SqliteStore::VerifyAuditChain() {
@@ -984,7 +1147,7 @@ Status SqliteStore::VerifyAuditChain() {
     for (int64_t expected = 1;; ++expected) {
       STEPD_ASSIGN_OR_RETURN(bool row, legacy.Step());
       if (!row) break;
-      AuditRecord record = ReadAudit(legacy);
+      AuditRecord record = ReadAudit(legacy, /*legacy=*/true);
       STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(record, expected, prev_hash, "", true));
       prev_hash = std::move(record.hash);
     }

@@ -60,10 +60,24 @@ Status ValidateExecution(std::string_view op, const ExecutionRecord& execution) 
   return Status::OK();
 }
 
-Status ValidateAudit(std::string_view op, const std::vector<AuditEntry>& audit) {
+namespace {
+Status ValidateAuditFields(std::string_view op, const std::vector<AuditEntry>& audit) {
   for (const AuditEntry& entry : audit) {
     if (entry.actor.empty() || entry.action.empty()) {
       return InvalidArgumentError(Op(op) + "an audit entry needs an actor and an action");
+    }
+  }
+  return Status::OK();
+}
+}  // namespace
+
+Status ValidateAudit(std::string_view op, const std::vector<AuditEntry>& audit) {
+  STEPD_RETURN_IF_ERROR(ValidateAuditFields(op, audit));
+  for (const AuditEntry& entry : audit) {
+    if (entry.event_id != 0) {
+      return InvalidArgumentError(Op(op) + "the audit row of event " +
+                                  std::to_string(entry.event_id) + " of " + Quote(entry.target) +
+                                  " can only be written with that event (CommitTransitions)");
     }
   }
   return Status::OK();
@@ -94,7 +108,23 @@ Status ValidateTransition(const Transition& transition) {
           " follows " + std::to_string(transition.events[i - 1].event_id));
     }
   }
-  return ValidateAudit(kOp, transition.audit);
+  // A transition's audit rows name events of this very commit, each once:
+  // the events' exactly-once check then covers the rows too.
+  STEPD_RETURN_IF_ERROR(ValidateAuditFields(kOp, transition.audit));
+  int64_t previous = 0;
+  for (const AuditEntry& entry : transition.audit) {
+    if (entry.event_id == 0) continue;
+    const bool in_commit = !transition.events.empty() && entry.target == transition.execution_arn &&
+                           entry.event_id >= transition.events.front().event_id &&
+                           entry.event_id <= transition.events.back().event_id;
+    if (!in_commit || entry.event_id <= previous) {
+      return InvalidArgumentError(Op(kOp) + "the audit row of event " +
+                                  std::to_string(entry.event_id) + " of " + Quote(entry.target) +
+                                  " does not name an event of this commit, once and in order");
+    }
+    previous = entry.event_id;
+  }
+  return Status::OK();
 }
 
 Status CheckTransitionEvents(const Transition& transition, int64_t last_event_id) {
@@ -137,11 +167,6 @@ Status ExecutionNameTaken(std::string_view op, std::string_view name,
                           std::string_view state_machine_arn) {
   return AlreadyExistsError(Op(op) + "an execution named " + Quote(name) +
                             " already exists for state machine " + Quote(state_machine_arn));
-}
-
-Status AuditTransitionTaken(std::string_view op, const AuditEntry& entry) {
-  return AlreadyExistsError(Op(op) + "the audit log already records event " +
-                            std::to_string(entry.event_id) + " of " + Quote(entry.target));
 }
 
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,

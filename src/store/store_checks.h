@@ -61,8 +61,6 @@ Status ExecutionNameTaken(std::string_view op, std::string_view name,
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
                      std::string_view key, bool legacy = false);
 
-// ALREADY_EXISTS for an audit row repeating a transition row.
-Status AuditTransitionTaken(std::string_view op, const AuditEntry& entry);
 
 // History chunks: a transition's events as one JSON array of
 // [event_id, previous_event_id, type, timestamp_ms, details_key, details]

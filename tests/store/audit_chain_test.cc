@@ -50,6 +50,17 @@ TEST(AuditRowHash, ChangesWithAnyFieldAndWithTheKey) {
   EXPECT_NE(AuditRowHash("other-key", kAuditGenesisHash, 1, entry), base);
 }
 
+TEST(AuditMac, EqualsAuditRowHashForShortLongAndEmptyKeys) {
+  const AuditEntry entry{42, "alice", "StateEntered", "arn:x", 3, R"({"to":"B"})"};
+  for (const std::string& key :
+       {std::string("k"), std::string(64, 'x'), std::string(200, 'y'), std::string()}) {
+    AuditMac mac(key);
+    const std::string prev = AuditRowHash(key, kAuditGenesisHash, 1, entry);
+    EXPECT_EQ(mac.RowHash(kAuditGenesisHash, 1, entry), prev) << key.size();
+    EXPECT_EQ(mac.RowHash(prev, 2, entry), AuditRowHash(key, prev, 2, entry)) << key.size();
+  }
+}
+
 TEST(CanonicalAuditRow, ToleratesInvalidUtf8) {
   AuditEntry entry{1, "a\xff", "b", "c", 0, "{}"};
   EXPECT_EQ(AuditRowHash(kKey, kAuditGenesisHash, 1, entry).size(), 64u);

@@ -228,7 +228,7 @@ TEST(SqliteStore, VerifyAuditChainDetectsARowRehashedButUnlinked) {
   RawDb raw(options.path);
   ASSERT_EQ(raw.Exec("DROP TRIGGER audit_log_no_update"), SQLITE_OK);
   ASSERT_EQ(
-      raw.Exec("UPDATE audit_log SET actor = 'mallory', hash = '" + forged + "' WHERE seq = 2"),
+      raw.Exec("UPDATE audit_log SET actor = 'mallory', hash = X'" + forged + "' WHERE seq = 2"),
       SQLITE_OK);
   EXPECT_EQ(store->VerifyAuditChain(),
             DataLossError("VerifyAuditChain: audit row 3 does not link to its predecessor "

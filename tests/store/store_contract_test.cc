@@ -464,6 +464,7 @@ TEST_P(StoreContract, CommitTransitionsCreatesExecutionsAndAppliesGroupsWholeOrN
   // A parent with a child: the child's gap dooms the whole group.
   groups[1] = {creating("b", 1), creating("b-child", 1)};
   groups[1][1].events[0].event_id = 2;
+  groups[1][1].audit[0].event_id = 2;
   groups[2] = {creating("c", 1)};
   std::vector<Status> results;
   ASSERT_EQ(store_->CommitTransitions(groups, &results), Status::OK());
@@ -490,21 +491,36 @@ TEST_P(StoreContract, CommitTransitionsCreatesExecutionsAndAppliesGroupsWholeOrN
                                            ExecutionArn("m", "a") + "' already exists"));
 }
 
-TEST_P(StoreContract, ATransitionsAuditRowCannotBeWrittenTwice) {
+TEST_P(StoreContract, ATransitionsAuditRowIsWrittenOnlyWithItsEventSoOnlyOnce) {
   CreateMachineAndExecution();
-  AuditEntry row = Audit("PassStateEntered", ExecutionArn("m", "e"));
+  const std::string arn = ExecutionArn("m", "e");
+  AuditEntry row = Audit("PassStateEntered", arn);
   row.event_id = 1;
-  ASSERT_EQ(store_->AppendAudit({row}), Status::OK());
-  EXPECT_EQ(store_->AppendAudit({row}),
-            AlreadyExistsError("AppendAudit: the audit log already records event 1 of '" +
-                               ExecutionArn("m", "e") + "'"));
+  // Not on its own: only together with its event.
+  EXPECT_EQ(store_->AppendAudit({row}).code(), StatusCode::kInvalidArgument);
+  Transition t;
+  t.execution_arn = arn;
+  t.events = {Event(1)};
+  t.audit = {row};
+  ASSERT_TRUE(store_->CommitTransition(t).ok());
+  // A replay of the commit is refused whole: the row is not written twice.
+  EXPECT_EQ(store_->CommitTransition(t).status().code(), StatusCode::kAlreadyExists);
+  // Nor can a later commit carry a row for an earlier event.
+  Transition later;
+  later.execution_arn = arn;
+  later.events = {Event(2)};
+  later.audit = {row};
+  EXPECT_EQ(store_->CommitTransition(later).status(),
+            InvalidArgumentError("CommitTransition: the audit row of event 1 of '" + arn +
+                                 "' does not name an event of this commit, once and in order"));
   // Rows that are not transitions may repeat.
-  AuditEntry plain = Audit("DescribeExecution", ExecutionArn("m", "e"));
+  AuditEntry plain = Audit("DescribeExecution", arn);
   EXPECT_EQ(store_->AppendAudit({plain}), Status::OK());
   EXPECT_EQ(store_->AppendAudit({plain}), Status::OK());
-  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 3u);
+  std::vector<AuditRecord> rows = store_->ListAudit({}).value().items;
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].entry.event_id, 1);
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
-  EXPECT_EQ(store_->ListAudit({}).value().items[0].entry.event_id, 1);
 }
 
 TEST_P(StoreContract, WakeAtIsSetAndClearedAndRecoveryListsRunningTopLevelExecutions) {

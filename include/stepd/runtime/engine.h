@@ -92,6 +92,7 @@ struct EngineStats {
   size_t pending_tasks = 0;  // tasks dispatched and not answered
   uint64_t commits = 0;      // database transactions written
   uint64_t committed_groups = 0;
+  double commit_seconds = 0;  // time spent writing them
 };
 
 class Engine {
@@ -134,6 +135,10 @@ class Engine {
   // Reports a task's outcome (executors do, through TaskDone). Results for
   // tasks no longer awaited are dropped.
   void CompleteTask(const std::string& execution_arn, int64_t task_id, asl::AslResult<Json> result);
+
+  // The state machine was updated or deleted: the next start reads it
+  // again (starts otherwise use what they read up to two seconds ago).
+  void ForgetStateMachine(const std::string& state_machine_arn);
 
   EngineStats Stats() const;
 

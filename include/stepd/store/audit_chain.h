@@ -10,6 +10,7 @@
 // audit_log_v1 and checked with LegacyAuditRowHash.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,24 @@ std::string CanonicalAuditRow(int64_t seq, const AuditEntry& entry);
 // CanonicalAuditRow(seq, entry).
 std::string AuditRowHash(std::string_view key, std::string_view prev_hash, int64_t seq,
                          const AuditEntry& entry);
+
+// AuditRowHash with the key set up once: for writers that chain many rows.
+// Not thread-safe; one per writer.
+class AuditMac {
+ public:
+  explicit AuditMac(std::string_view key);
+  ~AuditMac();
+  AuditMac(const AuditMac&) = delete;
+  AuditMac& operator=(const AuditMac&) = delete;
+  // Equal to AuditRowHash(key, prev_hash, seq, entry); with `raw`, also the
+  // 32 bytes that hex stands for.
+  std::string RowHash(std::string_view prev_hash, int64_t seq, const AuditEntry& entry,
+                      std::string* raw = nullptr);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 // audit_log_v1 (schema 0001): hex(sha256(prev_hash || [seq, timestamp_ms,
 // actor, action, target, details_json])).

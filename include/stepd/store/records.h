@@ -97,8 +97,10 @@ struct AuditEntry {
   std::string actor;   // principal: "admin", "oidc:alice@example.com", "stepd"...
   std::string action;  // "StartExecution", "ExecutionSucceeded", ...
   std::string target;  // ARN (or other id) acted upon
-  // A transition's row: the id of the history event it records (1..N).
-  // (target, event_id) is unique among transition rows; 0 for other rows.
+  // A transition's row: the id of the history event it records (1..N); 0
+  // for other rows. Such a row is accepted only by CommitTransitions, with
+  // that event in the same transition: since an event is committed once,
+  // so is its row.
   int64_t event_id = 0;
   std::string details_json = "{}";
 };

@@ -96,8 +96,8 @@ class Store {
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
   //   - ids inside a transition not consecutive: INVALID_ARGUMENT;
   //   - `create` of a taken name or ARN: ALREADY_EXISTS, as CreateExecution;
-  //   - an audit row repeating a transition row's (target, event_id):
-  //     ALREADY_EXISTS.
+  //   - an audit row with an event_id not among this transition's events
+  //     (or repeated): INVALID_ARGUMENT.
   // The groups that succeeded are committed together; a failed group
   // changes nothing. A non-OK return means NOTHING was committed (the
   // database is busy, the disk is full, I/O failed): the caller retries
