@@ -178,8 +178,11 @@ class Engine::Impl {
   void RunSlice(const std::shared_ptr<Slot>& slot);
   Status Load(Slot& slot, std::vector<TaskCall>* redispatch);
   void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch);
+  // The commit of a slice, its history encoded here on the worker.
   void BuildCommit(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
                    CommitItem* item);
+  void BuildGroup(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
+                  CommitItem* item);
   std::optional<TimePoint> WakeAt(const Slot& slot, const asl::StepResult& last) const;
 
   // --- committer ---
@@ -519,6 +522,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   }
   // No snapshot: an execution that never got further than ExecutionStarted
   // is started again from its input on recovery (Load).
+  internal::SealEvents(t);
   item.group.push_back(std::move(t));
 
   std::lock_guard lock(mu_);
@@ -812,6 +816,12 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
 
 void Engine::Impl::BuildCommit(Slot& slot, asl::StepResult last, TimePoint now,
                                const std::string& end_actor, CommitItem* item) {
+  BuildGroup(slot, last, now, end_actor, item);
+  for (store::Transition& t : item->group) internal::SealEvents(t);
+}
+
+void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
+                              const std::string& end_actor, CommitItem* item) {
   asl::Execution& exec = *slot.exec;
   std::vector<asl::HistoryEvent> events = exec.TakeEvents();
   std::vector<asl::ChildExecutionStart> children = exec.TakeChildExecutions();

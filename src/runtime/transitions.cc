@@ -82,8 +82,19 @@ void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* u
   if (details.contains("cause")) update->cause = details["cause"].get<std::string>();
 }
 
+void SealEvents(store::Transition& t) {
+  if (t.events.empty() || !t.events_chunk.empty()) return;
+  t.events_chunk = store::EncodeHistoryChunk(t.events);
+  for (store::HistoryEventRecord& e : t.events) std::string().swap(e.details_json);
+}
+
 void MergeTransition(store::Transition& earlier, store::Transition&& later) {
   if (!earlier.create && later.create) earlier.create = std::move(later.create);
+  if (!earlier.events_chunk.empty() || !later.events_chunk.empty()) {
+    SealEvents(earlier);
+    SealEvents(later);
+    store::AppendHistoryChunk(&earlier.events_chunk, later.events_chunk);
+  }
   for (auto& e : later.events) earlier.events.push_back(std::move(e));
   for (auto& a : later.audit) earlier.audit.push_back(std::move(a));
   store::ExecutionUpdate& u = earlier.update;

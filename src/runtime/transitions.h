@@ -34,6 +34,10 @@ store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::str
 // sets the final status, output or error and cause, and stop time.
 void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* update);
 
+// Encodes the events into events_chunk (on the calling thread, not the
+// writer's) and frees their details.
+void SealEvents(store::Transition& t);
+
 // Applies `later` (a later commit of the same execution) on top of
 // `earlier`: events and audit rows appended, update fields `later` sets
 // replace those of `earlier`, a `create` kept.

@@ -297,7 +297,13 @@ Status MemStore::ApplyTransitionLocked(const Transition& transition) {
   ExecutionRecord& r = execution.record;
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, r.last_event_id));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(transition.audit, kOp));
-  for (const HistoryEventRecord& event : transition.events) execution.history.push_back(event);
+  if (transition.events_chunk.empty()) {
+    for (const HistoryEventRecord& event : transition.events) execution.history.push_back(event);
+  } else {
+    STEPD_ASSIGN_OR_RETURN(std::vector<HistoryEventRecord> events,
+                           internal::DecodeHistoryChunk(kOp, transition.events_chunk));
+    for (HistoryEventRecord& event : events) execution.history.push_back(std::move(event));
+  }
   if (!transition.events.empty()) r.last_event_id = transition.events.back().event_id;
   r.updated_at_ms = transition.updated_at_ms;
   const ExecutionUpdate& u = transition.update;

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "stepd/base/json.h"
+
 namespace stepd::store {
 namespace {
 
@@ -57,6 +59,46 @@ std::string_view ExecutionStatusName(ExecutionStatus status) {
 }
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
   return Parse(kExecutionStatuses, name);
+}
+
+std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events) {
+  std::string out;
+  size_t size = 2;
+  for (const HistoryEventRecord& e : events) size += 64 + e.type.size() + e.details_json.size();
+  out.reserve(size);
+  out.push_back('[');
+  for (size_t i = 0; i < events.size(); ++i) {
+    const HistoryEventRecord& e = events[i];
+    if (i > 0) out.push_back(',');
+    out.push_back('[');
+    out += std::to_string(e.event_id);
+    out.push_back(',');
+    out += std::to_string(e.previous_event_id);
+    out += ",\"";
+    AppendJsonStringBody(e.type, &out);
+    out += "\",";
+    out += std::to_string(e.timestamp_ms);
+    out += ",\"";
+    AppendJsonStringBody(e.details_key, &out);
+    out += "\",";
+    // details_json is JSON text written by the runtime; embedded as it is.
+    out += e.details_key.empty() || e.details_json.empty() ? std::string_view("null")
+                                                           : std::string_view(e.details_json);
+    out.push_back(']');
+  }
+  out.push_back(']');
+  return out;
+}
+
+void AppendHistoryChunk(std::string* chunk, std::string_view more) {
+  if (more.size() <= 2) return;  // "[]"
+  if (chunk->size() <= 2) {
+    chunk->assign(more);
+    return;
+  }
+  chunk->pop_back();  // ']'
+  chunk->push_back(',');
+  chunk->append(more.substr(1));
 }
 
 }  // namespace stepd::store

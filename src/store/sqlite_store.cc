@@ -158,7 +158,7 @@ class SqliteStore final : public Store {
                                int64_t last_event_id = 0, int64_t updated_at_ms = -1);
   Status RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
                               std::string_view op);
-  Status InsertHistoryLocked(int64_t execution_id, const std::vector<HistoryEventRecord>& events,
+  Status InsertHistoryLocked(int64_t execution_id, const Transition& transition,
                              std::string_view op);
   // Applies one transition inside the writer's open transaction.
   Status ApplyTransitionLocked(const Transition& transition);
@@ -269,6 +269,7 @@ Status SqliteStore::Open() {
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA wal_autocheckpoint=0", kOp));
   // Group commits touch many pages: room for them without spilling (64 MiB).
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA cache_size=-65536", kOp));
+  STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA temp_store=MEMORY", kOp));
   STEPD_ASSIGN_OR_RETURN(checkpointer_, OpenConnection(/*writer=*/false));
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
   if (options_.migrate_on_open) STEPD_RETURN_IF_ERROR(Migrate());
@@ -508,7 +509,6 @@ const std::string& AuditInsertSql(size_t rows) {
 }  // namespace
 
 Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
-  if (audit.empty()) return Status::OK();
   if (audit_seq_ < 0) {
     STEPD_ASSIGN_OR_RETURN(
         Statement last,
@@ -518,6 +518,7 @@ Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std:
     audit_raw_ = row ? last.Blob(1) : HexToBytes(kAuditGenesisHash);
     audit_hash_ = BytesToHex(audit_raw_);
   }
+  if (audit.empty()) return Status::OK();
   // The chain's links are computed first; the rows then go in by chunks.
   std::vector<std::string> hashes(audit.size());
   std::vector<std::string> raws(audit.size());
@@ -854,9 +855,9 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   return result;
 }
 
-Status SqliteStore::InsertHistoryLocked(int64_t execution_id,
-                                        const std::vector<HistoryEventRecord>& events,
+Status SqliteStore::InsertHistoryLocked(int64_t execution_id, const Transition& transition,
                                         std::string_view op) {
+  const std::vector<HistoryEventRecord>& events = transition.events;
   if (events.empty()) return Status::OK();
   STEPD_ASSIGN_OR_RETURN(
       Statement insert,
@@ -866,7 +867,8 @@ Status SqliteStore::InsertHistoryLocked(int64_t execution_id,
   insert.Bind(1, execution_id)
       .Bind(2, events.front().event_id)
       .Bind(3, events.back().event_id)
-      .Bind(4, internal::EncodeHistoryChunk(events));
+      .Bind(4,
+            transition.events_chunk.empty() ? EncodeHistoryChunk(events) : transition.events_chunk);
   return insert.Run();
 }
 
@@ -896,7 +898,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
     STEPD_RETURN_IF_ERROR(InsertExecutionLocked(
         r, kOp, &execution_id, last,
         transition.updated_at_ms > 0 ? transition.updated_at_ms : r.start_time_ms));
-    STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition.events, kOp));
+    STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition, kOp));
     return AppendAuditLocked(transition.audit, kOp);
   }
   {
@@ -910,7 +912,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
     last_event_id = s.Int64(1);
   }
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, last_event_id));
-  STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition.events, kOp));
+  STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition, kOp));
   const int64_t new_last =
       transition.events.empty() ? last_event_id : transition.events.back().event_id;
   // Each optional column keeps its value when its "set" flag is 0.
@@ -953,60 +955,60 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
                                       std::vector<Status>* results) {
   constexpr std::string_view kOp = "CommitTransition";
   results->assign(groups.size(), Status::OK());
-  std::vector<bool> valid(groups.size(), true);
+  std::vector<bool> pending(groups.size(), true);
   for (size_t i = 0; i < groups.size(); ++i) {
     for (const Transition& t : groups[i]) {
       Status v = internal::ValidateTransition(t);
       if (!v.ok()) {
         (*results)[i] = std::move(v);
-        valid[i] = false;
+        pending[i] = false;
         break;
       }
     }
   }
   std::lock_guard lock(writer_mu_);
-  auto txn = Transaction::Begin(*writer_, true, kOp);
-  if (!txn.ok()) return txn.status();
-  // Every early return rolls the transaction back: the cached head goes too.
-  struct ForgetUnlessDone {
-    SqliteStore* store;
-    bool done = false;
-    ~ForgetUnlessDone() {
-      if (!done) store->ForgetAuditHead();
+  // Optimistic: all groups in one transaction without savepoints (a
+  // savepoint copies every page it touches first). A group that fails makes
+  // the transaction start over without it; such failures (a name already
+  // taken, a replayed commit) are rare.
+  while (true) {
+    if (audit_seq_ < 0) {
+      // Load the head now, so that a retry restores it without a query.
+      STEPD_RETURN_IF_ERROR(AppendAuditLocked({}, kOp));
     }
-  } guard{this};
-  for (size_t i = 0; i < groups.size(); ++i) {
-    if (!valid[i]) continue;
-    // A savepoint per group: a group that fails leaves the others intact.
     const int64_t audit_seq = audit_seq_;
     const std::string audit_hash = audit_hash_;
     const std::string audit_raw = audit_raw_;
-    STEPD_RETURN_IF_ERROR(RunStatement("SAVEPOINT transition_group", kOp));
+    auto txn = Transaction::Begin(*writer_, true, kOp);
+    if (!txn.ok()) return txn.status();
+    std::optional<size_t> failed;
     Status applied;
-    for (const Transition& t : groups[i]) {
-      applied = ApplyTransitionLocked(t);
-      if (!applied.ok()) break;
+    for (size_t i = 0; i < groups.size() && !failed; ++i) {
+      if (!pending[i]) continue;
+      for (const Transition& t : groups[i]) {
+        applied = ApplyTransitionLocked(t);
+        if (!applied.ok()) {
+          failed = i;
+          break;
+        }
+      }
     }
-    if (applied.ok()) {
-      STEPD_RETURN_IF_ERROR(RunStatement("RELEASE transition_group", kOp));
-      continue;
-    }
-    // Errors of the request itself stay with the group; anything else (I/O,
-    // disk full, busy) fails the whole commit.
+    if (!failed) return CommitAudited(*txn);
+    // The transaction rolls back (txn's destructor); so does the chain head.
+    ForgetAuditHead();
     const StatusCode code = applied.code();
     const bool group_error = code == StatusCode::kAlreadyExists ||
                              code == StatusCode::kFailedPrecondition ||
                              code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument;
+    // Anything but an error of the request itself (I/O, disk full, busy)
+    // fails the whole commit.
     if (!group_error) return applied;
-    STEPD_RETURN_IF_ERROR(RunStatement("ROLLBACK TO transition_group", kOp));
-    STEPD_RETURN_IF_ERROR(RunStatement("RELEASE transition_group", kOp));
     audit_seq_ = audit_seq;
     audit_hash_ = audit_hash;
     audit_raw_ = audit_raw;
-    (*results)[i] = std::move(applied);
+    (*results)[*failed] = std::move(applied);
+    pending[*failed] = false;
   }
-  guard.done = true;
-  return CommitAudited(*txn);
 }
 
 StatusOr<std::vector<RunningExecution>> SqliteStore::ListRunningExecutions() {

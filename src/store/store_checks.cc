@@ -191,33 +191,9 @@ Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_v
   return Status::OK();
 }
 
-std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events) {
-  std::string out;
-  size_t size = 2;
-  for (const HistoryEventRecord& e : events) size += 64 + e.type.size() + e.details_json.size();
-  out.reserve(size);
-  out.push_back('[');
-  for (size_t i = 0; i < events.size(); ++i) {
-    const HistoryEventRecord& e = events[i];
-    if (i > 0) out.push_back(',');
-    out.push_back('[');
-    out += std::to_string(e.event_id);
-    out.push_back(',');
-    out += std::to_string(e.previous_event_id);
-    out += ",\"";
-    AppendJsonStringBody(e.type, &out);
-    out += "\",";
-    out += std::to_string(e.timestamp_ms);
-    out += ",\"";
-    AppendJsonStringBody(e.details_key, &out);
-    out += "\",";
-    // details_json is JSON text written by the runtime; embedded as it is.
-    out += e.details_key.empty() || e.details_json.empty() ? std::string_view("null")
-                                                           : std::string_view(e.details_json);
-    out.push_back(']');
-  }
-  out.push_back(']');
-  return out;
+std::string TransitionChunk(const Transition& transition) {
+  return transition.events_chunk.empty() ? EncodeHistoryChunk(transition.events)
+                                         : transition.events_chunk;
 }
 
 StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op,

@@ -62,12 +62,11 @@ Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_v
                      std::string_view key, bool legacy = false);
 
 
-// History chunks: a transition's events as one JSON array of
-// [event_id, previous_event_id, type, timestamp_ms, details_key, details]
-// (details null when details_key is empty). Decoding a chunk that is not one
-// is DATA_LOSS.
-std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events);
+// Decoding a stored chunk (EncodeHistoryChunk, records.h) that is not one is
+// DATA_LOSS.
 StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op,
                                                              std::string_view chunk);
+// The chunk a transition stores: its events_chunk, or its events encoded.
+std::string TransitionChunk(const Transition& transition);
 
 }  // namespace stepd::store::internal

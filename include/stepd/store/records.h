@@ -139,6 +139,10 @@ struct Transition {
   // Must continue the execution's history: events[0].event_id ==
   // last_event_id + 1 and each next id one more. May be empty.
   std::vector<HistoryEventRecord> events;
+  // Optional: EncodeHistoryChunk(events), made by the caller (off the
+  // writer's thread). When set the store keeps it as it is, and `events`
+  // need carry only their ids and types (details may be empty).
+  std::string events_chunk;
   ExecutionUpdate update;
   std::vector<AuditEntry> audit;
   int64_t updated_at_ms = 0;  // becomes ExecutionRecord::updated_at_ms
@@ -167,6 +171,14 @@ struct ExecutionFilter {
   // that are no Map Run's children.
   std::string map_run_arn;
 };
+
+// History is stored in chunks: one JSON array per commit of
+// [event_id, previous_event_id, type, timestamp_ms, details_key, details]
+// (details null when details_key is empty, else the details JSON as is).
+std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events);
+// Appends the events of chunk `more` to `chunk` (both EncodeHistoryChunk
+// output; "[]" or empty for none).
+void AppendHistoryChunk(std::string* chunk, std::string_view more);
 
 // The transitions of one execution and of the child executions it started
 // or moved in the same step: committed together or not at all.
