@@ -178,6 +178,7 @@ class Writer {
   }
   // Text that contains no '"' or '\' of its own.
   void Plain(std::string_view s) {
+    if (s.empty()) return;  // s.data() may be null: no memcpy with it
     if (s.size() > sizeof buf_ / 2) {
       Flush();
       out_.append(s);
