@@ -200,6 +200,14 @@ std::string Runner::NewUuid() {
   return out;
 }
 
+std::string Runner::Region() const {
+  // arn:aws:states:REGION:ACCOUNT:...
+  const std::string prefix = ArnPrefix(info_.execution_arn);
+  const size_t start = prefix.find(':', prefix.find(':', 4) + 1) + 1;
+  const size_t end = prefix.find(':', start);
+  return end == std::string::npos ? "us-east-1" : prefix.substr(start, end - start);
+}
+
 std::string Runner::NewMapRunArn(std::string_view label) {
   std::string arn = ArnPrefix(info_.execution_arn) + "mapRun:" + info_.state_machine_name + "/";
   arn += label.empty() ? NewUuid() : std::string(label);
@@ -1061,6 +1069,19 @@ std::vector<TaskRequest> Execution::PendingTasks() const {
   std::vector<TaskRequest> out;
   for (const auto& [id, t] : runner_->pending_tasks_) out.push_back(t);
   return out;
+}
+
+Status Execution::MarkTaskStarted(int64_t task_id, std::string_view worker_name, TimePoint now) {
+  auto it = runner_->pending_tasks_.find(task_id);
+  if (it == runner_->pending_tasks_.end()) {
+    return NotFoundError("no pending task " + std::to_string(task_id));
+  }
+  Frame* f = runner_->Find(it->second.unit_id);
+  if (f == nullptr)
+    return NotFoundError("task " + std::to_string(task_id) + " has no waiting unit");
+  runner_->Emit(f, now, "ActivityStarted", "activityStartedEventDetails",
+                EventDetails().String("workerName", worker_name).Take());
+  return Status::OK();
 }
 
 Status Execution::CompleteTask(int64_t task_id, AslResult<Json> result, TimePoint now) {

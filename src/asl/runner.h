@@ -199,6 +199,8 @@ class Runner {
   const Frame* EnclosingScope(const Frame& f);
   // True when a scope enclosing `f` (not `f` itself) has variable `name`.
   bool DeclaredOutside(const Frame& f, std::string_view name);
+  // The region of the execution's ARN ("us-east-1" when it has none).
+  std::string Region() const;
   // A random RFC 4122 version 4 UUID (execution names, Map Run ids).
   std::string NewUuid();
   // <prefix>mapRun:<machine>/<label or a UUID>:<uuid>

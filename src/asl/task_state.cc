@@ -13,6 +13,7 @@ namespace {
 // with resourceType "svc" and resource "action".
 struct ResourceName {
   bool lambda_function = false;
+  bool activity = false;  // arn:aws:states:REGION:ACCOUNT:activity:NAME: Activity* events
   std::string type;
   std::string name;
 };
@@ -29,6 +30,9 @@ ResourceName Describe(const std::string& arn) {
   }
   if (arn.find(":lambda:") != std::string::npos && arn.find(":function:") != std::string::npos) {
     r.lambda_function = true;
+  } else if (arn.rfind("arn:", 0) == 0 && arn.find(":states:") != std::string::npos &&
+             arn.find(":activity:") != std::string::npos) {
+    r.activity = true;
   }
   r.type = "activity";
   r.name = arn;
@@ -85,7 +89,15 @@ void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
   req.task_token = ctx.frame().task_token;
   const ResourceName rn = Describe(resource);
   const bool history = ctx.runner().options_.record_history;
-  if (rn.lambda_function) {
+  if (rn.activity) {
+    // ActivityStarted follows when a worker takes the task (MarkTaskStarted).
+    EventDetails d;
+    d.String("resource", resource);
+    if (history) d.Payload("input", *eff, "inputDetails");
+    if (req.timeout_seconds) d.Int("timeoutInSeconds", *req.timeout_seconds);
+    if (req.heartbeat_seconds) d.Int("heartbeatInSeconds", *req.heartbeat_seconds);
+    ctx.Emit("ActivityScheduled", "activityScheduledEventDetails", d.Take());
+  } else if (rn.lambda_function) {
     EventDetails d;
     d.String("resource", resource);
     if (history) d.Payload("input", *eff, "inputDetails");
@@ -94,7 +106,9 @@ void TaskState::Enter(interpreter_internal::StepContext& ctx) const {
     ctx.Emit("LambdaFunctionStarted", "", std::string());
   } else {
     EventDetails d;
-    d.String("resourceType", rn.type).String("resource", rn.name).String("region", "us-east-1");
+    d.String("resourceType", rn.type)
+        .String("resource", rn.name)
+        .String("region", ctx.runner().Region());
     if (history) d.Payload("parameters", *eff);
     if (req.timeout_seconds) d.Int("timeoutInSeconds", *req.timeout_seconds);
     if (req.heartbeat_seconds) d.Int("heartbeatInSeconds", *req.heartbeat_seconds);
@@ -115,7 +129,11 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
   const ResourceName rn = Describe(resource);
   const bool history = ctx.runner().options_.record_history;
   if (result.ok()) {
-    if (rn.lambda_function) {
+    if (rn.activity) {
+      EventDetails d;
+      if (history) d.Payload("output", result.value(), "outputDetails");
+      ctx.Emit("ActivitySucceeded", "activitySucceededEventDetails", d.Take());
+    } else if (rn.lambda_function) {
       EventDetails d;
       if (history) d.Payload("output", result.value(), "outputDetails");
       ctx.Emit("LambdaFunctionSucceeded", "lambdaFunctionSucceededEventDetails", d.Take());
@@ -130,9 +148,15 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
   }
   AslError err = std::move(result).take_error();
   EventDetails d;
-  if (!rn.lambda_function) d.String("resourceType", rn.type).String("resource", rn.name);
+  if (!rn.lambda_function && !rn.activity) {
+    d.String("resourceType", rn.type).String("resource", rn.name);
+  }
   d.String("error", err.error).String("cause", err.cause);
-  if (err.error == "States.Timeout" || err.error == "States.HeartbeatTimeout") {
+  const bool timed_out = err.error == "States.Timeout" || err.error == "States.HeartbeatTimeout";
+  if (rn.activity) {
+    ctx.Emit(timed_out ? "ActivityTimedOut" : "ActivityFailed",
+             timed_out ? "activityTimedOutEventDetails" : "activityFailedEventDetails", d.Take());
+  } else if (timed_out) {
     ctx.Emit(rn.lambda_function ? "LambdaFunctionTimedOut" : "TaskTimedOut",
              rn.lambda_function ? "lambdaFunctionTimedOutEventDetails" : "taskTimedOutEventDetails",
              d.Take());

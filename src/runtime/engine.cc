@@ -50,6 +50,11 @@ std::string ExecutionArnFor(const std::string& machine_arn, const std::string& n
          machine_arn.substr(at + marker.size()) + ":" + name;
 }
 
+bool IsActivity(std::string_view resource) {
+  return resource.rfind("arn:", 0) == 0 && resource.find(":states:") != std::string_view::npos &&
+         resource.find(":activity:") != std::string_view::npos;
+}
+
 bool SameJson(const std::string& text, const Json& value) {
   StatusOr<Json> parsed = ParseJson(text);
   return parsed.ok() && *parsed == value;
@@ -64,8 +69,10 @@ struct TrackedTask {
 
 // Something for an execution to handle on its next slice.
 struct Inbox {
-  int64_t task_id = 0;  // a task result when non-zero
+  int64_t task_id = 0;  // about this task when non-zero: one of the three below
   std::optional<asl::AslResult<Json>> result;
+  std::optional<std::string> started_by;  // an activity worker took it
+  bool heartbeat = false;                 // its worker is alive
   std::optional<StopRequest> stop;
   std::function<void(StatusOr<StopResult>)> stop_done;
 };
@@ -163,6 +170,8 @@ class Engine::Impl {
   void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
   void CompleteTask(const std::string& arn, int64_t task_id, asl::AslResult<Json> result);
+  // Hands `in` to the execution `arn` if it is in memory (else drops it).
+  void Notify(const std::string& arn, Inbox in);
   EngineStats Stats() const;
 
  private:
@@ -177,7 +186,9 @@ class Engine::Impl {
   void WorkerLoop();
   void RunSlice(const std::shared_ptr<Slot>& slot);
   Status Load(Slot& slot, std::vector<TaskCall>* redispatch);
-  void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch);
+  // Follows a task handed out (`restored`: read back after a restart).
+  void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch,
+             bool restored = false);
   // The commit of a slice, its history encoded here on the worker.
   void BuildCommit(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
                    CommitItem* item);
@@ -537,16 +548,15 @@ void Engine::Impl::StartExecution(StartRequest request,
 void Engine::Impl::StopExecution(StopRequest request,
                                  std::function<void(StatusOr<StopResult>)> done) {
   StatusOr<store::ExecutionRecord> stored = store_->GetExecution(request.execution_arn);
+  // What the store says is final: a finished execution stays finished.
+  if (stored.ok() && stored->status != store::ExecutionStatus::kRunning) {
+    return done(
+        FailedPreconditionError("execution '" + request.execution_arn + "' is not running"));
+  }
   std::lock_guard lock(mu_);
   if (stopping_) return done(UnavailableError("StopExecution: stepd is stopping"));
   auto it = slots_.find(request.execution_arn);
-  if (it == slots_.end()) {
-    if (!stored.ok()) return done(stored.status());
-    if (stored->status != store::ExecutionStatus::kRunning) {
-      return done(
-          FailedPreconditionError("execution '" + request.execution_arn + "' is not running"));
-    }
-  }
+  if (it == slots_.end() && !stored.ok()) return done(stored.status());
   std::shared_ptr<Slot> slot = FindOrCreateLocked(request.execution_arn);
   Inbox in;
   in.stop = std::move(request);
@@ -555,16 +565,20 @@ void Engine::Impl::StopExecution(StopRequest request,
   QueueLocked(slot);
 }
 
-void Engine::Impl::CompleteTask(const std::string& arn, int64_t task_id,
-                                asl::AslResult<Json> result) {
+void Engine::Impl::Notify(const std::string& arn, Inbox in) {
   std::lock_guard lock(mu_);
   auto it = slots_.find(arn);
-  if (it == slots_.end() || stopping_) return;  // no longer awaited, or resumed after restart
+  if (it == slots_.end() || stopping_) return;
+  it->second->inbox.push_back(std::move(in));
+  QueueLocked(it->second);
+}
+
+void Engine::Impl::CompleteTask(const std::string& arn, int64_t task_id,
+                                asl::AslResult<Json> result) {
   Inbox in;
   in.task_id = task_id;
   in.result = std::move(result);
-  it->second->inbox.push_back(std::move(in));
-  QueueLocked(it->second);
+  Notify(arn, std::move(in));  // dropped: no longer awaited, or resumed after a restart
 }
 
 EngineStats Engine::Impl::Stats() const {
@@ -648,7 +662,7 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
   slot.input_text = record.input;
   slot.start_time_ms = record.start_time_ms;
   slot.tasks.clear();
-  for (const asl::TaskRequest& t : slot.exec->PendingTasks()) Track(slot, t, redispatch);
+  for (const asl::TaskRequest& t : slot.exec->PendingTasks()) Track(slot, t, redispatch, true);
   slot.child_arns.clear();
   for (const asl::ChildExecutionStart& c : slot.exec->LiveChildExecutions()) {
     slot.child_arns[c.id] = c.info.execution_arn;
@@ -657,7 +671,7 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
 }
 
 void Engine::Impl::Track(Slot& slot, const asl::TaskRequest& request,
-                         std::vector<TaskCall>* dispatch) {
+                         std::vector<TaskCall>* dispatch, bool restored) {
   TrackedTask t;
   t.call.execution_arn = slot.arn;
   t.call.request = request;
@@ -665,8 +679,13 @@ void Engine::Impl::Track(Slot& slot, const asl::TaskRequest& request,
   if (request.timeout_seconds) {
     t.deadline = request.scheduled_at + std::chrono::seconds(*request.timeout_seconds);
   }
-  if (request.heartbeat_seconds) {
-    t.heartbeat_deadline = request.scheduled_at + std::chrono::seconds(*request.heartbeat_seconds);
+  // An activity's heartbeats count from when a worker takes it
+  // (TaskStarted); other tasks' from their scheduling. After a restart a
+  // task gets a full heartbeat period from now.
+  if (request.heartbeat_seconds && !IsActivity(request.resource)) {
+    t.heartbeat_deadline =
+        std::max(request.scheduled_at, restored ? clock_->Now() : request.scheduled_at) +
+        std::chrono::seconds(*request.heartbeat_seconds);
   }
   dispatch->push_back(t.call);
   slot.tasks[request.task_id] = std::move(t);
@@ -744,6 +763,14 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     }
     auto tracked = slot->tasks.find(in.task_id);
     if (tracked == slot->tasks.end()) continue;  // answered already, or timed out
+    const std::optional<int64_t> heartbeat_seconds = tracked->second.call.request.heartbeat_seconds;
+    if (in.started_by || in.heartbeat) {
+      if (in.started_by) (void)exec.MarkTaskStarted(in.task_id, *in.started_by, now);
+      if (heartbeat_seconds) {
+        tracked->second.heartbeat_deadline = now + std::chrono::seconds(*heartbeat_seconds);
+      }
+      continue;
+    }
     slot->tasks.erase(tracked);
     {
       std::lock_guard lock(mu_);
@@ -796,6 +823,9 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   BuildCommit(*slot, last, now, end_actor, &item);
   const bool has_commit = !item.group.empty();
 
+  // Deadlines moved without a commit (a heartbeat) still need their timer.
+  std::optional<TimePoint> wake;
+  if (!has_commit && exec.status() == asl::ExecutionStatus::kRunning) wake = WakeAt(*slot, last);
   std::lock_guard lock(mu_);
   slot->running = false;
   pending_tasks_ += item.dispatch.size();
@@ -803,6 +833,7 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     SubmitLocked(std::move(item));
   } else {
     for (auto& [stop_done, result] : item.stops) stop_done(result);
+    if (wake) ArmLocked(slot->arn, *wake);
   }
   if (slot->broken) {
     MaybeResetLocked(slot);
@@ -1012,6 +1043,7 @@ void Engine::Impl::CommitLoop() {
 
 void Engine::Impl::Done(CommitItem& item) {
   const std::shared_ptr<Slot>& slot = item.slot;
+  std::vector<Inbox> late;
   // Tasks the execution stopped waiting for are cancelled before anyone
   // hears of the commit.
   for (const TaskCall& call : item.cancel) tasks_->Cancel(call);
@@ -1029,6 +1061,7 @@ void Engine::Impl::Done(CommitItem& item) {
       ForgetLocked(slot);
       armed_.erase(slot->arn);
       slot->finished = true;
+      late.swap(slot->inbox);  // arrived after its last slice: answered below
     } else if (!slot->broken) {
       if (item.wake_at) {
         ArmLocked(slot->arn, *item.wake_at);
@@ -1043,6 +1076,10 @@ void Engine::Impl::Done(CommitItem& item) {
       }
     }
     MaybeResetLocked(slot);
+  }
+  for (Inbox& in : late) {
+    if (in.stop_done)
+      in.stop_done(FailedPreconditionError("execution '" + slot->arn + "' is not running"));
   }
   if (!item.dispatch.empty()) Dispatch(slot->arn, std::move(item.dispatch));
 }
@@ -1135,6 +1172,19 @@ void Engine::CompleteTask(const std::string& execution_arn, int64_t task_id,
   impl_->CompleteTask(execution_arn, task_id, std::move(result));
 }
 EngineStats Engine::Stats() const { return impl_->Stats(); }
+void Engine::TaskStarted(const std::string& execution_arn, int64_t task_id,
+                         const std::string& worker_name) {
+  Inbox in;
+  in.task_id = task_id;
+  in.started_by = worker_name;
+  impl_->Notify(execution_arn, std::move(in));
+}
+void Engine::TaskHeartbeat(const std::string& execution_arn, int64_t task_id) {
+  Inbox in;
+  in.task_id = task_id;
+  in.heartbeat = true;
+  impl_->Notify(execution_arn, std::move(in));
+}
 void Engine::ForgetStateMachine(const std::string& state_machine_arn) {
   impl_->ForgetStateMachine(state_machine_arn);
 }

@@ -44,6 +44,25 @@ class MemStore final : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
+  Status CreateActivity(const ActivityRecord& activity,
+                        const std::vector<AuditEntry>& audit) override;
+  StatusOr<ActivityRecord> GetActivity(std::string_view arn) override;
+  StatusOr<Page<ActivityRecord>> ListActivities(const PageRequest& page) override;
+  Status DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+  Status UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                          const std::vector<AuditEntry>& audit) override;
+  StatusOr<ActivityTaskRecord> EnqueueActivityTask(const ActivityTaskRecord& task) override;
+  StatusOr<std::optional<ActivityTaskRecord>> ClaimActivityTask(std::string_view activity_arn,
+                                                                std::string_view worker_name,
+                                                                std::string_view token_hash,
+                                                                int64_t now_ms) override;
+  StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) override;
+  StatusOr<ActivityTaskRecord> FinishActivityTask(std::string_view token_hash,
+                                                  const ActivityTaskRecord& update) override;
+  StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
+                                                     int64_t now_ms) override;
+  Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -75,6 +94,20 @@ class MemStore final : public Store {
   std::map<int64_t, Execution> executions_;                    // guarded by mu_
   std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
   std::vector<AuditRecord> audit_;                             // guarded by mu_
+  int64_t next_activity_id_ = 1;                               // guarded by mu_
+  std::map<int64_t, ActivityRecord> activities_;               // guarded by mu_
+  int64_t next_task_row_ = 1;                                  // guarded by mu_
+  struct TaskRow {
+    ActivityTaskRecord task;
+    std::string token_hash;
+  };
+  std::map<int64_t, TaskRow> activity_tasks_;  // by row id (queue order); guarded by mu_
+  TaskRow* TaskByToken(std::string_view token_hash) {
+    for (auto& [id, row] : activity_tasks_) {
+      if (!row.token_hash.empty() && row.token_hash == token_hash) return &row;
+    }
+    return nullptr;
+  }
   // (machine id, revision id) -> definition
   std::map<std::pair<int64_t, std::string>, std::string> revisions_;  // guarded by mu_
 };
@@ -402,6 +435,163 @@ StatusOr<Page<HistoryEventRecord>> MemStore::GetHistory(std::string_view executi
     }
   }
   return result;
+}
+
+Status MemStore::CreateActivity(const ActivityRecord& activity,
+                                const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateActivity";
+  STEPD_RETURN_IF_ERROR(internal::ValidateActivity(kOp, activity));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  for (const auto& [id, a] : activities_) {
+    if (a.arn == activity.arn) return internal::ActivityArnTaken(kOp, activity.arn);
+  }
+  for (const auto& [id, a] : activities_) {
+    if (a.name == activity.name) return internal::ActivityNameTaken(kOp, activity.name);
+  }
+  activities_.emplace(next_activity_id_++, activity);
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<ActivityRecord> MemStore::GetActivity(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  for (const auto& [id, a] : activities_) {
+    if (a.arn == arn) return a;
+  }
+  return internal::ActivityNotFound("GetActivity", arn);
+}
+
+StatusOr<Page<ActivityRecord>> MemStore::ListActivities(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivities";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kActivities, page));
+  std::shared_lock lock(mu_);
+  Page<ActivityRecord> result;
+  for (auto it = activities_.upper_bound(after.position); it != activities_.end(); ++it) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kActivities, std::prev(it)->first);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+Status MemStore::DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteActivity";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  for (auto it = activities_.begin(); it != activities_.end(); ++it) {
+    if (it->second.arn != arn) continue;
+    for (auto t = activity_tasks_.begin(); t != activity_tasks_.end();) {
+      t = t->second.task.activity_arn == arn ? activity_tasks_.erase(t) : std::next(t);
+    }
+    activities_.erase(it);
+    return AppendAuditLocked(audit, kOp);
+  }
+  return internal::ActivityNotFound(kOp, arn);
+}
+
+Status MemStore::UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                                  const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateAttributes";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  bool found = false;
+  if (int64_t id = MachineId(arn); id != 0) {
+    machines_.at(id).attributes_json = attributes_json;
+    found = true;
+  }
+  for (auto& [id, a] : activities_) {
+    if (a.arn == arn) {
+      a.attributes_json = attributes_json;
+      found = true;
+    }
+  }
+  if (!found) return internal::ResourceNotFound(kOp, arn);
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<ActivityTaskRecord> MemStore::EnqueueActivityTask(const ActivityTaskRecord& task) {
+  constexpr std::string_view kOp = "EnqueueActivityTask";
+  std::unique_lock lock(mu_);
+  for (const auto& [id, row] : activity_tasks_) {
+    if (row.task.execution_arn == task.execution_arn && row.task.task_id == task.task_id) {
+      return row.task;
+    }
+  }
+  bool exists = false;
+  for (const auto& [id, a] : activities_) exists = exists || a.arn == task.activity_arn;
+  if (!exists) return internal::ActivityNotFound(kOp, task.activity_arn);
+  TaskRow row;
+  row.task = task;
+  row.task.state = ActivityTaskState::kQueued;
+  activity_tasks_.emplace(next_task_row_++, row);
+  return row.task;
+}
+
+StatusOr<std::optional<ActivityTaskRecord>> MemStore::ClaimActivityTask(
+    std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
+    int64_t now_ms) {
+  std::unique_lock lock(mu_);
+  for (auto& [id, row] : activity_tasks_) {
+    if (row.task.activity_arn != activity_arn || row.task.state != ActivityTaskState::kQueued) {
+      continue;
+    }
+    row.task.state = ActivityTaskState::kStarted;
+    row.task.worker_name = std::string(worker_name);
+    row.task.started_at_ms = now_ms;
+    row.task.heartbeat_at_ms = now_ms;
+    row.token_hash = std::string(token_hash);
+    return std::optional<ActivityTaskRecord>(row.task);
+  }
+  return std::optional<ActivityTaskRecord>();
+}
+
+StatusOr<ActivityTaskRecord> MemStore::GetActivityTaskByToken(std::string_view token_hash) {
+  std::unique_lock lock(mu_);
+  if (TaskRow* row = TaskByToken(token_hash)) return row->task;
+  return internal::TaskTokenNotFound("GetActivityTaskByToken");
+}
+
+StatusOr<ActivityTaskRecord> MemStore::FinishActivityTask(std::string_view token_hash,
+                                                          const ActivityTaskRecord& update) {
+  constexpr std::string_view kOp = "FinishActivityTask";
+  std::unique_lock lock(mu_);
+  TaskRow* row = TaskByToken(token_hash);
+  if (row == nullptr) return internal::TaskTokenNotFound(kOp);
+  if (row->task.state != ActivityTaskState::kStarted) {
+    return internal::TaskNotStarted(kOp, row->task.state);
+  }
+  row->task.state = update.state;
+  row->task.output = update.output;
+  row->task.error = update.error;
+  row->task.cause = update.cause;
+  return row->task;
+}
+
+StatusOr<ActivityTaskRecord> MemStore::HeartbeatActivityTask(std::string_view token_hash,
+                                                             int64_t now_ms) {
+  constexpr std::string_view kOp = "HeartbeatActivityTask";
+  std::unique_lock lock(mu_);
+  TaskRow* row = TaskByToken(token_hash);
+  if (row == nullptr) return internal::TaskTokenNotFound(kOp);
+  if (row->task.state != ActivityTaskState::kStarted) {
+    return internal::TaskNotStarted(kOp, row->task.state);
+  }
+  row->task.heartbeat_at_ms = now_ms;
+  return row->task;
+}
+
+Status MemStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
+  std::unique_lock lock(mu_);
+  for (auto& [id, row] : activity_tasks_) {
+    if (row.task.execution_arn == execution_arn && row.task.task_id == task_id) {
+      row.task.state = ActivityTaskState::kClosed;
+    }
+  }
+  return Status::OK();
 }
 
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {

@@ -101,4 +101,29 @@ void AppendHistoryChunk(std::string* chunk, std::string_view more) {
   chunk->append(more.substr(1));
 }
 
+std::string_view ActivityTaskStateName(ActivityTaskState state) {
+  switch (state) {
+    case ActivityTaskState::kQueued:
+      return "QUEUED";
+    case ActivityTaskState::kStarted:
+      return "STARTED";
+    case ActivityTaskState::kSucceeded:
+      return "SUCCEEDED";
+    case ActivityTaskState::kFailed:
+      return "FAILED";
+    case ActivityTaskState::kClosed:
+      return "CLOSED";
+  }
+  return "QUEUED";
+}
+
+std::optional<ActivityTaskState> ParseActivityTaskState(std::string_view name) {
+  for (ActivityTaskState s :
+       {ActivityTaskState::kQueued, ActivityTaskState::kStarted, ActivityTaskState::kSucceeded,
+        ActivityTaskState::kFailed, ActivityTaskState::kClosed}) {
+    if (ActivityTaskStateName(s) == name) return s;
+  }
+  return std::nullopt;
+}
+
 }  // namespace stepd::store

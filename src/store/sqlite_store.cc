@@ -115,6 +115,25 @@ class SqliteStore final : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
+  Status CreateActivity(const ActivityRecord& activity,
+                        const std::vector<AuditEntry>& audit) override;
+  StatusOr<ActivityRecord> GetActivity(std::string_view arn) override;
+  StatusOr<Page<ActivityRecord>> ListActivities(const PageRequest& page) override;
+  Status DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+  Status UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                          const std::vector<AuditEntry>& audit) override;
+  StatusOr<ActivityTaskRecord> EnqueueActivityTask(const ActivityTaskRecord& task) override;
+  StatusOr<std::optional<ActivityTaskRecord>> ClaimActivityTask(std::string_view activity_arn,
+                                                                std::string_view worker_name,
+                                                                std::string_view token_hash,
+                                                                int64_t now_ms) override;
+  StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) override;
+  StatusOr<ActivityTaskRecord> FinishActivityTask(std::string_view token_hash,
+                                                  const ActivityTaskRecord& update) override;
+  StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
+                                                     int64_t now_ms) override;
+  Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -1074,6 +1093,294 @@ StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view exec
   }
   if (more) result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
   return result;
+}
+
+// --- Activities ----------------------------------------------------------------------
+
+namespace {
+constexpr char kActivityColumns[] = "SELECT id, arn, name, attributes, created_at FROM activities ";
+
+ActivityRecord ReadActivity(const Statement& s) {
+  return ActivityRecord{s.Text(1), s.Text(2), s.Text(3), s.Int64(4)};
+}
+
+constexpr char kActivityTaskColumns[] =
+    "SELECT a.arn, t.execution_arn, t.task_id, t.input, t.state, coalesce(t.worker_name, ''), "
+    "t.created_at, t.started_at, t.heartbeat_at, t.output, t.error, t.cause "
+    "FROM activity_tasks t JOIN activities a ON a.id = t.activity_id ";
+
+ActivityTaskRecord ReadActivityTask(const Statement& s) {
+  ActivityTaskRecord t;
+  t.activity_arn = s.Text(0);
+  t.execution_arn = s.Text(1);
+  t.task_id = s.Int64(2);
+  t.input = s.Text(3);
+  t.state = ParseActivityTaskState(s.Text(4)).value_or(ActivityTaskState::kClosed);
+  t.worker_name = s.Text(5);
+  t.created_at_ms = s.Int64(6);
+  t.started_at_ms = s.OptionalInt64(7);
+  t.heartbeat_at_ms = s.OptionalInt64(8);
+  t.output = s.OptionalText(9);
+  t.error = s.OptionalText(10);
+  t.cause = s.OptionalText(11);
+  return t;
+}
+}  // namespace
+
+Status SqliteStore::CreateActivity(const ActivityRecord& activity,
+                                   const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateActivity";
+  STEPD_RETURN_IF_ERROR(internal::ValidateActivity(kOp, activity));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement taken,
+        writer_->Prepare("SELECT arn = ?1 FROM activities WHERE arn = ?1 OR name = ?2", kOp));
+    taken.Bind(1, activity.arn).Bind(2, activity.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) {
+      return taken.Int64(0) ? internal::ActivityArnTaken(kOp, activity.arn)
+                            : internal::ActivityNameTaken(kOp, activity.name);
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(Statement insert,
+                         writer_->Prepare("INSERT INTO activities (arn, name, attributes, "
+                                          "created_at) VALUES (?1, ?2, ?3, ?4)",
+                                          kOp));
+  insert.Bind(1, activity.arn)
+      .Bind(2, activity.name)
+      .Bind(3, activity.attributes_json)
+      .Bind(4, activity.created_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<ActivityRecord> SqliteStore::GetActivity(std::string_view arn) {
+  constexpr std::string_view kOp = "GetActivity";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kActivityColumns) + "WHERE arn = ?1", kOp));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ActivityNotFound(kOp, arn);
+  return ReadActivity(s);
+}
+
+StatusOr<Page<ActivityRecord>> SqliteStore::ListActivities(const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivities";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kActivities, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kActivityColumns) + "WHERE id > ?1 ORDER BY id LIMIT ?2", kOp));
+  s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
+  Page<ActivityRecord> result;
+  int64_t last_id = 0;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kActivities, last_id);
+      break;
+    }
+    last_id = s.Int64(0);
+    result.items.push_back(ReadActivity(s));
+  }
+  return result;
+}
+
+Status SqliteStore::DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteActivity";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM activities WHERE arn = ?1", kOp));
+  del.Bind(1, arn);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::ActivityNotFound(kOp, arn);
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+Status SqliteStore::UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                                     const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateAttributes";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  int changed = 0;
+  for (const char* sql : {"UPDATE state_machines SET attributes = ?2 WHERE arn = ?1",
+                          "UPDATE activities SET attributes = ?2 WHERE arn = ?1"}) {
+    STEPD_ASSIGN_OR_RETURN(Statement update, writer_->Prepare(sql, kOp));
+    update.Bind(1, arn).Bind(2, attributes_json);
+    STEPD_RETURN_IF_ERROR(update.Run());
+    changed += sqlite3_changes(writer_->db());
+  }
+  if (changed == 0) return internal::ResourceNotFound(kOp, arn);
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<ActivityTaskRecord> SqliteStore::EnqueueActivityTask(const ActivityTaskRecord& task) {
+  constexpr std::string_view kOp = "EnqueueActivityTask";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement known,
+                           writer_->Prepare(std::string(kActivityTaskColumns) +
+                                                "WHERE t.execution_arn = ?1 AND t.task_id = ?2",
+                                            kOp));
+    known.Bind(1, task.execution_arn).Bind(2, task.task_id);
+    STEPD_ASSIGN_OR_RETURN(bool row, known.Step());
+    if (row) return ReadActivityTask(known);
+  }
+  int64_t activity_id = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement find,
+                           writer_->Prepare("SELECT id FROM activities WHERE arn = ?1", kOp));
+    find.Bind(1, task.activity_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, find.Step());
+    if (!row) return internal::ActivityNotFound(kOp, task.activity_arn);
+    activity_id = find.Int64(0);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO activity_tasks (activity_id, execution_arn, task_id, input, "
+                       "state, created_at) VALUES (?1, ?2, ?3, ?4, 'QUEUED', ?5)",
+                       kOp));
+  insert.Bind(1, activity_id)
+      .Bind(2, task.execution_arn)
+      .Bind(3, task.task_id)
+      .Bind(4, task.input)
+      .Bind(5, task.created_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  ActivityTaskRecord queued = task;
+  queued.state = ActivityTaskState::kQueued;
+  return queued;
+}
+
+StatusOr<std::optional<ActivityTaskRecord>> SqliteStore::ClaimActivityTask(
+    std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
+    int64_t now_ms) {
+  constexpr std::string_view kOp = "ClaimActivityTask";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  int64_t id = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement oldest,
+        writer_->Prepare("SELECT t.id FROM activity_tasks t JOIN activities a ON a.id = "
+                         "t.activity_id WHERE a.arn = ?1 AND t.state = 'QUEUED' ORDER BY t.id "
+                         "LIMIT 1",
+                         kOp));
+    oldest.Bind(1, activity_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, oldest.Step());
+    if (!row) return std::optional<ActivityTaskRecord>();
+    id = oldest.Int64(0);
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement claim,
+        writer_->Prepare("UPDATE activity_tasks SET state = 'STARTED', token_hash = ?2, "
+                         "worker_name = ?3, started_at = ?4, heartbeat_at = ?4 WHERE id = ?1",
+                         kOp));
+    claim.Bind(1, id).BindBlob(2, token_hash).Bind(3, worker_name).Bind(4, now_ms);
+    STEPD_RETURN_IF_ERROR(claim.Run());
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement read, writer_->Prepare(std::string(kActivityTaskColumns) + "WHERE t.id = ?1", kOp));
+  read.Bind(1, id);
+  STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
+  if (!row) return InternalError("ClaimActivityTask: the claimed task vanished");
+  ActivityTaskRecord claimed = ReadActivityTask(read);
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return std::optional<ActivityTaskRecord>(std::move(claimed));
+}
+
+StatusOr<ActivityTaskRecord> SqliteStore::GetActivityTaskByToken(std::string_view token_hash) {
+  constexpr std::string_view kOp = "GetActivityTaskByToken";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
+  s.BindBlob(1, token_hash);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::TaskTokenNotFound(kOp);
+  return ReadActivityTask(s);
+}
+
+StatusOr<ActivityTaskRecord> SqliteStore::FinishActivityTask(std::string_view token_hash,
+                                                             const ActivityTaskRecord& update) {
+  constexpr std::string_view kOp = "FinishActivityTask";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement read,
+      writer_->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
+  read.BindBlob(1, token_hash);
+  STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
+  if (!row) return internal::TaskTokenNotFound(kOp);
+  ActivityTaskRecord task = ReadActivityTask(read);
+  if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement finish,
+      writer_->Prepare("UPDATE activity_tasks SET state = ?2, output = ?3, error = ?4, cause = ?5 "
+                       "WHERE token_hash = ?1",
+                       kOp));
+  finish.BindBlob(1, token_hash)
+      .Bind(2, ActivityTaskStateName(update.state))
+      .BindOptional(3, update.output)
+      .BindOptional(4, update.error)
+      .BindOptional(5, update.cause);
+  STEPD_RETURN_IF_ERROR(finish.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  task.state = update.state;
+  task.output = update.output;
+  task.error = update.error;
+  task.cause = update.cause;
+  return task;
+}
+
+StatusOr<ActivityTaskRecord> SqliteStore::HeartbeatActivityTask(std::string_view token_hash,
+                                                                int64_t now_ms) {
+  constexpr std::string_view kOp = "HeartbeatActivityTask";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement read,
+      writer_->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
+  read.BindBlob(1, token_hash);
+  STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
+  if (!row) return internal::TaskTokenNotFound(kOp);
+  ActivityTaskRecord task = ReadActivityTask(read);
+  if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement beat,
+      writer_->Prepare("UPDATE activity_tasks SET heartbeat_at = ?2 WHERE token_hash = ?1", kOp));
+  beat.BindBlob(1, token_hash).Bind(2, now_ms);
+  STEPD_RETURN_IF_ERROR(beat.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  task.heartbeat_at_ms = now_ms;
+  return task;
+}
+
+Status SqliteStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
+  constexpr std::string_view kOp = "CloseActivityTask";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement close,
+      writer_->Prepare("UPDATE activity_tasks SET state = 'CLOSED' WHERE execution_arn = ?1 AND "
+                       "task_id = ?2",
+                       kOp));
+  close.Bind(1, execution_arn).Bind(2, task_id);
+  return close.Run();
 }
 
 // --- Audit ---------------------------------------------------------------------------

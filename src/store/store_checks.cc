@@ -169,6 +169,31 @@ Status ExecutionNameTaken(std::string_view op, std::string_view name,
                             " already exists for state machine " + Quote(state_machine_arn));
 }
 
+Status ActivityNotFound(std::string_view op, std::string_view arn) {
+  return NotFoundError(Op(op) + "activity " + Quote(arn) + " does not exist");
+}
+Status ActivityArnTaken(std::string_view op, std::string_view arn) {
+  return AlreadyExistsError(Op(op) + "activity " + Quote(arn) + " already exists");
+}
+Status ActivityNameTaken(std::string_view op, std::string_view name) {
+  return AlreadyExistsError(Op(op) + "an activity named " + Quote(name) + " already exists");
+}
+Status ResourceNotFound(std::string_view op, std::string_view arn) {
+  return NotFoundError(Op(op) + "no state machine or activity " + Quote(arn));
+}
+Status TaskTokenNotFound(std::string_view op) {
+  return NotFoundError(Op(op) + "no task was handed out with this token");
+}
+Status TaskNotStarted(std::string_view op, ActivityTaskState state) {
+  return FailedPreconditionError(Op(op) + "the task is " +
+                                 std::string(ActivityTaskStateName(state)) + ", not STARTED");
+}
+Status ValidateActivity(std::string_view op, const ActivityRecord& activity) {
+  if (activity.arn.empty()) return InvalidArgumentError(Op(op) + "activity arn is empty");
+  if (activity.name.empty()) return InvalidArgumentError(Op(op) + "activity name is empty");
+  return Status::OK();
+}
+
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
                      std::string_view key, bool legacy) {
   const std::string op = legacy ? "VerifyAuditChain: audit_log_v1: " : "VerifyAuditChain: ";

@@ -23,6 +23,7 @@ enum class TokenKind : char {
   kHistory = 'h',
   kHistoryReverse = 'r',
   kAudit = 'a',
+  kActivities = 't',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -54,13 +55,19 @@ Status ExecutionNotFound(std::string_view op, std::string_view arn);
 Status ExecutionArnTaken(std::string_view op, std::string_view arn);
 Status ExecutionNameTaken(std::string_view op, std::string_view name,
                           std::string_view state_machine_arn);
+Status ActivityNotFound(std::string_view op, std::string_view arn);
+Status ActivityArnTaken(std::string_view op, std::string_view arn);
+Status ActivityNameTaken(std::string_view op, std::string_view name);
+Status ResourceNotFound(std::string_view op, std::string_view arn);
+Status TaskTokenNotFound(std::string_view op);
+Status TaskNotStarted(std::string_view op, ActivityTaskState state);
+Status ValidateActivity(std::string_view op, const ActivityRecord& activity);
 
 // VerifyAuditChain's check of one row given its predecessor's hash, the
 // seq it must have and the audit key; OK or DATA_LOSS naming the row. With
 // `legacy`, the row is one of audit_log_v1 (unkeyed SHA-256 chain).
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
                      std::string_view key, bool legacy = false);
-
 
 // Decoding a stored chunk (EncodeHistoryChunk, records.h) that is not one is
 // DATA_LOSS.

@@ -27,9 +27,9 @@ TEST(TaskState, ResultFlowsThroughResultSelectorAndResultPath) {
   EXPECT_EQ(inv.requests[0].parameters, (Json{{"x", 1}}));
   EXPECT_EQ(inv.requests[0].resource, "arn:aws:states:::lambda:invoke");
   EXPECT_EQ(inv.requests[0].timeout_seconds, 5);
-  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled",
-                                   "TaskStarted", "TaskSucceeded", "TaskStateExited",
-                                   "ExecutionSucceeded"));
+  EXPECT_THAT(r.types,
+              ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                          "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"));
   EXPECT_EQ(r.events[2].DetailsJson()["resourceType"], "lambda");
   EXPECT_EQ(r.events[2].DetailsJson()["resource"], "invoke");
 }
@@ -53,9 +53,10 @@ TEST(TaskState, CompletesAsynchronouslyThroughCompleteTask) {
 TEST(TaskState, RetriesWithBackoffThenSucceeds) {
   ScriptedInvoker inv;
   inv.Answer("T", {AslError{"Oops", "c1"}, AslError{"Oops", "c2"}, Json("ok")});
-  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+  auto r = RunDefinition(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
       "Retry":[{"ErrorEquals":["Oops"],"IntervalSeconds":2,"BackoffRate":3,"MaxAttempts":5}],"End":true}}})",
-                         Json::object(), &inv);
+      Json::object(), &inv);
   EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(r.output, "ok");
   EXPECT_EQ(r.elapsed, std::chrono::seconds(2 + 6));
@@ -66,9 +67,10 @@ TEST(TaskState, RetriesWithBackoffThenSucceeds) {
 TEST(TaskState, MaxDelaySecondsCapsTheBackoff) {
   ScriptedInvoker inv;
   inv.Answer("T", {AslError{"Oops", ""}, AslError{"Oops", ""}, AslError{"Oops", ""}, Json(1)});
-  auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+  auto r = RunDefinition(
+      R"({"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
       "Retry":[{"ErrorEquals":["States.ALL"],"IntervalSeconds":10,"BackoffRate":10,"MaxDelaySeconds":15}],"End":true}}})",
-                         Json::object(), &inv);
+      Json::object(), &inv);
   EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
   EXPECT_EQ(r.elapsed, std::chrono::seconds(10 + 15 + 15));
 }
@@ -120,10 +122,53 @@ TEST(TaskState, LambdaFunctionArnRecordsLambdaEvents) {
   auto r = RunDefinition(R"({"StartAt":"T","States":{"T":{"Type":"Task",
       "Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}})",
                          Json::object(), &inv);
-  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
-                                   "LambdaFunctionStarted", "LambdaFunctionSucceeded",
-                                   "TaskStateExited", "ExecutionSucceeded"));
+  EXPECT_THAT(r.types,
+              ElementsAre("ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                          "LambdaFunctionStarted", "LambdaFunctionSucceeded", "TaskStateExited",
+                          "ExecutionSucceeded"));
 }
 
+TEST(TaskState, AnActivityRecordsActivityEventsAndWhoStartedIt) {
+  auto m = MustCompile(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:eu-west-1:123456789012:activity:review","HeartbeatSeconds":30,
+      "End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json{{"doc", 7}}, TestStart());
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  const int64_t task = e->PendingTasks()[0].task_id;
+  ASSERT_TRUE(e->MarkTaskStarted(task, "worker-1", TestStart()).ok());
+  EXPECT_EQ(e->MarkTaskStarted(task + 1, "w", TestStart()).code(), StatusCode::kNotFound);
+  ASSERT_TRUE(e->CompleteTask(task, Json{{"ok", true}}, TestStart()).ok());
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  std::vector<HistoryEvent> events = e->TakeEvents();
+  std::vector<std::string> types;
+  for (const HistoryEvent& ev : events) types.emplace_back(ev.type);
+  EXPECT_THAT(types, ElementsAre("ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                 "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                 "ExecutionSucceeded"));
+  EXPECT_EQ(events[2].DetailsJson(),
+            Json::parse(R"({"resource":"arn:aws:states:eu-west-1:123456789012:activity:review",
+                "input":"{\"doc\":7}","inputDetails":{"truncated":false},"heartbeatInSeconds":30})"));
+  EXPECT_EQ(events[3].DetailsJson(), Json::parse(R"({"workerName":"worker-1"})"));
+  EXPECT_EQ(events[3].previous_event_id, events[2].id);
+}
+
+TEST(TaskState, AnActivityThatTimesOutRecordsActivityTimedOut) {
+  ScriptedInvoker inv;
+  inv.Answer("A", {AslError{"States.Timeout", ""}});
+  auto r = RunDefinition(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:us-east-1:123456789012:activity:slow","End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_THAT(r.types, ::testing::Contains("ActivityTimedOut"));
+}
+
+TEST(TaskState, ServiceIntegrationsNameTheExecutionsRegion) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json(1)});
+  auto r = RunDefinition(kTask, Json{{"x", 1}}, &inv);
+  EXPECT_EQ(r.events[2].DetailsJson()["region"], "us-east-1");
+}
 }  // namespace
 }  // namespace stepd::asl

@@ -1,7 +1,7 @@
 #include "runtime/runtime_testing.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -21,9 +21,32 @@ store::StoreOptions OptionsIn(const std::filesystem::path& dir) {
   return options;
 }
 
-std::shared_ptr<spdlog::logger> TestLogger(std::shared_ptr<std::ostringstream> out) {
-  auto logger = std::make_shared<spdlog::logger>(
-      "runtime", std::make_shared<spdlog::sinks::ostream_sink_mt>(*out));
+}  // namespace
+
+// Keeps what is logged; readable from any thread while the engine logs.
+class CapturingSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  std::string Text() {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t formatted;
+    formatter_->format(msg, formatted);
+    text_.append(formatted.data(), formatted.size());
+  }
+  void flush_() override {}
+
+ private:
+  std::string text_;
+};
+
+namespace {
+
+std::shared_ptr<spdlog::logger> TestLogger(std::shared_ptr<CapturingSink> sink) {
+  auto logger = std::make_shared<spdlog::logger>("runtime", std::move(sink));
   logger->set_level(spdlog::level::warn);
   return logger;
 }
@@ -106,6 +129,7 @@ void ScriptedExecutor::Answer(size_t i, asl::AslResult<Json> result) {
 TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start) {
   router.Register("arn:aws:lambda:", &executor);
   router.Register("arn:aws:states:::lambda:invoke", &executor);
+  log = std::make_shared<CapturingSink>();
   engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger(log));
   EXPECT_EQ(engine->Recover(), Status::OK());
   if (start) engine->Start();
@@ -113,7 +137,7 @@ TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start) 
 
 TestEngine::~TestEngine() { engine->Stop(); }
 
-std::string TestEngine::Log() const { return log->str(); }
+std::string TestEngine::Log() const { return log->Text(); }
 
 Status FaultyStore::CommitTransitions(std::span<const store::TransitionGroup> groups,
                                       std::vector<Status>* results) {

@@ -47,6 +47,8 @@ class TestStore {
   std::unique_ptr<store::Store> store_;
 };
 
+class CapturingSink;
+
 // Records every call and lets the test answer it.
 class ScriptedExecutor final : public TaskExecutor {
  public:
@@ -75,7 +77,7 @@ struct TestEngine {
   TestEngine(store::Store* store, RuntimeOptions options = {}, bool start = true);
   // What the engine logged (warnings and errors).
   std::string Log() const;
-  std::shared_ptr<std::ostringstream> log = std::make_shared<std::ostringstream>();
+  std::shared_ptr<CapturingSink> log;
   ~TestEngine();
   FakeClock clock{std::chrono::system_clock::time_point(std::chrono::seconds(1700000000))};
   ScriptedExecutor executor;

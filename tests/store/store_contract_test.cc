@@ -597,6 +597,103 @@ TEST_P(StoreContract, EveryRevisionsDefinitionIsKept) {
             StatusCode::kNotFound);
 }
 
+ActivityRecord Activity(const std::string& name) {
+  return ActivityRecord{"arn:aws:states:us-east-1:123456789012:activity:" + name, name, "{}", 10};
+}
+
+ActivityTaskRecord TaskFor(const std::string& activity, int64_t task_id) {
+  ActivityTaskRecord t;
+  t.activity_arn = Activity(activity).arn;
+  t.execution_arn = ExecutionArn("m", "e");
+  t.task_id = task_id;
+  t.input = R"({"n":)" + std::to_string(task_id) + "}";
+  t.created_at_ms = 100 + task_id;
+  return t;
+}
+
+TEST_P(StoreContract, ActivitiesAreCreatedListedAndDeleted) {
+  ASSERT_EQ(store_->CreateActivity(Activity("a1"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateActivity(Activity("a2"), {Audit("CreateActivity", "a2")}), Status::OK());
+  EXPECT_EQ(store_->CreateActivity(Activity("a1"), {}).code(), StatusCode::kAlreadyExists);
+  ActivityRecord renamed = Activity("a1");
+  renamed.arn += "-other";
+  EXPECT_EQ(store_->CreateActivity(renamed, {}),
+            AlreadyExistsError("CreateActivity: an activity named 'a1' already exists"));
+  EXPECT_EQ(store_->GetActivity(Activity("a2").arn).value().created_at_ms, 10);
+  Page<ActivityRecord> p1 = store_->ListActivities({1, ""}).value();
+  ASSERT_EQ(p1.items.size(), 1u);
+  EXPECT_EQ(p1.items[0].name, "a1");
+  Page<ActivityRecord> p2 = store_->ListActivities({1, p1.next_token}).value();
+  EXPECT_EQ(p2.items[0].name, "a2");
+  EXPECT_EQ(p2.next_token, "");
+  ASSERT_EQ(store_->DeleteActivity(Activity("a1").arn, {}), Status::OK());
+  EXPECT_EQ(store_->GetActivity(Activity("a1").arn).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->DeleteActivity(Activity("a1").arn, {}).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, AttributesOfMachinesAndActivitiesChangeAlone) {
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateActivity(Activity("a"), {}), Status::OK());
+  ASSERT_EQ(store_->UpdateAttributes(MachineArn("m"), R"({"tags":{"k":"v"}})", {}), Status::OK());
+  ASSERT_EQ(store_->UpdateAttributes(Activity("a").arn, R"({"tags":{}})", {}), Status::OK());
+  StateMachineRecord m = store_->GetStateMachine(MachineArn("m")).value();
+  EXPECT_EQ(m.attributes_json, R"({"tags":{"k":"v"}})");
+  EXPECT_EQ(m.revision_id, "rev-1");
+  EXPECT_EQ(store_->GetActivity(Activity("a").arn).value().attributes_json, R"({"tags":{}})");
+  EXPECT_EQ(store_->UpdateAttributes("arn:nope", "{}", {}).code(), StatusCode::kNotFound);
+}
+
+TEST_P(StoreContract, ActivityTasksAreQueuedClaimedOnceAndFinishedOnce) {
+  ASSERT_EQ(store_->CreateActivity(Activity("a"), {}), Status::OK());
+  EXPECT_EQ(store_->EnqueueActivityTask(TaskFor("missing", 1)).status().code(),
+            StatusCode::kNotFound);
+  ASSERT_TRUE(store_->EnqueueActivityTask(TaskFor("a", 1)).ok());
+  ASSERT_TRUE(store_->EnqueueActivityTask(TaskFor("a", 2)).ok());
+  // A repeated dispatch finds the task as it is.
+  EXPECT_EQ(store_->EnqueueActivityTask(TaskFor("a", 1)).value().state, ActivityTaskState::kQueued);
+
+  auto first = store_->ClaimActivityTask(Activity("a").arn, "w1", "hash-1", 500).value();
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->task_id, 1);  // oldest first
+  EXPECT_EQ(first->state, ActivityTaskState::kStarted);
+  EXPECT_EQ(first->worker_name, "w1");
+  EXPECT_EQ(first->started_at_ms, 500);
+  EXPECT_EQ(first->input, R"({"n":1})");
+  auto second = store_->ClaimActivityTask(Activity("a").arn, "w2", "hash-2", 501).value();
+  EXPECT_EQ(second->task_id, 2);
+  EXPECT_FALSE(store_->ClaimActivityTask(Activity("a").arn, "w3", "hash-3", 502).value());
+  EXPECT_EQ(store_->EnqueueActivityTask(TaskFor("a", 1)).value().state,
+            ActivityTaskState::kStarted);
+
+  EXPECT_EQ(store_->HeartbeatActivityTask("hash-1", 600).value().heartbeat_at_ms, 600);
+  ActivityTaskRecord ok;
+  ok.state = ActivityTaskState::kSucceeded;
+  ok.output = R"({"done":true})";
+  ActivityTaskRecord finished = store_->FinishActivityTask("hash-1", ok).value();
+  EXPECT_EQ(finished.state, ActivityTaskState::kSucceeded);
+  EXPECT_EQ(finished.execution_arn, ExecutionArn("m", "e"));
+  // Spent: a second answer or heartbeat is refused, naming the state.
+  EXPECT_EQ(store_->FinishActivityTask("hash-1", ok).status(),
+            FailedPreconditionError("FinishActivityTask: the task is SUCCEEDED, not STARTED"));
+  EXPECT_EQ(store_->HeartbeatActivityTask("hash-1", 700).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->FinishActivityTask("no-such", ok).status(),
+            NotFoundError("FinishActivityTask: no task was handed out with this token"));
+  // A re-dispatch after a restart sees the stored outcome.
+  ActivityTaskRecord again = store_->EnqueueActivityTask(TaskFor("a", 1)).value();
+  EXPECT_EQ(again.state, ActivityTaskState::kSucceeded);
+  EXPECT_EQ(again.output, R"({"done":true})");
+
+  ASSERT_EQ(store_->CloseActivityTask(ExecutionArn("m", "e"), 2), Status::OK());
+  EXPECT_EQ(store_->GetActivityTaskByToken("hash-2").value().state, ActivityTaskState::kClosed);
+  ActivityTaskRecord failed;
+  failed.state = ActivityTaskState::kFailed;
+  failed.error = "E";
+  EXPECT_EQ(store_->FinishActivityTask("hash-2", failed).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->CloseActivityTask("arn:unknown", 9), Status::OK());
+}
+
 TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
   EXPECT_EQ(store_->ListStateMachines({1001, ""}).status(),
             InvalidArgumentError("ListStateMachines: max_results must be between 1 and 1000, "

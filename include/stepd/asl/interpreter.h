@@ -110,6 +110,9 @@ class Execution {
   std::vector<ChildExecutionStart> LiveChildExecutions() const;
   // Every task handed out and not yet completed.
   std::vector<TaskRequest> PendingTasks() const;
+  // An activity worker took task `task_id`: records ActivityStarted (with
+  // its name). NOT_FOUND when no such task is pending.
+  Status MarkTaskStarted(int64_t task_id, std::string_view worker_name, TimePoint now);
   // Reports a task's outcome. NOT_FOUND when no such task is pending (it was
   // completed already, or its unit was aborted): the caller drops the result.
   Status CompleteTask(int64_t task_id, AslResult<Json> result, TimePoint now);

@@ -136,6 +136,13 @@ class Engine {
   // tasks no longer awaited are dropped.
   void CompleteTask(const std::string& execution_arn, int64_t task_id, asl::AslResult<Json> result);
 
+  // An activity worker took the task (ActivityStarted is recorded; its
+  // heartbeat period starts), or reported that it is alive. Dropped when the
+  // execution no longer waits for the task.
+  void TaskStarted(const std::string& execution_arn, int64_t task_id,
+                   const std::string& worker_name);
+  void TaskHeartbeat(const std::string& execution_arn, int64_t task_id);
+
   // The state machine was updated or deleted: the next start reads it
   // again (starts otherwise use what they read up to two seconds ago).
   void ForgetStateMachine(const std::string& state_machine_arn);

@@ -148,6 +148,42 @@ struct Transition {
   int64_t updated_at_ms = 0;  // becomes ExecutionRecord::updated_at_ms
 };
 
+struct ActivityRecord {
+  std::string arn;   // unique
+  std::string name;  // unique among activities
+  // Attributes the store does not interpret (tags): JSON object text.
+  std::string attributes_json = "{}";
+  int64_t created_at_ms = 0;
+};
+
+enum class ActivityTaskState {
+  kQueued,     // waiting for a worker
+  kStarted,    // handed to a worker (with a token)
+  kSucceeded,  // the worker sent its output
+  kFailed,     // the worker sent an error
+  kClosed,     // the execution stopped waiting (stopped, timed out)
+};
+// "QUEUED", "STARTED", "SUCCEEDED", "FAILED", "CLOSED".
+std::string_view ActivityTaskStateName(ActivityTaskState state);
+std::optional<ActivityTaskState> ParseActivityTaskState(std::string_view name);
+
+// A Task state's call to an activity, from scheduling until the execution
+// no longer waits for it.
+struct ActivityTaskRecord {
+  std::string activity_arn;
+  std::string execution_arn;
+  int64_t task_id = 0;       // unique per execution (with execution_arn: the key)
+  std::string input = "{}";  // JSON text
+  ActivityTaskState state = ActivityTaskState::kQueued;
+  std::string worker_name;
+  int64_t created_at_ms = 0;
+  std::optional<int64_t> started_at_ms;
+  std::optional<int64_t> heartbeat_at_ms;
+  std::optional<std::string> output;  // SUCCEEDED
+  std::optional<std::string> error;   // FAILED
+  std::optional<std::string> cause;   // FAILED
+};
+
 // A page of results. next_token is empty on the last page; otherwise pass it
 // back in PageRequest::next_token to continue.
 template <typename T>

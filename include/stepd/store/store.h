@@ -119,6 +119,48 @@ class Store {
   virtual StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                         const PageRequest& page, bool reverse) = 0;
 
+  // --- Activities and their tasks --------------------------------------------
+
+  // ALREADY_EXISTS when the ARN or the name is taken.
+  virtual Status CreateActivity(const ActivityRecord& activity,
+                                const std::vector<AuditEntry>& audit) = 0;
+  virtual StatusOr<ActivityRecord> GetActivity(std::string_view arn) = 0;
+  // Ordered by creation, oldest first.
+  virtual StatusOr<Page<ActivityRecord>> ListActivities(const PageRequest& page) = 0;
+  // Removes the activity and its tasks. NOT_FOUND when absent.
+  virtual Status DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) = 0;
+  // Replaces attributes_json (tags) of the state machine or activity `arn`
+  // without touching anything else. NOT_FOUND when neither exists.
+  virtual Status UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                                  const std::vector<AuditEntry>& audit) = 0;
+
+  // Queues `task` (state QUEUED) for its activity, unless its (execution_arn,
+  // task_id) is known already (a dispatch repeated after a restart): then
+  // returns the stored task as it is. NOT_FOUND when the activity does not
+  // exist.
+  virtual StatusOr<ActivityTaskRecord> EnqueueActivityTask(const ActivityTaskRecord& task) = 0;
+  // Hands the oldest QUEUED task of the activity to `worker_name`: STARTED,
+  // with `token_hash` (the SHA-256 of the token the worker gets) and
+  // started_at = heartbeat_at = now. nullopt when none is queued.
+  virtual StatusOr<std::optional<ActivityTaskRecord>> ClaimActivityTask(
+      std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
+      int64_t now_ms) = 0;
+  // The task a token was handed out for; NOT_FOUND for a token never handed out.
+  virtual StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) = 0;
+  // A STARTED task ends: SUCCEEDED with `output`, or FAILED with error and
+  // cause (`update` holds them; its other fields are ignored). Returns the
+  // task as ended. NOT_FOUND for an unknown token; FAILED_PRECONDITION when
+  // the task is not STARTED any more (the message names its state).
+  virtual StatusOr<ActivityTaskRecord> FinishActivityTask(std::string_view token_hash,
+                                                          const ActivityTaskRecord& update) = 0;
+  // A STARTED task's worker is alive: heartbeat_at = now. Same errors as
+  // FinishActivityTask.
+  virtual StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
+                                                             int64_t now_ms) = 0;
+  // The execution no longer waits for the task: CLOSED, whatever its state.
+  // OK when it is unknown.
+  virtual Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) = 0;
+
   // --- Audit ----------------------------------------------------------------
 
   // Appends rows to the audit chain on their own (actions that change no
@@ -191,6 +233,46 @@ class StoreWrapper : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override {
     return target_->GetHistory(execution_arn, page, reverse);
+  }
+  Status CreateActivity(const ActivityRecord& activity,
+                        const std::vector<AuditEntry>& audit) override {
+    return target_->CreateActivity(activity, audit);
+  }
+  StatusOr<ActivityRecord> GetActivity(std::string_view arn) override {
+    return target_->GetActivity(arn);
+  }
+  StatusOr<Page<ActivityRecord>> ListActivities(const PageRequest& page) override {
+    return target_->ListActivities(page);
+  }
+  Status DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteActivity(arn, audit);
+  }
+  Status UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+                          const std::vector<AuditEntry>& audit) override {
+    return target_->UpdateAttributes(arn, attributes_json, audit);
+  }
+  StatusOr<ActivityTaskRecord> EnqueueActivityTask(const ActivityTaskRecord& task) override {
+    return target_->EnqueueActivityTask(task);
+  }
+  StatusOr<std::optional<ActivityTaskRecord>> ClaimActivityTask(std::string_view activity_arn,
+                                                                std::string_view worker_name,
+                                                                std::string_view token_hash,
+                                                                int64_t now_ms) override {
+    return target_->ClaimActivityTask(activity_arn, worker_name, token_hash, now_ms);
+  }
+  StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) override {
+    return target_->GetActivityTaskByToken(token_hash);
+  }
+  StatusOr<ActivityTaskRecord> FinishActivityTask(std::string_view token_hash,
+                                                  const ActivityTaskRecord& update) override {
+    return target_->FinishActivityTask(token_hash, update);
+  }
+  StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
+                                                     int64_t now_ms) override {
+    return target_->HeartbeatActivityTask(token_hash, now_ms);
+  }
+  Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override {
+    return target_->CloseActivityTask(execution_arn, task_id);
   }
   Status AppendAudit(const std::vector<AuditEntry>& audit) override {
     return target_->AppendAudit(audit);
