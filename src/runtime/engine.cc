@@ -16,6 +16,7 @@
 #include "stepd/asl/compiler.h"
 #include "stepd/asl/interpreter.h"
 #include "stepd/asl/states.h"
+#include "stepd/runtime/activities.h"
 #include "transitions.h"
 
 namespace stepd::runtime {
@@ -48,11 +49,6 @@ std::string ExecutionArnFor(const std::string& machine_arn, const std::string& n
   if (at == std::string::npos) return machine_arn + ":" + name;
   return machine_arn.substr(0, at) + (express ? ":express:" : ":execution:") +
          machine_arn.substr(at + marker.size()) + ":" + name;
-}
-
-bool IsActivity(std::string_view resource) {
-  return resource.rfind("arn:", 0) == 0 && resource.find(":states:") != std::string_view::npos &&
-         resource.find(":activity:") != std::string_view::npos;
 }
 
 bool SameJson(const std::string& text, const Json& value) {
@@ -682,7 +678,7 @@ void Engine::Impl::Track(Slot& slot, const asl::TaskRequest& request,
   // An activity's heartbeats count from when a worker takes it
   // (TaskStarted); other tasks' from their scheduling. After a restart a
   // task gets a full heartbeat period from now.
-  if (request.heartbeat_seconds && !IsActivity(request.resource)) {
+  if (request.heartbeat_seconds && !IsActivityArn(request.resource)) {
     t.heartbeat_deadline =
         std::max(request.scheduled_at, restored ? clock_->Now() : request.scheduled_at) +
         std::chrono::seconds(*request.heartbeat_seconds);

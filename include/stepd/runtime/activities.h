@@ -1,0 +1,88 @@
+#pragma once
+// ActivityQueue: Task states whose Resource is an activity ARN
+// (arn:aws:states:REGION:ACCOUNT:activity:NAME) wait here for a worker, and
+// workers take and answer them (GetActivityTask, SendTaskSuccess,
+// SendTaskFailure, SendTaskHeartbeat).
+//
+// The queue is the store's (activity_tasks): a task is queued durably when
+// dispatched, handed to one worker with a fresh token (only its SHA-256 is
+// stored), and its outcome is stored before the execution hears of it. So a
+// restart loses nothing: the engine dispatches pending tasks again, and a
+// task queued, taken or already answered is found as it was (an answer a
+// worker sent just before the crash is delivered then).
+//
+// A poll that finds nothing waits (up to the time given) without a thread
+// of its own; the first task queued for its activity goes to the oldest
+// waiting poll.
+//
+// Thread-safety: every method may be called from any thread.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "stepd/base/clock.h"
+#include "stepd/base/status_or.h"
+#include "stepd/runtime/engine.h"
+#include "stepd/runtime/task_executor.h"
+#include "stepd/store/store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace stepd::runtime {
+
+// True for "arn:aws:states:REGION:ACCOUNT:activity:NAME".
+bool IsActivityArn(std::string_view resource);
+
+class ActivityQueue final : public TaskExecutor {
+ public:
+  // `store` and `clock` must outlive the queue.
+  ActivityQueue(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger);
+  ~ActivityQueue() override;  // Stop()
+  ActivityQueue(const ActivityQueue&) = delete;
+  ActivityQueue& operator=(const ActivityQueue&) = delete;
+
+  // Where workers' starts and heartbeats are reported (ActivityStarted,
+  // heartbeat deadlines). Set before the engine dispatches anything.
+  void SetEngine(Engine* engine);
+  // Answers every waiting poll with "no task" and stops the queue's thread.
+  void Stop();
+
+  // TaskExecutor: queues the task durably (on the queue's thread).
+  void Invoke(const TaskCall& call, TaskDone done) override;
+  // The execution stopped waiting: the task is closed (its token then fails
+  // with FAILED_PRECONDITION).
+  void Cancel(const TaskCall& call) override;
+
+  struct Handout {
+    std::string token;  // 64 hex characters; give it back to answer
+    std::string input;  // JSON text
+  };
+  using PollDone = std::function<void(StatusOr<std::optional<Handout>>)>;
+  // Hands the oldest queued task of `activity_arn` to `worker_name`, now or
+  // as soon as one is queued within `wait`; nullopt when none came. `done`
+  // runs once, on any thread. NOT_FOUND when the activity does not exist;
+  // UNAVAILABLE when stopping.
+  void Poll(const std::string& activity_arn, const std::string& worker_name,
+            std::chrono::milliseconds wait, PollDone done);
+
+  // A worker's answer, delivered to the execution once stored. NOT_FOUND:
+  // no task was handed out with this token. FAILED_PRECONDITION: the task
+  // is not waiting for an answer any more (answered, timed out, stopped);
+  // the message names its state.
+  Status Succeed(std::string_view token, const std::string& output);
+  Status Fail(std::string_view token, const std::string& error, const std::string& cause);
+  // The worker is alive: its heartbeat deadline starts again. Same errors.
+  Status Heartbeat(std::string_view token);
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stepd::runtime

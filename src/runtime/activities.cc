@@ -1,0 +1,352 @@
+#include "stepd/runtime/activities.h"
+
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "stepd/store/audit_chain.h"
+#include "transitions.h"
+
+namespace stepd::runtime {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::string NewToken() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing safe to do
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string t;
+  t.reserve(64);
+  for (unsigned char b : bytes) {
+    t.push_back(kHex[b >> 4]);
+    t.push_back(kHex[b & 15]);
+  }
+  return t;
+}
+
+// The stored form of a token: its SHA-256 (raw bytes), never the token.
+std::string TokenHash(std::string_view token) {
+  const std::string hex = store::Sha256Hex(token);
+  std::string raw(32, '\0');
+  for (size_t i = 0; i < 32; ++i)
+    raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+  return raw;
+}
+
+}  // namespace
+
+bool IsActivityArn(std::string_view resource) {
+  return resource.rfind("arn:", 0) == 0 && resource.find(":states:") != std::string_view::npos &&
+         resource.find(":activity:") != std::string_view::npos;
+}
+
+class ActivityQueue::Impl {
+ public:
+  Impl(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger)
+      : store_(store), clock_(clock), log_(std::move(logger)), thread_([this] { Loop(); }) {}
+  ~Impl() { Stop(); }
+
+  void SetEngine(Engine* engine) {
+    std::lock_guard lock(mu_);
+    engine_ = engine;
+  }
+
+  void Stop() {
+    std::vector<PollDone> waiting;
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      stopping_ = true;
+      for (auto& [arn, polls] : waiters_) {
+        for (Waiter& w : polls) waiting.push_back(std::move(w.done));
+      }
+      waiters_.clear();
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    for (PollDone& done : waiting) done(std::optional<Handout>());
+  }
+
+  void Invoke(const TaskCall& call, TaskDone done) {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(Job{call, std::move(done), false});
+    cv_.notify_all();
+  }
+
+  void Cancel(const TaskCall& call) {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(Job{call, TaskDone(), true});
+    cv_.notify_all();
+  }
+
+  void Poll(const std::string& activity_arn, const std::string& worker_name,
+            std::chrono::milliseconds wait, PollDone done) {
+    if (auto activity = store_->GetActivity(activity_arn); !activity.ok()) {
+      return done(activity.status());
+    }
+    StatusOr<std::optional<Handout>> now = Claim(activity_arn, worker_name);
+    if (!now.ok() || now->has_value() || wait.count() <= 0) return done(std::move(now));
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(UnavailableError("GetActivityTask: stepd is stopping"));
+    waiters_[activity_arn].push_back(
+        Waiter{worker_name, SteadyClock::now() + wait, std::move(done)});
+    // A task queued since the claim above finds this poll.
+    ready_.push_back(activity_arn);
+    cv_.notify_all();
+  }
+
+  Status Finish(std::string_view token, store::ActivityTaskRecord outcome) {
+    STEPD_ASSIGN_OR_RETURN(store::ActivityTaskRecord task,
+                           store_->FinishActivityTask(TokenHash(token), outcome));
+    asl::AslResult<Json> result = Json();
+    if (task.state == store::ActivityTaskState::kSucceeded) {
+      StatusOr<Json> output = ParseJson(task.output.value_or("null"));
+      if (!output.ok()) return output.status();
+      result = std::move(output).value();
+    } else {
+      result = asl::AslError{task.error.value_or(""), task.cause.value_or("")};
+    }
+    Deliver(task.execution_arn, task.task_id, std::move(result));
+    return Status::OK();
+  }
+
+  Status Heartbeat(std::string_view token) {
+    STEPD_ASSIGN_OR_RETURN(
+        store::ActivityTaskRecord task,
+        store_->HeartbeatActivityTask(TokenHash(token), internal::ToMillis(clock_->Now())));
+    Engine* engine = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      engine = engine_;
+    }
+    if (engine) engine->TaskHeartbeat(task.execution_arn, task.task_id);
+    return Status::OK();
+  }
+
+ private:
+  struct Job {
+    TaskCall call;
+    TaskDone done;
+    bool cancel = false;
+  };
+  struct Waiter {
+    std::string worker_name;
+    SteadyClock::time_point deadline;
+    PollDone done;
+  };
+  using TaskKey = std::pair<std::string, int64_t>;  // (execution ARN, task id)
+
+  StatusOr<std::optional<Handout>> Claim(const std::string& activity_arn,
+                                         const std::string& worker_name) {
+    std::string token = NewToken();
+    STEPD_ASSIGN_OR_RETURN(std::optional<store::ActivityTaskRecord> task,
+                           store_->ClaimActivityTask(activity_arn, worker_name, TokenHash(token),
+                                                     internal::ToMillis(clock_->Now())));
+    if (!task) return std::optional<Handout>();
+    Engine* engine = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      engine = engine_;
+    }
+    if (engine) engine->TaskStarted(task->execution_arn, task->task_id, worker_name);
+    return std::optional<Handout>(Handout{std::move(token), task->input});
+  }
+
+  // Hands an outcome to the execution: through the TaskDone of its
+  // dispatch when this process has one; otherwise the engine's next
+  // dispatch of the task (after a restart) finds it stored.
+  void Deliver(const std::string& execution_arn, int64_t task_id, asl::AslResult<Json> result) {
+    TaskDone done;
+    {
+      std::lock_guard lock(mu_);
+      auto it = dones_.find(TaskKey(execution_arn, task_id));
+      if (it != dones_.end()) {
+        done = std::move(it->second);
+        dones_.erase(it);
+      }
+    }
+    if (done) done(std::move(result));
+  }
+
+  void Run(Job job) {
+    const asl::TaskRequest& request = job.call.request;
+    if (job.cancel) {
+      {
+        std::lock_guard lock(mu_);
+        dones_.erase(TaskKey(job.call.execution_arn, request.task_id));
+      }
+      if (Status s = store_->CloseActivityTask(job.call.execution_arn, request.task_id); !s.ok()) {
+        log_->warn("cannot close activity task of {}: {}", job.call.execution_arn, s.ToString());
+      }
+      return;
+    }
+    store::ActivityTaskRecord task;
+    task.activity_arn = request.resource;
+    task.execution_arn = job.call.execution_arn;
+    task.task_id = request.task_id;
+    task.input.clear();
+    AppendJsonText(request.parameters, &task.input);
+    task.created_at_ms = internal::ToMillis(clock_->Now());
+    StatusOr<store::ActivityTaskRecord> queued = store_->EnqueueActivityTask(task);
+    if (!queued.ok()) {
+      if (queued.status().code() == StatusCode::kNotFound) {
+        job.done(asl::AslError::Of(asl::StatesError::kTaskFailed,
+                                   "The activity '" + request.resource + "' does not exist"));
+      } else {
+        // The dispatch is repeated when the execution is read back.
+        log_->error("cannot queue activity task of {}: {}", job.call.execution_arn,
+                    queued.status().ToString());
+      }
+      return;
+    }
+    switch (queued->state) {
+      case store::ActivityTaskState::kSucceeded: {
+        StatusOr<Json> output = ParseJson(queued->output.value_or("null"));
+        job.done(output.ok()
+                     ? asl::AslResult<Json>(std::move(output).value())
+                     : asl::AslResult<Json>(asl::AslError::Of(asl::StatesError::kTaskFailed,
+                                                              "the stored output is not JSON")));
+        return;
+      }
+      case store::ActivityTaskState::kFailed:
+        job.done(asl::AslError{queued->error.value_or(""), queued->cause.value_or("")});
+        return;
+      case store::ActivityTaskState::kClosed:
+        return;  // the execution stopped waiting for it
+      case store::ActivityTaskState::kQueued:
+      case store::ActivityTaskState::kStarted: {
+        std::lock_guard lock(mu_);
+        dones_[TaskKey(job.call.execution_arn, request.task_id)] = std::move(job.done);
+        if (queued->state == store::ActivityTaskState::kQueued) ready_.push_back(request.resource);
+        return;
+      }
+    }
+  }
+
+  // Gives queued tasks of `activity_arn` to the polls waiting for them.
+  void Serve(const std::string& activity_arn) {
+    while (true) {
+      Waiter waiter;
+      {
+        std::lock_guard lock(mu_);
+        auto it = waiters_.find(activity_arn);
+        if (it == waiters_.end() || it->second.empty()) return;
+        waiter = std::move(it->second.front());
+        it->second.pop_front();
+        if (it->second.empty()) waiters_.erase(it);
+      }
+      StatusOr<std::optional<Handout>> got = Claim(activity_arn, waiter.worker_name);
+      if (got.ok() && !got->has_value()) {
+        // Nothing left: the poll goes back to the head of the line.
+        std::lock_guard lock(mu_);
+        waiters_[activity_arn].push_front(std::move(waiter));
+        return;
+      }
+      waiter.done(std::move(got));
+    }
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+      if (!jobs_.empty()) {
+        Job job = std::move(jobs_.front());
+        jobs_.pop_front();
+        lock.unlock();
+        Run(std::move(job));
+        lock.lock();
+        continue;
+      }
+      if (!ready_.empty()) {
+        std::string arn = std::move(ready_.front());
+        ready_.pop_front();
+        lock.unlock();
+        Serve(arn);
+        lock.lock();
+        continue;
+      }
+      // Expired polls get "no task".
+      const auto now = SteadyClock::now();
+      std::optional<SteadyClock::time_point> next;
+      std::vector<PollDone> expired;
+      for (auto it = waiters_.begin(); it != waiters_.end();) {
+        auto& polls = it->second;
+        for (auto w = polls.begin(); w != polls.end();) {
+          if (w->deadline <= now) {
+            expired.push_back(std::move(w->done));
+            w = polls.erase(w);
+          } else {
+            if (!next || w->deadline < *next) next = w->deadline;
+            ++w;
+          }
+        }
+        it = polls.empty() ? waiters_.erase(it) : std::next(it);
+      }
+      if (!expired.empty()) {
+        lock.unlock();
+        for (PollDone& done : expired) done(std::optional<Handout>());
+        lock.lock();
+        continue;
+      }
+      if (next) {
+        cv_.wait_until(lock, *next);
+      } else {
+        cv_.wait(lock);
+      }
+    }
+  }
+
+  store::Store* const store_;
+  Clock* const clock_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;                              // guarded by mu_
+  Engine* engine_ = nullptr;                           // guarded by mu_
+  std::deque<Job> jobs_;                               // guarded by mu_
+  std::deque<std::string> ready_;                      // activities with new tasks; mu_
+  std::map<std::string, std::deque<Waiter>> waiters_;  // polls by activity; guarded by mu_
+  std::map<TaskKey, TaskDone> dones_;                  // guarded by mu_
+  std::thread thread_;
+};
+
+ActivityQueue::ActivityQueue(store::Store* store, Clock* clock,
+                             std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(logger))) {}
+ActivityQueue::~ActivityQueue() = default;
+void ActivityQueue::SetEngine(Engine* engine) { impl_->SetEngine(engine); }
+void ActivityQueue::Stop() { impl_->Stop(); }
+void ActivityQueue::Invoke(const TaskCall& call, TaskDone done) {
+  impl_->Invoke(call, std::move(done));
+}
+void ActivityQueue::Cancel(const TaskCall& call) { impl_->Cancel(call); }
+void ActivityQueue::Poll(const std::string& activity_arn, const std::string& worker_name,
+                         std::chrono::milliseconds wait, PollDone done) {
+  impl_->Poll(activity_arn, worker_name, wait, std::move(done));
+}
+Status ActivityQueue::Succeed(std::string_view token, const std::string& output) {
+  store::ActivityTaskRecord outcome;
+  outcome.state = store::ActivityTaskState::kSucceeded;
+  outcome.output = output;
+  return impl_->Finish(token, std::move(outcome));
+}
+Status ActivityQueue::Fail(std::string_view token, const std::string& error,
+                           const std::string& cause) {
+  store::ActivityTaskRecord outcome;
+  outcome.state = store::ActivityTaskState::kFailed;
+  outcome.error = error;
+  outcome.cause = cause;
+  return impl_->Finish(token, std::move(outcome));
+}
+Status ActivityQueue::Heartbeat(std::string_view token) { return impl_->Heartbeat(token); }
+
+}  // namespace stepd::runtime
