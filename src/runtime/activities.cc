@@ -1,6 +1,5 @@
 #include "stepd/runtime/activities.h"
 
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -11,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "stepd/store/audit_chain.h"
+#include "stepd/base/crypto.h"
 #include "transitions.h"
 
 namespace stepd::runtime {
@@ -19,27 +18,10 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-std::string NewToken() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();  // no entropy: nothing safe to do
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string t;
-  t.reserve(64);
-  for (unsigned char b : bytes) {
-    t.push_back(kHex[b >> 4]);
-    t.push_back(kHex[b & 15]);
-  }
-  return t;
-}
+std::string NewToken() { return HexEncode(RandomBytes(32)); }
 
 // The stored form of a token: its SHA-256 (raw bytes), never the token.
-std::string TokenHash(std::string_view token) {
-  const std::string hex = store::Sha256Hex(token);
-  std::string raw(32, '\0');
-  for (size_t i = 0; i < 32; ++i)
-    raw[i] = static_cast<char>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
-  return raw;
-}
+std::string TokenHash(std::string_view token) { return Sha256(token); }
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #include "stepd/runtime/task_executor.h"
 
-#include "stepd/store/audit_chain.h"
+#include "stepd/base/crypto.h"
 
 namespace stepd::runtime {
 
@@ -48,7 +48,7 @@ std::string TaskIdempotencyToken(std::string_view execution_arn, int64_t task_id
   std::string data(execution_arn);
   data.push_back('\n');
   data += std::to_string(task_id);
-  return store::Sha256Hex(data);
+  return Sha256Hex(data);
 }
 
 }  // namespace stepd::runtime

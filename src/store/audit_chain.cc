@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "stepd/base/crypto.h"
 #include "stepd/base/json.h"
 
 namespace stepd::store {
@@ -125,15 +126,6 @@ std::string LegacyAuditRowHash(std::string_view prev_hash, int64_t seq, const Au
   std::string data(prev_hash);
   data += row.dump(-1, ' ', false, Json::error_handler_t::replace);
   return Sha256Hex(data);
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  // EVP_Digest cannot fail for SHA-256 on in-memory data short of allocation
-  // failure, which would abort elsewhere first.
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  return Hex(digest, length);
 }
 
 std::string NewAuditKey() {

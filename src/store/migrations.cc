@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "stepd/base/crypto.h"
 #include "stepd/store/audit_chain.h"
 
 namespace stepd::store {

@@ -558,18 +558,18 @@ Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std:
     Status inserted = insert.status();
     if (inserted.ok()) {
       int p = 1;
-      for (size_t i = done; i < done + n; ++i) {
+      for (size_t i = done; i < done + n; ++i, p += 9) {
         const AuditEntry& entry = audit[i];
-        insert->Bind(p++, audit_seq_ + 1 + static_cast<int64_t>(i))
-            .Bind(p++, entry.timestamp_ms)
-            .Bind(p++, entry.actor)
-            .Bind(p++, entry.action)
-            .Bind(p++, entry.target)
+        insert->Bind(p, audit_seq_ + 1 + static_cast<int64_t>(i))
+            .Bind(p + 1, entry.timestamp_ms)
+            .Bind(p + 2, entry.actor)
+            .Bind(p + 3, entry.action)
+            .Bind(p + 4, entry.target)
             .BindOptional(
-                p++, entry.event_id > 0 ? std::optional<int64_t>(entry.event_id) : std::nullopt)
-            .Bind(p++, entry.details_json)
-            .BindBlob(p++, i == 0 ? audit_raw_ : raws[i - 1])
-            .BindBlob(p++, raws[i]);
+                p + 5, entry.event_id > 0 ? std::optional<int64_t>(entry.event_id) : std::nullopt)
+            .Bind(p + 6, entry.details_json)
+            .BindBlob(p + 7, i == 0 ? audit_raw_ : raws[i - 1])
+            .BindBlob(p + 8, raws[i]);
       }
       inserted = insert->Run();
     }

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "stepd/base/crypto.h"
 #include "stepd/store/audit_chain.h"
 
 namespace stepd::store {

@@ -22,6 +22,14 @@
 namespace stepd::store {
 namespace {
 
+ExecutionFilter Filter(std::string machine_arn,
+                       std::optional<ExecutionStatus> status = std::nullopt) {
+  ExecutionFilter filter;
+  filter.state_machine_arn = std::move(machine_arn);
+  filter.status = status;
+  return filter;
+}
+
 using testing::Audit;
 using testing::Event;
 using testing::Execution;
@@ -386,7 +394,7 @@ TEST(SqliteStore, ExecutionsSurviveReopenWithTheirSnapshot) {
   ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
   EXPECT_EQ(e.snapshot, "resume-here");
   EXPECT_EQ(e.last_event_id, 1);
-  EXPECT_EQ(store->ListExecutions({"", ExecutionStatus::kRunning}, {}).value().items.size(), 1u);
+  EXPECT_EQ(store->ListExecutions(Filter("", ExecutionStatus::kRunning), {}).value().items.size(), 1u);
 }
 
 TEST(SqliteStore, ACommittedTransitionSurvivesKill9) {
@@ -472,7 +480,7 @@ TEST(SqliteStore, SmallStatementCacheStillServesNestedAndRepeatedQueries) {
     ASSERT_EQ(store->CreateExecution(Execution("m", "e" + std::to_string(i)), {Audit("S", "e")}),
               Status::OK());
   }
-  EXPECT_EQ(store->ListExecutions({MachineArn("m"), std::nullopt}, {2, ""}).value().items.size(),
+  EXPECT_EQ(store->ListExecutions(Filter(MachineArn("m")), {2, ""}).value().items.size(),
             2u);
   EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
 }

@@ -18,6 +18,14 @@
 namespace stepd::store {
 namespace {
 
+ExecutionFilter Filter(std::string machine_arn,
+                       std::optional<ExecutionStatus> status = std::nullopt) {
+  ExecutionFilter filter;
+  filter.state_machine_arn = std::move(machine_arn);
+  filter.status = status;
+  return filter;
+}
+
 using testing::Audit;
 using ::testing::ElementsAre;
 using testing::Event;
@@ -352,7 +360,7 @@ TEST_P(StoreContract, ListExecutionsPagesNewestFirstAndFilters) {
     for (const auto& e : page.items) out.push_back(e.name);
     return out;
   };
-  ExecutionFilter of_a{MachineArn("a"), std::nullopt};
+  ExecutionFilter of_a = Filter(MachineArn("a"));
   Page<ExecutionRecord> first = store_->ListExecutions(of_a, {2, ""}).value();
   EXPECT_THAT(names(first), ElementsAre("e4", "e3"));
   Page<ExecutionRecord> second = store_->ListExecutions(of_a, {2, first.next_token}).value();
@@ -362,13 +370,13 @@ TEST_P(StoreContract, ListExecutionsPagesNewestFirstAndFilters) {
   EXPECT_EQ(third.next_token, "");
 
   EXPECT_THAT(
-      names(store_->ListExecutions({MachineArn("a"), ExecutionStatus::kFailed}, {}).value()),
+      names(store_->ListExecutions(Filter(MachineArn("a"), ExecutionStatus::kFailed), {}).value()),
       ElementsAre("e1"));
-  EXPECT_THAT(names(store_->ListExecutions({"", ExecutionStatus::kRunning}, {}).value()),
+  EXPECT_THAT(names(store_->ListExecutions(Filter("", ExecutionStatus::kRunning), {}).value()),
               ElementsAre("other", "e4", "e3", "e2", "e0"));
   EXPECT_EQ(store_->ListExecutions({}, {}).value().items.size(), 6u);
   EXPECT_EQ(
-      store_->ListExecutions({MachineArn("zz"), std::nullopt}, {}).status(),
+      store_->ListExecutions(Filter(MachineArn("zz")), {}).status(),
       NotFoundError("ListExecutions: state machine '" + MachineArn("zz") + "' does not exist"));
 }
 
@@ -571,7 +579,7 @@ TEST_P(StoreContract, MapRunChildrenAreListedOnlyByTheirMapRun) {
     for (const auto& e : page.items) out.push_back(e.name);
     return out;
   };
-  EXPECT_THAT(names(store_->ListExecutions({MachineArn("m")}, {}).value()), ElementsAre("e"));
+  EXPECT_THAT(names(store_->ListExecutions(Filter(MachineArn("m")), {}).value()), ElementsAre("e"));
   ExecutionFilter by_run;
   by_run.map_run_arn = run;
   Page<ExecutionRecord> children = store_->ListExecutions(by_run, {}).value();

@@ -54,9 +54,6 @@ class AuditMac {
 // actor, action, target, details_json])).
 std::string LegacyAuditRowHash(std::string_view prev_hash, int64_t seq, const AuditEntry& entry);
 
-// Lower-case hex SHA-256 of `data`.
-std::string Sha256Hex(std::string_view data);
-
 // A fresh random audit key: 32 bytes as 64 lower-case hex characters.
 std::string NewAuditKey();
 

@@ -1,0 +1,31 @@
+#pragma once
+// The few cryptographic primitives stepd needs, over OpenSSL's libcrypto:
+// digests and MACs for the audit chain, SigV4 and task tokens, a CSPRNG, and
+// a comparison that does not leak where two secrets differ.
+//
+// Thread-safety: every function may be called from any thread.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace stepd {
+
+// The 32 raw bytes of SHA-256(data).
+std::string Sha256(std::string_view data);
+// Lower-case hex SHA-256 of `data` (64 characters).
+std::string Sha256Hex(std::string_view data);
+// The 32 raw bytes of HMAC-SHA256(key, data).
+std::string HmacSha256(std::string_view key, std::string_view data);
+// Lower-case hex of arbitrary bytes.
+std::string HexEncode(std::string_view bytes);
+// `length` bytes from the operating system's CSPRNG (OpenSSL RAND_bytes).
+// Aborts when no entropy is available: nothing safe can be done then.
+std::string RandomBytes(size_t length);
+// A random (version 4) UUID from the CSPRNG: "1b4e28ba-2fa1-41d2-883f-0016d3cca427".
+std::string RandomUuid();
+// True when a and b hold the same bytes. The time taken depends on their
+// lengths only, never on where they differ: use it for every secret.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+}  // namespace stepd
