@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
@@ -98,6 +99,12 @@ struct MsField {
   int64_t get(const ServerOptions& o) const { return field(const_cast<ServerOptions&>(o)).count(); }
 };
 
+struct SecondsField {
+  std::chrono::seconds& (*field)(ServerOptions&);
+  void set(ServerOptions& o, int64_t v) const { field(o) = std::chrono::seconds(v); }
+  int64_t get(const ServerOptions& o) const { return field(const_cast<ServerOptions&>(o)).count(); }
+};
+
 Option StringOption(std::string key, std::string env, std::string flag, std::string help,
                     std::string& (*field)(ServerOptions&)) {
   return Option{
@@ -168,6 +175,93 @@ Option EnumOption(std::string key, std::string env, std::string flag, std::strin
           if (value == field(const_cast<ServerOptions&>(o))) return Json(name);
         }
         return Json();
+      }};
+}
+
+bool IsRegion(std::string_view t) {
+  return !t.empty() && t.size() <= 32 && std::all_of(t.begin(), t.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool IsAccountId(std::string_view t) {
+  return t.size() == 12 &&
+         std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+Option PatternOption(std::string key, std::string expected, std::string help,
+                     bool (*valid)(std::string_view), std::string& (*field)(ServerOptions&)) {
+  auto set = [valid, field](std::string_view t, ServerOptions& o) {
+    if (!valid(t)) return false;
+    field(o) = std::string(t);
+    return true;
+  };
+  return Option{
+      Info(std::move(key), "", "", std::move(expected), std::move(help)),
+      [set](const Json& j, ServerOptions& o) {
+        return j.is_string() && set(j.get<std::string>(), o);
+      },
+      set, [field](const ServerOptions& o) { return Json(field(const_cast<ServerOptions&>(o))); }};
+}
+
+// auth.access_keys: [{"access_key_id", "secret_access_key", "principal"?,
+// "role"?}]; in the environment, the same array as JSON text. Printed with
+// the secrets redacted.
+bool ParseAccessKeys(const Json& j, std::vector<api::AccessKey>& out) {
+  if (!j.is_array()) return false;
+  std::vector<api::AccessKey> keys;
+  for (const Json& k : j) {
+    if (!k.is_object()) return false;
+    for (const auto& [name, value] : k.items()) {
+      if (name != "access_key_id" && name != "secret_access_key" && name != "principal" &&
+          name != "role") {
+        return false;
+      }
+      if (!value.is_string()) return false;
+    }
+    api::AccessKey key;
+    key.access_key_id = k.value("access_key_id", "");
+    key.secret_access_key = k.value("secret_access_key", "");
+    key.principal = k.value("principal", "");
+    if (key.access_key_id.empty() || key.access_key_id.size() > 128 ||
+        !std::all_of(key.access_key_id.begin(), key.access_key_id.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)); }) ||
+        key.secret_access_key.empty()) {
+      return false;
+    }
+    if (k.contains("role")) {
+      key.role = api::ParseRole(k["role"].get<std::string>());
+      if (!key.role) return false;
+    }
+    for (const api::AccessKey& other : keys) {
+      if (other.access_key_id == key.access_key_id) return false;
+    }
+    keys.push_back(std::move(key));
+  }
+  out = std::move(keys);
+  return true;
+}
+
+Option AccessKeysOption() {
+  return Option{
+      Info("auth.access_keys", "", "",
+           "a JSON array of {\"access_key_id\" (letters and digits), \"secret_access_key\", "
+           "\"principal\"?, \"role\"? (viewer, operator, admin)} with unique ids",
+           "SigV4 keys accepted on the AWS API; any key turns authentication on"),
+      [](const Json& j, ServerOptions& o) { return ParseAccessKeys(j, o.auth.access_keys); },
+      [](std::string_view t, ServerOptions& o) {
+        StatusOr<Json> parsed = ParseJson(t);
+        return parsed.ok() && ParseAccessKeys(*parsed, o.auth.access_keys);
+      },
+      [](const ServerOptions& o) {
+        Json keys = Json::array();
+        for (const api::AccessKey& k : o.auth.access_keys) {
+          Json j = {{"access_key_id", k.access_key_id}, {"secret_access_key", "<redacted>"}};
+          if (!k.principal.empty()) j["principal"] = k.principal;
+          if (k.role) j["role"] = api::RoleName(*k.role);
+          keys.push_back(std::move(j));
+        }
+        return keys;
       }};
 }
 
@@ -317,6 +411,29 @@ const std::vector<Option>& Options() {
                 MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
                   return o.runtime.evict_parked_after;
                 }}),
+      PatternOption("api.region", "a region name (lower-case letters, digits and -)",
+                    "region in the ARNs stepd makes (arn:aws:states:REGION:...)", IsRegion,
+                    [](ServerOptions& o) -> std::string& { return o.api.region; }),
+      PatternOption("api.account_id", "12 digits", "account in the ARNs stepd makes", IsAccountId,
+                    [](ServerOptions& o) -> std::string& { return o.api.account_id; }),
+      IntOption("api.threads", "", 1, 256,
+                "threads running API requests that read or write the database",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.api.threads; }}),
+      IntOption("api.queue_capacity", "", 1, kMaxInt,
+                "API requests waiting for a thread; one more is answered ThrottlingException",
+                IntField<size_t>{[](ServerOptions& o) -> size_t& { return o.api.queue_capacity; }}),
+      AccessKeysOption(),
+      EnumOption<api::Role>("auth.default_role", "", "",
+                            "role of an authenticated principal that has none of its own",
+                            {{"viewer", api::Role::kViewer},
+                             {"operator", api::Role::kOperator},
+                             {"admin", api::Role::kAdmin}},
+                            [](ServerOptions& o) -> api::Role& { return o.auth.default_role; }),
+      IntOption("auth.sigv4_max_skew_seconds", "", 1, 86400,
+                "how far a SigV4 signature's X-Amz-Date may be from the server's clock",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.auth.sigv4_max_skew;
+                }}),
       StringOption("audit.key_file", "", "--key-file",
                    "file with the audit chain's HMAC key; empty: audit.key beside the database "
                    "(created on first start). STEPD_AUDIT_KEY, when set, is the key itself",
@@ -396,7 +513,7 @@ Status Validate(const ServerOptions& o) {
   if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
     return InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together");
   }
-  if (!o.insecure && !IsLoopbackHost(o.http.host)) {
+  if (!o.insecure && !o.auth.configured() && !IsLoopbackHost(o.http.host)) {
     return InvalidArgumentError(
         "refusing to listen on " + FormatListenAddress(o.http.host, o.http.port) +
         ": no authentication is configured, so only loopback addresses are allowed; pass "

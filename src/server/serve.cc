@@ -13,8 +13,11 @@
 #include <memory>
 #include <thread>
 
+#include "stepd/api/auth.h"
+#include "stepd/api/aws_json.h"
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
+#include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
@@ -93,7 +96,10 @@ class DelayRoute {
 
 void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options) {
   std::string address = FormatListenAddress(options.http.host, options.http.port);
-  if (IsLoopbackHost(options.http.host)) {
+  if (options.auth.configured()) {
+    logger.info("authentication on: {} SigV4 access key(s); default role {}",
+                options.auth.access_keys.size(), api::RoleName(options.auth.default_role));
+  } else if (IsLoopbackHost(options.http.host)) {
     logger.warn(
         "no authentication is configured (local mode): listening on loopback {} only and "
         "treating every caller as admin",
@@ -130,6 +136,9 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
       std::make_shared<Readiness>(std::vector<std::string>{"database", "migrations", "recovery"});
   auto router = std::make_shared<http::Router>();
   AddHealthRoutes(*router, readiness);
+  api::Authenticator authenticator(options.auth, SystemClock::Default());
+  api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"));
+  aws_api.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
   if (args.test_routes) {
     delay_route = std::make_unique<DelayRoute>(logger);
@@ -189,14 +198,20 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
 
   // Executors register their Resource prefixes here as task types arrive.
   runtime::TaskRouter task_router;
+  runtime::ActivityQueue activities(db.get(), SystemClock::Default(), Named(logger, "activities"));
+  task_router.Register(
+      "arn:aws:states:" + options.api.region + ":" + options.api.account_id + ":activity:",
+      &activities);
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"));
+  activities.SetEngine(engine.get());
   if (Status status = engine->Recover(); !status.ok()) {
     logger->error("recovery failed: {}", status.ToString());
     server.Stop();
     return kExitFailure;
   }
   engine->Start();
+  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default()});
   readiness->MarkDone("recovery");
   logger->info("ready");
 
@@ -246,9 +261,13 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   await_signal();
   signal_io.run();
 
+  // Long polls answer "no task" at once, so that the listener's grace period
+  // is not spent waiting for them.
+  activities.Stop();
   server.Stop();
   logger->info("HTTP listener stopped");
   delay_route.reset();
+  aws_api.Stop();
   engine->Stop();
   engine.reset();
   logger->info("runtime stopped; running executions resume on the next start");

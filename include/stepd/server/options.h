@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "stepd/api/options.h"
 #include "stepd/base/json.h"
 #include "stepd/base/status_or.h"
 #include "stepd/http/options.h"
@@ -61,6 +62,8 @@ struct ServerOptions {
   http::HttpOptions http;
   store::StoreOptions store;
   runtime::RuntimeOptions runtime;
+  api::ApiOptions api;
+  api::AuthOptions auth;
   AuditOptions audit;
   LogOptions log;
   // Allow a non-loopback listen address although no authentication is

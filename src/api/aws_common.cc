@@ -1,0 +1,399 @@
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdint>
+
+#include "aws_internal.h"
+#include "stepd/base/crypto.h"
+
+namespace stepd::api::aws {
+
+std::string_view ErrorTypeName(ErrorType type) {
+  switch (type) {
+#define STEPD_AWS_ERROR_NAME(name, status, ns) \
+  case ErrorType::k##name:                     \
+    return #name;
+    STEPD_AWS_ERRORS(STEPD_AWS_ERROR_NAME)
+#undef STEPD_AWS_ERROR_NAME
+  }
+  return "InternalFailure";
+}
+
+int ErrorHttpStatus(ErrorType type) {
+  switch (type) {
+#define STEPD_AWS_ERROR_STATUS(name, status, ns) \
+  case ErrorType::k##name:                       \
+    return status;
+    STEPD_AWS_ERRORS(STEPD_AWS_ERROR_STATUS)
+#undef STEPD_AWS_ERROR_STATUS
+  }
+  return 500;
+}
+
+std::string ErrorTypeWireName(ErrorType type) {
+  enum Namespace { kPlain, kStates, kCoralValidate };
+  Namespace ns = kPlain;
+  switch (type) {
+#define STEPD_AWS_ERROR_NS(name, status, space) \
+  case ErrorType::k##name:                      \
+    ns = space;                                 \
+    break;
+    STEPD_AWS_ERRORS(STEPD_AWS_ERROR_NS)
+#undef STEPD_AWS_ERROR_NS
+  }
+  std::string name(ErrorTypeName(type));
+  if (ns == kStates) return "com.amazonaws.swf.service.v2.model#" + name;
+  if (ns == kCoralValidate) return "com.amazon.coral.validate#" + name;
+  return name;
+}
+
+Outcome Outcome::Ok(const Json& body) {
+  return Outcome{body.dump(-1, ' ', false, Json::error_handler_t::replace), std::nullopt};
+}
+
+int64_t Context::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock->Now().time_since_epoch())
+      .count();
+}
+
+// --- Fields -------------------------------------------------------------------
+
+namespace {
+
+std::string_view JsonTypeName(const Json& j) {
+  if (j.is_string()) return "string";
+  if (j.is_boolean()) return "boolean";
+  if (j.is_number()) return "number";
+  if (j.is_object()) return "object";
+  if (j.is_array()) return "array";
+  return "null";
+}
+
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
+}  // namespace
+
+const Json* Fields::Member(std::string_view name, bool required) {
+  auto it = input_.find(name);
+  if (it == input_.end() || it->is_null()) {
+    if (required) AddConstraint(name, "null", "Member must not be null");
+    return nullptr;
+  }
+  return &*it;
+}
+
+void Fields::AddConstraint(std::string_view name, const std::string& shown_value,
+                           const std::string& constraint) {
+  std::string text = "Value ";
+  if (!shown_value.empty()) text += shown_value + " ";
+  text += "at '" + std::string(name) + "' failed to satisfy constraint: " + constraint;
+  constraints_.push_back(std::move(text));
+}
+
+std::optional<std::string> Fields::String(std::string_view name, bool required, size_t min_length,
+                                          size_t max_length, bool sensitive) {
+  const Json* j = Member(name, required);
+  if (j == nullptr) return std::nullopt;
+  if (!j->is_string()) {
+    if (!serialization_) {
+      serialization_ =
+          "Expected a string at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+    }
+    return std::nullopt;
+  }
+  std::string value = j->get<std::string>();
+  const size_t length = Utf8Length(value);
+  const std::string shown = sensitive ? "" : "'" + value + "'";
+  if (length < min_length) {
+    AddConstraint(name, shown,
+                  "Member must have length greater than or equal to " + std::to_string(min_length));
+  } else if (length > max_length) {
+    AddConstraint(name, shown,
+                  "Member must have length less than or equal to " + std::to_string(max_length));
+  }
+  return value;
+}
+
+std::optional<int64_t> Fields::Int(std::string_view name, bool required, int64_t min, int64_t max) {
+  const Json* j = Member(name, required);
+  if (j == nullptr) return std::nullopt;
+  if (!j->is_number_integer()) {
+    if (!serialization_) {
+      serialization_ = "Expected an integer at '" + std::string(name) + "', got " +
+                       (j->is_number() ? j->dump() : std::string(JsonTypeName(*j)));
+    }
+    return std::nullopt;
+  }
+  int64_t value =
+      j->is_number_unsigned() && j->get<uint64_t>() > INT64_MAX ? INT64_MAX : j->get<int64_t>();
+  if (value < min) {
+    AddConstraint(name, "'" + std::to_string(value) + "'",
+                  "Member must have value greater than or equal to " + std::to_string(min));
+  } else if (value > max) {
+    AddConstraint(name, "'" + std::to_string(value) + "'",
+                  "Member must have value less than or equal to " + std::to_string(max));
+  }
+  return value;
+}
+
+std::optional<bool> Fields::Bool(std::string_view name) {
+  const Json* j = Member(name, false);
+  if (j == nullptr) return std::nullopt;
+  if (!j->is_boolean()) {
+    if (!serialization_) {
+      serialization_ =
+          "Expected a boolean at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+    }
+    return std::nullopt;
+  }
+  return j->get<bool>();
+}
+
+const Json* Fields::Value(std::string_view name, Json::value_t type) {
+  const Json* j = Member(name, false);
+  if (j == nullptr) return nullptr;
+  if (j->type() != type) {
+    if (!serialization_) {
+      serialization_ = "Expected " +
+                       std::string(type == Json::value_t::array ? "an array" : "an object") +
+                       " at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+    }
+    return nullptr;
+  }
+  return j;
+}
+
+store::PageRequest Fields::Page(int64_t max_results, size_t max_token) {
+  store::PageRequest page;
+  if (auto max = Int("maxResults", false, 0, max_results))
+    page.max_results = static_cast<int>(*max);
+  if (auto token = String("nextToken", false, 1, max_token)) page.next_token = *token;
+  return page;
+}
+
+std::optional<std::string> Fields::Enum(std::string_view name, bool required,
+                                        std::initializer_list<std::string_view> values) {
+  std::optional<std::string> value = String(name, required, 0, SIZE_MAX);
+  if (!value) return std::nullopt;
+  for (std::string_view v : values) {
+    if (v == *value) return value;
+  }
+  std::string set = "[";
+  for (std::string_view v : values) {
+    if (set.size() > 1) set += ", ";
+    set += v;
+  }
+  set += "]";
+  AddConstraint(name, "'" + *value + "'", "Member must satisfy enum value set: " + set);
+  return std::nullopt;
+}
+
+AwsError Fields::error() const {
+  if (serialization_) return AwsError{ErrorType::kSerializationException, *serialization_};
+  std::string message = std::to_string(constraints_.size()) + " validation error" +
+                        (constraints_.size() == 1 ? "" : "s") + " detected: ";
+  for (size_t i = 0; i < constraints_.size(); ++i) {
+    if (i) message += "; ";
+    message += constraints_[i];
+  }
+  return AwsError{ErrorType::kValidationException, std::move(message)};
+}
+
+// --- ARNs and names -------------------------------------------------------------
+
+std::optional<Arn> ParseArn(std::string_view text) {
+  constexpr std::string_view kPrefix = "arn:aws:states:";
+  if (text.substr(0, kPrefix.size()) != kPrefix) return std::nullopt;
+  text.remove_prefix(kPrefix.size());
+  std::array<std::string_view, 3> parts;
+  for (std::string_view& part : parts) {
+    size_t colon = text.find(':');
+    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+    part = text.substr(0, colon);
+    text.remove_prefix(colon + 1);
+  }
+  if (text.empty()) return std::nullopt;
+  return Arn{std::string(parts[0]), std::string(parts[1]), std::string(parts[2]),
+             std::string(text)};
+}
+
+std::optional<AwsError> CheckArn(std::string_view text,
+                                 std::initializer_list<std::string_view> types) {
+  std::optional<Arn> arn = ParseArn(text);
+  if (!arn) {
+    return AwsError{ErrorType::kInvalidArn,
+                    "Invalid Arn: 'Invalid ARN prefix: " + std::string(text) + "'"};
+  }
+  for (std::string_view type : types) {
+    if (arn->resource_type == type) return std::nullopt;
+  }
+  return AwsError{
+      ErrorType::kInvalidArn,
+      "Invalid Arn: 'Resource type not valid in this context: " + arn->resource_type + "'"};
+}
+
+std::string StateMachineArn(const ApiOptions& options, std::string_view name) {
+  return "arn:aws:states:" + options.region + ":" + options.account_id +
+         ":stateMachine:" + std::string(name);
+}
+
+std::string ActivityArn(const ApiOptions& options, std::string_view name) {
+  return "arn:aws:states:" + options.region + ":" + options.account_id +
+         ":activity:" + std::string(name);
+}
+
+bool IsValidName(std::string_view name) {
+  if (name.empty() || Utf8Length(name) > 80) return false;
+  static constexpr std::string_view kForbidden = " <>{}[]?*\"#%\\^|~`$&,;:/";
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f || kForbidden.find(static_cast<char>(c)) != std::string_view::npos) {
+      return false;
+    }
+  }
+  // Other white space and control characters: U+0080..U+009F, U+00A0, U+2000.., U+3000.
+  for (size_t i = 0; i + 1 < name.size(); ++i) {
+    unsigned char a = name[i], b = name[i + 1];
+    if (a == 0xC2 && (b <= 0x9F || b == 0xA0)) return false;
+    if (a == 0xE2 && b == 0x80 && i + 2 < name.size()) {
+      unsigned char c = name[i + 2];
+      if (c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF) return false;
+    }
+    if (a == 0xE3 && b == 0x80 && i + 2 < name.size() &&
+        static_cast<unsigned char>(name[i + 2]) == 0x80) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Json JsonObjectOrEmpty(std::string_view text) {
+  StatusOr<Json> parsed = ParseJson(text);
+  if (!parsed.ok() || !parsed->is_object()) return Json::object();
+  return std::move(parsed).value();
+}
+
+Json Timestamp(int64_t ms) {
+  if (ms % 1000 == 0) return Json(ms / 1000);
+  return Json(static_cast<double>(ms) / 1000.0);
+}
+
+store::AuditEntry Audit(const Context& context, const Principal& principal, std::string_view action,
+                        std::string_view target, Json details) {
+  store::AuditEntry entry;
+  entry.timestamp_ms = context.NowMs();
+  entry.actor = principal.id;
+  entry.action = std::string(action);
+  entry.target = std::string(target);
+  entry.details_json = details.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return entry;
+}
+
+std::optional<AwsError> MergeTags(const Json& tags, std::string_view resource_arn, Json* existing) {
+  constexpr size_t kMaxTags = 50;
+  if (!existing->is_array()) *existing = Json::array();
+  std::vector<std::string> problems;
+  size_t index = 0;
+  for (const Json& tag : tags) {
+    ++index;
+    const std::string at = "tags." + std::to_string(index) + ".member";
+    if (!tag.is_object()) {
+      return AwsError{ErrorType::kSerializationException, "Expected an object at '" + at + "'"};
+    }
+    auto key = tag.find("key");
+    auto value = tag.find("value");
+    if (key == tag.end() || !key->is_string() || (value != tag.end() && !value->is_string())) {
+      return AwsError{ErrorType::kSerializationException,
+                      "Expected string members 'key' and 'value' at '" + at + "'"};
+    }
+    const std::string k = key->get<std::string>();
+    const std::string v = value == tag.end() ? "" : value->get<std::string>();
+    if (Utf8Length(k) < 1 || Utf8Length(k) > 128) {
+      problems.push_back("Value '" + k + "' at '" + at +
+                         ".key' failed to satisfy constraint: Member must have length " +
+                         (k.empty() ? "greater than or equal to 1" : "less than or equal to 128"));
+    }
+    if (Utf8Length(v) > 256) {
+      problems.push_back("Value '" + v + "' at '" + at +
+                         ".value' failed to satisfy constraint: Member must have length less "
+                         "than or equal to 256");
+    }
+    if (!problems.empty()) continue;
+    bool replaced = false;
+    for (Json& old : *existing) {
+      if (old["key"] == k) {
+        old["value"] = v;
+        replaced = true;
+      }
+    }
+    if (!replaced) existing->push_back({{"key", k}, {"value", v}});
+  }
+  if (!problems.empty()) {
+    std::string message = std::to_string(problems.size()) + " validation error" +
+                          (problems.size() == 1 ? "" : "s") + " detected: ";
+    for (size_t i = 0; i < problems.size(); ++i) message += (i ? "; " : "") + problems[i];
+    return AwsError{ErrorType::kValidationException, std::move(message)};
+  }
+  if (existing->size() > kMaxTags) {
+    return AwsError{ErrorType::kTooManyTags,
+                    "Too many tags: '" + std::string(resource_arn) + "' would have " +
+                        std::to_string(existing->size()) + " tags; at most " +
+                        std::to_string(kMaxTags) + " are allowed"};
+  }
+  return std::nullopt;
+}
+
+void SetNextToken(Json* body, const std::string& next_token) {
+  if (!next_token.empty()) (*body)["nextToken"] = next_token;
+}
+
+Outcome StoreFailure(const Context& context, const Status& status, std::string_view operation) {
+  switch (status.code()) {
+    case StatusCode::kUnavailable:
+      return Outcome::Fail(ErrorType::kServiceUnavailable,
+                           "The database is busy; try again: " + std::string(status.message()));
+    default:
+      context.log->error("{}: {}", operation, status.ToString());
+      return Outcome::Fail(ErrorType::kInternalFailure,
+                           std::string(operation) + " failed inside stepd; see the server log");
+  }
+}
+
+// --- The operation table ------------------------------------------------------------
+
+const OperationInfo* FindOperation(std::string_view name) {
+  static constexpr OperationInfo kOperations[] = {
+      {"CreateActivity", Role::kAdmin, CreateActivity},
+      {"CreateStateMachine", Role::kAdmin, CreateStateMachine},
+      {"DeleteActivity", Role::kAdmin, DeleteActivity},
+      {"DeleteStateMachine", Role::kAdmin, DeleteStateMachine},
+      {"DescribeActivity", Role::kViewer, DescribeActivity},
+      {"DescribeExecution", Role::kViewer, DescribeExecution},
+      {"DescribeStateMachine", Role::kViewer, DescribeStateMachine},
+      {"DescribeStateMachineForExecution", Role::kViewer, DescribeStateMachineForExecution},
+      {"GetActivityTask", Role::kOperator, GetActivityTask},
+      {"GetExecutionHistory", Role::kViewer, GetExecutionHistory},
+      {"ListActivities", Role::kViewer, ListActivities},
+      {"ListExecutions", Role::kViewer, ListExecutions},
+      {"ListStateMachines", Role::kViewer, ListStateMachines},
+      {"ListTagsForResource", Role::kViewer, ListTagsForResource},
+      {"SendTaskFailure", Role::kOperator, SendTaskFailure},
+      {"SendTaskHeartbeat", Role::kOperator, SendTaskHeartbeat},
+      {"SendTaskSuccess", Role::kOperator, SendTaskSuccess},
+      {"StartExecution", Role::kOperator, StartExecution},
+      {"StopExecution", Role::kOperator, StopExecution},
+      {"TagResource", Role::kAdmin, TagResource},
+      {"UntagResource", Role::kAdmin, UntagResource},
+      {"UpdateStateMachine", Role::kAdmin, UpdateStateMachine},
+      {"ValidateStateMachineDefinition", Role::kViewer, ValidateStateMachineDefinition},
+  };
+  for (const OperationInfo& op : kOperations) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+}  // namespace stepd::api::aws

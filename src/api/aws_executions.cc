@@ -1,0 +1,297 @@
+// StartExecution, StopExecution, DescribeExecution, ListExecutions,
+// GetExecutionHistory.
+
+#include "aws_internal.h"
+
+namespace stepd::api::aws {
+namespace {
+
+constexpr size_t kMaxPayload = 262144;
+
+Outcome ExecutionDoesNotExist(std::string_view arn) {
+  return Outcome::Fail(ErrorType::kExecutionDoesNotExist,
+                       "Execution Does Not Exist: '" + std::string(arn) + "'");
+}
+
+void AppendTimestamp(int64_t ms, std::string* out) {
+  if (ms < 0) {
+    out->push_back('-');
+    ms = -ms;
+  }
+  *out += std::to_string(ms / 1000);
+  if (const int64_t frac = ms % 1000; frac != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03lld", static_cast<long long>(frac));
+    std::string_view digits(buf);
+    while (digits.back() == '0') digits.remove_suffix(1);
+    *out += digits;
+  }
+}
+
+// Describe's and List's redrive fields for what this release can tell: no
+// execution has been redriven; a running or succeeded one cannot be.
+void AddRedriveFields(const store::ExecutionRecord& e, Json* body) {
+  (*body)["redriveCount"] = e.redrive_count;
+  if (e.status == store::ExecutionStatus::kRunning ||
+      e.status == store::ExecutionStatus::kSucceeded) {
+    (*body)["redriveStatus"] = "NOT_REDRIVABLE";
+    (*body)["redriveStatusReason"] = "Execution is " +
+                                     std::string(store::ExecutionStatusName(e.status)) +
+                                     " and cannot be redriven";
+  }
+}
+
+}  // namespace
+
+void StartExecution(const Context& context, Call call) {
+  Fields f(call.input);
+  auto machine_arn = f.String("stateMachineArn", true, 1, 256);
+  auto name = f.String("name", false, 1, 80);
+  auto input = f.String("input", false, 0, SIZE_MAX, /*sensitive=*/true);
+  auto trace_header = f.String("traceHeader", false, 0, 256);
+  if (input && input->size() > kMaxPayload) {
+    f.AddConstraint("input", "",
+                    "Member must have length less than or equal to " + std::to_string(kMaxPayload));
+  }
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto error = CheckArn(*machine_arn, {"stateMachine"})) return call.reply(Outcome{{}, *error});
+  if (name && !IsValidName(*name)) {
+    return call.reply(Outcome::Fail(ErrorType::kInvalidName, "Invalid Name: '" + *name + "'"));
+  }
+  if (input && input->find_first_not_of(" \t\r\n") == std::string::npos) {
+    return call.reply(Outcome::Fail(ErrorType::kInvalidExecutionInput,
+                                    "Invalid State Machine Execution Input: 'Invalid execution "
+                                    "input.'"));
+  }
+  runtime::StartRequest request;
+  request.state_machine_arn = *machine_arn;
+  request.name = name.value_or("");
+  request.input = input.value_or("{}");
+  request.principal = call.principal.id;
+  if (trace_header) request.attributes_json = Json{{"traceHeader", *trace_header}}.dump();
+  const std::string arn_for_errors = *machine_arn;
+  auto reply = std::move(call.reply);
+  context.engine->StartExecution(std::move(request), [reply, arn_for_errors](
+                                                         StatusOr<runtime::StartResult> result) {
+    if (result.ok()) {
+      return reply(Outcome::Ok({{"executionArn", result->execution_arn},
+                                {"startDate", Timestamp(result->start_time_ms)}}));
+    }
+    const Status& s = result.status();
+    const std::string message(s.message());
+    switch (s.code()) {
+      case StatusCode::kNotFound:
+        return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                   "State Machine Does Not Exist: '" + arn_for_errors + "'"));
+      case StatusCode::kFailedPrecondition:
+        return reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
+                                   "State Machine Is Being Deleted: '" + arn_for_errors + "'"));
+      case StatusCode::kAlreadyExists:
+        return reply(Outcome::Fail(ErrorType::kExecutionAlreadyExists, message));
+      case StatusCode::kInvalidArgument:
+        return reply(Outcome::Fail(message.rfind("Invalid State Machine Execution Input", 0) == 0
+                                       ? ErrorType::kInvalidExecutionInput
+                                       : ErrorType::kValidationException,
+                                   message));
+      case StatusCode::kResourceExhausted:
+        return reply(Outcome::Fail(ErrorType::kThrottlingException, "Rate exceeded: " + message));
+      default:
+        return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
+                                   "The execution could not be started; try again: " + message));
+    }
+  });
+}
+
+void StopExecution(const Context& context, Call call) {
+  Fields f(call.input);
+  auto arn = f.String("executionArn", true, 1, 256);
+  auto error = f.String("error", false, 0, 256, true);
+  auto cause = f.String("cause", false, 0, 32768, true);
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto bad = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *bad});
+  runtime::StopRequest request;
+  request.execution_arn = *arn;
+  request.error = error.value_or("");
+  request.cause = cause.value_or("");
+  request.principal = call.principal.id;
+  auto reply = std::move(call.reply);
+  store::Store* store = context.store;
+  const Context* ctx = &context;
+  context.engine->StopExecution(
+      std::move(request), [reply, store, ctx, arn = *arn](StatusOr<runtime::StopResult> result) {
+        if (result.ok()) return reply(Outcome::Ok({{"stopDate", Timestamp(result->stop_time_ms)}}));
+        switch (result.status().code()) {
+          case StatusCode::kNotFound:
+            return reply(ExecutionDoesNotExist(arn));
+          case StatusCode::kFailedPrecondition: {
+            // Already finished: AWS accepts the stop and changes nothing.
+            auto stored = store->GetExecution(arn);
+            if (!stored.ok()) return reply(ExecutionDoesNotExist(arn));
+            return reply(Outcome::Ok(
+                {{"stopDate", Timestamp(stored->stop_time_ms.value_or(ctx->NowMs()))}}));
+          }
+          default:
+            return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
+                                       "The execution could not be stopped; try again: " +
+                                           std::string(result.status().message())));
+        }
+      });
+}
+
+void DescribeExecution(const Context& context, Call call) {
+  Fields f(call.input);
+  auto arn = f.String("executionArn", true, 1, 256);
+  auto included = f.Enum("includedData", false, {"ALL_DATA", "METADATA_ONLY"});
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto bad = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *bad});
+  auto stored = context.store->GetExecution(*arn);
+  if (stored.status().code() == StatusCode::kNotFound)
+    return call.reply(ExecutionDoesNotExist(*arn));
+  if (!stored.ok()) return call.reply(StoreFailure(context, stored.status(), "DescribeExecution"));
+  const store::ExecutionRecord& e = *stored;
+  const bool data = included != "METADATA_ONLY";
+  Json body = {{"executionArn", e.arn},
+               {"stateMachineArn", e.state_machine_arn},
+               {"name", e.name},
+               {"status", store::ExecutionStatusName(e.status)},
+               {"startDate", Timestamp(e.start_time_ms)}};
+  if (e.stop_time_ms) body["stopDate"] = Timestamp(*e.stop_time_ms);
+  if (data) body["input"] = e.input;
+  body["inputDetails"] = {{"included", data}};
+  if (e.output) {
+    if (data) body["output"] = *e.output;
+    body["outputDetails"] = {{"included", data}};
+  }
+  if (e.error) body["error"] = *e.error;
+  if (e.cause) body["cause"] = *e.cause;
+  Json attributes = JsonObjectOrEmpty(e.attributes_json);
+  if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
+  if (!e.map_run_arn.empty()) body["mapRunArn"] = e.map_run_arn;
+  AddRedriveFields(e, &body);
+  call.reply(Outcome::Ok(body));
+}
+
+void ListExecutions(const Context& context, Call call) {
+  Fields f(call.input);
+  auto machine_arn = f.String("stateMachineArn", false, 1, 256);
+  auto map_run_arn = f.String("mapRunArn", false, 1, 2000);
+  auto status =
+      f.Enum("statusFilter", false,
+             {"SUCCEEDED", "TIMED_OUT", "PENDING_REDRIVE", "ABORTED", "FAILED", "RUNNING"});
+  auto redrive = f.Enum("redriveFilter", false, {"REDRIVEN", "NOT_REDRIVEN"});
+  store::PageRequest page = f.Page(1000, 3096);
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (machine_arn.has_value() == map_run_arn.has_value()) {
+    return call.reply(Outcome::Fail(ErrorType::kValidationException,
+                                    "Exactly one of stateMachineArn and mapRunArn must be given"));
+  }
+  store::ExecutionFilter filter;
+  if (machine_arn) {
+    if (auto bad = CheckArn(*machine_arn, {"stateMachine"})) return call.reply(Outcome{{}, *bad});
+    if (status == "PENDING_REDRIVE") {
+      return call.reply(Outcome::Fail(ErrorType::kValidationException,
+                                      "statusFilter PENDING_REDRIVE can only be used with a "
+                                      "mapRunArn"));
+    }
+    auto machine = context.store->GetStateMachine(*machine_arn);
+    if (machine.status().code() == StatusCode::kNotFound) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                      "State Machine Does Not Exist: '" + *machine_arn + "'"));
+    }
+    if (!machine.ok()) return call.reply(StoreFailure(context, machine.status(), "ListExecutions"));
+    if (machine->type == store::StateMachineType::kExpress) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineTypeNotSupported,
+                                      "This operation is not supported by this type of state "
+                                      "machine"));
+    }
+    filter.state_machine_arn = *machine_arn;
+  } else {
+    if (auto bad = CheckArn(*map_run_arn, {"mapRun"})) return call.reply(Outcome{{}, *bad});
+    filter.map_run_arn = *map_run_arn;
+  }
+  if (status) filter.status = store::ParseExecutionStatus(*status);
+  Json items = Json::array();
+  std::string next_token;
+  // No execution has been redriven yet: REDRIVEN lists none.
+  if (redrive != "REDRIVEN") {
+    auto listed = context.store->ListExecutions(filter, page);
+    if (listed.status().code() == StatusCode::kInvalidArgument) {
+      return call.reply(Outcome::Fail(ErrorType::kInvalidToken, "Invalid Token: 'Invalid token'"));
+    }
+    if (listed.status().code() == StatusCode::kNotFound) {
+      return call.reply(Outcome::Fail(ErrorType::kResourceNotFound,
+                                      "Resource not found: '" + *map_run_arn + "'"));
+    }
+    if (!listed.ok()) return call.reply(StoreFailure(context, listed.status(), "ListExecutions"));
+    for (const store::ExecutionRecord& e : listed->items) {
+      Json item = {{"executionArn", e.arn},
+                   {"stateMachineArn", e.state_machine_arn},
+                   {"name", e.name},
+                   {"status", store::ExecutionStatusName(e.status)},
+                   {"startDate", Timestamp(e.start_time_ms)},
+                   {"redriveCount", e.redrive_count}};
+      if (e.stop_time_ms) item["stopDate"] = Timestamp(*e.stop_time_ms);
+      if (!e.map_run_arn.empty()) item["mapRunArn"] = e.map_run_arn;
+      items.push_back(std::move(item));
+    }
+    next_token = std::move(listed->next_token);
+  }
+  Json body = {{"executions", std::move(items)}};
+  SetNextToken(&body, next_token);
+  call.reply(Outcome::Ok(body));
+}
+
+void GetExecutionHistory(const Context& context, Call call) {
+  Fields f(call.input);
+  auto arn = f.String("executionArn", true, 1, 256);
+  store::PageRequest page = f.Page();
+  auto reverse = f.Bool("reverseOrder");
+  auto include_data = f.Bool("includeExecutionData");
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto bad = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *bad});
+  auto history = context.store->GetHistory(*arn, page, reverse.value_or(false));
+  if (history.status().code() == StatusCode::kNotFound)
+    return call.reply(ExecutionDoesNotExist(*arn));
+  if (history.status().code() == StatusCode::kInvalidArgument) {
+    return call.reply(Outcome::Fail(ErrorType::kInvalidToken, "Invalid Token: 'Invalid token'"));
+  }
+  if (!history.ok())
+    return call.reply(StoreFailure(context, history.status(), "GetExecutionHistory"));
+  const bool with_data = include_data.value_or(true);
+  // Written as text: the stored details are JSON already.
+  std::string body = "{\"events\":[";
+  bool first = true;
+  for (const store::HistoryEventRecord& e : history->items) {
+    if (!first) body += ',';
+    first = false;
+    body += "{\"timestamp\":";
+    AppendTimestamp(e.timestamp_ms, &body);
+    body += ",\"type\":";
+    AppendJsonText(Json(e.type), &body);
+    body += ",\"id\":" + std::to_string(e.event_id);
+    body += ",\"previousEventId\":" + std::to_string(e.previous_event_id);
+    if (!e.details_key.empty()) {
+      body += ',';
+      AppendJsonText(Json(e.details_key), &body);
+      body += ':';
+      if (with_data) {
+        body += e.details_json;
+      } else {
+        Json details = JsonObjectOrEmpty(e.details_json);
+        details.erase("input");
+        details.erase("output");
+        AppendJsonText(details, &body);
+      }
+    }
+    body += '}';
+  }
+  body += ']';
+  if (!history->next_token.empty()) {
+    body += ",\"nextToken\":";
+    AppendJsonText(Json(history->next_token), &body);
+  }
+  body += '}';
+  call.reply(Outcome{std::move(body), std::nullopt});
+}
+
+}  // namespace stepd::api::aws

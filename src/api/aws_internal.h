@@ -1,0 +1,237 @@
+#pragma once
+// Private to the AWS JSON API: what its operations share. One operation is a
+// function of (context, call) that answers through the call exactly once,
+// on any thread.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stepd/api/auth.h"
+#include "stepd/api/options.h"
+#include "stepd/base/clock.h"
+#include "stepd/base/json.h"
+#include "stepd/runtime/activities.h"
+#include "stepd/runtime/engine.h"
+#include "stepd/store/store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace stepd::api::aws {
+
+// AWS's exception names (the "__type" of an error body, after its namespace),
+// their HTTP status, and the namespace AWS prefixes them with:
+// kStates "com.amazonaws.swf.service.v2.model#", kCoralValidate
+// "com.amazon.coral.validate#", kPlain none (the names CONTRACTS.md pins for
+// authentication and overload, and generic service errors).
+#define STEPD_AWS_ERRORS(X)                     \
+  X(AccessDeniedException, 403, kPlain)         \
+  X(ActivityAlreadyExists, 400, kStates)        \
+  X(ActivityDoesNotExist, 400, kStates)         \
+  X(ExecutionAlreadyExists, 400, kStates)       \
+  X(ExecutionDoesNotExist, 400, kStates)        \
+  X(InternalFailure, 500, kPlain)               \
+  X(InvalidArn, 400, kStates)                   \
+  X(InvalidDefinition, 400, kStates)            \
+  X(InvalidExecutionInput, 400, kStates)        \
+  X(InvalidLoggingConfiguration, 400, kStates)  \
+  X(InvalidName, 400, kStates)                  \
+  X(InvalidOutput, 400, kStates)                \
+  X(InvalidSignatureException, 401, kPlain)     \
+  X(InvalidToken, 400, kStates)                 \
+  X(InvalidTracingConfiguration, 400, kStates)  \
+  X(MissingRequiredParameter, 400, kStates)     \
+  X(ResourceNotFound, 400, kStates)             \
+  X(SerializationException, 400, kPlain)        \
+  X(ServiceUnavailable, 503, kPlain)            \
+  X(StateMachineAlreadyExists, 400, kStates)    \
+  X(StateMachineDeleting, 400, kStates)         \
+  X(StateMachineDoesNotExist, 400, kStates)     \
+  X(StateMachineTypeNotSupported, 400, kStates) \
+  X(TaskDoesNotExist, 400, kStates)             \
+  X(TaskTimedOut, 400, kStates)                 \
+  X(ThrottlingException, 400, kPlain)           \
+  X(TooManyTags, 400, kStates)                  \
+  X(UnknownOperationException, 400, kPlain)     \
+  X(UnrecognizedClientException, 401, kPlain)   \
+  X(ValidationException, 400, kCoralValidate)
+
+enum class ErrorType {
+#define STEPD_AWS_ERROR_ENUM(name, status, ns) k##name,
+  STEPD_AWS_ERRORS(STEPD_AWS_ERROR_ENUM)
+#undef STEPD_AWS_ERROR_ENUM
+};
+std::string_view ErrorTypeName(ErrorType type);
+int ErrorHttpStatus(ErrorType type);
+// The "__type" value: the name with its namespace.
+std::string ErrorTypeWireName(ErrorType type);
+
+struct AwsError {
+  ErrorType type;
+  std::string message;
+};
+
+// An operation's answer: the response body (a JSON object's text) or an error.
+struct Outcome {
+  std::string body;
+  std::optional<AwsError> error;
+
+  static Outcome Ok(const Json& body);
+  static Outcome Fail(ErrorType type, std::string message) {
+    return Outcome{{}, AwsError{type, std::move(message)}};
+  }
+};
+
+struct Context {
+  const ApiOptions* options = nullptr;
+  store::Store* store = nullptr;
+  runtime::Engine* engine = nullptr;
+  runtime::ActivityQueue* activities = nullptr;
+  Clock* clock = nullptr;
+  spdlog::logger* log = nullptr;
+
+  int64_t NowMs() const;
+};
+
+struct Call {
+  Json input;  // the request body: a JSON object
+  Principal principal;
+  std::string operation;  // "StartExecution"
+  // Answers; call exactly once, from any thread.
+  std::function<void(Outcome)> reply;
+  // The client went away (long polls may give up).
+  std::function<bool()> client_gone;
+};
+
+using Operation = void (*)(const Context& context, Call call);
+
+struct OperationInfo {
+  std::string_view name;
+  Role role;  // the least role allowed to call it
+  Operation run;
+};
+// Every operation, by name; nullptr when unknown.
+const OperationInfo* FindOperation(std::string_view name);
+
+// --- Request fields ----------------------------------------------------------
+//
+// Reads members of the request object and collects AWS-style validation
+// errors ("Value 'x' at 'name' failed to satisfy constraint: Member must have
+// length less than or equal to 80"); a member of the wrong JSON type is a
+// SerializationException. Check ok()/error() before using what was read.
+class Fields {
+ public:
+  explicit Fields(const Json& input) : input_(input) {}
+
+  // A string member; nullopt when absent (and `required` records an error).
+  // `sensitive` members (definitions, payloads) are not quoted in messages.
+  std::optional<std::string> String(std::string_view name, bool required, size_t min_length,
+                                    size_t max_length, bool sensitive = false);
+  std::optional<int64_t> Int(std::string_view name, bool required, int64_t min, int64_t max);
+  std::optional<bool> Bool(std::string_view name);
+  // An object or array member, as is.
+  const Json* Value(std::string_view name, Json::value_t type);
+  // maxResults (0..max_results) and nextToken (1..max_token), as a store
+  // page request.
+  store::PageRequest Page(int64_t max_results = 1000, size_t max_token = 1024);
+  // A string member that must be one of `values` (listed in messages in
+  // this order, as AWS lists them).
+  std::optional<std::string> Enum(std::string_view name, bool required,
+                                  std::initializer_list<std::string_view> values);
+
+  void AddConstraint(std::string_view name, const std::string& shown_value,
+                     const std::string& constraint);
+  bool ok() const { return !serialization_ && constraints_.empty(); }
+  // The error to answer with when !ok().
+  AwsError error() const;
+
+ private:
+  const Json* Member(std::string_view name, bool required);
+
+  const Json& input_;
+  std::optional<std::string> serialization_;
+  std::vector<std::string> constraints_;
+};
+
+// --- ARNs -------------------------------------------------------------------
+
+struct Arn {
+  std::string region;
+  std::string account;
+  std::string resource_type;  // "stateMachine", "execution", "express", "activity", "mapRun"
+  std::string resource;       // everything after "<type>:"
+};
+// nullopt unless "arn:aws:states:REGION:ACCOUNT:TYPE:RESOURCE" with every part
+// non-empty.
+std::optional<Arn> ParseArn(std::string_view text);
+
+// Checks that `text` is an ARN of one of `types` (as AWS does before looking
+// anything up): the InvalidArn error otherwise.
+std::optional<AwsError> CheckArn(std::string_view text,
+                                 std::initializer_list<std::string_view> types);
+
+std::string StateMachineArn(const ApiOptions& options, std::string_view name);
+std::string ActivityArn(const ApiOptions& options, std::string_view name);
+
+// AWS's rule for state machine, execution and activity names: 1..80
+// characters, none of white space, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
+// or control characters.
+bool IsValidName(std::string_view name);
+
+// `text` parsed when it is a JSON object; otherwise an empty object.
+Json JsonObjectOrEmpty(std::string_view text);
+
+// Epoch seconds with milliseconds, as AWS's JSON timestamps.
+Json Timestamp(int64_t ms);
+
+// An audit row for an API action by `principal` on `target`.
+store::AuditEntry Audit(const Context& context, const Principal& principal, std::string_view action,
+                        std::string_view target, Json details = Json::object());
+
+// Tags as a request gives them ([{"key","value"}], 1..128 and 0..256
+// characters, at most 50 per resource once merged into `existing`), merged
+// into `existing` (a later key replaces an earlier one). Errors:
+// ValidationException, TooManyTags.
+std::optional<AwsError> MergeTags(const Json& tags, std::string_view resource_arn, Json* existing);
+
+// The page's continuation token, set only when there is one.
+void SetNextToken(Json* body, const std::string& next_token);
+
+// Maps store errors AWS has no specific name for: INVALID_ARGUMENT from a
+// page token is InvalidToken, UNAVAILABLE is ServiceUnavailable, others
+// InternalFailure (logged).
+Outcome StoreFailure(const Context& context, const Status& status, std::string_view operation);
+
+// --- Operations, by area -------------------------------------------------------
+void CreateStateMachine(const Context& context, Call call);
+void UpdateStateMachine(const Context& context, Call call);
+void DeleteStateMachine(const Context& context, Call call);
+void DescribeStateMachine(const Context& context, Call call);
+void ListStateMachines(const Context& context, Call call);
+void DescribeStateMachineForExecution(const Context& context, Call call);
+void ValidateStateMachineDefinition(const Context& context, Call call);
+
+void StartExecution(const Context& context, Call call);
+void StopExecution(const Context& context, Call call);
+void DescribeExecution(const Context& context, Call call);
+void ListExecutions(const Context& context, Call call);
+void GetExecutionHistory(const Context& context, Call call);
+
+void TagResource(const Context& context, Call call);
+void UntagResource(const Context& context, Call call);
+void ListTagsForResource(const Context& context, Call call);
+
+void CreateActivity(const Context& context, Call call);
+void DeleteActivity(const Context& context, Call call);
+void DescribeActivity(const Context& context, Call call);
+void ListActivities(const Context& context, Call call);
+void GetActivityTask(const Context& context, Call call);
+void SendTaskSuccess(const Context& context, Call call);
+void SendTaskFailure(const Context& context, Call call);
+void SendTaskHeartbeat(const Context& context, Call call);
+
+}  // namespace stepd::api::aws

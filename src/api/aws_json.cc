@@ -1,0 +1,169 @@
+#include "stepd/api/aws_json.h"
+
+#include <spdlog/spdlog.h>
+
+#include <mutex>
+
+#include "aws_internal.h"
+
+namespace stepd::api {
+namespace {
+
+constexpr std::string_view kContentType = "application/x-amz-json-1.0";
+
+http::Response ErrorAnswer(aws::ErrorType type, std::string_view message) {
+  Json body = {{"__type", aws::ErrorTypeWireName(type)}, {"message", message}};
+  http::Response response;
+  response.status = aws::ErrorHttpStatus(type);
+  response.headers.Set("Content-Type", std::string(kContentType));
+  response.headers.Set("X-Amzn-ErrorType", std::string(aws::ErrorTypeName(type)));
+  if (type == aws::ErrorType::kUnrecognizedClientException ||
+      type == aws::ErrorType::kInvalidSignatureException) {
+    response.headers.Set("WWW-Authenticate", "Bearer");
+  }
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return response;
+}
+
+}  // namespace
+
+class AwsJsonApi::Impl {
+ public:
+  Impl(const ApiOptions& options, const Authenticator* authenticator,
+       std::shared_ptr<spdlog::logger> logger)
+      : options_(options),
+        authenticator_(authenticator),
+        logger_(std::move(logger)),
+        pool_(static_cast<size_t>(std::max(1, options.threads)), options.queue_capacity) {
+    context_.options = &options_;
+    context_.log = logger_.get();
+  }
+
+  void Attach(const AwsBackend& backend) {
+    context_.store = backend.store;
+    context_.engine = backend.engine;
+    context_.activities = backend.activities;
+    context_.clock = backend.clock;
+    attached_.store(true, std::memory_order_release);
+  }
+
+  void Stop() {
+    attached_.store(false, std::memory_order_release);
+    pool_.Shutdown();
+  }
+
+  void Handle(const http::Request& request, http::Responder responder) {
+    auto header = request.headers.Get("X-Amz-Target");
+    std::string_view target = header ? *header : std::string_view();
+    std::string_view operation = target.substr(std::min(target.size(), kAwsTargetPrefix.size()));
+
+    const Authenticator::Result auth = authenticator_->Authenticate(request);
+    if (!auth.principal) {
+      const AuthError& error = *auth.error;
+      responder.Send(ErrorAnswer(error.failure == AuthFailure::kInvalidSignature
+                                     ? aws::ErrorType::kInvalidSignatureException
+                                     : aws::ErrorType::kUnrecognizedClientException,
+                                 error.message));
+      return;
+    }
+    if (!attached_.load(std::memory_order_acquire)) {
+      responder.Send(ErrorAnswer(aws::ErrorType::kServiceUnavailable,
+                                 "stepd is starting or stopping; try again shortly"));
+      return;
+    }
+    const aws::OperationInfo* op = aws::FindOperation(operation);
+    if (op == nullptr) {
+      responder.Send(ErrorAnswer(aws::ErrorType::kUnknownOperationException,
+                                 "Unknown operation '" + std::string(target) + "'"));
+      return;
+    }
+    if (!auth.principal->Allows(op->role)) {
+      responder.Send(ErrorAnswer(
+          aws::ErrorType::kAccessDeniedException,
+          "User: " + auth.principal->id + " (role " + std::string(RoleName(auth.principal->role)) +
+              ") is not authorized to perform: states:" + std::string(op->name) +
+              " (it needs the " + std::string(RoleName(op->role)) + " role)"));
+      return;
+    }
+    aws::Call call;
+    if (request.body.empty()) {
+      call.input = Json::object();
+    } else {
+      StatusOr<Json> parsed = ParseJson(request.body);
+      if (!parsed.ok()) {
+        responder.Send(ErrorAnswer(
+            aws::ErrorType::kSerializationException,
+            "The request body is not valid JSON: " + std::string(parsed.status().message())));
+        return;
+      }
+      if (!parsed->is_object()) {
+        responder.Send(ErrorAnswer(aws::ErrorType::kSerializationException,
+                                   "The request body must be a JSON object"));
+        return;
+      }
+      call.input = std::move(parsed).value();
+    }
+    call.principal = *auth.principal;
+    call.operation = std::string(op->name);
+    call.client_gone = [responder] { return responder.client_gone(); };
+    call.reply = [responder, request_id = request.request_id](aws::Outcome outcome) {
+      if (outcome.error) {
+        responder.Send(ErrorAnswer(outcome.error->type, outcome.error->message));
+        return;
+      }
+      http::Response response;
+      response.status = 200;
+      response.headers.Set("Content-Type", std::string(kContentType));
+      response.headers.Set("x-amzn-RequestId", request_id);
+      response.body = std::move(outcome.body);
+      responder.Send(std::move(response));
+    };
+    auto task = [this, run = op->run, call = std::move(call)]() mutable {
+      if (!attached_.load(std::memory_order_acquire)) {
+        call.reply(aws::Outcome::Fail(aws::ErrorType::kServiceUnavailable,
+                                      "stepd is stopping; try again shortly"));
+        return;
+      }
+      run(context_, std::move(call));
+    };
+    if (!pool_.TrySubmit(std::move(task))) {
+      responder.Send(ErrorAnswer(aws::ErrorType::kThrottlingException,
+                                 "Rate exceeded: " + std::to_string(options_.queue_capacity) +
+                                     " requests are waiting; try again later"));
+    }
+  }
+
+ private:
+  const ApiOptions options_;
+  const Authenticator* const authenticator_;
+  std::shared_ptr<spdlog::logger> logger_;
+  aws::Context context_;  // filled before attached_ is set, then read-only
+  std::atomic<bool> attached_{false};
+  ThreadPool pool_;
+};
+
+AwsJsonApi::AwsJsonApi(const ApiOptions& options, const Authenticator* authenticator,
+                       std::shared_ptr<spdlog::logger> logger)
+    : impl_(std::make_unique<Impl>(options, authenticator, std::move(logger))) {}
+
+AwsJsonApi::~AwsJsonApi() { Stop(); }
+
+void AwsJsonApi::AddRoutes(http::Router& router) {
+  http::RouteOptions route;
+  // A definition may be 1 MiB of characters, more once escaped in JSON.
+  route.body_limit_bytes = 4 * 1024 * 1024;
+  route.predicate = http::HeaderHasPrefix("X-Amz-Target", std::string(kAwsTargetPrefix));
+  Impl* impl = impl_.get();
+  router.Add(
+      "POST", "/",
+      [impl](const http::Request& request, http::Responder responder) {
+        impl->Handle(request, std::move(responder));
+      },
+      route);
+}
+
+void AwsJsonApi::Attach(const AwsBackend& backend) { impl_->Attach(backend); }
+
+void AwsJsonApi::Stop() { impl_->Stop(); }
+
+}  // namespace stepd::api
