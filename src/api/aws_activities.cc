@@ -153,7 +153,8 @@ void GetActivityTask(const Context& context, Call call) {
         // No task within the wait, or stepd is stopping: the empty answer.
         if (!result.ok() || !result->has_value()) return reply(Outcome::Ok(Json::object()));
         reply(Outcome::Ok({{"taskToken", (*result)->token}, {"input", (*result)->input}}));
-      });
+      },
+      call.client_gone);
 }
 
 void SendTaskSuccess(const Context& context, Call call) {

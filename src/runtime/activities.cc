@@ -70,7 +70,7 @@ class ActivityQueue::Impl {
   }
 
   void Poll(const std::string& activity_arn, const std::string& worker_name,
-            std::chrono::milliseconds wait, PollDone done) {
+            std::chrono::milliseconds wait, PollDone done, std::function<bool()> abandoned) {
     if (auto activity = store_->GetActivity(activity_arn); !activity.ok()) {
       return done(activity.status());
     }
@@ -79,7 +79,7 @@ class ActivityQueue::Impl {
     std::lock_guard lock(mu_);
     if (stopping_) return done(UnavailableError("GetActivityTask: stepd is stopping"));
     waiters_[activity_arn].push_back(
-        Waiter{worker_name, SteadyClock::now() + wait, std::move(done)});
+        Waiter{worker_name, SteadyClock::now() + wait, std::move(done), std::move(abandoned)});
     // A task queued since the claim above finds this poll.
     ready_.push_back(activity_arn);
     cv_.notify_all();
@@ -123,6 +123,7 @@ class ActivityQueue::Impl {
     std::string worker_name;
     SteadyClock::time_point deadline;
     PollDone done;
+    std::function<bool()> abandoned;  // may be empty
   };
   using TaskKey = std::pair<std::string, int64_t>;  // (execution ARN, task id)
 
@@ -225,6 +226,10 @@ class ActivityQueue::Impl {
         it->second.pop_front();
         if (it->second.empty()) waiters_.erase(it);
       }
+      if (waiter.abandoned && waiter.abandoned()) {
+        waiter.done(std::optional<Handout>());
+        continue;
+      }
       StatusOr<std::optional<Handout>> got = Claim(activity_arn, waiter.worker_name);
       if (got.ok() && !got->has_value()) {
         // Nothing left: the poll goes back to the head of the line.
@@ -312,8 +317,9 @@ void ActivityQueue::Invoke(const TaskCall& call, TaskDone done) {
 }
 void ActivityQueue::Cancel(const TaskCall& call) { impl_->Cancel(call); }
 void ActivityQueue::Poll(const std::string& activity_arn, const std::string& worker_name,
-                         std::chrono::milliseconds wait, PollDone done) {
-  impl_->Poll(activity_arn, worker_name, wait, std::move(done));
+                         std::chrono::milliseconds wait, PollDone done,
+                         std::function<bool()> abandoned) {
+  impl_->Poll(activity_arn, worker_name, wait, std::move(done), std::move(abandoned));
 }
 Status ActivityQueue::Succeed(std::string_view token, const std::string& output) {
   store::ActivityTaskRecord outcome;

@@ -5,6 +5,7 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -89,6 +90,34 @@ TEST(ActivityQueue, AWorkerTakesTheTaskAndItsOutputEndsTheExecution) {
   EXPECT_EQ(h.queue.Succeed((*task)->token, "{}").code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(h.queue.Heartbeat((*task)->token).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(h.queue.Succeed(std::string(64, 'a'), "{}").code(), StatusCode::kNotFound);
+}
+
+TEST(ActivityQueue, AWaitingPollWhoseClientLeftIsGivenNoTask) {
+  TestStore store;
+  store.CreateMachine("m", kReview);
+  ActivityHarness h(store);
+  h.t.engine->Start();
+  std::atomic<bool> gone{false};
+  std::atomic<int> answers{0};
+  std::atomic<bool> got_task{false};
+  h.queue.Poll(
+      kActivityArn, "left", std::chrono::seconds(10),
+      [&](StatusOr<std::optional<ActivityQueue::Handout>> r) {
+        got_task = r.ok() && r->has_value();
+        answers++;
+      },
+      [&] { return gone.load(); });
+  gone = true;  // the client disconnected while its poll waited
+  auto started = h.t.Start("m", "e");
+  ASSERT_TRUE(started.ok());
+  ASSERT_TRUE(WaitUntil([&] { return answers.load() == 1; }));
+  EXPECT_FALSE(got_task.load());
+  // The task is still queued for the next worker.
+  auto task = h.Poll(std::chrono::seconds(5), "stayed");
+  ASSERT_TRUE(task.ok()) << task.status();
+  ASSERT_TRUE(task->has_value());
+  ASSERT_EQ(h.queue.Succeed((*task)->token, "{}"), Status::OK());
+  EXPECT_EQ(WaitForEnd(*store, started->execution_arn).status, store::ExecutionStatus::kSucceeded);
 }
 
 TEST(ActivityQueue, AWaitingPollGetsTheNextTaskAndAnEmptyPollEndsEmpty) {

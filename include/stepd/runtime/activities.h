@@ -67,9 +67,11 @@ class ActivityQueue final : public TaskExecutor {
   // Hands the oldest queued task of `activity_arn` to `worker_name`, now or
   // as soon as one is queued within `wait`; nullopt when none came. `done`
   // runs once, on any thread. NOT_FOUND when the activity does not exist;
-  // UNAVAILABLE when stopping.
+  // UNAVAILABLE when stopping. `abandoned`, when set, tells that the poller
+  // went away (its client disconnected): a waiting poll it answers true for
+  // is given no task, so that no task is handed to nobody.
   void Poll(const std::string& activity_arn, const std::string& worker_name,
-            std::chrono::milliseconds wait, PollDone done);
+            std::chrono::milliseconds wait, PollDone done, std::function<bool()> abandoned = {});
 
   // A worker's answer, delivered to the execution once stored. NOT_FOUND:
   // no task was handed out with this token. FAILED_PRECONDITION: the task
