@@ -25,6 +25,7 @@ import {
   TagResourceCommand,
   UntagResourceCommand,
   UpdateStateMachineCommand,
+  ValidateStateMachineDefinitionCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
 import {
@@ -159,6 +160,21 @@ describe('errors', { concurrency: true }, () => {
     await expectError(send(new ListTagsForResourceCommand({
       resourceArn: 'arn:aws:states:us-east-1:123456789012:activity:no-such-activity',
     })), ResourceNotFound);
+  });
+
+  test('ValidateStateMachineDefinition answers OK or FAIL with diagnostics', async () => {
+    const ok = await client.send(new ValidateStateMachineDefinitionCommand({ definition: LIFECYCLE_DEFINITION }));
+    assert.equal(ok.result, 'OK');
+    assert.deepEqual(ok.diagnostics, []);
+    assert.equal(ok.truncated, false);
+    const bad = await client.send(new ValidateStateMachineDefinitionCommand({
+      definition: '{"StartAt":"Nowhere","States":{"A":{"Type":"Pass","End":true}}}',
+    }));
+    assert.equal(bad.result, 'FAIL');
+    assert.ok(bad.diagnostics.length >= 1);
+    assert.equal(bad.diagnostics[0].severity, 'ERROR');
+    assert.equal(typeof bad.diagnostics[0].code, 'string');
+    assert.ok(bad.diagnostics[0].message.length > 0);
   });
 
   test('MissingRequiredParameter: UpdateStateMachine with nothing to update', async () => {

@@ -15,8 +15,10 @@ const worker = new StepFunctionWorker({
   awsConfig: {
     endpoint: process.env.SFN_ENDPOINT,
     region: 'us-east-1',
-    accessKeyId: process.env.AWS_ACCESS_KEY_ID,
-    secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY,
+    // In the sigv4 suite the worker signs with the operator key (aws-sdk v2's
+    // signer against stepd's verification).
+    accessKeyId: process.env.WORKER_ACCESS_KEY_ID || process.env.AWS_ACCESS_KEY_ID,
+    secretAccessKey: process.env.WORKER_SECRET_ACCESS_KEY || process.env.AWS_SECRET_ACCESS_KEY,
     maxRetries: 0,
   },
   logger: { debug() {}, info() {}, warn: console.error, error: console.error },

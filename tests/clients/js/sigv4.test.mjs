@@ -14,9 +14,9 @@ const env = (name) => {
   if (!value) throw new Error(`${name} is not set: run through tests/clients/run ... sigv4`);
   return value;
 };
-const admin = makeClient({ accessKeyId: env('STEPD_TEST_ADMIN_KEY'), secretAccessKey: env('STEPD_TEST_ADMIN_SECRET') });
+const admin = makeClient({ accessKeyId: env('CLIENT_TEST_ADMIN_KEY'), secretAccessKey: env('CLIENT_TEST_ADMIN_SECRET') });
 const operator = makeClient({
-  accessKeyId: env('STEPD_TEST_OPERATOR_KEY'), secretAccessKey: env('STEPD_TEST_OPERATOR_SECRET'),
+  accessKeyId: env('CLIENT_TEST_OPERATOR_KEY'), secretAccessKey: env('CLIENT_TEST_OPERATOR_SECRET'),
 });
 
 test('the operator key starts executions but may not create state machines', async () => {
@@ -39,7 +39,7 @@ test('the operator key starts executions but may not create state machines', asy
 });
 
 test('the JS SDK with a wrong secret or an unknown key is refused', async () => {
-  const wrong = makeClient({ accessKeyId: env('STEPD_TEST_OPERATOR_KEY'), secretAccessKey: 'wrong' });
+  const wrong = makeClient({ accessKeyId: env('CLIENT_TEST_OPERATOR_KEY'), secretAccessKey: 'wrong' });
   await expectError(() => wrong.send(new ListStateMachinesCommand({})), undefined,
     { status: 401, name: 'InvalidSignatureException' });
   const stranger = makeClient({ accessKeyId: 'AKIDSTRANGER', secretAccessKey: 'x' });

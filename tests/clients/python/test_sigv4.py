@@ -11,8 +11,8 @@ import botocore.exceptions
 
 from sfn_common import ENDPOINT, LIFECYCLE_DEFINITION, ROLE_ARN, ErrorAssertions, client, unique, wait_for_execution
 
-ADMIN = (os.environ["STEPD_TEST_ADMIN_KEY"], os.environ["STEPD_TEST_ADMIN_SECRET"])
-VIEWER = (os.environ["STEPD_TEST_VIEWER_KEY"], os.environ["STEPD_TEST_VIEWER_SECRET"])
+ADMIN = (os.environ["CLIENT_TEST_ADMIN_KEY"], os.environ["CLIENT_TEST_ADMIN_SECRET"])
+VIEWER = (os.environ["CLIENT_TEST_VIEWER_KEY"], os.environ["CLIENT_TEST_VIEWER_SECRET"])
 
 
 def raw_post(target, body=b"{}", headers=None):
