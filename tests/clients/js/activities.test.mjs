@@ -162,46 +162,57 @@ describe('activities', { concurrency: true }, () => {
     assert.ok(d.stopDate - d.startDate >= 5000);
   });
 
-  // A missed heartbeat is the error States.HeartbeatTimeout (AWS since 2021;
-  // the ASL spec's predefined errors), which a catcher of States.Timeout
-  // also matches.
-  test('a worker that never answers: heartbeat timeout; its token is then spent (TaskTimedOut)', async () => {
+  // A missed heartbeat fails the task with States.Timeout: that is the error
+  // AWS records (TaskTimedOut/ActivityTimedOut, ExecutionFailed, Describe);
+  // States.HeartbeatTimeout is only a name a Catch or Retry may match.
+  test('a worker that never answers: States.Timeout; its token is then spent (TaskTimedOut)', async () => {
     const activityArn = await createActivity('js-silent');
     const machineArn = await createTaskMachine('js-silent', activityArn, { HeartbeatSeconds: 1 });
     const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}' }));
     const { token } = await takeTask(activityArn);
     const d = await waitForExecution(client, executionArn, { timeoutMs: 10000 });
     assert.equal(d.status, 'FAILED');
-    assert.equal(d.error, 'States.HeartbeatTimeout');
     assert.ok(d.stopDate - d.startDate >= 1000);
-    const h = await client.send(new GetExecutionHistoryCommand({ executionArn }));
-    const timedOut = h.events.find((e) => e.type === 'ActivityTimedOut');
-    assert.ok(timedOut, 'no ActivityTimedOut event');
-    assert.equal(timedOut.activityTimedOutEventDetails.error, 'States.HeartbeatTimeout');
     await expectError(() => client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })), TaskTimedOut);
     await expectError(() => client.send(new SendTaskHeartbeatCommand({ taskToken: token })), TaskTimedOut);
     await expectError(() => client.send(new SendTaskFailureCommand({ taskToken: token, error: 'Late' })), TaskTimedOut);
+    const h = await client.send(new GetExecutionHistoryCommand({ executionArn }));
+    const timedOut = h.events.find((e) => e.type === 'ActivityTimedOut');
+    assert.ok(timedOut, 'no ActivityTimedOut event');
+    assert.equal(h.events.at(-1).type, 'ExecutionFailed');
+    assert.equal(d.error, 'States.Timeout');
+    assert.equal(timedOut.activityTimedOutEventDetails.error, 'States.Timeout');
+    assert.equal(h.events.at(-1).executionFailedEventDetails.error, 'States.Timeout');
   });
 
-  test('a catcher of States.Timeout catches a missed heartbeat; TimeoutSeconds gives States.Timeout', async () => {
-    const activityArn = await createActivity('js-silent-catch');
-    const machineArn = await createTaskMachine('js-silent-catch', activityArn, {
-      HeartbeatSeconds: 1,
-      Catch: [{ ErrorEquals: ['States.Timeout'], ResultPath: '$.caught', Next: 'Recovered' }],
-    }, { Recovered: { Type: 'Pass', End: true } });
-    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}' }));
-    await takeTask(activityArn);
-    const d = await waitForExecution(client, executionArn, { timeoutMs: 10000 });
-    assert.equal(d.status, 'SUCCEEDED', `${d.error}: ${d.cause}`);
-    assert.equal(JSON.parse(d.output).caught.Error, 'States.HeartbeatTimeout');
+  test('catchers of States.Timeout and of States.HeartbeatTimeout catch a missed heartbeat', async () => {
+    const run = async (prefix, errorEquals) => {
+      const activityArn = await createActivity(prefix);
+      const machineArn = await createTaskMachine(prefix, activityArn, {
+        HeartbeatSeconds: 1,
+        Catch: [{ ErrorEquals: errorEquals, ResultPath: '$.caught', Next: 'Recovered' }],
+      }, { Recovered: { Type: 'Pass', End: true } });
+      const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}' }));
+      await takeTask(activityArn);
+      return waitForExecution(client, executionArn, { timeoutMs: 10000 });
+    };
+    const [byTimeout, byHeartbeat] = await Promise.all([
+      run('js-catch-timeout', ['States.Timeout']),
+      run('js-catch-heartbeat', ['States.HeartbeatTimeout']),
+    ]);
+    assert.equal(byTimeout.status, 'SUCCEEDED', `States.Timeout catcher: ${byTimeout.error}`);
+    assert.equal(JSON.parse(byTimeout.output).caught.Error, 'States.Timeout');
+    assert.equal(byHeartbeat.status, 'SUCCEEDED', `States.HeartbeatTimeout catcher: ${byHeartbeat.error}`);
+  });
 
-    const slowArn = await createActivity('js-task-timeout');
-    const slowMachine = await createTaskMachine('js-task-timeout', slowArn, { TimeoutSeconds: 1 });
-    const slow = await client.send(new StartExecutionCommand({ stateMachineArn: slowMachine, input: '{}' }));
-    const { token } = await takeTask(slowArn);
-    const s = await waitForExecution(client, slow.executionArn, { timeoutMs: 10000 });
-    assert.equal(s.status, 'FAILED');
-    assert.equal(s.error, 'States.Timeout');
+  test('TimeoutSeconds: States.Timeout', async () => {
+    const activityArn = await createActivity('js-task-timeout');
+    const machineArn = await createTaskMachine('js-task-timeout', activityArn, { TimeoutSeconds: 1 });
+    const { executionArn } = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}' }));
+    const { token } = await takeTask(activityArn);
+    const d = await waitForExecution(client, executionArn, { timeoutMs: 10000 });
+    assert.equal(d.status, 'FAILED');
+    assert.equal(d.error, 'States.Timeout');
     await expectError(() => client.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' })), TaskTimedOut);
   });
 
