@@ -1135,9 +1135,11 @@ int StateGraph::Find(std::string_view name) const {
 }
 
 namespace {
-bool ErrorMatches(const std::vector<std::string>& names, std::string_view error) {
+bool ErrorMatches(const std::vector<std::string>& names, std::string_view error,
+                  bool heartbeat_timeout) {
   for (const std::string& n : names) {
     if (n == error) return true;
+    if (heartbeat_timeout && n == "States.HeartbeatTimeout") return true;
     if (n == "States.ALL" && error != "States.Runtime" && error != "States.DataLimitExceeded") {
       return true;
     }
@@ -1151,8 +1153,12 @@ bool ErrorMatches(const std::vector<std::string>& names, std::string_view error)
 }
 }  // namespace
 
-bool Retrier::Matches(std::string_view error) const { return ErrorMatches(error_equals, error); }
-bool Catcher::Matches(std::string_view error) const { return ErrorMatches(error_equals, error); }
+bool Retrier::Matches(std::string_view error, bool heartbeat_timeout) const {
+  return ErrorMatches(error_equals, error, heartbeat_timeout);
+}
+bool Catcher::Matches(std::string_view error, bool heartbeat_timeout) const {
+  return ErrorMatches(error_equals, error, heartbeat_timeout);
+}
 
 double Retrier::DelaySeconds(int attempt) const {
   double d = interval_seconds * std::pow(backoff_rate, attempt);

@@ -607,11 +607,11 @@ void StepContext::FailUnit(AslError error) {
   runner_.FinishFrame(frame_, now_);
 }
 
-void StepContext::Fail(AslError error, std::string_view final_event) {
+void StepContext::Fail(AslError error, std::string_view final_event, bool heartbeat_timeout) {
   if (!IsTerminalError(error.error)) {
     for (size_t i = 0; i < state_.retriers.size(); ++i) {
       const Retrier& r = state_.retriers[i];
-      if (!r.Matches(error.error)) continue;
+      if (!r.Matches(error.error, heartbeat_timeout)) continue;
       int& attempts = frame_.retry_attempts[i];
       if (attempts >= r.max_attempts) break;
       double delay = r.DelaySeconds(attempts);
@@ -633,7 +633,7 @@ void StepContext::Fail(AslError error, std::string_view final_event) {
       final_event = {};
     }
     for (const Catcher& c : state_.catchers) {
-      if (!c.Matches(error.error)) continue;
+      if (!c.Matches(error.error, heartbeat_timeout)) continue;
       Json err_out = {{"Error", error.error}, {"Cause", error.cause}};
       std::optional<Json> assigned;
       if (c.assign) {

@@ -283,7 +283,9 @@ class StepContext {
   // The state failed: Retry, then Catch, then the unit fails. When the
   // failure is not retried, `final_event` (e.g. "MapStateFailed") is
   // recorded first, when given.
-  void Fail(AslError error, std::string_view final_event = {});
+  // `heartbeat_timeout`: the error is the States.Timeout of a missed
+  // heartbeat, which Retry and Catch also match by "States.HeartbeatTimeout".
+  void Fail(AslError error, std::string_view final_event = {}, bool heartbeat_timeout = false);
   // A Succeed state: ends the unit with `output`, after StateExited.
   void SucceedUnit(Json output);
   // A Fail state: ends the unit with `error` (no StateExited).

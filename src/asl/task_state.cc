@@ -147,12 +147,16 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
     return;
   }
   AslError err = std::move(result).take_error();
+  // A missed heartbeat is reported as States.Timeout, as AWS reports it;
+  // Retry and Catch still tell it apart by "States.HeartbeatTimeout".
+  const bool heartbeat_timeout = err.error == StatesErrorName(StatesError::kHeartbeatTimeout);
+  if (heartbeat_timeout) err.error = std::string(StatesErrorName(StatesError::kTimeout));
   EventDetails d;
   if (!rn.lambda_function && !rn.activity) {
     d.String("resourceType", rn.type).String("resource", rn.name);
   }
   d.String("error", err.error).String("cause", err.cause);
-  const bool timed_out = err.error == "States.Timeout" || err.error == "States.HeartbeatTimeout";
+  const bool timed_out = err.error == StatesErrorName(StatesError::kTimeout);
   if (rn.activity) {
     ctx.Emit(timed_out ? "ActivityTimedOut" : "ActivityFailed",
              timed_out ? "activityTimedOutEventDetails" : "activityFailedEventDetails", d.Take());
@@ -165,7 +169,7 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
              rn.lambda_function ? "lambdaFunctionFailedEventDetails" : "taskFailedEventDetails",
              d.Take());
   }
-  ctx.Fail(std::move(err));
+  ctx.Fail(std::move(err), {}, heartbeat_timeout);
 }
 
 }  // namespace stepd::asl

@@ -164,6 +164,50 @@ TEST(TaskState, AnActivityThatTimesOutRecordsActivityTimedOut) {
   EXPECT_THAT(r.types, ::testing::Contains("ActivityTimedOut"));
 }
 
+TEST(TaskState, AMissedHeartbeatIsReportedAsStatesTimeout) {
+  ScriptedInvoker inv;
+  inv.Answer("A", {AslError{"States.HeartbeatTimeout", ""}});
+  auto r = RunDefinition(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:us-east-1:123456789012:activity:slow","HeartbeatSeconds":1,
+      "End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Timeout");
+  ASSERT_THAT(r.types, ::testing::Contains("ActivityTimedOut"));
+  for (const HistoryEvent& e : r.events) {
+    if (e.type == "ActivityTimedOut") {
+      EXPECT_EQ(e.DetailsJson()["error"], "States.Timeout");
+    }
+  }
+}
+
+TEST(TaskState, RetryAndCatchMatchAMissedHeartbeatByStatesHeartbeatTimeoutToo) {
+  for (const char* name : {"States.HeartbeatTimeout", "States.Timeout", "States.ALL"}) {
+    ScriptedInvoker inv;
+    inv.Answer("A", {AslError{"States.HeartbeatTimeout", ""}});
+    const std::string definition = std::string(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+        "Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","HeartbeatSeconds":1,
+        "Catch":[{"ErrorEquals":[")") +
+                                   name + R"("],"Next":"Caught"}],"End":true},
+        "Caught":{"Type":"Pass","End":true}}})";
+    auto r = RunDefinition(definition, Json::object(), &inv);
+    EXPECT_EQ(r.status, ExecutionStatus::kSucceeded) << name;
+    EXPECT_EQ(r.output["Error"], "States.Timeout") << name;
+  }
+}
+
+TEST(TaskState, StatesHeartbeatTimeoutDoesNotMatchATaskTimeout) {
+  ScriptedInvoker inv;
+  inv.Answer("A", {AslError{"States.Timeout", ""}});
+  auto r = RunDefinition(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","TimeoutSeconds":1,
+      "Catch":[{"ErrorEquals":["States.HeartbeatTimeout"],"Next":"Caught"}],"End":true},
+      "Caught":{"Type":"Pass","End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Timeout");
+}
+
 TEST(TaskState, ServiceIntegrationsNameTheExecutionsRegion) {
   ScriptedInvoker inv;
   inv.Answer("T", {Json(1)});

@@ -186,7 +186,7 @@ TEST(ActivityQueue, HeartbeatsKeepATaskAliveUntilTheyStop) {
   h.clock().Advance(std::chrono::seconds(11));
   store::ExecutionRecord done = WaitForEnd(*store, started->execution_arn);
   EXPECT_EQ(done.status, store::ExecutionStatus::kFailed);
-  EXPECT_EQ(done.error, "States.HeartbeatTimeout");
+  EXPECT_EQ(done.error, "States.Timeout");
   // The timed-out task refuses late answers.
   ASSERT_TRUE(WaitUntil([&] {
     return h.queue.Succeed((*task)->token, "{}").code() == StatusCode::kFailedPrecondition;

@@ -49,7 +49,9 @@ struct Retrier {
   // True when `error` is named by ErrorEquals (States.ALL matches anything
   // but States.Runtime, as AWS does; States.TaskFailed matches any error
   // except States.Timeout... see Matches in the .cc for the exact table).
-  bool Matches(std::string_view error) const;
+  // A missed heartbeat raises States.Timeout (`heartbeat_timeout` set),
+  // which "States.HeartbeatTimeout" matches too, as on AWS.
+  bool Matches(std::string_view error, bool heartbeat_timeout = false) const;
   // The delay before retry number `attempt` (0-based), before jitter.
   double DelaySeconds(int attempt) const;
 };
@@ -61,7 +63,7 @@ struct Catcher {
   ResultPath result_path;  // default "$"
   std::optional<PayloadTemplate> assign;
 
-  bool Matches(std::string_view error) const;
+  bool Matches(std::string_view error, bool heartbeat_timeout = false) const;
 };
 
 // The states of one scope: the top level, a Parallel branch or a Map processor.
