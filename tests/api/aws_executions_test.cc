@@ -1,0 +1,431 @@
+// StartExecution, StopExecution, DescribeExecution, ListExecutions and
+// GetExecutionHistory through the AWS JSON API, on the durable engine.
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "api/aws_testing.h"
+
+namespace stepd::api::testing {
+namespace {
+
+std::set<std::string> Keys(const Json& object) {
+  std::set<std::string> keys;
+  for (auto it = object.begin(); it != object.end(); ++it) keys.insert(it.key());
+  return keys;
+}
+
+AwsErrorAnswer ExecutionDoesNotExist(const std::string& arn) {
+  return StatesError("ExecutionDoesNotExist", "Execution Does Not Exist: '" + arn + "'");
+}
+
+class AwsExecutions : public ::testing::Test {
+ protected:
+  AwsAnswer Describe(const std::string& arn, const Json& extra = Json::object()) {
+    Json input = {{"executionArn", arn}};
+    input.update(extra);
+    return stack_.Call("DescribeExecution", input);
+  }
+  AwsAnswer History(const std::string& arn, const Json& extra = Json::object()) {
+    Json input = {{"executionArn", arn}};
+    input.update(extra);
+    return stack_.Call("GetExecutionHistory", input);
+  }
+  AwsStack stack_;
+};
+
+// --- StartExecution ---------------------------------------------------------------
+
+TEST_F(AwsExecutions, StartAnswersTheExecutionArnAndStartDate) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  const double before = NowSeconds();
+  AwsAnswer started =
+      stack_.Call("StartExecution", {{"stateMachineArn", machine}, {"name", "first"}});
+  const double after = NowSeconds();
+  ASSERT_EQ(started.status, 200) << started.raw;
+  EXPECT_EQ(Keys(started.body), (std::set<std::string>{"executionArn", "startDate"}));
+  EXPECT_EQ(started.body["executionArn"], ExecutionArn("m", "first"));
+  EXPECT_TRUE(IsEpochSecondsBetween(started.body["startDate"], before, after));
+}
+
+TEST_F(AwsExecutions, StartWithoutANameNamesTheExecutionWithAUuid) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  AwsAnswer started = stack_.Call("StartExecution", {{"stateMachineArn", machine}});
+  ASSERT_EQ(started.status, 200) << started.raw;
+  const std::string arn = started.body["executionArn"];
+  const std::string prefix = ExecutionArn("m", "");
+  ASSERT_EQ(arn.substr(0, prefix.size()), prefix);
+  const std::string name = arn.substr(prefix.size());
+  EXPECT_EQ(name.size(), 36u) << name;
+  EXPECT_EQ(Describe(arn).body["name"], name);
+}
+
+TEST_F(AwsExecutions, StartOfAnUnknownMachineIsStateMachineDoesNotExist) {
+  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", MachineArn("nope")}})),
+            StatesError("StateMachineDoesNotExist",
+                        "State Machine Does Not Exist: '" + MachineArn("nope") + "'"));
+}
+
+TEST_F(AwsExecutions, StartRefusesAnInvalidName) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", machine}, {"name", "a:b"}})),
+            StatesError("InvalidName", "Invalid Name: 'a:b'"));
+}
+
+TEST_F(AwsExecutions, StartRefusesAnInputThatIsNotJson) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", machine}, {"input", "{"}})),
+            StatesError("InvalidExecutionInput",
+                        "Invalid State Machine Execution Input: 'invalid JSON at byte 2: "
+                        "[json.exception.parse_error.101] parse error at line 1, column 2: syntax "
+                        "error while parsing object key - unexpected end of input; expected "
+                        "string literal'"));
+  for (const char* blank : {"", "  ", "\n\t"}) {
+    EXPECT_EQ(ErrorOf(stack_.Call("StartExecution",
+                                  {{"stateMachineArn", machine}, {"input", blank}})),
+              StatesError("InvalidExecutionInput",
+                          "Invalid State Machine Execution Input: 'Invalid execution input.'"))
+        << "'" << blank << "'";
+  }
+}
+
+TEST_F(AwsExecutions, StartIsIdempotentForTheSameNameAndInputWhileRunning) {
+  const std::string machine = stack_.CreateMachine("m", kWaitDefinition);
+  const Json request = {{"stateMachineArn", machine}, {"name", "once"}, {"input", R"({"n":1})"}};
+  AwsAnswer first = stack_.Call("StartExecution", request);
+  AwsAnswer second = stack_.Call("StartExecution", request);
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(second.status, 200) << second.raw;
+  EXPECT_EQ(second.body, first.body);
+
+  Json other_input = request;
+  other_input["input"] = R"({"n":2})";
+  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", other_input)),
+            StatesError("ExecutionAlreadyExists",
+                        "Execution Already Exists: '" + ExecutionArn("m", "once") + "'"));
+}
+
+TEST_F(AwsExecutions, AFinishedExecutionsNameCannotBeStartedAgain) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  const std::string arn = stack_.StartExecution(machine, "once", R"({"n":1})");
+  EXPECT_EQ(stack_.WaitForEnd(arn)["status"], "SUCCEEDED");
+  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", machine},
+                                                    {"name", "once"},
+                                                    {"input", R"({"n":1})"}})),
+            StatesError("ExecutionAlreadyExists", "Execution Already Exists: '" + arn + "'"));
+}
+
+// --- DescribeExecution ---------------------------------------------------------------
+
+TEST_F(AwsExecutions, DescribeOfASucceededExecution) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  AwsAnswer started = stack_.Call(
+      "StartExecution", {{"stateMachineArn", machine}, {"name", "ok"}, {"input", R"({"a":1})"}});
+  const std::string arn = started.body["executionArn"];
+  ASSERT_EQ(stack_.WaitForEnd(arn)["status"], "SUCCEEDED");
+  const double after = NowSeconds();
+
+  Json described = Describe(arn).body;
+  ASSERT_TRUE(described.contains("stopDate")) << described.dump();
+  EXPECT_TRUE(IsEpochSecondsBetween(described["stopDate"], started.body["startDate"], after));
+  described.erase("stopDate");
+  EXPECT_EQ(described,
+            Json({{"executionArn", arn},
+                  {"stateMachineArn", machine},
+                  {"name", "ok"},
+                  {"status", "SUCCEEDED"},
+                  {"startDate", started.body["startDate"]},
+                  {"input", R"({"a":1})"},
+                  {"inputDetails", {{"included", true}}},
+                  {"output", R"({"a":1})"},
+                  {"outputDetails", {{"included", true}}},
+                  {"redriveCount", 0},
+                  {"redriveStatus", "NOT_REDRIVABLE"},
+                  {"redriveStatusReason", "Execution is SUCCEEDED and cannot be redriven"}}));
+}
+
+TEST_F(AwsExecutions, DescribeOfAFailedExecutionHasItsErrorAndCause) {
+  const std::string machine = stack_.CreateMachine("f", kFailDefinition);
+  const std::string arn = stack_.StartExecution(machine, "bad");
+  Json described = stack_.WaitForEnd(arn);
+  EXPECT_EQ(described["status"], "FAILED");
+  EXPECT_EQ(described["error"], "Boom");
+  EXPECT_EQ(described["cause"], "it broke");
+  EXPECT_EQ(described["redriveCount"], 0);
+  EXPECT_TRUE(described["stopDate"].is_number());
+  EXPECT_FALSE(described.contains("output"));
+  EXPECT_FALSE(described.contains("outputDetails"));
+}
+
+TEST_F(AwsExecutions, DescribeOfARunningExecution) {
+  const std::string machine = stack_.CreateMachine("w", kWaitDefinition);
+  AwsAnswer started = stack_.Call(
+      "StartExecution",
+      {{"stateMachineArn", machine}, {"name", "r"}, {"traceHeader", "Root=1-5e1b4151-5ac6c58f"}});
+  AwsAnswer described = Describe(started.body["executionArn"]);
+  ASSERT_EQ(described.status, 200) << described.raw;
+  EXPECT_EQ(described.body,
+            Json({{"executionArn", ExecutionArn("w", "r")},
+                  {"stateMachineArn", machine},
+                  {"name", "r"},
+                  {"status", "RUNNING"},
+                  {"startDate", started.body["startDate"]},
+                  {"input", "{}"},
+                  {"inputDetails", {{"included", true}}},
+                  {"traceHeader", "Root=1-5e1b4151-5ac6c58f"},
+                  {"redriveCount", 0},
+                  {"redriveStatus", "NOT_REDRIVABLE"},
+                  {"redriveStatusReason", "Execution is RUNNING and cannot be redriven"}}));
+}
+
+TEST_F(AwsExecutions, DescribeWithMetadataOnlyLeavesInputAndOutputOut) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  const std::string arn = stack_.StartExecution(machine, "ok", R"({"secret":1})");
+  stack_.WaitForEnd(arn);
+  AwsAnswer described = Describe(arn, {{"includedData", "METADATA_ONLY"}});
+  ASSERT_EQ(described.status, 200) << described.raw;
+  EXPECT_FALSE(described.body.contains("input"));
+  EXPECT_FALSE(described.body.contains("output"));
+  EXPECT_EQ(described.body["inputDetails"], Json({{"included", false}}));
+  EXPECT_EQ(described.body["outputDetails"], Json({{"included", false}}));
+}
+
+TEST_F(AwsExecutions, DescribeOfAnUnknownExecutionIsExecutionDoesNotExist) {
+  EXPECT_EQ(ErrorOf(Describe(ExecutionArn("m", "nope"))),
+            ExecutionDoesNotExist(ExecutionArn("m", "nope")));
+}
+
+// --- StopExecution ----------------------------------------------------------------------
+
+TEST_F(AwsExecutions, StopAbortsARunningExecutionWithItsErrorAndCause) {
+  const std::string machine = stack_.CreateMachine("w", kWaitDefinition);
+  const std::string arn = stack_.StartExecution(machine, "r");
+  const double before = NowSeconds();
+  AwsAnswer stopped = stack_.Call("StopExecution",
+                                  {{"executionArn", arn}, {"error", "Halt"}, {"cause", "by hand"}});
+  const double after = NowSeconds();
+  ASSERT_EQ(stopped.status, 200) << stopped.raw;
+  EXPECT_EQ(Keys(stopped.body), (std::set<std::string>{"stopDate"}));
+  EXPECT_TRUE(IsEpochSecondsBetween(stopped.body["stopDate"], before, after));
+
+  Json described = Describe(arn).body;
+  EXPECT_EQ(described["status"], "ABORTED");
+  EXPECT_EQ(described["stopDate"], stopped.body["stopDate"]);
+  EXPECT_EQ(described["error"], "Halt");
+  EXPECT_EQ(described["cause"], "by hand");
+  EXPECT_FALSE(described.contains("redriveStatus"));
+
+  Json events = History(arn, {{"reverseOrder", true}, {"maxResults", 1}}).body["events"];
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["type"], "ExecutionAborted");
+  EXPECT_EQ(events[0]["executionAbortedEventDetails"],
+            Json({{"error", "Halt"}, {"cause", "by hand"}}));
+}
+
+TEST_F(AwsExecutions, StopOfAFinishedExecutionAnswersItsStopDateAndChangesNothing) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  const std::string arn = stack_.StartExecution(machine, "done");
+  Json ended = stack_.WaitForEnd(arn);
+  ASSERT_EQ(ended["status"], "SUCCEEDED");
+  AwsAnswer stopped = stack_.Call("StopExecution", {{"executionArn", arn}, {"error", "Late"}});
+  ASSERT_EQ(stopped.status, 200) << stopped.raw;
+  EXPECT_EQ(stopped.body, Json({{"stopDate", ended["stopDate"]}}));
+  EXPECT_EQ(Describe(arn).body, ended);
+}
+
+TEST_F(AwsExecutions, StopOfAnUnknownExecutionIsExecutionDoesNotExist) {
+  stack_.CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ErrorOf(stack_.Call("StopExecution", {{"executionArn", ExecutionArn("m", "nope")}})),
+            ExecutionDoesNotExist(ExecutionArn("m", "nope")));
+}
+
+// --- ListExecutions -------------------------------------------------------------------------
+
+TEST_F(AwsExecutions, ListFiltersByStatus) {
+  const std::string machine = stack_.CreateMachine("w", kWaitDefinition);
+  const std::string running = stack_.StartExecution(machine, "running");
+  const std::string stopped = stack_.StartExecution(machine, "stopped");
+  ASSERT_EQ(stack_.Call("StopExecution", {{"executionArn", stopped}}).status, 200);
+
+  auto names = [&](const char* status) {
+    AwsAnswer listed =
+        stack_.Call("ListExecutions", {{"stateMachineArn", machine}, {"statusFilter", status}});
+    EXPECT_EQ(listed.status, 200) << listed.raw;
+    std::vector<std::string> out;
+    for (const Json& item : listed.body["executions"]) out.push_back(item["name"]);
+    return out;
+  };
+  EXPECT_EQ(names("RUNNING"), std::vector<std::string>{"running"});
+  EXPECT_EQ(names("ABORTED"), std::vector<std::string>{"stopped"});
+  EXPECT_EQ(names("SUCCEEDED"), std::vector<std::string>{});
+}
+
+TEST_F(AwsExecutions, ListItemsHaveTheExecutionListItemShape) {
+  const std::string machine = stack_.CreateMachine("w", kWaitDefinition);
+  AwsAnswer started = stack_.Call("StartExecution", {{"stateMachineArn", machine}, {"name", "a"}});
+  const std::string arn = started.body["executionArn"];
+  AwsAnswer running = stack_.Call("ListExecutions", {{"stateMachineArn", machine}});
+  ASSERT_EQ(running.status, 200) << running.raw;
+  EXPECT_EQ(running.body, Json({{"executions",
+                                 {{{"executionArn", arn},
+                                   {"stateMachineArn", machine},
+                                   {"name", "a"},
+                                   {"status", "RUNNING"},
+                                   {"startDate", started.body["startDate"]},
+                                   {"redriveCount", 0}}}}}));
+  AwsAnswer stopped = stack_.Call("StopExecution", {{"executionArn", arn}});
+  Json item = stack_.Call("ListExecutions", {{"stateMachineArn", machine}}).body["executions"][0];
+  EXPECT_EQ(item["status"], "ABORTED");
+  EXPECT_EQ(item["stopDate"], stopped.body["stopDate"]);
+}
+
+TEST_F(AwsExecutions, ListPagesNewestFirstWithNextToken) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  std::vector<std::string> started;
+  for (int i = 0; i < 5; ++i) {
+    started.push_back(stack_.StartExecution(machine, "e" + std::to_string(i)));
+  }
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    Json input = {{"stateMachineArn", machine}, {"maxResults", 2}};
+    if (!token.empty()) input["nextToken"] = token;
+    AwsAnswer page = stack_.Call("ListExecutions", input);
+    ASSERT_EQ(page.status, 200) << page.raw;
+    ++pages;
+    EXPECT_LE(page.body["executions"].size(), 2u);
+    for (const Json& item : page.body["executions"]) listed.push_back(item["executionArn"]);
+    token = page.body.value("nextToken", "");
+    ASSERT_LE(pages, 3);
+  } while (!token.empty());
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(listed, std::vector<std::string>(started.rbegin(), started.rend()));
+}
+
+TEST_F(AwsExecutions, ListRefusesATokenItDidNotIssue) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions",
+                                {{"stateMachineArn", machine}, {"nextToken", "made-up"}})),
+            StatesError("InvalidToken", "Invalid Token: 'Invalid token'"));
+}
+
+TEST_F(AwsExecutions, ListNeedsExactlyOneOfStateMachineArnAndMapRunArn) {
+  const AwsErrorAnswer expected =
+      ValidationError("Exactly one of stateMachineArn and mapRunArn must be given");
+  EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions")), expected);
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("ListExecutions", {{"stateMachineArn", MachineArn("m")},
+                                             {"mapRunArn", std::string(kArnPrefix) + "mapRun:m/r"}})),
+      expected);
+}
+
+TEST_F(AwsExecutions, ListOfAnUnknownMachineIsStateMachineDoesNotExist) {
+  EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions", {{"stateMachineArn", MachineArn("nope")}})),
+            StatesError("StateMachineDoesNotExist",
+                        "State Machine Does Not Exist: '" + MachineArn("nope") + "'"));
+}
+
+TEST_F(AwsExecutions, ListFiltersThatCannotMatchAnythingHere) {
+  const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+  stack_.WaitForEnd(stack_.StartExecution(machine, "e"));
+  EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions", {{"stateMachineArn", machine},
+                                                    {"statusFilter", "PENDING_REDRIVE"}})),
+            ValidationError("statusFilter PENDING_REDRIVE can only be used with a mapRunArn"));
+  AwsAnswer redriven =
+      stack_.Call("ListExecutions", {{"stateMachineArn", machine}, {"redriveFilter", "REDRIVEN"}});
+  EXPECT_EQ(redriven.body, Json::parse(R"({"executions":[]})"));
+  AwsAnswer not_redriven = stack_.Call(
+      "ListExecutions", {{"stateMachineArn", machine}, {"redriveFilter", "NOT_REDRIVEN"}});
+  EXPECT_EQ(not_redriven.body["executions"].size(), 1u);
+}
+
+// --- GetExecutionHistory ----------------------------------------------------------------------
+
+class AwsExecutionHistory : public AwsExecutions {
+ protected:
+  void SetUp() override {
+    const std::string machine = stack_.CreateMachine("m", kPassDefinition);
+    arn_ = stack_.StartExecution(machine, "e", R"({"a":1})");
+    ASSERT_EQ(stack_.WaitForEnd(arn_)["status"], "SUCCEEDED");
+  }
+  static std::vector<int> Ids(const Json& events) {
+    std::vector<int> ids;
+    for (const Json& e : events) ids.push_back(e["id"]);
+    return ids;
+  }
+  std::string arn_;
+};
+
+TEST_F(AwsExecutionHistory, ListsEveryEventWithAwsDetails) {
+  const double after = NowSeconds();
+  AwsAnswer history = History(arn_);
+  ASSERT_EQ(history.status, 200) << history.raw;
+  EXPECT_FALSE(history.body.contains("nextToken"));
+  Json events = history.body["events"];
+  for (Json& e : events) {
+    EXPECT_TRUE(IsEpochSecondsBetween(e["timestamp"], after - 10, after)) << e.dump();
+    e.erase("timestamp");
+  }
+  EXPECT_EQ(events, Json::parse(R"([
+    {"type":"ExecutionStarted","id":1,"previousEventId":0,
+     "executionStartedEventDetails":{"input":"{\"a\":1}","inputDetails":{"truncated":false},
+       "roleArn":"arn:aws:iam::123456789012:role/stepd",
+       "stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"}},
+    {"type":"PassStateEntered","id":2,"previousEventId":1,
+     "stateEnteredEventDetails":{"name":"P","input":"{\"a\":1}","inputDetails":{"truncated":false}}},
+    {"type":"PassStateExited","id":3,"previousEventId":2,
+     "stateExitedEventDetails":{"name":"P","output":"{\"a\":1}","outputDetails":{"truncated":false}}},
+    {"type":"ExecutionSucceeded","id":4,"previousEventId":3,
+     "executionSucceededEventDetails":{"output":"{\"a\":1}","outputDetails":{"truncated":false}}}
+  ])"));
+}
+
+TEST_F(AwsExecutionHistory, ReverseOrderListsNewestFirst) {
+  AwsAnswer history = History(arn_, {{"reverseOrder", true}});
+  EXPECT_EQ(Ids(history.body["events"]), (std::vector<int>{4, 3, 2, 1}));
+}
+
+TEST_F(AwsExecutionHistory, PagesWithNextTokenInEitherOrder) {
+  AwsAnswer first = History(arn_, {{"maxResults", 3}});
+  EXPECT_EQ(Ids(first.body["events"]), (std::vector<int>{1, 2, 3}));
+  ASSERT_TRUE(first.body["nextToken"].is_string()) << first.raw;
+  AwsAnswer second = History(arn_, {{"maxResults", 3}, {"nextToken", first.body["nextToken"]}});
+  EXPECT_EQ(Ids(second.body["events"]), (std::vector<int>{4}));
+  EXPECT_FALSE(second.body.contains("nextToken"));
+
+  AwsAnswer newest = History(arn_, {{"maxResults", 3}, {"reverseOrder", true}});
+  EXPECT_EQ(Ids(newest.body["events"]), (std::vector<int>{4, 3, 2}));
+  AwsAnswer oldest = History(
+      arn_, {{"maxResults", 3}, {"reverseOrder", true}, {"nextToken", newest.body["nextToken"]}});
+  EXPECT_EQ(Ids(oldest.body["events"]), (std::vector<int>{1}));
+}
+
+TEST_F(AwsExecutionHistory, WithoutExecutionDataLeavesInputsAndOutputsOut) {
+  Json events = History(arn_, {{"includeExecutionData", false}}).body["events"];
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0]["executionStartedEventDetails"],
+            Json::parse(R"({"inputDetails":{"truncated":false},
+                            "roleArn":"arn:aws:iam::123456789012:role/stepd",
+                            "stateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:m"})"));
+  EXPECT_EQ(events[1]["stateEnteredEventDetails"],
+            Json::parse(R"({"name":"P","inputDetails":{"truncated":false}})"));
+  EXPECT_EQ(events[2]["stateExitedEventDetails"],
+            Json::parse(R"({"name":"P","outputDetails":{"truncated":false}})"));
+  EXPECT_EQ(events[3]["executionSucceededEventDetails"],
+            Json::parse(R"({"outputDetails":{"truncated":false}})"));
+}
+
+TEST_F(AwsExecutionHistory, RefusesATokenItDidNotIssue) {
+  EXPECT_EQ(ErrorOf(History(arn_, {{"nextToken", "made-up"}})),
+            StatesError("InvalidToken", "Invalid Token: 'Invalid token'"));
+}
+
+TEST_F(AwsExecutionHistory, OfAnUnknownExecutionIsExecutionDoesNotExist) {
+  EXPECT_EQ(ErrorOf(History(ExecutionArn("m", "nope"))),
+            ExecutionDoesNotExist(ExecutionArn("m", "nope")));
+}
+
+}  // namespace
+}  // namespace stepd::api::testing
