@@ -19,12 +19,11 @@ constexpr char kBotocoreSecret[] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 TimePoint SignedAt() { return std::chrono::system_clock::from_time_t(1772366400); }
 
 http::Request ListRequest(std::optional<std::string> authorization) {
-  http::Request request =
-      http::MakeRequest("POST", "/", "{}",
-                        {{"Host", "localhost:8083"},
-                         {"X-Amz-Target", "AWSStepFunctions.ListStateMachines"},
-                         {"Content-Type", "application/x-amz-json-1.0"},
-                         {"X-Amz-Date", "20260301T120000Z"}});
+  http::Request request = http::MakeRequest("POST", "/", "{}",
+                                            {{"Host", "localhost:8083"},
+                                             {"X-Amz-Target", "AWSStepFunctions.ListStateMachines"},
+                                             {"Content-Type", "application/x-amz-json-1.0"},
+                                             {"X-Amz-Date", "20260301T120000Z"}});
   if (authorization) request.headers.Set("Authorization", *authorization);
   return request;
 }

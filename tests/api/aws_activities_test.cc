@@ -82,8 +82,7 @@ TEST_F(AwsActivities, CreateAnswersTheArnAndIsIdempotentByName) {
 
 TEST_F(AwsActivities, DescribeShowsTheActivity) {
   AwsAnswer created = stack_.Call("CreateActivity", {{"name", "review"}});
-  AwsAnswer described =
-      stack_.Call("DescribeActivity", {{"activityArn", ActivityArn("review")}});
+  AwsAnswer described = stack_.Call("DescribeActivity", {{"activityArn", ActivityArn("review")}});
   ASSERT_EQ(described.status, 200) << described.raw;
   EXPECT_EQ(described.body, Json({{"activityArn", ActivityArn("review")},
                                   {"name", "review"},
@@ -147,10 +146,9 @@ TEST_F(AwsActivities, ALongPollWaitsWithoutHoldingTheApisThread) {
 
   auto poll = stack.SendAsync(AwsStack::Request(
       "GetActivityTask", Json{{"activityArn", activity}, {"workerName", "w1"}}.dump()));
-  AwsAnswer described =
-      stack.Send(AwsStack::Request("DescribeStateMachine",
-                                   Json{{"stateMachineArn", machine}}.dump()),
-                 std::chrono::seconds(5));
+  AwsAnswer described = stack.Send(
+      AwsStack::Request("DescribeStateMachine", Json{{"stateMachineArn", machine}}.dump()),
+      std::chrono::seconds(5));
   EXPECT_EQ(described.status, 200) << described.raw;
   EXPECT_FALSE(poll->WaitDone(std::chrono::milliseconds(0)));
 
@@ -187,8 +185,8 @@ TEST_F(AwsActivities, SendTaskSuccessEndsTheExecutionWithTheWorkersOutput) {
             (std::vector<std::string>{"ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
                                       "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
                                       "ExecutionSucceeded"}));
-  Json started = stack_.Call("GetExecutionHistory", {{"executionArn", taken.execution}})
-                     .body["events"][3];
+  Json started =
+      stack_.Call("GetExecutionHistory", {{"executionArn", taken.execution}}).body["events"][3];
   EXPECT_EQ(started["activityStartedEventDetails"], Json({{"workerName", "test-worker"}}));
 }
 
@@ -238,7 +236,7 @@ TEST_F(AwsActivities, TheTokenOfAStoppedExecutionIsTaskTimedOut) {
 }
 
 TEST_F(AwsActivities, AMadeUpTokenIsInvalidToken) {
-  for (const std::string token : {std::string(64, 'a'), std::string("not-a-token")}) {
+  for (const std::string& token : {std::string(64, 'a'), std::string("not-a-token")}) {
     EXPECT_EQ(ErrorOf(stack_.Call("SendTaskSuccess", {{"taskToken", token}, {"output", "{}"}})),
               kInvalidToken)
         << token;
@@ -256,8 +254,9 @@ TEST_F(AwsActivities, SendTaskSuccessRefusesAnOutputThatIsNotJson) {
                         "parse error at line 1, column 2: syntax error while parsing object key - "
                         "unexpected end of input; expected string literal'"));
   // The task still waits for a valid answer.
-  EXPECT_EQ(stack_.Call("SendTaskSuccess",
-                        {{"taskToken", taken.task["taskToken"]}, {"output", R"("fine")"}})
+  EXPECT_EQ(stack_
+                .Call("SendTaskSuccess",
+                      {{"taskToken", taken.task["taskToken"]}, {"output", R"("fine")"}})
                 .status,
             200);
   EXPECT_EQ(stack_.WaitForEnd(taken.execution)["output"], R"("fine")");
@@ -277,8 +276,9 @@ TEST_F(AwsActivities, TagResourceMergesAndReplacesValues) {
       "TagResource", {{"resourceArn", machine}, {"tags", Tags({{"team", "a"}, {"env", "dev"}})}});
   ASSERT_EQ(tagged.status, 200) << tagged.raw;
   EXPECT_EQ(tagged.body, Json::object());
-  ASSERT_EQ(stack_.Call("TagResource", {{"resourceArn", machine},
-                                        {"tags", Tags({{"env", "prod"}, {"cost", "42"}})}})
+  ASSERT_EQ(stack_
+                .Call("TagResource",
+                      {{"resourceArn", machine}, {"tags", Tags({{"env", "prod"}, {"cost", "42"}})}})
                 .status,
             200);
   EXPECT_EQ(stack_.Call("ListTagsForResource", {{"resourceArn", machine}}).body,
@@ -287,8 +287,9 @@ TEST_F(AwsActivities, TagResourceMergesAndReplacesValues) {
 
 TEST_F(AwsActivities, UntagResourceRemovesKeysAndIgnoresUnknownOnes) {
   const std::string activity = stack_.CreateActivity("review");
-  ASSERT_EQ(stack_.Call("TagResource", {{"resourceArn", activity},
-                                        {"tags", Tags({{"a", "1"}, {"b", "2"}})}})
+  ASSERT_EQ(stack_
+                .Call("TagResource",
+                      {{"resourceArn", activity}, {"tags", Tags({{"a", "1"}, {"b", "2"}})}})
                 .status,
             200);
   AwsAnswer untagged =
@@ -318,7 +319,7 @@ TEST_F(AwsActivities, AResourceHasAtMostFiftyTags) {
 }
 
 TEST_F(AwsActivities, TagsOfAnUnknownResourceAreResourceNotFound) {
-  for (const std::string arn : {MachineArn("nope"), ActivityArn("nope")}) {
+  for (const std::string& arn : {MachineArn("nope"), ActivityArn("nope")}) {
     const AwsErrorAnswer expected =
         StatesError("ResourceNotFound", "Resource not found: '" + arn + "'");
     EXPECT_EQ(ErrorOf(stack_.Call("TagResource", {{"resourceArn", arn}, {"tags", Tags({})}})),
@@ -330,8 +331,7 @@ TEST_F(AwsActivities, TagsOfAnUnknownResourceAreResourceNotFound) {
 }
 
 TEST_F(AwsActivities, OnlyStateMachinesAndActivitiesHaveTags) {
-  EXPECT_EQ(ErrorOf(stack_.Call("ListTagsForResource",
-                                {{"resourceArn", ExecutionArn("m", "e")}})),
+  EXPECT_EQ(ErrorOf(stack_.Call("ListTagsForResource", {{"resourceArn", ExecutionArn("m", "e")}})),
             StatesError("InvalidArn",
                         "Invalid Arn: 'Resource type not valid in this context: execution'"));
 }

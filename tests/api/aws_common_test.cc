@@ -63,9 +63,9 @@ TEST_F(AwsRequestMembers, CountsLengthsInCharactersNotBytes) {
 }
 
 TEST_F(AwsRequestMembers, NeverQuotesASensitiveMember) {
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", {{"name", std::string(81, 'n')},
-                                                        {"definition", ""},
-                                                        {"roleArn", kRoleArn}})),
+  EXPECT_EQ(ErrorOf(stack_.Call(
+                "CreateStateMachine",
+                {{"name", std::string(81, 'n')}, {"definition", ""}, {"roleArn", kRoleArn}})),
             ValidationError("2 validation errors detected: Value '" + std::string(81, 'n') +
                             "' at 'name' failed to satisfy constraint: Member must have length "
                             "less than or equal to 80; Value at 'definition' failed to satisfy "
@@ -75,10 +75,10 @@ TEST_F(AwsRequestMembers, NeverQuotesASensitiveMember) {
 TEST_F(AwsRequestMembers, RefusesAnExecutionInputOver256KiBWithoutQuotingIt) {
   const std::string machine = stack_.CreateMachine("m", kPassDefinition);
   const std::string input = "\"" + std::string(262143, 'x') + "\"";  // 262145 bytes
-  EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", machine},
-                                                    {"input", input}})),
-            ValidationError("1 validation error detected: Value at 'input' failed to satisfy "
-                            "constraint: Member must have length less than or equal to 262144"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", machine}, {"input", input}})),
+      ValidationError("1 validation error detected: Value at 'input' failed to satisfy "
+                      "constraint: Member must have length less than or equal to 262144"));
 }
 
 TEST_F(AwsRequestMembers, RefusesATaskOutputOver256KiBWithoutQuotingIt) {
@@ -114,9 +114,9 @@ TEST_F(AwsRequestMembers, ChecksTheLengthOfNextToken) {
 
 TEST_F(AwsRequestMembers, ListsTheAllowedValuesOfAnEnumInAwsOrder) {
   EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", {{"name", "m"},
-                                                        {"definition", kPassDefinition},
-                                                        {"roleArn", kRoleArn},
-                                                        {"type", "BATCH"}})),
+                                                       {"definition", kPassDefinition},
+                                                       {"roleArn", kRoleArn},
+                                                       {"type", "BATCH"}})),
             ValidationError("1 validation error detected: Value 'BATCH' at 'type' failed to "
                             "satisfy constraint: Member must satisfy enum value set: [STANDARD, "
                             "EXPRESS]"));
@@ -139,7 +139,9 @@ TEST_F(AwsRequestMembers, RefusesAMemberOfTheWrongJsonType) {
   const Case cases[] = {
       {"CreateActivity", {{"name", 3}}, "Expected a string at 'name', got number"},
       {"CreateActivity", {{"name", {"a"}}}, "Expected a string at 'name', got array"},
-      {"ListStateMachines", {{"maxResults", "5"}}, "Expected an integer at 'maxResults', got string"},
+      {"ListStateMachines",
+       {{"maxResults", "5"}},
+       "Expected an integer at 'maxResults', got string"},
       {"ListStateMachines", {{"maxResults", 1.5}}, "Expected an integer at 'maxResults', got 1.5"},
       {"GetExecutionHistory",
        {{"executionArn", execution}, {"reverseOrder", "yes"}},
@@ -162,10 +164,10 @@ TEST_F(AwsRequestMembers, RefusesAMemberOfTheWrongJsonType) {
 }
 
 TEST_F(AwsRequestMembers, AWrongTypeWinsOverValidationErrors) {
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", {{"name", std::string(81, 'n')},
-                                                        {"definition", false}})),
-            PlainError(400, "SerializationException",
-                       "Expected a string at 'definition', got boolean"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("CreateStateMachine",
+                          {{"name", std::string(81, 'n')}, {"definition", false}})),
+      PlainError(400, "SerializationException", "Expected a string at 'definition', got boolean"));
 }
 
 // --- ARNs and names -------------------------------------------------------------------
@@ -182,28 +184,61 @@ TEST_F(AwsRequestMembers, RefusesWhatIsNotAStatesArn) {
 }
 
 TEST_F(AwsRequestMembers, RefusesAnArnOfAnotherResourceType) {
-  EXPECT_EQ(ErrorOf(stack_.Call("DescribeStateMachine",
-                                {{"stateMachineArn", ExecutionArn("m", "e")}})),
-            StatesError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: "
-                                      "execution'"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("DescribeStateMachine", {{"stateMachineArn", ExecutionArn("m", "e")}})),
+      StatesError("InvalidArn",
+                  "Invalid Arn: 'Resource type not valid in this context: "
+                  "execution'"));
   EXPECT_EQ(ErrorOf(stack_.Call("DescribeExecution", {{"executionArn", MachineArn("m")}})),
-            StatesError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: "
-                                      "stateMachine'"));
+            StatesError("InvalidArn",
+                        "Invalid Arn: 'Resource type not valid in this context: "
+                        "stateMachine'"));
   EXPECT_EQ(ErrorOf(stack_.Call("DescribeActivity", {{"activityArn", MachineArn("m")}})),
-            StatesError("InvalidArn", "Invalid Arn: 'Resource type not valid in this context: "
-                                      "stateMachine'"));
+            StatesError("InvalidArn",
+                        "Invalid Arn: 'Resource type not valid in this context: "
+                        "stateMachine'"));
 }
 
 TEST_F(AwsRequestMembers, RefusesNamesWithWhiteSpaceOrReservedCharacters) {
-  for (const std::string name : std::initializer_list<std::string>{
-           "a b", "a\tb", "a<b", "a>b", "a{b", "a}b", "a[b", "a]b", "a?b", "a*b", "a\"b", "a#b",
-        "a%b", "a\\b", "a^b", "a|b", "a~b", "a`b", "a$b", "a&b", "a,b", "a;b", "a:b", "a/b",
-        "a\x01" "b", "a\x7f" "b",
-        "a\xC2\x85" "b",      // U+0085, a C1 control
-        "a\xC2\xA0" "b",      // U+00A0, no-break space
-        "a\xE2\x80\x83" "b",  // U+2003, em space
-        "a\xE2\x80\xA8" "b",  // U+2028, line separator
-        "a\xE3\x80\x80" "b"}) {  // U+3000, ideographic space
+  for (const std::string& name :
+       std::initializer_list<std::string>{"a b",
+                                          "a\tb",
+                                          "a<b",
+                                          "a>b",
+                                          "a{b",
+                                          "a}b",
+                                          "a[b",
+                                          "a]b",
+                                          "a?b",
+                                          "a*b",
+                                          "a\"b",
+                                          "a#b",
+                                          "a%b",
+                                          "a\\b",
+                                          "a^b",
+                                          "a|b",
+                                          "a~b",
+                                          "a`b",
+                                          "a$b",
+                                          "a&b",
+                                          "a,b",
+                                          "a;b",
+                                          "a:b",
+                                          "a/b",
+                                          "a\x01"
+                                          "b",
+                                          "a\x7f"
+                                          "b",
+                                          "a\xC2\x85"
+                                          "b",  // U+0085, a C1 control
+                                          "a\xC2\xA0"
+                                          "b",  // U+00A0, no-break space
+                                          "a\xE2\x80\x83"
+                                          "b",  // U+2003, em space
+                                          "a\xE2\x80\xA8"
+                                          "b",  // U+2028, line separator
+                                          "a\xE3\x80\x80"
+                                          "b"}) {  // U+3000, ideographic space
     EXPECT_EQ(ErrorOf(stack_.Call("CreateActivity", {{"name", name}})),
               StatesError("InvalidName", "Invalid Name: '" + name + "'"))
         << name;
@@ -211,7 +246,10 @@ TEST_F(AwsRequestMembers, RefusesNamesWithWhiteSpaceOrReservedCharacters) {
 }
 
 TEST_F(AwsRequestMembers, AcceptsNamesOfLettersDigitsDashesDotsAndNonAsciiLetters) {
-  for (const std::string name : {"a-b_c.d", "Order2024", "gr\xC3\xB6\xC3\x9F" "e", "\xE6\xB3\xA8"}) {
+  for (const std::string name : {"a-b_c.d", "Order2024",
+                                 "gr\xC3\xB6\xC3\x9F"
+                                 "e",
+                                 "\xE6\xB3\xA8"}) {
     AwsAnswer answer = stack_.Call("CreateActivity", {{"name", name}});
     EXPECT_EQ(answer.status, 200) << name << ": " << answer.raw;
   }
@@ -221,19 +259,20 @@ TEST_F(AwsRequestMembers, AcceptsNamesOfLettersDigitsDashesDotsAndNonAsciiLetter
 
 TEST_F(AwsRequestMembers, ChecksTheLengthOfTagKeysAndValues) {
   const std::string long_key(129, 'k'), long_value(257, 'v');
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateActivity",
-                                {{"name", "a"},
-                                 {"tags",
-                                  {{{"key", ""}, {"value", "x"}},
-                                   {{"key", long_key}, {"value", "x"}},
-                                   {{"key", "k"}, {"value", long_value}}}}})),
+  EXPECT_EQ(ErrorOf(stack_.Call("CreateActivity", {{"name", "a"},
+                                                   {"tags",
+                                                    {{{"key", ""}, {"value", "x"}},
+                                                     {{"key", long_key}, {"value", "x"}},
+                                                     {{"key", "k"}, {"value", long_value}}}}})),
             ValidationError("3 validation errors detected: "
                             "Value '' at 'tags.1.member.key' failed to satisfy constraint: Member "
                             "must have length greater than or equal to 1; "
-                            "Value '" + long_key +
+                            "Value '" +
+                            long_key +
                             "' at 'tags.2.member.key' failed to satisfy constraint: Member must "
                             "have length less than or equal to 128; "
-                            "Value '" + long_value +
+                            "Value '" +
+                            long_value +
                             "' at 'tags.3.member.value' failed to satisfy constraint: Member must "
                             "have length less than or equal to 256"));
 }
@@ -241,22 +280,22 @@ TEST_F(AwsRequestMembers, ChecksTheLengthOfTagKeysAndValues) {
 TEST_F(AwsRequestMembers, RefusesATagThatIsNotAKeyValueObject) {
   EXPECT_EQ(ErrorOf(stack_.Call("CreateActivity", {{"name", "a"}, {"tags", {"k"}}})),
             PlainError(400, "SerializationException", "Expected an object at 'tags.1.member'"));
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateActivity",
-                                {{"name", "a"},
-                                 {"tags", {{{"key", "k"}}, {{"value", "no key"}}}}})),
-            PlainError(400, "SerializationException",
-                       "Expected string members 'key' and 'value' at 'tags.2.member'"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("CreateActivity",
+                          {{"name", "a"}, {"tags", {{{"key", "k"}}, {{"value", "no key"}}}}})),
+      PlainError(400, "SerializationException",
+                 "Expected string members 'key' and 'value' at 'tags.2.member'"));
 }
 
 TEST_F(AwsRequestMembers, RefusesMoreThanFiftyTagsAtCreation) {
   Json tags = Json::array();
   for (int i = 0; i < 51; ++i) tags.push_back({{"key", "k" + std::to_string(i)}, {"value", "v"}});
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", {{"name", "m"},
-                                                        {"definition", kPassDefinition},
-                                                        {"roleArn", kRoleArn},
-                                                        {"tags", tags}})),
-            StatesError("TooManyTags", "Too many tags: '" + MachineArn("m") +
-                                           "' would have 51 tags; at most 50 are allowed"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call(
+          "CreateStateMachine",
+          {{"name", "m"}, {"definition", kPassDefinition}, {"roleArn", kRoleArn}, {"tags", tags}})),
+      StatesError("TooManyTags", "Too many tags: '" + MachineArn("m") +
+                                     "' would have 51 tags; at most 50 are allowed"));
   // Nothing was created.
   EXPECT_EQ(ErrorOf(stack_.Call("DescribeStateMachine", {{"stateMachineArn", MachineArn("m")}})),
             StatesError("StateMachineDoesNotExist",
@@ -264,11 +303,12 @@ TEST_F(AwsRequestMembers, RefusesMoreThanFiftyTagsAtCreation) {
 }
 
 TEST_F(AwsRequestMembers, KeepsTagsGivenAtCreationWithALaterKeyReplacingAnEarlierOne) {
-  ASSERT_EQ(stack_.Call("CreateActivity", {{"name", "a"},
-                                          {"tags",
-                                           {{{"key", "team"}, {"value", "x"}},
-                                            {{"key", "env"}},
-                                            {{"key", "team"}, {"value", "y"}}}}})
+  ASSERT_EQ(stack_
+                .Call("CreateActivity", {{"name", "a"},
+                                         {"tags",
+                                          {{{"key", "team"}, {"value", "x"}},
+                                           {{"key", "env"}},
+                                           {{"key", "team"}, {"value", "y"}}}}})
                 .status,
             200);
   AwsAnswer tags = stack_.Call("ListTagsForResource", {{"resourceArn", ActivityArn("a")}});

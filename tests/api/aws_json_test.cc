@@ -43,9 +43,9 @@ TEST(AwsJsonApi, AnswersServiceUnavailableUntilAttached) {
 TEST(AwsJsonApi, AnswersServiceUnavailableOnceStopped) {
   AwsStack stack;
   stack.api().Stop();
-  EXPECT_EQ(ErrorOf(stack.Call("ListStateMachines")),
-            PlainError(503, "ServiceUnavailable",
-                       "stepd is starting or stopping; try again shortly"));
+  EXPECT_EQ(
+      ErrorOf(stack.Call("ListStateMachines")),
+      PlainError(503, "ServiceUnavailable", "stepd is starting or stopping; try again shortly"));
 }
 
 TEST(AwsJsonApi, RefusesAnUnknownOperationNamingTheTarget) {
@@ -96,10 +96,11 @@ TEST(AwsJsonApi, ErrorAnswersAreAwsJsonWithTheErrorTypeHeader) {
   EXPECT_EQ(answer.headers.Get("X-Amzn-ErrorType"), "StateMachineDoesNotExist");
   EXPECT_FALSE(answer.headers.Has("WWW-Authenticate"));
   // Exactly the two members AWS sends.
-  EXPECT_EQ(answer.body,
-            Json::parse(R"({"__type":"com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist",)"
-                        R"("message":"State Machine Does Not Exist: 'arn:aws:states:us-east-1:)"
-                        R"(123456789012:stateMachine:missing'"})"));
+  EXPECT_EQ(
+      answer.body,
+      Json::parse(R"({"__type":"com.amazonaws.swf.service.v2.model#StateMachineDoesNotExist",)"
+                  R"("message":"State Machine Does Not Exist: 'arn:aws:states:us-east-1:)"
+                  R"(123456789012:stateMachine:missing'"})"));
 }
 
 TEST(AwsJsonApi, SuccessAnswersAreAwsJson) {
@@ -172,9 +173,8 @@ TEST(AwsJsonApiWithKeys, RefusesAWrongSignatureAsInvalidSignature) {
 
 TEST(AwsJsonApiWithKeys, RefusesABodyChangedAfterSigning) {
   AwsStack stack(WithKeys());
-  http::Request request = Signed("DescribeStateMachine",
-                                 {{"stateMachineArn", MachineArn("a")}}, "AKIAADMIN000000001",
-                                 "admin-secret");
+  http::Request request = Signed("DescribeStateMachine", {{"stateMachineArn", MachineArn("a")}},
+                                 "AKIAADMIN000000001", "admin-secret");
   request.body = Json{{"stateMachineArn", MachineArn("b")}}.dump();
   EXPECT_EQ(ErrorOf(stack.Send(std::move(request))),
             PlainError(401, "InvalidSignatureException", kMismatch));
@@ -193,13 +193,12 @@ TEST(AwsJsonApiWithKeys, RefusesAnExpiredSignatureInAwsWords) {
 
 TEST(AwsJsonApiWithKeys, AcceptsARequestSignedByBotocore) {
   AwsStack stack(WithKeys());
-  http::Request request =
-      http::MakeRequest("POST", "/", "{}",
-                        {{"Host", "localhost:8083"},
-                         {"X-Amz-Target", "AWSStepFunctions.ListStateMachines"},
-                         {"Content-Type", "application/x-amz-json-1.0"},
-                         {"X-Amz-Date", "20260301T120000Z"},
-                         {"Authorization", kBotocoreAuthorization}});
+  http::Request request = http::MakeRequest("POST", "/", "{}",
+                                            {{"Host", "localhost:8083"},
+                                             {"X-Amz-Target", "AWSStepFunctions.ListStateMachines"},
+                                             {"Content-Type", "application/x-amz-json-1.0"},
+                                             {"X-Amz-Date", "20260301T120000Z"},
+                                             {"Authorization", kBotocoreAuthorization}});
   AwsAnswer answer = stack.Send(std::move(request));
   EXPECT_EQ(answer.status, 200) << answer.raw;
   EXPECT_EQ(answer.body, Json::parse(R"({"stateMachines":[]})"));
@@ -209,12 +208,12 @@ TEST(AwsJsonApiWithKeys, AViewerMayReadButNotStartExecutions) {
   AwsStack stack(WithKeys());
   const std::string viewer = "AKIDEXAMPLE", secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
   // Let through to the operation, which finds no such machine.
-  EXPECT_EQ(ErrorOf(stack.Send(Signed("ListExecutions", {{"stateMachineArn", MachineArn("m")}},
-                                      viewer, secret))),
-            StatesError("StateMachineDoesNotExist", "State Machine Does Not Exist: '" +
-                                                        MachineArn("m") + "'"));
-  AwsAnswer answer = stack.Send(
-      Signed("StartExecution", {{"stateMachineArn", MachineArn("m")}}, viewer, secret));
+  EXPECT_EQ(ErrorOf(stack.Send(
+                Signed("ListExecutions", {{"stateMachineArn", MachineArn("m")}}, viewer, secret))),
+            StatesError("StateMachineDoesNotExist",
+                        "State Machine Does Not Exist: '" + MachineArn("m") + "'"));
+  AwsAnswer answer =
+      stack.Send(Signed("StartExecution", {{"stateMachineArn", MachineArn("m")}}, viewer, secret));
   EXPECT_EQ(ErrorOf(answer),
             PlainError(403, "AccessDeniedException",
                        "User: sigv4:AKIDEXAMPLE (role viewer) is not authorized to perform: "
@@ -225,18 +224,17 @@ TEST(AwsJsonApiWithKeys, AViewerMayReadButNotStartExecutions) {
 TEST(AwsJsonApiWithKeys, AnOperatorRunsExecutionsButDoesNotCreateMachines) {
   AwsStack stack(WithKeys());
   const Json create = {{"name", "m"}, {"definition", kPassDefinition}, {"roleArn", kRoleArn}};
-  EXPECT_EQ(
-      ErrorOf(stack.Send(Signed("CreateStateMachine", create, "AKIAOPERATOR000001",
-                                "operator-secret"))),
-      PlainError(403, "AccessDeniedException",
-                 "User: ci-pipeline (role operator) is not authorized to perform: "
-                 "states:CreateStateMachine (it needs the admin role)"));
+  EXPECT_EQ(ErrorOf(stack.Send(
+                Signed("CreateStateMachine", create, "AKIAOPERATOR000001", "operator-secret"))),
+            PlainError(403, "AccessDeniedException",
+                       "User: ci-pipeline (role operator) is not authorized to perform: "
+                       "states:CreateStateMachine (it needs the admin role)"));
   ASSERT_EQ(
       stack.Send(Signed("CreateStateMachine", create, "AKIAADMIN000000001", "admin-secret")).status,
       200);
-  AwsAnswer started = stack.Send(Signed("StartExecution",
-                                        {{"stateMachineArn", MachineArn("m")}, {"name", "e"}},
-                                        "AKIAOPERATOR000001", "operator-secret"));
+  AwsAnswer started =
+      stack.Send(Signed("StartExecution", {{"stateMachineArn", MachineArn("m")}, {"name", "e"}},
+                        "AKIAOPERATOR000001", "operator-secret"));
   EXPECT_EQ(started.status, 200) << started.raw;
   EXPECT_EQ(started.body.value("executionArn", ""), ExecutionArn("m", "e"));
 }

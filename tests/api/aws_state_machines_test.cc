@@ -70,9 +70,9 @@ TEST_F(AwsStateMachines, DescribeShowsANewMachineWithDefaultConfigurationsAndNoR
 
 TEST_F(AwsStateMachines, DescribeWithMetadataOnlyLeavesTheDefinitionOut) {
   stack_.CreateMachine("orders", kPassDefinition);
-  AwsAnswer described = stack_.Call(
-      "DescribeStateMachine",
-      {{"stateMachineArn", MachineArn("orders")}, {"includedData", "METADATA_ONLY"}});
+  AwsAnswer described =
+      stack_.Call("DescribeStateMachine",
+                  {{"stateMachineArn", MachineArn("orders")}, {"includedData", "METADATA_ONLY"}});
   ASSERT_EQ(described.status, 200) << described.raw;
   EXPECT_EQ(described.body["definition"], "{}");
 }
@@ -133,17 +133,19 @@ TEST_F(AwsStateMachines, KeepsLoggingAndTracingConfigurations) {
   AwsAnswer created = stack_.Call("CreateStateMachine", input);
   ASSERT_EQ(created.status, 200) << created.raw;
   AwsAnswer described = Describe(MachineArn("logged"));
-  EXPECT_EQ(described.body["loggingConfiguration"],
-            Json({{"level", "ERROR"}, {"includeExecutionData", false}, {"destinations", destinations}}));
+  EXPECT_EQ(
+      described.body["loggingConfiguration"],
+      Json({{"level", "ERROR"}, {"includeExecutionData", false}, {"destinations", destinations}}));
   EXPECT_EQ(described.body["tracingConfiguration"], Json({{"enabled", true}}));
 }
 
 TEST_F(AwsStateMachines, RefusesALoggingLevelWithoutExactlyOneDestination) {
   Json input = CreateInput("logged", kPassDefinition);
   input["loggingConfiguration"] = {{"level", "ALL"}};
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", input)),
-            StatesError("InvalidLoggingConfiguration",
-                        "Invalid Logging Configuration: Must specify exactly one Log Destination."));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("CreateStateMachine", input)),
+      StatesError("InvalidLoggingConfiguration",
+                  "Invalid Logging Configuration: Must specify exactly one Log Destination."));
   input["loggingConfiguration"] = {{"level", "ALL"}, {"destinations", {{{"x", 1}}}}};
   EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", input)),
             StatesError("InvalidLoggingConfiguration",
@@ -190,8 +192,8 @@ TEST_F(AwsStateMachines, UpdateOfAnUnknownMachineIsStateMachineDoesNotExist) {
 TEST_F(AwsStateMachines, UpdateAnswersANewRevisionThatDescribeThenShows) {
   stack_.CreateMachine("m", kPassDefinition);
   const double before = NowSeconds();
-  AwsAnswer updated = stack_.Call("UpdateStateMachine",
-                                  {{"stateMachineArn", MachineArn("m")}, {"definition", kOtherPass}});
+  AwsAnswer updated = stack_.Call(
+      "UpdateStateMachine", {{"stateMachineArn", MachineArn("m")}, {"definition", kOtherPass}});
   const double after = NowSeconds();
   ASSERT_EQ(updated.status, 200) << updated.raw;
   EXPECT_EQ(Keys(updated.body), (std::set<std::string>{"updateDate", "revisionId"}));
@@ -212,9 +214,9 @@ TEST_F(AwsStateMachines, AnUpdateThatChangesNothingKeepsTheRevision) {
   AwsAnswer same = stack_.Call("UpdateStateMachine", change);
   ASSERT_EQ(same.status, 200) << same.raw;
   EXPECT_EQ(same.body, first.body);
-  AwsAnswer other = stack_.Call("UpdateStateMachine",
-                                {{"stateMachineArn", MachineArn("m")},
-                                 {"tracingConfiguration", {{"enabled", true}}}});
+  AwsAnswer other = stack_.Call(
+      "UpdateStateMachine",
+      {{"stateMachineArn", MachineArn("m")}, {"tracingConfiguration", {{"enabled", true}}}});
   ASSERT_EQ(other.status, 200) << other.raw;
   EXPECT_NE(other.body["revisionId"], first.body["revisionId"]);
   EXPECT_EQ(Describe(MachineArn("m")).body["tracingConfiguration"], Json({{"enabled", true}}));
@@ -302,9 +304,9 @@ TEST_F(AwsStateMachines, AMachineWithARunningExecutionIsDeletingUntilItEnds) {
                                 {{"stateMachineArn", machine}, {"definition", kPassDefinition}})),
             BeingDeleted(machine));
 
-  ASSERT_EQ(stack_.Call("SendTaskSuccess", {{"taskToken", task["taskToken"]}, {"output", "{}"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      stack_.Call("SendTaskSuccess", {{"taskToken", task["taskToken"]}, {"output", "{}"}}).status,
+      200);
   EXPECT_TRUE(WaitUntil([&] { return Describe(machine).status == 400; }));
   EXPECT_EQ(ErrorOf(Describe(machine)), DoesNotExist(machine));
   EXPECT_EQ(stack_.Call("ListStateMachines").body, Json::parse(R"({"stateMachines":[]})"));
@@ -423,15 +425,15 @@ TEST_F(AwsStateMachines, ValidateWithSeverityWarningStillListsErrors) {
 }
 
 TEST_F(AwsStateMachines, ValidateTruncatesToMaxResults) {
-  AwsAnswer two = stack_.Call("ValidateStateMachineDefinition",
-                              {{"definition", kBroken}, {"maxResults", 2}});
+  AwsAnswer two =
+      stack_.Call("ValidateStateMachineDefinition", {{"definition", kBroken}, {"maxResults", 2}});
   ASSERT_EQ(two.status, 200) << two.raw;
   EXPECT_EQ(two.body["diagnostics"], Json({kBrokenDiagnostics[0], kBrokenDiagnostics[1]}));
   EXPECT_EQ(two.body["truncated"], true);
   EXPECT_EQ(two.body["result"], "FAIL");
 
-  AwsAnswer three = stack_.Call("ValidateStateMachineDefinition",
-                                {{"definition", kBroken}, {"maxResults", 3}});
+  AwsAnswer three =
+      stack_.Call("ValidateStateMachineDefinition", {{"definition", kBroken}, {"maxResults", 3}});
   EXPECT_EQ(three.body["diagnostics"], kBrokenDiagnostics);
   EXPECT_EQ(three.body["truncated"], false);
 
@@ -447,8 +449,7 @@ TEST_F(AwsStateMachines, ValidateChecksTheRulesOfTheGivenType) {
       R"({"StartAt":"T","States":{"T":{"Type":"Task",)"
       R"("Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",)"
       R"("Parameters":{"FunctionName":"f","Payload":{"token.$":"$$.Task.Token"}},"End":true}}})";
-  AwsAnswer standard =
-      stack_.Call("ValidateStateMachineDefinition", {{"definition", definition}});
+  AwsAnswer standard = stack_.Call("ValidateStateMachineDefinition", {{"definition", definition}});
   EXPECT_EQ(standard.body["result"], "OK") << standard.raw;
   AwsAnswer express = stack_.Call("ValidateStateMachineDefinition",
                                   {{"definition", definition}, {"type", "EXPRESS"}});

@@ -76,8 +76,7 @@ AwsErrorAnswer PlainError(int status, std::string_view name, std::string message
 }
 
 double NowSeconds() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 ::testing::AssertionResult IsEpochSecondsBetween(const Json& value, double from, double to) {
@@ -156,18 +155,19 @@ void AwsStack::Attach() {
 }
 
 http::Request AwsStack::Request(std::string_view operation, std::string body) {
-  return http::MakeRequest("POST", "/", std::move(body),
-                           {{"Host", "localhost:8083"},
-                            {"X-Amz-Target", std::string(kAwsTargetPrefix) + std::string(operation)},
-                            {"Content-Type", "application/x-amz-json-1.0"},
-                            {"X-Amz-Date", AmzDate(AuthNow())}});
+  return http::MakeRequest(
+      "POST", "/", std::move(body),
+      {{"Host", "localhost:8083"},
+       {"X-Amz-Target", std::string(kAwsTargetPrefix) + std::string(operation)},
+       {"Content-Type", "application/x-amz-json-1.0"},
+       {"X-Amz-Date", AmzDate(AuthNow())}});
 }
 
 void AwsStack::Sign(http::Request* request, const std::string& key_id, const std::string& secret) {
   const std::string amz_date(*request->headers.Get("X-Amz-Date"));
-  SigV4Authorization auth{key_id,   amz_date.substr(0, 8),
-                          "us-east-1", "states",
-                          {"host", "x-amz-date", "x-amz-target"}, ""};
+  SigV4Authorization auth{
+      key_id, amz_date.substr(0, 8), "us-east-1", "states", {"host", "x-amz-date", "x-amz-target"},
+      ""};
   auth.signature = SigV4Signature(
       secret, auth, amz_date,
       SigV4CanonicalRequest(*request, auth.signed_headers, Sha256Hex(request->body)));
@@ -204,6 +204,10 @@ std::shared_ptr<http::testing::CapturingSink> AwsStack::SendAsync(http::Request 
   auto sink = std::make_shared<http::testing::CapturingSink>();
   router_.Dispatch(std::move(request), http::Responder(sink));
   return sink;
+}
+
+void AwsStack::SendTo(http::Request request, std::shared_ptr<http::ResponseSink> sink) const {
+  router_.Dispatch(std::move(request), http::Responder(std::move(sink)));
 }
 
 std::string AwsStack::CreateMachine(const std::string& name, const std::string& definition,

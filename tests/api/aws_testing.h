@@ -6,6 +6,8 @@
 // http::testing::Dispatch without sockets; waits poll what the API answers,
 // with a deadline, never sleep.
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -13,8 +15,6 @@
 #include <ostream>
 #include <string>
 #include <string_view>
-
-#include <gtest/gtest.h>
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
@@ -126,6 +126,7 @@ class AwsStack {
   AwsAnswer CallRaw(std::string_view operation, std::string body) const;
   // Sends without waiting: the sink gets the answer.
   std::shared_ptr<http::testing::CapturingSink> SendAsync(http::Request request) const;
+  void SendTo(http::Request request, std::shared_ptr<http::ResponseSink> sink) const;
   static AwsAnswer Read(const http::testing::CapturedResponse& response);
 
   // Shortcuts that fail the test (ADD_FAILURE) when the call does not succeed.

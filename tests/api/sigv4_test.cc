@@ -141,10 +141,10 @@ TEST(ParseSigV4Authorization, RefusesACredentialNotScopedToDateRegionAndService)
            "AK/20260301//states/aws4_request",                // no region
            "AK/20260301/us-east-1//aws4_request",             // no service
        }) {
-    EXPECT_EQ(ParseSigV4Authorization("AWS4-HMAC-SHA256 Credential=" + std::string(credential) +
-                                      rest)
-                  .status(),
-              message(credential))
+    EXPECT_EQ(
+        ParseSigV4Authorization("AWS4-HMAC-SHA256 Credential=" + std::string(credential) + rest)
+            .status(),
+        message(credential))
         << credential;
   }
 }
@@ -174,9 +174,9 @@ TEST(ParseSigV4Authorization, NamesTheFirstMissingParameter) {
   const std::string signature = "Signature=" + std::string(64, '0');
   EXPECT_EQ(ParseSigV4Authorization("AWS4-HMAC-SHA256").status(),
             InvalidArgumentError("Authorization header requires 'Credential' parameter"));
-  EXPECT_EQ(ParseSigV4Authorization("AWS4-HMAC-SHA256 " + signed_headers + ", " + signature)
-                .status(),
-            InvalidArgumentError("Authorization header requires 'Credential' parameter"));
+  EXPECT_EQ(
+      ParseSigV4Authorization("AWS4-HMAC-SHA256 " + signed_headers + ", " + signature).status(),
+      InvalidArgumentError("Authorization header requires 'Credential' parameter"));
   EXPECT_EQ(ParseSigV4Authorization("AWS4-HMAC-SHA256 " + credential + ", " + signature).status(),
             InvalidArgumentError("Authorization header requires 'SignedHeaders' parameter"));
   EXPECT_EQ(
@@ -199,26 +199,24 @@ TEST(SigV4Signature, MatchesBotocoreForAJsonApiCall) {
 }
 
 TEST(SigV4CanonicalRequest, EncodesThePathAgainAndSortsTheEncodedQueryAsBotocore) {
-  http::Request request =
-      http::MakeRequest("GET", "/v1/state%20machines?b=2&a=x%20y&a=1&c=%2F", "",
-                        {{"Host", "localhost:8083"},
-                         {"X-Custom", "  spaced   out  value "},
-                         {"X-Amz-Date", kAmzDate}});
-  const std::string canonical = SigV4CanonicalRequest(request, {"host", "x-amz-date", "x-custom"},
-                                                      Sha256Hex(request.body));
+  http::Request request = http::MakeRequest("GET", "/v1/state%20machines?b=2&a=x%20y&a=1&c=%2F", "",
+                                            {{"Host", "localhost:8083"},
+                                             {"X-Custom", "  spaced   out  value "},
+                                             {"X-Amz-Date", kAmzDate}});
+  const std::string canonical =
+      SigV4CanonicalRequest(request, {"host", "x-amz-date", "x-custom"}, Sha256Hex(request.body));
   EXPECT_EQ(canonical, kQueryCanonical);
   SigV4Authorization auth{kAccessKey, "20260301", "us-east-1", "states", {}, {}};
   EXPECT_EQ(SigV4Signature(kSecret, auth, kAmzDate, canonical), kQuerySignature);
 }
 
 TEST(SigV4CanonicalRequest, JoinsARepeatedHeaderWithCommasAsBotocore) {
-  http::Request request = http::MakeRequest(
-      "POST", "/", R"({"a": 1})",
-      {{"Host", "localhost:8083"},
-       {"X-Amz-Target", "AWSStepFunctions.ListActivities"},
-       {"X-Multi", "a"},
-       {"X-Amz-Date", kAmzDate},
-       {"X-Multi", "  b   c "}});
+  http::Request request = http::MakeRequest("POST", "/", R"({"a": 1})",
+                                            {{"Host", "localhost:8083"},
+                                             {"X-Amz-Target", "AWSStepFunctions.ListActivities"},
+                                             {"X-Multi", "a"},
+                                             {"X-Amz-Date", kAmzDate},
+                                             {"X-Multi", "  b   c "}});
   SigV4Authorization auth = MustParse(kRepeatedAuthorization);
   const std::string canonical =
       SigV4CanonicalRequest(request, auth.signed_headers, Sha256Hex(request.body));
@@ -230,11 +228,11 @@ TEST(SigV4CanonicalRequest, JoinsARepeatedHeaderWithCommasAsBotocore) {
 // request": IAM ListUsers, 2015-08-30), whose canonical request hashes to
 // f536975d... and signs to 5d672d79...
 TEST(SigV4Signature, ReproducesTheAwsDocumentationIamListUsersExample) {
-  http::Request request = http::MakeRequest(
-      "GET", "/?Action=ListUsers&Version=2010-05-08", "",
-      {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-       {"Host", "iam.amazonaws.com"},
-       {"X-Amz-Date", "20150830T123600Z"}});
+  http::Request request =
+      http::MakeRequest("GET", "/?Action=ListUsers&Version=2010-05-08", "",
+                        {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+                         {"Host", "iam.amazonaws.com"},
+                         {"X-Amz-Date", "20150830T123600Z"}});
   const std::string canonical = SigV4CanonicalRequest(
       request, {"content-type", "host", "x-amz-date"}, Sha256Hex(request.body));
   EXPECT_EQ(canonical,
@@ -308,11 +306,11 @@ TEST(VerifySigV4, RequiresTheHostHeaderToBeSigned) {
                                             {{"Host", "localhost:8083"},
                                              {"X-Amz-Target", "AWSStepFunctions.ListActivities"},
                                              {"X-Amz-Date", kAmzDate}});
-  SigV4Authorization auth{kAccessKey, "20260301", "us-east-1", "states",
-                          {"x-amz-date", "x-amz-target"}, ""};
-  auth.signature = SigV4Signature(
-      kSecret, auth, kAmzDate,
-      SigV4CanonicalRequest(request, auth.signed_headers, Sha256Hex(request.body)));
+  SigV4Authorization auth{
+      kAccessKey, "20260301", "us-east-1", "states", {"x-amz-date", "x-amz-target"}, ""};
+  auth.signature =
+      SigV4Signature(kSecret, auth, kAmzDate,
+                     SigV4CanonicalRequest(request, auth.signed_headers, Sha256Hex(request.body)));
   auto error = VerifySigV4(request, auth, kSecret, SignedAt(), std::chrono::seconds(300));
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->failure, SigV4Failure::kBadSignature);
@@ -349,10 +347,9 @@ TEST(VerifySigV4, RefusesASignatureFromTheFutureInAwsWords) {
 
 TEST(VerifySigV4, TheWindowFollowsMaxSkew) {
   http::Request request = BotocoreListRequest();
-  auto error =
-      VerifySigV4(request, MustParse(kListAuthorization), kSecret,
-                  SignedAt() + std::chrono::minutes(2) + std::chrono::seconds(1),
-                  std::chrono::seconds(120));
+  auto error = VerifySigV4(request, MustParse(kListAuthorization), kSecret,
+                           SignedAt() + std::chrono::minutes(2) + std::chrono::seconds(1),
+                           std::chrono::seconds(120));
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->message,
             "Signature expired: 20260301T120000Z is now earlier than 20260301T120001Z "
