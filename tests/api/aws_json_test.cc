@@ -111,6 +111,22 @@ TEST(AwsJsonApi, SuccessAnswersAreAwsJson) {
   EXPECT_FALSE(answer.headers.Has("X-Amzn-ErrorType"));
 }
 
+// AWS sends x-amzn-RequestId with every answer, errors included; the SDKs
+// report it (botocore's ResponseMetadata.RequestId) so that a failed call can
+// be found in the server's log.
+TEST(AwsJsonApi, AnswersCarryTheRequestId) {
+  AwsStack stack;
+  http::Request ok = AwsStack::Request("ListActivities", "{}");
+  ok.request_id = "req-ok-1";
+  EXPECT_EQ(stack.Send(std::move(ok)).headers.Get("x-amzn-RequestId"), "req-ok-1");
+  http::Request failing =
+      AwsStack::Request("DescribeActivity", Json{{"activityArn", ActivityArn("missing")}}.dump());
+  failing.request_id = "req-error-1";
+  AwsAnswer error = stack.Send(std::move(failing));
+  EXPECT_EQ(error.status, 400);
+  EXPECT_EQ(error.headers.Get("x-amzn-RequestId"), "req-error-1");
+}
+
 TEST(AwsJsonApi, LocalModeIgnoresAnyAuthorization) {
   AwsStack stack;
   http::Request request = AwsStack::Request("ListStateMachines", "{}");
