@@ -1043,11 +1043,16 @@ void Engine::Impl::Done(CommitItem& item) {
   // Tasks the execution stopped waiting for are cancelled before anyone
   // hears of the commit.
   for (const TaskCall& call : item.cancel) tasks_->Cancel(call);
+  {
+    // Durable before the caller hears so: a start repeated as soon as it
+    // was answered finds the execution and gets it back (idempotent).
+    std::lock_guard lock(mu_);
+    slot->durable = true;
+  }
   if (item.start_done) item.start_done(item.start_result);
   for (auto& [stop_done, result] : item.stops) stop_done(result);
   {
     std::lock_guard lock(mu_);
-    slot->durable = true;
     slot->inflight -= item.items;
     if (slot->deferred && !item.finished) {
       slot->deferred = false;
