@@ -350,6 +350,18 @@ void SetNextToken(Json* body, const std::string& next_token) {
   if (!next_token.empty()) (*body)["nextToken"] = next_token;
 }
 
+std::optional<store::StateMachineRecord> PurgeIfDone(const Context& context,
+                                                     store::StateMachineRecord record) {
+  if (record.status != store::StateMachineStatus::kDeleting) return record;
+  if (!context.store->DeleteStateMachine(record.arn, {}).ok()) return record;
+  auto again = context.store->GetStateMachine(record.arn);
+  if (!again.ok()) {
+    context.engine->ForgetStateMachine(record.arn);
+    return std::nullopt;
+  }
+  return std::move(again).value();
+}
+
 Outcome StoreFailure(const Context& context, const Status& status, std::string_view operation) {
   switch (status.code()) {
     case StatusCode::kUnavailable:

@@ -71,8 +71,9 @@ void StartExecution(const Context& context, Call call) {
   if (trace_header) request.attributes_json = Json{{"traceHeader", *trace_header}}.dump();
   const std::string arn_for_errors = *machine_arn;
   auto reply = std::move(call.reply);
-  context.engine->StartExecution(std::move(request), [reply, arn_for_errors](
-                                                         StatusOr<runtime::StartResult> result) {
+  const Context* ctx = &context;
+  context.engine->StartExecution(std::move(request), [reply, arn_for_errors,
+                                                      ctx](StatusOr<runtime::StartResult> result) {
     if (result.ok()) {
       return reply(Outcome::Ok({{"executionArn", result->execution_arn},
                                 {"startDate", Timestamp(result->start_time_ms)}}));
@@ -83,9 +84,16 @@ void StartExecution(const Context& context, Call call) {
       case StatusCode::kNotFound:
         return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
                                    "State Machine Does Not Exist: '" + arn_for_errors + "'"));
-      case StatusCode::kFailedPrecondition:
+      case StatusCode::kFailedPrecondition: {
+        // Being deleted; gone already if its last execution ended.
+        auto machine = ctx->store->GetStateMachine(arn_for_errors);
+        if (!machine.ok() || !PurgeIfDone(*ctx, std::move(machine).value())) {
+          return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                     "State Machine Does Not Exist: '" + arn_for_errors + "'"));
+        }
         return reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
                                    "State Machine Is Being Deleted: '" + arn_for_errors + "'"));
+      }
       case StatusCode::kAlreadyExists:
         return reply(Outcome::Fail(ErrorType::kExecutionAlreadyExists, message));
       case StatusCode::kInvalidArgument:
@@ -199,6 +207,10 @@ void ListExecutions(const Context& context, Call call) {
                                       "State Machine Does Not Exist: '" + *machine_arn + "'"));
     }
     if (!machine.ok()) return call.reply(StoreFailure(context, machine.status(), "ListExecutions"));
+    if (!PurgeIfDone(context, *machine)) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                      "State Machine Does Not Exist: '" + *machine_arn + "'"));
+    }
     if (machine->type == store::StateMachineType::kExpress) {
       return call.reply(Outcome::Fail(ErrorType::kStateMachineTypeNotSupported,
                                       "This operation is not supported by this type of state "

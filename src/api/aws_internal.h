@@ -201,6 +201,12 @@ std::optional<AwsError> MergeTags(const Json& tags, std::string_view resource_ar
 // The page's continuation token, set only when there is one.
 void SetNextToken(Json* body, const std::string& next_token);
 
+// A machine marked DELETING is removed once its last execution ended; every
+// operation that meets one asks the store again (and the runtime forgets
+// it). Returns the machine as it is now; nullopt when it is gone.
+std::optional<store::StateMachineRecord> PurgeIfDone(const Context& context,
+                                                     store::StateMachineRecord record);
+
 // Maps store errors AWS has no specific name for: INVALID_ARGUMENT from a
 // page token is InvalidToken, UNAVAILABLE is ServiceUnavailable, others
 // InternalFailure (logged).

@@ -11,12 +11,14 @@ namespace {
 
 constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 
-http::Response ErrorAnswer(aws::ErrorType type, std::string_view message) {
+http::Response ErrorAnswer(aws::ErrorType type, std::string_view message,
+                           const std::string& request_id) {
   Json body = {{"__type", aws::ErrorTypeWireName(type)}, {"message", message}};
   http::Response response;
   response.status = aws::ErrorHttpStatus(type);
   response.headers.Set("Content-Type", std::string(kContentType));
   response.headers.Set("X-Amzn-ErrorType", std::string(aws::ErrorTypeName(type)));
+  response.headers.Set("x-amzn-RequestId", request_id);
   if (type == aws::ErrorType::kUnrecognizedClientException ||
       type == aws::ErrorType::kInvalidSignatureException) {
     response.headers.Set("WWW-Authenticate", "Bearer");
@@ -63,18 +65,20 @@ class AwsJsonApi::Impl {
       responder.Send(ErrorAnswer(error.failure == AuthFailure::kInvalidSignature
                                      ? aws::ErrorType::kInvalidSignatureException
                                      : aws::ErrorType::kUnrecognizedClientException,
-                                 error.message));
+                                 error.message, request.request_id));
       return;
     }
     if (!attached_.load(std::memory_order_acquire)) {
       responder.Send(ErrorAnswer(aws::ErrorType::kServiceUnavailable,
-                                 "stepd is starting or stopping; try again shortly"));
+                                 "stepd is starting or stopping; try again shortly",
+                                 request.request_id));
       return;
     }
     const aws::OperationInfo* op = aws::FindOperation(operation);
     if (op == nullptr) {
       responder.Send(ErrorAnswer(aws::ErrorType::kUnknownOperationException,
-                                 "Unknown operation '" + std::string(target) + "'"));
+                                 "Unknown operation '" + std::string(target) + "'",
+                                 request.request_id));
       return;
     }
     if (!auth.principal->Allows(op->role)) {
@@ -82,7 +86,8 @@ class AwsJsonApi::Impl {
           aws::ErrorType::kAccessDeniedException,
           "User: " + auth.principal->id + " (role " + std::string(RoleName(auth.principal->role)) +
               ") is not authorized to perform: states:" + std::string(op->name) +
-              " (it needs the " + std::string(RoleName(op->role)) + " role)"));
+              " (it needs the " + std::string(RoleName(op->role)) + " role)",
+          request.request_id));
       return;
     }
     aws::Call call;
@@ -93,12 +98,13 @@ class AwsJsonApi::Impl {
       if (!parsed.ok()) {
         responder.Send(ErrorAnswer(
             aws::ErrorType::kSerializationException,
-            "The request body is not valid JSON: " + std::string(parsed.status().message())));
+            "The request body is not valid JSON: " + std::string(parsed.status().message()),
+            request.request_id));
         return;
       }
       if (!parsed->is_object()) {
         responder.Send(ErrorAnswer(aws::ErrorType::kSerializationException,
-                                   "The request body must be a JSON object"));
+                                   "The request body must be a JSON object", request.request_id));
         return;
       }
       call.input = std::move(parsed).value();
@@ -108,7 +114,7 @@ class AwsJsonApi::Impl {
     call.client_gone = [responder] { return responder.client_gone(); };
     call.reply = [responder, request_id = request.request_id](aws::Outcome outcome) {
       if (outcome.error) {
-        responder.Send(ErrorAnswer(outcome.error->type, outcome.error->message));
+        responder.Send(ErrorAnswer(outcome.error->type, outcome.error->message, request_id));
         return;
       }
       http::Response response;
@@ -129,7 +135,8 @@ class AwsJsonApi::Impl {
     if (!pool_.TrySubmit(std::move(task))) {
       responder.Send(ErrorAnswer(aws::ErrorType::kThrottlingException,
                                  "Rate exceeded: " + std::to_string(options_.queue_capacity) +
-                                     " requests are waiting; try again later"));
+                                     " requests are waiting; try again later",
+                                 request.request_id));
     }
   }
 

@@ -27,7 +27,8 @@ std::optional<AwsError> CheckLogging(const Json& in, Json* out) {
     if (!it->is_string() ||
         std::find(kLevels.begin(), kLevels.end(), it->get<std::string>()) == kLevels.end()) {
       return AwsError{ErrorType::kValidationException,
-                      "1 validation error detected: Value " + it->dump() +
+                      "1 validation error detected: Value '" +
+                          (it->is_string() ? it->get<std::string>() : it->dump()) + "'" +
                           " at 'loggingConfiguration.level' failed to satisfy constraint: Member "
                           "must satisfy enum value set: [ALL, ERROR, FATAL, OFF]"};
     }
@@ -99,17 +100,6 @@ Outcome MachineDoesNotExist(std::string_view arn) {
                        "State Machine Does Not Exist: '" + std::string(arn) + "'");
 }
 
-// A machine marked DELETING is removed once its last execution ended; the
-// store is asked again whenever it is looked at. nullopt: it is gone now.
-std::optional<store::StateMachineRecord> PurgeIfDone(const Context& context,
-                                                     store::StateMachineRecord record) {
-  if (record.status != store::StateMachineStatus::kDeleting) return record;
-  if (!context.store->DeleteStateMachine(record.arn, {}).ok()) return record;
-  auto again = context.store->GetStateMachine(record.arn);
-  if (!again.ok()) return std::nullopt;
-  return std::move(again).value();
-}
-
 }  // namespace
 
 void CreateStateMachine(const Context& context, Call call) {
@@ -171,9 +161,26 @@ void CreateStateMachine(const Context& context, Call call) {
       record, {Audit(context, call.principal, "CreateStateMachine", arn,
                      {{"type", StateMachineTypeName(type)}, {"revisionId", record.revision_id}})});
   if (status.code() == StatusCode::kAlreadyExists) {
+    auto existing = context.store->GetStateMachine(arn);
+    if (existing.ok() && existing->status == store::StateMachineStatus::kDeleting) {
+      // Its name is free once its last execution ended.
+      if (PurgeIfDone(context, std::move(existing).value())) {
+        return call.reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
+                                        "State Machine Is Being Deleted: '" + arn + "'"));
+      }
+      context.engine->ForgetStateMachine(arn);
+      status = context.store->CreateStateMachine(
+          record,
+          {Audit(context, call.principal, "CreateStateMachine", arn,
+                 {{"type", StateMachineTypeName(type)}, {"revisionId", record.revision_id}})});
+      if (status.ok()) {
+        return call.reply(Outcome::Ok(
+            {{"stateMachineArn", arn}, {"creationDate", Timestamp(record.created_at_ms)}}));
+      }
+      existing = context.store->GetStateMachine(arn);
+    }
     // Idempotent: the same name, definition (byte for byte), type, logging
     // and tracing answer with the existing machine.
-    auto existing = context.store->GetStateMachine(arn);
     if (existing.ok()) {
       Json old = JsonObjectOrEmpty(existing->attributes_json);
       if (existing->definition == record.definition && existing->type == type &&
@@ -223,7 +230,10 @@ void UpdateStateMachine(const Context& context, Call call) {
   auto stored = context.store->GetStateMachine(*arn);
   if (stored.status().code() == StatusCode::kNotFound) return call.reply(MachineDoesNotExist(*arn));
   if (!stored.ok()) return call.reply(StoreFailure(context, stored.status(), "UpdateStateMachine"));
-  store::StateMachineRecord record = std::move(stored).value();
+  std::optional<store::StateMachineRecord> current =
+      PurgeIfDone(context, std::move(stored).value());
+  if (!current) return call.reply(MachineDoesNotExist(*arn));
+  store::StateMachineRecord record = std::move(*current);
   if (record.status == store::StateMachineStatus::kDeleting) {
     return call.reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
                                     "State Machine Is Being Deleted: '" + *arn + "'"));

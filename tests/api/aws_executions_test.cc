@@ -362,12 +362,6 @@ TEST_F(AwsExecutions, ListOfAnUnknownMachineIsStateMachineDoesNotExist) {
                         "State Machine Does Not Exist: '" + MachineArn("nope") + "'"));
 }
 
-TEST_F(AwsExecutions, ListOfAnUnknownMapRunIsResourceNotFound) {
-  const std::string map_run = std::string(kArnPrefix) + "mapRun:m/Map:4f1c2b7e";
-  EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions", {{"mapRunArn", map_run}})),
-            StatesError("ResourceNotFound", "Resource not found: '" + map_run + "'"));
-}
-
 TEST_F(AwsExecutions, ListFiltersThatCannotMatchAnythingHere) {
   const std::string machine = stack_.CreateMachine("m", kPassDefinition);
   stack_.WaitForEnd(stack_.StartExecution(machine, "e"));
