@@ -80,7 +80,7 @@ int64_t Runner::Append(int64_t child, int64_t previous, TimePoint now, std::stri
   int64_t& counter = child ? children_.at(child).last_event_id : last_event_id_;
   const int64_t id = ++counter;
   if (options_.record_history) {
-    if (events_.capacity() == 0) events_.reserve(8);
+    if (events_.capacity() == 0) events_.reserve(4);
     HistoryEvent& e = events_.emplace_back();
     e.id = id;
     e.previous_event_id = previous;
