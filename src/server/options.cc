@@ -371,6 +371,11 @@ const std::vector<Option>& Options() {
       IntOption(
           "store.statement_cache_size", "", 1, 100000, "prepared statements kept per connection",
           IntField<int>{[](ServerOptions& o) -> int& { return o.store.statement_cache_size; }}),
+      IntOption(
+          "store.wal_limit_bytes", "", 65536, kMaxSize,
+          "size the write-ahead log may reach before it is made to start over (and its "
+          "file is cut back to)",
+          IntField<int64_t>{[](ServerOptions& o) -> int64_t& { return o.store.wal_limit_bytes; }}),
       IntOption("runtime.workers", "", 0, 1024,
                 "threads stepping executions; 0: one per hardware thread (at least 2)",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.workers; }}),

@@ -286,6 +286,9 @@ Status SqliteStore::Open() {
   STEPD_ASSIGN_OR_RETURN(writer_, OpenConnection(/*writer=*/true));
   audit_mac_ = std::make_unique<AuditMac>(options_.audit_key);
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA wal_autocheckpoint=0", kOp));
+  // When the WAL starts over, its file is cut back to this size.
+  STEPD_RETURN_IF_ERROR(
+      writer_->Exec("PRAGMA journal_size_limit=" + std::to_string(options_.wal_limit_bytes), kOp));
   // Group commits touch many pages: room for them without spilling (64 MiB).
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA cache_size=-65536", kOp));
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA temp_store=MEMORY", kOp));
@@ -299,7 +302,16 @@ Status SqliteStore::Open() {
   return Status::OK();
 }
 
+// New WAL frames per pass below which the writer is held for the last step.
+constexpr int kWalCatchUpFrames = 256;
+
 void SqliteStore::CheckpointLoop() {
+  // WAL frames (one page each) beyond which the WAL is made to start over.
+  int page_size = 8192;
+  if (auto size = checkpointer_->QueryPragma("PRAGMA page_size", "Checkpoint"); size.ok()) {
+    page_size = std::max(512, std::atoi(size->c_str()));
+  }
+  const int64_t restart_frames = std::max<int64_t>(1, options_.wal_limit_bytes / page_size);
   std::unique_lock lock(checkpoint_mu_);
   while (!closing_) {
     checkpoint_cv_.wait_for(lock, std::chrono::milliseconds(100));
@@ -310,6 +322,25 @@ void SqliteStore::CheckpointLoop() {
     int log_frames = 0, checkpointed = 0;
     sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                               &checkpointed);
+    // Under a steady stream of commits the writer always has appended more
+    // by the time a PASSIVE checkpoint ends, so the WAL would never start
+    // over and would grow without bound. Past the limit the checkpointer
+    // catches up without stopping the writer, then holds the writer for one
+    // last short checkpoint (the few frames written meanwhile and an fsync of
+    // pages mostly synced already): the next commit then writes the WAL from
+    // its beginning again.
+    if (log_frames >= restart_frames) {
+      // Each pass copies what the writer appended during the previous one.
+      for (int i = 0; i < 8; ++i) {
+        const int copied_before = checkpointed;
+        sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                  &log_frames, &checkpointed);
+        if (checkpointed - copied_before <= kWalCatchUpFrames) break;
+      }
+      std::lock_guard writer(writer_mu_);
+      sqlite3_wal_checkpoint_v2(checkpointer_->db(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                &log_frames, &checkpointed);
+    }
     lock.lock();
   }
 }

@@ -394,7 +394,44 @@ TEST(SqliteStore, ExecutionsSurviveReopenWithTheirSnapshot) {
   ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
   EXPECT_EQ(e.snapshot, "resume-here");
   EXPECT_EQ(e.last_event_id, 1);
-  EXPECT_EQ(store->ListExecutions(Filter("", ExecutionStatus::kRunning), {}).value().items.size(), 1u);
+  EXPECT_EQ(store->ListExecutions(Filter("", ExecutionStatus::kRunning), {}).value().items.size(),
+            1u);
+}
+
+// Under a steady stream of commits a PASSIVE checkpoint never catches the
+// writer, so without the store's help the WAL never starts over.
+TEST(SqliteStore, TheWalStartsOverUnderSteadyWritesInsteadOfGrowingWithoutBound) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.synchronous = SyncMode::kNormal;
+  options.wal_limit_bytes = 512 * 1024;
+  const int64_t limit = options.wal_limit_bytes;
+  auto store = OpenOrDie(options);
+  ASSERT_EQ(store->CreateStateMachine(Machine("m"), {}), Status::OK());
+  const std::string snapshot(16 * 1024, 's');
+  const std::string wal = options.path + "-wal";
+  int64_t next_event = 1;
+  auto commit = [&](const std::string& name) {
+    Transition t;
+    t.execution_arn = ExecutionArn("m", name);
+    t.events = {Event(next_event++, "PassStateEntered")};
+    t.update.snapshot = snapshot;
+    ASSERT_TRUE(store->CommitTransition(t).ok());
+  };
+  ASSERT_EQ(store->CreateExecution(Execution("m", "e"), {}), Status::OK());
+  // About 64 MiB through the WAL, without pause.
+  for (int i = 0; i < 4000; ++i) commit("e");
+  // A commit after the checkpointer's next round finds the WAL started over
+  // and cut back to the limit.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  uintmax_t size = std::filesystem::file_size(wal);
+  while (size > 2 * static_cast<uintmax_t>(limit) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    commit("e");
+    size = std::filesystem::file_size(wal);
+  }
+  EXPECT_LE(size, 2 * static_cast<uintmax_t>(limit));
+  EXPECT_EQ(store->GetExecution(ExecutionArn("m", "e")).value().last_event_id, next_event - 1);
 }
 
 TEST(SqliteStore, ACommittedTransitionSurvivesKill9) {
@@ -480,8 +517,7 @@ TEST(SqliteStore, SmallStatementCacheStillServesNestedAndRepeatedQueries) {
     ASSERT_EQ(store->CreateExecution(Execution("m", "e" + std::to_string(i)), {Audit("S", "e")}),
               Status::OK());
   }
-  EXPECT_EQ(store->ListExecutions(Filter(MachineArn("m")), {2, ""}).value().items.size(),
-            2u);
+  EXPECT_EQ(store->ListExecutions(Filter(MachineArn("m")), {2, ""}).value().items.size(), 2u);
   EXPECT_EQ(store->VerifyAuditChain(), Status::OK());
 }
 

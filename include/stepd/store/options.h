@@ -50,6 +50,12 @@ struct StoreOptions {
   // Default 64.
   int statement_cache_size = 64;
 
+  // Size the write-ahead log may reach before the checkpointer makes it
+  // start over (holding the writer for a moment), and the size its file is
+  // cut back to then. Without it a steady stream of commits grows the WAL
+  // without bound. Default 64 MiB.
+  int64_t wal_limit_bytes = 64 * 1024 * 1024;
+
   // The secret the audit chain's HMAC-SHA256 is keyed with (any bytes; the
   // server reads it from a key file or STEPD_AUDIT_KEY, never from the
   // database). Must not be empty for OpenSqliteStore. Never logged.
