@@ -618,38 +618,39 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
     if (auto ep = socket.remote_endpoint(ec); !ec) {
       peer = ep.address().to_string() + ":" + std::to_string(ep.port());
     }
-    uint64_t id;
+    // Registered in the same critical section that checks `stopping`, so
+    // that Stop() either sees this connection (and shuts it down) or this
+    // loop sees Stop(): a connection accepted while Stop() ran never waits
+    // out the whole grace period.
     bool rejected;
-    {
-      std::lock_guard lock(mu);
-      if (stopping) continue;  // socket closes on scope exit
-      rejected = connections.size() - rejected_count >= options.max_connections;
-      if (rejected && rejected_count >= options.max_connections) continue;  // just close
-      id = ++next_id;
-    }
-    std::shared_ptr<ConnectionBase> base;
-    auto on_done = [](std::exception_ptr) {};
     if (tls) {
       using S = beast::ssl_stream<beast::tcp_stream>;
-      auto c =
-          std::make_shared<Connection<S>>(self, S(std::move(socket), *tls), id, rejected, peer);
-      base = c;
+      std::shared_ptr<Connection<S>> c;
       {
         std::lock_guard lock(mu);
-        connections.emplace(id, base);
+        if (stopping) continue;  // socket closes on scope exit
+        rejected = connections.size() - rejected_count >= options.max_connections;
+        if (rejected && rejected_count >= options.max_connections) continue;  // just close
+        const uint64_t id = ++next_id;
+        c = std::make_shared<Connection<S>>(self, S(std::move(socket), *tls), id, rejected, peer);
+        connections.emplace(id, c);
         if (rejected) ++rejected_count;
       }
-      net::co_spawn(c->stream_executor(), Connection<S>::Run(c), on_done);
+      net::co_spawn(c->stream_executor(), Connection<S>::Run(c), [](std::exception_ptr) {});
     } else {
       using S = beast::tcp_stream;
-      auto c = std::make_shared<Connection<S>>(self, S(std::move(socket)), id, rejected, peer);
-      base = c;
+      std::shared_ptr<Connection<S>> c;
       {
         std::lock_guard lock(mu);
-        connections.emplace(id, base);
+        if (stopping) continue;
+        rejected = connections.size() - rejected_count >= options.max_connections;
+        if (rejected && rejected_count >= options.max_connections) continue;
+        const uint64_t id = ++next_id;
+        c = std::make_shared<Connection<S>>(self, S(std::move(socket)), id, rejected, peer);
+        connections.emplace(id, c);
         if (rejected) ++rejected_count;
       }
-      net::co_spawn(c->stream_executor(), Connection<S>::Run(c), on_done);
+      net::co_spawn(c->stream_executor(), Connection<S>::Run(c), [](std::exception_ptr) {});
     }
     if (rejected)
       logger->warn("connection limit ({}) reached: answering 503 to {}", options.max_connections,
