@@ -2,6 +2,8 @@
 // GetActivityTask, SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat; and
 // the tagging operations, which apply to state machines and activities.
 
+#include <algorithm>
+#include <functional>
 #include <mutex>
 
 #include "aws_internal.h"
@@ -188,29 +190,41 @@ void SendTaskHeartbeat(const Context& context, Call call) {
   call.reply(TokenOutcome(context, context.activities->Heartbeat(*token), call.operation));
 }
 
+namespace {
+
+// Reads the tags of the state machine or activity `arn`, lets `change` edit
+// them, and stores them with an audit row: the shared body of TagResource
+// and UntagResource.
+Outcome ChangeTags(const Context& context, const Call& call, const std::string& arn,
+                   Json audit_details,
+                   const std::function<std::optional<AwsError>(Json* tags)>& change) {
+  if (auto bad = CheckArn(arn, {"stateMachine", "activity"})) return Outcome{{}, *bad};
+  const bool activity = ParseArn(arn)->resource_type == "activity";
+  std::lock_guard lock(tags_mu);
+  auto attributes = ResourceAttributes(context, arn, activity);
+  if (attributes.status().code() == StatusCode::kNotFound) return ResourceNotFound(arn);
+  if (!attributes.ok()) return StoreFailure(context, attributes.status(), call.operation);
+  Json tags = attributes->value("tags", Json::array());
+  if (auto error = change(&tags)) return Outcome{{}, *error};
+  (*attributes)["tags"] = std::move(tags);
+  Status status = context.store->UpdateAttributes(
+      arn, attributes->dump(),
+      {Audit(context, call.principal, call.operation, arn, std::move(audit_details))});
+  if (status.code() == StatusCode::kNotFound) return ResourceNotFound(arn);
+  if (!status.ok()) return StoreFailure(context, status, call.operation);
+  return Outcome::Ok(Json::object());
+}
+
+}  // namespace
+
 void TagResource(const Context& context, Call call) {
   Fields f(call.input);
   auto arn = f.String("resourceArn", true, 1, 256);
   const Json* tags = f.Value("tags", Json::value_t::array);
   if (f.ok() && tags == nullptr) f.AddConstraint("tags", "null", "Member must not be null");
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (auto bad = CheckArn(*arn, {"stateMachine", "activity"})) return call.reply(Outcome{{}, *bad});
-  const bool activity = ParseArn(*arn)->resource_type == "activity";
-  std::lock_guard lock(tags_mu);
-  auto attributes = ResourceAttributes(context, *arn, activity);
-  if (attributes.status().code() == StatusCode::kNotFound)
-    return call.reply(ResourceNotFound(*arn));
-  if (!attributes.ok())
-    return call.reply(StoreFailure(context, attributes.status(), "TagResource"));
-  Json merged = attributes->value("tags", Json::array());
-  if (auto error = MergeTags(*tags, *arn, &merged)) return call.reply(Outcome{{}, *error});
-  (*attributes)["tags"] = merged;
-  Status status = context.store->UpdateAttributes(
-      *arn, attributes->dump(),
-      {Audit(context, call.principal, "TagResource", *arn, {{"tags", *tags}})});
-  if (status.code() == StatusCode::kNotFound) return call.reply(ResourceNotFound(*arn));
-  if (!status.ok()) return call.reply(StoreFailure(context, status, "TagResource"));
-  call.reply(Outcome::Ok(Json::object()));
+  call.reply(ChangeTags(context, call, *arn, {{"tags", *tags}},
+                        [&](Json* current) { return MergeTags(*tags, *arn, current); }));
 }
 
 void UntagResource(const Context& context, Call call) {
@@ -225,25 +239,17 @@ void UntagResource(const Context& context, Call call) {
                                       "Expected strings in 'tagKeys', got " + key.dump()));
     }
   }
-  if (auto bad = CheckArn(*arn, {"stateMachine", "activity"})) return call.reply(Outcome{{}, *bad});
-  const bool activity = ParseArn(*arn)->resource_type == "activity";
-  std::lock_guard lock(tags_mu);
-  auto attributes = ResourceAttributes(context, *arn, activity);
-  if (attributes.status().code() == StatusCode::kNotFound)
-    return call.reply(ResourceNotFound(*arn));
-  if (!attributes.ok())
-    return call.reply(StoreFailure(context, attributes.status(), "UntagResource"));
-  Json kept = Json::array();
-  for (const Json& tag : attributes->value("tags", Json::array())) {
-    if (std::find(keys->begin(), keys->end(), tag["key"]) == keys->end()) kept.push_back(tag);
-  }
-  (*attributes)["tags"] = kept;
-  Status status = context.store->UpdateAttributes(
-      *arn, attributes->dump(),
-      {Audit(context, call.principal, "UntagResource", *arn, {{"tagKeys", *keys}})});
-  if (status.code() == StatusCode::kNotFound) return call.reply(ResourceNotFound(*arn));
-  if (!status.ok()) return call.reply(StoreFailure(context, status, "UntagResource"));
-  call.reply(Outcome::Ok(Json::object()));
+  call.reply(ChangeTags(context, call, *arn, {{"tagKeys", *keys}},
+                        [&](Json* current) -> std::optional<AwsError> {
+                          Json kept = Json::array();
+                          for (const Json& tag : *current) {
+                            if (std::find(keys->begin(), keys->end(), tag["key"]) == keys->end()) {
+                              kept.push_back(tag);
+                            }
+                          }
+                          *current = std::move(kept);
+                          return std::nullopt;
+                        }));
 }
 
 void ListTagsForResource(const Context& context, Call call) {

@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <queue>
-#include <random>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -16,6 +15,7 @@
 #include "stepd/asl/compiler.h"
 #include "stepd/asl/interpreter.h"
 #include "stepd/asl/states.h"
+#include "stepd/base/crypto.h"
 #include "stepd/runtime/activities.h"
 #include "transitions.h"
 
@@ -25,22 +25,6 @@ namespace {
 using internal::FromMillis;
 using internal::ToMillis;
 using SteadyClock = std::chrono::steady_clock;
-
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  uint64_t hi = rng(), lo = rng();
-  hi = (hi & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    const uint64_t word = i < 16 ? hi : lo;
-    out += kHex[(word >> (60 - 4 * (i % 16))) & 15];
-    if (i == 7 || i == 11 || i == 15 || i == 19) out += '-';
-  }
-  return out;
-}
 
 // arn:aws:states:R:A:stateMachine:NAME -> arn:aws:states:R:A:execution:NAME:EXEC
 std::string ExecutionArnFor(const std::string& machine_arn, const std::string& name, bool express) {
@@ -451,7 +435,7 @@ void Engine::Impl::StartExecution(StartRequest request,
                                         "' is being deleted"));
   }
   const std::shared_ptr<const asl::StateMachine>* machine = &machine_info->compiled;
-  if (request.name.empty()) request.name = NewUuid();
+  if (request.name.empty()) request.name = RandomUuid();
   const std::string arn = ExecutionArnFor(
       machine_record->arn, request.name, machine_record->type == store::StateMachineType::kExpress);
 
