@@ -5,6 +5,8 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 
 namespace stepd {
@@ -59,6 +61,19 @@ std::string RandomUuid() {
   std::string bytes = RandomBytes(16);
   bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);  // version 4
   bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);  // RFC 4122 variant
+  const std::string hex = HexEncode(bytes);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+std::string TimeOrderedUuid() {
+  std::string bytes = RandomBytes(16);
+  const uint64_t ms = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch())
+                                                .count());
+  for (int i = 0; i < 6; ++i) bytes[i] = static_cast<char>((ms >> (40 - 8 * i)) & 0xff);
+  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x70);  // version 7
+  bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);  // RFC 9562 variant
   const std::string hex = HexEncode(bytes);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 namespace stepd {
 namespace {
@@ -44,6 +46,26 @@ TEST(RandomUuid, IsAVersion4Uuid) {
   EXPECT_TRUE(uuid[19] == '8' || uuid[19] == '9' || uuid[19] == 'a' || uuid[19] == 'b') << uuid;
   EXPECT_EQ(uuid[23], '-');
   EXPECT_NE(RandomUuid(), uuid);
+}
+
+TEST(TimeOrderedUuid, IsAVersion7UuidThatSortsByCreationTime) {
+  const std::string first = TimeOrderedUuid();
+  ASSERT_EQ(first.size(), 36u);
+  EXPECT_EQ(first[14], '7');
+  EXPECT_TRUE(first[19] == '8' || first[19] == '9' || first[19] == 'a' || first[19] == 'b')
+      << first;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  // The first 48 bits are the Unix time in milliseconds.
+  const std::string hex = first.substr(0, 8) + first.substr(9, 4);
+  const int64_t stamped = std::stoll(hex, nullptr, 16);
+  EXPECT_LE(stamped, ms);
+  EXPECT_GE(stamped, ms - 10000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2));  // the next millisecond
+  const std::string later = TimeOrderedUuid();
+  EXPECT_LT(first, later);
+  EXPECT_NE(TimeOrderedUuid(), TimeOrderedUuid());
 }
 
 TEST(ConstantTimeEquals, ComparesBytesAndLengths) {

@@ -24,6 +24,11 @@ std::string HexEncode(std::string_view bytes);
 std::string RandomBytes(size_t length);
 // A random (version 4) UUID from the CSPRNG: "1b4e28ba-2fa1-41d2-883f-0016d3cca427".
 std::string RandomUuid();
+// A time-ordered (version 7, RFC 9562) UUID: 48 bits of Unix milliseconds,
+// then 74 random bits from the CSPRNG. Successive ones sort by creation
+// time, so database indexes on them grow at one end instead of at random
+// pages.
+std::string TimeOrderedUuid();
 // True when a and b hold the same bytes. The time taken depends on their
 // lengths only, never on where they differ: use it for every secret.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
