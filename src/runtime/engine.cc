@@ -830,7 +830,12 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
 void Engine::Impl::BuildCommit(Slot& slot, asl::StepResult last, TimePoint now,
                                const std::string& end_actor, CommitItem* item) {
   BuildGroup(slot, last, now, end_actor, item);
-  for (store::Transition& t : item->group) internal::SealEvents(t);
+  for (store::Transition& t : item->group) {
+    internal::SealEvents(t);
+    for (const TaskCall& call : item->cancel) {
+      if (call.execution_arn == t.execution_arn) t.closed_tasks.push_back(call.request.task_id);
+    }
+  }
 }
 
 void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,

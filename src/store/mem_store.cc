@@ -83,6 +83,7 @@ class MemStore final : public Store {
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
   Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op);
   Status ApplyTransitionLocked(const Transition& transition);
+  void CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id);
 
   const std::string audit_key_;
   mutable std::shared_mutex mu_;
@@ -387,6 +388,10 @@ Status MemStore::CommitTransitions(std::span<const TransitionGroup> groups,
       for (auto& [id, execution] : saved) executions_.at(id) = std::move(execution);
       next_execution_id_ = next_execution_id;
       audit_.resize(audit_size);
+      continue;
+    }
+    for (const Transition& t : groups[i]) {
+      for (int64_t task_id : t.closed_tasks) CloseActivityTaskLocked(t.execution_arn, task_id);
     }
   }
   return Status::OK();
@@ -586,12 +591,16 @@ StatusOr<ActivityTaskRecord> MemStore::HeartbeatActivityTask(std::string_view to
 
 Status MemStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
   std::unique_lock lock(mu_);
+  CloseActivityTaskLocked(execution_arn, task_id);
+  return Status::OK();
+}
+
+void MemStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id) {
   for (auto& [id, row] : activity_tasks_) {
     if (row.task.execution_arn == execution_arn && row.task.task_id == task_id) {
       row.task.state = ActivityTaskState::kClosed;
     }
   }
-  return Status::OK();
 }
 
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {

@@ -181,6 +181,8 @@ class SqliteStore final : public Store {
                              std::string_view op);
   // Applies one transition inside the writer's open transaction.
   Status ApplyTransitionLocked(const Transition& transition);
+  Status CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
+                                 std::string_view op);
   Status ApplyNextMigration(bool* done);
 
   // A cached statement without parameters, run on the writer.
@@ -998,6 +1000,9 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   update.Bind(22, int64_t{u.tasks_pending.has_value()})
       .Bind(23, int64_t{u.tasks_pending.value_or(0)});
   STEPD_RETURN_IF_ERROR(update.Run());
+  for (int64_t task_id : transition.closed_tasks) {
+    STEPD_RETURN_IF_ERROR(CloseActivityTaskLocked(transition.execution_arn, task_id, kOp));
+  }
   return AppendAuditLocked(transition.audit, kOp);
 }
 
@@ -1403,13 +1408,17 @@ StatusOr<ActivityTaskRecord> SqliteStore::HeartbeatActivityTask(std::string_view
 }
 
 Status SqliteStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
-  constexpr std::string_view kOp = "CloseActivityTask";
   std::lock_guard lock(writer_mu_);
+  return CloseActivityTaskLocked(execution_arn, task_id, "CloseActivityTask");
+}
+
+Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
+                                            std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(
       Statement close,
       writer_->Prepare("UPDATE activity_tasks SET state = 'CLOSED' WHERE execution_arn = ?1 AND "
                        "task_id = ?2",
-                       kOp));
+                       op));
   close.Bind(1, execution_arn).Bind(2, task_id);
   return close.Run();
 }

@@ -702,6 +702,34 @@ TEST_P(StoreContract, ActivityTasksAreQueuedClaimedOnceAndFinishedOnce) {
   EXPECT_EQ(store_->CloseActivityTask("arn:unknown", 9), Status::OK());
 }
 
+TEST_P(StoreContract, ACommitClosesTheActivityTasksItsExecutionGaveUpOnOnlyIfItLands) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->CreateActivity(Activity("a"), {}), Status::OK());
+  ASSERT_TRUE(store_->EnqueueActivityTask(TaskFor("a", 1)).ok());
+  ASSERT_TRUE(store_->EnqueueActivityTask(TaskFor("a", 2)).ok());
+  ASSERT_TRUE(store_->ClaimActivityTask(Activity("a").arn, "w", "hash-1", 500).value());
+  Transition gap;  // refused: its first event does not follow the last one
+  gap.execution_arn = ExecutionArn("m", "e");
+  gap.events = {Event(5)};
+  gap.closed_tasks = {1};
+  EXPECT_EQ(store_->CommitTransition(gap).status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store_->GetActivityTaskByToken("hash-1").value().state, ActivityTaskState::kStarted);
+
+  Transition stop;
+  stop.execution_arn = ExecutionArn("m", "e");
+  stop.events = {Event(1)};
+  stop.update.status = ExecutionStatus::kAborted;
+  stop.closed_tasks = {1, 7};  // 7: not an activity task, nothing to close
+  ASSERT_TRUE(store_->CommitTransition(stop).ok());
+  EXPECT_EQ(store_->GetActivityTaskByToken("hash-1").value().state, ActivityTaskState::kClosed);
+  EXPECT_EQ(store_->HeartbeatActivityTask("hash-1", 600).status().code(),
+            StatusCode::kFailedPrecondition);
+  // Task 2 was not given up on: still queued for a worker.
+  auto next = store_->ClaimActivityTask(Activity("a").arn, "w", "hash-2", 700).value();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->task_id, 2);
+}
+
 TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
   EXPECT_EQ(store_->ListStateMachines({1001, ""}).status(),
             InvalidArgumentError("ListStateMachines: max_results must be between 1 and 1000, "

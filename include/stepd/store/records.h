@@ -146,6 +146,10 @@ struct Transition {
   ExecutionUpdate update;
   std::vector<AuditEntry> audit;
   int64_t updated_at_ms = 0;  // becomes ExecutionRecord::updated_at_ms
+  // Task ids of this execution it no longer waits for: their activity
+  // tasks (if any) are CLOSED in the same commit, so a worker's token is
+  // spent as soon as anyone can see the step that gave up on it.
+  std::vector<int64_t> closed_tasks;
 };
 
 struct ActivityRecord {
