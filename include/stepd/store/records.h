@@ -74,10 +74,47 @@ struct ExecutionRecord {
   // Run. Empty otherwise. Such executions are listed only by Map Run.
   std::string parent_arn;
   std::string map_run_arn;
+  // The published version it runs (0: the machine's revision of the day,
+  // no version) and the alias it was started through (empty: none).
+  int64_t state_machine_version = 0;
+  std::string state_machine_alias;
   // Id of the newest history event; 0 before the first one. Maintained by
   // the store; ignored by CreateExecution.
   int64_t last_event_id = 0;
   int64_t updated_at_ms = 0;  // maintained by the store; ignored on create
+};
+
+// A published version of a state machine: an immutable snapshot of one
+// revision (its definition is the revision's) with the role and attributes
+// the machine had when it was published.
+struct StateMachineVersionRecord {
+  std::string state_machine_arn;
+  int64_t version = 0;  // 1, 2, ... per machine; never reused, even after a delete
+  std::string revision_id;
+  std::string definition;  // filled by GetStateMachineVersion only
+  std::string role_arn;
+  std::string description;
+  // The machine's attributes_json when published (loggingConfiguration,
+  // tracingConfiguration, ...): JSON object text.
+  std::string attributes_json = "{}";
+  int64_t created_at_ms = 0;
+};
+
+// One route of an alias: the share of its starts that run `version`.
+struct AliasRoute {
+  int64_t version = 0;
+  int weight = 0;  // 0..100
+  bool operator==(const AliasRoute&) const = default;
+};
+
+// A named pointer to one or two versions of a state machine.
+struct StateMachineAliasRecord {
+  std::string state_machine_arn;
+  std::string name;  // unique per machine
+  std::string description;
+  std::vector<AliasRoute> routing;  // shape (1-2 routes, sum 100) checked by the API
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
 };
 
 struct HistoryEventRecord {
@@ -210,6 +247,10 @@ struct ExecutionFilter {
   // Set: only the child executions of this Map Run. Empty: only executions
   // that are no Map Run's children.
   std::string map_run_arn;
+  // With state_machine_arn: only executions of this version (0: any), or
+  // started through this alias (empty: any).
+  int64_t version = 0;
+  std::string alias;
 };
 
 // History is stored in chunks: one JSON array per commit of

@@ -67,10 +67,58 @@ class Store {
   virtual Status UpdateStateMachine(const StateMachineRecord& machine,
                                     const std::vector<AuditEntry>& audit) = 0;
   // When none of its executions is RUNNING, removes the machine with its
-  // executions, their history and timers (audit rows stay). Otherwise marks it
+  // versions, aliases, executions, their history and timers (audit rows
+  // stay). Otherwise marks it
   // DELETING (no new executions; call again once they finished to purge).
   // NOT_FOUND when absent.
   virtual Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) = 0;
+
+  // --- Versions and aliases ---------------------------------------------------
+
+  // Publishes the machine's current revision (definition, role_arn,
+  // attributes_json) as version N = 1 + the highest version the machine ever
+  // had, with `description` and created_at = now_ms. When a version of the
+  // current revision exists already, returns it unchanged and writes nothing
+  // (AWS's idempotent publish). Errors: NOT_FOUND (machine); FAILED_
+  // PRECONDITION when the machine is DELETING, or when `expected_revision`
+  // is non-empty and is not the current revision ("PublishStateMachineVersion:
+  // the current revision of '<arn>' is <current>, not <expected>");
+  // RESOURCE_EXHAUSTED when the machine has 1000 versions. Audit rows with
+  // an empty target get the new version's ARN (<machine arn>:<N>).
+  virtual StatusOr<StateMachineVersionRecord> PublishStateMachineVersion(
+      std::string_view machine_arn, std::string_view expected_revision,
+      const std::string& description, int64_t now_ms, const std::vector<AuditEntry>& audit) = 0;
+  // The version with its definition. NOT_FOUND when the machine or the
+  // version does not exist (message names which).
+  virtual StatusOr<StateMachineVersionRecord> GetStateMachineVersion(std::string_view machine_arn,
+                                                                    int64_t version) = 0;
+  // Newest first; `definition` left empty. NOT_FOUND for an unknown machine.
+  virtual StatusOr<Page<StateMachineVersionRecord>> ListStateMachineVersions(
+      std::string_view machine_arn, const PageRequest& page) = 0;
+  // NOT_FOUND when absent; FAILED_PRECONDITION when an alias routes to it
+  // ("DeleteStateMachineVersion: aliases [a, b] route to version 2 of
+  // '<arn>'", names in name order). Its executions stay.
+  virtual Status DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                           const std::vector<AuditEntry>& audit) = 0;
+
+  // ALREADY_EXISTS when the machine has an alias of that name; NOT_FOUND
+  // when the machine, or a version a route names, does not exist;
+  // FAILED_PRECONDITION when the machine is DELETING.
+  virtual Status CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                         const std::vector<AuditEntry>& audit) = 0;
+  // NOT_FOUND when the machine or the alias does not exist.
+  virtual StatusOr<StateMachineAliasRecord> GetStateMachineAlias(std::string_view machine_arn,
+                                                                std::string_view name) = 0;
+  // In name order. NOT_FOUND for an unknown machine.
+  virtual StatusOr<Page<StateMachineAliasRecord>> ListStateMachineAliases(
+      std::string_view machine_arn, const PageRequest& page) = 0;
+  // Replaces description, routing and updated_at_ms (the other fields are
+  // ignored). Errors as CreateStateMachineAlias, NOT_FOUND for an unknown alias.
+  virtual Status UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                         const std::vector<AuditEntry>& audit) = 0;
+  // NOT_FOUND when absent. Executions started through it keep its name.
+  virtual Status DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                         const std::vector<AuditEntry>& audit) = 0;
 
   // --- Executions -----------------------------------------------------------
 
@@ -211,6 +259,45 @@ class StoreWrapper : public Store {
   }
   Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override {
     return target_->DeleteStateMachine(arn, audit);
+  }
+  StatusOr<StateMachineVersionRecord> PublishStateMachineVersion(
+      std::string_view machine_arn, std::string_view expected_revision,
+      const std::string& description, int64_t now_ms,
+      const std::vector<AuditEntry>& audit) override {
+    return target_->PublishStateMachineVersion(machine_arn, expected_revision, description, now_ms,
+                                               audit);
+  }
+  StatusOr<StateMachineVersionRecord> GetStateMachineVersion(std::string_view machine_arn,
+                                                            int64_t version) override {
+    return target_->GetStateMachineVersion(machine_arn, version);
+  }
+  StatusOr<Page<StateMachineVersionRecord>> ListStateMachineVersions(
+      std::string_view machine_arn, const PageRequest& page) override {
+    return target_->ListStateMachineVersions(machine_arn, page);
+  }
+  Status DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                   const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteStateMachineVersion(machine_arn, version, audit);
+  }
+  Status CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override {
+    return target_->CreateStateMachineAlias(alias, audit);
+  }
+  StatusOr<StateMachineAliasRecord> GetStateMachineAlias(std::string_view machine_arn,
+                                                        std::string_view name) override {
+    return target_->GetStateMachineAlias(machine_arn, name);
+  }
+  StatusOr<Page<StateMachineAliasRecord>> ListStateMachineAliases(
+      std::string_view machine_arn, const PageRequest& page) override {
+    return target_->ListStateMachineAliases(machine_arn, page);
+  }
+  Status UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override {
+    return target_->UpdateStateMachineAlias(alias, audit);
+  }
+  Status DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                 const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteStateMachineAlias(machine_arn, name, audit);
   }
   Status CreateExecution(const ExecutionRecord& execution,
                          const std::vector<AuditEntry>& audit) override {
