@@ -241,6 +241,51 @@ std::string StateMachineArn(const ApiOptions& options, std::string_view name) {
          ":stateMachine:" + std::string(name);
 }
 
+std::optional<MachineRef> ParseMachineRef(std::string_view arn) {
+  std::optional<Arn> parsed = ParseArn(arn);
+  if (!parsed || parsed->resource_type != "stateMachine") return std::nullopt;
+  MachineRef ref;
+  const size_t colon = parsed->resource.find(':');
+  if (colon == std::string::npos) {
+    ref.machine_arn = std::string(arn);
+    return ref;
+  }
+  const std::string_view qualifier = std::string_view(parsed->resource).substr(colon + 1);
+  if (qualifier.empty() || qualifier.find(':') != std::string_view::npos) return std::nullopt;
+  ref.machine_arn = std::string(arn.substr(0, arn.size() - qualifier.size() - 1));
+  if (qualifier.find_first_not_of("0123456789") == std::string_view::npos) {
+    if (qualifier.size() > 9) return std::nullopt;
+    ref.version = std::stoll(std::string(qualifier));
+    if (ref.version == 0) return std::nullopt;
+  } else {
+    ref.alias = std::string(qualifier);
+  }
+  return ref;
+}
+
+std::string VersionArn(std::string_view machine_arn, int64_t version) {
+  return std::string(machine_arn) + ":" + std::to_string(version);
+}
+
+std::string AliasArn(std::string_view machine_arn, std::string_view alias) {
+  return std::string(machine_arn) + ":" + std::string(alias);
+}
+
+AwsError QualifiedArnNotAccepted(std::string_view arn) {
+  return AwsError{ErrorType::kValidationException,
+                  "Invalid Arn: '" + std::string(arn) +
+                      "' is a version or alias ARN; this operation takes a state machine ARN"};
+}
+
+Json RoutingJson(std::string_view machine_arn, const std::vector<store::AliasRoute>& routing) {
+  Json out = Json::array();
+  for (const store::AliasRoute& route : routing) {
+    out.push_back({{"stateMachineVersionArn", VersionArn(machine_arn, route.version)},
+                   {"weight", route.weight}});
+  }
+  return out;
+}
+
 std::string ActivityArn(const ApiOptions& options, std::string_view name) {
   return "arn:aws:states:" + options.region + ":" + options.account_id +
          ":activity:" + std::string(name);
@@ -380,26 +425,35 @@ const OperationInfo* FindOperation(std::string_view name) {
   static constexpr OperationInfo kOperations[] = {
       {"CreateActivity", Role::kAdmin, CreateActivity},
       {"CreateStateMachine", Role::kAdmin, CreateStateMachine},
+      {"CreateStateMachineAlias", Role::kAdmin, CreateStateMachineAlias},
       {"DeleteActivity", Role::kAdmin, DeleteActivity},
       {"DeleteStateMachine", Role::kAdmin, DeleteStateMachine},
+      {"DeleteStateMachineAlias", Role::kAdmin, DeleteStateMachineAlias},
+      {"DeleteStateMachineVersion", Role::kAdmin, DeleteStateMachineVersion},
       {"DescribeActivity", Role::kViewer, DescribeActivity},
       {"DescribeExecution", Role::kViewer, DescribeExecution},
       {"DescribeStateMachine", Role::kViewer, DescribeStateMachine},
+      {"DescribeStateMachineAlias", Role::kViewer, DescribeStateMachineAlias},
       {"DescribeStateMachineForExecution", Role::kViewer, DescribeStateMachineForExecution},
       {"GetActivityTask", Role::kOperator, GetActivityTask},
       {"GetExecutionHistory", Role::kViewer, GetExecutionHistory},
       {"ListActivities", Role::kViewer, ListActivities},
       {"ListExecutions", Role::kViewer, ListExecutions},
+      {"ListStateMachineAliases", Role::kViewer, ListStateMachineAliases},
+      {"ListStateMachineVersions", Role::kViewer, ListStateMachineVersions},
       {"ListStateMachines", Role::kViewer, ListStateMachines},
       {"ListTagsForResource", Role::kViewer, ListTagsForResource},
+      {"PublishStateMachineVersion", Role::kAdmin, PublishStateMachineVersion},
       {"SendTaskFailure", Role::kOperator, SendTaskFailure},
       {"SendTaskHeartbeat", Role::kOperator, SendTaskHeartbeat},
       {"SendTaskSuccess", Role::kOperator, SendTaskSuccess},
       {"StartExecution", Role::kOperator, StartExecution},
+      {"StartSyncExecution", Role::kOperator, StartSyncExecution},
       {"StopExecution", Role::kOperator, StopExecution},
       {"TagResource", Role::kAdmin, TagResource},
       {"UntagResource", Role::kAdmin, UntagResource},
       {"UpdateStateMachine", Role::kAdmin, UpdateStateMachine},
+      {"UpdateStateMachineAlias", Role::kAdmin, UpdateStateMachineAlias},
       {"ValidateStateMachineDefinition", Role::kViewer, ValidateStateMachineDefinition},
   };
   for (const OperationInfo& op : kOperations) {

@@ -2,6 +2,7 @@
 // GetExecutionHistory.
 
 #include "aws_internal.h"
+#include "stepd/base/crypto.h"
 
 namespace stepd::api::aws {
 namespace {
@@ -28,6 +29,48 @@ void AppendTimestamp(int64_t ms, std::string* out) {
   }
 }
 
+// Fills the version a start through a version or alias ARN runs: an
+// alias picks one of its routes by weight.
+std::optional<AwsError> ResolveVersion(const Context& context, const MachineRef& ref,
+                                       const std::string& arn, runtime::StartRequest* request) {
+  const AwsError missing{ErrorType::kStateMachineDoesNotExist,
+                         "State Machine Does Not Exist: '" + arn + "'"};
+  int64_t version = ref.version;
+  if (!ref.alias.empty()) {
+    auto alias = context.store->GetStateMachineAlias(ref.machine_arn, ref.alias);
+    if (alias.status().code() == StatusCode::kNotFound) return missing;
+    if (!alias.ok()) return StoreFailure(context, alias.status(), "StartExecution").error;
+    const std::string bytes = RandomBytes(4);
+    uint32_t draw = 0;
+    for (unsigned char b : bytes) draw = draw << 8 | b;
+    int point = static_cast<int>(draw % 100);
+    for (const store::AliasRoute& route : alias->routing) {
+      version = route.version;
+      if (point < route.weight) break;
+      point -= route.weight;
+    }
+    request->alias = ref.alias;
+  }
+  auto record = context.store->GetStateMachineVersion(ref.machine_arn, version);
+  if (record.status().code() == StatusCode::kNotFound) return missing;
+  if (!record.ok()) return StoreFailure(context, record.status(), "StartExecution").error;
+  request->version = version;
+  request->version_revision_id = record->revision_id;
+  request->version_role_arn = record->role_arn;
+  return std::nullopt;
+}
+
+// The version and alias an execution was started through, as Describe and
+// List show them.
+void AddVersionFields(const store::ExecutionRecord& e, Json* body) {
+  if (e.state_machine_version > 0) {
+    (*body)["stateMachineVersionArn"] = VersionArn(e.state_machine_arn, e.state_machine_version);
+  }
+  if (!e.state_machine_alias.empty()) {
+    (*body)["stateMachineAliasArn"] = AliasArn(e.state_machine_arn, e.state_machine_alias);
+  }
+}
+
 // Describe's and List's redrive fields for what this release can tell: no
 // execution has been redriven; a running or succeeded one cannot be.
 void AddRedriveFields(const store::ExecutionRecord& e, Json* body) {
@@ -43,12 +86,47 @@ void AddRedriveFields(const store::ExecutionRecord& e, Json* body) {
 
 }  // namespace
 
-void StartExecution(const Context& context, Call call) {
+namespace {
+
+// StartSyncExecution's answer: the execution as it ended.
+Outcome SyncAnswer(const Context& context, const std::string& arn, bool with_data) {
+  auto stored = context.store->GetExecution(arn);
+  if (!stored.ok()) return StoreFailure(context, stored.status(), "StartSyncExecution");
+  const store::ExecutionRecord& e = *stored;
+  Json body = {{"executionArn", e.arn},
+               {"stateMachineArn", e.state_machine_arn},
+               {"name", e.name},
+               {"status", store::ExecutionStatusName(e.status)},
+               {"startDate", Timestamp(e.start_time_ms)},
+               {"stopDate", Timestamp(e.stop_time_ms.value_or(e.start_time_ms))},
+               {"inputDetails", {{"included", with_data}}}};
+  if (with_data) body["input"] = e.input;
+  if (e.output) {
+    if (with_data) body["output"] = *e.output;
+    body["outputDetails"] = {{"included", with_data}};
+  }
+  if (e.error) body["error"] = *e.error;
+  if (e.cause) body["cause"] = *e.cause;
+  Json attributes = JsonObjectOrEmpty(e.attributes_json);
+  if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
+  // AWS bills EXPRESS by 100 ms and 64 MB steps; stepd reports the same
+  // rounding of the real duration, for clients that read it.
+  const int64_t duration = e.stop_time_ms.value_or(e.start_time_ms) - e.start_time_ms;
+  body["billingDetails"] = {{"billedMemoryUsedInMB", 64},
+                            {"billedDurationInMilliseconds", std::max<int64_t>(100, (duration + 99) / 100 * 100)}};
+  return Outcome::Ok(body);
+}
+
+// StartExecution (`sync` false: answers once the start is durable) and
+// StartSyncExecution (answers once the EXPRESS execution ended).
+void Start(const Context& context, Call call, bool sync) {
   Fields f(call.input);
   auto machine_arn = f.String("stateMachineArn", true, 1, 256);
   auto name = f.String("name", false, 1, 80);
   auto input = f.String("input", false, 0, SIZE_MAX, /*sensitive=*/true);
   auto trace_header = f.String("traceHeader", false, 0, 256);
+  std::optional<std::string> included;
+  if (sync) included = f.Enum("includedData", false, {"ALL_DATA", "METADATA_ONLY"});
   if (input && input->size() > kMaxPayload) {
     f.AddConstraint("input", "",
                     "Member must have length less than or equal to " + std::to_string(kMaxPayload));
@@ -63,17 +141,50 @@ void StartExecution(const Context& context, Call call) {
                                     "Invalid State Machine Execution Input: 'Invalid execution "
                                     "input.'"));
   }
+  std::optional<MachineRef> ref = ParseMachineRef(*machine_arn);
+  if (!ref) {
+    return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                    "State Machine Does Not Exist: '" + *machine_arn + "'"));
+  }
+  if (sync) {
+    auto machine = context.store->GetStateMachine(ref->machine_arn);
+    if (machine.ok() && machine->type != store::StateMachineType::kExpress) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineTypeNotSupported,
+                                      "This operation is not supported by this type of state "
+                                      "machine"));
+    }
+  }
   runtime::StartRequest request;
-  request.state_machine_arn = *machine_arn;
+  request.state_machine_arn = ref->machine_arn;
+  if (ref->qualified()) {
+    if (auto error = ResolveVersion(context, *ref, *machine_arn, &request)) {
+      return call.reply(Outcome{{}, *error});
+    }
+  }
   request.name = name.value_or("");
   request.input = input.value_or("{}");
   request.principal = call.principal.id;
   if (trace_header) request.attributes_json = Json{{"traceHeader", *trace_header}}.dump();
   const std::string arn_for_errors = *machine_arn;
+  const std::string unqualified = ref->machine_arn;
+  const bool with_data = included != "METADATA_ONLY";
   auto reply = std::move(call.reply);
   const Context* ctx = &context;
-  context.engine->StartExecution(std::move(request), [reply, arn_for_errors,
-                                                      ctx](StatusOr<runtime::StartResult> result) {
+  context.engine->StartExecution(std::move(request), [reply, arn_for_errors, unqualified, ctx, sync,
+                                                      with_data](
+                                                         StatusOr<runtime::StartResult> result) {
+    if (result.ok() && sync) {
+      const std::string arn = result->execution_arn;
+      return ctx->engine->WhenFinished(arn, [reply, ctx, arn, with_data](Status ended) {
+        if (!ended.ok()) {
+          return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
+                                     "The execution '" + arn + "' did not end before stepd "
+                                     "stopped; it resumes on restart: " +
+                                         std::string(ended.message())));
+        }
+        reply(SyncAnswer(*ctx, arn, with_data));
+      });
+    }
     if (result.ok()) {
       return reply(Outcome::Ok({{"executionArn", result->execution_arn},
                                 {"startDate", Timestamp(result->start_time_ms)}}));
@@ -86,7 +197,7 @@ void StartExecution(const Context& context, Call call) {
                                    "State Machine Does Not Exist: '" + arn_for_errors + "'"));
       case StatusCode::kFailedPrecondition: {
         // Being deleted; gone already if its last execution ended.
-        auto machine = ctx->store->GetStateMachine(arn_for_errors);
+        auto machine = ctx->store->GetStateMachine(unqualified);
         if (!machine.ok() || !PurgeIfDone(*ctx, std::move(machine).value())) {
           return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
                                      "State Machine Does Not Exist: '" + arn_for_errors + "'"));
@@ -109,6 +220,11 @@ void StartExecution(const Context& context, Call call) {
     }
   });
 }
+
+}  // namespace
+
+void StartExecution(const Context& context, Call call) { Start(context, std::move(call), false); }
+void StartSyncExecution(const Context& context, Call call) { Start(context, std::move(call), true); }
 
 void StopExecution(const Context& context, Call call) {
   Fields f(call.input);
@@ -175,6 +291,7 @@ void DescribeExecution(const Context& context, Call call) {
   Json attributes = JsonObjectOrEmpty(e.attributes_json);
   if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
   if (!e.map_run_arn.empty()) body["mapRunArn"] = e.map_run_arn;
+  AddVersionFields(e, &body);
   AddRedriveFields(e, &body);
   call.reply(Outcome::Ok(body));
 }
@@ -201,7 +318,13 @@ void ListExecutions(const Context& context, Call call) {
                                       "statusFilter PENDING_REDRIVE can only be used with a "
                                       "mapRunArn"));
     }
-    auto machine = context.store->GetStateMachine(*machine_arn);
+    // A version or alias ARN lists the executions started through it.
+    std::optional<MachineRef> ref = ParseMachineRef(*machine_arn);
+    if (!ref) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                      "State Machine Does Not Exist: '" + *machine_arn + "'"));
+    }
+    auto machine = context.store->GetStateMachine(ref->machine_arn);
     if (machine.status().code() == StatusCode::kNotFound) {
       return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
                                       "State Machine Does Not Exist: '" + *machine_arn + "'"));
@@ -216,7 +339,22 @@ void ListExecutions(const Context& context, Call call) {
                                       "This operation is not supported by this type of state "
                                       "machine"));
     }
-    filter.state_machine_arn = *machine_arn;
+    filter.state_machine_arn = ref->machine_arn;
+    filter.version = ref->version;
+    filter.alias = ref->alias;
+    if (ref->version > 0) {
+      auto version = context.store->GetStateMachineVersion(ref->machine_arn, ref->version);
+      if (version.status().code() == StatusCode::kNotFound) {
+        return call.reply(Outcome::Fail(ErrorType::kResourceNotFound,
+                                        "Resource not found: '" + *machine_arn + "'"));
+      }
+    } else if (!ref->alias.empty()) {
+      auto alias = context.store->GetStateMachineAlias(ref->machine_arn, ref->alias);
+      if (alias.status().code() == StatusCode::kNotFound) {
+        return call.reply(Outcome::Fail(ErrorType::kResourceNotFound,
+                                        "Resource not found: '" + *machine_arn + "'"));
+      }
+    }
   } else {
     if (auto bad = CheckArn(*map_run_arn, {"mapRun"})) return call.reply(Outcome{{}, *bad});
     filter.map_run_arn = *map_run_arn;
@@ -244,6 +382,7 @@ void ListExecutions(const Context& context, Call call) {
                    {"redriveCount", e.redrive_count}};
       if (e.stop_time_ms) item["stopDate"] = Timestamp(*e.stop_time_ms);
       if (!e.map_run_arn.empty()) item["mapRunArn"] = e.map_run_arn;
+      AddVersionFields(e, &item);
       items.push_back(std::move(item));
     }
     next_token = std::move(listed->next_token);

@@ -32,6 +32,7 @@ namespace stepd::api::aws {
   X(AccessDeniedException, 403, kPlain)         \
   X(ActivityAlreadyExists, 400, kStates)        \
   X(ActivityDoesNotExist, 400, kStates)         \
+  X(ConflictException, 400, kStates)            \
   X(ExecutionAlreadyExists, 400, kStates)       \
   X(ExecutionDoesNotExist, 400, kStates)        \
   X(InternalFailure, 500, kPlain)               \
@@ -47,6 +48,7 @@ namespace stepd::api::aws {
   X(MissingRequiredParameter, 400, kStates)     \
   X(ResourceNotFound, 400, kStates)             \
   X(SerializationException, 400, kPlain)        \
+  X(ServiceQuotaExceededException, 400, kStates) \
   X(ServiceUnavailable, 503, kPlain)            \
   X(StateMachineAlreadyExists, 400, kStates)    \
   X(StateMachineDeleting, 400, kStates)         \
@@ -175,6 +177,26 @@ std::optional<AwsError> CheckArn(std::string_view text,
                                  std::initializer_list<std::string_view> types);
 
 std::string StateMachineArn(const ApiOptions& options, std::string_view name);
+
+// A stateMachine ARN as it may be qualified: "<machine>:<N>" names its
+// published version N, "<machine>:<alias>" one of its aliases (an alias name
+// is never all digits).
+struct MachineRef {
+  std::string machine_arn;  // unqualified
+  int64_t version = 0;      // > 0: a version ARN
+  std::string alias;        // non-empty: an alias ARN
+  bool qualified() const { return version > 0 || !alias.empty(); }
+};
+// For an ARN CheckArn(.., {"stateMachine"}) accepted; nullopt when its
+// qualifier is neither a version number nor an alias name.
+std::optional<MachineRef> ParseMachineRef(std::string_view arn);
+std::string VersionArn(std::string_view machine_arn, int64_t version);
+std::string AliasArn(std::string_view machine_arn, std::string_view alias);
+// The ValidationException of an operation that takes only an unqualified
+// state machine ARN.
+AwsError QualifiedArnNotAccepted(std::string_view arn);
+// A published version as AWS lists it in an alias's routingConfiguration.
+Json RoutingJson(std::string_view machine_arn, const std::vector<store::AliasRoute>& routing);
 std::string ActivityArn(const ApiOptions& options, std::string_view name);
 
 // AWS's rule for state machine, execution and activity names: 1..80
@@ -221,7 +243,27 @@ void ListStateMachines(const Context& context, Call call);
 void DescribeStateMachineForExecution(const Context& context, Call call);
 void ValidateStateMachineDefinition(const Context& context, Call call);
 
+void PublishStateMachineVersion(const Context& context, Call call);
+void ListStateMachineVersions(const Context& context, Call call);
+void DeleteStateMachineVersion(const Context& context, Call call);
+void CreateStateMachineAlias(const Context& context, Call call);
+void DescribeStateMachineAlias(const Context& context, Call call);
+void UpdateStateMachineAlias(const Context& context, Call call);
+void DeleteStateMachineAlias(const Context& context, Call call);
+void ListStateMachineAliases(const Context& context, Call call);
+// Publishes `revision_id`, which must still be the current revision of
+// `machine_arn` (PublishStateMachineVersion, and Create/UpdateStateMachine's
+// `publish`): the version (an existing one when that revision was published
+// before), or the error to answer with in `error`.
+StatusOr<store::StateMachineVersionRecord> PublishRevision(const Context& context,
+                                                           const Principal& principal,
+                                                           const std::string& machine_arn,
+                                                           const std::string& revision_id,
+                                                           const std::string& description,
+                                                           AwsError* error);
+
 void StartExecution(const Context& context, Call call);
+void StartSyncExecution(const Context& context, Call call);
 void StopExecution(const Context& context, Call call);
 void DescribeExecution(const Context& context, Call call);
 void ListExecutions(const Context& context, Call call);

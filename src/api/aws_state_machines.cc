@@ -122,11 +122,6 @@ void CreateStateMachine(const Context& context, Call call) {
     return call.reply(Outcome::Fail(ErrorType::kValidationException,
                                     "Version description can only be set when publish is true"));
   }
-  if (publish.value_or(false)) {
-    return call.reply(Outcome::Fail(ErrorType::kValidationException,
-                                    "publish: state machine versions are not supported by this "
-                                    "stepd release; create without publish"));
-  }
   store::StateMachineType type = store::StateMachineType::kStandard;
   if (type_name == "EXPRESS") type = store::StateMachineType::kExpress;
   if (auto error = CompileDefinition(*definition, type)) return call.reply(Outcome{{}, *error});
@@ -148,6 +143,18 @@ void CreateStateMachine(const Context& context, Call call) {
     attributes["tags"] = std::move(tags);
   }
 
+  // The answer for the machine as stored, published first when asked.
+  auto answer = [&](const store::StateMachineRecord& stored) {
+    Json body = {{"stateMachineArn", arn}, {"creationDate", Timestamp(stored.created_at_ms)}};
+    if (publish.value_or(false)) {
+      AwsError error{ErrorType::kInternalFailure, ""};
+      auto version = PublishRevision(context, call.principal, arn, stored.revision_id,
+                                     version_description.value_or(""), &error);
+      if (!version.ok()) return call.reply(Outcome{{}, error});
+      body["stateMachineVersionArn"] = VersionArn(arn, version->version);
+    }
+    call.reply(Outcome::Ok(body));
+  };
   store::StateMachineRecord record;
   record.arn = arn;
   record.name = *name;
@@ -173,10 +180,7 @@ void CreateStateMachine(const Context& context, Call call) {
           record,
           {Audit(context, call.principal, "CreateStateMachine", arn,
                  {{"type", StateMachineTypeName(type)}, {"revisionId", record.revision_id}})});
-      if (status.ok()) {
-        return call.reply(Outcome::Ok(
-            {{"stateMachineArn", arn}, {"creationDate", Timestamp(record.created_at_ms)}}));
-      }
+      if (status.ok()) return answer(record);
       existing = context.store->GetStateMachine(arn);
     }
     // Idempotent: the same name, definition (byte for byte), type, logging
@@ -187,8 +191,7 @@ void CreateStateMachine(const Context& context, Call call) {
           existing->status == store::StateMachineStatus::kActive &&
           old.value("loggingConfiguration", DefaultLogging()) == logging &&
           old.value("tracingConfiguration", Json{{"enabled", false}}) == tracing) {
-        return call.reply(Outcome::Ok(
-            {{"stateMachineArn", arn}, {"creationDate", Timestamp(existing->created_at_ms)}}));
+        return answer(*existing);
       }
     }
     return call.reply(Outcome::Fail(ErrorType::kStateMachineAlreadyExists,
@@ -196,8 +199,7 @@ void CreateStateMachine(const Context& context, Call call) {
   }
   if (!status.ok()) return call.reply(StoreFailure(context, status, "CreateStateMachine"));
   context.engine->ForgetStateMachine(arn);
-  call.reply(
-      Outcome::Ok({{"stateMachineArn", arn}, {"creationDate", Timestamp(record.created_at_ms)}}));
+  answer(record);
 }
 
 void UpdateStateMachine(const Context& context, Call call) {
@@ -212,6 +214,9 @@ void UpdateStateMachine(const Context& context, Call call) {
   const Json* encryption = f.Value("encryptionConfiguration", Json::value_t::object);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckArn(*arn, {"stateMachine"})) return call.reply(Outcome{{}, *error});
+  if (auto ref = ParseMachineRef(*arn); !ref || ref->qualified()) {
+    return call.reply(Outcome{{}, QualifiedArnNotAccepted(*arn)});
+  }
   if (!definition && !role_arn && !logging_in && !tracing_in && !encryption) {
     return call.reply(Outcome::Fail(ErrorType::kMissingRequiredParameter,
                                     "Either the definition, the role ARN, the "
@@ -221,11 +226,6 @@ void UpdateStateMachine(const Context& context, Call call) {
   if (version_description && !publish.value_or(false)) {
     return call.reply(Outcome::Fail(ErrorType::kValidationException,
                                     "Version description can only be set when publish is true"));
-  }
-  if (publish.value_or(false)) {
-    return call.reply(Outcome::Fail(ErrorType::kValidationException,
-                                    "publish: state machine versions are not supported by this "
-                                    "stepd release; update without publish"));
   }
   auto stored = context.store->GetStateMachine(*arn);
   if (stored.status().code() == StatusCode::kNotFound) return call.reply(MachineDoesNotExist(*arn));
@@ -259,10 +259,19 @@ void UpdateStateMachine(const Context& context, Call call) {
       tracing != attributes.value("tracingConfiguration", Json{{"enabled", false}});
   // An update that changes nothing keeps the revision it found (AWS answers
   // the same revisionId again).
-  if (!changed && attributes.value("revised", false)) {
-    return call.reply(Outcome::Ok(
-        {{"updateDate", Timestamp(record.updated_at_ms)}, {"revisionId", record.revision_id}}));
-  }
+  auto answer = [&](const store::StateMachineRecord& stored) {
+    Json body = {{"updateDate", Timestamp(stored.updated_at_ms)},
+                 {"revisionId", stored.revision_id}};
+    if (publish.value_or(false)) {
+      AwsError error{ErrorType::kInternalFailure, ""};
+      auto version = PublishRevision(context, call.principal, *arn, stored.revision_id,
+                                     version_description.value_or(""), &error);
+      if (!version.ok()) return call.reply(Outcome{{}, error});
+      body["stateMachineVersionArn"] = VersionArn(*arn, version->version);
+    }
+    call.reply(Outcome::Ok(body));
+  };
+  if (!changed && attributes.value("revised", false)) return answer(record);
   if (definition) record.definition = *definition;
   if (role_arn) record.role_arn = *role_arn;
   attributes["loggingConfiguration"] = logging;
@@ -279,8 +288,7 @@ void UpdateStateMachine(const Context& context, Call call) {
   if (status.code() == StatusCode::kNotFound) return call.reply(MachineDoesNotExist(*arn));
   if (!status.ok()) return call.reply(StoreFailure(context, status, "UpdateStateMachine"));
   context.engine->ForgetStateMachine(*arn);
-  call.reply(Outcome::Ok(
-      {{"updateDate", Timestamp(record.updated_at_ms)}, {"revisionId", record.revision_id}}));
+  answer(record);
 }
 
 void DeleteStateMachine(const Context& context, Call call) {
@@ -288,6 +296,9 @@ void DeleteStateMachine(const Context& context, Call call) {
   auto arn = f.String("stateMachineArn", true, 1, 256);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckArn(*arn, {"stateMachine"})) return call.reply(Outcome{{}, *error});
+  if (auto ref = ParseMachineRef(*arn); !ref || ref->qualified()) {
+    return call.reply(Outcome{{}, QualifiedArnNotAccepted(*arn)});
+  }
   Status status = context.store->DeleteStateMachine(
       *arn, {Audit(context, call.principal, "DeleteStateMachine", *arn)});
   // Deleting what does not exist succeeds, as on AWS.
@@ -304,10 +315,38 @@ void DescribeStateMachine(const Context& context, Call call) {
   auto included = f.Enum("includedData", false, {"ALL_DATA", "METADATA_ONLY"});
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckArn(*arn, {"stateMachine"})) return call.reply(Outcome{{}, *error});
-  auto stored = context.store->GetStateMachine(*arn);
+  std::optional<MachineRef> ref = ParseMachineRef(*arn);
+  if (!ref || !ref->alias.empty()) return call.reply(Outcome{{}, QualifiedArnNotAccepted(*arn)});
+  auto stored = context.store->GetStateMachine(ref->machine_arn);
   if (stored.status().code() == StatusCode::kNotFound) return call.reply(MachineDoesNotExist(*arn));
   if (!stored.ok()) {
     return call.reply(StoreFailure(context, stored.status(), "DescribeStateMachine"));
+  }
+  if (ref->version > 0) {
+    // A version: the snapshot it was published as.
+    auto version = context.store->GetStateMachineVersion(ref->machine_arn, ref->version);
+    if (version.status().code() == StatusCode::kNotFound) {
+      return call.reply(MachineDoesNotExist(*arn));
+    }
+    if (!version.ok()) {
+      return call.reply(StoreFailure(context, version.status(), "DescribeStateMachine"));
+    }
+    Json attributes = JsonObjectOrEmpty(version->attributes_json);
+    Json body = {
+        {"stateMachineArn", *arn},
+        {"name", stored->name},
+        {"status", "ACTIVE"},
+        {"definition", included == "METADATA_ONLY" ? std::string("{}") : version->definition},
+        {"roleArn", version->role_arn},
+        {"type", StateMachineTypeName(stored->type)},
+        {"creationDate", Timestamp(version->created_at_ms)},
+        {"loggingConfiguration", attributes.value("loggingConfiguration", DefaultLogging())},
+        {"tracingConfiguration",
+         attributes.value("tracingConfiguration", Json{{"enabled", false}})},
+        {"revisionId", version->revision_id},
+    };
+    if (!version->description.empty()) body["description"] = version->description;
+    return call.reply(Outcome::Ok(body));
   }
   auto record = PurgeIfDone(context, std::move(stored).value());
   if (!record) return call.reply(MachineDoesNotExist(*arn));

@@ -26,6 +26,24 @@ using internal::FromMillis;
 using internal::ToMillis;
 using SteadyClock = std::chrono::steady_clock;
 
+// One WhenFinished caller: told once, by whoever fires first.
+class FinishWatcher {
+ public:
+  explicit FinishWatcher(std::function<void(Status)> done) : done_(std::move(done)) {}
+  void Fire(const Status& status) {
+    std::function<void(Status)> done;
+    {
+      std::lock_guard lock(mu_);
+      done.swap(done_);
+    }
+    if (done) done(status);
+  }
+
+ private:
+  std::mutex mu_;
+  std::function<void(Status)> done_;
+};
+
 // arn:aws:states:R:A:stateMachine:NAME -> arn:aws:states:R:A:execution:NAME:EXEC
 std::string ExecutionArnFor(const std::string& machine_arn, const std::string& name, bool express) {
   const std::string marker = ":stateMachine:";
@@ -149,6 +167,7 @@ class Engine::Impl {
   void Stop();
   void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+  void WhenFinished(const std::string& arn, std::function<void(Status)> done);
   void CompleteTask(const std::string& arn, int64_t task_id, asl::AslResult<Json> result);
   // Hands `in` to the execution `arn` if it is in memory (else drops it).
   void Notify(const std::string& arn, Inbox in);
@@ -195,6 +214,11 @@ class Engine::Impl {
     SteadyClock::time_point loaded;
   };
   StatusOr<MachineInfo> CurrentMachine(const std::string& arn);
+  // The machine as it was at `revision` (a published version's), compiled
+  // once and cached.
+  StatusOr<std::shared_ptr<const asl::StateMachine>> MachineAt(const std::string& arn,
+                                                               const std::string& revision,
+                                                               store::StateMachineType type);
 
  public:
   void ForgetStateMachine(const std::string& arn) {
@@ -224,6 +248,8 @@ class Engine::Impl {
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;  // mu_
   std::unordered_map<std::string, TimePoint> armed_;  // arn -> due; guarded by mu_
   size_t pending_tasks_ = 0;                          // guarded by mu_
+  // Who waits for an execution to finish (WhenFinished); guarded by mu_.
+  std::unordered_map<std::string, std::vector<std::shared_ptr<FinishWatcher>>> watchers_;
 
   mutable std::mutex commit_mu_;
   std::condition_variable commit_cv_;
@@ -270,6 +296,17 @@ StatusOr<std::shared_ptr<const asl::StateMachine>> Engine::Impl::Machine(
   if (machines_.size() >= 1024) machines_.clear();
   machines_[key] = compiled.machine;
   return std::shared_ptr<const asl::StateMachine>(compiled.machine);
+}
+
+StatusOr<std::shared_ptr<const asl::StateMachine>> Engine::Impl::MachineAt(
+    const std::string& arn, const std::string& revision, store::StateMachineType type) {
+  {
+    std::lock_guard lock(machines_mu_);
+    auto it = machines_.find(std::make_pair(arn, revision));
+    if (it != machines_.end()) return it->second;
+  }
+  STEPD_ASSIGN_OR_RETURN(std::string definition, store_->GetStateMachineDefinition(arn, revision));
+  return Machine(arn, revision, definition, type);
 }
 
 StatusOr<Engine::Impl::MachineInfo> Engine::Impl::CurrentMachine(const std::string& arn) {
@@ -408,6 +445,38 @@ void Engine::Impl::Stop() {
     ready_.clear();
   }
   for (Inbox& in : unanswered) in.stop_done(UnavailableError("StopExecution: stepd is stopping"));
+  std::unordered_map<std::string, std::vector<std::shared_ptr<FinishWatcher>>> watchers;
+  {
+    std::lock_guard lock(mu_);
+    watchers.swap(watchers_);
+  }
+  for (auto& [arn, list] : watchers) {
+    for (auto& w : list) w->Fire(UnavailableError("stepd is stopping before '" + arn + "' ended"));
+  }
+}
+
+void Engine::Impl::WhenFinished(const std::string& arn, std::function<void(Status)> done) {
+  auto watcher = std::make_shared<FinishWatcher>(std::move(done));
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      watcher->Fire(UnavailableError("stepd is stopping"));
+      return;
+    }
+    watchers_[arn].push_back(watcher);
+  }
+  // It may have ended before the watcher was in place.
+  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(arn);
+  if (stored.ok() && stored->status == store::ExecutionStatus::kRunning) return;
+  {
+    std::lock_guard lock(mu_);
+    auto it = watchers_.find(arn);
+    if (it != watchers_.end()) {
+      std::erase(it->second, watcher);
+      if (it->second.empty()) watchers_.erase(it);
+    }
+  }
+  watcher->Fire(stored.ok() ? Status::OK() : stored.status());
 }
 
 // ---------------------------------------------------------------------------
@@ -435,11 +504,26 @@ void Engine::Impl::StartExecution(StartRequest request,
                                         "' is being deleted"));
   }
   const std::shared_ptr<const asl::StateMachine>* machine = &machine_info->compiled;
+  std::string revision_id = machine_record->revision_id;
+  std::string role_arn = machine_record->role_arn;
+  std::shared_ptr<const asl::StateMachine> version_machine;
+  if (request.version > 0) {
+    StatusOr<std::shared_ptr<const asl::StateMachine>> compiled =
+        MachineAt(machine_record->arn, request.version_revision_id, machine_record->type);
+    if (!compiled.ok()) return done(compiled.status());
+    version_machine = std::move(compiled).value();
+    machine = &version_machine;
+    revision_id = request.version_revision_id;
+    role_arn = request.version_role_arn;
+  }
   // A generated name orders by time, so that the execution indexes grow
   // at their end (a random one dirties a random page of each per start).
   if (request.name.empty()) request.name = TimeOrderedUuid();
-  const std::string arn = ExecutionArnFor(
-      machine_record->arn, request.name, machine_record->type == store::StateMachineType::kExpress);
+  const bool express = machine_record->type == store::StateMachineType::kExpress;
+  // EXPRESS: names may repeat (no idempotency); each start is its own
+  // execution, "...:express:<machine>:<name>:<uuid>" as on AWS.
+  const std::string arn = ExecutionArnFor(machine_record->arn, request.name, express) +
+                          (express ? ":" + RandomUuid() : std::string());
 
   // The name is checked here against executions in memory, and by the store
   // when the start commits (Fail then answers an idempotent repeat).
@@ -473,13 +557,13 @@ void Engine::Impl::StartExecution(StartRequest request,
   asl::ExecutionInfo info;
   info.execution_arn = arn;
   info.name = request.name;
-  info.role_arn = machine_record->role_arn;
+  info.role_arn = role_arn;
   info.state_machine_arn = machine_record->arn;
   info.state_machine_name = machine_record->name;
   info.start_time = now;
   slot->machine = *machine;
   slot->machine_arn = machine_record->arn;
-  slot->store_revision = machine_record->revision_id;
+  slot->store_revision = revision_id;
   slot->started_by = request.principal;
   slot->input_text = request.input;
   slot->start_time_ms = ToMillis(now);
@@ -490,7 +574,9 @@ void Engine::Impl::StartExecution(StartRequest request,
   record.arn = arn;
   record.state_machine_arn = machine_record->arn;
   record.name = request.name;
-  record.state_machine_revision_id = machine_record->revision_id;
+  record.state_machine_revision_id = revision_id;
+  record.state_machine_version = request.version;
+  record.state_machine_alias = request.alias;
   record.status = store::ExecutionStatus::kRunning;
   record.input = request.input;
   record.start_time_ms = slot->start_time_ms;
@@ -1042,8 +1128,15 @@ void Engine::Impl::Done(CommitItem& item) {
   }
   if (item.start_done) item.start_done(item.start_result);
   for (auto& [stop_done, result] : item.stops) stop_done(result);
+  std::vector<std::shared_ptr<FinishWatcher>> watchers;
   {
     std::lock_guard lock(mu_);
+    if (item.finished) {
+      if (auto it = watchers_.find(slot->arn); it != watchers_.end()) {
+        watchers.swap(it->second);
+        watchers_.erase(it);
+      }
+    }
     slot->inflight -= item.items;
     if (slot->deferred && !item.finished) {
       slot->deferred = false;
@@ -1073,6 +1166,7 @@ void Engine::Impl::Done(CommitItem& item) {
     if (in.stop_done)
       in.stop_done(FailedPreconditionError("execution '" + slot->arn + "' is not running"));
   }
+  for (auto& w : watchers) w->Fire(Status::OK());
   if (!item.dispatch.empty()) Dispatch(slot->arn, std::move(item.dispatch));
 }
 
@@ -1176,6 +1270,9 @@ void Engine::TaskHeartbeat(const std::string& execution_arn, int64_t task_id) {
   in.task_id = task_id;
   in.heartbeat = true;
   impl_->Notify(execution_arn, std::move(in));
+}
+void Engine::WhenFinished(const std::string& execution_arn, std::function<void(Status)> done) {
+  impl_->WhenFinished(execution_arn, std::move(done));
 }
 void Engine::ForgetStateMachine(const std::string& state_machine_arn) {
   impl_->ForgetStateMachine(state_machine_arn);

@@ -378,6 +378,72 @@ TEST_F(AwsExecutions, ListFiltersThatCannotMatchAnythingHere) {
 
 // --- GetExecutionHistory ----------------------------------------------------------------------
 
+// --- StartSyncExecution ------------------------------------------------------------
+
+TEST_F(AwsExecutions, StartSyncAnswersAnExpressExecutionAsItEnded) {
+  stack_.CreateMachine("fast", R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,)"
+                               R"("Next":"P"},"P":{"Type":"Pass","Result":{"done":true},"End":true}}})",
+                       {{"type", "EXPRESS"}});
+  const double before = NowSeconds();
+  AwsAnswer ran = stack_.Call("StartSyncExecution", {{"stateMachineArn", MachineArn("fast")},
+                                                     {"name", "once"},
+                                                     {"input", R"({"n":1})"},
+                                                     {"traceHeader", "Root=1-abc"}});
+  const double after = NowSeconds();
+  ASSERT_EQ(ran.status, 200) << ran.raw;
+  const std::string arn = ran.body["executionArn"];
+  EXPECT_EQ(arn.rfind(std::string(kArnPrefix) + "express:fast:once:", 0), 0u) << arn;
+  EXPECT_EQ(ran.body["stateMachineArn"], MachineArn("fast"));
+  EXPECT_EQ(ran.body["name"], "once");
+  EXPECT_EQ(ran.body["status"], "SUCCEEDED");
+  EXPECT_EQ(ran.body["input"], R"({"n":1})");
+  EXPECT_EQ(ran.body["output"], R"({"done":true})");
+  EXPECT_EQ(ran.body["traceHeader"], "Root=1-abc");
+  EXPECT_EQ(ran.body["inputDetails"], Json({{"included", true}}));
+  EXPECT_TRUE(IsEpochSecondsBetween(ran.body["startDate"], before, after));
+  EXPECT_GE(ran.body["stopDate"].get<double>() - ran.body["startDate"].get<double>(), 0.99);
+  EXPECT_GE(ran.body["billingDetails"]["billedDurationInMilliseconds"].get<int>(), 1000);
+  // Beyond AWS: the EXPRESS execution stays readable.
+  EXPECT_EQ(stack_.Call("DescribeExecution", {{"executionArn", arn}}).body["status"], "SUCCEEDED");
+  AwsAnswer history = stack_.Call("GetExecutionHistory", {{"executionArn", arn}});
+  EXPECT_EQ(history.body["events"].back()["type"], "ExecutionSucceeded");
+}
+
+TEST_F(AwsExecutions, StartSyncOfAFailingExpressMachineAnswersItsErrorAndNoOutput) {
+  stack_.CreateMachine("broken", kFailDefinition, {{"type", "EXPRESS"}});
+  AwsAnswer ran = stack_.Call("StartSyncExecution", {{"stateMachineArn", MachineArn("broken")},
+                                                     {"includedData", "METADATA_ONLY"}});
+  ASSERT_EQ(ran.status, 200) << ran.raw;
+  EXPECT_EQ(ran.body["status"], "FAILED");
+  EXPECT_EQ(ran.body["error"], "Boom");
+  EXPECT_EQ(ran.body["cause"], "it broke");
+  EXPECT_FALSE(ran.body.contains("output"));
+  EXPECT_FALSE(ran.body.contains("input"));
+  EXPECT_EQ(ran.body["inputDetails"], Json({{"included", false}}));
+}
+
+TEST_F(AwsExecutions, ExpressNamesMayRepeatEachStartIsItsOwnExecution) {
+  stack_.CreateMachine("fast", kPassDefinition, {{"type", "EXPRESS"}});
+  AwsAnswer first = stack_.Call("StartSyncExecution",
+                                {{"stateMachineArn", MachineArn("fast")}, {"name", "same"}});
+  AwsAnswer second = stack_.Call("StartExecution",
+                                 {{"stateMachineArn", MachineArn("fast")}, {"name", "same"}});
+  ASSERT_EQ(first.status, 200) << first.raw;
+  ASSERT_EQ(second.status, 200) << second.raw;
+  EXPECT_NE(first.body["executionArn"], second.body["executionArn"]);
+  EXPECT_EQ(stack_.WaitForEnd(second.body["executionArn"])["status"], "SUCCEEDED");
+}
+
+TEST_F(AwsExecutions, StartSyncOfAStandardMachineIsNotSupported) {
+  stack_.CreateMachine("slow", kPassDefinition);
+  EXPECT_EQ(ErrorOf(stack_.Call("StartSyncExecution", {{"stateMachineArn", MachineArn("slow")}})),
+            StatesError("StateMachineTypeNotSupported",
+                        "This operation is not supported by this type of state machine"));
+  EXPECT_EQ(ErrorOf(stack_.Call("StartSyncExecution", {{"stateMachineArn", MachineArn("none")}})),
+            StatesError("StateMachineDoesNotExist",
+                        "State Machine Does Not Exist: '" + MachineArn("none") + "'"));
+}
+
 class AwsExecutionHistory : public AwsExecutions {
  protected:
   void SetUp() override {

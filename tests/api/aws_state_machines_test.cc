@@ -162,15 +162,15 @@ TEST_F(AwsStateMachines, RefusesAnUnknownLoggingLevelInAwsWords) {
                             "must satisfy enum value set: [ALL, ERROR, FATAL, OFF]"));
 }
 
-TEST_F(AwsStateMachines, RefusesPublishingVersions) {
+TEST_F(AwsStateMachines, AVersionDescriptionNeedsPublish) {
   Json input = CreateInput("m", kPassDefinition);
   input["versionDescription"] = "first";
   EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", input)),
             ValidationError("Version description can only be set when publish is true"));
   input["publish"] = true;
-  EXPECT_EQ(ErrorOf(stack_.Call("CreateStateMachine", input)),
-            ValidationError("publish: state machine versions are not supported by this stepd "
-                            "release; create without publish"));
+  AwsAnswer created = stack_.Call("CreateStateMachine", input);
+  ASSERT_EQ(created.status, 200) << created.raw;
+  EXPECT_EQ(created.body["stateMachineVersionArn"], MachineArn("m") + ":1");
 }
 
 // --- UpdateStateMachine ---------------------------------------------------------------

@@ -64,6 +64,14 @@ struct StartRequest {
   std::string principal;
   // Attributes kept with the execution (traceHeader, ...): JSON object text.
   std::string attributes_json = "{}";
+  // A published version to run instead of the machine's current revision
+  // (0: the current revision): its revision and the role it was published
+  // with, as the store's StateMachineVersionRecord has them.
+  int64_t version = 0;
+  std::string version_revision_id;
+  std::string version_role_arn;
+  // The alias the start came through (recorded with the execution).
+  std::string alias;
 };
 
 struct StartResult {
@@ -131,6 +139,13 @@ class Engine {
   // timers. `done` runs once the stop is durable, or with NOT_FOUND (no such
   // execution) or FAILED_PRECONDITION (it is not running).
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+
+  // Calls `done` once, on another thread (or this one, when the execution
+  // is not RUNNING already), when the execution has ended and its end is
+  // durable: OK; NOT_FOUND when there is no such execution; UNAVAILABLE
+  // when the engine stops first. The caller reads the outcome from the
+  // store. StartSyncExecution waits with it.
+  void WhenFinished(const std::string& execution_arn, std::function<void(Status)> done);
 
   // Reports a task's outcome (executors do, through TaskDone). Results for
   // tasks no longer awaited are dropped.
