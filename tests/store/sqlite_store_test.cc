@@ -99,9 +99,15 @@ TEST(SqliteStore, CreatesParentDirectoryAndUsesWalWithForeignKeys) {
   t.events = {Event(1)};
   t.update.status = ExecutionStatus::kSucceeded;
   ASSERT_TRUE(store->CommitTransition(t).ok());
+  ASSERT_TRUE(store->PublishStateMachineVersion(MachineArn("m"), "", "", 1, {}).ok());
+  StateMachineAliasRecord alias{MachineArn("m"), "prod", "", {{1, 100}}, 1, 1};
+  ASSERT_EQ(store->CreateStateMachineAlias(alias, {}), Status::OK());
   ASSERT_EQ(store->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_chunks"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_revisions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_versions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_aliases"), "0");
 }
 
 TEST(SqliteStore, RecordsEachAppliedMigrationWithItsChecksum) {
