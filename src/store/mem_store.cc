@@ -33,6 +33,27 @@ class MemStore final : public Store {
                             const std::vector<AuditEntry>& audit) override;
   Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
 
+  StatusOr<StateMachineVersionRecord> PublishStateMachineVersion(
+      std::string_view machine_arn, std::string_view expected_revision,
+      const std::string& description, int64_t now_ms,
+      const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineVersionRecord> GetStateMachineVersion(std::string_view machine_arn,
+                                                             int64_t version) override;
+  StatusOr<Page<StateMachineVersionRecord>> ListStateMachineVersions(
+      std::string_view machine_arn, const PageRequest& page) override;
+  Status DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                   const std::vector<AuditEntry>& audit) override;
+  Status CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineAliasRecord> GetStateMachineAlias(std::string_view machine_arn,
+                                                         std::string_view name) override;
+  StatusOr<Page<StateMachineAliasRecord>> ListStateMachineAliases(std::string_view machine_arn,
+                                                                  const PageRequest& page) override;
+  Status UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override;
+  Status DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                 const std::vector<AuditEntry>& audit) override;
+
   Status CreateExecution(const ExecutionRecord& execution,
                          const std::vector<AuditEntry>& audit) override;
   StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
@@ -84,6 +105,10 @@ class MemStore final : public Store {
   Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op);
   Status ApplyTransitionLocked(const Transition& transition);
   void CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id);
+  // As SqliteStore's: the machine `alias` belongs to, after the checks of
+  // Create/UpdateStateMachineAlias. mu_ held.
+  StatusOr<int64_t> CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
+                                     std::string_view op) const;
 
   const std::string audit_key_;
   mutable std::shared_mutex mu_;
@@ -111,6 +136,12 @@ class MemStore final : public Store {
   }
   // (machine id, revision id) -> definition
   std::map<std::pair<int64_t, std::string>, std::string> revisions_;  // guarded by mu_
+  // (machine id, version) -> version, definition left empty
+  std::map<std::pair<int64_t, int64_t>, StateMachineVersionRecord> versions_;  // guarded by mu_
+  // machine id -> the highest version it ever had (absent: 0)
+  std::map<int64_t, int64_t> last_versions_;  // guarded by mu_
+  // (machine id, name) -> alias
+  std::map<std::pair<int64_t, std::string>, StateMachineAliasRecord> aliases_;  // guarded by mu_
 };
 
 int64_t MemStore::MachineId(std::string_view arn) const {
@@ -243,6 +274,197 @@ Status MemStore::DeleteStateMachine(std::string_view arn, const std::vector<Audi
     for (auto it = revisions_.begin(); it != revisions_.end();) {
       it = it->first.first == id ? revisions_.erase(it) : std::next(it);
     }
+    versions_.erase(versions_.lower_bound({id, 0}), versions_.lower_bound({id + 1, 0}));
+    aliases_.erase(aliases_.lower_bound({id, ""}), aliases_.lower_bound({id + 1, ""}));
+    last_versions_.erase(id);
+  }
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<StateMachineVersionRecord> MemStore::PublishStateMachineVersion(
+    std::string_view machine_arn, std::string_view expected_revision,
+    const std::string& description, int64_t now_ms, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PublishStateMachineVersion";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  const StateMachineRecord& machine = machines_.at(id);
+  if (machine.status == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, machine_arn);
+  }
+  if (!expected_revision.empty() && expected_revision != machine.revision_id) {
+    return internal::StaleRevision(kOp, machine_arn, machine.revision_id, expected_revision);
+  }
+  const auto first = versions_.lower_bound({id, 0});
+  const auto end = versions_.lower_bound({id + 1, 0});
+  for (auto it = std::make_reverse_iterator(end); it != std::make_reverse_iterator(first); ++it) {
+    if (it->second.revision_id == machine.revision_id) return it->second;
+  }
+  if (std::distance(first, end) >= internal::kMaxStateMachineVersions) {
+    return internal::TooManyVersions(kOp, machine_arn);
+  }
+  StateMachineVersionRecord published;
+  published.state_machine_arn = std::string(machine_arn);
+  published.version = last_versions_[id] + 1;
+  published.revision_id = machine.revision_id;
+  published.role_arn = machine.role_arn;
+  published.description = description;
+  published.attributes_json = machine.attributes_json;
+  published.created_at_ms = now_ms;
+  versions_.emplace(std::make_pair(id, published.version), published);
+  last_versions_[id] = published.version;
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(
+      internal::WithTarget(audit, internal::VersionArn(machine_arn, published.version)), kOp));
+  return published;
+}
+
+StatusOr<StateMachineVersionRecord> MemStore::GetStateMachineVersion(std::string_view machine_arn,
+                                                                     int64_t version) {
+  constexpr std::string_view kOp = "GetStateMachineVersion";
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  auto it = versions_.find({id, version});
+  if (it == versions_.end()) return internal::VersionNotFound(kOp, machine_arn, version);
+  StateMachineVersionRecord found = it->second;
+  found.definition = revisions_.at({id, found.revision_id});
+  return found;
+}
+
+StatusOr<Page<StateMachineVersionRecord>> MemStore::ListStateMachineVersions(
+    std::string_view machine_arn, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachineVersions";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kVersions, page));
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  const auto first = std::make_reverse_iterator(versions_.lower_bound({id, 0}));
+  Page<StateMachineVersionRecord> result;
+  for (auto it = std::make_reverse_iterator(
+           versions_.lower_bound({id, after.has_position ? after.position : INT64_MAX}));
+       it != first; ++it) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodePageToken(TokenKind::kVersions, result.items.back().version);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+Status MemStore::DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                           const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachineVersion";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  std::vector<std::string> routed;
+  for (auto it = aliases_.lower_bound({id, ""}); it != aliases_.end() && it->first.first == id;
+       ++it) {
+    for (const AliasRoute& route : it->second.routing) {
+      if (route.version == version) {
+        routed.push_back(it->second.name);
+        break;
+      }
+    }
+  }
+  if (!routed.empty()) return internal::VersionRoutedTo(kOp, machine_arn, version, routed);
+  if (versions_.erase({id, version}) == 0) {
+    return internal::VersionNotFound(kOp, machine_arn, version);
+  }
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<int64_t> MemStore::CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
+                                             std::string_view op) const {
+  const int64_t id = MachineId(alias.state_machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(op, alias.state_machine_arn);
+  if (machines_.at(id).status == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(op, alias.state_machine_arn);
+  }
+  const bool found = aliases_.contains({id, alias.name});
+  if (exists && !found) return internal::AliasNotFound(op, alias.state_machine_arn, alias.name);
+  if (!exists && found) return internal::AliasNameTaken(op, alias.state_machine_arn, alias.name);
+  for (const AliasRoute& route : alias.routing) {
+    if (!versions_.contains({id, route.version})) {
+      return internal::VersionNotFound(op, alias.state_machine_arn, route.version);
+    }
+  }
+  return id;
+}
+
+Status MemStore::CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                         const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  STEPD_ASSIGN_OR_RETURN(int64_t id, CheckAliasLocked(alias, /*exists=*/false, kOp));
+  aliases_.emplace(std::make_pair(id, alias.name), alias);
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<StateMachineAliasRecord> MemStore::GetStateMachineAlias(std::string_view machine_arn,
+                                                                 std::string_view name) {
+  constexpr std::string_view kOp = "GetStateMachineAlias";
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  auto it = aliases_.find({id, std::string(name)});
+  if (it == aliases_.end()) return internal::AliasNotFound(kOp, machine_arn, name);
+  return it->second;
+}
+
+StatusOr<Page<StateMachineAliasRecord>> MemStore::ListStateMachineAliases(
+    std::string_view machine_arn, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachineAliases";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(std::string after,
+                         internal::DecodeNamePageToken(kOp, TokenKind::kAliases, page));
+  std::shared_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  Page<StateMachineAliasRecord> result;
+  for (auto it = aliases_.upper_bound({id, after}); it != aliases_.end() && it->first.first == id;
+       ++it) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodeNamePageToken(TokenKind::kAliases, result.items.back().name);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+Status MemStore::UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                         const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  STEPD_ASSIGN_OR_RETURN(int64_t id, CheckAliasLocked(alias, /*exists=*/true, kOp));
+  StateMachineAliasRecord& stored = aliases_.at({id, alias.name});
+  stored.description = alias.description;
+  stored.routing = alias.routing;
+  stored.updated_at_ms = alias.updated_at_ms;
+  return AppendAuditLocked(audit, kOp);
+}
+
+Status MemStore::DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                         const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  const int64_t id = MachineId(machine_arn);
+  if (id == 0) return internal::StateMachineNotFound(kOp, machine_arn);
+  if (aliases_.erase({id, std::string(name)}) == 0) {
+    return internal::AliasNotFound(kOp, machine_arn, name);
   }
   return AppendAuditLocked(audit, kOp);
 }
@@ -299,6 +521,9 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
                          internal::DecodePageToken(kOp, TokenKind::kExecutions, page));
   std::shared_lock lock(mu_);
   int64_t machine_id = 0;
+  if (filter.state_machine_arn.empty() && (filter.version != 0 || !filter.alias.empty())) {
+    return internal::VersionFilterWithoutMachine(kOp);
+  }
   if (!filter.state_machine_arn.empty()) {
     machine_id = MachineId(filter.state_machine_arn);
     if (machine_id == 0) return internal::StateMachineNotFound(kOp, filter.state_machine_arn);
@@ -312,6 +537,8 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     if (machine_id != 0 && execution.machine_id != machine_id) continue;
     if (filter.status && execution.record.status != *filter.status) continue;
     if (execution.record.map_run_arn != filter.map_run_arn) continue;
+    if (filter.version != 0 && execution.record.state_machine_version != filter.version) continue;
+    if (!filter.alias.empty() && execution.record.state_machine_alias != filter.alias) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sqlite_db.h"
+#include "stepd/base/json.h"
 #include "stepd/store/audit_chain.h"
 #include "stepd/store/migrations.h"
 #include "store_checks.h"
@@ -32,7 +33,7 @@ constexpr char kExecutionColumns[] =
     "SELECT e.id, e.arn, m.arn, e.name, e.state_machine_revision_id, e.status, e.input, e.output, "
     "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
     "e.snapshot, e.last_event_id, e.updated_at, e.wake_at, e.started_by, e.parent_arn, "
-    "e.map_run_arn, e.tasks_pending "
+    "e.map_run_arn, e.tasks_pending, e.state_machine_version, e.state_machine_alias "
     "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
 
 StateMachineRecord ReadMachine(const Statement& row) {
@@ -74,6 +75,8 @@ ExecutionRecord ReadExecution(const Statement& row) {
   e.parent_arn = row.OptionalText(20).value_or("");
   e.map_run_arn = row.OptionalText(21).value_or("");
   e.tasks_pending = static_cast<int>(row.Int64(22));
+  e.state_machine_version = row.OptionalInt64(23).value_or(0);
+  e.state_machine_alias = row.OptionalText(24).value_or("");
   return e;
 }
 
@@ -103,6 +106,27 @@ class SqliteStore final : public Store {
   Status UpdateStateMachine(const StateMachineRecord& machine,
                             const std::vector<AuditEntry>& audit) override;
   Status DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+
+  StatusOr<StateMachineVersionRecord> PublishStateMachineVersion(
+      std::string_view machine_arn, std::string_view expected_revision,
+      const std::string& description, int64_t now_ms,
+      const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineVersionRecord> GetStateMachineVersion(std::string_view machine_arn,
+                                                             int64_t version) override;
+  StatusOr<Page<StateMachineVersionRecord>> ListStateMachineVersions(
+      std::string_view machine_arn, const PageRequest& page) override;
+  Status DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                   const std::vector<AuditEntry>& audit) override;
+  Status CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override;
+  StatusOr<StateMachineAliasRecord> GetStateMachineAlias(std::string_view machine_arn,
+                                                         std::string_view name) override;
+  StatusOr<Page<StateMachineAliasRecord>> ListStateMachineAliases(std::string_view machine_arn,
+                                                                  const PageRequest& page) override;
+  Status UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                 const std::vector<AuditEntry>& audit) override;
+  Status DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                 const std::vector<AuditEntry>& audit) override;
 
   Status CreateExecution(const ExecutionRecord& execution,
                          const std::vector<AuditEntry>& audit) override;
@@ -184,6 +208,11 @@ class SqliteStore final : public Store {
   Status CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
                                  std::string_view op);
   Status ApplyNextMigration(bool* done);
+  // The machine `alias` belongs to, after CreateStateMachineAlias's and
+  // UpdateStateMachineAlias's checks of it and of the versions its routes
+  // name; `exists`: whether the alias must exist already (else must not).
+  StatusOr<int64_t> CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
+                                     std::string_view op);
 
   // A cached statement without parameters, run on the writer.
   Status RunStatement(std::string_view sql, std::string_view op) {
@@ -784,6 +813,366 @@ Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<A
   return CommitAudited(txn);
 }
 
+// --- Versions and aliases ---------------------------------------------------------
+
+namespace {
+constexpr char kVersionColumns[] =
+    "SELECT v.version, v.revision_id, v.role_arn, v.description, v.attributes, v.created_at "
+    "FROM state_machine_versions v ";
+
+StateMachineVersionRecord ReadVersion(const Statement& s, std::string_view machine_arn) {
+  StateMachineVersionRecord v;
+  v.state_machine_arn = std::string(machine_arn);
+  v.version = s.Int64(0);
+  v.revision_id = s.Text(1);
+  v.role_arn = s.Text(2);
+  v.description = s.Text(3);
+  v.attributes_json = s.Text(4);
+  v.created_at_ms = s.Int64(5);
+  return v;
+}
+
+// An alias's routing as stored: [[version, weight], ...].
+std::string EncodeRouting(const std::vector<AliasRoute>& routing) {
+  Json out = Json::array();
+  for (const AliasRoute& route : routing) out.push_back(Json::array({route.version, route.weight}));
+  return out.dump();
+}
+
+StatusOr<std::vector<AliasRoute>> DecodeRouting(std::string_view op, std::string_view text) {
+  std::vector<AliasRoute> out;
+  try {
+    for (const Json& route : Json::parse(text)) {
+      out.push_back(AliasRoute{route.at(0).get<int64_t>(), route.at(1).get<int>()});
+    }
+  } catch (const std::exception& ex) {
+    return DataLossError(std::string(op) + ": a stored alias routing is malformed: " + ex.what());
+  }
+  return out;
+}
+
+constexpr char kAliasColumns[] =
+    "SELECT name, description, routing, created_at, updated_at FROM state_machine_aliases ";
+
+StatusOr<StateMachineAliasRecord> ReadAlias(const Statement& s, std::string_view machine_arn,
+                                            std::string_view op) {
+  StateMachineAliasRecord a;
+  a.state_machine_arn = std::string(machine_arn);
+  a.name = s.Text(0);
+  a.description = s.Text(1);
+  STEPD_ASSIGN_OR_RETURN(a.routing, DecodeRouting(op, s.Text(2)));
+  a.created_at_ms = s.Int64(3);
+  a.updated_at_ms = s.Int64(4);
+  return a;
+}
+}  // namespace
+
+StatusOr<StateMachineVersionRecord> SqliteStore::PublishStateMachineVersion(
+    std::string_view machine_arn, std::string_view expected_revision,
+    const std::string& description, int64_t now_ms, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PublishStateMachineVersion";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
+  if (found.second == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(kOp, machine_arn);
+  }
+  StateMachineVersionRecord published;
+  published.state_machine_arn = std::string(machine_arn);
+  int64_t last_version = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT revision_id, role_arn, attributes, last_version "
+                                      "FROM state_machines WHERE id = ?1",
+                                      kOp));
+    s.Bind(1, found.first);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::StateMachineNotFound(kOp, machine_arn);
+    published.revision_id = s.Text(0);
+    published.role_arn = s.Text(1);
+    published.attributes_json = s.Text(2);
+    last_version = s.Int64(3);
+  }
+  if (!expected_revision.empty() && expected_revision != published.revision_id) {
+    return internal::StaleRevision(kOp, machine_arn, published.revision_id, expected_revision);
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare(std::string(kVersionColumns) +
+                                          "WHERE v.state_machine_id = ?1 AND v.revision_id = ?2 "
+                                          "ORDER BY v.version DESC LIMIT 1",
+                                      kOp));
+    s.Bind(1, found.first).Bind(2, published.revision_id);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) return ReadVersion(s, machine_arn);  // published already: nothing written
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s,
+        writer_->Prepare("SELECT count(*) FROM state_machine_versions WHERE state_machine_id = ?1",
+                         kOp));
+    s.Bind(1, found.first);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row && s.Int64(0) >= internal::kMaxStateMachineVersions) {
+      return internal::TooManyVersions(kOp, machine_arn);
+    }
+  }
+  published.version = last_version + 1;
+  published.description = description;
+  published.created_at_ms = now_ms;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement insert,
+        writer_->Prepare("INSERT INTO state_machine_versions (state_machine_id, version, "
+                         "revision_id, role_arn, description, attributes, created_at) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                         kOp));
+    insert.Bind(1, found.first)
+        .Bind(2, published.version)
+        .Bind(3, published.revision_id)
+        .Bind(4, published.role_arn)
+        .Bind(5, published.description)
+        .Bind(6, published.attributes_json)
+        .Bind(7, published.created_at_ms);
+    STEPD_RETURN_IF_ERROR(insert.Run());
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement bump,
+      writer_->Prepare("UPDATE state_machines SET last_version = ?2 WHERE id = ?1", kOp));
+  bump.Bind(1, found.first).Bind(2, published.version);
+  STEPD_RETURN_IF_ERROR(bump.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(
+      internal::WithTarget(audit, internal::VersionArn(machine_arn, published.version)), kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  return published;
+}
+
+StatusOr<StateMachineVersionRecord> SqliteStore::GetStateMachineVersion(
+    std::string_view machine_arn, int64_t version) {
+  constexpr std::string_view kOp = "GetStateMachineVersion";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*reader, machine_arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare("SELECT v.version, v.revision_id, v.role_arn, v.description, v.attributes, "
+                      "v.created_at, r.definition FROM state_machine_versions v "
+                      "JOIN state_machine_revisions r ON r.state_machine_id = v.state_machine_id "
+                      "AND r.revision_id = v.revision_id "
+                      "WHERE v.state_machine_id = ?1 AND v.version = ?2",
+                      kOp));
+  s.Bind(1, found.first).Bind(2, version);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::VersionNotFound(kOp, machine_arn, version);
+  StateMachineVersionRecord v = ReadVersion(s, machine_arn);
+  v.definition = s.Text(6);
+  return v;
+}
+
+StatusOr<Page<StateMachineVersionRecord>> SqliteStore::ListStateMachineVersions(
+    std::string_view machine_arn, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachineVersions";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kVersions, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*reader, machine_arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kVersionColumns) +
+                                             "WHERE v.state_machine_id = ?1 AND v.version < ?2 "
+                                             "ORDER BY v.version DESC LIMIT ?3",
+                                         kOp));
+  s.Bind(1, found.first)
+      .Bind(2, after.has_position ? after.position : INT64_MAX)
+      .Bind(3, int64_t{limit} + 1);
+  Page<StateMachineVersionRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodePageToken(TokenKind::kVersions, result.items.back().version);
+      break;
+    }
+    result.items.push_back(ReadVersion(s, machine_arn));
+  }
+  return result;
+}
+
+Status SqliteStore::DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+                                              const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachineVersion";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT DISTINCT a.name FROM state_machine_aliases a, "
+                                      "json_each(a.routing) r WHERE a.state_machine_id = ?1 AND "
+                                      "json_extract(r.value, '$[0]') = ?2 ORDER BY a.name",
+                                      kOp));
+    s.Bind(1, found.first).Bind(2, version);
+    std::vector<std::string> aliases;
+    while (true) {
+      STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      aliases.push_back(s.Text(0));
+    }
+    if (!aliases.empty()) return internal::VersionRoutedTo(kOp, machine_arn, version, aliases);
+  }
+  STEPD_ASSIGN_OR_RETURN(Statement del, writer_->Prepare("DELETE FROM state_machine_versions WHERE "
+                                                         "state_machine_id = ?1 AND version = ?2",
+                                                         kOp));
+  del.Bind(1, found.first).Bind(2, version);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return internal::VersionNotFound(kOp, machine_arn, version);
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<int64_t> SqliteStore::CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
+                                                std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, alias.state_machine_arn, op));
+  if (found.second == StateMachineStatus::kDeleting) {
+    return internal::StateMachineDeleting(op, alias.state_machine_arn);
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           writer_->Prepare("SELECT 1 FROM state_machine_aliases WHERE "
+                                            "state_machine_id = ?1 AND name = ?2",
+                                            op));
+    s.Bind(1, found.first).Bind(2, alias.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (exists && !row) return internal::AliasNotFound(op, alias.state_machine_arn, alias.name);
+    if (!exists && row) return internal::AliasNameTaken(op, alias.state_machine_arn, alias.name);
+  }
+  for (const AliasRoute& route : alias.routing) {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           writer_->Prepare("SELECT 1 FROM state_machine_versions WHERE "
+                                            "state_machine_id = ?1 AND version = ?2",
+                                            op));
+    s.Bind(1, found.first).Bind(2, route.version);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::VersionNotFound(op, alias.state_machine_arn, route.version);
+  }
+  return found.first;
+}
+
+Status SqliteStore::CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                            const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, CheckAliasLocked(alias, /*exists=*/false, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO state_machine_aliases (state_machine_id, name, description, "
+                       "routing, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                       kOp));
+  insert.Bind(1, machine_id)
+      .Bind(2, alias.name)
+      .Bind(3, alias.description)
+      .Bind(4, EncodeRouting(alias.routing))
+      .Bind(5, alias.created_at_ms)
+      .Bind(6, alias.updated_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<StateMachineAliasRecord> SqliteStore::GetStateMachineAlias(std::string_view machine_arn,
+                                                                    std::string_view name) {
+  constexpr std::string_view kOp = "GetStateMachineAlias";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*reader, machine_arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kAliasColumns) + "WHERE state_machine_id = ?1 AND name = ?2",
+                      kOp));
+  s.Bind(1, found.first).Bind(2, name);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::AliasNotFound(kOp, machine_arn, name);
+  return ReadAlias(s, machine_arn, kOp);
+}
+
+StatusOr<Page<StateMachineAliasRecord>> SqliteStore::ListStateMachineAliases(
+    std::string_view machine_arn, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListStateMachineAliases";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(std::string after,
+                         internal::DecodeNamePageToken(kOp, TokenKind::kAliases, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*reader, machine_arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare(std::string(kAliasColumns) + "WHERE state_machine_id = ?1 AND name > ?2 "
+                                                   "ORDER BY name LIMIT ?3",
+                      kOp));
+  s.Bind(1, found.first).Bind(2, after).Bind(3, int64_t{limit} + 1);
+  Page<StateMachineAliasRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodeNamePageToken(TokenKind::kAliases, result.items.back().name);
+      break;
+    }
+    STEPD_ASSIGN_OR_RETURN(StateMachineAliasRecord alias, ReadAlias(s, machine_arn, kOp));
+    result.items.push_back(std::move(alias));
+  }
+  return result;
+}
+
+Status SqliteStore::UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+                                            const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, CheckAliasLocked(alias, /*exists=*/true, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare("UPDATE state_machine_aliases SET description = ?3, routing = ?4, "
+                       "updated_at = ?5 WHERE state_machine_id = ?1 AND name = ?2",
+                       kOp));
+  update.Bind(1, machine_id)
+      .Bind(2, alias.name)
+      .Bind(3, alias.description)
+      .Bind(4, EncodeRouting(alias.routing))
+      .Bind(5, alias.updated_at_ms);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+Status SqliteStore::DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+                                            const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteStateMachineAlias";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement del, writer_->Prepare("DELETE FROM state_machine_aliases WHERE "
+                                                         "state_machine_id = ?1 AND name = ?2",
+                                                         kOp));
+  del.Bind(1, found.first).Bind(2, name);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::AliasNotFound(kOp, machine_arn, name);
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
 // --- Executions -------------------------------------------------------------------
 
 Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op,
@@ -799,9 +1188,10 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "INSERT INTO executions (arn, state_machine_id, name, state_machine_revision_id, "
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
-          "parent_arn, map_run_arn, tasks_pending) VALUES "
-          "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, ?16, ?17, "
-          "?18, ?19, ?20)",
+          "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, "
+          "?16, "
+          "?17, ?18, ?19, ?20, ?23, ?24)",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -827,7 +1217,11 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
       .BindOptional(19, optional_text(execution.map_run_arn))
       .Bind(20, int64_t{execution.tasks_pending})
       .Bind(21, last_event_id)
-      .Bind(22, updated_at_ms >= 0 ? updated_at_ms : execution.start_time_ms);
+      .Bind(22, updated_at_ms >= 0 ? updated_at_ms : execution.start_time_ms)
+      .BindOptional(23, execution.state_machine_version != 0
+                            ? std::optional<int64_t>(execution.state_machine_version)
+                            : std::nullopt)
+      .BindOptional(24, optional_text(execution.state_machine_alias));
   Status inserted = insert.Run();
   if (inserted.code() == StatusCode::kAlreadyExists) {
     // The unique indexes refused it: say which name is taken.
@@ -872,6 +1266,9 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
   int64_t machine_id = 0;
+  if (filter.state_machine_arn.empty() && (filter.version != 0 || !filter.alias.empty())) {
+    return internal::VersionFilterWithoutMachine(kOp);
+  }
   if (!filter.state_machine_arn.empty()) {
     STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*reader, filter.state_machine_arn, kOp));
     machine_id = machine.first;
@@ -881,17 +1278,23 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   const bool by_machine = machine_id != 0;
   const bool by_status = filter.status.has_value();
   const bool by_map_run = !filter.map_run_arn.empty();
+  const bool by_version = filter.version != 0;
+  const bool by_alias = !filter.alias.empty();
   std::string sql = kExecutionColumns;
   sql += "WHERE e.id < ?1";
   sql += by_map_run ? " AND e.map_run_arn = ?5" : " AND e.map_run_arn IS NULL";
   if (by_machine) sql += " AND e.state_machine_id = ?3";
   if (by_status) sql += " AND e.status = ?4";
+  if (by_version) sql += " AND e.state_machine_version = ?6";
+  if (by_alias) sql += " AND e.state_machine_alias = ?7";
   sql += " ORDER BY e.id DESC LIMIT ?2";
   STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
   s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
   if (by_machine) s.Bind(3, machine_id);
   if (by_status) s.Bind(4, ExecutionStatusName(*filter.status));
   if (by_map_run) s.Bind(5, filter.map_run_arn);
+  if (by_version) s.Bind(6, filter.version);
+  if (by_alias) s.Bind(7, filter.alias);
   Page<ExecutionRecord> result;
   int64_t last_id = 0;
   while (true) {

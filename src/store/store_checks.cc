@@ -42,6 +42,39 @@ StatusOr<PagePosition> DecodePageToken(std::string_view op, TokenKind kind,
   return PagePosition{true, position};
 }
 
+std::string EncodeNamePageToken(TokenKind kind, std::string_view name) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(1, static_cast<char>(kind));
+  token += '.';
+  for (char c : name) {
+    const auto b = static_cast<unsigned char>(c);
+    token += kHex[b >> 4];
+    token += kHex[b & 15];
+  }
+  return token;
+}
+
+StatusOr<std::string> DecodeNamePageToken(std::string_view op, TokenKind kind,
+                                          const PageRequest& page) {
+  const std::string_view token = page.next_token;
+  if (token.empty()) return std::string();
+  Status invalid = InvalidArgumentError(Op(op) + "invalid pagination token " + Quote(token));
+  if (token.size() < 4 || token.size() % 2 != 0 || token[0] != static_cast<char>(kind) ||
+      token[1] != '.') {
+    return invalid;
+  }
+  auto nibble = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+  };
+  std::string name;
+  for (size_t i = 2; i < token.size(); i += 2) {
+    const int hi = nibble(token[i]), lo = nibble(token[i + 1]);
+    if (hi < 0 || lo < 0) return invalid;
+    name += static_cast<char>(hi << 4 | lo);
+  }
+  return name;
+}
+
 Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine) {
   if (machine.arn.empty()) return InvalidArgumentError(Op(op) + "state machine arn is empty");
   if (machine.name.empty()) return InvalidArgumentError(Op(op) + "state machine name is empty");
@@ -167,6 +200,56 @@ Status ExecutionNameTaken(std::string_view op, std::string_view name,
                           std::string_view state_machine_arn) {
   return AlreadyExistsError(Op(op) + "an execution named " + Quote(name) +
                             " already exists for state machine " + Quote(state_machine_arn));
+}
+
+std::string VersionArn(std::string_view machine_arn, int64_t version) {
+  return std::string(machine_arn) + ":" + std::to_string(version);
+}
+Status VersionNotFound(std::string_view op, std::string_view machine_arn, int64_t version) {
+  return NotFoundError(Op(op) + "state machine " + Quote(machine_arn) + " has no version " +
+                       std::to_string(version));
+}
+Status TooManyVersions(std::string_view op, std::string_view machine_arn) {
+  return ResourceExhaustedError(Op(op) + "state machine " + Quote(machine_arn) + " has " +
+                                std::to_string(kMaxStateMachineVersions) +
+                                " versions, the most it may have; delete one first");
+}
+Status StaleRevision(std::string_view op, std::string_view machine_arn, std::string_view current,
+                     std::string_view expected) {
+  return FailedPreconditionError(Op(op) + "the current revision of " + Quote(machine_arn) + " is " +
+                                 std::string(current) + ", not " + std::string(expected));
+}
+Status VersionRoutedTo(std::string_view op, std::string_view machine_arn, int64_t version,
+                       const std::vector<std::string>& aliases) {
+  std::string names;
+  for (const std::string& name : aliases) names += (names.empty() ? "" : ", ") + name;
+  return FailedPreconditionError(Op(op) + "aliases [" + names + "] route to version " +
+                                 std::to_string(version) + " of " + Quote(machine_arn));
+}
+Status VersionFilterWithoutMachine(std::string_view op) {
+  return InvalidArgumentError(Op(op) + "a version or alias filter needs a state machine arn");
+}
+Status AliasNotFound(std::string_view op, std::string_view machine_arn, std::string_view name) {
+  return NotFoundError(Op(op) + "state machine " + Quote(machine_arn) + " has no alias " +
+                       Quote(name));
+}
+Status AliasNameTaken(std::string_view op, std::string_view machine_arn, std::string_view name) {
+  return AlreadyExistsError(Op(op) + "state machine " + Quote(machine_arn) +
+                            " already has an alias named " + Quote(name));
+}
+Status ValidateAlias(std::string_view op, const StateMachineAliasRecord& alias) {
+  if (alias.state_machine_arn.empty()) {
+    return InvalidArgumentError(Op(op) + "alias state_machine_arn is empty");
+  }
+  if (alias.name.empty()) return InvalidArgumentError(Op(op) + "alias name is empty");
+  return Status::OK();
+}
+std::vector<AuditEntry> WithTarget(const std::vector<AuditEntry>& audit, std::string_view target) {
+  std::vector<AuditEntry> out = audit;
+  for (AuditEntry& entry : out) {
+    if (entry.target.empty()) entry.target = std::string(target);
+  }
+  return out;
 }
 
 Status ActivityNotFound(std::string_view op, std::string_view arn) {

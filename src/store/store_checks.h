@@ -24,6 +24,8 @@ enum class TokenKind : char {
   kHistoryReverse = 'r',
   kAudit = 'a',
   kActivities = 't',
+  kVersions = 'v',
+  kAliases = 'n',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -38,6 +40,14 @@ struct PagePosition {
 };
 StatusOr<PagePosition> DecodePageToken(std::string_view op, TokenKind kind,
                                        const PageRequest& page);
+// The same for listings ordered by a name: the token carries the last name
+// returned (hex-encoded); an empty name for the first page.
+std::string EncodeNamePageToken(TokenKind kind, std::string_view name);
+StatusOr<std::string> DecodeNamePageToken(std::string_view op, TokenKind kind,
+                                          const PageRequest& page);
+
+// The most versions a state machine may have at once (AWS's quota).
+inline constexpr int64_t kMaxStateMachineVersions = 1000;
 
 Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine);
 Status ValidateExecution(std::string_view op, const ExecutionRecord& execution);
@@ -55,6 +65,22 @@ Status ExecutionNotFound(std::string_view op, std::string_view arn);
 Status ExecutionArnTaken(std::string_view op, std::string_view arn);
 Status ExecutionNameTaken(std::string_view op, std::string_view name,
                           std::string_view state_machine_arn);
+// "<machine arn>:<version>".
+std::string VersionArn(std::string_view machine_arn, int64_t version);
+Status VersionNotFound(std::string_view op, std::string_view machine_arn, int64_t version);
+Status TooManyVersions(std::string_view op, std::string_view machine_arn);
+Status StaleRevision(std::string_view op, std::string_view machine_arn, std::string_view current,
+                     std::string_view expected);
+// `aliases` in name order.
+Status VersionRoutedTo(std::string_view op, std::string_view machine_arn, int64_t version,
+                       const std::vector<std::string>& aliases);
+// ListExecutions by version or alias without a state machine.
+Status VersionFilterWithoutMachine(std::string_view op);
+Status AliasNotFound(std::string_view op, std::string_view machine_arn, std::string_view name);
+Status AliasNameTaken(std::string_view op, std::string_view machine_arn, std::string_view name);
+Status ValidateAlias(std::string_view op, const StateMachineAliasRecord& alias);
+// Audit rows with an empty target get `target`.
+std::vector<AuditEntry> WithTarget(const std::vector<AuditEntry>& audit, std::string_view target);
 Status ActivityNotFound(std::string_view op, std::string_view arn);
 Status ActivityArnTaken(std::string_view op, std::string_view arn);
 Status ActivityNameTaken(std::string_view op, std::string_view name);

@@ -99,9 +99,15 @@ TEST(SqliteStore, CreatesParentDirectoryAndUsesWalWithForeignKeys) {
   t.events = {Event(1)};
   t.update.status = ExecutionStatus::kSucceeded;
   ASSERT_TRUE(store->CommitTransition(t).ok());
+  ASSERT_TRUE(store->PublishStateMachineVersion(MachineArn("m"), "", "", 1, {}).ok());
+  StateMachineAliasRecord alias{MachineArn("m"), "prod", "", {{1, 100}}, 1, 1};
+  ASSERT_EQ(store->CreateStateMachineAlias(alias, {}), Status::OK());
   ASSERT_EQ(store->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_chunks"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_revisions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_versions"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_aliases"), "0");
 }
 
 TEST(SqliteStore, RecordsEachAppliedMigrationWithItsChecksum) {
@@ -334,6 +340,102 @@ TEST(SqliteStore, MigratesASchema0001DatabaseKeepingHistoryRevisionsAndTheOldAud
   EXPECT_EQ(verified.code(), StatusCode::kDataLoss);
   EXPECT_THAT(verified.message(),
               ::testing::HasSubstr("VerifyAuditChain: audit_log_v1: audit row 1 was altered"));
+}
+
+// A database written by a stepd that knew schema 0003: a machine with two
+// revisions and a finished execution with its history.
+void WriteSchema0003Database(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
+            SQLITE_OK);
+  for (const Migration& m : EmbeddedMigrations().first(3)) {
+    ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                       ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, attributes, created_at, updated_at) VALUES ('" +
+                     MachineArn("m") +
+                     "', 'm', 'STANDARD', '{\"StartAt\":\"Q\"}', 'role-2', 'rev-2', "
+                     "'{\"k\":2}', 1, 3);"
+                     "INSERT INTO state_machine_revisions VALUES (1, 'rev-1', "
+                     "'{\"StartAt\":\"P\"}', 1), (1, 'rev-2', '{\"StartAt\":\"Q\"}', 3);"
+                     "INSERT INTO executions (arn, state_machine_id, name, "
+                     "state_machine_revision_id, status, input, output, start_time, stop_time, "
+                     "updated_at, last_event_id, started_by) VALUES ('" +
+                     ExecutionArn("m", "e") +
+                     "', 1, 'e', 'rev-1', 'SUCCEEDED', '{}', '{\"ok\":1}', 2, 4, 4, 1, 'admin');"
+                     "INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, "
+                     "events) VALUES (1, 1, 1, '[[1,0,\"ExecutionStarted\",2,\"\",null]]')"),
+            SQLITE_OK)
+      << raw.last_error();
+}
+
+TEST(SqliteStore, MigratesASchema0003DatabaseKeepingItsExecutionsAndPublishesFromOne) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  WriteSchema0003Database(options.path);
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
+  EXPECT_EQ(e.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(e.output, R"({"ok":1})");
+  EXPECT_EQ(e.started_by, "admin");
+  EXPECT_EQ(e.last_event_id, 1);
+  EXPECT_EQ(e.state_machine_version, 0);
+  EXPECT_EQ(e.state_machine_alias, "");
+  EXPECT_EQ(store->GetHistory(e.arn, {}, false).value().items.size(), 1u);
+  EXPECT_TRUE(store->ListStateMachineVersions(MachineArn("m"), {}).value().items.empty());
+  // The first version of a migrated machine is 1, of its current revision.
+  StateMachineVersionRecord v =
+      store->PublishStateMachineVersion(MachineArn("m"), "rev-2", "", 10, {}).value();
+  EXPECT_EQ(v.version, 1);
+  StateMachineVersionRecord got = store->GetStateMachineVersion(MachineArn("m"), 1).value();
+  EXPECT_EQ(got.definition, R"({"StartAt":"Q"})");
+  EXPECT_EQ(got.role_arn, "role-2");
+  EXPECT_EQ(got.attributes_json, R"({"k":2})");
+  ExecutionFilter by_version = Filter(MachineArn("m"));
+  by_version.version = 1;
+  EXPECT_TRUE(store->ListExecutions(by_version, {}).value().items.empty());
+  EXPECT_EQ(store->ListExecutions(Filter(MachineArn("m")), {}).value().items.size(), 1u);
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT last_version FROM state_machines"), "1");
+}
+
+// The statements ListExecutions prepares for a version or an alias (the
+// store's own text) use the partial indexes of 0004, not a scan of every
+// execution of the machine.
+TEST(SqliteStore, ListingExecutionsByVersionOrAliasUsesTheirPartialIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  RawDb raw(options.path);
+  const std::string select =
+      "EXPLAIN QUERY PLAN SELECT e.id FROM executions e JOIN state_machines m ON m.id = "
+      "e.state_machine_id WHERE e.id < ?1 AND e.map_run_arn IS NULL AND e.state_machine_id = ?3";
+  const std::string order = " ORDER BY e.id DESC LIMIT ?2";
+  auto plan = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      out += "\n";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  };
+  EXPECT_THAT(plan(select + " AND e.state_machine_version = ?6" + order),
+              ::testing::HasSubstr("executions_by_version"));
+  EXPECT_THAT(plan(select + " AND e.state_machine_alias = ?7" + order),
+              ::testing::HasSubstr("executions_by_alias"));
 }
 
 TEST(SqliteStore, ReadsProceedWhileAnotherConnectionHoldsAWriteTransaction) {

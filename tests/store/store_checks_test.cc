@@ -29,6 +29,21 @@ TEST(PageToken, RoundTripsAndRefusesForeignOrMalformedTokens) {
   EXPECT_FALSE(DecodePageToken("Op", TokenKind::kHistory, {0, token}).ok());
 }
 
+TEST(NamePageToken, RoundTripsAnyNameAndRefusesForeignOrMalformedTokens) {
+  for (std::string name : {std::string("prod"), std::string("a.b:c d"), std::string("\xff\x01")}) {
+    const std::string token = EncodeNamePageToken(TokenKind::kAliases, name);
+    EXPECT_EQ(DecodeNamePageToken("Op", TokenKind::kAliases, {0, token}).value(), name);
+  }
+  EXPECT_EQ(DecodeNamePageToken("Op", TokenKind::kAliases, {}).value(), "");
+  const std::string token = EncodeNamePageToken(TokenKind::kAliases, "prod");
+  for (std::string bad : {std::string("n."), token.substr(0, token.size() - 1), std::string("n.7x"),
+                          std::string("n.7G"), std::string("v.70")}) {
+    EXPECT_EQ(DecodeNamePageToken("Op", TokenKind::kAliases, {0, bad}).status(),
+              InvalidArgumentError("Op: invalid pagination token '" + bad + "'"));
+  }
+  EXPECT_FALSE(DecodePageToken("Op", TokenKind::kVersions, {0, token}).ok());
+}
+
 TEST(CheckTransitionEvents, AcceptsOnlyTheNextIdAndTellsARetryFromAGap) {
   Transition t;
   t.execution_arn = "arn:e";

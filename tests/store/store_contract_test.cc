@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "stepd/base/json.h"
@@ -821,6 +822,452 @@ TEST_P(StoreContract, ConcurrentWritersAllLand) {
   EXPECT_EQ(store_->ListExecutions({}, {}).value().items.size(), size_t{kThreads});
   EXPECT_EQ(store_->ListAudit({1000, ""}).value().items.size(), size_t{kThreads * (kSteps + 1)});
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+// --- Versions and aliases ------------------------------------------------------------
+
+// Makes `revision` the current revision of `machine` (another definition,
+// role and attributes each time).
+Status Revise(Store& store, const std::string& machine, const std::string& revision) {
+  StateMachineRecord update = Machine(machine);
+  update.revision_id = revision;
+  update.definition =
+      R"({"StartAt":")" + revision + R"(","States":{")" + revision + R"(":{"Type":"Succeed"}}})";
+  update.role_arn = "arn:aws:iam::123456789012:role/" + revision;
+  update.attributes_json = R"({"tracingConfiguration":{"enabled":")" + revision + R"("}})";
+  return store.UpdateStateMachine(update, {});
+}
+
+StateMachineAliasRecord Alias(const std::string& machine, const std::string& name,
+                              std::vector<AliasRoute> routing) {
+  StateMachineAliasRecord alias;
+  alias.state_machine_arn = MachineArn(machine);
+  alias.name = name;
+  alias.description = "alias " + name;
+  alias.routing = std::move(routing);
+  alias.created_at_ms = 700;
+  alias.updated_at_ms = 700;
+  return alias;
+}
+
+std::vector<int64_t> Versions(const Page<StateMachineVersionRecord>& page) {
+  std::vector<int64_t> out;
+  for (const auto& v : page.items) out.push_back(v.version);
+  return out;
+}
+
+std::vector<std::string> AliasNames(const Page<StateMachineAliasRecord>& page) {
+  std::vector<std::string> out;
+  for (const auto& a : page.items) out.push_back(a.name);
+  return out;
+}
+
+std::vector<std::string> ExecutionNames(const Page<ExecutionRecord>& page) {
+  std::vector<std::string> out;
+  for (const auto& e : page.items) out.push_back(e.name);
+  return out;
+}
+
+TEST_P(StoreContract, VersionsAreNumberedFromOneAndNeverReused) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 100, {}).value().version, 1);
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 200, {}).value().version, 2);
+  ASSERT_EQ(store_->DeleteStateMachineVersion(arn, 2, {}), Status::OK());
+  ASSERT_EQ(Revise(*store_, "m", "rev-3"), Status::OK());
+  // The audit row without a target names the new version; one with a target keeps it.
+  StateMachineVersionRecord third =
+      store_
+          ->PublishStateMachineVersion(arn, "", "", 300,
+                                       {Audit("PublishStateMachineVersion", ""),
+                                        Audit("PublishStateMachineVersion", "elsewhere")})
+          .value();
+  EXPECT_EQ(third.version, 3);
+  EXPECT_EQ(third.state_machine_arn, arn);
+  EXPECT_EQ(third.revision_id, "rev-3");
+  EXPECT_THAT(Versions(store_->ListStateMachineVersions(arn, {}).value()), ElementsAre(3, 1));
+  std::vector<AuditRecord> rows = store_->ListAudit({}).value().items;
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].entry.target, arn + ":3");
+  EXPECT_EQ(rows[1].entry.target, "elsewhere");
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+TEST_P(StoreContract, PublishingTheSameRevisionTwiceReturnsTheFirstVersion) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  StateMachineVersionRecord first =
+      store_->PublishStateMachineVersion(arn, "", "first", 100, {Audit("Publish", "")}).value();
+  StateMachineVersionRecord again =
+      store_->PublishStateMachineVersion(arn, "rev-1", "second", 200, {Audit("Publish", "")})
+          .value();
+  EXPECT_EQ(again.version, 1);
+  EXPECT_EQ(again.description, "first");
+  EXPECT_EQ(again.created_at_ms, 100);
+  EXPECT_EQ(again.revision_id, first.revision_id);
+  // Nothing written, the audit row included.
+  EXPECT_EQ(store_->ListStateMachineVersions(arn, {}).value().items.size(), 1u);
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 300, {}).value().version, 2);
+}
+
+TEST_P(StoreContract, PublishRefusesAStaleExpectedRevision) {
+  const std::string arn = MachineArn("m");
+  EXPECT_EQ(
+      store_->PublishStateMachineVersion(arn, "", "", 100, {}).status(),
+      NotFoundError("PublishStateMachineVersion: state machine '" + arn + "' does not exist"));
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  EXPECT_EQ(
+      store_->PublishStateMachineVersion(arn, "rev-1", "", 100, {Audit("Publish", "")}).status(),
+      FailedPreconditionError("PublishStateMachineVersion: the current revision of '" + arn +
+                              "' is rev-2, not rev-1"));
+  EXPECT_TRUE(store_->ListStateMachineVersions(arn, {}).value().items.empty());
+  EXPECT_TRUE(store_->ListAudit({}).value().items.empty());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "rev-2", "", 100, {}).value().version, 1);
+}
+
+TEST_P(StoreContract, NothingIsPublishedOrAliasedForAMachineBeingDeleted) {
+  CreateMachineAndExecution();  // RUNNING: the delete leaves the machine DELETING
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->PublishStateMachineVersion(arn, "", "", 100, {}).status(), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{1, 100}}), {}), Status::OK());
+  ASSERT_EQ(store_->DeleteStateMachine(arn, {}), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 100, {}).status(),
+            FailedPreconditionError("PublishStateMachineVersion: state machine '" + arn +
+                                    "' is being deleted"));
+  EXPECT_EQ(store_->CreateStateMachineAlias(Alias("m", "beta", {{1, 100}}), {}),
+            FailedPreconditionError("CreateStateMachineAlias: state machine '" + arn +
+                                    "' is being deleted"));
+  EXPECT_EQ(store_->UpdateStateMachineAlias(Alias("m", "prod", {{1, 100}}), {}),
+            FailedPreconditionError("UpdateStateMachineAlias: state machine '" + arn +
+                                    "' is being deleted"));
+  // Until the purge they are still there.
+  EXPECT_EQ(store_->GetStateMachineVersion(arn, 1).value().version, 1);
+  EXPECT_EQ(store_->GetStateMachineAlias(arn, "prod").value().routing,
+            (std::vector<AliasRoute>{{1, 100}}));
+}
+
+TEST_P(StoreContract, AVersionKeepsTheDefinitionRoleAndAttributesItWasPublishedWith) {
+  const std::string arn = MachineArn("m");
+  StateMachineRecord m = Machine("m");
+  m.attributes_json = R"({"loggingConfiguration":{"level":"OFF"}})";
+  ASSERT_EQ(store_->CreateStateMachine(m, {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "the first", 1500, {}).ok());
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  StateMachineVersionRecord v1 = store_->GetStateMachineVersion(arn, 1).value();
+  EXPECT_EQ(v1.state_machine_arn, arn);
+  EXPECT_EQ(v1.version, 1);
+  EXPECT_EQ(v1.revision_id, "rev-1");
+  EXPECT_EQ(v1.definition, m.definition);
+  EXPECT_EQ(v1.role_arn, m.role_arn);
+  EXPECT_EQ(v1.attributes_json, m.attributes_json);
+  EXPECT_EQ(v1.description, "the first");
+  EXPECT_EQ(v1.created_at_ms, 1500);
+
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 1600, {}).ok());
+  const StateMachineRecord now = store_->GetStateMachine(arn).value();
+  StateMachineVersionRecord v2 = store_->GetStateMachineVersion(arn, 2).value();
+  EXPECT_EQ(v2.revision_id, "rev-2");
+  EXPECT_EQ(v2.definition, now.definition);
+  EXPECT_EQ(v2.role_arn, now.role_arn);
+  EXPECT_EQ(v2.attributes_json, now.attributes_json);
+  EXPECT_NE(v2.definition, v1.definition);
+  // Listed without their definitions.
+  const Page<StateMachineVersionRecord> listed = store_->ListStateMachineVersions(arn, {}).value();
+  ASSERT_EQ(listed.items.size(), 2u);
+  for (const auto& v : listed.items) {
+    EXPECT_EQ(v.definition, "");
+    EXPECT_FALSE(v.role_arn.empty());
+  }
+  EXPECT_EQ(store_->GetStateMachineVersion(arn, 3).status(),
+            NotFoundError("GetStateMachineVersion: state machine '" + arn + "' has no version 3"));
+  EXPECT_EQ(store_->GetStateMachineVersion(MachineArn("x"), 1).status(),
+            NotFoundError("GetStateMachineVersion: state machine '" + MachineArn("x") +
+                          "' does not exist"));
+}
+
+TEST_P(StoreContract, VersionsAreListedNewestFirstAcrossPages) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("other"), {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(MachineArn("other"), "", "", 1, {}).ok());
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_EQ(Revise(*store_, "m", "rev-" + std::to_string(i + 1)), Status::OK());
+    ASSERT_EQ(store_->PublishStateMachineVersion(arn, "", "", i, {}).value().version, i);
+  }
+  Page<StateMachineVersionRecord> p1 = store_->ListStateMachineVersions(arn, {2, ""}).value();
+  EXPECT_THAT(Versions(p1), ElementsAre(5, 4));
+  Page<StateMachineVersionRecord> p2 =
+      store_->ListStateMachineVersions(arn, {2, p1.next_token}).value();
+  EXPECT_THAT(Versions(p2), ElementsAre(3, 2));
+  Page<StateMachineVersionRecord> p3 =
+      store_->ListStateMachineVersions(arn, {2, p2.next_token}).value();
+  EXPECT_THAT(Versions(p3), ElementsAre(1));
+  EXPECT_EQ(p3.next_token, "");
+  Page<StateMachineVersionRecord> all = store_->ListStateMachineVersions(arn, {5, ""}).value();
+  EXPECT_EQ(all.items.size(), 5u);
+  EXPECT_EQ(all.next_token, "");
+  EXPECT_EQ(store_->ListStateMachineVersions(MachineArn("x"), {}).status(),
+            NotFoundError("ListStateMachineVersions: state machine '" + MachineArn("x") +
+                          "' does not exist"));
+  EXPECT_EQ(store_->ListStateMachineVersions(arn, {0, "e.5"}).status(),
+            InvalidArgumentError("ListStateMachineVersions: invalid pagination token 'e.5'"));
+}
+
+TEST_P(StoreContract, AVersionRoutedToByAnAliasCannotBeDeleted) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 1, {}).ok());
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 2, {}).ok());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", "b", {{2, 100}}), {}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", "a", {{1, 40}, {2, 60}}), {}), Status::OK());
+  EXPECT_EQ(store_->DeleteStateMachineVersion(arn, 2, {Audit("DeleteVersion", "v2")}),
+            FailedPreconditionError("DeleteStateMachineVersion: aliases [a, b] route to version "
+                                    "2 of '" +
+                                    arn + "'"));
+  EXPECT_EQ(store_->DeleteStateMachineVersion(arn, 1, {}),
+            FailedPreconditionError(
+                "DeleteStateMachineVersion: aliases [a] route to version 1 of '" + arn + "'"));
+  EXPECT_TRUE(store_->ListAudit({}).value().items.empty());
+  EXPECT_EQ(store_->ListStateMachineVersions(arn, {}).value().items.size(), 2u);
+  // Once no alias routes to it, it goes.
+  ASSERT_EQ(store_->UpdateStateMachineAlias(Alias("m", "a", {{2, 100}}), {}), Status::OK());
+  EXPECT_EQ(store_->DeleteStateMachineVersion(arn, 1, {Audit("DeleteVersion", "v1")}),
+            Status::OK());
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 1u);
+  EXPECT_EQ(
+      store_->DeleteStateMachineVersion(arn, 1, {}),
+      NotFoundError("DeleteStateMachineVersion: state machine '" + arn + "' has no version 1"));
+  EXPECT_EQ(store_->DeleteStateMachineVersion(MachineArn("x"), 1, {}).code(),
+            StatusCode::kNotFound);
+  ASSERT_EQ(store_->DeleteStateMachineAlias(arn, "a", {}), Status::OK());
+  ASSERT_EQ(store_->DeleteStateMachineAlias(arn, "b", {}), Status::OK());
+  EXPECT_EQ(store_->DeleteStateMachineVersion(arn, 2, {}), Status::OK());
+  EXPECT_TRUE(store_->ListStateMachineVersions(arn, {}).value().items.empty());
+}
+
+TEST_P(StoreContract, AliasesAreCreatedUpdatedListedByNameAndDeleted) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("other"), {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 1, {}).ok());
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 2, {}).ok());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(MachineArn("other"), "", "", 3, {}).ok());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("other", "alpha", {{1, 100}}), {}), Status::OK());
+  for (const char* name : {"prod", "beta", "canary"}) {
+    ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", name, {{1, 100}}),
+                                              {Audit("CreateStateMachineAlias", name)}),
+              Status::OK());
+  }
+  EXPECT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{2, 100}}), {}),
+            AlreadyExistsError("CreateStateMachineAlias: state machine '" + arn +
+                               "' already has an alias named 'prod'"));
+  StateMachineAliasRecord prod = store_->GetStateMachineAlias(arn, "prod").value();
+  EXPECT_EQ(prod.state_machine_arn, arn);
+  EXPECT_EQ(prod.name, "prod");
+  EXPECT_EQ(prod.description, "alias prod");
+  EXPECT_EQ(prod.routing, (std::vector<AliasRoute>{{1, 100}}));
+  EXPECT_EQ(prod.created_at_ms, 700);
+  EXPECT_EQ(prod.updated_at_ms, 700);
+
+  Page<StateMachineAliasRecord> p1 = store_->ListStateMachineAliases(arn, {2, ""}).value();
+  EXPECT_THAT(AliasNames(p1), ElementsAre("beta", "canary"));
+  Page<StateMachineAliasRecord> p2 =
+      store_->ListStateMachineAliases(arn, {2, p1.next_token}).value();
+  EXPECT_THAT(AliasNames(p2), ElementsAre("prod"));
+  EXPECT_EQ(p2.next_token, "");
+  EXPECT_EQ(p2.items[0].routing, (std::vector<AliasRoute>{{1, 100}}));
+  EXPECT_EQ(store_->ListStateMachineAliases(arn, {0, "v.1"}).status(),
+            InvalidArgumentError("ListStateMachineAliases: invalid pagination token 'v.1'"));
+
+  StateMachineAliasRecord change = Alias("m", "prod", {{1, 10}, {2, 90}});
+  change.description = "shifting";
+  change.created_at_ms = 1;  // ignored
+  change.updated_at_ms = 900;
+  ASSERT_EQ(store_->UpdateStateMachineAlias(change, {Audit("UpdateStateMachineAlias", "prod")}),
+            Status::OK());
+  prod = store_->GetStateMachineAlias(arn, "prod").value();
+  EXPECT_EQ(prod.description, "shifting");
+  EXPECT_EQ(prod.routing, (std::vector<AliasRoute>{{1, 10}, {2, 90}}));
+  EXPECT_EQ(prod.created_at_ms, 700);
+  EXPECT_EQ(prod.updated_at_ms, 900);
+  EXPECT_EQ(
+      store_->UpdateStateMachineAlias(Alias("m", "nope", {{1, 100}}), {}),
+      NotFoundError("UpdateStateMachineAlias: state machine '" + arn + "' has no alias 'nope'"));
+
+  ASSERT_EQ(store_->DeleteStateMachineAlias(arn, "canary", {Audit("DeleteAlias", "canary")}),
+            Status::OK());
+  EXPECT_EQ(
+      store_->GetStateMachineAlias(arn, "canary").status(),
+      NotFoundError("GetStateMachineAlias: state machine '" + arn + "' has no alias 'canary'"));
+  EXPECT_EQ(
+      store_->DeleteStateMachineAlias(arn, "canary", {}),
+      NotFoundError("DeleteStateMachineAlias: state machine '" + arn + "' has no alias 'canary'"));
+  EXPECT_THAT(AliasNames(store_->ListStateMachineAliases(arn, {}).value()),
+              ElementsAre("beta", "prod"));
+  EXPECT_THAT(AliasNames(store_->ListStateMachineAliases(MachineArn("other"), {}).value()),
+              ElementsAre("alpha"));
+  EXPECT_EQ(store_->ListStateMachineAliases(MachineArn("x"), {}).status(),
+            NotFoundError("ListStateMachineAliases: state machine '" + MachineArn("x") +
+                          "' does not exist"));
+  EXPECT_EQ(store_->GetStateMachineAlias(MachineArn("x"), "prod").status().code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(store_->ListAudit({}).value().items.size(), 5u);
+  EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
+}
+
+TEST_P(StoreContract, AnAliasMustRouteToExistingVersions) {
+  const std::string arn = MachineArn("m");
+  EXPECT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{1, 100}}), {}),
+            NotFoundError("CreateStateMachineAlias: state machine '" + arn + "' does not exist"));
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 1, {}).ok());
+  EXPECT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{1, 50}, {7, 50}}),
+                                            {Audit("CreateStateMachineAlias", "prod")}),
+            NotFoundError("CreateStateMachineAlias: state machine '" + arn + "' has no version 7"));
+  EXPECT_EQ(store_->GetStateMachineAlias(arn, "prod").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store_->ListAudit({}).value().items.empty());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{1, 100}}), {}), Status::OK());
+  EXPECT_EQ(store_->UpdateStateMachineAlias(Alias("m", "prod", {{9, 100}}), {}),
+            NotFoundError("UpdateStateMachineAlias: state machine '" + arn + "' has no version 9"));
+  EXPECT_EQ(store_->GetStateMachineAlias(arn, "prod").value().routing,
+            (std::vector<AliasRoute>{{1, 100}}));
+  StateMachineAliasRecord unnamed = Alias("m", "", {{1, 100}});
+  EXPECT_EQ(store_->CreateStateMachineAlias(unnamed, {}),
+            InvalidArgumentError("CreateStateMachineAlias: alias name is empty"));
+}
+
+TEST_P(StoreContract, ExecutionsRememberTheirVersionAndAliasAndAreListedByThem) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 1, {}).ok());
+  ASSERT_EQ(Revise(*store_, "m", "rev-2"), Status::OK());
+  ASSERT_TRUE(store_->PublishStateMachineVersion(arn, "", "", 2, {}).ok());
+  ASSERT_EQ(store_->CreateStateMachineAlias(Alias("m", "prod", {{2, 100}}), {}), Status::OK());
+  auto started = [](const std::string& name, int64_t version, const std::string& alias) {
+    ExecutionRecord e = Execution("m", name);
+    e.state_machine_version = version;
+    e.state_machine_alias = alias;
+    return e;
+  };
+  ASSERT_EQ(store_->CreateExecution(started("e1", 1, ""), {}), Status::OK());
+  ASSERT_EQ(store_->CreateExecution(started("e2", 2, "prod"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateExecution(started("e3", 0, ""), {}), Status::OK());
+  std::vector<TransitionGroup> groups(2);
+  for (const auto& [i, e] :
+       {std::pair{0, started("e4", 2, "prod")}, std::pair{1, started("e5", 1, "")}}) {
+    Transition t;
+    t.execution_arn = e.arn;
+    t.create = e;
+    t.events = {Event(1, "ExecutionStarted")};
+    groups[static_cast<size_t>(i)] = {t};
+  }
+  std::vector<Status> results;
+  ASSERT_EQ(store_->CommitTransitions(groups, &results), Status::OK());
+  ASSERT_THAT(results, ElementsAre(Status::OK(), Status::OK()));
+
+  for (const auto& [name, version, alias] :
+       {std::tuple{"e1", 1, ""}, std::tuple{"e2", 2, "prod"}, std::tuple{"e3", 0, ""},
+        std::tuple{"e4", 2, "prod"}, std::tuple{"e5", 1, ""}}) {
+    ExecutionRecord got = store_->GetExecution(ExecutionArn("m", name)).value();
+    EXPECT_EQ(got.state_machine_version, version) << name;
+    EXPECT_EQ(got.state_machine_alias, alias) << name;
+  }
+  auto list = [&](int64_t version, const std::string& alias, PageRequest page = {}) {
+    ExecutionFilter filter = Filter(arn);
+    filter.version = version;
+    filter.alias = alias;
+    return store_->ListExecutions(filter, page).value();
+  };
+  EXPECT_THAT(ExecutionNames(list(2, "")), ElementsAre("e4", "e2"));
+  EXPECT_THAT(ExecutionNames(list(1, "")), ElementsAre("e5", "e1"));
+  EXPECT_THAT(ExecutionNames(list(0, "prod")), ElementsAre("e4", "e2"));
+  EXPECT_THAT(ExecutionNames(list(1, "prod")), ElementsAre());
+  EXPECT_THAT(ExecutionNames(list(0, "")), ElementsAre("e5", "e4", "e3", "e2", "e1"));
+  Page<ExecutionRecord> first = list(2, "", {1, ""});
+  EXPECT_THAT(ExecutionNames(first), ElementsAre("e4"));
+  EXPECT_THAT(ExecutionNames(list(2, "", {1, first.next_token})), ElementsAre("e2"));
+  ExecutionFilter without_machine;
+  without_machine.version = 1;
+  EXPECT_EQ(store_->ListExecutions(without_machine, {}).status(),
+            InvalidArgumentError("ListExecutions: a version or alias filter needs a state "
+                                 "machine arn"));
+
+  // Executions outlive the alias and the version they ran.
+  ASSERT_EQ(store_->DeleteStateMachineAlias(arn, "prod", {}), Status::OK());
+  ASSERT_EQ(store_->DeleteStateMachineVersion(arn, 2, {}), Status::OK());
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e2")).value().state_machine_alias, "prod");
+  EXPECT_THAT(ExecutionNames(list(2, "prod")), ElementsAre("e4", "e2"));
+}
+
+TEST_P(StoreContract, DeletingAMachineRemovesItsVersionsAndAliases) {
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("other"), {}), Status::OK());
+  for (const std::string machine : {"m", "other"}) {
+    ASSERT_TRUE(store_->PublishStateMachineVersion(MachineArn(machine), "", "", 1, {}).ok());
+    ASSERT_EQ(Revise(*store_, machine, "rev-2"), Status::OK());
+    ASSERT_TRUE(store_->PublishStateMachineVersion(MachineArn(machine), "", "", 2, {}).ok());
+    ASSERT_EQ(store_->CreateStateMachineAlias(Alias(machine, "prod", {{2, 100}}), {}),
+              Status::OK());
+  }
+  ExecutionRecord e = Execution("m", "e");
+  e.state_machine_version = 2;
+  e.state_machine_alias = "prod";
+  ASSERT_EQ(store_->CreateExecution(e, {}), Status::OK());
+  Transition done;
+  done.execution_arn = e.arn;
+  done.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store_->CommitTransition(done).ok());
+  ASSERT_EQ(store_->DeleteStateMachine(arn, {}), Status::OK());
+  EXPECT_EQ(store_->ListStateMachineVersions(arn, {}).status().code(), StatusCode::kNotFound);
+
+  // A new machine of the same name has none of them, and numbers its
+  // versions from 1 again (as AWS does for a new machine).
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  EXPECT_TRUE(store_->ListStateMachineVersions(arn, {}).value().items.empty());
+  EXPECT_TRUE(store_->ListStateMachineAliases(arn, {}).value().items.empty());
+  EXPECT_EQ(store_->GetStateMachineVersion(arn, 2).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetStateMachineAlias(arn, "prod").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 9, {}).value().version, 1);
+  // The other machine keeps its own.
+  EXPECT_THAT(Versions(store_->ListStateMachineVersions(MachineArn("other"), {}).value()),
+              ElementsAre(2, 1));
+  EXPECT_THAT(AliasNames(store_->ListStateMachineAliases(MachineArn("other"), {}).value()),
+              ElementsAre("prod"));
+}
+
+TEST_P(StoreContract, ThousandthVersionIsTheLast) {
+  if (GetParam().name == "Sqlite") {
+    // Two thousand fsync'ed commits take seconds; the quota has nothing to
+    // do with durability.
+    StoreOptions options = testing::OptionsIn(dir_);
+    options.synchronous = SyncMode::kNormal;
+    store_.reset();
+    store_ = OpenSqliteStore(options).value();
+  }
+  const std::string arn = MachineArn("m");
+  ASSERT_EQ(store_->CreateStateMachine(Machine("m"), {}), Status::OK());
+  for (int64_t i = 1; i <= 1000; ++i) {
+    if (i > 1) {
+      ASSERT_EQ(Revise(*store_, "m", "rev-" + std::to_string(i)), Status::OK());
+    }
+    ASSERT_EQ(store_->PublishStateMachineVersion(arn, "", "", i, {}).value().version, i);
+  }
+  ASSERT_EQ(Revise(*store_, "m", "rev-1001"), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 2000, {Audit("Publish", "")}).status(),
+            ResourceExhaustedError("PublishStateMachineVersion: state machine '" + arn +
+                                   "' has 1000 versions, the most it may have; delete one first"));
+  EXPECT_TRUE(store_->ListAudit({}).value().items.empty());
+  // Deleting one makes room; the number is still new.
+  ASSERT_EQ(store_->DeleteStateMachineVersion(arn, 1, {}), Status::OK());
+  EXPECT_EQ(store_->PublishStateMachineVersion(arn, "", "", 2001, {}).value().version, 1001);
+  EXPECT_EQ(store_->ListStateMachineVersions(arn, {1000, ""}).value().items.size(), 1000u);
 }
 
 // A StoreWrapper owning its MemStore target: running the contract through it
