@@ -60,6 +60,12 @@ std::optional<AwsError> ResolveVersion(const Context& context, const MachineRef&
   return std::nullopt;
 }
 
+// An execution's name as AWS shows it: an EXPRESS execution is stored as
+// "<name>:<uuid>" (its names may repeat), and names never hold ':'.
+std::string ExecutionName(const store::ExecutionRecord& e) {
+  return e.name.substr(0, e.name.find(':'));
+}
+
 // The version and alias an execution was started through, as Describe and
 // List show them.
 void AddVersionFields(const store::ExecutionRecord& e, Json* body) {
@@ -95,7 +101,7 @@ Outcome SyncAnswer(const Context& context, const std::string& arn, bool with_dat
   const store::ExecutionRecord& e = *stored;
   Json body = {{"executionArn", e.arn},
                {"stateMachineArn", e.state_machine_arn},
-               {"name", e.name},
+               {"name", ExecutionName(e)},
                {"status", store::ExecutionStatusName(e.status)},
                {"startDate", Timestamp(e.start_time_ms)},
                {"stopDate", Timestamp(e.stop_time_ms.value_or(e.start_time_ms))},
@@ -112,8 +118,9 @@ Outcome SyncAnswer(const Context& context, const std::string& arn, bool with_dat
   // AWS bills EXPRESS by 100 ms and 64 MB steps; stepd reports the same
   // rounding of the real duration, for clients that read it.
   const int64_t duration = e.stop_time_ms.value_or(e.start_time_ms) - e.start_time_ms;
-  body["billingDetails"] = {{"billedMemoryUsedInMB", 64},
-                            {"billedDurationInMilliseconds", std::max<int64_t>(100, (duration + 99) / 100 * 100)}};
+  body["billingDetails"] = {
+      {"billedMemoryUsedInMB", 64},
+      {"billedDurationInMilliseconds", std::max<int64_t>(100, (duration + 99) / 100 * 100)}};
   return Outcome::Ok(body);
 }
 
@@ -177,10 +184,11 @@ void Start(const Context& context, Call call, bool sync) {
       const std::string arn = result->execution_arn;
       return ctx->engine->WhenFinished(arn, [reply, ctx, arn, with_data](Status ended) {
         if (!ended.ok()) {
-          return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
-                                     "The execution '" + arn + "' did not end before stepd "
-                                     "stopped; it resumes on restart: " +
-                                         std::string(ended.message())));
+          return reply(
+              Outcome::Fail(ErrorType::kServiceUnavailable, "The execution '" + arn +
+                                                                "' did not end before stepd "
+                                                                "stopped; it resumes on restart: " +
+                                                                std::string(ended.message())));
         }
         reply(SyncAnswer(*ctx, arn, with_data));
       });
@@ -224,7 +232,9 @@ void Start(const Context& context, Call call, bool sync) {
 }  // namespace
 
 void StartExecution(const Context& context, Call call) { Start(context, std::move(call), false); }
-void StartSyncExecution(const Context& context, Call call) { Start(context, std::move(call), true); }
+void StartSyncExecution(const Context& context, Call call) {
+  Start(context, std::move(call), true);
+}
 
 void StopExecution(const Context& context, Call call) {
   Fields f(call.input);
@@ -267,7 +277,7 @@ void DescribeExecution(const Context& context, Call call) {
   auto arn = f.String("executionArn", true, 1, 256);
   auto included = f.Enum("includedData", false, {"ALL_DATA", "METADATA_ONLY"});
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (auto bad = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *bad});
+  if (auto bad = CheckArn(*arn, {"execution", "express"})) return call.reply(Outcome{{}, *bad});
   auto stored = context.store->GetExecution(*arn);
   if (stored.status().code() == StatusCode::kNotFound)
     return call.reply(ExecutionDoesNotExist(*arn));
@@ -276,7 +286,7 @@ void DescribeExecution(const Context& context, Call call) {
   const bool data = included != "METADATA_ONLY";
   Json body = {{"executionArn", e.arn},
                {"stateMachineArn", e.state_machine_arn},
-               {"name", e.name},
+               {"name", ExecutionName(e)},
                {"status", store::ExecutionStatusName(e.status)},
                {"startDate", Timestamp(e.start_time_ms)}};
   if (e.stop_time_ms) body["stopDate"] = Timestamp(*e.stop_time_ms);
@@ -376,7 +386,7 @@ void ListExecutions(const Context& context, Call call) {
     for (const store::ExecutionRecord& e : listed->items) {
       Json item = {{"executionArn", e.arn},
                    {"stateMachineArn", e.state_machine_arn},
-                   {"name", e.name},
+                   {"name", ExecutionName(e)},
                    {"status", store::ExecutionStatusName(e.status)},
                    {"startDate", Timestamp(e.start_time_ms)},
                    {"redriveCount", e.redrive_count}};
@@ -399,7 +409,7 @@ void GetExecutionHistory(const Context& context, Call call) {
   auto reverse = f.Bool("reverseOrder");
   auto include_data = f.Bool("includeExecutionData");
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (auto bad = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *bad});
+  if (auto bad = CheckArn(*arn, {"execution", "express"})) return call.reply(Outcome{{}, *bad});
   auto history = context.store->GetHistory(*arn, page, reverse.value_or(false));
   if (history.status().code() == StatusCode::kNotFound)
     return call.reply(ExecutionDoesNotExist(*arn));

@@ -394,7 +394,9 @@ void DescribeStateMachineForExecution(const Context& context, Call call) {
   auto arn = f.String("executionArn", true, 1, 256);
   auto included = f.Enum("includedData", false, {"ALL_DATA", "METADATA_ONLY"});
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (auto error = CheckArn(*arn, {"execution"})) return call.reply(Outcome{{}, *error});
+  if (auto error = CheckArn(*arn, {"execution", "express"})) {
+    return call.reply(Outcome{{}, *error});
+  }
   auto execution = context.store->GetExecution(*arn);
   if (execution.status().code() == StatusCode::kNotFound) {
     return call.reply(Outcome::Fail(ErrorType::kExecutionDoesNotExist,

@@ -21,8 +21,7 @@ Outcome ResourceNotFound(std::string_view arn) {
 }
 
 // The machine an operation acts on, ACTIVE: the machine, or the answer.
-StatusOr<store::StateMachineRecord> ActiveMachine(const Context& context,
-                                                  const std::string& arn,
+StatusOr<store::StateMachineRecord> ActiveMachine(const Context& context, const std::string& arn,
                                                   std::string_view operation, Outcome* answer) {
   auto stored = context.store->GetStateMachine(arn);
   if (stored.status().code() == StatusCode::kNotFound) {
@@ -33,7 +32,8 @@ StatusOr<store::StateMachineRecord> ActiveMachine(const Context& context,
     *answer = StoreFailure(context, stored.status(), operation);
     return stored.status();
   }
-  std::optional<store::StateMachineRecord> current = PurgeIfDone(context, std::move(stored).value());
+  std::optional<store::StateMachineRecord> current =
+      PurgeIfDone(context, std::move(stored).value());
   if (!current) {
     *answer = MachineDoesNotExist(arn);
     return NotFoundError(arn);
@@ -120,8 +120,9 @@ std::optional<AwsError> ParseRouting(const Json& in, std::string* machine_arn,
     MachineRef ref;
     if (auto error = CheckQualifiedArn(arn->get<std::string>(), true, &ref)) return error;
     if (!machine_arn->empty() && *machine_arn != ref.machine_arn) {
-      return invalid("Routing configuration must contain state machine version ARNs of one "
-                     "state machine");
+      return invalid(
+          "Routing configuration must contain state machine version ARNs of one "
+          "state machine");
     }
     *machine_arn = ref.machine_arn;
     for (const store::AliasRoute& seen : *routing) {
@@ -140,8 +141,8 @@ std::optional<AwsError> ParseRouting(const Json& in, std::string* machine_arn,
 
 // The answer to a store error of an alias write.
 Outcome AliasWriteFailure(const Context& context, const Status& status,
-                          const std::string& machine_arn, const store::StateMachineAliasRecord& alias,
-                          std::string_view operation) {
+                          const std::string& machine_arn,
+                          const store::StateMachineAliasRecord& alias, std::string_view operation) {
   if (status.code() == StatusCode::kNotFound) {
     for (const store::AliasRoute& route : alias.routing) {
       auto version = context.store->GetStateMachineVersion(machine_arn, route.version);
@@ -160,12 +161,9 @@ Outcome AliasWriteFailure(const Context& context, const Status& status,
 
 }  // namespace
 
-StatusOr<store::StateMachineVersionRecord> PublishRevision(const Context& context,
-                                                           const Principal& principal,
-                                                           const std::string& machine_arn,
-                                                           const std::string& revision_id,
-                                                           const std::string& description,
-                                                           AwsError* error) {
+StatusOr<store::StateMachineVersionRecord> PublishRevision(
+    const Context& context, const Principal& principal, const std::string& machine_arn,
+    const std::string& revision_id, const std::string& description, AwsError* error) {
   auto published = context.store->PublishStateMachineVersion(
       machine_arn, revision_id, description, context.NowMs(),
       {Audit(context, principal, "PublishStateMachineVersion", "",
@@ -203,10 +201,10 @@ void PublishStateMachineVersion(const Context& context, Call call) {
   auto machine = ActiveMachine(context, *arn, "PublishStateMachineVersion", &answer);
   if (!machine.ok()) return call.reply(std::move(answer));
   if (revision && !revision->empty() && *revision != machine->revision_id) {
-    return call.reply(Outcome::Fail(
-        ErrorType::kConflictException,
-        "Failed to publish the State Machine version for revision " + *revision +
-            ". The current State Machine revision is " + machine->revision_id + "."));
+    return call.reply(Outcome::Fail(ErrorType::kConflictException,
+                                    "Failed to publish the State Machine version for revision " +
+                                        *revision + ". The current State Machine revision is " +
+                                        machine->revision_id + "."));
   }
   AwsError error{ErrorType::kInternalFailure, ""};
   auto published = PublishRevision(context, call.principal, *arn, machine->revision_id,
@@ -399,7 +397,8 @@ void DeleteStateMachineAlias(const Context& context, Call call) {
   MachineRef ref;
   if (auto error = CheckQualifiedArn(*arn, false, &ref)) return call.reply(Outcome{{}, *error});
   Status status = context.store->DeleteStateMachineAlias(
-      ref.machine_arn, ref.alias, {Audit(context, call.principal, "DeleteStateMachineAlias", *arn)});
+      ref.machine_arn, ref.alias,
+      {Audit(context, call.principal, "DeleteStateMachineAlias", *arn)});
   if (status.code() == StatusCode::kNotFound) return call.reply(ResourceNotFound(*arn));
   if (!status.ok()) return call.reply(StoreFailure(context, status, "DeleteStateMachineAlias"));
   call.reply(Outcome::Ok(Json::object()));

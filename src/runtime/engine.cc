@@ -522,8 +522,9 @@ void Engine::Impl::StartExecution(StartRequest request,
   const bool express = machine_record->type == store::StateMachineType::kExpress;
   // EXPRESS: names may repeat (no idempotency); each start is its own
   // execution, "...:express:<machine>:<name>:<uuid>" as on AWS.
-  const std::string arn = ExecutionArnFor(machine_record->arn, request.name, express) +
-                          (express ? ":" + RandomUuid() : std::string());
+  const std::string display_name = request.name;
+  if (express) request.name += ":" + RandomUuid();  // the stored name, unique
+  const std::string arn = ExecutionArnFor(machine_record->arn, request.name, express);
 
   // The name is checked here against executions in memory, and by the store
   // when the start commits (Fail then answers an idempotent repeat).
@@ -556,7 +557,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   const TimePoint now = clock_->Now();
   asl::ExecutionInfo info;
   info.execution_arn = arn;
-  info.name = request.name;
+  info.name = display_name;
   info.role_arn = role_arn;
   info.state_machine_arn = machine_record->arn;
   info.state_machine_name = machine_record->name;
@@ -710,8 +711,12 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
     if (!input.ok()) return DataLossError("input of '" + slot.arn + "' is not JSON");
     asl::ExecutionInfo info;
     info.execution_arn = record.arn;
-    info.name = record.name;
+    info.name = record.name.substr(0, record.name.find(':'));  // EXPRESS: "<name>:<uuid>"
     info.role_arn = machine_record.role_arn;
+    if (record.state_machine_version > 0) {
+      auto version = store_->GetStateMachineVersion(machine_record.arn, record.state_machine_version);
+      if (version.ok()) info.role_arn = version->role_arn;
+    }
     info.state_machine_arn = machine_record.arn;
     info.state_machine_name = machine_record.name;
     info.start_time = FromMillis(record.start_time_ms);

@@ -381,8 +381,9 @@ TEST_F(AwsExecutions, ListFiltersThatCannotMatchAnythingHere) {
 // --- StartSyncExecution ------------------------------------------------------------
 
 TEST_F(AwsExecutions, StartSyncAnswersAnExpressExecutionAsItEnded) {
-  stack_.CreateMachine("fast", R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,)"
-                               R"("Next":"P"},"P":{"Type":"Pass","Result":{"done":true},"End":true}}})",
+  stack_.CreateMachine("fast",
+                       R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":1,)"
+                       R"("Next":"P"},"P":{"Type":"Pass","Result":{"done":true},"End":true}}})",
                        {{"type", "EXPRESS"}});
   const double before = NowSeconds();
   AwsAnswer ran = stack_.Call("StartSyncExecution", {{"stateMachineArn", MachineArn("fast")},
@@ -426,8 +427,8 @@ TEST_F(AwsExecutions, ExpressNamesMayRepeatEachStartIsItsOwnExecution) {
   stack_.CreateMachine("fast", kPassDefinition, {{"type", "EXPRESS"}});
   AwsAnswer first = stack_.Call("StartSyncExecution",
                                 {{"stateMachineArn", MachineArn("fast")}, {"name", "same"}});
-  AwsAnswer second = stack_.Call("StartExecution",
-                                 {{"stateMachineArn", MachineArn("fast")}, {"name", "same"}});
+  AwsAnswer second =
+      stack_.Call("StartExecution", {{"stateMachineArn", MachineArn("fast")}, {"name", "same"}});
   ASSERT_EQ(first.status, 200) << first.raw;
   ASSERT_EQ(second.status, 200) << second.raw;
   EXPECT_NE(first.body["executionArn"], second.body["executionArn"]);

@@ -39,13 +39,14 @@ class AwsVersions : public ::testing::Test {
   }
   // Changes m's definition to return {"v":n}.
   std::string Update(int n) {
-    AwsAnswer updated = stack_.Call("UpdateStateMachine",
-                                    {{"stateMachineArn", MachineArn("m")}, {"definition", Returning(n)}});
+    AwsAnswer updated = stack_.Call(
+        "UpdateStateMachine", {{"stateMachineArn", MachineArn("m")}, {"definition", Returning(n)}});
     EXPECT_EQ(updated.status, 200) << updated.raw;
     return updated.body.value("revisionId", "");
   }
   AwsAnswer CreateAlias(const std::string& name, const Json& routing) {
-    return stack_.Call("CreateStateMachineAlias", {{"name", name}, {"routingConfiguration", routing}});
+    return stack_.Call("CreateStateMachineAlias",
+                       {{"name", name}, {"routingConfiguration", routing}});
   }
   // Starts through `arn` and waits for the end: the execution described.
   Json Run(const std::string& arn, const std::string& name) {
@@ -80,11 +81,12 @@ TEST_F(AwsVersions, PublishWithAStaleRevisionIdIsAConflict) {
   const std::string old_revision = Update(2);
   const std::string current = Update(3);
   AwsAnswer stale = Publish({{"revisionId", old_revision}});
-  EXPECT_EQ(ErrorOf(stale), StatesError("ConflictException",
-                                        "Failed to publish the State Machine version for "
-                                        "revision " + old_revision +
-                                            ". The current State Machine revision is " + current +
-                                            "."));
+  EXPECT_EQ(
+      ErrorOf(stale),
+      StatesError("ConflictException",
+                  "Failed to publish the State Machine version for "
+                  "revision " +
+                      old_revision + ". The current State Machine revision is " + current + "."));
   EXPECT_EQ(Publish({{"revisionId", current}}).status, 200);
 }
 
@@ -105,9 +107,10 @@ TEST_F(AwsVersions, UpdateWithPublishAnswersTheVersionItMade) {
 
 TEST_F(AwsVersions, AVersionKeepsItsDefinitionAndRoleWhenTheMachineChanges) {
   ASSERT_EQ(Publish({{"description", "the first"}}).status, 200);
-  ASSERT_EQ(stack_.Call("UpdateStateMachine", {{"stateMachineArn", MachineArn("m")},
-                                               {"definition", Returning(2)},
-                                               {"roleArn", "arn:aws:iam::123456789012:role/other"}})
+  ASSERT_EQ(stack_
+                .Call("UpdateStateMachine", {{"stateMachineArn", MachineArn("m")},
+                                             {"definition", Returning(2)},
+                                             {"roleArn", "arn:aws:iam::123456789012:role/other"}})
                 .status,
             200);
   AwsAnswer version =
@@ -135,10 +138,10 @@ TEST_F(AwsVersions, VersionsAreListedNewestFirstPageByPage) {
   EXPECT_EQ(first.body["stateMachineVersions"][0]["stateMachineVersionArn"], VersionArn("m", 3));
   EXPECT_EQ(first.body["stateMachineVersions"][1]["stateMachineVersionArn"], VersionArn("m", 2));
   ASSERT_TRUE(first.body.contains("nextToken"));
-  AwsAnswer second = stack_.Call("ListStateMachineVersions",
-                                 {{"stateMachineArn", MachineArn("m")},
-                                  {"maxResults", 2},
-                                  {"nextToken", first.body["nextToken"]}});
+  AwsAnswer second =
+      stack_.Call("ListStateMachineVersions", {{"stateMachineArn", MachineArn("m")},
+                                               {"maxResults", 2},
+                                               {"nextToken", first.body["nextToken"]}});
   ASSERT_EQ(second.body["stateMachineVersions"].size(), 1u);
   EXPECT_EQ(second.body["stateMachineVersions"][0]["stateMachineVersionArn"], VersionArn("m", 1));
   EXPECT_FALSE(second.body.contains("nextToken"));
@@ -146,19 +149,20 @@ TEST_F(AwsVersions, VersionsAreListedNewestFirstPageByPage) {
 
 TEST_F(AwsVersions, AVersionAnAliasRoutesToCannotBeDeleted) {
   ASSERT_EQ(Publish().status, 200);
-  ASSERT_EQ(CreateAlias("prod", {Route(VersionArn("m", 1), 100)}).status, 200);
+  ASSERT_EQ(CreateAlias("prod", Json::array({Route(VersionArn("m", 1), 100)})).status, 200);
   EXPECT_EQ(ErrorOf(stack_.Call("DeleteStateMachineVersion",
                                 {{"stateMachineVersionArn", VersionArn("m", 1)}})),
             StatesError("ConflictException",
                         "Version to be deleted must not be referenced by an alias. Current list "
                         "of aliases referencing this version: [" +
                             MachineArn("m") + ":prod]"));
-  ASSERT_EQ(stack_.Call("DeleteStateMachineAlias", {{"stateMachineAliasArn", MachineArn("m") + ":prod"}})
-                .status,
-            200);
+  ASSERT_EQ(
+      stack_.Call("DeleteStateMachineAlias", {{"stateMachineAliasArn", MachineArn("m") + ":prod"}})
+          .status,
+      200);
   for (int i = 0; i < 2; ++i) {  // deleting what is gone succeeds too
-    AwsAnswer deleted = stack_.Call("DeleteStateMachineVersion",
-                                    {{"stateMachineVersionArn", VersionArn("m", 1)}});
+    AwsAnswer deleted =
+        stack_.Call("DeleteStateMachineVersion", {{"stateMachineVersionArn", VersionArn("m", 1)}});
     EXPECT_EQ(deleted.status, 200) << deleted.raw;
   }
   EXPECT_EQ(ErrorOf(stack_.Call("DescribeStateMachine", {{"stateMachineArn", VersionArn("m", 1)}})),
@@ -194,9 +198,10 @@ TEST_F(AwsVersions, AStartThroughAVersionRunsItsDefinitionAndIsListedByIt) {
 }
 
 TEST_F(AwsVersions, StartsThroughAnUnknownVersionOrAliasFindNoStateMachine) {
-  for (const std::string arn : {VersionArn("m", 7), MachineArn("m") + ":nope"}) {
-    EXPECT_EQ(ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", arn}})),
-              StatesError("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
+  for (const std::string& arn : {VersionArn("m", 7), MachineArn("m") + ":nope"}) {
+    EXPECT_EQ(
+        ErrorOf(stack_.Call("StartExecution", {{"stateMachineArn", arn}})),
+        StatesError("StateMachineDoesNotExist", "State Machine Does Not Exist: '" + arn + "'"));
     EXPECT_EQ(ErrorOf(stack_.Call("ListExecutions", {{"stateMachineArn", arn}})),
               StatesError("ResourceNotFound", "Resource not found: '" + arn + "'"));
   }
@@ -208,7 +213,8 @@ TEST_F(AwsVersions, AnAliasRoutesEveryStartToAVersionWeighted100) {
   ASSERT_EQ(Publish().status, 200);
   Update(2);
   ASSERT_EQ(Publish().status, 200);
-  AwsAnswer created = CreateAlias("prod", {Route(VersionArn("m", 1), 100), Route(VersionArn("m", 2), 0)});
+  AwsAnswer created = CreateAlias(
+      "prod", Json::array({Route(VersionArn("m", 1), 100), Route(VersionArn("m", 2), 0)}));
   ASSERT_EQ(created.status, 200) << created.raw;
   const std::string alias = MachineArn("m") + ":prod";
   EXPECT_EQ(created.body["stateMachineAliasArn"], alias);
@@ -225,7 +231,8 @@ TEST_F(AwsVersions, AFiftyFiftyAliasRunsBothVersions) {
   ASSERT_EQ(Publish().status, 200);
   Update(2);
   ASSERT_EQ(Publish().status, 200);
-  ASSERT_EQ(CreateAlias("canary", {Route(VersionArn("m", 1), 50), Route(VersionArn("m", 2), 50)})
+  ASSERT_EQ(CreateAlias("canary",
+                        Json::array({Route(VersionArn("m", 1), 50), Route(VersionArn("m", 2), 50)}))
                 .status,
             200);
   std::multiset<std::string> outputs;
@@ -243,10 +250,11 @@ TEST_F(AwsVersions, AnAliasIsDescribedUpdatedListedAndDeleted) {
   Update(2);
   ASSERT_EQ(Publish().status, 200);
   const std::string alias = MachineArn("m") + ":prod";
-  ASSERT_EQ(stack_.Call("CreateStateMachineAlias",
-                        {{"name", "prod"},
-                         {"description", "live traffic"},
-                         {"routingConfiguration", {Route(VersionArn("m", 1), 100)}}})
+  ASSERT_EQ(stack_
+                .Call("CreateStateMachineAlias",
+                      {{"name", "prod"},
+                       {"description", "live traffic"},
+                       {"routingConfiguration", Json::array({Route(VersionArn("m", 1), 100)})}})
                 .status,
             200);
   AwsAnswer described = stack_.Call("DescribeStateMachineAlias", {{"stateMachineAliasArn", alias}});
@@ -255,19 +263,20 @@ TEST_F(AwsVersions, AnAliasIsDescribedUpdatedListedAndDeleted) {
   EXPECT_EQ(described.body["description"], "live traffic");
   EXPECT_EQ(described.body["routingConfiguration"], Json::array({Route(VersionArn("m", 1), 100)}));
 
-  const Json shifted = {Route(VersionArn("m", 1), 10), Route(VersionArn("m", 2), 90)};
-  AwsAnswer updated = stack_.Call("UpdateStateMachineAlias",
-                                  {{"stateMachineAliasArn", alias}, {"routingConfiguration", shifted}});
+  const Json shifted = Json::array({Route(VersionArn("m", 1), 10), Route(VersionArn("m", 2), 90)});
+  AwsAnswer updated = stack_.Call("UpdateStateMachineAlias", {{"stateMachineAliasArn", alias},
+                                                              {"routingConfiguration", shifted}});
   ASSERT_EQ(updated.status, 200) << updated.raw;
   described = stack_.Call("DescribeStateMachineAlias", {{"stateMachineAliasArn", alias}});
   EXPECT_EQ(described.body["routingConfiguration"], shifted);
   EXPECT_EQ(described.body["description"], "live traffic");
 
-  ASSERT_EQ(CreateAlias("beta", {Route(VersionArn("m", 2), 100)}).status, 200);
+  ASSERT_EQ(CreateAlias("beta", Json::array({Route(VersionArn("m", 2), 100)})).status, 200);
   AwsAnswer listed = stack_.Call("ListStateMachineAliases", {{"stateMachineArn", MachineArn("m")}});
   ASSERT_EQ(listed.status, 200) << listed.raw;
   ASSERT_EQ(listed.body["stateMachineAliases"].size(), 2u);
-  EXPECT_EQ(listed.body["stateMachineAliases"][0]["stateMachineAliasArn"], MachineArn("m") + ":beta");
+  EXPECT_EQ(listed.body["stateMachineAliases"][0]["stateMachineAliasArn"],
+            MachineArn("m") + ":beta");
   EXPECT_EQ(listed.body["stateMachineAliases"][1]["stateMachineAliasArn"], alias);
 
   ASSERT_EQ(stack_.Call("DeleteStateMachineAlias", {{"stateMachineAliasArn", alias}}).status, 200);
@@ -281,10 +290,10 @@ TEST_F(AwsVersions, CreatingAnAliasAgainIsIdempotentOnlyWithTheSameRouting) {
   ASSERT_EQ(Publish().status, 200);
   Update(2);
   ASSERT_EQ(Publish().status, 200);
-  AwsAnswer first = CreateAlias("prod", {Route(VersionArn("m", 1), 100)});
+  AwsAnswer first = CreateAlias("prod", Json::array({Route(VersionArn("m", 1), 100)}));
   ASSERT_EQ(first.status, 200);
-  EXPECT_EQ(CreateAlias("prod", {Route(VersionArn("m", 1), 100)}).body, first.body);
-  EXPECT_EQ(ErrorOf(CreateAlias("prod", {Route(VersionArn("m", 2), 100)})).type,
+  EXPECT_EQ(CreateAlias("prod", Json::array({Route(VersionArn("m", 1), 100)})).body, first.body);
+  EXPECT_EQ(ErrorOf(CreateAlias("prod", Json::array({Route(VersionArn("m", 2), 100)}))).type,
             std::string(kStatesNs) + "ConflictException");
 }
 
@@ -293,27 +302,32 @@ TEST_F(AwsVersions, AnAliasMustRouteToOneOrTwoExistingVersionsOfOneMachineSummin
   Update(2);
   ASSERT_EQ(Publish().status, 200);
   stack_.CreateMachine("other", Returning(9));
-  ASSERT_EQ(stack_.Call("PublishStateMachineVersion", {{"stateMachineArn", MachineArn("other")}}).status,
-            200);
-  EXPECT_EQ(ErrorOf(CreateAlias("a", {Route(VersionArn("m", 1), 60), Route(VersionArn("m", 2), 30)})),
+  ASSERT_EQ(
+      stack_.Call("PublishStateMachineVersion", {{"stateMachineArn", MachineArn("other")}}).status,
+      200);
+  EXPECT_EQ(ErrorOf(CreateAlias(
+                "a", Json::array({Route(VersionArn("m", 1), 60), Route(VersionArn("m", 2), 30)}))),
             ValidationError("Sum of routing configuration weights must be 100, got 90"));
-  EXPECT_EQ(ErrorOf(CreateAlias("a", {Route(VersionArn("m", 1), 50), Route(VersionArn("m", 1), 50)})),
-            ValidationError("Routing configuration must contain distinct state machine version ARNs"));
   EXPECT_EQ(
-      ErrorOf(CreateAlias("a", {Route(VersionArn("m", 1), 50), Route(VersionArn("other", 1), 50)})),
+      ErrorOf(CreateAlias(
+          "a", Json::array({Route(VersionArn("m", 1), 50), Route(VersionArn("m", 1), 50)}))),
+      ValidationError("Routing configuration must contain distinct state machine version ARNs"));
+  EXPECT_EQ(
+      ErrorOf(CreateAlias(
+          "a", Json::array({Route(VersionArn("m", 1), 50), Route(VersionArn("other", 1), 50)}))),
       ValidationError("Routing configuration must contain state machine version ARNs of one state "
                       "machine"));
-  EXPECT_EQ(ErrorOf(CreateAlias("a", Json::array({Route(VersionArn("m", 1), 40),
-                                                   Route(VersionArn("m", 2), 40),
-                                                   Route(VersionArn("other", 1), 20)}))),
+  EXPECT_EQ(ErrorOf(CreateAlias(
+                "a", Json::array({Route(VersionArn("m", 1), 40), Route(VersionArn("m", 2), 40),
+                                  Route(VersionArn("other", 1), 20)}))),
             ValidationError("1 validation error detected: Value at 'routingConfiguration' failed "
                             "to satisfy constraint: Member must have length between 1 and 2"));
-  EXPECT_EQ(ErrorOf(CreateAlias("a", {Route(VersionArn("m", 9), 100)})),
+  EXPECT_EQ(ErrorOf(CreateAlias("a", Json::array({Route(VersionArn("m", 9), 100)}))),
             StatesError("ResourceNotFound", "Resource not found: '" + VersionArn("m", 9) + "'"));
-  EXPECT_EQ(ErrorOf(CreateAlias("a", {Route(MachineArn("m"), 100)})),
-            ValidationError("Invalid Arn: '" + MachineArn("m") +
-                            "' is not a state machine version ARN"));
-  EXPECT_EQ(ErrorOf(CreateAlias("123", {Route(VersionArn("m", 1), 100)})),
+  EXPECT_EQ(
+      ErrorOf(CreateAlias("a", Json::array({Route(MachineArn("m"), 100)}))),
+      ValidationError("Invalid Arn: '" + MachineArn("m") + "' is not a state machine version ARN"));
+  EXPECT_EQ(ErrorOf(CreateAlias("123", Json::array({Route(VersionArn("m", 1), 100)}))),
             ValidationError("1 validation error detected: Value '123' at 'name' failed to satisfy "
                             "constraint: Member must satisfy regular expression pattern: "
                             "^(?=.*[a-zA-Z_\\-\\.])[a-zA-Z0-9_\\-\\.]+$"));
@@ -324,15 +338,17 @@ TEST_F(AwsVersions, AnAliasMustRouteToOneOrTwoExistingVersionsOfOneMachineSummin
 
 TEST_F(AwsVersions, UpdateAndDeleteOfAMachineRefuseVersionAndAliasArns) {
   ASSERT_EQ(Publish().status, 200);
-  const std::string expected_suffix = "' is a version or alias ARN; this operation takes a state "
-                                      "machine ARN";
+  const std::string expected_suffix =
+      "' is a version or alias ARN; this operation takes a state "
+      "machine ARN";
   EXPECT_EQ(ErrorOf(stack_.Call("UpdateStateMachine", {{"stateMachineArn", VersionArn("m", 1)},
                                                        {"definition", Returning(5)}})),
             ValidationError("Invalid Arn: '" + VersionArn("m", 1) + expected_suffix));
   EXPECT_EQ(ErrorOf(stack_.Call("DeleteStateMachine", {{"stateMachineArn", VersionArn("m", 1)}})),
             ValidationError("Invalid Arn: '" + VersionArn("m", 1) + expected_suffix));
-  EXPECT_EQ(ErrorOf(stack_.Call("PublishStateMachineVersion", {{"stateMachineArn", VersionArn("m", 1)}})),
-            ValidationError("Invalid Arn: '" + VersionArn("m", 1) + expected_suffix));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("PublishStateMachineVersion", {{"stateMachineArn", VersionArn("m", 1)}})),
+      ValidationError("Invalid Arn: '" + VersionArn("m", 1) + expected_suffix));
   // The version is untouched.
   EXPECT_EQ(stack_.Call("DescribeStateMachine", {{"stateMachineArn", VersionArn("m", 1)}})
                 .body["definition"],
@@ -341,11 +357,12 @@ TEST_F(AwsVersions, UpdateAndDeleteOfAMachineRefuseVersionAndAliasArns) {
 
 TEST_F(AwsVersions, DeletingTheMachineTakesItsVersionsAndAliases) {
   ASSERT_EQ(Publish().status, 200);
-  ASSERT_EQ(CreateAlias("prod", {Route(VersionArn("m", 1), 100)}).status, 200);
+  ASSERT_EQ(CreateAlias("prod", Json::array({Route(VersionArn("m", 1), 100)})).status, 200);
   ASSERT_EQ(stack_.Call("DeleteStateMachine", {{"stateMachineArn", MachineArn("m")}}).status, 200);
-  EXPECT_EQ(ErrorOf(stack_.Call("ListStateMachineVersions", {{"stateMachineArn", MachineArn("m")}})),
-            StatesError("StateMachineDoesNotExist",
-                        "State Machine Does Not Exist: '" + MachineArn("m") + "'"));
+  EXPECT_EQ(
+      ErrorOf(stack_.Call("ListStateMachineVersions", {{"stateMachineArn", MachineArn("m")}})),
+      StatesError("StateMachineDoesNotExist",
+                  "State Machine Does Not Exist: '" + MachineArn("m") + "'"));
   EXPECT_EQ(ErrorOf(stack_.Call("DescribeStateMachineAlias",
                                 {{"stateMachineAliasArn", MachineArn("m") + ":prod"}})),
             StatesError("ResourceNotFound", "Resource not found: '" + MachineArn("m") + ":prod'"));

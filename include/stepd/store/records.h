@@ -45,7 +45,9 @@ struct StateMachineRecord {
 struct ExecutionRecord {
   std::string arn;  // unique
   std::string state_machine_arn;
-  std::string name;  // unique per state machine
+  // Unique per state machine. An EXPRESS execution's is "<name>:<uuid>":
+  // names given to EXPRESS starts may repeat, and a name never holds ':'.
+  std::string name;
   // revision_id of the state machine the execution was started with.
   std::string state_machine_revision_id;
   ExecutionStatus status = ExecutionStatus::kRunning;

@@ -34,11 +34,12 @@ def unique(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def aws(*args, check=True):
+def aws(*args, check=True, env=None):
     """Runs `aws --endpoint-url E stepfunctions ARGS --output json`; returns the parsed output."""
     command = ["aws", "--endpoint-url", ENDPOINT, "--region", "us-east-1", "--output", "json",
                "--cli-read-timeout", "75", "stepfunctions", *args]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=90,
+                          env=None if env is None else {**os.environ, **env})
     if check:
         if done.returncode != 0:
             raise AssertionError(f"{' '.join(args[:1])} exited {done.returncode}: {done.stderr}")
@@ -209,6 +210,28 @@ class CliTest(unittest.TestCase):
         self.assert_cli_error("InvalidExecutionInput", "start-execution", "--state-machine-arn", arn,
                               "--input", "not json")
         aws("stop-execution", "--execution-arn", run["executionArn"])
+
+
+    def test_versions_aliases_and_a_synchronous_express_run(self):
+        machine = aws("create-state-machine", "--name", unique("cli-ver"), "--role-arn", ROLE_ARN,
+                      "--type", "EXPRESS", "--definition", DEFINITION, "--publish")
+        arn = machine["stateMachineArn"]
+        self.assertEqual(machine["stateMachineVersionArn"], arn + ":1")
+        alias = aws("create-state-machine-alias", "--name", "live", "--routing-configuration",
+                    json.dumps([{"stateMachineVersionArn": arn + ":1", "weight": 100}]))
+        self.assertEqual(alias["stateMachineAliasArn"], arn + ":live")
+        # The CLI sends StartSyncExecution to "sync-<host>" unless told not to.
+        run = aws("start-sync-execution", "--state-machine-arn", alias["stateMachineAliasArn"],
+                  "--input", '{"ok": true}', env={"AWS_DISABLE_HOST_PREFIX_INJECTION": "true"})
+        self.assertEqual(run["status"], "SUCCEEDED")
+        self.assertEqual(json.loads(run["output"]), {"ok": True, "by": "cli"})
+        described = aws("describe-execution", "--execution-arn", run["executionArn"])
+        self.assertEqual(described["stateMachineAliasArn"], arn + ":live")
+        self.assertEqual(described["stateMachineVersionArn"], arn + ":1")
+        versions = aws("list-state-machine-versions", "--state-machine-arn", arn)["stateMachineVersions"]
+        self.assertEqual([v["stateMachineVersionArn"] for v in versions], [arn + ":1"])
+        self.assert_cli_error("ConflictException", "delete-state-machine-version",
+                              "--state-machine-version-arn", arn + ":1")
 
 
 if __name__ == "__main__":
