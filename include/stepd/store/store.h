@@ -137,8 +137,8 @@ class Store {
   // The exactly-once primitive, with group commit. In ONE database
   // transaction, applies each group of `groups` whole or not at all; for a
   // transition of a group, in order: creates the execution (`create`),
-  // appends `events` to its history, applies `update`, appends `audit` to
-  // the audit chain. (*results)[i] is group i's outcome:
+  // appends `events` to its history, applies `update`, closes
+  // `closed_tasks`, writes `map_runs`, appends `audit` to the audit chain. (*results)[i] is group i's outcome:
   //   - events[0].event_id <= last_event_id: ALREADY_EXISTS, nothing of the
   //     group written (a retry of a commit that landed: treat it as done);
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
@@ -166,6 +166,18 @@ class Store {
   // unknown execution.
   virtual StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                         const PageRequest& page, bool reverse) = 0;
+
+  // --- Map Runs ---------------------------------------------------------------
+
+  // NOT_FOUND for an unknown Map Run.
+  virtual StatusOr<MapRunRecord> GetMapRun(std::string_view arn) = 0;
+  // The Map Runs of an execution, newest first. NOT_FOUND for an unknown
+  // execution.
+  virtual StatusOr<Page<MapRunRecord>> ListMapRuns(std::string_view execution_arn,
+                                                   const PageRequest& page) = 0;
+  // Its child executions counted by status (one indexed scan). NOT_FOUND
+  // for an unknown Map Run.
+  virtual StatusOr<MapRunExecutionCounts> CountMapRunExecutions(std::string_view arn) = 0;
 
   // --- Activities and their tasks --------------------------------------------
 
@@ -320,6 +332,16 @@ class StoreWrapper : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override {
     return target_->GetHistory(execution_arn, page, reverse);
+  }
+  StatusOr<MapRunRecord> GetMapRun(std::string_view arn) override {
+    return target_->GetMapRun(arn);
+  }
+  StatusOr<Page<MapRunRecord>> ListMapRuns(std::string_view execution_arn,
+                                           const PageRequest& page) override {
+    return target_->ListMapRuns(execution_arn, page);
+  }
+  StatusOr<MapRunExecutionCounts> CountMapRunExecutions(std::string_view arn) override {
+    return target_->CountMapRunExecutions(arn);
   }
   Status CreateActivity(const ActivityRecord& activity,
                         const std::vector<AuditEntry>& audit) override {
