@@ -138,7 +138,8 @@ class Store {
   // transaction, applies each group of `groups` whole or not at all; for a
   // transition of a group, in order: creates the execution (`create`),
   // appends `events` to its history, applies `update`, closes
-  // `closed_tasks`, writes `map_runs`, appends `audit` to the audit chain. (*results)[i] is group i's outcome:
+  // `closed_tasks`, writes `map_runs`, appends `audit` to the audit chain.
+  // (*results)[i] is group i's outcome:
   //   - events[0].event_id <= last_event_id: ALREADY_EXISTS, nothing of the
   //     group written (a retry of a commit that landed: treat it as done);
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
