@@ -269,6 +269,10 @@ void DescribeExecution(const Context& context, Call call);
 void ListExecutions(const Context& context, Call call);
 void GetExecutionHistory(const Context& context, Call call);
 
+void ListMapRuns(const Context& context, Call call);
+void DescribeMapRun(const Context& context, Call call);
+void UpdateMapRun(const Context& context, Call call);
+
 void TagResource(const Context& context, Call call);
 void UntagResource(const Context& context, Call call);
 void ListTagsForResource(const Context& context, Call call);

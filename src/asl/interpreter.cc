@@ -358,6 +358,34 @@ StepResult Runner::Step(TimePoint now) {
   return r;
 }
 
+void Runner::NoteMapRun(Frame& map, MapRunStatus status, TimePoint now) {
+  if (map.map_run_arn.empty()) return;
+  const auto& state = static_cast<const MapState&>(StateOf(map));
+  MapRunInfo info;
+  info.arn = map.map_run_arn;
+  info.child_execution = map.child_execution;
+  info.status = status;
+  info.max_concurrency = map.max_concurrency;
+  info.tolerated_failure_count = map.tolerated_count;
+  info.tolerated_failure_percentage = map.tolerated_percentage;
+  info.total_items = state.TotalItems(map);
+  info.total_executions = map.total_children;
+  info.start_time = map.entered_time;
+  if (status != MapRunStatus::kRunning) {
+    info.stop_time = now;
+    map.map_run_arn.clear();
+  }
+  map_run_changes_.push_back(std::move(info));
+}
+
+void Runner::AbortMapRuns(TimePoint now) {
+  for (auto& [id, f] : frames_) {
+    if (!f->map_run_arn.empty() && f->phase != Phase::kDone) {
+      NoteMapRun(*f, MapRunStatus::kAborted, now);
+    }
+  }
+}
+
 void Runner::AbortChildren(Frame& parent, TimePoint now) {
   std::vector<int64_t> doomed;
   for (auto& [id, f] : frames_) {
@@ -367,6 +395,7 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
     Frame* c = Find(id);
     if (c == nullptr) continue;
     AbortChildren(*c, now);
+    if (c->phase != Phase::kDone) NoteMapRun(*c, MapRunStatus::kAborted, now);
     const bool child_root = c->child_execution != parent.child_execution;
     if (c->phase != Phase::kDone && child_root) AbortChildExecution(c->child_execution, now);
     if (c->phase != Phase::kDone && !child_root && StateOf(parent).type == StateType::kMap) {
@@ -407,6 +436,7 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
     error_ = root.error;
     Emit(nullptr, now, "ExecutionFailed", "executionFailedEventDetails", ErrorDetails(error_));
   }
+  AbortMapRuns(now);
   AbortAllChildExecutions(now);
   ready_.clear();
   parked_.clear();
@@ -1059,6 +1089,36 @@ std::vector<ChildExecutionStart> Execution::LiveChildExecutions() const {
   return out;
 }
 
+std::vector<MapRunInfo> Execution::TakeMapRunChanges() {
+  std::vector<MapRunInfo> out;
+  out.swap(runner_->map_run_changes_);
+  return out;
+}
+
+Status Execution::UpdateMapRun(std::string_view arn, std::optional<int64_t> max_concurrency,
+                               std::optional<int64_t> tolerated_failure_count,
+                               std::optional<double> tolerated_failure_percentage, TimePoint now) {
+  if ((max_concurrency && *max_concurrency < 0) ||
+      (tolerated_failure_count && *tolerated_failure_count < 0)) {
+    return InvalidArgumentError("UpdateMapRun: counts cannot be negative");
+  }
+  if (tolerated_failure_percentage &&
+      !(*tolerated_failure_percentage >= 0 && *tolerated_failure_percentage <= 100)) {
+    return InvalidArgumentError("UpdateMapRun: the tolerated failure percentage must be 0..100");
+  }
+  Runner& r = *runner_;
+  for (auto& [id, f] : r.frames_) {
+    if (f->map_run_arn != arn || f->phase == Phase::kDone) continue;
+    if (max_concurrency) f->max_concurrency = *max_concurrency;
+    if (tolerated_failure_count) f->tolerated_count = *tolerated_failure_count;
+    if (tolerated_failure_percentage) f->tolerated_percentage = *tolerated_failure_percentage;
+    r.NoteMapRun(*f, MapRunStatus::kRunning, now);
+    if (!f->queued) r.MakeReady(*f, false);  // starts more children if it may now
+    return Status::OK();
+  }
+  return NotFoundError("UpdateMapRun: no running Map Run '" + std::string(arn) + "'");
+}
+
 std::vector<ChildExecutionStart> Execution::TakeChildExecutions() {
   std::vector<ChildExecutionStart> out;
   out.swap(runner_->new_children_);
@@ -1105,6 +1165,7 @@ void Execution::Stop(ExecutionStatus status, std::string error, std::string caus
   if (r.status_ != ExecutionStatus::kRunning) return;
   r.status_ = status;
   r.error_ = AslError{std::move(error), std::move(cause)};
+  r.AbortMapRuns(now);
   r.AbortAllChildExecutions(now);
   std::string d = interpreter_internal::ErrorDetails(r.error_);
   if (status == ExecutionStatus::kTimedOut) {

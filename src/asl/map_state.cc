@@ -54,14 +54,14 @@ int64_t ItemsOf(const MapState& map, const Frame& f, int64_t child_index) {
   return static_cast<int64_t>(batch["Items"].size());
 }
 
-int64_t TotalItems(const MapState& map, const Frame& f) {
-  if (!map.item_batcher) return f.total_children;
+}  // namespace
+
+int64_t MapState::TotalItems(const Frame& f) const {
+  if (!item_batcher) return f.total_children;
   int64_t n = 0;
   for (const Json& batch : f.items) n += static_cast<int64_t>(batch["Items"].size());
   return n;
 }
-
-}  // namespace
 
 // Applies ItemSelector to every item, then groups them in batches of at most
 // MaxItemsPerBatch items and MaxInputBytesPerBatch bytes (a lone item larger
@@ -213,6 +213,7 @@ void MapState::Enter(StepContext& ctx) const {
     f.map_run_arn = ctx.runner().NewMapRunArn(label);
     ctx.Emit("MapRunStarted", "mapRunStartedEventDetails",
              EventDetails().String("mapRunArn", f.map_run_arn).Take());
+    ctx.runner().NoteMapRun(f, MapRunStatus::kRunning, ctx.now());
   }
   f.phase = Phase::kChildren;
   Resume(ctx);
@@ -251,7 +252,7 @@ void MapState::Resume(StepContext& ctx) const {
     const bool tolerant = f.tolerated_count.has_value() || f.tolerated_percentage.has_value();
     bool exceeded = !tolerant;
     if (f.tolerated_count && f.failed_children > *f.tolerated_count) exceeded = true;
-    const int64_t total_items = TotalItems(*this, f);
+    const int64_t total_items = TotalItems(f);
     if (f.tolerated_percentage && total_items > 0 &&
         100.0 * static_cast<double>(f.failed_children) / static_cast<double>(total_items) >
             *f.tolerated_percentage) {
@@ -269,6 +270,7 @@ void MapState::Resume(StepContext& ctx) const {
       if (distributed) {
         ctx.Emit("MapRunFailed", "mapRunFailedEventDetails",
                  EventDetails().String("error", err.error).String("cause", err.cause).Take());
+        runner.NoteMapRun(f, MapRunStatus::kFailed, ctx.now());
       }
       f.items = Json();
       f.results = Json();
@@ -285,6 +287,7 @@ void MapState::Resume(StepContext& ctx) const {
       auto r = item_selector->Evaluate(ctx.Scope(&f.effective, &index, &item));
       if (!r.ok()) {
         runner.AbortChildren(f, ctx.now());
+        if (distributed) runner.NoteMapRun(f, MapRunStatus::kFailed, ctx.now());
         return ctx.Fail(ctx.Contextualize(std::move(r).take_error()), "MapStateFailed");
       }
       input = std::move(r).value();
@@ -306,7 +309,10 @@ void MapState::Resume(StepContext& ctx) const {
     }
   }
   if (f.succeeded_children + f.failed_children == f.total_children) {
-    if (distributed) ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", "{}");
+    if (distributed) {
+      ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", "{}");
+      runner.NoteMapRun(f, MapRunStatus::kSucceeded, ctx.now());
+    }
     ctx.Emit("MapStateSucceeded", "", std::string());
     Json results = std::move(f.results);
     f.results = Json();

@@ -161,6 +161,7 @@ class Runner {
   std::map<int64_t, ChildExecution> children_;  // live child executions by id
   int64_t next_child_execution_ = 1;
   std::vector<ChildExecutionStart> new_children_;
+  std::vector<MapRunInfo> map_run_changes_;
   std::vector<TaskRequest> new_tasks_;
   std::map<int64_t, TaskRequest> pending_tasks_;
   // Seeded on first use (retry jitter, task tokens): seeding from
@@ -214,6 +215,11 @@ class Runner {
   void EnterState(Frame& f, TimePoint now);
   void FinishFrame(Frame& f, TimePoint now);
   void AbortChildren(Frame& parent, TimePoint now);
+  // Records the state of the Map Run unit `map` runs (TakeMapRunChanges);
+  // once it ended, the unit forgets its Map Run.
+  void NoteMapRun(Frame& map, MapRunStatus status, TimePoint now);
+  // Every Map Run still running ends ABORTED (the execution ended).
+  void AbortMapRuns(TimePoint now);
   void EndExecution(Frame& root, TimePoint now);
   const StateGraph& GraphOf(const Frame& f) const { return *machine_->graph(f.graph_id); }
   const State& StateOf(const Frame& f) const { return GraphOf(f).state(f.state); }

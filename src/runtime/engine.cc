@@ -73,6 +73,8 @@ struct Inbox {
   bool heartbeat = false;                 // its worker is alive
   std::optional<StopRequest> stop;
   std::function<void(StatusOr<StopResult>)> stop_done;
+  std::optional<MapRunUpdate> map_run_update;
+  std::function<void(Status)> update_done;
 };
 
 // One execution in memory.
@@ -119,6 +121,7 @@ struct CommitItem {
   std::function<void(StatusOr<StartResult>)> start_done;
   StartResult start_result;
   std::vector<std::pair<std::function<void(StatusOr<StopResult>)>, StopResult>> stops;
+  std::vector<std::function<void(Status)>> updates;  // UpdateMapRun, answered once durable
   bool finished = false;
   std::optional<TimePoint> wake_at;
   bool evictable = false;
@@ -168,6 +171,7 @@ class Engine::Impl {
   void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
   void WhenFinished(const std::string& arn, std::function<void(Status)> done);
+  void UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done);
   void CompleteTask(const std::string& arn, int64_t task_id, asl::AslResult<Json> result);
   // Hands `in` to the execution `arn` if it is in memory (else drops it).
   void Notify(const std::string& arn, Inbox in);
@@ -438,13 +442,16 @@ void Engine::Impl::Stop() {
     std::lock_guard lock(mu_);
     for (auto& [arn, slot] : slots_) {
       for (Inbox& in : slot->inbox) {
-        if (in.stop_done) unanswered.push_back(std::move(in));
+        if (in.stop_done || in.update_done) unanswered.push_back(std::move(in));
       }
       slot->inbox.clear();
     }
     ready_.clear();
   }
-  for (Inbox& in : unanswered) in.stop_done(UnavailableError("StopExecution: stepd is stopping"));
+  for (Inbox& in : unanswered) {
+    if (in.stop_done) in.stop_done(UnavailableError("StopExecution: stepd is stopping"));
+    if (in.update_done) in.update_done(UnavailableError("UpdateMapRun: stepd is stopping"));
+  }
   std::unordered_map<std::string, std::vector<std::shared_ptr<FinishWatcher>>> watchers;
   {
     std::lock_guard lock(mu_);
@@ -630,6 +637,23 @@ void Engine::Impl::StopExecution(StopRequest request,
   Inbox in;
   in.stop = std::move(request);
   in.stop_done = std::move(done);
+  slot->inbox.push_back(std::move(in));
+  QueueLocked(slot);
+}
+
+void Engine::Impl::UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done) {
+  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(update.execution_arn);
+  if (!stored.ok()) return done(stored.status());
+  if (stored->status != store::ExecutionStatus::kRunning) {
+    return done(NotFoundError("UpdateMapRun: execution '" + update.execution_arn +
+                              "' is not running"));
+  }
+  std::lock_guard lock(mu_);
+  if (stopping_) return done(UnavailableError("UpdateMapRun: stepd is stopping"));
+  std::shared_ptr<Slot> slot = FindOrCreateLocked(update.execution_arn);
+  Inbox in;
+  in.map_run_update = std::move(update);
+  in.update_done = std::move(done);
   slot->inbox.push_back(std::move(in));
   QueueLocked(slot);
 }
@@ -824,6 +848,21 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   TimePoint now = clock_->Now();
   std::string end_actor = slot->started_by;
   for (Inbox& in : inbox) {
+    if (in.map_run_update) {
+      const MapRunUpdate& u = *in.map_run_update;
+      Status applied = exec.status() == asl::ExecutionStatus::kRunning
+                           ? exec.UpdateMapRun(u.map_run_arn, u.max_concurrency,
+                                               u.tolerated_failure_count,
+                                               u.tolerated_failure_percentage, now)
+                           : NotFoundError("UpdateMapRun: execution '" + slot->arn +
+                                           "' is not running");
+      if (applied.ok()) {
+        item.updates.push_back(std::move(in.update_done));
+      } else {
+        in.update_done(applied);
+      }
+      continue;
+    }
     if (in.stop) {
       if (exec.status() == asl::ExecutionStatus::kRunning) {
         exec.Stop(asl::ExecutionStatus::kAborted, in.stop->error, in.stop->cause, now);
@@ -906,6 +945,7 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     SubmitLocked(std::move(item));
   } else {
     for (auto& [stop_done, result] : item.stops) stop_done(result);
+    for (auto& update_done : item.updates) update_done(Status::OK());
     if (wake) ArmLocked(slot->arn, *wake);
   }
   if (slot->broken) {
@@ -937,8 +977,21 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
   for (const asl::TaskRequest& request : exec.TakeTaskRequests()) {
     Track(slot, request, &item->dispatch);
   }
+  for (const asl::ChildExecutionStart& c : children) slot.child_arns[c.id] = c.info.execution_arn;
+  // Map Runs go with the execution whose Map state runs them (resolved
+  // now: a child ending in this slice leaves child_arns below).
+  std::vector<store::MapRunRecord> map_runs;
+  for (asl::MapRunInfo& run : exec.TakeMapRunChanges()) {
+    std::string owner = slot.arn;
+    if (run.child_execution != 0) {
+      auto known = slot.child_arns.find(run.child_execution);
+      if (known == slot.child_arns.end()) continue;
+      owner = known->second;
+    }
+    map_runs.push_back(internal::ToMapRunRecord(run, owner));
+  }
   const bool finished = exec.status() != asl::ExecutionStatus::kRunning;
-  if (events.empty() && !finished) return;
+  if (events.empty() && !finished && map_runs.empty()) return;
 
   const int64_t now_ms = ToMillis(now);
   store::TransitionGroup& group = item->group;
@@ -996,6 +1049,17 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
       }
     }
     t->events.push_back(internal::ToRecord(std::move(e)));
+  }
+  for (store::MapRunRecord& run : map_runs) {
+    size_t at = 0;
+    while (at < group.size() && group[at].execution_arn != run.execution_arn) ++at;
+    if (at == group.size()) {
+      store::Transition t;
+      t.execution_arn = run.execution_arn;
+      t.updated_at_ms = now_ms;
+      group.push_back(std::move(t));
+    }
+    group[at].map_runs.push_back(std::move(run));
   }
   store::ExecutionUpdate& u = group[0].update;
   if (finished) {
@@ -1133,6 +1197,7 @@ void Engine::Impl::Done(CommitItem& item) {
   }
   if (item.start_done) item.start_done(item.start_result);
   for (auto& [stop_done, result] : item.stops) stop_done(result);
+  for (auto& update_done : item.updates) update_done(Status::OK());
   std::vector<std::shared_ptr<FinishWatcher>> watchers;
   {
     std::lock_guard lock(mu_);
@@ -1198,6 +1263,10 @@ void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   for (auto& [stop_done, result] : item.stops) {
     stop_done(UnavailableError("StopExecution: the stop could not be made durable: " +
                                status.ToString()));
+  }
+  for (auto& update_done : item.updates) {
+    update_done(UnavailableError("UpdateMapRun: the change could not be made durable: " +
+                                 status.ToString()));
   }
   if (!quiet) log_->error("commit for execution {} failed: {}", slot->arn, status.ToString());
   std::lock_guard lock(mu_);
@@ -1275,6 +1344,9 @@ void Engine::TaskHeartbeat(const std::string& execution_arn, int64_t task_id) {
   in.task_id = task_id;
   in.heartbeat = true;
   impl_->Notify(execution_arn, std::move(in));
+}
+void Engine::UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done) {
+  impl_->UpdateMapRun(std::move(update), std::move(done));
 }
 void Engine::WhenFinished(const std::string& execution_arn, std::function<void(Status)> done) {
   impl_->WhenFinished(execution_arn, std::move(done));

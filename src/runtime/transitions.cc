@@ -8,6 +8,34 @@ int64_t ToMillis(TimePoint t) {
 
 TimePoint FromMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
+store::MapRunRecord ToMapRunRecord(const asl::MapRunInfo& run, const std::string& execution_arn) {
+  store::MapRunRecord r;
+  r.arn = run.arn;
+  r.execution_arn = execution_arn;
+  switch (run.status) {
+    case asl::MapRunStatus::kRunning:
+      r.status = store::MapRunStatus::kRunning;
+      break;
+    case asl::MapRunStatus::kSucceeded:
+      r.status = store::MapRunStatus::kSucceeded;
+      break;
+    case asl::MapRunStatus::kFailed:
+      r.status = store::MapRunStatus::kFailed;
+      break;
+    case asl::MapRunStatus::kAborted:
+      r.status = store::MapRunStatus::kAborted;
+      break;
+  }
+  r.max_concurrency = run.max_concurrency;
+  r.tolerated_failure_count = run.tolerated_failure_count.value_or(0);
+  r.tolerated_failure_percentage = run.tolerated_failure_percentage.value_or(0);
+  r.total_items = run.total_items;
+  r.total_executions = run.total_executions;
+  r.start_time_ms = ToMillis(run.start_time);
+  if (run.stop_time) r.stop_time_ms = ToMillis(*run.stop_time);
+  return r;
+}
+
 store::ExecutionStatus ToStoreStatus(asl::ExecutionStatus status) {
   switch (status) {
     case asl::ExecutionStatus::kRunning:

@@ -16,6 +16,10 @@ TimePoint FromMillis(int64_t ms);
 
 store::ExecutionStatus ToStoreStatus(asl::ExecutionStatus status);
 
+// A Map Run as the interpreter reported it, for the store: run by the
+// Map state of execution `execution_arn` (absent limits are 0).
+store::MapRunRecord ToMapRunRecord(const asl::MapRunInfo& run, const std::string& execution_arn);
+
 // The event as the store keeps it (details moved out of `event`).
 store::HistoryEventRecord ToRecord(asl::HistoryEvent&& event);
 

@@ -332,5 +332,100 @@ TEST(MapState, DistributedChildExecutionsDoNotSeeOuterVariables) {
   EXPECT_EQ(r.status, ExecutionStatus::kFailed);
   EXPECT_EQ(r.error.error, "States.Runtime");
 }
+// --- Map Runs: what the runtime stores (TakeMapRunChanges) ---------------------------
+
+// Children wait 60 s: the run stays RUNNING until time moves on.
+constexpr const char* kSlowDistributed = R"({"StartAt":"M","States":{"M":{"Type":"Map",
+    "MaxConcurrency":1,"ToleratedFailureCount":2,
+    "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+      "StartAt":"W","States":{"W":{"Type":"Wait","Seconds":60,"End":true}}},"End":true}}})";
+
+// Steps until nothing can run now.
+void StepUntilBlocked(Execution& e, TimePoint now) {
+  for (int i = 0; i < 1000 && e.status() == ExecutionStatus::kRunning; ++i) {
+    if (e.Step(now).kind != StepResult::Kind::kProgress) return;
+  }
+}
+
+TEST(MapState, AMapRunIsReportedWhenItStartsAndWhenItEnds) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":4,
+      "ToleratedFailurePercentage":20,"ItemBatcher":{"MaxItemsPerBatch":2},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::array({1, 2, 3, 4, 5}), TestStart());
+  DriveToEnd(*e);
+  ASSERT_EQ(e->status(), ExecutionStatus::kSucceeded);
+  std::vector<MapRunInfo> changes = e->TakeMapRunChanges();
+  ASSERT_EQ(changes.size(), 2u);
+  const MapRunInfo& started = changes[0];
+  EXPECT_THAT(started.arn, ::testing::StartsWith("arn:aws:states:us-east-1:123456789012:mapRun:sm/"));
+  EXPECT_EQ(started.status, MapRunStatus::kRunning);
+  EXPECT_EQ(started.max_concurrency, 4);
+  EXPECT_EQ(started.tolerated_failure_percentage, 20.0);
+  EXPECT_EQ(started.tolerated_failure_count, std::nullopt);
+  EXPECT_EQ(started.total_items, 5);
+  EXPECT_EQ(started.total_executions, 3);  // batches of 2, 2 and 1
+  EXPECT_EQ(started.stop_time, std::nullopt);
+  const MapRunInfo& ended = changes[1];
+  EXPECT_EQ(ended.arn, started.arn);
+  EXPECT_EQ(ended.status, MapRunStatus::kSucceeded);
+  EXPECT_EQ(ended.start_time, started.start_time);
+  EXPECT_TRUE(ended.stop_time.has_value());
+  EXPECT_TRUE(e->TakeMapRunChanges().empty());  // taken once
+}
+
+TEST(MapState, AMapRunOverItsToleranceIsReportedFailed) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},
+        "StartAt":"F","States":{"F":{"Type":"Fail","Error":"Bad"}}},"End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::array({1, 2}), TestStart());
+  DriveToEnd(*e);
+  std::vector<MapRunInfo> changes = e->TakeMapRunChanges();
+  ASSERT_EQ(changes.size(), 2u);
+  EXPECT_EQ(changes[1].status, MapRunStatus::kFailed);
+}
+
+TEST(MapState, UpdateMapRunRaisesConcurrencyOfTheRunningMapRun) {
+  auto m = MustCompile(kSlowDistributed);
+  auto e = Execution::Start(m, TestInfo(), Json::array({1, 2, 3, 4}), TestStart());
+  StepUntilBlocked(*e, TestStart());
+  EXPECT_EQ(e->TakeChildExecutions().size(), 1u);  // MaxConcurrency 1
+  std::vector<MapRunInfo> changes = e->TakeMapRunChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  const std::string arn = changes[0].arn;
+
+  ASSERT_EQ(e->UpdateMapRun(arn, 3, std::nullopt, 50.0, TestStart()), Status::OK());
+  StepUntilBlocked(*e, TestStart());
+  EXPECT_EQ(e->TakeChildExecutions().size(), 2u);  // two more now run
+  changes = e->TakeMapRunChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].status, MapRunStatus::kRunning);
+  EXPECT_EQ(changes[0].max_concurrency, 3);
+  EXPECT_EQ(changes[0].tolerated_failure_count, 2);  // kept
+  EXPECT_EQ(changes[0].tolerated_failure_percentage, 50.0);
+
+  EXPECT_EQ(e->UpdateMapRun(arn + "x", 1, std::nullopt, std::nullopt, TestStart()).code(),
+            StatusCode::kNotFound);
+  EXPECT_EQ(e->UpdateMapRun(arn, -1, std::nullopt, std::nullopt, TestStart()).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(e->UpdateMapRun(arn, std::nullopt, std::nullopt, 101.0, TestStart()).code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_TRUE(e->TakeMapRunChanges().empty());  // refused updates change nothing
+}
+
+TEST(MapState, StoppingTheExecutionAbortsItsRunningMapRun) {
+  auto m = MustCompile(kSlowDistributed);
+  auto e = Execution::Start(m, TestInfo(), Json::array({1, 2}), TestStart());
+  StepUntilBlocked(*e, TestStart());
+  const std::string arn = e->TakeMapRunChanges().at(0).arn;
+  e->Stop(ExecutionStatus::kAborted, "", "", TestStart());
+  std::vector<MapRunInfo> changes = e->TakeMapRunChanges();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].arn, arn);
+  EXPECT_EQ(changes[0].status, MapRunStatus::kAborted);
+  EXPECT_EQ(e->UpdateMapRun(arn, 2, std::nullopt, std::nullopt, TestStart()).code(),
+            StatusCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace stepd::asl

@@ -69,6 +69,25 @@ struct ChildExecutionStart {
 };
 std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEEDED", ...
 
+enum class MapRunStatus { kRunning, kSucceeded, kFailed, kAborted };
+
+// A DISTRIBUTED Map state's run as it started, changed (UpdateMapRun) or
+// ended: the whole record each time.
+struct MapRunInfo {
+  std::string arn;  // ...:mapRun:<machine>/<label>:<uuid>
+  // The execution whose Map state runs it: 0 for this one, else the id of
+  // a child execution (ChildExecutionStart::id), for a Map inside one.
+  int64_t child_execution = 0;
+  MapRunStatus status = MapRunStatus::kRunning;
+  int64_t max_concurrency = 0;  // 0: no limit
+  std::optional<int64_t> tolerated_failure_count;
+  std::optional<double> tolerated_failure_percentage;
+  int64_t total_items = 0;
+  int64_t total_executions = 0;  // child executions (batches with an ItemBatcher)
+  TimePoint start_time;
+  std::optional<TimePoint> stop_time;  // set once it ended
+};
+
 struct StepResult {
   enum class Kind {
     kProgress,  // a step was made; call Step again
@@ -108,6 +127,15 @@ class Execution {
   std::vector<ChildExecutionStart> TakeChildExecutions();
   // Every child execution that has not ended (e.g. after Restore).
   std::vector<ChildExecutionStart> LiveChildExecutions() const;
+  // Map Runs started, changed or ended since the last call, in order.
+  std::vector<MapRunInfo> TakeMapRunChanges();
+  // Changes the limits of the RUNNING Map Run `arn` (unset: unchanged); a
+  // higher concurrency starts more children at the next Step. NOT_FOUND
+  // when no Map Run of this execution with that ARN is running;
+  // INVALID_ARGUMENT for a negative count or a percentage outside 0..100.
+  Status UpdateMapRun(std::string_view arn, std::optional<int64_t> max_concurrency,
+                      std::optional<int64_t> tolerated_failure_count,
+                      std::optional<double> tolerated_failure_percentage, TimePoint now);
   // Every task handed out and not yet completed.
   std::vector<TaskRequest> PendingTasks() const;
   // An activity worker took task `task_id`: records ActivityStarted (with

@@ -23,6 +23,7 @@ namespace stepd::asl {
 
 namespace interpreter_internal {
 class StepContext;  // src/asl/runner.h: the interpreter's side
+struct Frame;  // src/asl/runner.h: a running unit
 }  // namespace interpreter_internal
 using interpreter_internal::StepContext;
 
@@ -145,6 +146,9 @@ class MapState final : public State {
   bool has_result_writer = false;
   void Enter(StepContext& ctx) const override;
   void Resume(StepContext& ctx) const override;
+  // Items a running unit of this state processes (its batches' items with
+  // an ItemBatcher).
+  int64_t TotalItems(const interpreter_internal::Frame& f) const;
 
  private:
   std::optional<Json> MakeBatches(StepContext& ctx, const Json& effective, Json items) const;

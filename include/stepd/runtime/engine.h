@@ -89,6 +89,17 @@ struct StopRequest {
   std::string principal;
 };
 
+// UpdateMapRun: new limits for a running Map Run (unset: unchanged).
+struct MapRunUpdate {
+  // The top-level execution whose Map state (or whose child execution's)
+  // runs it: child executions run inside their top-level parent.
+  std::string execution_arn;
+  std::string map_run_arn;
+  std::optional<int64_t> max_concurrency;
+  std::optional<int64_t> tolerated_failure_count;
+  std::optional<double> tolerated_failure_percentage;
+};
+
 struct StopResult {
   int64_t stop_time_ms = 0;
 };
@@ -139,6 +150,13 @@ class Engine {
   // timers. `done` runs once the stop is durable, or with NOT_FOUND (no such
   // execution) or FAILED_PRECONDITION (it is not running).
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+
+  // Changes the limits of a running Map Run. `done` runs once the change is
+  // durable (the Map Run's record with it), or with NOT_FOUND (no such
+  // running Map Run in that execution), INVALID_ARGUMENT (a negative count,
+  // a percentage outside 0..100) or UNAVAILABLE (stopping, or the change
+  // could not be made durable).
+  void UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done);
 
   // Calls `done` once, on another thread (or this one, when the execution
   // is not RUNNING already), when the execution has ended and its end is
