@@ -215,7 +215,8 @@ struct Transition {
   std::vector<int64_t> closed_tasks;
   // Map Runs of this execution that started or changed in this step:
   // each is inserted, or replaces the stored one of the same arn (its
-  // execution_arn must be this transition's).
+  // execution_arn must be this transition's). A replacement keeps the
+  // stored start_time_ms: a run starts once.
   std::vector<MapRunRecord> map_runs;
 };
 
