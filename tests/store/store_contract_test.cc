@@ -1312,6 +1312,7 @@ std::vector<std::string> MapRunLabels(const Page<MapRunRecord>& page) {
 TEST_P(StoreContract, AMapRunIsWrittenWithTheTransitionThatStartsItAndUpdatedByLaterOnes) {
   CreateMachineAndExecution();
   ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l")})).ok());
+  ASSERT_EQ(store_->GetMapRun(MapRunArn("l")).status(), Status::OK());
   MapRunRecord got = store_->GetMapRun(MapRunArn("l")).value();
   EXPECT_EQ(got.arn, MapRunArn("l"));
   EXPECT_EQ(got.execution_arn, ExecutionArn("m", "e"));
@@ -1355,7 +1356,9 @@ TEST_P(StoreContract, AMapRunIsWrittenWithTheTransitionThatStartsItAndUpdatedByL
   Transition first = WithMapRuns("e2", 1, {MapRun("l2", "e2")});
   first.create = Execution("m", "e2");
   ASSERT_TRUE(store_->CommitTransition(first).ok());
-  EXPECT_EQ(store_->GetMapRun(MapRunArn("l2")).value().execution_arn, ExecutionArn("m", "e2"));
+  StatusOr<MapRunRecord> second = store_->GetMapRun(MapRunArn("l2"));
+  ASSERT_EQ(second.status(), Status::OK());
+  EXPECT_EQ(second->execution_arn, ExecutionArn("m", "e2"));
 }
 
 TEST_P(StoreContract, AMapRunOfAFailedGroupIsNotWritten) {
