@@ -65,6 +65,11 @@ class MemStore final : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
+  StatusOr<MapRunRecord> GetMapRun(std::string_view arn) override;
+  StatusOr<Page<MapRunRecord>> ListMapRuns(std::string_view execution_arn,
+                                           const PageRequest& page) override;
+  StatusOr<MapRunExecutionCounts> CountMapRunExecutions(std::string_view arn) override;
+
   Status CreateActivity(const ActivityRecord& activity,
                         const std::vector<AuditEntry>& audit) override;
   StatusOr<ActivityRecord> GetActivity(std::string_view arn) override;
@@ -99,11 +104,14 @@ class MemStore final : public Store {
   // Ids of the machine/execution named by `arn`; 0 when absent. mu_ held.
   int64_t MachineId(std::string_view arn) const;
   int64_t ExecutionId(std::string_view arn) const;
+  int64_t MapRunId(std::string_view arn) const;
   // Appends `audit`; ALREADY_EXISTS (nothing appended) when a transition row
   // repeats (target, event_id). mu_ held exclusively.
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
   Status InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op);
   Status ApplyTransitionLocked(const Transition& transition);
+  // Inserts `run`, or replaces the stored run of its arn but its start time.
+  Status UpsertMapRunLocked(const MapRunRecord& run, std::string_view op);
   void CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id);
   // As SqliteStore's: the machine `alias` belongs to, after the checks of
   // Create/UpdateStateMachineAlias. mu_ held.
@@ -119,6 +127,9 @@ class MemStore final : public Store {
   std::map<std::string, int64_t, std::less<>> machine_ids_;    // arn -> id, guarded by mu_
   std::map<int64_t, Execution> executions_;                    // guarded by mu_
   std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
+  int64_t next_map_run_id_ = 1;                                // guarded by mu_
+  std::map<int64_t, MapRunRecord> map_runs_;                   // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> map_run_ids_;    // arn -> id, guarded by mu_
   std::vector<AuditRecord> audit_;                             // guarded by mu_
   int64_t next_activity_id_ = 1;                               // guarded by mu_
   std::map<int64_t, ActivityRecord> activities_;               // guarded by mu_
@@ -152,6 +163,11 @@ int64_t MemStore::MachineId(std::string_view arn) const {
 int64_t MemStore::ExecutionId(std::string_view arn) const {
   auto it = execution_ids_.find(arn);
   return it == execution_ids_.end() ? 0 : it->second;
+}
+
+int64_t MemStore::MapRunId(std::string_view arn) const {
+  auto it = map_run_ids_.find(arn);
+  return it == map_run_ids_.end() ? 0 : it->second;
 }
 
 Status MemStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
@@ -261,10 +277,20 @@ Status MemStore::DeleteStateMachine(std::string_view arn, const std::vector<Audi
   if (running) {
     machines_.at(id).status = StateMachineStatus::kDeleting;
   } else {
+    std::set<std::string, std::less<>> purged;
     for (auto it = executions_.begin(); it != executions_.end();) {
       if (it->second.machine_id == id) {
         execution_ids_.erase(it->second.record.arn);
+        purged.insert(std::move(it->second.record.arn));
         it = executions_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto it = map_runs_.begin(); it != map_runs_.end();) {
+      if (purged.contains(it->second.execution_arn)) {
+        map_run_ids_.erase(it->second.arn);
+        it = map_runs_.erase(it);
       } else {
         ++it;
       }
@@ -578,6 +604,27 @@ Status MemStore::ApplyTransitionLocked(const Transition& transition) {
   if (u.snapshot) r.snapshot = *u.snapshot;
   if (u.wake_at_ms) r.wake_at_ms = *u.wake_at_ms;
   if (u.tasks_pending) r.tasks_pending = *u.tasks_pending;
+  for (const MapRunRecord& run : transition.map_runs) {
+    STEPD_RETURN_IF_ERROR(UpsertMapRunLocked(run, kOp));
+  }
+  return Status::OK();
+}
+
+Status MemStore::UpsertMapRunLocked(const MapRunRecord& run, std::string_view op) {
+  if (const int64_t id = MapRunId(run.arn); id != 0) {
+    MapRunRecord& stored = map_runs_.at(id);
+    if (stored.execution_arn != run.execution_arn) {
+      return internal::MapRunOfAnotherExecution(op, run.arn, stored.execution_arn,
+                                                run.execution_arn);
+    }
+    const int64_t start_time_ms = stored.start_time_ms;
+    stored = run;
+    stored.start_time_ms = start_time_ms;
+    return Status::OK();
+  }
+  const int64_t id = next_map_run_id_++;
+  map_runs_.emplace(id, run);
+  map_run_ids_.emplace(run.arn, id);
   return Status::OK();
 }
 
@@ -597,11 +644,17 @@ Status MemStore::CommitTransitions(std::span<const TransitionGroup> groups,
     }
     // A group applies whole or not at all: keep what it may change.
     std::map<int64_t, Execution> saved;
+    std::map<int64_t, MapRunRecord> saved_runs;
     for (const Transition& t : groups[i]) {
       const int64_t id = ExecutionId(t.execution_arn);
       if (id != 0) saved.emplace(id, executions_.at(id));
+      for (const MapRunRecord& run : t.map_runs) {
+        const int64_t run_id = MapRunId(run.arn);
+        if (run_id != 0) saved_runs.emplace(run_id, map_runs_.at(run_id));
+      }
     }
     const int64_t next_execution_id = next_execution_id_;
+    const int64_t next_map_run_id = next_map_run_id_;
     const size_t audit_size = audit_.size();
     for (const Transition& t : groups[i]) {
       (*results)[i] = ApplyTransitionLocked(t);
@@ -614,6 +667,12 @@ Status MemStore::CommitTransitions(std::span<const TransitionGroup> groups,
       }
       for (auto& [id, execution] : saved) executions_.at(id) = std::move(execution);
       next_execution_id_ = next_execution_id;
+      for (auto it = map_runs_.lower_bound(next_map_run_id); it != map_runs_.end();) {
+        map_run_ids_.erase(it->second.arn);
+        it = map_runs_.erase(it);
+      }
+      for (auto& [id, run] : saved_runs) map_runs_.at(id) = std::move(run);
+      next_map_run_id_ = next_map_run_id;
       audit_.resize(audit_size);
       continue;
     }
@@ -667,6 +726,49 @@ StatusOr<Page<HistoryEventRecord>> MemStore::GetHistory(std::string_view executi
     }
   }
   return result;
+}
+
+StatusOr<MapRunRecord> MemStore::GetMapRun(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  const int64_t id = MapRunId(arn);
+  if (id == 0) return internal::MapRunNotFound("GetMapRun", arn);
+  return map_runs_.at(id);
+}
+
+StatusOr<Page<MapRunRecord>> MemStore::ListMapRuns(std::string_view execution_arn,
+                                                   const PageRequest& page) {
+  constexpr std::string_view kOp = "ListMapRuns";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kMapRuns, page));
+  std::shared_lock lock(mu_);
+  if (ExecutionId(execution_arn) == 0) return internal::ExecutionNotFound(kOp, execution_arn);
+  Page<MapRunRecord> result;
+  int64_t last_id = 0;
+  auto it = after.has_position ? std::make_reverse_iterator(map_runs_.lower_bound(after.position))
+                               : map_runs_.rbegin();
+  for (; it != map_runs_.rend(); ++it) {
+    if (it->second.execution_arn != execution_arn) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kMapRuns, last_id);
+      break;
+    }
+    last_id = it->first;
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+StatusOr<MapRunExecutionCounts> MemStore::CountMapRunExecutions(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  if (MapRunId(arn) == 0) return internal::MapRunNotFound("CountMapRunExecutions", arn);
+  MapRunExecutionCounts counts;
+  for (const auto& [id, execution] : executions_) {
+    if (execution.record.map_run_arn == arn) {
+      internal::CountMapRunChildren(execution.record.status, 1, &counts);
+    }
+  }
+  return counts;
 }
 
 Status MemStore::CreateActivity(const ActivityRecord& activity,

@@ -41,6 +41,12 @@ constexpr std::array<std::pair<ExecutionStatus, std::string_view>, 6> kExecution
     {ExecutionStatus::kAborted, "ABORTED"},
     {ExecutionStatus::kPendingRedrive, "PENDING_REDRIVE"},
 }};
+constexpr std::array<std::pair<MapRunStatus, std::string_view>, 4> kMapRunStatuses{{
+    {MapRunStatus::kRunning, "RUNNING"},
+    {MapRunStatus::kSucceeded, "SUCCEEDED"},
+    {MapRunStatus::kFailed, "FAILED"},
+    {MapRunStatus::kAborted, "ABORTED"},
+}};
 
 }  // namespace
 
@@ -59,6 +65,11 @@ std::string_view ExecutionStatusName(ExecutionStatus status) {
 }
 std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
   return Parse(kExecutionStatuses, name);
+}
+
+std::string_view MapRunStatusName(MapRunStatus status) { return Name(kMapRunStatuses, status); }
+std::optional<MapRunStatus> ParseMapRunStatus(std::string_view name) {
+  return Parse(kMapRunStatuses, name);
 }
 
 std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events) {

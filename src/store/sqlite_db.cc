@@ -92,6 +92,11 @@ Statement& Statement::BindBlob(int index, std::string_view bytes) {
   return *this;
 }
 
+Statement& Statement::BindDouble(int index, double value) {
+  NoteBind(sqlite3_bind_double(stmt_, index, value), index);
+  return *this;
+}
+
 Statement& Statement::BindNull(int index) {
   NoteBind(sqlite3_bind_null(stmt_, index), index);
   return *this;
@@ -132,6 +137,8 @@ std::optional<int64_t> Statement::OptionalInt64(int column) const {
   if (IsNull(column)) return std::nullopt;
   return Int64(column);
 }
+
+double Statement::Double(int column) const { return sqlite3_column_double(stmt_, column); }
 
 std::string Statement::Blob(int column) const {
   const void* data = sqlite3_column_blob(stmt_, column);

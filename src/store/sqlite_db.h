@@ -39,6 +39,7 @@ class Statement {
   Statement& BindOptional(int index, const std::optional<std::string>& text);  // NULL when unset
   Statement& BindOptional(int index, const std::optional<int64_t>& value);     // NULL when unset
   Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindDouble(int index, double value);
   Statement& BindNull(int index);
 
   // true: a row is available; false: done.
@@ -50,6 +51,7 @@ class Statement {
   std::string Text(int column) const;
   std::optional<std::string> OptionalText(int column) const;
   std::optional<int64_t> OptionalInt64(int column) const;
+  double Double(int column) const;
   std::string Blob(int column) const;
   bool IsNull(int column) const;
 

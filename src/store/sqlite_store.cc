@@ -139,6 +139,11 @@ class SqliteStore final : public Store {
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
+  StatusOr<MapRunRecord> GetMapRun(std::string_view arn) override;
+  StatusOr<Page<MapRunRecord>> ListMapRuns(std::string_view execution_arn,
+                                           const PageRequest& page) override;
+  StatusOr<MapRunExecutionCounts> CountMapRunExecutions(std::string_view arn) override;
+
   Status CreateActivity(const ActivityRecord& activity,
                         const std::vector<AuditEntry>& audit) override;
   StatusOr<ActivityRecord> GetActivity(std::string_view arn) override;
@@ -205,6 +210,12 @@ class SqliteStore final : public Store {
                              std::string_view op);
   // Applies one transition inside the writer's open transaction.
   Status ApplyTransitionLocked(const Transition& transition);
+  // What every transition does once its execution is written: closes its
+  // tasks, writes its map runs, appends its audit rows.
+  Status FinishTransitionLocked(int64_t execution_id, const Transition& transition);
+  // Inserts `run` of execution `execution_id`, or updates the stored run of
+  // its arn (all but the start time).
+  Status UpsertMapRunLocked(int64_t execution_id, const MapRunRecord& run, std::string_view op);
   Status CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
                                  std::string_view op);
   Status ApplyNextMigration(bool* done);
@@ -1354,7 +1365,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
         r, kOp, &execution_id, last,
         transition.updated_at_ms > 0 ? transition.updated_at_ms : r.start_time_ms));
     STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition, kOp));
-    return AppendAuditLocked(transition.audit, kOp);
+    return FinishTransitionLocked(execution_id, transition);
   }
   {
     STEPD_ASSIGN_OR_RETURN(
@@ -1403,10 +1414,56 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   update.Bind(22, int64_t{u.tasks_pending.has_value()})
       .Bind(23, int64_t{u.tasks_pending.value_or(0)});
   STEPD_RETURN_IF_ERROR(update.Run());
+  return FinishTransitionLocked(execution_id, transition);
+}
+
+Status SqliteStore::FinishTransitionLocked(int64_t execution_id, const Transition& transition) {
+  constexpr std::string_view kOp = "CommitTransition";
   for (int64_t task_id : transition.closed_tasks) {
     STEPD_RETURN_IF_ERROR(CloseActivityTaskLocked(transition.execution_arn, task_id, kOp));
   }
+  for (const MapRunRecord& run : transition.map_runs) {
+    STEPD_RETURN_IF_ERROR(UpsertMapRunLocked(execution_id, run, kOp));
+  }
   return AppendAuditLocked(transition.audit, kOp);
+}
+
+Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord& run,
+                                       std::string_view op) {
+  // A run of another execution is left alone (the WHERE) and reported.
+  STEPD_ASSIGN_OR_RETURN(
+      Statement upsert,
+      writer_->Prepare(
+          "INSERT INTO map_runs (arn, execution_id, status, max_concurrency, "
+          "tolerated_failure_count, tolerated_failure_percentage, total_items, total_executions, "
+          "started_at, stopped_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+          "ON CONFLICT (arn) DO UPDATE SET status = excluded.status, "
+          "max_concurrency = excluded.max_concurrency, "
+          "tolerated_failure_count = excluded.tolerated_failure_count, "
+          "tolerated_failure_percentage = excluded.tolerated_failure_percentage, "
+          "total_items = excluded.total_items, total_executions = excluded.total_executions, "
+          "stopped_at = excluded.stopped_at WHERE map_runs.execution_id = excluded.execution_id",
+          op));
+  upsert.Bind(1, run.arn)
+      .Bind(2, execution_id)
+      .Bind(3, MapRunStatusName(run.status))
+      .Bind(4, run.max_concurrency)
+      .Bind(5, run.tolerated_failure_count)
+      .BindDouble(6, run.tolerated_failure_percentage)
+      .Bind(7, run.total_items)
+      .Bind(8, run.total_executions)
+      .Bind(9, run.start_time_ms)
+      .BindOptional(10, run.stop_time_ms);
+  STEPD_RETURN_IF_ERROR(upsert.Run());
+  if (sqlite3_changes(writer_->db()) != 0) return Status::OK();
+  STEPD_ASSIGN_OR_RETURN(Statement owner,
+                         writer_->Prepare("SELECT e.arn FROM map_runs r JOIN executions e ON "
+                                          "e.id = r.execution_id WHERE r.arn = ?1",
+                                          op));
+  owner.Bind(1, run.arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, owner.Step());
+  if (!row) return InternalError(std::string(op) + ": map run '" + run.arn + "' was not written");
+  return internal::MapRunOfAnotherExecution(op, run.arn, owner.Text(0), run.execution_arn);
 }
 
 Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
@@ -1532,6 +1589,107 @@ StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view exec
   }
   if (more) result.next_token = internal::EncodePageToken(kind, result.items.back().event_id);
   return result;
+}
+
+// --- Map Runs ------------------------------------------------------------------------
+
+namespace {
+constexpr char kMapRunColumns[] =
+    "SELECT r.id, r.arn, e.arn, r.status, r.max_concurrency, r.tolerated_failure_count, "
+    "r.tolerated_failure_percentage, r.total_items, r.total_executions, r.started_at, "
+    "r.stopped_at FROM map_runs r JOIN executions e ON e.id = r.execution_id ";
+
+MapRunRecord ReadMapRun(const Statement& s) {
+  MapRunRecord r;
+  r.arn = s.Text(1);
+  r.execution_arn = s.Text(2);
+  r.status = ParseMapRunStatus(s.Text(3)).value_or(MapRunStatus::kRunning);
+  r.max_concurrency = s.Int64(4);
+  r.tolerated_failure_count = s.Int64(5);
+  r.tolerated_failure_percentage = s.Double(6);
+  r.total_items = s.Int64(7);
+  r.total_executions = s.Int64(8);
+  r.start_time_ms = s.Int64(9);
+  r.stop_time_ms = s.OptionalInt64(10);
+  return r;
+}
+}  // namespace
+
+StatusOr<MapRunRecord> SqliteStore::GetMapRun(std::string_view arn) {
+  constexpr std::string_view kOp = "GetMapRun";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kMapRunColumns) + "WHERE r.arn = ?1", kOp));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::MapRunNotFound(kOp, arn);
+  return ReadMapRun(s);
+}
+
+StatusOr<Page<MapRunRecord>> SqliteStore::ListMapRuns(std::string_view execution_arn,
+                                                      const PageRequest& page) {
+  constexpr std::string_view kOp = "ListMapRuns";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kMapRuns, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  int64_t execution_id = 0;
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           reader->Prepare("SELECT id FROM executions WHERE arn = ?1", kOp));
+    s.Bind(1, execution_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ExecutionNotFound(kOp, execution_arn);
+    execution_id = s.Int64(0);
+  }
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(std::string(kMapRunColumns) +
+                                                          "WHERE r.execution_id = ?1 AND r.id < ?2 "
+                                                          "ORDER BY r.id DESC LIMIT ?3",
+                                                      kOp));
+  s.Bind(1, execution_id)
+      .Bind(2, after.has_position ? after.position : INT64_MAX)
+      .Bind(3, int64_t{limit} + 1);
+  Page<MapRunRecord> result;
+  int64_t last_id = 0;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(TokenKind::kMapRuns, last_id);
+      break;
+    }
+    last_id = s.Int64(0);
+    result.items.push_back(ReadMapRun(s));
+  }
+  return result;
+}
+
+StatusOr<MapRunExecutionCounts> SqliteStore::CountMapRunExecutions(std::string_view arn) {
+  constexpr std::string_view kOp = "CountMapRunExecutions";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           reader->Prepare("SELECT 1 FROM map_runs WHERE arn = ?1", kOp));
+    s.Bind(1, arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::MapRunNotFound(kOp, arn);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, reader->Prepare("SELECT status, count(*) FROM executions WHERE map_run_arn = ?1 "
+                                   "GROUP BY status",
+                                   kOp));
+  s.Bind(1, arn);
+  MapRunExecutionCounts counts;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (std::optional<ExecutionStatus> status = ParseExecutionStatus(s.Text(0))) {
+      internal::CountMapRunChildren(*status, s.Int64(1), &counts);
+    }
+  }
+  return counts;
 }
 
 // --- Activities ----------------------------------------------------------------------

@@ -141,6 +141,14 @@ Status ValidateTransition(const Transition& transition) {
           " follows " + std::to_string(transition.events[i - 1].event_id));
     }
   }
+  for (const MapRunRecord& run : transition.map_runs) {
+    if (run.arn.empty()) return InvalidArgumentError(Op(kOp) + "map run arn is empty");
+    if (run.execution_arn != transition.execution_arn) {
+      return InvalidArgumentError(Op(kOp) + "map run " + Quote(run.arn) + " is of execution " +
+                                  Quote(run.execution_arn) + ", not " +
+                                  Quote(transition.execution_arn));
+    }
+  }
   // A transition's audit rows name events of this very commit, each once:
   // the events' exactly-once check then covers the rows too.
   STEPD_RETURN_IF_ERROR(ValidateAuditFields(kOp, transition.audit));
@@ -250,6 +258,35 @@ std::vector<AuditEntry> WithTarget(const std::vector<AuditEntry>& audit, std::st
     if (entry.target.empty()) entry.target = std::string(target);
   }
   return out;
+}
+
+Status MapRunNotFound(std::string_view op, std::string_view arn) {
+  return NotFoundError(Op(op) + "map run " + Quote(arn) + " does not exist");
+}
+Status MapRunOfAnotherExecution(std::string_view op, std::string_view arn, std::string_view owner,
+                                std::string_view execution_arn) {
+  return FailedPreconditionError(Op(op) + "map run " + Quote(arn) + " belongs to execution " +
+                                 Quote(owner) + ", not " + Quote(execution_arn));
+}
+void CountMapRunChildren(ExecutionStatus status, int64_t n, MapRunExecutionCounts* counts) {
+  switch (status) {
+    case ExecutionStatus::kRunning:
+      counts->running += n;
+      return;
+    case ExecutionStatus::kSucceeded:
+      counts->succeeded += n;
+      return;
+    case ExecutionStatus::kFailed:
+    case ExecutionStatus::kPendingRedrive:
+      counts->failed += n;
+      return;
+    case ExecutionStatus::kTimedOut:
+      counts->timed_out += n;
+      return;
+    case ExecutionStatus::kAborted:
+      counts->aborted += n;
+      return;
+  }
 }
 
 Status ActivityNotFound(std::string_view op, std::string_view arn) {

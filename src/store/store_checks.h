@@ -26,6 +26,7 @@ enum class TokenKind : char {
   kActivities = 't',
   kVersions = 'v',
   kAliases = 'n',
+  kMapRuns = 'p',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -81,6 +82,12 @@ Status AliasNameTaken(std::string_view op, std::string_view machine_arn, std::st
 Status ValidateAlias(std::string_view op, const StateMachineAliasRecord& alias);
 // Audit rows with an empty target get `target`.
 std::vector<AuditEntry> WithTarget(const std::vector<AuditEntry>& audit, std::string_view target);
+Status MapRunNotFound(std::string_view op, std::string_view arn);
+// A map run written by `execution_arn`'s transition is stored for `owner`.
+Status MapRunOfAnotherExecution(std::string_view op, std::string_view arn, std::string_view owner,
+                                std::string_view execution_arn);
+// Adds `n` children in `status` to `counts` (PENDING_REDRIVE counts as failed).
+void CountMapRunChildren(ExecutionStatus status, int64_t n, MapRunExecutionCounts* counts);
 Status ActivityNotFound(std::string_view op, std::string_view arn);
 Status ActivityArnTaken(std::string_view op, std::string_view arn);
 Status ActivityNameTaken(std::string_view op, std::string_view name);

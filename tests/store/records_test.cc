@@ -15,6 +15,16 @@ TEST(ExecutionStatusName, RoundTripsEveryStatus) {
   EXPECT_EQ(ParseExecutionStatus("running"), std::nullopt);
 }
 
+TEST(MapRunStatusName, RoundTripsEveryStatus) {
+  for (MapRunStatus s : {MapRunStatus::kRunning, MapRunStatus::kSucceeded, MapRunStatus::kFailed,
+                         MapRunStatus::kAborted}) {
+    EXPECT_EQ(ParseMapRunStatus(MapRunStatusName(s)), s);
+  }
+  EXPECT_EQ(MapRunStatusName(MapRunStatus::kAborted), "ABORTED");
+  EXPECT_EQ(ParseMapRunStatus("TIMED_OUT"), std::nullopt);
+  EXPECT_EQ(ParseMapRunStatus("running"), std::nullopt);
+}
+
 TEST(StateMachineTypeName, UsesTheAwsSpelling) {
   EXPECT_EQ(StateMachineTypeName(StateMachineType::kExpress), "EXPRESS");
   EXPECT_EQ(ParseStateMachineType("STANDARD"), StateMachineType::kStandard);

@@ -102,12 +102,20 @@ TEST(SqliteStore, CreatesParentDirectoryAndUsesWalWithForeignKeys) {
   ASSERT_TRUE(store->PublishStateMachineVersion(MachineArn("m"), "", "", 1, {}).ok());
   StateMachineAliasRecord alias{MachineArn("m"), "prod", "", {{1, 100}}, 1, 1};
   ASSERT_EQ(store->CreateStateMachineAlias(alias, {}), Status::OK());
+  Transition run_step;
+  run_step.execution_arn = ExecutionArn("m", "e");
+  run_step.events = {Event(2)};
+  run_step.map_runs.resize(1);
+  run_step.map_runs[0].arn = "arn:aws:states:us-east-1:123456789012:mapRun:m/l:1";
+  run_step.map_runs[0].execution_arn = run_step.execution_arn;
+  ASSERT_TRUE(store->CommitTransition(run_step).ok());
   ASSERT_EQ(store->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM history_chunks"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_revisions"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_versions"), "0");
   EXPECT_EQ(raw.QueryText("SELECT count(*) FROM state_machine_aliases"), "0");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM map_runs"), "0");
 }
 
 TEST(SqliteStore, RecordsEachAppliedMigrationWithItsChecksum) {
@@ -404,6 +412,118 @@ TEST(SqliteStore, MigratesASchema0003DatabaseKeepingItsExecutionsAndPublishesFro
   EXPECT_EQ(store->ListExecutions(Filter(MachineArn("m")), {}).value().items.size(), 1u);
   RawDb raw(options.path);
   EXPECT_EQ(raw.QueryText("SELECT last_version FROM state_machines"), "1");
+}
+
+// A database written by a stepd that knew schema 0004: a machine with a
+// published version, a finished parent execution with its history and two
+// children of a Map Run (which had no record before 0005).
+void WriteSchema0004Database(const std::string& path, const std::string& map_run_arn) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
+            SQLITE_OK);
+  for (const Migration& m : EmbeddedMigrations().first(4)) {
+    ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                       ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, attributes, created_at, updated_at, last_version) VALUES ('" +
+                     MachineArn("m") +
+                     "', 'm', 'STANDARD', '{\"StartAt\":\"P\"}', 'role', 'rev-1', '{}', 1, 1, 1);"
+                     "INSERT INTO state_machine_revisions VALUES (1, 'rev-1', "
+                     "'{\"StartAt\":\"P\"}', 1);"
+                     "INSERT INTO state_machine_versions (state_machine_id, version, "
+                     "revision_id, role_arn, created_at) VALUES (1, 1, 'rev-1', 'role', 1);"
+                     "INSERT INTO executions (arn, state_machine_id, name, "
+                     "state_machine_revision_id, status, input, output, start_time, stop_time, "
+                     "updated_at, last_event_id, started_by, state_machine_version) VALUES ('" +
+                     ExecutionArn("m", "e") +
+                     "', 1, 'e', 'rev-1', 'SUCCEEDED', '{}', '{\"ok\":1}', 2, 4, 4, 1, 'admin', 1);"
+                     "INSERT INTO executions (arn, state_machine_id, name, "
+                     "state_machine_revision_id, status, input, start_time, updated_at, "
+                     "parent_arn, map_run_arn) VALUES ('" +
+                     ExecutionArn("m", "c1") + "', 1, 'c1', 'rev-1', 'SUCCEEDED', '{}', 3, 3, '" +
+                     ExecutionArn("m", "e") + "', '" + map_run_arn + "'), ('" +
+                     ExecutionArn("m", "c2") + "', 1, 'c2', 'rev-1', 'FAILED', '{}', 3, 3, '" +
+                     ExecutionArn("m", "e") + "', '" + map_run_arn +
+                     "');"
+                     "INSERT INTO history_chunks (execution_id, first_event_id, last_event_id, "
+                     "events) VALUES (1, 1, 1, '[[1,0,\"ExecutionStarted\",2,\"\",null]]')"),
+            SQLITE_OK)
+      << raw.last_error();
+}
+
+TEST(SqliteStore, MigratesASchema0004DatabaseKeepingItsRowsAndRecordsMapRunsFromThenOn) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  const std::string old_run = "arn:aws:states:us-east-1:123456789012:mapRun:m/old:1";
+  WriteSchema0004Database(options.path, old_run);
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  ExecutionRecord e = store->GetExecution(ExecutionArn("m", "e")).value();
+  EXPECT_EQ(e.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(e.output, R"({"ok":1})");
+  EXPECT_EQ(e.last_event_id, 1);
+  EXPECT_EQ(e.state_machine_version, 1);
+  EXPECT_EQ(store->GetHistory(e.arn, {}, false).value().items.size(), 1u);
+  EXPECT_EQ(store->GetStateMachineVersion(MachineArn("m"), 1).value().revision_id, "rev-1");
+  // The children keep their run; the run itself was never recorded.
+  ExecutionFilter by_run;
+  by_run.map_run_arn = old_run;
+  EXPECT_EQ(store->ListExecutions(by_run, {}).value().items.size(), 2u);
+  EXPECT_EQ(store->GetMapRun(old_run).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(store->ListMapRuns(e.arn, {}).value().items.empty());
+  // A run started now is recorded, and its children counted.
+  ASSERT_EQ(store->CreateExecution(Execution("m", "new"), {}), Status::OK());
+  MapRunRecord run;
+  run.arn = "arn:aws:states:us-east-1:123456789012:mapRun:m/new:1";
+  run.execution_arn = ExecutionArn("m", "new");
+  run.tolerated_failure_percentage = 5;
+  run.start_time_ms = 10;
+  Transition t;
+  t.execution_arn = run.execution_arn;
+  t.events = {Event(1)};
+  t.map_runs = {run};
+  ASSERT_TRUE(store->CommitTransition(t).ok());
+  EXPECT_EQ(store->GetMapRun(run.arn).value().tolerated_failure_percentage, 5);
+  EXPECT_EQ(store->CountMapRunExecutions(run.arn).value().running, 0);
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM map_runs"), "1");
+}
+
+// ListMapRuns and CountMapRunExecutions (the store's own statements) read
+// through indexes: map_runs_by_execution, and 0002's executions_by_map_run.
+TEST(SqliteStore, MapRunsAreListedAndTheirChildrenCountedThroughIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  auto plan = [&](const std::string& sql) {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(options.path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr),
+              SQLITE_OK)
+        << sql;
+    std::string out;
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+      out += "\n";
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return out;
+  };
+  EXPECT_THAT(plan("SELECT r.id FROM map_runs r JOIN executions e ON e.id = r.execution_id "
+                   "WHERE r.execution_id = ?1 AND r.id < ?2 ORDER BY r.id DESC LIMIT ?3"),
+              ::testing::AllOf(::testing::HasSubstr("map_runs_by_execution"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+  EXPECT_THAT(
+      plan("SELECT status, count(*) FROM executions WHERE map_run_arn = ?1 GROUP BY status"),
+      ::testing::HasSubstr("executions_by_map_run"));
 }
 
 // The statements ListExecutions prepares for a version or an alias (the

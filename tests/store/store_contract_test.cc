@@ -1270,6 +1270,289 @@ TEST_P(StoreContract, ThousandthVersionIsTheLast) {
   EXPECT_EQ(store_->ListStateMachineVersions(arn, {1000, ""}).value().items.size(), 1000u);
 }
 
+// --- Map Runs ------------------------------------------------------------------------
+
+std::string MapRunArn(const std::string& label) {
+  return "arn:aws:states:us-east-1:123456789012:mapRun:m/" + label + ":0f1e";
+}
+
+// A RUNNING Map Run of execution m/`execution`, every field set.
+MapRunRecord MapRun(const std::string& label, const std::string& execution = "e") {
+  MapRunRecord run;
+  run.arn = MapRunArn(label);
+  run.execution_arn = ExecutionArn("m", execution);
+  run.max_concurrency = 10;
+  run.tolerated_failure_count = 2;
+  run.tolerated_failure_percentage = 12.5;
+  run.total_items = 40;
+  run.total_executions = 20;
+  run.start_time_ms = 6000;
+  return run;
+}
+
+// The next transition of m/`execution`, carrying `runs`.
+Transition WithMapRuns(const std::string& execution, int64_t event_id,
+                       std::vector<MapRunRecord> runs) {
+  Transition t;
+  t.execution_arn = ExecutionArn("m", execution);
+  t.events = {Event(event_id)};
+  t.map_runs = std::move(runs);
+  return t;
+}
+
+std::vector<std::string> MapRunLabels(const Page<MapRunRecord>& page) {
+  std::vector<std::string> out;
+  for (const MapRunRecord& run : page.items) {
+    const std::string prefix = MapRunArn("");
+    out.push_back(run.arn.substr(prefix.size() - 5, run.arn.size() - prefix.size()));
+  }
+  return out;
+}
+
+TEST_P(StoreContract, AMapRunIsWrittenWithTheTransitionThatStartsItAndUpdatedByLaterOnes) {
+  CreateMachineAndExecution();
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l")})).ok());
+  ASSERT_EQ(store_->GetMapRun(MapRunArn("l")).status(), Status::OK());
+  MapRunRecord got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.arn, MapRunArn("l"));
+  EXPECT_EQ(got.execution_arn, ExecutionArn("m", "e"));
+  EXPECT_EQ(got.status, MapRunStatus::kRunning);
+  EXPECT_EQ(got.max_concurrency, 10);
+  EXPECT_EQ(got.tolerated_failure_count, 2);
+  EXPECT_EQ(got.tolerated_failure_percentage, 12.5);
+  EXPECT_EQ(got.total_items, 40);
+  EXPECT_EQ(got.total_executions, 20);
+  EXPECT_EQ(got.start_time_ms, 6000);
+  EXPECT_EQ(got.stop_time_ms, std::nullopt);
+
+  // UpdateMapRun's limits, then the end of the run.
+  MapRunRecord limited = MapRun("l");
+  limited.max_concurrency = 3;
+  limited.tolerated_failure_count = 5;
+  limited.tolerated_failure_percentage = 50;
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 2, {limited})).ok());
+  got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.max_concurrency, 3);
+  EXPECT_EQ(got.tolerated_failure_count, 5);
+  EXPECT_EQ(got.tolerated_failure_percentage, 50);
+  MapRunRecord ended = limited;
+  ended.status = MapRunStatus::kFailed;
+  ended.total_items = 41;
+  ended.total_executions = 21;
+  ended.start_time_ms = 9999;  // a run starts once: ignored
+  ended.stop_time_ms = 7000;
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 3, {ended})).ok());
+  got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.status, MapRunStatus::kFailed);
+  EXPECT_EQ(got.max_concurrency, 3);
+  EXPECT_EQ(got.total_items, 41);
+  EXPECT_EQ(got.total_executions, 21);
+  EXPECT_EQ(got.start_time_ms, 6000);
+  EXPECT_EQ(got.stop_time_ms, 7000);
+  EXPECT_THAT(MapRunLabels(store_->ListMapRuns(ExecutionArn("m", "e"), {}).value()),
+              ElementsAre("l"));
+
+  // The transition that creates an execution may start a run of it too.
+  Transition first = WithMapRuns("e2", 1, {MapRun("l2", "e2")});
+  first.create = Execution("m", "e2");
+  ASSERT_TRUE(store_->CommitTransition(first).ok());
+  StatusOr<MapRunRecord> second = store_->GetMapRun(MapRunArn("l2"));
+  ASSERT_EQ(second.status(), Status::OK());
+  EXPECT_EQ(second->execution_arn, ExecutionArn("m", "e2"));
+}
+
+TEST_P(StoreContract, AMapRunOfAFailedGroupIsNotWritten) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->CreateExecution(Execution("m", "child"), {}), Status::OK());
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l")})).ok());
+  MapRunRecord stopped = MapRun("l");
+  stopped.status = MapRunStatus::kAborted;
+  stopped.max_concurrency = 1;
+  stopped.stop_time_ms = 8000;
+  std::vector<TransitionGroup> groups(1);
+  // The parent's step writes both runs; its child's gap dooms the group.
+  groups[0] = {WithMapRuns("e", 2, {stopped, MapRun("new")}), WithMapRuns("child", 5, {})};
+  std::vector<Status> results;
+  ASSERT_EQ(store_->CommitTransitions(groups, &results), Status::OK());
+  EXPECT_EQ(results[0].code(), StatusCode::kFailedPrecondition);
+  MapRunRecord got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.status, MapRunStatus::kRunning);
+  EXPECT_EQ(got.max_concurrency, 10);
+  EXPECT_EQ(got.stop_time_ms, std::nullopt);
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("new")).status().code(), StatusCode::kNotFound);
+  EXPECT_THAT(MapRunLabels(store_->ListMapRuns(ExecutionArn("m", "e"), {}).value()),
+              ElementsAre("l"));
+  // The same step retried without the gap lands whole.
+  groups[0][1] = WithMapRuns("child", 1, {});
+  ASSERT_EQ(store_->CommitTransitions(groups, &results), Status::OK());
+  EXPECT_EQ(results[0], Status::OK());
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("l")).value().status, MapRunStatus::kAborted);
+  EXPECT_THAT(MapRunLabels(store_->ListMapRuns(ExecutionArn("m", "e"), {}).value()),
+              ElementsAre("new", "l"));
+}
+
+TEST_P(StoreContract, MapRunsAreListedNewestFirstPageByPage) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->CreateExecution(Execution("m", "other"), {}), Status::OK());
+  const std::string arn = ExecutionArn("m", "e");
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("r1"), MapRun("r2")})).ok());
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("other", 1, {MapRun("x", "other")})).ok());
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 2, {MapRun("r3")})).ok());
+  // Updating a run does not make it newer.
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 3, {MapRun("r4"), MapRun("r1")})).ok());
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 4, {MapRun("r5")})).ok());
+  Page<MapRunRecord> p1 = store_->ListMapRuns(arn, {2, ""}).value();
+  EXPECT_THAT(MapRunLabels(p1), ElementsAre("r5", "r4"));
+  Page<MapRunRecord> p2 = store_->ListMapRuns(arn, {2, p1.next_token}).value();
+  EXPECT_THAT(MapRunLabels(p2), ElementsAre("r3", "r2"));
+  Page<MapRunRecord> p3 = store_->ListMapRuns(arn, {2, p2.next_token}).value();
+  EXPECT_THAT(MapRunLabels(p3), ElementsAre("r1"));
+  EXPECT_EQ(p3.next_token, "");
+  Page<MapRunRecord> all = store_->ListMapRuns(arn, {5, ""}).value();
+  EXPECT_EQ(all.items.size(), 5u);
+  EXPECT_EQ(all.next_token, "");
+  EXPECT_THAT(MapRunLabels(store_->ListMapRuns(ExecutionArn("m", "other"), {}).value()),
+              ElementsAre("x"));
+  ASSERT_EQ(store_->CreateExecution(Execution("m", "none"), {}), Status::OK());
+  EXPECT_TRUE(store_->ListMapRuns(ExecutionArn("m", "none"), {}).value().items.empty());
+  EXPECT_EQ(store_->ListMapRuns(arn, {0, "e.5"}).status(),
+            InvalidArgumentError("ListMapRuns: invalid pagination token 'e.5'"));
+  EXPECT_EQ(store_->ListMapRuns(arn, {1001, ""}).status().code(), StatusCode::kInvalidArgument);
+  // Nor is a Map Run token any other listing's.
+  EXPECT_EQ(
+      store_->ListExecutions({}, {0, p1.next_token}).status(),
+      InvalidArgumentError("ListExecutions: invalid pagination token '" + p1.next_token + "'"));
+}
+
+TEST_P(StoreContract, AMapRunMustBelongToItsTransitionsExecution) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->CreateExecution(Execution("m", "e2"), {}), Status::OK());
+  // A record naming another execution than its transition's.
+  EXPECT_EQ(
+      store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l", "e2")})).status(),
+      InvalidArgumentError("CommitTransition: map run '" + MapRunArn("l") + "' is of execution '" +
+                           ExecutionArn("m", "e2") + "', not '" + ExecutionArn("m", "e") + "'"));
+  MapRunRecord unnamed = MapRun("l");
+  unnamed.arn.clear();
+  EXPECT_EQ(store_->CommitTransition(WithMapRuns("e", 1, {unnamed})).status(),
+            InvalidArgumentError("CommitTransition: map run arn is empty"));
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("l")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e")).value().last_event_id, 0);
+
+  // A run stored for one execution cannot be taken over by another.
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l")})).ok());
+  MapRunRecord taken = MapRun("l", "e2");
+  taken.status = MapRunStatus::kSucceeded;
+  EXPECT_EQ(store_->CommitTransition(WithMapRuns("e2", 1, {taken})).status(),
+            FailedPreconditionError("CommitTransition: map run '" + MapRunArn("l") +
+                                    "' belongs to execution '" + ExecutionArn("m", "e") +
+                                    "', not '" + ExecutionArn("m", "e2") + "'"));
+  MapRunRecord got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.execution_arn, ExecutionArn("m", "e"));
+  EXPECT_EQ(got.status, MapRunStatus::kRunning);
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e2")).value().last_event_id, 0);
+  EXPECT_TRUE(store_->ListMapRuns(ExecutionArn("m", "e2"), {}).value().items.empty());
+}
+
+TEST_P(StoreContract, ChildExecutionsOfAMapRunAreCountedByStatus) {
+  CreateMachineAndExecution();
+  ASSERT_TRUE(
+      store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l"), MapRun("other"), MapRun("empty")}))
+          .ok());
+  auto child = [](const std::string& name, const std::string& run,
+                  std::optional<ExecutionStatus> status) {
+    Transition t;
+    t.execution_arn = ExecutionArn("m", name);
+    t.create = Execution("m", name);
+    t.create->parent_arn = ExecutionArn("m", "e");
+    t.create->map_run_arn = MapRunArn(run);
+    t.events = {Event(1)};
+    t.update.status = status;
+    return t;
+  };
+  // The parent's step starts its children, as a DISTRIBUTED Map does.
+  TransitionGroup step = {WithMapRuns("e", 2, {})};
+  step.push_back(child("r1", "l", std::nullopt));
+  step.push_back(child("r2", "l", ExecutionStatus::kRunning));
+  for (const char* name : {"s1", "s2", "s3"}) {
+    step.push_back(child(name, "l", ExecutionStatus::kSucceeded));
+  }
+  step.push_back(child("f1", "l", ExecutionStatus::kFailed));
+  step.push_back(child("p1", "l", ExecutionStatus::kPendingRedrive));  // counted as failed
+  step.push_back(child("t1", "l", ExecutionStatus::kTimedOut));
+  step.push_back(child("a1", "l", ExecutionStatus::kAborted));
+  step.push_back(child("a2", "l", ExecutionStatus::kAborted));
+  step.push_back(child("o1", "other", ExecutionStatus::kRunning));
+  std::vector<Status> results;
+  ASSERT_EQ(store_->CommitTransitions(std::vector<TransitionGroup>{step}, &results), Status::OK());
+  ASSERT_EQ(results[0], Status::OK());
+  MapRunExecutionCounts counts = store_->CountMapRunExecutions(MapRunArn("l")).value();
+  EXPECT_EQ(counts.running, 2);
+  EXPECT_EQ(counts.succeeded, 3);
+  EXPECT_EQ(counts.failed, 2);
+  EXPECT_EQ(counts.timed_out, 1);
+  EXPECT_EQ(counts.aborted, 2);
+  EXPECT_EQ(store_->CountMapRunExecutions(MapRunArn("other")).value().running, 1);
+  MapRunExecutionCounts none = store_->CountMapRunExecutions(MapRunArn("empty")).value();
+  EXPECT_EQ(none.running + none.succeeded + none.failed + none.timed_out + none.aborted, 0);
+  // A child that ends moves from one count to another.
+  Transition done;
+  done.execution_arn = ExecutionArn("m", "r1");
+  done.events = {Event(2)};
+  done.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store_->CommitTransition(done).ok());
+  counts = store_->CountMapRunExecutions(MapRunArn("l")).value();
+  EXPECT_EQ(counts.running, 1);
+  EXPECT_EQ(counts.succeeded, 4);
+}
+
+TEST_P(StoreContract, UnknownMapRunsAndExecutionsAreNotFound) {
+  CreateMachineAndExecution();
+  // Children alone do not make a Map Run: they cannot tell an empty run
+  // from none.
+  ExecutionRecord orphan = Execution("m", "orphan");
+  orphan.parent_arn = ExecutionArn("m", "e");
+  orphan.map_run_arn = MapRunArn("ghost");
+  ASSERT_EQ(store_->CreateExecution(orphan, {}), Status::OK());
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("ghost")).status(),
+            NotFoundError("GetMapRun: map run '" + MapRunArn("ghost") + "' does not exist"));
+  EXPECT_EQ(
+      store_->CountMapRunExecutions(MapRunArn("ghost")).status(),
+      NotFoundError("CountMapRunExecutions: map run '" + MapRunArn("ghost") + "' does not exist"));
+  EXPECT_EQ(
+      store_->ListMapRuns(ExecutionArn("m", "nope"), {}).status(),
+      NotFoundError("ListMapRuns: execution '" + ExecutionArn("m", "nope") + "' does not exist"));
+}
+
+TEST_P(StoreContract, DeletingTheMachineRemovesItsMapRuns) {
+  CreateMachineAndExecution();
+  ASSERT_EQ(store_->CreateStateMachine(Machine("other"), {}), Status::OK());
+  ExecutionRecord kept = Execution("other", "k");
+  ASSERT_EQ(store_->CreateExecution(kept, {}), Status::OK());
+  Transition other_step;
+  other_step.execution_arn = kept.arn;
+  other_step.events = {Event(1)};
+  MapRunRecord kept_run = MapRun("kept");
+  kept_run.execution_arn = kept.arn;
+  other_step.map_runs = {kept_run};
+  ASSERT_TRUE(store_->CommitTransition(other_step).ok());
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 1, {MapRun("l")})).ok());
+  // While its execution runs the machine is only DELETING: the run stays.
+  ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
+  EXPECT_TRUE(store_->GetMapRun(MapRunArn("l")).ok());
+  Transition done = WithMapRuns("e", 2, {});
+  done.update.status = ExecutionStatus::kSucceeded;
+  ASSERT_TRUE(store_->CommitTransition(done).ok());
+  ASSERT_EQ(store_->DeleteStateMachine(MachineArn("m"), {}), Status::OK());
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("l")).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(store_->CountMapRunExecutions(MapRunArn("l")).status().code(), StatusCode::kNotFound);
+  // A new execution of the same ARN starts without runs.
+  CreateMachineAndExecution();
+  EXPECT_TRUE(store_->ListMapRuns(ExecutionArn("m", "e"), {}).value().items.empty());
+  // The other machine's run is untouched.
+  EXPECT_EQ(store_->GetMapRun(MapRunArn("kept")).value().execution_arn, kept.arn);
+}
+
 // A StoreWrapper owning its MemStore target: running the contract through it
 // proves every method forwards.
 class OwningWrapper : public StoreWrapper {

@@ -153,6 +153,30 @@ struct AuditRecord {
   std::string hash;
 };
 
+enum class MapRunStatus { kRunning, kSucceeded, kFailed, kAborted };
+// "RUNNING", "SUCCEEDED", "FAILED", "ABORTED".
+std::string_view MapRunStatusName(MapRunStatus status);
+std::optional<MapRunStatus> ParseMapRunStatus(std::string_view name);
+
+// A DISTRIBUTED Map state's run: its child executions are the executions
+// whose map_run_arn is `arn`.
+struct MapRunRecord {
+  std::string arn;            // ...:mapRun:<machine>/<label>:<uuid>; unique
+  std::string execution_arn;  // the execution whose Map state runs it
+  MapRunStatus status = MapRunStatus::kRunning;
+  // The run's limits (UpdateMapRun changes them): at most max_concurrency
+  // children at once (0: no limit); the run fails once more than
+  // tolerated_failure_count children, or more than
+  // tolerated_failure_percentage percent of the items, failed.
+  int64_t max_concurrency = 0;
+  int64_t tolerated_failure_count = 0;
+  double tolerated_failure_percentage = 0;
+  int64_t total_items = 0;       // items the run processes
+  int64_t total_executions = 0;  // child executions it starts (items / batch size)
+  int64_t start_time_ms = 0;
+  std::optional<int64_t> stop_time_ms;
+};
+
 // Changes CommitTransition applies to an execution; unset fields stay as
 // they are.
 struct ExecutionUpdate {
@@ -191,7 +215,8 @@ struct Transition {
   std::vector<int64_t> closed_tasks;
   // Map Runs of this execution that started or changed in this step:
   // each is inserted, or replaces the stored one of the same arn (its
-  // execution_arn must be this transition's).
+  // execution_arn must be this transition's). A replacement keeps the
+  // stored start_time_ms: a run starts once.
   std::vector<MapRunRecord> map_runs;
 };
 
@@ -277,30 +302,6 @@ using TransitionGroup = std::vector<Transition>;
 struct AuditHead {
   int64_t seq = 0;
   std::string hash;
-};
-
-enum class MapRunStatus { kRunning, kSucceeded, kFailed, kAborted };
-// "RUNNING", "SUCCEEDED", "FAILED", "ABORTED".
-std::string_view MapRunStatusName(MapRunStatus status);
-std::optional<MapRunStatus> ParseMapRunStatus(std::string_view name);
-
-// A DISTRIBUTED Map state's run: its child executions are the executions
-// whose map_run_arn is `arn`.
-struct MapRunRecord {
-  std::string arn;            // ...:mapRun:<machine>/<label>:<uuid>; unique
-  std::string execution_arn;  // the execution whose Map state runs it
-  MapRunStatus status = MapRunStatus::kRunning;
-  // The run's limits (UpdateMapRun changes them): at most max_concurrency
-  // children at once (0: no limit); the run fails once more than
-  // tolerated_failure_count children, or more than
-  // tolerated_failure_percentage percent of the items, failed.
-  int64_t max_concurrency = 0;
-  int64_t tolerated_failure_count = 0;
-  double tolerated_failure_percentage = 0;
-  int64_t total_items = 0;       // items the run processes
-  int64_t total_executions = 0;  // child executions it starts (items / batch size)
-  int64_t start_time_ms = 0;
-  std::optional<int64_t> stop_time_ms;
 };
 
 // Child executions of a Map Run by status (ListExecutions-independent).

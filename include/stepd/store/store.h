@@ -146,7 +146,10 @@ class Store {
   //   - ids inside a transition not consecutive: INVALID_ARGUMENT;
   //   - `create` of a taken name or ARN: ALREADY_EXISTS, as CreateExecution;
   //   - an audit row with an event_id not among this transition's events
-  //     (or repeated): INVALID_ARGUMENT.
+  //     (or repeated): INVALID_ARGUMENT;
+  //   - a map run whose execution_arn is not the transition's:
+  //     INVALID_ARGUMENT; one whose arn is stored for another execution:
+  //     FAILED_PRECONDITION.
   // The groups that succeeded are committed together; a failed group
   // changes nothing. A non-OK return means NOTHING was committed (the
   // database is busy, the disk is full, I/O failed): the caller retries
@@ -176,8 +179,9 @@ class Store {
   // execution.
   virtual StatusOr<Page<MapRunRecord>> ListMapRuns(std::string_view execution_arn,
                                                    const PageRequest& page) = 0;
-  // Its child executions counted by status (one indexed scan). NOT_FOUND
-  // for an unknown Map Run.
+  // Its child executions counted by status (one indexed scan); a child
+  // PENDING_REDRIVE counts as failed (it failed and has not run again yet).
+  // NOT_FOUND for an unknown Map Run.
   virtual StatusOr<MapRunExecutionCounts> CountMapRunExecutions(std::string_view arn) = 0;
 
   // --- Activities and their tasks --------------------------------------------
