@@ -720,7 +720,8 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
     info.name = record.name.substr(0, record.name.find(':'));  // EXPRESS: "<name>:<uuid>"
     info.role_arn = machine_record.role_arn;
     if (record.state_machine_version > 0) {
-      auto version = store_->GetStateMachineVersion(machine_record.arn, record.state_machine_version);
+      auto version =
+          store_->GetStateMachineVersion(machine_record.arn, record.state_machine_version);
       if (version.ok()) info.role_arn = version->role_arn;
     }
     info.state_machine_arn = machine_record.arn;
