@@ -329,6 +329,15 @@ TEST(TestStateParallel, MockResultIsTheWholeStatesResult) {
   EXPECT_EQ(r.output, (Json{{"x", 1}, {"branches", Json::array({"one", "two"})}}));
 }
 
+TEST(TestStateParallel, ABranchThatNeverEndsIsStoppedAndFails) {
+  TestStateResult r = RunState(Request(R"({"Type":"Parallel","End":true,"Branches":[
+      {"StartAt":"Again","States":{"Again":{"Type":"Pass","Next":"Again"}}}]})"));
+  EXPECT_EQ(r.status, TestStateStatus::kFailed);
+  EXPECT_EQ(r.error, (AslError{"States.Runtime",
+                               "TestState stopped 'StateName' after 25000 steps of its branches "
+                               "or iterations"}));
+}
+
 constexpr char kMap[] = R"j({"Type":"Map","ItemsPath":"$.items","ResultPath":"$.out","End":true,
   "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Failed"}],
   "ItemProcessor":{"StartAt":"Double","States":{
