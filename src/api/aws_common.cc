@@ -86,11 +86,15 @@ const Json* Fields::Member(std::string_view name, bool required) {
   return &*it;
 }
 
+std::string Fields::Path(std::string_view name) const {
+  return path_.empty() ? std::string(name) : path_ + "." + std::string(name);
+}
+
 void Fields::AddConstraint(std::string_view name, const std::string& shown_value,
                            const std::string& constraint) {
   std::string text = "Value ";
   if (!shown_value.empty()) text += shown_value + " ";
-  text += "at '" + std::string(name) + "' failed to satisfy constraint: " + constraint;
+  text += "at '" + Path(name) + "' failed to satisfy constraint: " + constraint;
   constraints_.push_back(std::move(text));
 }
 
@@ -101,7 +105,7 @@ std::optional<std::string> Fields::String(std::string_view name, bool required, 
   if (!j->is_string()) {
     if (!serialization_) {
       serialization_ =
-          "Expected a string at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+          "Expected a string at '" + Path(name) + "', got " + std::string(JsonTypeName(*j));
     }
     return std::nullopt;
   }
@@ -123,7 +127,7 @@ std::optional<int64_t> Fields::Int(std::string_view name, bool required, int64_t
   if (j == nullptr) return std::nullopt;
   if (!j->is_number_integer()) {
     if (!serialization_) {
-      serialization_ = "Expected an integer at '" + std::string(name) + "', got " +
+      serialization_ = "Expected an integer at '" + Path(name) + "', got " +
                        (j->is_number() ? j->dump() : std::string(JsonTypeName(*j)));
     }
     return std::nullopt;
@@ -146,7 +150,7 @@ std::optional<bool> Fields::Bool(std::string_view name) {
   if (!j->is_boolean()) {
     if (!serialization_) {
       serialization_ =
-          "Expected a boolean at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+          "Expected a boolean at '" + Path(name) + "', got " + std::string(JsonTypeName(*j));
     }
     return std::nullopt;
   }
@@ -160,7 +164,7 @@ const Json* Fields::Value(std::string_view name, Json::value_t type) {
     if (!serialization_) {
       serialization_ = "Expected " +
                        std::string(type == Json::value_t::array ? "an array" : "an object") +
-                       " at '" + std::string(name) + "', got " + std::string(JsonTypeName(*j));
+                       " at '" + Path(name) + "', got " + std::string(JsonTypeName(*j));
     }
     return nullptr;
   }
@@ -453,6 +457,7 @@ const OperationInfo* FindOperation(std::string_view name) {
       {"StartSyncExecution", Role::kOperator, StartSyncExecution},
       {"StopExecution", Role::kOperator, StopExecution},
       {"TagResource", Role::kAdmin, TagResource},
+      {"TestState", Role::kViewer, TestState},
       {"UntagResource", Role::kAdmin, UntagResource},
       {"UpdateMapRun", Role::kOperator, UpdateMapRun},
       {"UpdateStateMachine", Role::kAdmin, UpdateStateMachine},

@@ -127,7 +127,10 @@ const OperationInfo* FindOperation(std::string_view name);
 // SerializationException. Check ok()/error() before using what was read.
 class Fields {
  public:
-  explicit Fields(const Json& input) : input_(input) {}
+  // `path` names `input` in messages when it is a member of the request:
+  // Fields(request["mock"], "mock") reports 'mock.result'.
+  explicit Fields(const Json& input, std::string path = {})
+      : input_(input), path_(std::move(path)) {}
 
   // A string member; nullopt when absent (and `required` records an error).
   // `sensitive` members (definitions, payloads) are not quoted in messages.
@@ -153,8 +156,10 @@ class Fields {
 
  private:
   const Json* Member(std::string_view name, bool required);
+  std::string Path(std::string_view name) const;
 
   const Json& input_;
+  std::string path_;
   std::optional<std::string> serialization_;
   std::vector<std::string> constraints_;
 };
@@ -242,6 +247,7 @@ void DescribeStateMachine(const Context& context, Call call);
 void ListStateMachines(const Context& context, Call call);
 void DescribeStateMachineForExecution(const Context& context, Call call);
 void ValidateStateMachineDefinition(const Context& context, Call call);
+void TestState(const Context& context, Call call);
 
 void PublishStateMachineVersion(const Context& context, Call call);
 void ListStateMachineVersions(const Context& context, Call call);

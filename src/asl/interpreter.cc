@@ -459,6 +459,7 @@ EvalScope StepContext::Scope(const Json* input, const Json* map_index, const Jso
     sci.map_item_index = map_index;
     sci.map_item_value = map_value;
     context_ = BuildContextObject(runner_.InfoOf(frame_), runner_.InputOf(frame_), sci);
+    if (runner_.context_patch_) context_->merge_patch(*runner_.context_patch_);
     scope.context = &*context_;
   }
   if (!variables_) variables_.emplace(runner_, frame_);
@@ -484,6 +485,7 @@ AslError StepContext::Contextualize(AslError error) const {
 }
 
 std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consume_raw_input) {
+  StateProbe* probe = Probe();
   Json eff;
   // Without Retry/Catch and with a replacing ResultPath nothing reads the raw
   // input after this point: it can be moved instead of copied.
@@ -491,12 +493,14 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consu
                        state_.result_path.kind() == ResultPath::Kind::kReplace;
   if (state_.input_path.kind() == SelectPath::Kind::kIdentity) {
     if (with_parameters && state_.parameters) {
+      if (probe) probe->after_input_path = frame_.raw_input;
       // Parameters read the raw input in place: no copy of it.
       auto r = state_.parameters->Evaluate(Scope(&frame_.raw_input));
       if (!r.ok()) {
         Fail(Contextualize(std::move(r).take_error()));
         return std::nullopt;
       }
+      if (probe) probe->after_parameters = r.value();
       return std::move(r).value();
     }
     if (movable) {
@@ -512,6 +516,7 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consu
     }
     eff = std::move(r).value();
   }
+  if (probe) probe->after_input_path = eff;
   if (with_parameters && state_.parameters) {
     auto r = state_.parameters->Evaluate(Scope(&eff));
     if (!r.ok()) {
@@ -520,6 +525,7 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consu
     }
     eff = std::move(r).value();
   }
+  if (probe && with_parameters) probe->after_parameters = eff;
   return eff;
 }
 
@@ -550,11 +556,14 @@ std::optional<AslError> StepContext::OuterScopeWrite(const Json& assigned) const
 
 void StepContext::Complete(Json result, bool apply_selector, int next,
                            const PayloadTemplate* assign, bool state_assign) {
+  StateProbe* probe = Probe();
+  if (probe) probe->result = result;
   if (apply_selector && state_.result_selector) {
     auto r = state_.result_selector->Evaluate(Scope(&result));
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     result = std::move(r).value();
   }
+  if (probe) probe->after_result_selector = result;
   if (assign == nullptr && state_assign && state_.assign) assign = &*state_.assign;
   std::optional<Json> assigned;
   if (assign) {
@@ -562,6 +571,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     assigned = std::move(r).value();
     if (auto e = OuterScopeWrite(*assigned)) return Fail(std::move(*e));
+    if (probe) probe->assigned = *assigned;
   }
   Json out;
   if (state_.result_path.kind() == ResultPath::Kind::kReplace) {
@@ -574,6 +584,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     out = std::move(r).value();
   }
+  if (probe) probe->after_result_path = out;
   if (state_.output_path.kind() != SelectPath::Kind::kIdentity) {
     auto r = state_.output_path.Apply(std::move(out), Scope(&frame_.raw_input));
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
@@ -645,6 +656,11 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       int& attempts = frame_.retry_attempts[i];
       if (attempts >= r.max_attempts) break;
       double delay = r.DelaySeconds(attempts);
+      if (StateProbe* probe = Probe()) {
+        probe->handled_error = error;
+        probe->retry_index = static_cast<int>(i);
+        probe->retry_delay_seconds = delay;
+      }
       if (r.full_jitter) {
         std::uniform_real_distribution<double> dist(0.0, delay);
         delay = dist(runner_.Rng());
@@ -662,8 +678,10 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       Emit(final_event, "", std::string());
       final_event = {};
     }
-    for (const Catcher& c : state_.catchers) {
+    for (size_t ci = 0; ci < state_.catchers.size(); ++ci) {
+      const Catcher& c = state_.catchers[ci];
       if (!c.Matches(error.error, heartbeat_timeout)) continue;
+      StateProbe* probe = Probe();
       Json err_out = {{"Error", error.error}, {"Cause", error.cause}};
       std::optional<Json> assigned;
       if (c.assign) {
@@ -671,11 +689,16 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
         if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
         assigned = std::move(r).value();
         if (auto e = OuterScopeWrite(*assigned)) return FailUnit(std::move(*e));
+        if (probe) probe->assigned = *assigned;
       }
       Json out;
       auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
       if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
       out = std::move(r).value();
+      if (probe) {
+        probe->handled_error = error;
+        probe->catch_index = static_cast<int>(ci);
+      }
       std::string details;
       if (runner_.options_.record_history) {
         details = EventDetails()

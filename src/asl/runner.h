@@ -131,6 +131,24 @@ class UnitQueue {
   size_t size_ = 0;
 };
 
+// What TestState (src/asl/test_state.cc) records of one unit's data flow.
+// The StepContext of unit `unit` fills it in when the Runner has one; an
+// ordinary execution has none and pays one pointer test per hook.
+struct StateProbe {
+  int64_t unit = 0;
+  std::optional<Json> after_input_path;  // EffectiveInput: after InputPath
+  std::optional<Json> after_parameters;  // EffectiveInput: after Parameters
+  std::optional<Json> result;            // Complete: the raw result
+  std::optional<Json> after_result_selector;
+  std::optional<Json> after_result_path;
+  Json assigned;  // the values Assign (of the state, a Choice rule or a Catcher) stored; null: none
+  // Fail: the error Retry or Catch handled, and which of them did.
+  std::optional<AslError> handled_error;
+  int retry_index = -1;
+  double retry_delay_seconds = 0;  // the backoff before jitter
+  int catch_index = -1;
+};
+
 // A live child execution of a DISTRIBUTED Map: its history has ids of its own.
 struct ChildExecution {
   ExecutionInfo info;
@@ -176,6 +194,10 @@ class Runner {
     return *rng_;
   }
   std::unique_ptr<std::mt19937_64> rng_;
+  // TestState only: the probe its unit reports to, and a context object
+  // merged over the one built for `$$` (RFC 7396 merge patch).
+  StateProbe* probe_ = nullptr;
+  std::optional<Json> context_patch_;
 
   // Core operations.
   void Begin(Json input, TimePoint now);
@@ -303,6 +325,12 @@ class StepContext {
   int64_t Emit(std::string_view type, std::string_view details_key, std::string details);
 
  private:
+  // The Runner's probe when it observes this unit; null otherwise.
+  StateProbe* Probe() const {
+    return runner_.probe_ != nullptr && runner_.probe_->unit == frame_.id ? runner_.probe_
+                                                                          : nullptr;
+  }
+
   Runner& runner_;
   Frame& frame_;
   const State& state_;

@@ -540,6 +540,12 @@ void Engine::Impl::StartExecution(StartRequest request,
     std::lock_guard lock(mu_);
     if (stopping_) return done(UnavailableError("StartExecution: stepd is stopping"));
     auto it = slots_.find(arn);
+    // A start refused before (never durable) keeps its slot until its
+    // worker lets go of it: that is no execution.
+    if (it != slots_.end() && it->second->broken && !it->second->durable) {
+      slots_.erase(it);
+      it = slots_.end();
+    }
     if (it != slots_.end() && it->second->known) {
       const Slot& existing = *it->second;
       if (existing.durable && !existing.finished &&
@@ -738,7 +744,8 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
     info.name = record.name.substr(0, record.name.find(':'));  // EXPRESS: "<name>:<uuid>"
     info.role_arn = machine_record.role_arn;
     if (record.state_machine_version > 0) {
-      auto version = store_->GetStateMachineVersion(machine_record.arn, record.state_machine_version);
+      auto version =
+          store_->GetStateMachineVersion(machine_record.arn, record.state_machine_version);
       if (version.ok()) info.role_arn = version->role_arn;
     }
     info.state_machine_arn = machine_record.arn;
@@ -1242,6 +1249,12 @@ void Engine::Impl::Done(CommitItem& item) {
 
 void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   const std::shared_ptr<Slot>& slot = item.slot;
+  {
+    // Broken before anyone hears: a start repeated as soon as it was
+    // refused must not find this slot (StartExecution skips broken ones).
+    std::lock_guard lock(mu_);
+    slot->broken = true;
+  }
   if (item.start_done) {
     if (status.code() == StatusCode::kAlreadyExists) {
       // The name is taken in the store. The same input while it runs is an
@@ -1272,7 +1285,6 @@ void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   std::lock_guard lock(mu_);
   slot->inflight -= item.items;
   pending_tasks_ -= std::min(pending_tasks_, item.dispatch.size());
-  slot->broken = true;
   MaybeResetLocked(slot);
 }
 
