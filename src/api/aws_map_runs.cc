@@ -21,8 +21,8 @@ std::string ChildMachineArn(const std::string& map_run_arn) {
   const size_t type = map_run_arn.find(":mapRun:");
   const size_t uuid = map_run_arn.rfind(':');
   if (type == std::string::npos || uuid <= type + 8) return map_run_arn;
-  return map_run_arn.substr(0, type) + ":stateMachine:" +
-         map_run_arn.substr(type + 8, uuid - type - 8);
+  return map_run_arn.substr(0, type) +
+         ":stateMachine:" + map_run_arn.substr(type + 8, uuid - type - 8);
 }
 
 // AWS's MapRunItemCounts / MapRunExecutionCounts. With an ItemBatcher a
@@ -126,10 +126,10 @@ void UpdateMapRun(const Context& context, Call call) {
   if (run.status().code() == StatusCode::kNotFound) return call.reply(MapRunNotFound(*arn));
   if (!run.ok()) return call.reply(StoreFailure(context, run.status(), "UpdateMapRun"));
   if (run->status != store::MapRunStatus::kRunning) {
-    return call.reply(Outcome::Fail(
-        ErrorType::kValidationException,
-        "Map Run '" + *arn + "' is " + std::string(MapRunStatusText(run->status)) +
-            "; only a running Map Run can be updated"));
+    return call.reply(Outcome::Fail(ErrorType::kValidationException,
+                                    "Map Run '" + *arn + "' is " +
+                                        std::string(MapRunStatusText(run->status)) +
+                                        "; only a running Map Run can be updated"));
   }
   // Child executions run inside their top-level parent: the update goes there.
   std::string top = run->execution_arn;
@@ -151,15 +151,15 @@ void UpdateMapRun(const Context& context, Call call) {
       case StatusCode::kOk:
         return reply(Outcome::Ok(Json::object()));
       case StatusCode::kNotFound:
-        return reply(Outcome::Fail(ErrorType::kValidationException,
-                                   "Map Run '" + map_run +
-                                       "' has ended; only a running Map Run can be updated"));
+        return reply(Outcome::Fail(
+            ErrorType::kValidationException,
+            "Map Run '" + map_run + "' has ended; only a running Map Run can be updated"));
       case StatusCode::kInvalidArgument:
         return reply(Outcome::Fail(ErrorType::kValidationException, std::string(status.message())));
       default:
-        return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
-                                   "The Map Run could not be updated; try again: " +
-                                       std::string(status.message())));
+        return reply(Outcome::Fail(
+            ErrorType::kServiceUnavailable,
+            "The Map Run could not be updated; try again: " + std::string(status.message())));
     }
   });
 }

@@ -651,8 +651,8 @@ void Engine::Impl::UpdateMapRun(MapRunUpdate update, std::function<void(Status)>
   StatusOr<store::ExecutionRecord> stored = store_->GetExecution(update.execution_arn);
   if (!stored.ok()) return done(stored.status());
   if (stored->status != store::ExecutionStatus::kRunning) {
-    return done(NotFoundError("UpdateMapRun: execution '" + update.execution_arn +
-                              "' is not running"));
+    return done(
+        NotFoundError("UpdateMapRun: execution '" + update.execution_arn + "' is not running"));
   }
   std::lock_guard lock(mu_);
   if (stopping_) return done(UnavailableError("UpdateMapRun: stepd is stopping"));
@@ -857,12 +857,11 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   for (Inbox& in : inbox) {
     if (in.map_run_update) {
       const MapRunUpdate& u = *in.map_run_update;
-      Status applied = exec.status() == asl::ExecutionStatus::kRunning
-                           ? exec.UpdateMapRun(u.map_run_arn, u.max_concurrency,
-                                               u.tolerated_failure_count,
-                                               u.tolerated_failure_percentage, now)
-                           : NotFoundError("UpdateMapRun: execution '" + slot->arn +
-                                           "' is not running");
+      Status applied =
+          exec.status() == asl::ExecutionStatus::kRunning
+              ? exec.UpdateMapRun(u.map_run_arn, u.max_concurrency, u.tolerated_failure_count,
+                                  u.tolerated_failure_percentage, now)
+              : NotFoundError("UpdateMapRun: execution '" + slot->arn + "' is not running");
       if (applied.ok()) {
         item.updates.push_back(std::move(in.update_done));
       } else {

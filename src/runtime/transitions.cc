@@ -125,6 +125,9 @@ void MergeTransition(store::Transition& earlier, store::Transition&& later) {
   }
   for (auto& e : later.events) earlier.events.push_back(std::move(e));
   for (auto& a : later.audit) earlier.audit.push_back(std::move(a));
+  for (int64_t id : later.closed_tasks) earlier.closed_tasks.push_back(id);
+  // In order: a run's later state replaces its earlier one.
+  for (auto& run : later.map_runs) earlier.map_runs.push_back(std::move(run));
   store::ExecutionUpdate& u = earlier.update;
   store::ExecutionUpdate& v = later.update;
   if (v.status) u.status = v.status;

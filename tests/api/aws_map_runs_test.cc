@@ -31,16 +31,15 @@ class AwsMapRuns : public ::testing::Test {
     return listed.status == 200 ? listed.body["mapRuns"] : Json::array();
   }
   Json Describe() { return stack_.Call("DescribeMapRun", {{"mapRunArn", map_run_}}).body; }
-  // Completes every activity task handed out now; returns how many.
-  int CompleteTasks() {
-    int n = 0;
-    for (Json task = stack_.TakeTask(activity_); !task.empty(); task = stack_.TakeTask(activity_)) {
-      EXPECT_EQ(stack_.Call("SendTaskSuccess", {{"taskToken", task["taskToken"]}, {"output", "{}"}})
+  // Waits for `n` activity tasks and completes each.
+  void CompleteTasks(int n) {
+    for (int i = 0; i < n; ++i) {
+      Json task = stack_.TakeTask(activity_);
+      ASSERT_FALSE(task.empty()) << "task " << i;
+      ASSERT_EQ(stack_.Call("SendTaskSuccess", {{"taskToken", task["taskToken"]}, {"output", "{}"}})
                     .status,
                 200);
-      ++n;
     }
-    return n;
   }
 
   AwsStack stack_;
@@ -68,18 +67,24 @@ TEST_F(AwsMapRuns, DescribeCountsTheChildExecutionsOfARunningMapRun) {
   EXPECT_EQ(run["maxConcurrency"], 1);
   EXPECT_EQ(run["toleratedFailureCount"], 1);
   EXPECT_EQ(run["toleratedFailurePercentage"], 0.0);
-  EXPECT_EQ(run["executionCounts"],
-            Json({{"pending", 2}, {"running", 1}, {"succeeded", 0}, {"failed", 0},
-                  {"timedOut", 0}, {"aborted", 0}, {"total", 3}, {"resultsWritten", 0},
-                  {"failuresNotRedrivable", 0}, {"pendingRedrive", 0}}));
+  EXPECT_EQ(run["executionCounts"], Json({{"pending", 2},
+                                          {"running", 1},
+                                          {"succeeded", 0},
+                                          {"failed", 0},
+                                          {"timedOut", 0},
+                                          {"aborted", 0},
+                                          {"total", 3},
+                                          {"resultsWritten", 0},
+                                          {"failuresNotRedrivable", 0},
+                                          {"pendingRedrive", 0}}));
   EXPECT_EQ(run["itemCounts"]["total"], 3);
   EXPECT_FALSE(run.contains("stopDate"));
 }
 
 TEST_F(AwsMapRuns, UpdateMapRunLetsMoreChildrenRunAndTheRunEndsSucceeded) {
-  AwsAnswer updated = stack_.Call("UpdateMapRun", {{"mapRunArn", map_run_},
-                                                   {"maxConcurrency", 3},
-                                                   {"toleratedFailurePercentage", 50}});
+  AwsAnswer updated = stack_.Call(
+      "UpdateMapRun",
+      {{"mapRunArn", map_run_}, {"maxConcurrency", 3}, {"toleratedFailurePercentage", 50}});
   ASSERT_EQ(updated.status, 200) << updated.raw;
   EXPECT_EQ(updated.body, Json::object());
   Json run = Describe();  // durable when answered
@@ -88,11 +93,7 @@ TEST_F(AwsMapRuns, UpdateMapRunLetsMoreChildrenRunAndTheRunEndsSucceeded) {
   EXPECT_EQ(run["toleratedFailureCount"], 1);
   ASSERT_TRUE(WaitUntil([&] { return Describe()["executionCounts"]["running"] == 3; }))
       << Describe().dump();
-  int completed = 0;
-  ASSERT_TRUE(WaitUntil([&] {
-    completed += CompleteTasks();
-    return completed == 3;
-  }));
+  CompleteTasks(3);
   EXPECT_EQ(stack_.WaitForEnd(execution_)["status"], "SUCCEEDED");
   run = Describe();
   EXPECT_EQ(run["status"], "SUCCEEDED");

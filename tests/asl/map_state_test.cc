@@ -358,7 +358,8 @@ TEST(MapState, AMapRunIsReportedWhenItStartsAndWhenItEnds) {
   std::vector<MapRunInfo> changes = e->TakeMapRunChanges();
   ASSERT_EQ(changes.size(), 2u);
   const MapRunInfo& started = changes[0];
-  EXPECT_THAT(started.arn, ::testing::StartsWith("arn:aws:states:us-east-1:123456789012:mapRun:sm/"));
+  EXPECT_THAT(started.arn,
+              ::testing::StartsWith("arn:aws:states:us-east-1:123456789012:mapRun:sm/"));
   EXPECT_EQ(started.status, MapRunStatus::kRunning);
   EXPECT_EQ(started.max_concurrency, 4);
   EXPECT_EQ(started.tolerated_failure_percentage, 20.0);
