@@ -66,6 +66,29 @@ std::string ExecutionName(const store::ExecutionRecord& e) {
   return e.name.substr(0, e.name.find(':'));
 }
 
+// What DescribeExecution and StartSyncExecution both answer of an
+// execution: its identity, status, dates, payloads (`with_data`: input and
+// output themselves, not only their details), error and trace header.
+Json ExecutionBody(const store::ExecutionRecord& e, bool with_data) {
+  Json body = {{"executionArn", e.arn},
+               {"stateMachineArn", e.state_machine_arn},
+               {"name", ExecutionName(e)},
+               {"status", store::ExecutionStatusName(e.status)},
+               {"startDate", Timestamp(e.start_time_ms)}};
+  if (e.stop_time_ms) body["stopDate"] = Timestamp(*e.stop_time_ms);
+  if (with_data) body["input"] = e.input;
+  body["inputDetails"] = {{"included", with_data}};
+  if (e.output) {
+    if (with_data) body["output"] = *e.output;
+    body["outputDetails"] = {{"included", with_data}};
+  }
+  if (e.error) body["error"] = *e.error;
+  if (e.cause) body["cause"] = *e.cause;
+  Json attributes = JsonObjectOrEmpty(e.attributes_json);
+  if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
+  return body;
+}
+
 // The version and alias an execution was started through, as Describe and
 // List show them.
 void AddVersionFields(const store::ExecutionRecord& e, Json* body) {
@@ -99,22 +122,8 @@ Outcome SyncAnswer(const Context& context, const std::string& arn, bool with_dat
   auto stored = context.store->GetExecution(arn);
   if (!stored.ok()) return StoreFailure(context, stored.status(), "StartSyncExecution");
   const store::ExecutionRecord& e = *stored;
-  Json body = {{"executionArn", e.arn},
-               {"stateMachineArn", e.state_machine_arn},
-               {"name", ExecutionName(e)},
-               {"status", store::ExecutionStatusName(e.status)},
-               {"startDate", Timestamp(e.start_time_ms)},
-               {"stopDate", Timestamp(e.stop_time_ms.value_or(e.start_time_ms))},
-               {"inputDetails", {{"included", with_data}}}};
-  if (with_data) body["input"] = e.input;
-  if (e.output) {
-    if (with_data) body["output"] = *e.output;
-    body["outputDetails"] = {{"included", with_data}};
-  }
-  if (e.error) body["error"] = *e.error;
-  if (e.cause) body["cause"] = *e.cause;
-  Json attributes = JsonObjectOrEmpty(e.attributes_json);
-  if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
+  Json body = ExecutionBody(e, with_data);
+  body["stopDate"] = Timestamp(e.stop_time_ms.value_or(e.start_time_ms));
   // AWS bills EXPRESS by 100 ms and 64 MB steps; stepd reports the same
   // rounding of the real duration, for clients that read it.
   const int64_t duration = e.stop_time_ms.value_or(e.start_time_ms) - e.start_time_ms;
@@ -283,23 +292,7 @@ void DescribeExecution(const Context& context, Call call) {
     return call.reply(ExecutionDoesNotExist(*arn));
   if (!stored.ok()) return call.reply(StoreFailure(context, stored.status(), "DescribeExecution"));
   const store::ExecutionRecord& e = *stored;
-  const bool data = included != "METADATA_ONLY";
-  Json body = {{"executionArn", e.arn},
-               {"stateMachineArn", e.state_machine_arn},
-               {"name", ExecutionName(e)},
-               {"status", store::ExecutionStatusName(e.status)},
-               {"startDate", Timestamp(e.start_time_ms)}};
-  if (e.stop_time_ms) body["stopDate"] = Timestamp(*e.stop_time_ms);
-  if (data) body["input"] = e.input;
-  body["inputDetails"] = {{"included", data}};
-  if (e.output) {
-    if (data) body["output"] = *e.output;
-    body["outputDetails"] = {{"included", data}};
-  }
-  if (e.error) body["error"] = *e.error;
-  if (e.cause) body["cause"] = *e.cause;
-  Json attributes = JsonObjectOrEmpty(e.attributes_json);
-  if (auto it = attributes.find("traceHeader"); it != attributes.end()) body["traceHeader"] = *it;
+  Json body = ExecutionBody(e, included != "METADATA_ONLY");
   if (!e.map_run_arn.empty()) body["mapRunArn"] = e.map_run_arn;
   AddVersionFields(e, &body);
   AddRedriveFields(e, &body);

@@ -21,6 +21,19 @@ export function makeClient(credentials = {
   });
 }
 
+// A client for StartSyncExecution and TestState: the SDK sends those to the
+// host "sync-<endpoint host>", which cannot resolve for a local endpoint;
+// disableHostPrefix keeps the endpoint's own host.
+export function makeSyncClient() {
+  return new SFNClient({
+    endpoint: ENDPOINT,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDCLIENTTESTS', secretAccessKey: 'clients-secret' },
+    maxAttempts: 1,
+    disableHostPrefix: true,
+  });
+}
+
 export function uniqueName(prefix) {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }

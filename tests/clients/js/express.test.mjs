@@ -6,20 +6,13 @@ import assert from 'node:assert/strict';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
-  SFNClient,
   StartSyncExecutionCommand,
   StateMachineTypeNotSupported,
 } from '@aws-sdk/client-sfn';
-import { ENDPOINT, ROLE_ARN, expectError, makeClient, uniqueName } from './common.mjs';
+import { ROLE_ARN, expectError, makeClient, makeSyncClient, uniqueName } from './common.mjs';
 
 const client = makeClient();
-const syncClient = new SFNClient({
-  endpoint: ENDPOINT,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIDCLIENTTESTS', secretAccessKey: 'clients-secret' },
-  maxAttempts: 1,
-  disableHostPrefix: true,
-});
+const syncClient = makeSyncClient();
 
 const definition = JSON.stringify({
   StartAt: 'Double',

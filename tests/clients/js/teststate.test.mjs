@@ -5,19 +5,12 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   InvalidDefinition,
-  SFNClient,
   TestStateCommand,
   ValidationException,
 } from '@aws-sdk/client-sfn';
-import { ENDPOINT, ROLE_ARN, expectError } from './common.mjs';
+import { ROLE_ARN, expectError, makeSyncClient } from './common.mjs';
 
-const client = new SFNClient({
-  endpoint: ENDPOINT,
-  region: 'us-east-1',
-  credentials: { accessKeyId: 'AKIDCLIENTTESTS', secretAccessKey: 'clients-secret' },
-  maxAttempts: 1,
-  disableHostPrefix: true,
-});
+const client = makeSyncClient();
 const testState = (input) => client.send(new TestStateCommand({ roleArn: ROLE_ARN, ...input }));
 
 const pass = JSON.stringify({

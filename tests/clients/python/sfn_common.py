@@ -32,6 +32,21 @@ def client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret"):
     )
 
 
+def sync_client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret"):
+    """A client for StartSyncExecution and TestState: botocore sends those to
+    the host "sync-<endpoint host>", which does not resolve for a local
+    endpoint; inject_host_prefix=False keeps the endpoint's own host."""
+    return boto3.session.Session().client(
+        "stepfunctions",
+        endpoint_url=ENDPOINT,
+        region_name="us-east-1",
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=botocore.config.Config(inject_host_prefix=False,
+                                      retries={"max_attempts": 0, "mode": "standard"}),
+    )
+
+
 def unique(prefix):
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 

@@ -5,18 +5,7 @@ endpoint."""
 import json
 import unittest
 
-import boto3
-import botocore.config
-
-from sfn_common import ENDPOINT, ErrorAssertions, ROLE_ARN
-
-
-def sync_client():
-    return boto3.session.Session().client(
-        "stepfunctions", endpoint_url=ENDPOINT, region_name="us-east-1",
-        aws_access_key_id="AKIDCLIENTTESTS", aws_secret_access_key="clients-secret",
-        config=botocore.config.Config(inject_host_prefix=False,
-                                      retries={"max_attempts": 0, "mode": "standard"}))
+from sfn_common import ErrorAssertions, ROLE_ARN, sync_client
 
 
 PASS = json.dumps({
