@@ -18,7 +18,7 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/stepd-client-tests"
 ACCOUNT_PREFIX = "arn:aws:states:us-east-1:123456789012:"
 
 
-def client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret"):
+def client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret", inject_host_prefix=True):
     return boto3.session.Session().client(
         "stepfunctions",
         endpoint_url=ENDPOINT,
@@ -28,23 +28,16 @@ def client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret"):
         # No retries: the first answer is what is being tested. GetActivityTask
         # long-polls for up to 60 s on the server.
         config=botocore.config.Config(retries={"max_attempts": 0, "mode": "standard"},
-                                      read_timeout=75, connect_timeout=5),
+                                      read_timeout=75, connect_timeout=5,
+                                      inject_host_prefix=inject_host_prefix),
     )
 
 
-def sync_client(access_key="AKIDCLIENTTESTS", secret_key="clients-secret"):
+def sync_client():
     """A client for StartSyncExecution and TestState: botocore sends those to
     the host "sync-<endpoint host>", which does not resolve for a local
-    endpoint; inject_host_prefix=False keeps the endpoint's own host."""
-    return boto3.session.Session().client(
-        "stepfunctions",
-        endpoint_url=ENDPOINT,
-        region_name="us-east-1",
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=botocore.config.Config(inject_host_prefix=False,
-                                      retries={"max_attempts": 0, "mode": "standard"}),
-    )
+    endpoint; without the prefix it keeps the endpoint's own host."""
+    return client(inject_host_prefix=False)
 
 
 def unique(prefix):
