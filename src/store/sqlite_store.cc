@@ -25,6 +25,26 @@ using internal::Statement;
 using internal::TokenKind;
 using internal::Transaction;
 
+// Reads a page from `s`, which selects `limit` + 1 rows whose first column
+// is the id the page is keyed on: up to `limit` items made by `read`, and
+// the token to continue after the last one when the extra row came.
+template <typename T, typename Read>
+StatusOr<Page<T>> ReadIdPage(Statement& s, int limit, TokenKind kind, Read read) {
+  Page<T> result;
+  int64_t last_id = 0;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodePageToken(kind, last_id);
+      break;
+    }
+    last_id = s.Int64(0);
+    result.items.push_back(read(s));
+  }
+  return result;
+}
+
 constexpr char kMachineColumns[] =
     "SELECT id, arn, name, type, definition, role_arn, revision_id, attributes, status, "
     "created_at, updated_at FROM state_machines ";
@@ -731,19 +751,7 @@ StatusOr<Page<StateMachineRecord>> SqliteStore::ListStateMachines(const PageRequ
       Statement s,
       reader->Prepare(std::string(kMachineColumns) + "WHERE id > ?1 ORDER BY id LIMIT ?2", kOp));
   s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
-  Page<StateMachineRecord> result;
-  int64_t last_id = 0;
-  while (true) {
-    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(TokenKind::kStateMachines, last_id);
-      break;
-    }
-    last_id = s.Int64(0);
-    result.items.push_back(ReadMachine(s));
-  }
-  return result;
+  return ReadIdPage<StateMachineRecord>(s, limit, TokenKind::kStateMachines, ReadMachine);
 }
 
 StatusOr<std::string> SqliteStore::GetStateMachineDefinition(std::string_view arn,
@@ -1306,19 +1314,7 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   if (by_map_run) s.Bind(5, filter.map_run_arn);
   if (by_version) s.Bind(6, filter.version);
   if (by_alias) s.Bind(7, filter.alias);
-  Page<ExecutionRecord> result;
-  int64_t last_id = 0;
-  while (true) {
-    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
-      break;
-    }
-    last_id = s.Int64(0);
-    result.items.push_back(ReadExecution(s));
-  }
-  return result;
+  return ReadIdPage<ExecutionRecord>(s, limit, TokenKind::kExecutions, ReadExecution);
 }
 
 Status SqliteStore::InsertHistoryLocked(int64_t execution_id, const Transition& transition,
@@ -1650,19 +1646,7 @@ StatusOr<Page<MapRunRecord>> SqliteStore::ListMapRuns(std::string_view execution
   s.Bind(1, execution_id)
       .Bind(2, after.has_position ? after.position : INT64_MAX)
       .Bind(3, int64_t{limit} + 1);
-  Page<MapRunRecord> result;
-  int64_t last_id = 0;
-  while (true) {
-    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(TokenKind::kMapRuns, last_id);
-      break;
-    }
-    last_id = s.Int64(0);
-    result.items.push_back(ReadMapRun(s));
-  }
-  return result;
+  return ReadIdPage<MapRunRecord>(s, limit, TokenKind::kMapRuns, ReadMapRun);
 }
 
 StatusOr<MapRunExecutionCounts> SqliteStore::CountMapRunExecutions(std::string_view arn) {
@@ -1776,19 +1760,7 @@ StatusOr<Page<ActivityRecord>> SqliteStore::ListActivities(const PageRequest& pa
       Statement s,
       reader->Prepare(std::string(kActivityColumns) + "WHERE id > ?1 ORDER BY id LIMIT ?2", kOp));
   s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
-  Page<ActivityRecord> result;
-  int64_t last_id = 0;
-  while (true) {
-    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(TokenKind::kActivities, last_id);
-      break;
-    }
-    last_id = s.Int64(0);
-    result.items.push_back(ReadActivity(s));
-  }
-  return result;
+  return ReadIdPage<ActivityRecord>(s, limit, TokenKind::kActivities, ReadActivity);
 }
 
 Status SqliteStore::DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) {
