@@ -11,10 +11,6 @@ Outcome MapRunNotFound(std::string_view arn) {
                        "Resource not found: '" + std::string(arn) + "'");
 }
 
-std::string_view MapRunStatusText(store::MapRunStatus status) {
-  return store::MapRunStatusName(status);
-}
-
 // arn:...:mapRun:<machine>/<label>:<uuid> -> arn:...:stateMachine:<machine>/<label>,
 // the state machine its child executions run.
 std::string ChildMachineArn(const std::string& map_run_arn) {
@@ -85,7 +81,7 @@ void DescribeMapRun(const Context& context, Call call) {
   if (!counts.ok()) return call.reply(StoreFailure(context, counts.status(), "DescribeMapRun"));
   Json body = {{"mapRunArn", run->arn},
                {"executionArn", run->execution_arn},
-               {"status", MapRunStatusText(run->status)},
+               {"status", store::MapRunStatusName(run->status)},
                {"startDate", Timestamp(run->start_time_ms)},
                {"maxConcurrency", run->max_concurrency},
                {"toleratedFailurePercentage", run->tolerated_failure_percentage},
@@ -128,7 +124,7 @@ void UpdateMapRun(const Context& context, Call call) {
   if (run->status != store::MapRunStatus::kRunning) {
     return call.reply(Outcome::Fail(ErrorType::kValidationException,
                                     "Map Run '" + *arn + "' is " +
-                                        std::string(MapRunStatusText(run->status)) +
+                                        std::string(store::MapRunStatusName(run->status)) +
                                         "; only a running Map Run can be updated"));
   }
   // Child executions run inside their top-level parent: the update goes there.

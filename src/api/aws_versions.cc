@@ -46,11 +46,6 @@ StatusOr<store::StateMachineRecord> ActiveMachine(const Context& context, const 
   return std::move(current).value();
 }
 
-// Reads a stateMachine ARN member that must be unqualified (the machine's).
-std::optional<std::string> MachineArnMember(Fields& f, std::string_view name) {
-  return f.String(name, true, 1, 256);
-}
-
 std::optional<AwsError> CheckMachineArn(const std::string& arn) {
   if (auto error = CheckArn(arn, {"stateMachine"})) return error;
   std::optional<MachineRef> ref = ParseMachineRef(arn);
@@ -192,7 +187,7 @@ StatusOr<store::StateMachineVersionRecord> PublishRevision(
 
 void PublishStateMachineVersion(const Context& context, Call call) {
   Fields f(call.input);
-  auto arn = MachineArnMember(f, "stateMachineArn");
+  auto arn = f.String("stateMachineArn", true, 1, 256);
   auto revision = f.String("revisionId", false, 0, 256);
   auto description = f.String("description", false, 0, 256, /*sensitive=*/true);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
@@ -216,7 +211,7 @@ void PublishStateMachineVersion(const Context& context, Call call) {
 
 void ListStateMachineVersions(const Context& context, Call call) {
   Fields f(call.input);
-  auto arn = MachineArnMember(f, "stateMachineArn");
+  auto arn = f.String("stateMachineArn", true, 1, 256);
   store::PageRequest page = f.Page();
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckMachineArn(*arn)) return call.reply(Outcome{{}, *error});
@@ -406,7 +401,7 @@ void DeleteStateMachineAlias(const Context& context, Call call) {
 
 void ListStateMachineAliases(const Context& context, Call call) {
   Fields f(call.input);
-  auto arn = MachineArnMember(f, "stateMachineArn");
+  auto arn = f.String("stateMachineArn", true, 1, 256);
   store::PageRequest page = f.Page(1000);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckMachineArn(*arn)) return call.reply(Outcome{{}, *error});

@@ -1007,7 +1007,6 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
   // Child executions started in this slice: created before their events.
   std::unordered_map<int64_t, size_t> child_index;
   for (asl::ChildExecutionStart& c : children) {
-    slot.child_arns[c.id] = c.info.execution_arn;
     store::Transition t;
     t.execution_arn = c.info.execution_arn;
     t.updated_at_ms = now_ms;
