@@ -167,6 +167,7 @@ void Runner::EndChildExecution(int64_t child, const Frame& root, TimePoint now) 
   } else {
     Append(child, root.last_event_id, now, "ExecutionFailed", "executionFailedEventDetails",
            ErrorDetails(root.error));
+    dormant_children_.insert_or_assign(child, std::move(it->second));
   }
   children_.erase(it);
 }
@@ -176,6 +177,7 @@ void Runner::AbortChildExecution(int64_t child, TimePoint now) {
   if (it == children_.end()) return;
   Append(child, it->second.last_event_id, now, "ExecutionAborted", "executionAbortedEventDetails",
          "{}");
+  dormant_children_.insert_or_assign(child, std::move(it->second));
   children_.erase(it);
 }
 
@@ -276,6 +278,8 @@ void Runner::EnterState(Frame& f, TimePoint now) {
   f.retry_attempts.assign(s.retriers.size(), 0);
   f.retry_count = 0;
   f.task_token.clear();
+  f.input_consumed = false;
+  f.resume_children = false;
   if (options_.max_payload_bytes && f.raw_input.dump().size() > options_.max_payload_bytes) {
     StepContext ctx(*this, f, s, now);
     ctx.FailUnit(AslError::Of(StatesError::kDataLimitExceeded,
@@ -359,7 +363,7 @@ StepResult Runner::Step(TimePoint now) {
 }
 
 void Runner::NoteMapRun(Frame& map, MapRunStatus status, TimePoint now) {
-  if (map.map_run_arn.empty()) return;
+  if (map.map_run_arn.empty() || map.map_run_ended) return;
   const auto& state = static_cast<const MapState&>(StateOf(map));
   MapRunInfo info;
   info.arn = map.map_run_arn;
@@ -371,16 +375,18 @@ void Runner::NoteMapRun(Frame& map, MapRunStatus status, TimePoint now) {
   info.total_items = state.TotalItems(map);
   info.total_executions = map.total_children;
   info.start_time = map.entered_time;
+  info.redrive_count = map.map_run_redrives;
+  info.redrive_time = map.map_run_redrive_time;
   if (status != MapRunStatus::kRunning) {
     info.stop_time = now;
-    map.map_run_arn.clear();
+    map.map_run_ended = true;
   }
   map_run_changes_.push_back(std::move(info));
 }
 
 void Runner::AbortMapRuns(TimePoint now) {
   for (auto& [id, f] : frames_) {
-    if (!f->map_run_arn.empty() && f->phase != Phase::kDone) {
+    if (f->phase != Phase::kDone) {
       NoteMapRun(*f, MapRunStatus::kAborted, now);
     }
   }
@@ -403,12 +409,49 @@ void Runner::AbortChildren(Frame& parent, TimePoint now) {
            EventDetails().String("name", StateOf(parent).name).Int("index", c->child_index).Take());
     }
     if (c->task_id) pending_tasks_.erase(c->task_id);
+    if (c->phase == Phase::kChildren) c->resume_children = true;
     ready_.erase(id);
     parked_.erase(id);
-    frames_.erase(id);
+    Retire(id);
   }
   parent.finished_children.clear();
   parent.running_children = 0;
+}
+
+void Runner::Retire(int64_t id) {
+  auto it = frames_.find(id);
+  if (it == frames_.end()) return;
+  it->second->queued = false;
+  it->second->wake_at.reset();
+  dormant_.emplace(id, std::move(it->second));
+  frames_.erase(it);
+}
+
+void Runner::DiscardDormant(int64_t parent) {
+  if (dormant_.empty()) return;
+  std::vector<int64_t> doomed;
+  for (const auto& [id, f] : dormant_) {
+    if (f->parent == parent) doomed.push_back(id);
+  }
+  for (int64_t id : doomed) {
+    DiscardDormant(id);
+    dormant_children_.erase(dormant_.at(id)->child_execution);
+    dormant_.erase(id);
+  }
+}
+
+void Runner::RecoverConsumedInput(Frame& f) {
+  if (!f.input_consumed) return;
+  for (auto e = events_.rbegin(); e != events_.rend(); ++e) {
+    if (e->id != f.entered_event_id || e->child_execution != f.child_execution) continue;
+    Json details = e->DetailsJson();
+    if (!details.is_object() || !details.contains("input")) return;
+    StatusOr<Json> input = ParseJson(details["input"].get<std::string>());
+    if (!input.ok()) return;
+    f.raw_input = std::move(input).value();
+    f.input_consumed = false;
+    return;
+  }
 }
 
 void Runner::FinishFrame(Frame& f, TimePoint now) {
@@ -441,7 +484,13 @@ void Runner::EndExecution(Frame& root, TimePoint now) {
   ready_.clear();
   parked_.clear();
   pending_tasks_.clear();
-  frames_.clear();
+  if (root.succeeded) {
+    frames_.clear();
+    dormant_.clear();
+    dormant_children_.clear();
+  } else {
+    while (!frames_.empty()) Retire(frames_.begin()->first);
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -505,6 +554,7 @@ std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consu
     }
     if (movable) {
       eff = std::move(frame_.raw_input);
+      frame_.input_consumed = true;
     } else {
       eff = frame_.raw_input;
     }
@@ -643,6 +693,7 @@ void StepContext::SucceedUnit(Json output) {
 }
 
 void StepContext::FailUnit(AslError error) {
+  runner_.RecoverConsumedInput(frame_);
   frame_.succeeded = false;
   frame_.error = std::move(error);
   runner_.FinishFrame(frame_, now_);
@@ -667,6 +718,8 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       }
       ++attempts;
       ++frame_.retry_count;
+      frame_.resume_children = false;
+      runner_.DiscardDormant(frame_.id);
       frame_.phase = Phase::kRetry;
       runner_.parked_.insert(frame_.id);
       frame_.finished_children.clear();
@@ -711,6 +764,10 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
         for (auto& [k, v] : assigned->items()) frame_.variables[k] = std::move(v);
       }
       Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
+      frame_.resume_children = false;
+      runner_.DiscardDormant(frame_.id);
+      frame_.items = Json();
+      frame_.results = Json();
       frame_.previous_state = frame_.state;
       frame_.state = c.next;
       frame_.phase = Phase::kEnter;
@@ -832,11 +889,8 @@ TaskRequest TaskFromJson(const Json& j) {
     t.scheduled_at = FromMillis(j["scheduled_at_ms"].get<int64_t>());
   return t;
 }
-}  // namespace
 
-Json Runner::Snapshot() const {
-  Json frames = Json::array();
-  for (const auto& [id, f] : frames_) {
+Json FrameToJson(const Frame* f) {
     Json j = {{"id", f->id},
               {"parent", f->parent},
               {"graph", f->graph_id},
@@ -881,23 +935,49 @@ Json Runner::Snapshot() const {
                             {"cause", f->task_result->error().cause}};
       }
     }
-    frames.push_back(std::move(j));
-  }
+    if (f->input_consumed) j["input_consumed"] = true;
+    if (f->resume_children) j["resume_children"] = true;
+    if (f->map_run_ended) j["map_run_ended"] = true;
+    if (f->map_run_redrives) j["map_run_redrives"] = f->map_run_redrives;
+    if (f->map_run_redrive_time) j["map_run_redrive_time_ms"] = ToMillis(*f->map_run_redrive_time);
+    return j;
+}
+
+Json ChildToJson(int64_t id, const ChildExecution& c) {
+  return Json{{"id", id},
+              {"arn", c.info.execution_arn},
+              {"name", c.info.name},
+              {"state_machine_arn", c.info.state_machine_arn},
+              {"state_machine_name", c.info.state_machine_name},
+              {"start_time_ms", ToMillis(c.info.start_time)},
+              {"redrive_count", c.info.redrive_count},
+              {"input", c.input},
+              {"map_run_arn", c.map_run_arn},
+              {"last_event_id", c.last_event_id}};
+}
+
+void ChildFromJson(const Json& j, const std::string& role_arn, ChildExecution* c) {
+  c->info.execution_arn = j.at("arn").get<std::string>();
+  c->info.name = j.at("name").get<std::string>();
+  c->info.state_machine_arn = j.at("state_machine_arn").get<std::string>();
+  c->info.state_machine_name = j.at("state_machine_name").get<std::string>();
+  c->info.role_arn = role_arn;
+  c->info.start_time = FromMillis(j.at("start_time_ms").get<int64_t>());
+  c->info.redrive_count = j.value("redrive_count", 0);
+  c->input = j.at("input");
+  c->map_run_arn = j.at("map_run_arn").get<std::string>();
+  c->last_event_id = j.at("last_event_id").get<int64_t>();
+}
+}  // namespace
+
+Json Runner::Snapshot() const {
+  Json frames = Json::array();
+  for (const auto& [id, f] : frames_) frames.push_back(FrameToJson(f.get()));
   Json pending = Json::array();
   for (const auto& [id, t] : pending_tasks_) pending.push_back(TaskToJson(t));
   Json children = Json::array();
-  for (const auto& [id, c] : children_) {
-    children.push_back({{"id", id},
-                        {"arn", c.info.execution_arn},
-                        {"name", c.info.name},
-                        {"state_machine_arn", c.info.state_machine_arn},
-                        {"state_machine_name", c.info.state_machine_name},
-                        {"start_time_ms", ToMillis(c.info.start_time)},
-                        {"input", c.input},
-                        {"map_run_arn", c.map_run_arn},
-                        {"last_event_id", c.last_event_id}});
-  }
-  return Json{{"version", 1},
+  for (const auto& [id, c] : children_) children.push_back(ChildToJson(id, c));
+  Json snapshot{{"version", 1},
               {"execution",
                {{"arn", info_.execution_arn},
                 {"name", info_.name},
@@ -918,6 +998,18 @@ Json Runner::Snapshot() const {
               {"pending_tasks", std::move(pending)},
               {"children", std::move(children)},
               {"next_child_execution", next_child_execution_}};
+  if (info_.redrive_time) snapshot["execution"]["redrive_time_ms"] = ToMillis(*info_.redrive_time);
+  if (!dormant_.empty()) {
+    Json dormant = Json::array();
+    for (const auto& [id, f] : dormant_) dormant.push_back(FrameToJson(f.get()));
+    snapshot["dormant"] = std::move(dormant);
+  }
+  if (!dormant_children_.empty()) {
+    Json dormant = Json::array();
+    for (const auto& [id, c] : dormant_children_) dormant.push_back(ChildToJson(id, c));
+    snapshot["dormant_children"] = std::move(dormant);
+  }
+  return snapshot;
 }
 
 Status Runner::Restore(const Json& s) {
@@ -942,7 +1034,7 @@ Status Runner::Restore(const Json& s) {
     output_ = s.at("output");
     error_ = AslError{s.at("error").at("error").get<std::string>(),
                       s.at("error").at("cause").get<std::string>()};
-    for (const Json& j : s.at("frames")) {
+    auto frame_from_json = [&](const Json& j) -> StatusOr<std::unique_ptr<Frame>> {
       auto f = std::make_unique<Frame>();
       f->id = j.at("id").get<int64_t>();
       f->parent = j.at("parent").get<int64_t>();
@@ -1006,10 +1098,37 @@ Status Runner::Restore(const Json& s) {
               AslError{tr.at("error").get<std::string>(), tr.at("cause").get<std::string>()});
         }
       }
-      if (f->wake_at && (f->phase == Phase::kTimer || f->phase == Phase::kRetry)) {
-        parked_.insert(f->id);
+      f->input_consumed = j.value("input_consumed", false);
+      f->resume_children = j.value("resume_children", false);
+      f->map_run_ended = j.value("map_run_ended", false);
+      f->map_run_redrives = j.value("map_run_redrives", int64_t{0});
+      if (j.contains("map_run_redrive_time_ms")) {
+        f->map_run_redrive_time = FromMillis(j["map_run_redrive_time_ms"].get<int64_t>());
       }
-      frames_.emplace(f->id, std::move(f));
+      return f;
+    };
+    for (const Json& j : s.at("frames")) {
+      StatusOr<std::unique_ptr<Frame>> f = frame_from_json(j);
+      if (!f.ok()) return f.status();
+      if ((*f)->wake_at && ((*f)->phase == Phase::kTimer || (*f)->phase == Phase::kRetry)) {
+        parked_.insert((*f)->id);
+      }
+      frames_.emplace((*f)->id, std::move(f).value());
+    }
+    if (s.contains("dormant")) {
+      for (const Json& j : s["dormant"]) {
+        StatusOr<std::unique_ptr<Frame>> f = frame_from_json(j);
+        if (!f.ok()) return f.status();
+        dormant_.emplace((*f)->id, std::move(f).value());
+      }
+    }
+    if (s.contains("dormant_children")) {
+      for (const Json& j : s["dormant_children"]) {
+        ChildFromJson(j, info_.role_arn, &dormant_children_[j.at("id").get<int64_t>()]);
+      }
+    }
+    if (e.contains("redrive_time_ms")) {
+      info_.redrive_time = FromMillis(e["redrive_time_ms"].get<int64_t>());
     }
     for (const Json& id : s.at("ready")) {
       Frame* f = Find(id.get<int64_t>());
@@ -1025,22 +1144,142 @@ Status Runner::Restore(const Json& s) {
       pending_tasks_.emplace(req.task_id, std::move(req));
     }
     for (const Json& j : s.at("children")) {
-      ChildExecution& c = children_[j.at("id").get<int64_t>()];
-      c.info.execution_arn = j.at("arn").get<std::string>();
-      c.info.name = j.at("name").get<std::string>();
-      c.info.state_machine_arn = j.at("state_machine_arn").get<std::string>();
-      c.info.state_machine_name = j.at("state_machine_name").get<std::string>();
-      c.info.role_arn = info_.role_arn;
-      c.info.start_time = FromMillis(j.at("start_time_ms").get<int64_t>());
-      c.input = j.at("input");
-      c.map_run_arn = j.at("map_run_arn").get<std::string>();
-      c.last_event_id = j.at("last_event_id").get<int64_t>();
+      ChildFromJson(j, info_.role_arn, &children_[j.at("id").get<int64_t>()]);
     }
     next_child_execution_ = s.at("next_child_execution").get<int64_t>();
   } catch (const std::exception& ex) {
     return InvalidArgumentError(std::string("malformed snapshot: ") + ex.what());
   }
   return Status::OK();
+}
+
+// ---------------------------------------------------------------------------
+// Redrive
+
+Status Runner::Redrive(TimePoint now) {
+  if (status_ == ExecutionStatus::kRunning || status_ == ExecutionStatus::kSucceeded) {
+    return FailedPreconditionError("Execution is " + std::string(ExecutionStatusName(status_)) +
+                                   " and cannot be redriven");
+  }
+  Frame* root = nullptr;
+  for (auto& [id, f] : dormant_) {
+    if (f->parent == 0) root = f.get();
+    if (f->input_consumed) {
+      return FailedPreconditionError("Execution cannot be redriven: the input of state '" +
+                                     GraphOf(*f).state(f->state).name + "' was not kept");
+    }
+  }
+  if (root == nullptr) {
+    return FailedPreconditionError(
+        "Execution cannot be redriven: it ended before this server kept redrive points");
+  }
+  status_ = ExecutionStatus::kRunning;
+  output_ = Json();
+  error_ = AslError();
+  ++info_.redrive_count;
+  info_.redrive_time = now;
+  Emit(nullptr, now, "ExecutionRedriven", "executionRedrivenEventDetails",
+       EventDetails().Int("redriveCount", info_.redrive_count).Take());
+  root->last_event_id = last_event_id_;
+  Revive(*root, now);
+  return Status::OK();
+}
+
+void Runner::Revive(Frame& dormant, TimePoint now) {
+  auto node = dormant_.extract(dormant.id);
+  Frame& f = *frames_.insert(std::move(node)).position->second;
+  Frame* parent = Find(f.parent);
+  if (f.phase == Phase::kDone && f.succeeded) {
+    // Finished before the stop, not yet collected by its Parallel/Map.
+    if (parent != nullptr) {
+      parent->finished_children.push_back(f.id);
+      MakeReady(*parent, false);
+    }
+    return;
+  }
+  const State& state = StateOf(f);
+  const bool resume = f.resume_children &&
+                      (state.type == StateType::kParallel || state.type == StateType::kMap);
+  if (!resume) {
+    DiscardDormant(f.id);
+    f.phase = Phase::kEnter;
+    f.succeeded = false;
+    f.error = AslError();
+    f.output = Json();
+    f.task_id = 0;
+    f.task_token.clear();
+    f.task_result.reset();
+    f.effective = Json();
+    f.finished_children.clear();
+    f.resume_children = false;
+    MakeReady(f, false);
+    return;
+  }
+  f.phase = Phase::kChildren;
+  f.succeeded = false;
+  f.error = AslError();
+  f.resume_children = false;
+  f.finished_children.clear();
+  const bool is_map = state.type == StateType::kMap;
+  const auto* map = is_map ? static_cast<const MapState*>(&state) : nullptr;
+  if (is_map) {
+    f.failed_children = 0;
+    if (!f.map_run_arn.empty()) {
+      f.map_run_ended = false;
+      ++f.map_run_redrives;
+      f.map_run_redrive_time = now;
+      Emit(&f, now, "MapRunRedriven", "mapRunRedrivenEventDetails",
+           EventDetails()
+               .String("mapRunArn", f.map_run_arn)
+               .Int("redriveCount", f.map_run_redrives)
+               .Take());
+      NoteMapRun(f, MapRunStatus::kRunning, now);
+    }
+  }
+  std::vector<Frame*> children;
+  for (auto& [id, c] : dormant_) {
+    if (c->parent == f.id) children.push_back(c.get());
+  }
+  std::sort(children.begin(), children.end(),
+            [](const Frame* a, const Frame* b) { return a->child_index < b->child_index; });
+  f.running_children = static_cast<int64_t>(children.size());
+  for (Frame* c : children) {
+    if (c->phase == Phase::kDone && c->succeeded) {
+      Revive(*c, now);
+      continue;
+    }
+    if (c->child_execution != f.child_execution) {
+      // The root of a child execution of a DISTRIBUTED Map: redriven too.
+      auto node = dormant_children_.extract(c->child_execution);
+      if (!node.empty()) {
+        ChildExecution& child = children_.insert(std::move(node)).position->second;
+        ++child.info.redrive_count;
+        Append(c->child_execution, child.last_event_id, now, "ExecutionRedriven",
+               "executionRedrivenEventDetails",
+               EventDetails().Int("redriveCount", child.info.redrive_count).Take());
+        c->last_event_id = child.last_event_id;
+        ChildExecutionStart start;
+        start.id = c->child_execution;
+        start.info = child.info;
+        start.map_run_arn = child.map_run_arn;
+        start.type = map->child_execution_type;
+        start.input = child.input;
+        start.redriven = true;
+        new_children_.push_back(std::move(start));
+      }
+    } else {
+      if (is_map) {
+        Emit(&f, now, "MapIterationStarted", "mapIterationStartedEventDetails",
+             options_.record_history
+                 ? EventDetails().String("name", state.name).Int("index", c->child_index).Take()
+                 : std::string());
+      }
+      c->last_event_id = f.last_event_id;
+    }
+    Revive(*c, now);
+  }
+  // A Map may start the iterations it never reached.
+  if (is_map) MakeReady(f, false);
 }
 
 }  // namespace interpreter_internal
@@ -1131,7 +1370,7 @@ Status Execution::UpdateMapRun(std::string_view arn, std::optional<int64_t> max_
   }
   Runner& r = *runner_;
   for (auto& [id, f] : r.frames_) {
-    if (f->map_run_arn != arn || f->phase == Phase::kDone) continue;
+    if (f->map_run_arn != arn || f->map_run_ended || f->phase == Phase::kDone) continue;
     if (max_concurrency) f->max_concurrency = *max_concurrency;
     if (tolerated_failure_count) f->tolerated_count = *tolerated_failure_count;
     if (tolerated_failure_percentage) f->tolerated_percentage = *tolerated_failure_percentage;
@@ -1201,8 +1440,13 @@ void Execution::Stop(ExecutionStatus status, std::string error, std::string caus
   r.ready_.clear();
   r.parked_.clear();
   r.pending_tasks_.clear();
-  r.frames_.clear();
+  for (auto& [id, f] : r.frames_) {
+    if (f->phase == Phase::kChildren) f->resume_children = true;
+  }
+  while (!r.frames_.empty()) r.Retire(r.frames_.begin()->first);
 }
+
+Status Execution::Redrive(TimePoint now) { return runner_->Redrive(now); }
 
 std::vector<HistoryEvent> Execution::TakeEvents() {
   std::vector<HistoryEvent> out;
@@ -1243,7 +1487,8 @@ bool EnforceHistoryLimit(Execution& execution, int64_t max_events, TimePoint now
 
 std::optional<TimePoint> ExecutionDeadline(const Execution& execution) {
   if (!execution.machine().timeout_seconds) return std::nullopt;
-  return execution.info().start_time + std::chrono::seconds(*execution.machine().timeout_seconds);
+  const TimePoint from = execution.info().redrive_time.value_or(execution.info().start_time);
+  return from + std::chrono::seconds(*execution.machine().timeout_seconds);
 }
 
 bool EnforceExecutionTimeout(Execution& execution, TimePoint now) {

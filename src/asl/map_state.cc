@@ -248,7 +248,7 @@ void MapState::Resume(StepContext& ctx) const {
     AslError err = c->error;
     f.results[static_cast<size_t>(c->child_index)] =
         Json{{"Error", err.error}, {"Cause", err.cause}};
-    runner.frames_.erase(id);
+    runner.Retire(id);
     const bool tolerant = f.tolerated_count.has_value() || f.tolerated_percentage.has_value();
     bool exceeded = !tolerant;
     if (f.tolerated_count && f.failed_children > *f.tolerated_count) exceeded = true;
@@ -272,8 +272,8 @@ void MapState::Resume(StepContext& ctx) const {
                  EventDetails().String("error", err.error).String("cause", err.cause).Take());
         runner.NoteMapRun(f, MapRunStatus::kFailed, ctx.now());
       }
-      f.items = Json();
-      f.results = Json();
+      // items and results stay: a redrive resumes from them.
+      f.resume_children = true;
       return ctx.Fail(std::move(err), "MapStateFailed");
     }
   }
@@ -308,12 +308,13 @@ void MapState::Resume(StepContext& ctx) const {
       child.last_event_id = runner.children_.at(child_execution).last_event_id;
     }
   }
-  if (f.succeeded_children + f.failed_children == f.total_children) {
+  if (f.next_child == f.total_children && f.running_children == 0) {
     if (distributed) {
       ctx.Emit("MapRunSucceeded", "mapRunSucceededEventDetails", "{}");
       runner.NoteMapRun(f, MapRunStatus::kSucceeded, ctx.now());
     }
     ctx.Emit("MapStateSucceeded", "", std::string());
+    if (f.failed_children > 0) runner.DiscardDormant(f.id);  // tolerated failures
     Json results = std::move(f.results);
     f.results = Json();
     f.items = Json();

@@ -41,8 +41,9 @@ void ParallelState::Resume(interpreter_internal::StepContext& ctx) const {
       continue;
     }
     AslError err = c->error;
-    runner.frames_.erase(id);
+    runner.Retire(id);
     runner.AbortChildren(f, ctx.now());
+    f.resume_children = true;
     return ctx.Fail(std::move(err), "ParallelStateFailed");
   }
   if (f.succeeded_children == f.total_children) {

@@ -41,6 +41,8 @@ struct Frame {
   int64_t child_execution = 0;
 
   Json raw_input;
+  // EffectiveInput moved raw_input out (a state that reads it no more).
+  bool input_consumed = false;
   Json effective;  // effective input kept while parked
   int64_t entered_event_id = 0;
   int64_t last_event_id = 0;  // previousEventId chain
@@ -59,12 +61,19 @@ struct Frame {
   int64_t next_child = 0;
   int64_t running_children = 0;
   int64_t succeeded_children = 0;
-  int64_t failed_children = 0;
+  int64_t failed_children = 0;  // Map: failed items (a failed batch counts its items)
   int64_t max_concurrency = 0;  // 0: unlimited
   std::optional<int64_t> tolerated_count;
   std::optional<double> tolerated_percentage;
   Json items;               // Map: the items array (the batches, with an ItemBatcher)
   std::string map_run_arn;  // DISTRIBUTED Map: its Map Run
+  bool map_run_ended = false;  // it succeeded, failed or was aborted
+  int64_t map_run_redrives = 0;
+  std::optional<TimePoint> map_run_redrive_time;
+  // A Parallel/Map that failed, or was stopped, while its children ran: a
+  // redrive resumes it with the children that did not succeed (kept in
+  // Runner::dormant_) instead of entering the state again.
+  bool resume_children = false;
   Json results;             // array of child outputs
   std::optional<AslError> child_error;
 
@@ -170,6 +179,12 @@ class Runner {
   AslError error_;
 
   std::map<int64_t, std::unique_ptr<Frame>> frames_;
+  // Units that failed or were aborted and whose enclosing units failed too:
+  // kept (with their input, variables and position) for Redrive. A unit
+  // whose failure is retried or caught drops its dormant descendants.
+  std::map<int64_t, std::unique_ptr<Frame>> dormant_;
+  // Child executions that ended unsuccessfully under a dormant unit.
+  std::map<int64_t, ChildExecution> dormant_children_;
   UnitQueue ready_;
   std::set<int64_t> parked_;  // units in kTimer/kRetry, waiting for wake_at
   int64_t next_frame_id_ = 1;
@@ -236,7 +251,22 @@ class Runner {
   void MakeReady(Frame& f, bool front = true);
   void EnterState(Frame& f, TimePoint now);
   void FinishFrame(Frame& f, TimePoint now);
+  // Aborts every descendant of `parent`; they become dormant.
   void AbortChildren(Frame& parent, TimePoint now);
+  // Moves unit `id` (ended or aborted) from frames_ to dormant_.
+  void Retire(int64_t id);
+  // Forgets the dormant descendants of unit `parent` (its failure was
+  // retried or caught, or it succeeded) and their child executions.
+  void DiscardDormant(int64_t parent);
+  // The input a unit entered its state with, when EffectiveInput consumed
+  // it: read back from the unit's StateEntered event, still in events_
+  // (consuming states end in the step that entered them).
+  void RecoverConsumedInput(Frame& f);
+  // Execution::Redrive.
+  Status Redrive(TimePoint now);
+  // Readies dormant unit `f` (moved back to frames_) and its dormant
+  // descendants; returns the number of `f`'s direct children revived.
+  void Revive(Frame& f, TimePoint now);
   // Records the state of the Map Run unit `map` runs (TakeMapRunChanges);
   // once it ended, the unit forgets its Map Run.
   void NoteMapRun(Frame& map, MapRunStatus status, TimePoint now);

@@ -188,5 +188,317 @@ TEST(Interpreter, RunExecutionEnforcesTimeoutSeconds) {
   EXPECT_EQ(h.back().type, "ExecutionTimedOut");
 }
 
+// ---------------------------------------------------------------------------
+// Redrive
+
+// Runs `exec` to its end with `invoker`, appending its own events to `events`.
+void Drive(Execution& exec, testing::ScriptedInvoker& invoker, FakeClock& clock,
+           std::vector<HistoryEvent>* events) {
+  RunExecution(exec, invoker, clock, events);
+}
+
+// What the durable runtime does between the failure and the redrive: the
+// execution leaves memory as a snapshot and comes back from it.
+std::unique_ptr<Execution> ThroughSnapshot(std::shared_ptr<const StateMachine> m,
+                                           const Execution& exec) {
+  auto restored = Execution::Restore(std::move(m), Json::parse(exec.Snapshot().dump()));
+  EXPECT_TRUE(restored.ok()) << restored.status().message();
+  return restored.ok() ? std::move(restored).value() : nullptr;
+}
+
+std::vector<std::string> EnteredStates(const std::vector<HistoryEvent>& events) {
+  std::vector<std::string> out;
+  for (const HistoryEvent& e : events) {
+    if (e.type.ends_with("StateEntered")) out.emplace_back(e.DetailsJson()["name"]);
+  }
+  return out;
+}
+
+size_t CallsOf(const testing::ScriptedInvoker& invoker, std::string_view state) {
+  size_t n = 0;
+  for (const TaskRequest& r : invoker.requests) n += r.state_name == state;
+  return n;
+}
+
+TEST(Redrive, RerunsTheFailedTaskWithItsInputAndVariablesAndNothingBefore) {
+  auto m = MustCompile(R"({"StartAt":"Load","States":{
+      "Load":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Assign":{"loaded.$":"$$.Execution.Input"},
+              "ResultPath":"$.load","Next":"Export"},
+      "Export":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+                "Parameters":{"load.$":"$.load","v.$":"$loaded.job","redrives.$":"$$.Execution.RedriveCount"},
+                "End":true}}})");
+  testing::ScriptedInvoker invoker;
+  invoker.Answer("Load", {Json("rows")});
+  invoker.Answer("Export", {AslError{"Export.Failed", "disk full"}, Json("exported")});
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json{{"job", 7}}, clock.Now());
+  std::vector<HistoryEvent> events;
+  Drive(*exec, invoker, clock, &events);
+  ASSERT_EQ(exec->status(), ExecutionStatus::kFailed);
+  EXPECT_EQ(exec->error().error, "Export.Failed");
+
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  clock.Advance(std::chrono::seconds(30));
+  ASSERT_TRUE(again->Redrive(clock.Now()).ok());
+  EXPECT_EQ(again->status(), ExecutionStatus::kRunning);
+  EXPECT_EQ(again->info().redrive_count, 1);
+  Drive(*again, invoker, clock, &events);
+  ASSERT_EQ(again->status(), ExecutionStatus::kSucceeded);
+  EXPECT_EQ(again->output(), Json("exported"));
+  EXPECT_EQ(CallsOf(invoker, "Load"), 1u);
+  ASSERT_EQ(CallsOf(invoker, "Export"), 2u);
+  EXPECT_EQ(invoker.requests.back().parameters,
+            (Json{{"load", "rows"}, {"v", 7}, {"redrives", 1}}));
+  EXPECT_EQ(EnteredStates(events), (std::vector<std::string>{"Load", "Export", "Export"}));
+  // ... ExecutionFailed, ExecutionRedriven {redriveCount: 1}, TaskStateEntered ...
+  size_t failed = 0;
+  while (events[failed].type != "ExecutionFailed") ++failed;
+  ASSERT_LT(failed + 2, events.size());
+  EXPECT_EQ(events[failed + 1].type, "ExecutionRedriven");
+  EXPECT_EQ(events[failed + 1].DetailsJson(), (Json{{"redriveCount", 1}}));
+  EXPECT_EQ(events[failed + 1].id, events[failed].id + 1);
+  EXPECT_EQ(events[failed + 2].type, "TaskStateEntered");
+  EXPECT_EQ(events[failed + 2].previous_event_id, events[failed + 1].id);
+  EXPECT_EQ(events[failed + 2].DetailsJson()["input"].get<std::string>(),
+            R"({"job":7,"load":"rows"})");
+  for (size_t i = 1; i < events.size(); ++i) EXPECT_EQ(events[i].id, events[i - 1].id + 1);
+}
+
+TEST(Redrive, AStateThatConsumedItsInputGetsItBackFromItsEnteredEvent) {
+  // A Choice without Default moves its input out before failing.
+  auto m = MustCompile(R"({"StartAt":"P","States":{
+      "P":{"Type":"Pass","Result":{"n":3},"Next":"C"},
+      "C":{"Type":"Choice","Choices":[{"Variable":"$.n","NumericEquals":1,"Next":"D"}]},
+      "D":{"Type":"Succeed"}}})");
+  testing::ScriptedInvoker invoker;
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json::object(), clock.Now());
+  std::vector<HistoryEvent> events;
+  Drive(*exec, invoker, clock, &events);
+  ASSERT_EQ(exec->error().error, "States.NoChoiceMatched");
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Redrive(clock.Now()).ok());
+  Drive(*again, invoker, clock, &events);
+  EXPECT_EQ(again->error().error, "States.NoChoiceMatched");
+  std::vector<std::string> inputs;
+  for (const HistoryEvent& e : events) {
+    if (e.type == "ChoiceStateEntered") inputs.push_back(e.DetailsJson()["input"]);
+  }
+  EXPECT_EQ(inputs, (std::vector<std::string>{R"({"n":3})", R"({"n":3})"}));
+}
+
+TEST(Redrive, AParallelRerunsOnlyItsFailedBranchFromTheStateThatFailed) {
+  auto m = MustCompile(R"({"StartAt":"Par","States":{"Par":{"Type":"Parallel","End":true,
+      "Branches":[
+        {"StartAt":"A1","States":{"A1":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}},
+        {"StartAt":"B1","States":{"B1":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","Next":"B2"},
+                                  "B2":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}]}}})");
+  testing::ScriptedInvoker invoker;
+  invoker.Answer("A1", {Json("a")});
+  invoker.Answer("B1", {Json("b1")});
+  invoker.Answer("B2", {AslError{"Flaky", "once"}, Json("b2")});
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json::object(), clock.Now());
+  std::vector<HistoryEvent> events;
+  Drive(*exec, invoker, clock, &events);
+  ASSERT_EQ(exec->status(), ExecutionStatus::kFailed);
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Redrive(clock.Now()).ok());
+  Drive(*again, invoker, clock, &events);
+  ASSERT_EQ(again->status(), ExecutionStatus::kSucceeded) << again->error().cause;
+  EXPECT_EQ(again->output(), (Json{"a", "b2"}));
+  EXPECT_EQ(CallsOf(invoker, "A1"), 1u);
+  EXPECT_EQ(CallsOf(invoker, "B1"), 1u);
+  EXPECT_EQ(CallsOf(invoker, "B2"), 2u);
+}
+
+TEST(Redrive, AMapKeepsSucceededIterationsAndStartsTheOnesNeverReached) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map","MaxConcurrency":1,"End":true,
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE"},"StartAt":"T","States":{
+        "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}}}})");
+  // Answers in call order: item 0, item 1, item 2 fails; after the redrive
+  // item 2, 3, 4.
+  testing::ScriptedInvoker invoker;
+  invoker.Answer("T", {Json(0), Json(10), AslError{"Bad", "item 2"}, Json(20), Json(30), Json(40)});
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json{1, 2, 3, 4, 5}, clock.Now());
+  std::vector<HistoryEvent> events;
+  Drive(*exec, invoker, clock, &events);
+  ASSERT_EQ(exec->status(), ExecutionStatus::kFailed);
+  EXPECT_EQ(CallsOf(invoker, "T"), 3u);
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Redrive(clock.Now()).ok());
+  Drive(*again, invoker, clock, &events);
+  ASSERT_EQ(again->status(), ExecutionStatus::kSucceeded) << again->error().cause;
+  EXPECT_EQ(again->output(), (Json{0, 10, 20, 30, 40}));
+  EXPECT_EQ(CallsOf(invoker, "T"), 6u);
+  std::vector<Json> inputs;
+  for (const TaskRequest& r : invoker.requests) inputs.push_back(r.parameters);
+  EXPECT_EQ(inputs, (std::vector<Json>{1, 2, 3, 3, 4, 5}));
+}
+
+TEST(Redrive, AStoppedExecutionResumesEveryUnitWhereItWas) {
+  auto m = MustCompile(R"({"StartAt":"Par","States":{"Par":{"Type":"Parallel","Next":"Done",
+      "Branches":[
+        {"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":100,"End":true}}},
+        {"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}]},
+      "Done":{"Type":"Pass","End":true}}})");
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json{{"k", 1}}, clock.Now());
+  while (exec->Step(clock.Now()).kind == StepResult::Kind::kProgress) {
+  }
+  auto tasks = exec->TakeTaskRequests();
+  ASSERT_EQ(tasks.size(), 1u);
+  ASSERT_TRUE(exec->CompleteTask(tasks[0].task_id, Json("t"), clock.Now()).ok());
+  while (exec->Step(clock.Now()).kind == StepResult::Kind::kProgress) {
+  }
+  exec->Stop(ExecutionStatus::kAborted, "", "operator", clock.Now());
+  ASSERT_EQ(exec->status(), ExecutionStatus::kAborted);
+
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  clock.Advance(std::chrono::seconds(10));
+  ASSERT_TRUE(again->Redrive(clock.Now()).ok());
+  testing::ScriptedInvoker invoker;  // the finished branch must not call again
+  std::vector<HistoryEvent> events;
+  Drive(*again, invoker, clock, &events);
+  ASSERT_EQ(again->status(), ExecutionStatus::kSucceeded) << again->error().cause;
+  EXPECT_EQ(again->output(), (Json{{{"k", 1}}, "t"}));
+  EXPECT_TRUE(invoker.requests.empty());
+  EXPECT_EQ(EnteredStates(events), (std::vector<std::string>{"W", "Done"}));
+  EXPECT_EQ(events.front().type, "ExecutionRedriven");
+}
+
+TEST(Redrive, ARetriedOrCaughtFailureLeavesNothingBehind) {
+  auto m = MustCompile(R"({"StartAt":"Par","States":{"Par":{"Type":"Parallel","Next":"Fail",
+      "Catch":[{"ErrorEquals":["States.ALL"],"Next":"Fail"}],
+      "Branches":[{"StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}]},
+      "Fail":{"Type":"Fail","Error":"Final"}}})");
+  testing::ScriptedInvoker invoker;
+  invoker.Answer("T", {AslError{"E", "boom"}, Json("ok")});
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json::object(), clock.Now());
+  std::vector<HistoryEvent> events;
+  Drive(*exec, invoker, clock, &events);
+  ASSERT_EQ(exec->error().error, "Final");
+  // The Fail state is what failed: the redrive enters it again, and the
+  // caught branch is not run again.
+  ASSERT_TRUE(exec->Redrive(clock.Now()).ok());
+  Drive(*exec, invoker, clock, &events);
+  EXPECT_EQ(exec->error().error, "Final");
+  EXPECT_EQ(CallsOf(invoker, "T"), 1u);
+  EXPECT_EQ(EnteredStates(events), (std::vector<std::string>{"Par", "T", "Fail", "Fail"}));
+}
+
+TEST(Redrive, IsRefusedForRunningAndSucceededExecutions) {
+  auto m = MustCompile(R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":5,"End":true}}})");
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json::object(), clock.Now());
+  Status running = exec->Redrive(clock.Now());
+  EXPECT_EQ(running.code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(running.message(), "Execution is RUNNING and cannot be redriven");
+  testing::ScriptedInvoker invoker;
+  Drive(*exec, invoker, clock, nullptr);
+  ASSERT_EQ(exec->status(), ExecutionStatus::kSucceeded);
+  EXPECT_EQ(exec->Redrive(clock.Now()).message(), "Execution is SUCCEEDED and cannot be redriven");
+}
+
+TEST(Redrive, TheExecutionTimeoutCountsFromTheRedrive) {
+  auto m = MustCompile(R"({"TimeoutSeconds":60,"StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":50,"End":true}}})");
+  FakeClock clock(TestStart());
+  auto exec = Execution::Start(m, TestInfo(), Json::object(), clock.Now());
+  exec->Step(clock.Now());
+  clock.Advance(std::chrono::seconds(20));
+  exec->Stop(ExecutionStatus::kAborted, "", "", clock.Now());
+  clock.Advance(std::chrono::hours(1));
+  ASSERT_TRUE(exec->Redrive(clock.Now()).ok());
+  EXPECT_EQ(ExecutionDeadline(*exec), clock.Now() + std::chrono::seconds(60));
+  testing::ScriptedInvoker invoker;
+  Drive(*exec, invoker, clock, nullptr);
+  EXPECT_EQ(exec->status(), ExecutionStatus::kSucceeded);
+}
+
+// Steps `exec` to its end at `now`, answering tasks with `invoker`, and
+// keeps everything it reports (RunExecution drops child executions).
+struct Collected {
+  std::vector<HistoryEvent> events;
+  std::vector<ChildExecutionStart> children;
+  std::vector<MapRunInfo> runs;
+};
+void DriveCollecting(Execution& exec, testing::ScriptedInvoker& invoker, TimePoint now,
+                     Collected* out) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    StepResult r = exec.Step(now);
+    for (TaskRequest& t : exec.TakeTaskRequests()) {
+      const int64_t id = t.task_id;
+      invoker.Invoke(t, [&exec, id, now](AslResult<Json> result) {
+        (void)exec.CompleteTask(id, std::move(result), now);
+      });
+    }
+    exec.TakeEvents(&out->events);
+    for (ChildExecutionStart& c : exec.TakeChildExecutions()) out->children.push_back(c);
+    for (MapRunInfo& m : exec.TakeMapRunChanges()) out->runs.push_back(m);
+    if (r.kind == StepResult::Kind::kFinished) return;
+  }
+  ADD_FAILURE() << "the execution did not finish";
+}
+
+TEST(Redrive, ADistributedMapRedrivesItsFailedChildExecutionsAndItsMapRun) {
+  auto m = MustCompile(R"({"StartAt":"M","States":{"M":{"Type":"Map","End":true,
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+        "StartAt":"T","States":{"T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke","End":true}}}}}})");
+  testing::ScriptedInvoker invoker;
+  invoker.Answer("T", {Json("a"), AslError{"Bad", "b"}, Json("b")});
+  auto exec = Execution::Start(m, TestInfo(), Json{1, 2}, TestStart());
+  Collected first;
+  DriveCollecting(*exec, invoker, TestStart(), &first);
+  ASSERT_EQ(exec->status(), ExecutionStatus::kFailed);
+  ASSERT_EQ(first.children.size(), 2u);
+  ASSERT_FALSE(first.runs.empty());
+  EXPECT_EQ(first.runs.back().status, MapRunStatus::kFailed);
+
+  auto again = ThroughSnapshot(m, *exec);
+  ASSERT_NE(again, nullptr);
+  ASSERT_TRUE(again->Redrive(TestStart()).ok());
+  Collected more;
+  DriveCollecting(*again, invoker, TestStart(), &more);
+  ASSERT_EQ(again->status(), ExecutionStatus::kSucceeded) << again->error().cause;
+  EXPECT_EQ(again->output(), (Json{"a", "b"}));
+  // Only the failed child runs again, under its own ARN.
+  ASSERT_EQ(more.children.size(), 1u);
+  EXPECT_TRUE(more.children[0].redriven);
+  EXPECT_EQ(more.children[0].info.execution_arn, first.children[1].info.execution_arn);
+  EXPECT_EQ(more.children[0].input, Json(2));
+  ASSERT_GE(more.runs.size(), 2u);
+  EXPECT_EQ(more.runs.front().arn, first.runs.back().arn);
+  EXPECT_EQ(more.runs.front().status, MapRunStatus::kRunning);
+  EXPECT_EQ(more.runs.front().redrive_count, 1);
+  EXPECT_EQ(more.runs.back().status, MapRunStatus::kSucceeded);
+  // The parent records MapRunRedriven; the child's history goes on with
+  // ExecutionRedriven after its ExecutionFailed.
+  std::vector<std::string> parent_types;
+  std::vector<std::string> child_types;
+  int64_t child_last_before = 0;
+  for (const HistoryEvent& e : first.events) {
+    if (e.child_execution == more.children[0].id) child_last_before = e.id;
+  }
+  int64_t child_first_after = 0;
+  for (const HistoryEvent& e : more.events) {
+    (e.child_execution == 0 ? parent_types : child_types).emplace_back(e.type);
+    if (e.child_execution != 0 && child_first_after == 0) child_first_after = e.id;
+  }
+  EXPECT_EQ(parent_types.front(), "ExecutionRedriven");
+  EXPECT_THAT(parent_types, ::testing::Contains("MapRunRedriven"));
+  ASSERT_FALSE(child_types.empty());
+  EXPECT_EQ(child_types.front(), "ExecutionRedriven");
+  EXPECT_EQ(child_types.back(), "ExecutionSucceeded");
+  EXPECT_EQ(child_first_after, child_last_before + 1);
+}
+
 }  // namespace
 }  // namespace stepd::asl

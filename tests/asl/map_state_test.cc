@@ -292,6 +292,21 @@ TEST(MapState, FailedBatchCountsAllItsItemsAgainstTheTolerance) {
   EXPECT_EQ(r.error.error, "States.ExceedToleratedFailureThreshold");
 }
 
+TEST(MapState, AToleratedFailedBatchStillLetsTheMapFinish) {
+  // The failed batch holds 3 items but is one child: the Map must still see
+  // all of its children end (it used to compare items with children).
+  auto r =
+      RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map","ToleratedFailurePercentage":80,
+      "ItemBatcher":{"MaxItemsPerBatch":3},
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED"},"StartAt":"C","States":{
+         "C":{"Type":"Choice","Choices":[{"Variable":"$.Items[0]","NumericEquals":1,"Next":"F"}],"Default":"P"},
+         "F":{"Type":"Fail","Error":"E"},"P":{"Type":"Pass","End":true}}},"End":true}}})",
+                    Json::array({1, 2, 3, 4, 5, 6, 7}));
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  ASSERT_EQ(r.output.size(), 3u);
+  EXPECT_EQ(r.output[0]["Error"], "E");
+}
+
 TEST(MapState, MaxItemsPerBatchPathMustBeAPositiveInteger) {
   auto r = RunDefinition(R"({"StartAt":"M","States":{"M":{"Type":"Map",
       "ItemBatcher":{"MaxItemsPerBatchPath":"$.n"},

@@ -19,6 +19,9 @@ struct ExecutionInfo {
   std::string state_machine_name;
   TimePoint start_time;
   int redrive_count = 0;
+  // Set once redriven: when the latest redrive began (the machine's
+  // TimeoutSeconds counts from it).
+  std::optional<TimePoint> redrive_time;
 };
 
 // Per-state part of the context object.

@@ -66,6 +66,10 @@ struct ChildExecutionStart {
   std::string map_run_arn;  // ...:mapRun:<machine>/<label>:<uuid>
   StateMachineType type = StateMachineType::kStandard;  // ProcessorConfig.ExecutionType
   Json input;
+  // A child execution that had failed or been aborted, started again by a
+  // redrive of its parent: same ARN, its history goes on with
+  // ExecutionRedriven.
+  bool redriven = false;
 };
 std::string_view ExecutionStatusName(ExecutionStatus s);  // "RUNNING", "SUCCEEDED", ...
 
@@ -86,6 +90,8 @@ struct MapRunInfo {
   int64_t total_executions = 0;  // child executions (batches with an ItemBatcher)
   TimePoint start_time;
   std::optional<TimePoint> stop_time;  // set once it ended
+  int64_t redrive_count = 0;           // times its parent's redrives restarted it
+  std::optional<TimePoint> redrive_time;
 };
 
 struct StepResult {
@@ -149,6 +155,21 @@ class Execution {
   // kTimedOut with the given error and cause; records ExecutionAborted or
   // ExecutionTimedOut.
   void Stop(ExecutionStatus status, std::string error, std::string cause, TimePoint now);
+
+  // Redrives a FAILED, TIMED_OUT or ABORTED execution (RedriveExecution):
+  // records ExecutionRedriven {redriveCount} and resumes every unit that had
+  // not finished, where it stopped. A unit that failed or was aborted in
+  // state S enters S again, with the input and variables it had then. A
+  // Parallel or Map whose branches or iterations failed (or that was
+  // stopped while they ran) reruns only those that failed or were aborted,
+  // starts those never started and keeps the results of the others; under
+  // a DISTRIBUTED Map the child executions are redriven (same ARNs) and the
+  // Map Run goes back to RUNNING. The context object's RedriveCount and
+  // the TimeoutSeconds deadline (from now) follow.
+  // FAILED_PRECONDITION, with AWS's reason, when the execution is RUNNING
+  // or SUCCEEDED, or when it holds nothing to resume (restored from a
+  // snapshot taken before it ended).
+  Status Redrive(TimePoint now);
 
   // History events recorded since the last call.
   std::vector<HistoryEvent> TakeEvents();
