@@ -450,6 +450,7 @@ const OperationInfo* FindOperation(std::string_view name) {
       {"ListStateMachines", Role::kViewer, ListStateMachines},
       {"ListTagsForResource", Role::kViewer, ListTagsForResource},
       {"PublishStateMachineVersion", Role::kAdmin, PublishStateMachineVersion},
+      {"RedriveExecution", Role::kOperator, RedriveExecution},
       {"SendTaskFailure", Role::kOperator, SendTaskFailure},
       {"SendTaskHeartbeat", Role::kOperator, SendTaskHeartbeat},
       {"SendTaskSuccess", Role::kOperator, SendTaskSuccess},

@@ -100,16 +100,49 @@ void AddVersionFields(const store::ExecutionRecord& e, Json* body) {
   }
 }
 
-// Describe's and List's redrive fields for what this release can tell: no
-// execution has been redriven; a running or succeeded one cannot be.
-void AddRedriveFields(const store::ExecutionRecord& e, Json* body) {
-  (*body)["redriveCount"] = e.redrive_count;
+constexpr int64_t kRedrivablePeriodMs = int64_t{14} * 24 * 3600 * 1000;
+constexpr int kMaxRedrives = 1000;
+
+// Why RedriveExecution would refuse `e` now, in AWS's words; nullopt when
+// it may be redriven. (The engine checks the history limit as it redrives.)
+std::optional<std::string> NotRedrivableReason(const Context& context,
+                                               const store::ExecutionRecord& e) {
   if (e.status == store::ExecutionStatus::kRunning ||
       e.status == store::ExecutionStatus::kSucceeded) {
+    return "Execution is " + std::string(store::ExecutionStatusName(e.status)) +
+           " and cannot be redriven";
+  }
+  if (e.arn.find(":express:") != std::string::npos) {
+    return std::string("Execution is of an EXPRESS state machine and cannot be redriven");
+  }
+  if (!e.parent_arn.empty()) {
+    return "Execution is a child of Map Run '" + e.map_run_arn +
+           "': redrive its parent execution '" + e.parent_arn + "'";
+  }
+  if (e.snapshot.empty()) return std::string("Execution was started before the launch of RedriveExecution.");
+  if (e.redrive_count >= kMaxRedrives) {
+    return "Execution has been redriven " + std::to_string(kMaxRedrives) +
+           " times, the most allowed.";
+  }
+  if (e.stop_time_ms && context.NowMs() - *e.stop_time_ms > kRedrivablePeriodMs) {
+    return std::string("Execution redrivable period exceeded.");
+  }
+  auto machine = context.store->GetStateMachine(e.state_machine_arn);
+  if (machine.ok() && machine->status == store::StateMachineStatus::kDeleting) {
+    return std::string("State machine is in DELETING status.");
+  }
+  return std::nullopt;
+}
+
+// Describe's redrive fields.
+void AddRedriveFields(const Context& context, const store::ExecutionRecord& e, Json* body) {
+  (*body)["redriveCount"] = e.redrive_count;
+  if (e.redrive_time_ms) (*body)["redriveDate"] = Timestamp(*e.redrive_time_ms);
+  if (std::optional<std::string> reason = NotRedrivableReason(context, e)) {
     (*body)["redriveStatus"] = "NOT_REDRIVABLE";
-    (*body)["redriveStatusReason"] = "Execution is " +
-                                     std::string(store::ExecutionStatusName(e.status)) +
-                                     " and cannot be redriven";
+    (*body)["redriveStatusReason"] = std::move(*reason);
+  } else {
+    (*body)["redriveStatus"] = "REDRIVABLE";
   }
 }
 
@@ -295,8 +328,45 @@ void DescribeExecution(const Context& context, Call call) {
   Json body = ExecutionBody(e, included != "METADATA_ONLY");
   if (!e.map_run_arn.empty()) body["mapRunArn"] = e.map_run_arn;
   AddVersionFields(e, &body);
-  AddRedriveFields(e, &body);
+  AddRedriveFields(context, e, &body);
   call.reply(Outcome::Ok(body));
+}
+
+void RedriveExecution(const Context& context, Call call) {
+  Fields f(call.input);
+  auto arn = f.String("executionArn", true, 1, 256);
+  (void)f.String("clientToken", false, 1, 64);
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto bad = CheckArn(*arn, {"execution", "express"})) return call.reply(Outcome{{}, *bad});
+  auto stored = context.store->GetExecution(*arn);
+  if (stored.status().code() == StatusCode::kNotFound) {
+    return call.reply(ExecutionDoesNotExist(*arn));
+  }
+  if (!stored.ok()) return call.reply(StoreFailure(context, stored.status(), "RedriveExecution"));
+  if (std::optional<std::string> reason = NotRedrivableReason(context, *stored)) {
+    return call.reply(Outcome::Fail(ErrorType::kExecutionNotRedrivable, std::move(*reason)));
+  }
+  runtime::RedriveRequest request;
+  request.execution_arn = *arn;
+  request.principal = call.principal.id;
+  auto reply = std::move(call.reply);
+  context.engine->RedriveExecution(
+      std::move(request), [reply, arn = *arn](StatusOr<runtime::RedriveResult> result) {
+        if (result.ok()) {
+          return reply(Outcome::Ok({{"redriveDate", Timestamp(result->redrive_time_ms)}}));
+        }
+        switch (result.status().code()) {
+          case StatusCode::kNotFound:
+            return reply(ExecutionDoesNotExist(arn));
+          case StatusCode::kFailedPrecondition:
+            return reply(Outcome::Fail(ErrorType::kExecutionNotRedrivable,
+                                       std::string(result.status().message())));
+          default:
+            return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
+                                       "The execution could not be redriven; try again: " +
+                                           std::string(result.status().message())));
+        }
+      });
 }
 
 void ListExecutions(const Context& context, Call call) {
@@ -363,10 +433,10 @@ void ListExecutions(const Context& context, Call call) {
     filter.map_run_arn = *map_run_arn;
   }
   if (status) filter.status = store::ParseExecutionStatus(*status);
+  if (redrive) filter.redriven = *redrive == "REDRIVEN";
   Json items = Json::array();
   std::string next_token;
-  // No execution has been redriven yet: REDRIVEN lists none.
-  if (redrive != "REDRIVEN") {
+  {
     auto listed = context.store->ListExecutions(filter, page);
     if (listed.status().code() == StatusCode::kInvalidArgument) {
       return call.reply(Outcome::Fail(ErrorType::kInvalidToken, "Invalid Token: 'Invalid token'"));
@@ -384,6 +454,7 @@ void ListExecutions(const Context& context, Call call) {
                    {"startDate", Timestamp(e.start_time_ms)},
                    {"redriveCount", e.redrive_count}};
       if (e.stop_time_ms) item["stopDate"] = Timestamp(*e.stop_time_ms);
+      if (e.redrive_time_ms) item["redriveDate"] = Timestamp(*e.redrive_time_ms);
       if (!e.map_run_arn.empty()) item["mapRunArn"] = e.map_run_arn;
       AddVersionFields(e, &item);
       items.push_back(std::move(item));

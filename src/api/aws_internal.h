@@ -35,6 +35,7 @@ namespace stepd::api::aws {
   X(ConflictException, 400, kStates)            \
   X(ExecutionAlreadyExists, 400, kStates)       \
   X(ExecutionDoesNotExist, 400, kStates)        \
+  X(ExecutionNotRedrivable, 400, kStates)       \
   X(InternalFailure, 500, kPlain)               \
   X(InvalidArn, 400, kStates)                   \
   X(InvalidDefinition, 400, kStates)            \
@@ -271,6 +272,7 @@ StatusOr<store::StateMachineVersionRecord> PublishRevision(const Context& contex
 void StartExecution(const Context& context, Call call);
 void StartSyncExecution(const Context& context, Call call);
 void StopExecution(const Context& context, Call call);
+void RedriveExecution(const Context& context, Call call);
 void DescribeExecution(const Context& context, Call call);
 void ListExecutions(const Context& context, Call call);
 void GetExecutionHistory(const Context& context, Call call);

@@ -88,8 +88,9 @@ void DescribeMapRun(const Context& context, Call call) {
                {"toleratedFailureCount", run->tolerated_failure_count},
                {"itemCounts", Counts(*counts, run->total_items)},
                {"executionCounts", Counts(*counts, run->total_executions)},
-               {"redriveCount", 0}};
+               {"redriveCount", run->redrive_count}};
   if (run->stop_time_ms) body["stopDate"] = Timestamp(*run->stop_time_ms);
+  if (run->redrive_time_ms) body["redriveDate"] = Timestamp(*run->redrive_time_ms);
   call.reply(Outcome::Ok(body));
 }
 

@@ -122,6 +122,8 @@ struct CommitItem {
   StartResult start_result;
   std::vector<std::pair<std::function<void(StatusOr<StopResult>)>, StopResult>> stops;
   std::vector<std::function<void(Status)>> updates;  // UpdateMapRun, answered once durable
+  std::function<void(StatusOr<RedriveResult>)> redrive_done;
+  RedriveResult redrive_result;
   bool finished = false;
   std::optional<TimePoint> wake_at;
   bool evictable = false;
@@ -137,6 +139,10 @@ struct CommitItem {
       start_result = std::move(later.start_result);
     }
     for (auto& s : later.stops) stops.push_back(std::move(s));
+    if (later.redrive_done) {
+      redrive_done = std::move(later.redrive_done);
+      redrive_result = later.redrive_result;
+    }
     finished = later.finished;
     wake_at = later.wake_at;
     evictable = later.evictable;
@@ -170,6 +176,8 @@ class Engine::Impl {
   void Stop();
   void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+  void RedriveExecution(RedriveRequest request,
+                        std::function<void(StatusOr<RedriveResult>)> done);
   void WhenFinished(const std::string& arn, std::function<void(Status)> done);
   void UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done);
   void CompleteTask(const std::string& arn, int64_t task_id, asl::AslResult<Json> result);
@@ -188,7 +196,9 @@ class Engine::Impl {
   // --- workers ---
   void WorkerLoop();
   void RunSlice(const std::shared_ptr<Slot>& slot);
-  Status Load(Slot& slot, std::vector<TaskCall>* redispatch);
+  // Reads the execution back from the store: a RUNNING one, or (for a
+  // redrive) one that ended with a redrive point.
+  Status Load(Slot& slot, std::vector<TaskCall>* redispatch, bool ended = false);
   // Follows a task handed out (`restored`: read back after a restart).
   void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch,
              bool restored = false);
@@ -647,6 +657,64 @@ void Engine::Impl::StopExecution(StopRequest request,
   QueueLocked(slot);
 }
 
+void Engine::Impl::RedriveExecution(RedriveRequest request,
+                                    std::function<void(StatusOr<RedriveResult>)> done) {
+  const std::string& arn = request.execution_arn;
+  StatusOr<store::ExecutionRecord> stored = store_->GetExecution(arn);
+  if (!stored.ok()) return done(stored.status());
+  if (stored->status == store::ExecutionStatus::kRunning ||
+      stored->status == store::ExecutionStatus::kSucceeded) {
+    return done(FailedPreconditionError("Execution is " +
+                                        std::string(store::ExecutionStatusName(stored->status)) +
+                                        " and cannot be redriven"));
+  }
+  // Its ExecutionRedriven event must fit, and a state after it.
+  if (options_.history_limit > 0 && stored->last_event_id + 2 > options_.history_limit) {
+    return done(FailedPreconditionError("Execution history event limit exceeded."));
+  }
+  auto slot = std::make_shared<Slot>(arn);
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return done(UnavailableError("RedriveExecution: stepd is stopping"));
+    auto it = slots_.find(arn);
+    // A finished slot whose last commit is being answered may linger; any
+    // other is this execution running again (a redrive just before this).
+    if (it != slots_.end() && !it->second->finished) {
+      return done(FailedPreconditionError("Execution is RUNNING and cannot be redriven"));
+    }
+    slot->running = true;  // reserved: nobody else touches it until released
+    slots_[arn] = slot;
+  }
+  std::vector<TaskCall> redispatch;
+  Status loaded = Load(*slot, &redispatch, /*ended=*/true);
+  const TimePoint now = clock_->Now();
+  if (loaded.ok()) loaded = slot->exec->Redrive(now);
+  if (!loaded.ok()) {
+    {
+      std::lock_guard lock(mu_);
+      slot->running = false;
+      slot->finished = true;
+      ForgetLocked(slot);
+    }
+    return done(loaded);
+  }
+  CommitItem item;
+  item.slot = slot;
+  item.redrive_done = std::move(done);
+  item.redrive_result = RedriveResult{ToMillis(now)};
+  asl::StepResult last;
+  last.kind = asl::StepResult::Kind::kProgress;
+  BuildCommit(*slot, last, now, request.principal, &item);
+  std::lock_guard lock(mu_);
+  slot->known = true;
+  slot->known_input = slot->input_text;
+  slot->known_start_ms = slot->start_time_ms;
+  slot->running = false;
+  pending_tasks_ += item.dispatch.size();
+  SubmitLocked(std::move(item));
+  QueueLocked(slot);
+}
+
 void Engine::Impl::UpdateMapRun(MapRunUpdate update, std::function<void(Status)> done) {
   StatusOr<store::ExecutionRecord> stored = store_->GetExecution(update.execution_arn);
   if (!stored.ok()) return done(stored.status());
@@ -716,10 +784,14 @@ void Engine::Impl::WorkerLoop() {
   }
 }
 
-Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
+Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch, bool ended) {
   STEPD_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(slot.arn));
-  if (record.status != store::ExecutionStatus::kRunning) {
+  if (!ended && record.status != store::ExecutionStatus::kRunning) {
     return FailedPreconditionError("execution '" + slot.arn + "' is not running");
+  }
+  if (ended && record.snapshot.empty()) {
+    return FailedPreconditionError(
+        "Execution cannot be redriven: it ended before this server kept redrive points");
   }
   STEPD_ASSIGN_OR_RETURN(store::StateMachineRecord machine_record,
                          store_->GetStateMachine(record.state_machine_arn));
@@ -1007,6 +1079,7 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
   // Child executions started in this slice: created before their events.
   std::unordered_map<int64_t, size_t> child_index;
   for (asl::ChildExecutionStart& c : children) {
+    if (c.redriven) continue;  // exists; its ExecutionRedriven event reopens it
     store::Transition t;
     t.execution_arn = c.info.execution_arn;
     t.updated_at_ms = now_ms;
@@ -1045,9 +1118,13 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
       t = &group[at->second];
     }
     if (internal::IsTransition(e)) {
-      const bool end = e.type != "ExecutionStarted" && !e.type.ends_with("StateEntered");
+      const bool redriven = e.type == "ExecutionRedriven";
+      const bool end =
+          !redriven && e.type != "ExecutionStarted" && !e.type.ends_with("StateEntered");
       t->audit.push_back(internal::TransitionAudit(
-          e, *target, end && e.child_execution == 0 ? end_actor : slot.started_by, start_state));
+          e, *target, (end || redriven) && e.child_execution == 0 ? end_actor : slot.started_by,
+          start_state));
+      if (redriven) internal::ApplyExecutionRedrive(e, &t->update);
       if (end && e.child_execution != 0) {
         internal::ApplyExecutionEnd(e, &t->update);
         slot.child_arns.erase(e.child_execution);
@@ -1078,7 +1155,12 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
       if (!exec.error().error.empty()) u.error = exec.error().error;
       if (!exec.error().cause.empty()) u.cause = exec.error().cause;
     }
+    // An unsuccessful STANDARD execution keeps its state: a redrive
+    // resumes from it.
     u.snapshot = std::string();
+    if (exec.status() != asl::ExecutionStatus::kSucceeded && !slot.express) {
+      AppendJsonText(exec.Snapshot(), &*u.snapshot);
+    }
     u.wake_at_ms = std::optional<int64_t>();
     u.tasks_pending = 0;
     for (auto& [id, t] : slot.tasks) item->cancel.push_back(t.call);
@@ -1201,6 +1283,7 @@ void Engine::Impl::Done(CommitItem& item) {
     slot->durable = true;
   }
   if (item.start_done) item.start_done(item.start_result);
+  if (item.redrive_done) item.redrive_done(item.redrive_result);
   for (auto& [stop_done, result] : item.stops) stop_done(result);
   for (auto& update_done : item.updates) update_done(Status::OK());
   std::vector<std::shared_ptr<FinishWatcher>> watchers;
@@ -1275,6 +1358,10 @@ void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
     stop_done(UnavailableError("StopExecution: the stop could not be made durable: " +
                                status.ToString()));
   }
+  if (item.redrive_done) {
+    item.redrive_done(UnavailableError("RedriveExecution: the redrive could not be made durable: " +
+                                       status.ToString()));
+  }
   for (auto& update_done : item.updates) {
     update_done(UnavailableError("UpdateMapRun: the change could not be made durable: " +
                                  status.ToString()));
@@ -1336,6 +1423,11 @@ void Engine::StartExecution(StartRequest request, std::function<void(StatusOr<St
 }
 void Engine::StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done) {
   impl_->StopExecution(std::move(request), std::move(done));
+}
+
+void Engine::RedriveExecution(RedriveRequest request,
+                              std::function<void(StatusOr<RedriveResult>)> done) {
+  impl_->RedriveExecution(std::move(request), std::move(done));
 }
 void Engine::CompleteTask(const std::string& execution_arn, int64_t task_id,
                           asl::AslResult<Json> result) {

@@ -33,6 +33,8 @@ store::MapRunRecord ToMapRunRecord(const asl::MapRunInfo& run, const std::string
   r.total_executions = run.total_executions;
   r.start_time_ms = ToMillis(run.start_time);
   if (run.stop_time) r.stop_time_ms = ToMillis(*run.stop_time);
+  r.redrive_count = run.redrive_count;
+  if (run.redrive_time) r.redrive_time_ms = ToMillis(*run.redrive_time);
   return r;
 }
 
@@ -72,7 +74,7 @@ bool IsExecutionEnd(std::string_view type) {
 
 bool IsTransition(const asl::HistoryEvent& event) {
   return event.type == "ExecutionStarted" || event.type.ends_with("StateEntered") ||
-         IsExecutionEnd(event.type);
+         event.type == "ExecutionRedriven" || IsExecutionEnd(event.type);
 }
 
 store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::string& target,
@@ -110,6 +112,18 @@ void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* u
   if (details.contains("cause")) update->cause = details["cause"].get<std::string>();
 }
 
+void ApplyExecutionRedrive(const asl::HistoryEvent& event, store::ExecutionUpdate* update) {
+  update->reopen = true;
+  update->status = store::ExecutionStatus::kRunning;
+  update->output.reset();
+  update->error.reset();
+  update->cause.reset();
+  update->stop_time_ms.reset();
+  const Json details = event.details.empty() ? Json::object() : Json::parse(event.details);
+  update->redrive_count = details.value("redriveCount", 1);
+  update->redrive_time_ms = ToMillis(event.timestamp);
+}
+
 void SealEvents(store::Transition& t) {
   if (t.events.empty() || !t.events_chunk.empty()) return;
   t.events_chunk = store::EncodeHistoryChunk(t.events);
@@ -130,6 +144,13 @@ void MergeTransition(store::Transition& earlier, store::Transition&& later) {
   for (auto& run : later.map_runs) earlier.map_runs.push_back(std::move(run));
   store::ExecutionUpdate& u = earlier.update;
   store::ExecutionUpdate& v = later.update;
+  if (v.reopen) {
+    u.reopen = true;
+    u.output.reset();
+    u.error.reset();
+    u.cause.reset();
+    u.stop_time_ms.reset();
+  }
   if (v.status) u.status = v.status;
   if (v.output) u.output = std::move(v.output);
   if (v.error) u.error = std::move(v.error);

@@ -24,7 +24,7 @@ store::MapRunRecord ToMapRunRecord(const asl::MapRunInfo& run, const std::string
 store::HistoryEventRecord ToRecord(asl::HistoryEvent&& event);
 
 // True for the events that move an execution from one state to another:
-// ExecutionStarted, *StateEntered and the execution's end.
+// ExecutionStarted, *StateEntered, the execution's end and its redrive.
 bool IsTransition(const asl::HistoryEvent& event);
 
 // The audit row of a transition event of execution `target`, by `actor`:
@@ -37,6 +37,10 @@ store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::str
 // For a child execution's ExecutionSucceeded/Failed/Aborted/TimedOut event:
 // sets the final status, output or error and cause, and stop time.
 void ApplyExecutionEnd(const asl::HistoryEvent& event, store::ExecutionUpdate* update);
+
+// For an ExecutionRedriven event: the execution is RUNNING again (its end
+// cleared), with the event's redriveCount and time.
+void ApplyExecutionRedrive(const asl::HistoryEvent& event, store::ExecutionUpdate* update);
 
 // Encodes the events into events_chunk (on the calling thread, not the
 // writer's) and frees their details.

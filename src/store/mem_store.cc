@@ -565,6 +565,7 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     if (execution.record.map_run_arn != filter.map_run_arn) continue;
     if (filter.version != 0 && execution.record.state_machine_version != filter.version) continue;
     if (!filter.alias.empty() && execution.record.state_machine_alias != filter.alias) continue;
+    if (filter.redriven && (execution.record.redrive_count > 0) != *filter.redriven) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;
@@ -594,6 +595,12 @@ Status MemStore::ApplyTransitionLocked(const Transition& transition) {
   if (!transition.events.empty()) r.last_event_id = transition.events.back().event_id;
   r.updated_at_ms = transition.updated_at_ms;
   const ExecutionUpdate& u = transition.update;
+  if (u.reopen) {
+    r.output.reset();
+    r.error.reset();
+    r.cause.reset();
+    r.stop_time_ms.reset();
+  }
   if (u.status) r.status = *u.status;
   if (u.output) r.output = u.output;
   if (u.error) r.error = u.error;

@@ -1306,6 +1306,7 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   if (by_status) sql += " AND e.status = ?4";
   if (by_version) sql += " AND e.state_machine_version = ?6";
   if (by_alias) sql += " AND e.state_machine_alias = ?7";
+  if (filter.redriven) sql += *filter.redriven ? " AND e.redrive_count > 0" : " AND e.redrive_count = 0";
   sql += " ORDER BY e.id DESC LIMIT ?2";
   STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
   s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
@@ -1382,10 +1383,10 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
       Statement update,
       writer_->Prepare("UPDATE executions SET last_event_id = ?2, updated_at = ?3, "
                        "status = CASE WHEN ?4 THEN ?5 ELSE status END, "
-                       "output = CASE WHEN ?6 THEN ?7 ELSE output END, "
-                       "error = CASE WHEN ?8 THEN ?9 ELSE error END, "
-                       "cause = CASE WHEN ?10 THEN ?11 ELSE cause END, "
-                       "stop_time = CASE WHEN ?12 THEN ?13 ELSE stop_time END, "
+                       "output = CASE WHEN ?6 THEN ?7 WHEN ?24 THEN NULL ELSE output END, "
+                       "error = CASE WHEN ?8 THEN ?9 WHEN ?24 THEN NULL ELSE error END, "
+                       "cause = CASE WHEN ?10 THEN ?11 WHEN ?24 THEN NULL ELSE cause END, "
+                       "stop_time = CASE WHEN ?12 THEN ?13 WHEN ?24 THEN NULL ELSE stop_time END, "
                        "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
                        "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
                        "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END, "
@@ -1409,6 +1410,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
       .BindOptional(21, u.wake_at_ms ? *u.wake_at_ms : std::optional<int64_t>());
   update.Bind(22, int64_t{u.tasks_pending.has_value()})
       .Bind(23, int64_t{u.tasks_pending.value_or(0)});
+  update.Bind(24, int64_t{u.reopen});
   STEPD_RETURN_IF_ERROR(update.Run());
   return FinishTransitionLocked(execution_id, transition);
 }
@@ -1432,13 +1434,16 @@ Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord&
       writer_->Prepare(
           "INSERT INTO map_runs (arn, execution_id, status, max_concurrency, "
           "tolerated_failure_count, tolerated_failure_percentage, total_items, total_executions, "
-          "started_at, stopped_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+          "started_at, stopped_at, redrive_count, redriven_at) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
           "ON CONFLICT (arn) DO UPDATE SET status = excluded.status, "
           "max_concurrency = excluded.max_concurrency, "
           "tolerated_failure_count = excluded.tolerated_failure_count, "
           "tolerated_failure_percentage = excluded.tolerated_failure_percentage, "
           "total_items = excluded.total_items, total_executions = excluded.total_executions, "
-          "stopped_at = excluded.stopped_at WHERE map_runs.execution_id = excluded.execution_id",
+          "stopped_at = excluded.stopped_at, redrive_count = excluded.redrive_count, "
+          "redriven_at = excluded.redriven_at "
+          "WHERE map_runs.execution_id = excluded.execution_id",
           op));
   upsert.Bind(1, run.arn)
       .Bind(2, execution_id)
@@ -1449,7 +1454,9 @@ Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord&
       .Bind(7, run.total_items)
       .Bind(8, run.total_executions)
       .Bind(9, run.start_time_ms)
-      .BindOptional(10, run.stop_time_ms);
+      .BindOptional(10, run.stop_time_ms)
+      .Bind(11, run.redrive_count)
+      .BindOptional(12, run.redrive_time_ms);
   STEPD_RETURN_IF_ERROR(upsert.Run());
   if (sqlite3_changes(writer_->db()) != 0) return Status::OK();
   STEPD_ASSIGN_OR_RETURN(Statement owner,
@@ -1593,7 +1600,8 @@ namespace {
 constexpr char kMapRunColumns[] =
     "SELECT r.id, r.arn, e.arn, r.status, r.max_concurrency, r.tolerated_failure_count, "
     "r.tolerated_failure_percentage, r.total_items, r.total_executions, r.started_at, "
-    "r.stopped_at FROM map_runs r JOIN executions e ON e.id = r.execution_id ";
+    "r.stopped_at, r.redrive_count, r.redriven_at FROM map_runs r "
+    "JOIN executions e ON e.id = r.execution_id ";
 
 MapRunRecord ReadMapRun(const Statement& s) {
   MapRunRecord r;
@@ -1607,6 +1615,8 @@ MapRunRecord ReadMapRun(const Statement& s) {
   r.total_executions = s.Int64(8);
   r.start_time_ms = s.Int64(9);
   r.stop_time_ms = s.OptionalInt64(10);
+  r.redrive_count = s.Int64(11);
+  r.redrive_time_ms = s.OptionalInt64(12);
   return r;
 }
 }  // namespace

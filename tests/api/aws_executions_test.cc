@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 
 #include "api/aws_testing.h"
@@ -249,7 +250,7 @@ TEST_F(AwsExecutions, StopAbortsARunningExecutionWithItsErrorAndCause) {
   EXPECT_EQ(described["stopDate"], stopped.body["stopDate"]);
   EXPECT_EQ(described["error"], "Halt");
   EXPECT_EQ(described["cause"], "by hand");
-  EXPECT_FALSE(described.contains("redriveStatus"));
+  EXPECT_EQ(described["redriveStatus"], "REDRIVABLE");
 
   Json events = History(arn, {{"reverseOrder", true}, {"maxResults", 1}}).body["events"];
   ASSERT_EQ(events.size(), 1u);
@@ -374,6 +375,140 @@ TEST_F(AwsExecutions, ListFiltersThatCannotMatchAnythingHere) {
   AwsAnswer not_redriven = stack_.Call(
       "ListExecutions", {{"stateMachineArn", machine}, {"redriveFilter", "NOT_REDRIVEN"}});
   EXPECT_EQ(not_redriven.body["executions"].size(), 1u);
+}
+
+// --- RedriveExecution ---------------------------------------------------------------
+
+// A Pass then a Task of activity "work": the worker decides how it ends.
+constexpr char kPrepThenWork[] =
+    R"({"StartAt":"Prep","States":{"Prep":{"Type":"Pass","Result":{"rows":3},"ResultPath":"$.prep","Next":"Work"},)"
+    R"("Work":{"Type":"Task","Resource":"arn:aws:states:us-east-1:123456789012:activity:work","End":true}}})";
+
+std::vector<std::string> EventTypes(const Json& history) {
+  std::vector<std::string> types;
+  for (const Json& e : history["events"]) types.push_back(e["type"]);
+  return types;
+}
+
+TEST_F(AwsExecutions, RedriveRunsAFailedExecutionAgainFromTheStateThatFailed) {
+  const std::string activity = stack_.CreateActivity("work");
+  const std::string machine = stack_.CreateMachine("m", kPrepThenWork);
+  const std::string arn = stack_.StartExecution(machine, "e", R"({"job":1})");
+  Json task = stack_.TakeTask(activity);
+  ASSERT_TRUE(task.contains("taskToken"));
+  ASSERT_EQ(stack_.Call("SendTaskFailure", {{"taskToken", task["taskToken"]},
+                                            {"error", "Export.Failed"},
+                                            {"cause", "disk full"}})
+                .status,
+            200);
+  Json failed = stack_.WaitForEnd(arn);
+  ASSERT_EQ(failed["status"], "FAILED");
+  EXPECT_EQ(failed["redriveCount"], 0);
+  EXPECT_EQ(failed["redriveStatus"], "REDRIVABLE");
+  EXPECT_FALSE(failed.contains("redriveStatusReason"));
+
+  const double before = NowSeconds();
+  AwsAnswer redriven = stack_.Call("RedriveExecution", {{"executionArn", arn}});
+  ASSERT_EQ(redriven.status, 200) << redriven.raw;
+  EXPECT_EQ(Keys(redriven.body), (std::set<std::string>{"redriveDate"}));
+  EXPECT_TRUE(IsEpochSecondsBetween(redriven.body["redriveDate"], before, NowSeconds()));
+
+  AwsAnswer running = Describe(arn);
+  EXPECT_EQ(running.body["status"], "RUNNING");
+  EXPECT_EQ(running.body["redriveCount"], 1);
+  EXPECT_EQ(running.body["redriveDate"], redriven.body["redriveDate"]);
+  EXPECT_EQ(running.body["redriveStatus"], "NOT_REDRIVABLE");
+  EXPECT_EQ(running.body["redriveStatusReason"], "Execution is RUNNING and cannot be redriven");
+  EXPECT_FALSE(running.body.contains("stopDate"));
+  EXPECT_FALSE(running.body.contains("error"));
+
+  // The Task runs again with the input it had; Prep does not run again.
+  Json again = stack_.TakeTask(activity);
+  ASSERT_TRUE(again.contains("taskToken"));
+  EXPECT_EQ(Json::parse(again["input"].get<std::string>()),
+            Json::parse(R"({"job":1,"prep":{"rows":3}})"));
+  ASSERT_EQ(stack_.Call("SendTaskSuccess", {{"taskToken", again["taskToken"]},
+                                            {"output", R"({"exported":true})"}})
+                .status,
+            200);
+  Json done = stack_.WaitForEnd(arn);
+  EXPECT_EQ(done["status"], "SUCCEEDED");
+  EXPECT_EQ(done["output"], R"({"exported":true})");
+  EXPECT_EQ(done["redriveCount"], 1);
+  EXPECT_EQ(done["redriveStatusReason"], "Execution is SUCCEEDED and cannot be redriven");
+
+  Json history = History(arn).body;
+  std::vector<std::string> types = EventTypes(history);
+  auto failed_at = std::find(types.begin(), types.end(), "ExecutionFailed");
+  ASSERT_NE(failed_at, types.end());
+  ASSERT_LT(failed_at + 2, types.end());
+  EXPECT_EQ(*(failed_at + 1), "ExecutionRedriven");
+  EXPECT_EQ(*(failed_at + 2), "TaskStateEntered");
+  EXPECT_EQ(std::count(types.begin(), types.end(), "PassStateEntered"), 1);
+  const Json& redrive_event = history["events"][failed_at - types.begin() + 1];
+  EXPECT_EQ(redrive_event["executionRedrivenEventDetails"], Json({{"redriveCount", 1}}));
+
+  AwsAnswer listed =
+      stack_.Call("ListExecutions", {{"stateMachineArn", machine}, {"redriveFilter", "REDRIVEN"}});
+  ASSERT_EQ(listed.body["executions"].size(), 1u);
+  EXPECT_EQ(listed.body["executions"][0]["redriveCount"], 1);
+  EXPECT_EQ(listed.body["executions"][0]["redriveDate"], redriven.body["redriveDate"]);
+  EXPECT_EQ(stack_
+                .Call("ListExecutions",
+                      {{"stateMachineArn", machine}, {"redriveFilter", "NOT_REDRIVEN"}})
+                .body["executions"]
+                .size(),
+            0u);
+}
+
+TEST_F(AwsExecutions, RedriveOfAnAbortedExecutionResumesItAndCountsEachRedrive) {
+  const std::string machine = stack_.CreateMachine("m", kWaitDefinition);
+  const std::string arn = stack_.StartExecution(machine, "e");
+  for (int round = 1; round <= 2; ++round) {
+    ASSERT_EQ(stack_.Call("StopExecution", {{"executionArn", arn}}).status, 200);
+    ASSERT_EQ(stack_.WaitForEnd(arn)["status"], "ABORTED");
+    AwsAnswer redriven = stack_.Call("RedriveExecution", {{"executionArn", arn}});
+    ASSERT_EQ(redriven.status, 200) << redriven.raw;
+    AwsAnswer running = Describe(arn);
+    EXPECT_EQ(running.body["status"], "RUNNING");
+    EXPECT_EQ(running.body["redriveCount"], round);
+  }
+  std::vector<std::string> types = EventTypes(History(arn).body);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "WaitStateEntered"), 3);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "ExecutionRedriven"), 2);
+}
+
+TEST_F(AwsExecutions, RedriveOfAFailStateFailsAgainAndStaysRedrivable) {
+  const std::string machine = stack_.CreateMachine("m", kFailDefinition);
+  const std::string arn = stack_.StartExecution(machine, "e");
+  ASSERT_EQ(stack_.WaitForEnd(arn)["status"], "FAILED");
+  ASSERT_EQ(stack_.Call("RedriveExecution", {{"executionArn", arn}}).status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return Describe(arn).body["status"] == "FAILED"; }));
+  AwsAnswer described = Describe(arn);
+  EXPECT_EQ(described.body["redriveCount"], 1);
+  EXPECT_EQ(described.body["error"], "Boom");
+  EXPECT_EQ(described.body["redriveStatus"], "REDRIVABLE");
+}
+
+TEST_F(AwsExecutions, RedriveRefusesWhatAwsRefuses) {
+  const std::string machine = stack_.CreateMachine("m", kWaitDefinition);
+  const std::string running = stack_.StartExecution(machine, "running");
+  EXPECT_EQ(ErrorOf(stack_.Call("RedriveExecution", {{"executionArn", running}})),
+            StatesError("ExecutionNotRedrivable", "Execution is RUNNING and cannot be redriven"));
+  const std::string pass = stack_.CreateMachine("p", kPassDefinition);
+  const std::string succeeded = stack_.StartExecution(pass, "ok");
+  stack_.WaitForEnd(succeeded);
+  EXPECT_EQ(ErrorOf(stack_.Call("RedriveExecution", {{"executionArn", succeeded}})),
+            StatesError("ExecutionNotRedrivable", "Execution is SUCCEEDED and cannot be redriven"));
+  const std::string unknown = ExecutionArn("m", "nope");
+  EXPECT_EQ(ErrorOf(stack_.Call("RedriveExecution", {{"executionArn", unknown}})),
+            ExecutionDoesNotExist(unknown));
+  EXPECT_EQ(ErrorOf(stack_.Call("RedriveExecution", {{"executionArn", "not-an-arn"}})).type,
+            std::string(kStatesNs) + "InvalidArn");
+  EXPECT_EQ(ErrorOf(stack_.Call("RedriveExecution", Json::object())).type,
+            std::string(kValidateNs) + "ValidationException");
+  // Nothing was harmed: the running execution still runs.
+  EXPECT_EQ(Describe(running).body["status"], "RUNNING");
 }
 
 // --- GetExecutionHistory ----------------------------------------------------------------------

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <future>
 #include <set>
 
 #include "runtime/runtime_testing.h"
@@ -38,7 +40,7 @@ void ExpectExactlyOnce(store::Store& store, const std::string& arn) {
     const std::string& type = history[i].type;
     if (type == "ExecutionStarted" || type.ends_with("StateEntered") ||
         type == "ExecutionSucceeded" || type == "ExecutionFailed" || type == "ExecutionAborted" ||
-        type == "ExecutionTimedOut") {
+        type == "ExecutionTimedOut" || type == "ExecutionRedriven") {
       transitions.insert(history[i].event_id);
     }
   }
@@ -363,6 +365,97 @@ TEST(Engine, DistributedMapChildExecutionsArePersistedUnderTheirMapRun) {
     ExpectExactlyOnce(*store, c.arn);
   }
   ExpectExactlyOnce(*store, done.arn);
+}
+
+// Redrives `arn` and waits until the redrive is durable.
+StatusOr<RedriveResult> Redrive(TestEngine& t, const std::string& arn) {
+  std::promise<StatusOr<RedriveResult>> answer;
+  t.engine->RedriveExecution({arn, "operator"}, [&](StatusOr<RedriveResult> r) {
+    answer.set_value(std::move(r));
+  });
+  return answer.get_future().get();
+}
+
+TEST(Engine, ARedriveAfterARestartRunsTheFailedTaskAgainAndNothingBefore) {
+  TestStore store;
+  store.CreateMachine("m", R"({"StartAt":"P","States":{
+      "P":{"Type":"Pass","Result":1,"ResultPath":"$.p","Next":"T"},
+      "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}})");
+  std::string arn;
+  {
+    TestEngine t(store.get());
+    t.executor.AnswerAll(asl::AslError{"Upstream.Down", "503"});
+    auto started = t.Start("m", "r", R"({"k":"v"})");
+    ASSERT_TRUE(started.ok());
+    arn = started->execution_arn;
+    ASSERT_EQ(WaitForEnd(*store, arn).status, store::ExecutionStatus::kFailed);
+  }
+  store.Reopen();
+  TestEngine t(store.get());
+  t.executor.AnswerAll(Json("done"));
+  auto redriven = Redrive(t, arn);
+  ASSERT_TRUE(redriven.ok()) << redriven.status();
+  store::ExecutionRecord done = WaitForEnd(*store, arn);
+  ASSERT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(done.redrive_count, 1);
+  EXPECT_EQ(done.redrive_time_ms, redriven->redrive_time_ms);
+  EXPECT_EQ(done.error, std::nullopt);
+  std::vector<TaskCall> calls = t.executor.WaitForCalls(1);
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].request.parameters, Json::parse(R"({"k":"v","p":1})"));
+  std::vector<std::string> types;
+  for (const auto& e : History(*store, arn)) types.push_back(e.type);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "PassStateEntered"), 1);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "TaskStateEntered"), 2);
+  EXPECT_EQ(std::count(types.begin(), types.end(), "ExecutionRedriven"), 1);
+  ExpectExactlyOnce(*store, arn);
+  // Once succeeded, no more redrives.
+  EXPECT_EQ(Redrive(t, arn).status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(Engine, ARedriveReopensTheFailedChildExecutionsOfADistributedMap) {
+  TestStore store;
+  store.CreateMachine("m", R"({"StartAt":"M","States":{"M":{"Type":"Map",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+        "StartAt":"T","States":{"T":{"Type":"Task",
+          "Resource":"arn:aws:lambda:us-east-1:123456789012:function:f","End":true}}},
+      "End":true}}})");
+  TestEngine t(store.get());
+  t.executor.AnswerAll(asl::AslError{"FirstTime", "down"});
+  auto started = t.Start("m", "dm", "[1,2]");
+  ASSERT_TRUE(started.ok());
+  const std::string arn = started->execution_arn;
+  ASSERT_EQ(WaitForEnd(*store, arn).status, store::ExecutionStatus::kFailed);
+  std::string run;
+  for (const auto& e : History(*store, arn)) {
+    if (e.type == "MapRunStarted") run = Json::parse(e.details_json)["mapRunArn"];
+  }
+  ASSERT_FALSE(run.empty());
+  EXPECT_EQ(store->GetMapRun(run)->status, store::MapRunStatus::kFailed);
+
+  t.executor.AnswerAll(Json("ok"));
+  ASSERT_TRUE(Redrive(t, arn).ok());
+  store::ExecutionRecord after = WaitForEnd(*store, arn);
+  ASSERT_EQ(after.status, store::ExecutionStatus::kSucceeded) << after.error.value_or("") << " " << after.cause.value_or("");
+  store::MapRunRecord redriven_run = store->GetMapRun(run).value();
+  EXPECT_EQ(redriven_run.status, store::MapRunStatus::kSucceeded);
+  EXPECT_EQ(redriven_run.redrive_count, 1);
+  store::ExecutionFilter filter;
+  filter.map_run_arn = run;
+  auto children = store->ListExecutions(filter, {}).value().items;
+  ASSERT_EQ(children.size(), 2u);
+  int redriven_children = 0;
+  for (const store::ExecutionRecord& c : children) {
+    EXPECT_EQ(c.status, store::ExecutionStatus::kSucceeded) << c.arn;
+    EXPECT_EQ(c.stop_time_ms.has_value(), true);
+    EXPECT_EQ(c.error, std::nullopt);
+    redriven_children += c.redrive_count;
+    ExpectExactlyOnce(*store, c.arn);
+  }
+  // Both first runs failed (or the second was aborted by the first's
+  // failure): each child was redriven once.
+  EXPECT_EQ(redriven_children, 2);
+  ExpectExactlyOnce(*store, arn);
 }
 
 RuntimeOptions QuickRetries() {

@@ -247,6 +247,45 @@ TEST_P(StoreContract, CommitTransitionAppendsEventsUpdatesExecutionAndAudits) {
   EXPECT_EQ(store_->VerifyAuditChain(), Status::OK());
 }
 
+TEST_P(StoreContract, ARedriveReopensAnEndedExecutionAndTheRedrivenFilterFindsIt) {
+  CreateMachineAndExecution();
+  const std::string arn = ExecutionArn("m", "e");
+  Transition t;
+  t.execution_arn = arn;
+  t.events = {Event(1, "ExecutionStarted"), Event(2, "ExecutionFailed")};
+  t.update.status = ExecutionStatus::kFailed;
+  t.update.error = "Boom";
+  t.update.cause = "it broke";
+  t.update.stop_time_ms = 8000;
+  t.update.snapshot = "kept for the redrive";
+  ASSERT_TRUE(store_->CommitTransition(t).ok());
+
+  Transition redrive;
+  redrive.execution_arn = arn;
+  redrive.events = {Event(3, "ExecutionRedriven")};
+  redrive.update.reopen = true;
+  redrive.update.status = ExecutionStatus::kRunning;
+  redrive.update.redrive_count = 1;
+  redrive.update.redrive_time_ms = 9000;
+  ASSERT_TRUE(store_->CommitTransition(redrive).ok());
+  ExecutionRecord got = store_->GetExecution(arn).value();
+  EXPECT_EQ(got.status, ExecutionStatus::kRunning);
+  EXPECT_EQ(got.error, std::nullopt);
+  EXPECT_EQ(got.cause, std::nullopt);
+  EXPECT_EQ(got.output, std::nullopt);
+  EXPECT_EQ(got.stop_time_ms, std::nullopt);
+  EXPECT_EQ(got.redrive_count, 1);
+  EXPECT_EQ(got.redrive_time_ms, 9000);
+  EXPECT_EQ(got.snapshot, "kept for the redrive");
+
+  ExecutionFilter redriven;
+  redriven.state_machine_arn = MachineArn("m");
+  redriven.redriven = true;
+  EXPECT_EQ(store_->ListExecutions(redriven, {}).value().items.size(), 1u);
+  redriven.redriven = false;
+  EXPECT_EQ(store_->ListExecutions(redriven, {}).value().items.size(), 0u);
+}
+
 TEST_P(StoreContract, RetriedCommitIsRefusedAndNothingIsDuplicated) {
   CreateMachineAndExecution();
   Transition t;
@@ -1349,6 +1388,19 @@ TEST_P(StoreContract, AMapRunIsWrittenWithTheTransitionThatStartsItAndUpdatedByL
   EXPECT_EQ(got.total_executions, 21);
   EXPECT_EQ(got.start_time_ms, 6000);
   EXPECT_EQ(got.stop_time_ms, 7000);
+  EXPECT_EQ(got.redrive_count, 0);
+  // A redrive of the parent restarts the run.
+  MapRunRecord again = ended;
+  again.status = MapRunStatus::kRunning;
+  again.stop_time_ms.reset();
+  again.redrive_count = 1;
+  again.redrive_time_ms = 7500;
+  ASSERT_TRUE(store_->CommitTransition(WithMapRuns("e", 4, {again})).ok());
+  got = store_->GetMapRun(MapRunArn("l")).value();
+  EXPECT_EQ(got.status, MapRunStatus::kRunning);
+  EXPECT_EQ(got.stop_time_ms, std::nullopt);
+  EXPECT_EQ(got.redrive_count, 1);
+  EXPECT_EQ(got.redrive_time_ms, 7500);
   EXPECT_THAT(MapRunLabels(store_->ListMapRuns(ExecutionArn("m", "e"), {}).value()),
               ElementsAre("l"));
 

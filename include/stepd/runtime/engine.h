@@ -104,6 +104,15 @@ struct StopResult {
   int64_t stop_time_ms = 0;
 };
 
+struct RedriveRequest {
+  std::string execution_arn;
+  std::string principal;  // the audit log's actor for the redrive
+};
+
+struct RedriveResult {
+  int64_t redrive_time_ms = 0;
+};
+
 struct EngineStats {
   size_t ready = 0;          // executions waiting for a worker
   size_t in_memory = 0;      // executions held in memory
@@ -150,6 +159,15 @@ class Engine {
   // timers. `done` runs once the stop is durable, or with NOT_FOUND (no such
   // execution) or FAILED_PRECONDITION (it is not running).
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
+
+  // Redrives a FAILED, TIMED_OUT or ABORTED execution from where it stopped
+  // (asl::Execution::Redrive): it is RUNNING again, with redrive_count one
+  // more, and its ExecutionRedriven event recorded. `done` runs once that is
+  // durable, or with NOT_FOUND (no such execution), FAILED_PRECONDITION
+  // (running, succeeded, or ended without a redrive point: AWS's reason in
+  // the message) or UNAVAILABLE (stopping, or not made durable). The API
+  // checks AWS's other rules (type, age, count) first.
+  void RedriveExecution(RedriveRequest request, std::function<void(StatusOr<RedriveResult>)> done);
 
   // Changes the limits of a running Map Run. `done` runs once the change is
   // durable (the Map Run's record with it), or with NOT_FOUND (no such

@@ -175,11 +175,17 @@ struct MapRunRecord {
   int64_t total_executions = 0;  // child executions it starts (items / batch size)
   int64_t start_time_ms = 0;
   std::optional<int64_t> stop_time_ms;
+  // Redrives of the parent that restarted the run, and the latest one's time.
+  int64_t redrive_count = 0;
+  std::optional<int64_t> redrive_time_ms;
 };
 
 // Changes CommitTransition applies to an execution; unset fields stay as
 // they are.
 struct ExecutionUpdate {
+  // A redrive: the execution runs again. output, error, cause and
+  // stop_time_ms are cleared first (the fields below then apply).
+  bool reopen = false;
   std::optional<ExecutionStatus> status;
   std::optional<std::string> output;
   std::optional<std::string> error;
@@ -282,6 +288,8 @@ struct ExecutionFilter {
   // started through this alias (empty: any).
   int64_t version = 0;
   std::string alias;
+  // Set: only executions redriven at least once (true) or never (false).
+  std::optional<bool> redriven;
 };
 
 // History is stored in chunks: one JSON array per commit of
