@@ -431,15 +431,25 @@ std::string MediaType(const http::Headers& headers) {
   return type.substr(start);
 }
 
+// Header values are bytes; JSON strings must be UTF-8.
+std::string Utf8Text(std::string text) {
+  if (!IsValidUtf8(text)) {
+    for (char& c : text) c = static_cast<unsigned char>(c) < 0x80 ? c : '?';
+  }
+  return text;
+}
+
 Json ResultObject(const http::ClientResponse& response, Json body) {
   Json headers = Json::object();
-  for (const auto& [name, value] : response.headers.fields()) headers[Lower(name)].push_back(value);
+  for (const auto& [name, value] : response.headers.fields()) {
+    headers[Lower(Utf8Text(name))].push_back(Utf8Text(value));
+  }
   Json result = Json::object();
   result["Headers"] = std::move(headers);
   result["ResponseBody"] = std::move(body);
   result["StatusCode"] = response.status;
-  result["StatusText"] =
-      response.reason.empty() ? std::string(http::ReasonPhrase(response.status)) : response.reason;
+  result["StatusText"] = response.reason.empty() ? std::string(http::ReasonPhrase(response.status))
+                                                 : Utf8Text(response.reason);
   return result;
 }
 
@@ -461,12 +471,14 @@ AslResult<Json> ResultOf(const http::ClientResponse& response) {
   Json result = ResultObject(response, std::move(body));
   if (response.status >= 200 && response.status < 300) return result;
 
-  std::string cause = result.dump();
+  std::string cause;
+  AppendJsonText(result, &cause);
   if (cause.size() > kMaxCause) {
     std::string cut = response.body.substr(0, kCutBody);
     while (!cut.empty() && !IsValidUtf8(cut)) cut.pop_back();
     result["ResponseBody"] = cut + "...";
-    cause = result.dump();
+    cause.clear();
+    AppendJsonText(result, &cause);
   }
   return AslError{"States.Http.StatusCode." + std::to_string(response.status), std::move(cause)};
 }

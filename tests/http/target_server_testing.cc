@@ -72,9 +72,12 @@ struct TargetServer::Impl {
     Add(router, "/echo/{rest...}", echo);
     Add(router, "/status/{code}", [](const Request& request, Responder responder) {
       const int code = std::atoi(std::string(request.PathParam("code")).c_str());
-      responder.Send(
+      Response response =
           Response::Text(code, std::string(request.QueryParam("body").value_or("")),
-                         std::string(request.QueryParam("type").value_or("text/plain"))));
+                         std::string(request.QueryParam("type").value_or("text/plain")));
+      if (auto extra = request.QueryParam("header"))
+        response.headers.Add("X-Extra", std::string(*extra));
+      responder.Send(std::move(response));
     });
     Add(router, "/delay/{ms}", [this](const Request& request, Responder responder) {
       const int ms = std::atoi(std::string(request.PathParam("ms")).c_str());

@@ -8,7 +8,7 @@
 //   /echo[...]               200, JSON {"method", "target", "headers":
 //                            {lower-case name: [values]}, "body"}
 //   /status/{code}           that status; ?body=TEXT&type=CONTENT-TYPE
-//                            (default text/plain)
+//                            (default text/plain), ?header=VALUE as X-Extra
 //   /delay/{ms}              200 {"delayed_ms": ms} after ms milliseconds
 //   /hang                    never answered (until the server stops)
 //   /flaky/{name}/{n}        503 "try again" for the first n requests of

@@ -166,6 +166,12 @@ TEST_F(HttpTask, PlusJsonMediaTypesAreParsed) {
   EXPECT_EQ(result.value()["ResponseBody"], Json({{"a", 1}}));
 }
 
+TEST_F(HttpTask, HeaderBytesThatAreNotUtf8AreReplaced) {
+  auto result = Run({{"ApiEndpoint", server_.Url("/status/200?header=caf%E9")}, {"Method", "GET"}});
+  ASSERT_TRUE(result.ok()) << result.error().cause;
+  EXPECT_EQ(result.value()["Headers"]["x-extra"], Json::array({"caf?"}));
+}
+
 TEST_F(HttpTask, AnErrorStatusIsStatesHttpStatusCodeWithTheResponseAsItsCause) {
   for (int code : {400, 404, 429, 500, 503}) {
     auto result =

@@ -22,7 +22,8 @@
 //                    If-Unmodified-Since, Max-Forwards, Origin, Pragma,
 //                    Proxy-Authorization, Referer, Server, TE, Trailer,
 //                    Transfer-Encoding, Upgrade, Via, Warning, x-forwarded-*,
-//                    x-amz-*, x-amzn-*; and Content-Length (stepd sets it).
+//                    x-amz-*, x-amzn-*; and Content-Length and Keep-Alive
+//                    (stepd manages the connection).
 //   QueryParameters  object (arrays repeat the key, objects nest as
 //                    key[sub]) or a string appended as it is; added to
 //                    ApiEndpoint's own query.
