@@ -12,9 +12,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/url/parse.hpp>
-#include <boost/url/url_view.hpp>
 #include <optional>
+
+#include "url_target.h"
 
 namespace stepd::http {
 
@@ -26,41 +26,7 @@ using tcp = boost::asio::ip::tcp;
 
 namespace {
 
-struct Target {
-  bool tls = false;
-  std::string host;  // without brackets
-  std::string host_header;
-  uint16_t port = 0;
-  std::string path;  // origin form
-};
-
-StatusOr<Target> ParseUrl(std::string_view url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed) return InvalidArgumentError("invalid URL");
-  const boost::urls::url_view& u = *parsed;
-  Target t;
-  if (u.scheme_id() == boost::urls::scheme::https) {
-    t.tls = true;
-  } else if (u.scheme_id() != boost::urls::scheme::http) {
-    return InvalidArgumentError("unsupported URL scheme '" + std::string(u.scheme()) +
-                                "' (want http or https)");
-  }
-  if (!u.has_authority() || u.encoded_host().empty()) {
-    return InvalidArgumentError("URL has no host");
-  }
-  t.host = u.host_address();
-  t.port = u.has_port() ? u.port_number() : (t.tls ? 443 : 80);
-  if (u.has_port() && t.port == 0) return InvalidArgumentError("invalid port in URL");
-  std::string bracketed =
-      u.host_type() == boost::urls::host_type::ipv6 ? "[" + t.host + "]" : t.host;
-  t.host_header = (u.has_port() && t.port != (t.tls ? 443 : 80))
-                      ? bracketed + ":" + std::to_string(t.port)
-                      : bracketed;
-  t.path = std::string(u.encoded_target());
-  if (t.path.empty()) t.path = "/";
-  if (t.path[0] != '/') return InvalidArgumentError("invalid URL path");
-  return t;
-}
+using Target = internal::UrlTarget;
 
 auto Tok(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
@@ -167,6 +133,7 @@ class Exchange {
           UnavailableError("reading response from " + where + " failed: " + ec.message()));
     auto& res = parser.get();
     response_.status = static_cast<int>(res.result_int());
+    response_.reason = std::string(res.reason());
     for (const auto& field : res) {
       response_.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -201,16 +168,8 @@ class Exchange {
 }  // namespace
 
 StatusOr<ClientResponse> Fetch(const ClientRequest& request, const ClientOptions& options) {
-  STEPD_ASSIGN_OR_RETURN(Target target, ParseUrl(request.url));
-  for (const auto& [name, value] : request.headers.fields()) {
-    if (name.empty() || name.find_first_of(":\r\n") != std::string::npos ||
-        value.find_first_of("\r\n") != std::string::npos) {
-      return InvalidArgumentError("invalid request header field '" + name + "'");
-    }
-  }
-  if (request.method.empty() || request.method.find_first_of(" \r\n") != std::string::npos) {
-    return InvalidArgumentError("invalid request method");
-  }
+  STEPD_ASSIGN_OR_RETURN(Target target, internal::ParseUrlTarget(request.url));
+  STEPD_RETURN_IF_ERROR(internal::CheckRequestFields(request));
   std::optional<ssl::context> tls;
   if (target.tls) {
     tls.emplace(ssl::context::tls_client);

@@ -265,6 +265,54 @@ Option AccessKeysOption() {
       }};
 }
 
+// outbound.allow_hosts / deny_hosts: a JSON array of entries; in the
+// environment or on a flag, the same array as JSON text or the entries
+// separated by commas.
+bool ParseHostList(const Json& j, std::vector<std::string>& out) {
+  if (!j.is_array()) return false;
+  std::vector<std::string> entries;
+  for (const Json& e : j) {
+    if (!e.is_string()) return false;
+    http::OutboundPolicyOptions one;
+    one.deny_hosts = {e.get<std::string>()};
+    if (!http::OutboundPolicy::Create(one).ok()) return false;
+    entries.push_back(e.get<std::string>());
+  }
+  out = std::move(entries);
+  return true;
+}
+
+Option HostListOption(std::string key, std::string help,
+                      std::vector<std::string>& (*field)(ServerOptions&)) {
+  return Option{Info(std::move(key), "", "",
+                     "a JSON array of host names, *.suffixes, IP addresses or CIDR blocks (in the "
+                     "environment also comma-separated)",
+                     std::move(help)),
+                [field](const Json& j, ServerOptions& o) { return ParseHostList(j, field(o)); },
+                [field](std::string_view t, ServerOptions& o) {
+                  if (!t.empty() && t.front() == '[') {
+                    StatusOr<Json> parsed = ParseJson(t);
+                    return parsed.ok() && ParseHostList(*parsed, field(o));
+                  }
+                  Json entries = Json::array();
+                  while (!t.empty()) {
+                    size_t comma = t.find(',');
+                    std::string_view entry = t.substr(0, comma);
+                    while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+                    while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+                    if (!entry.empty()) entries.push_back(std::string(entry));
+                    t = comma == std::string_view::npos ? std::string_view() : t.substr(comma + 1);
+                  }
+                  return ParseHostList(entries, field(o));
+                },
+                [field](const ServerOptions& o) {
+                  Json entries = Json::array();
+                  for (const std::string& e : field(const_cast<ServerOptions&>(o)))
+                    entries.push_back(e);
+                  return entries;
+                }};
+}
+
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -427,6 +475,47 @@ const std::vector<Option>& Options() {
       IntOption("api.queue_capacity", "", 1, kMaxInt,
                 "API requests waiting for a thread; one more is answered ThrottlingException",
                 IntField<size_t>{[](ServerOptions& o) -> size_t& { return o.api.queue_capacity; }}),
+      IntOption("outbound.io_threads", "", 1, 64,
+                "threads of the outbound HTTP client (HTTP tasks); requests wait on the network",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.outbound.io_threads; }}),
+      IntOption("outbound.connect_timeout_ms", "", 1, kMaxMs,
+                "resolving, connecting and the TLS handshake of an outbound request",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.outbound.connect_timeout;
+                }}),
+      IntOption("outbound.timeout_ms", "", 1, kMaxMs,
+                "a whole outbound request (AWS: 60000); beyond it States.Http.Socket",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.outbound.timeout;
+                }}),
+      IntOption("outbound.max_response_bytes", "", 1, kMaxSize,
+                "largest outbound response body (AWS: 262144)",
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.outbound.max_response_bytes; }}),
+      IntOption("outbound.max_redirects", "", 0, 20,
+                "redirects an outbound request follows; 0: a 3xx is the answer",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.outbound.max_redirects; }}),
+      StringOption("outbound.ca_file", "", "",
+                   "PEM file of CA certificates trusted besides the system store",
+                   [](ServerOptions& o) -> std::string& { return o.outbound.ca_file; }),
+      HostListOption("outbound.allow_hosts",
+                     "hosts outbound requests may reach; empty: every host not refused",
+                     [](ServerOptions& o) -> std::vector<std::string>& {
+                       return o.outbound.policy.allow_hosts;
+                     }),
+      HostListOption("outbound.deny_hosts", "hosts and addresses outbound requests never reach",
+                     [](ServerOptions& o) -> std::vector<std::string>& {
+                       return o.outbound.policy.deny_hosts;
+                     }),
+      BoolOption("outbound.allow_link_local", "", "",
+                 "let outbound requests reach link-local and cloud metadata addresses",
+                 [](ServerOptions& o) -> bool& { return o.outbound.policy.allow_link_local; }),
+      EnumOption<http::PlainHttp>(
+          "outbound.plain_http", "", "", "where plain http:// may go: never, loopback or always",
+          {{"never", http::PlainHttp::kNever},
+           {"loopback", http::PlainHttp::kLoopback},
+           {"always", http::PlainHttp::kAlways}},
+          [](ServerOptions& o) -> http::PlainHttp& { return o.outbound.policy.plain_http; }),
       AccessKeysOption(),
       EnumOption<api::Role>("auth.default_role", "", "",
                             "role of an authenticated principal that has none of its own",

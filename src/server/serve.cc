@@ -15,10 +15,13 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
+#include "stepd/base/version.h"
+#include "stepd/http/async_client.h"
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/http_task.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/server/health.h"
@@ -127,6 +130,16 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                resolved->config_file.empty() ? "none" : resolved->config_file);
   LogAuthenticationMode(*logger, options);
 
+  // HTTP tasks call out through this client; a bad CA file or host entry is
+  // a configuration error, reported before anything listens.
+  http::AsyncClientOptions outbound = options.outbound;
+  outbound.user_agent = std::string("stepd/") + kVersion;
+  auto outbound_client = http::AsyncClient::Create(outbound);
+  if (!outbound_client.ok()) {
+    std::cerr << "stepd: outbound HTTP client: " << outbound_client.status().message() << "\n";
+    return kExitUsage;
+  }
+
   // Installed before anything else can take time, so that a SIGTERM during
   // start-up is handled (once the loop below runs) rather than fatal.
   asio::io_context signal_io;
@@ -202,12 +215,16 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   task_router.Register(
       "arn:aws:states:" + options.api.region + ":" + options.api.account_id + ":activity:",
       &activities);
+  // No Connections store yet: a task naming a connection fails (States.Runtime).
+  runtime::HttpTaskExecutor http_tasks(outbound_client->get(), /*connections=*/nullptr);
+  task_router.Register(std::string(runtime::kHttpInvokeResource), &http_tasks);
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"));
   activities.SetEngine(engine.get());
   if (Status status = engine->Recover(); !status.ok()) {
     logger->error("recovery failed: {}", status.ToString());
     server.Stop();
+    (*outbound_client)->Stop();
     return kExitFailure;
   }
   engine->Start();
@@ -270,6 +287,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   aws_api.Stop();
   engine->Stop();
   engine.reset();
+  (*outbound_client)->Stop();  // before http_tasks goes: its callbacks call into it
   logger->info("runtime stopped; running executions resume on the next start");
   if (auto head = db->GetAuditHead(); head.ok()) {
     logger->info("audit chain head: seq {} mac {}", head->seq, head->hash);

@@ -107,6 +107,11 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
   EXPECT_EQ(CountFields<runtime::RuntimeOptions>(), CountKeys("runtime."))
       << "RuntimeOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
+  // user_agent is set by `stepd serve`; policy's fields have keys of their own.
+  EXPECT_EQ(
+      CountFields<http::AsyncClientOptions>() - 2 + CountFields<http::OutboundPolicyOptions>(),
+      CountKeys("outbound."))
+      << "AsyncClientOptions changed: update ServerOptionTable and config/stepd.example.json";
 }
 
 TEST(ServerOptions, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
@@ -172,6 +177,32 @@ TEST(ServerOptions, WrongTypeInFileNamesKeyAndExpectedType) {
   EXPECT_EQ(Resolve({}, {}, &file).status(),
             InvalidArgumentError(R"(option "http.read_timeout_ms" in /etc/stepd.json must be )"
                                  R"(an integer from 1 to 86400000, got 1.5)"));
+}
+
+TEST(ServerOptions, OutboundHostListsComeAsJsonArraysOrCommaSeparated) {
+  std::string file =
+      R"({"outbound": {"deny_hosts": ["10.0.0.0/8", "*.internal"], "plain_http": "never"}})";
+  auto resolved =
+      Resolve({}, {{"STEPD_OUTBOUND_ALLOW_HOSTS", " api.example.com, ::1 ,127.0.0.0/8"}}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const http::OutboundPolicyOptions& policy = resolved->options.outbound.policy;
+  EXPECT_THAT(policy.deny_hosts, ElementsAre("10.0.0.0/8", "*.internal"));
+  EXPECT_THAT(policy.allow_hosts, ElementsAre("api.example.com", "::1", "127.0.0.0/8"));
+  EXPECT_EQ(policy.plain_http, http::PlainHttp::kNever);
+  resolved = Resolve({}, {{"STEPD_OUTBOUND_DENY_HOSTS", R"(["localhost"])"}}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_THAT(resolved->options.outbound.policy.deny_hosts, ElementsAre("localhost"));
+}
+
+TEST(ServerOptions, AMalformedOutboundHostIsAnErrorNamingTheOption) {
+  std::string file = R"({"outbound": {"deny_hosts": ["10.0.0.0/40"]}})";
+  EXPECT_EQ(Resolve({}, {}, &file).status(),
+            InvalidArgumentError(R"(option "outbound.deny_hosts" in /etc/stepd.json must be a )"
+                                 R"(JSON array of host names, *.suffixes, IP addresses or CIDR )"
+                                 R"(blocks (in the environment also comma-separated), got )"
+                                 R"(["10.0.0.0/40"])"));
+  EXPECT_EQ(Resolve({}, {{"STEPD_OUTBOUND_ALLOW_HOSTS", "a b"}}, nullptr).status().code(),
+            StatusCode::kInvalidArgument);
 }
 
 TEST(ServerOptions, FileThatIsNotAnObjectOrNotJsonIsAnError) {

@@ -12,6 +12,8 @@
 #include <sstream>
 #include <thread>
 
+#include "http/http_testing.h"
+#include "http/target_server_testing.h"
 #include "server/stepd_process_testing.h"
 #include "stepd/base/json.h"
 #include "stepd/http/client.h"
@@ -274,6 +276,203 @@ TEST(Serve, UnopenableDatabaseExitsOne) {
   auto result = RunStepd(dir, {"serve", "--listen", "127.0.0.1:0", "--db", dir.File("stepd.db")});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("cannot open database " + dir.File("stepd.db")));
+}
+
+// --- HTTP tasks (arn:aws:states:::http:invoke) through the AWS API ------------
+
+// One server for the suite: HTTP tasks against local services it reaches
+// over loopback, and a TLS service whose CA the config file names.
+class ServeHttpTasks : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_ = new State;
+    if (!http::testing::MakeCertificate(state_->trusted.path(), "IP:127.0.0.1") ||
+        !http::testing::MakeCertificate(state_->untrusted.path(), "IP:127.0.0.1")) {
+      return;
+    }
+    state_->plain = std::make_unique<http::testing::TargetServer>();
+    state_->tls = std::make_unique<http::testing::TargetServer>(
+        (state_->trusted.path() / "cert.pem").string(),
+        (state_->trusted.path() / "key.pem").string());
+    state_->other_tls = std::make_unique<http::testing::TargetServer>(
+        (state_->untrusted.path() / "cert.pem").string(),
+        (state_->untrusted.path() / "key.pem").string());
+    std::string config = state_->dir.Write(
+        "stepd.json", R"({"outbound": {"ca_file": ")" +
+                          (state_->trusted.path() / "cert.pem").string() + R"("}})");
+    state_->server = RunningServer::Start(state_->dir, {"--config", config});
+  }
+  static void TearDownTestSuite() {
+    if (state_->server) {
+      state_->server->process().Signal(SIGTERM);
+      EXPECT_EQ(state_->server->process().Wait(std::chrono::seconds(30)), 0);
+    }
+    delete state_;
+    state_ = nullptr;
+  }
+  void SetUp() override {
+    if (!state_->plain) GTEST_SKIP() << "openssl command unavailable";
+    ASSERT_NE(state_->server, nullptr);
+  }
+
+  // An AWS JSON API call; the answer's body.
+  static Json Aws(const std::string& operation, const Json& input) {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = state_->server->base_url() + "/";
+    request.headers.Add("X-Amz-Target", "AWSStepFunctions." + operation);
+    request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+    request.body = input.dump();
+    auto response = http::Fetch(request);
+    if (!response.ok()) {
+      ADD_FAILURE() << operation << ": " << response.status();
+      return Json();
+    }
+    auto body = ParseJson(response->body);
+    EXPECT_EQ(response->status, 200) << operation << ": " << response->body;
+    return body.ok() ? *body : Json();
+  }
+
+  // Creates a machine with `states` (its first state is "Call") and runs it
+  // to its end; DescribeExecution's answer.
+  static Json RunMachine(const std::string& name, const Json& states) {
+    Json definition = {{"StartAt", "Call"}, {"States", states}};
+    Json created = Aws("CreateStateMachine", {{"name", name},
+                                              {"definition", definition.dump()},
+                                              {"roleArn", "arn:aws:iam::123456789012:role/r"}});
+    Json started = Aws("StartExecution", {{"stateMachineArn", created["stateMachineArn"]}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    Json described;
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      described = Aws("DescribeExecution", {{"executionArn", started["executionArn"]}});
+    } while (described["status"] == "RUNNING" && std::chrono::steady_clock::now() < deadline);
+    return described;
+  }
+
+  static Json Task(const std::string& url, Json extra = Json::object()) {
+    Json task = {{"Type", "Task"},
+                 {"Resource", "arn:aws:states:::http:invoke"},
+                 {"Parameters", {{"ApiEndpoint", url}, {"Method", "GET"}}},
+                 {"End", true}};
+    for (auto& [key, value] : extra.items()) task[key] = value;
+    return task;
+  }
+
+  static Json Output(const Json& described) {
+    auto output = ParseJson(described.value("output", "null"));
+    return output.ok() ? *output : Json();
+  }
+
+  struct State {
+    ScratchDir dir;
+    http::testing::TempDir trusted, untrusted;
+    std::unique_ptr<http::testing::TargetServer> plain, tls, other_tls;
+    std::unique_ptr<RunningServer> server;
+  };
+  static State* state_;
+};
+ServeHttpTasks::State* ServeHttpTasks::state_ = nullptr;
+
+TEST_F(ServeHttpTasks, AJsonAnswerBecomesTheTaskResult) {
+  Json described =
+      RunMachine("http-json", {{"Call", Task(state_->plain->Url("/echo?from=stepd"))}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  Json output = Output(described);
+  EXPECT_EQ(output["StatusCode"], 200);
+  EXPECT_EQ(output["StatusText"], "OK");
+  EXPECT_EQ(output["ResponseBody"]["target"], "/echo?from=stepd");
+  EXPECT_THAT(output["ResponseBody"]["headers"]["user-agent"][0].get<std::string>(),
+              HasSubstr("stepd/"));
+}
+
+TEST_F(ServeHttpTasks, ATextAnswerIsAStringResponseBody) {
+  Json described = RunMachine(
+      "http-text", {{"Call", Task(state_->plain->Url("/text"),
+                                  {{"ResultSelector", {{"text.$", "$.ResponseBody"}}}})}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  EXPECT_EQ(Output(described), Json({{"text", "plain words"}}));
+}
+
+TEST_F(ServeHttpTasks, RetryWithBackoffOutlastsAServiceThatFailsTwice) {
+  Json retry = Json::array({{{"ErrorEquals", {"States.Http.StatusCode.503"}},
+                             {"IntervalSeconds", 1},
+                             {"BackoffRate", 2},
+                             {"MaxAttempts", 3}}});
+  Json described = RunMachine(
+      "http-flaky", {{"Call", Task(state_->plain->Url("/flaky/e2e/2"), {{"Retry", retry}})}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  EXPECT_EQ(Output(described)["ResponseBody"], Json({{"attempt", 3}}));
+  EXPECT_EQ(state_->plain->Count("/flaky/e2e/"), 3u);
+}
+
+TEST_F(ServeHttpTasks, TimeoutSecondsStopsACallThatHangs) {
+  Json described = RunMachine(
+      "http-hang", {{"Call", Task(state_->plain->Url("/hang"), {{"TimeoutSeconds", 1}})}});
+  EXPECT_EQ(described["status"], "FAILED") << described.dump();
+  EXPECT_EQ(described["error"], "States.Timeout");
+  EXPECT_GE(state_->plain->Count("/hang"), 1u);
+}
+
+TEST_F(ServeHttpTasks, CatchTakesTheErrorsByTheirAwsNames) {
+  const Json caught = {{"Type", "Pass"}, {"End", true}};
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {state_->plain->Url("/status/404?body=gone"), "States.Http.StatusCode.404"},
+      {"http://169.254.169.254/latest/meta-data/", "States.Permissions"},
+      {state_->other_tls->Url("/text"), "States.Http.Socket"},
+  };
+  int n = 0;
+  for (const auto& [url, error] : cases) {
+    Json catcher =
+        Json::array({{{"ErrorEquals", {error}}, {"ResultPath", "$.error"}, {"Next", "Caught"}}});
+    Json described = RunMachine("http-catch-" + std::to_string(n++),
+                                {{"Call", Task(url, {{"Catch", catcher}})}, {"Caught", caught}});
+    ASSERT_EQ(described["status"], "SUCCEEDED") << url << ": " << described.dump();
+    EXPECT_EQ(Output(described)["error"]["Error"], error) << url;
+  }
+}
+
+TEST_F(ServeHttpTasks, AStatusErrorsCauseCarriesTheResponse) {
+  Json described =
+      RunMachine("http-404", {{"Call", Task(state_->plain->Url("/status/404?body=gone"))}});
+  ASSERT_EQ(described["status"], "FAILED") << described.dump();
+  EXPECT_EQ(described["error"], "States.Http.StatusCode.404");
+  auto cause = ParseJson(described.value("cause", ""));
+  ASSERT_TRUE(cause.ok()) << described.dump();
+  EXPECT_EQ((*cause)["StatusCode"], 404);
+  EXPECT_EQ((*cause)["ResponseBody"], "gone");
+}
+
+TEST_F(ServeHttpTasks, TlsTrustsTheCaFileOfTheConfigAndNothingElse) {
+  Json trusted = RunMachine("http-tls", {{"Call", Task(state_->tls->Url("/text"))}});
+  ASSERT_EQ(trusted["status"], "SUCCEEDED") << trusted.dump();
+  EXPECT_EQ(Output(trusted)["ResponseBody"], "plain words");
+
+  Json untrusted = RunMachine("http-tls-other", {{"Call", Task(state_->other_tls->Url("/text"))}});
+  ASSERT_EQ(untrusted["status"], "FAILED") << untrusted.dump();
+  EXPECT_EQ(untrusted["error"], "States.Http.Socket");
+  EXPECT_THAT(untrusted.value("cause", ""), HasSubstr("certificate verify failed"));
+  EXPECT_EQ(state_->other_tls->Count("/"), 0u);
+}
+
+TEST_F(ServeHttpTasks, TheMetadataAddressIsRefused) {
+  Json described = RunMachine("http-metadata",
+                              {{"Call", Task("http://169.254.169.254/latest/meta-data/iam/info")}});
+  ASSERT_EQ(described["status"], "FAILED") << described.dump();
+  EXPECT_EQ(described["error"], "States.Permissions");
+  EXPECT_EQ(described["cause"],
+            "the host 169.254.169.254 (169.254.169.254) is a cloud metadata address, refused by "
+            "the outbound policy");
+}
+
+TEST(Serve, AnUnreadableOutboundCaFileExitsTwo) {
+  ScratchDir dir;
+  std::string config =
+      dir.Write("stepd.json", R"({"outbound": {"ca_file": ")" + dir.File("missing.pem") + R"("}})");
+  auto result = RunStepd(dir, {"serve", "--config", config, "--db", dir.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("stepd: outbound HTTP client: cannot load CA file '" +
+                                    dir.File("missing.pem") + "'"));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "stepd/base/status_or.h"
 #include "stepd/http/message.h"
@@ -38,10 +39,15 @@ struct ClientRequest {
   // Host, Content-Length and User-Agent are added unless present.
   Headers headers{};
   std::string body{};
+  // Names of `headers` that carry credentials: never sent to another host
+  // after a redirect (only AsyncClient follows redirects).
+  std::vector<std::string> private_headers{};
 };
 
 struct ClientResponse {
   int status = 0;
+  // The reason phrase as the server sent it ("Not Found"); may be empty.
+  std::string reason;
   Headers headers;
   std::string body;
 };

@@ -24,6 +24,7 @@
 #include "stepd/api/options.h"
 #include "stepd/base/json.h"
 #include "stepd/base/status_or.h"
+#include "stepd/http/async_client.h"
 #include "stepd/http/options.h"
 #include "stepd/runtime/options.h"
 #include "stepd/store/options.h"
@@ -64,6 +65,9 @@ struct ServerOptions {
   runtime::RuntimeOptions runtime;
   api::ApiOptions api;
   api::AuthOptions auth;
+  // Calls made on a workflow's behalf (HTTP tasks): timeouts, limits, CA
+  // file, which hosts may be reached. user_agent is set by `stepd serve`.
+  http::AsyncClientOptions outbound;
   AuditOptions audit;
   LogOptions log;
   // Allow a non-loopback listen address although no authentication is
