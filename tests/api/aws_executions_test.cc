@@ -472,6 +472,11 @@ TEST_F(AwsExecutions, RedriveOfAnAbortedExecutionResumesItAndCountsEachRedrive) 
     AwsAnswer running = Describe(arn);
     EXPECT_EQ(running.body["status"], "RUNNING");
     EXPECT_EQ(running.body["redriveCount"], round);
+    // Parked in its Wait again before the next stop.
+    ASSERT_TRUE(WaitUntil([&] {
+      std::vector<std::string> types = EventTypes(History(arn).body);
+      return std::count(types.begin(), types.end(), "WaitStateEntered") == round + 1;
+    }));
   }
   std::vector<std::string> types = EventTypes(History(arn).body);
   EXPECT_EQ(std::count(types.begin(), types.end(), "WaitStateEntered"), 3);
