@@ -8,6 +8,7 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <fstream>
 #include <future>
 #include <sstream>
@@ -423,6 +424,52 @@ TEST_F(EventsConnections, ChangesAreAuditedWithoutTheirParameters) {
   EXPECT_EQ(Json::parse(rows[0].entry.details_json),
             Json::parse(R"({"name":"c","authorizationType":"BASIC"})"));
   EXPECT_EQ(rows[1].entry.action, "DeleteConnection");
+}
+
+// A store whose connection writes fail as a full or contended one does.
+class RefusingStore : public store::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  Status CreateConnection(const store::ConnectionRecord&,
+                          const std::vector<store::AuditEntry>&) override {
+    return ResourceExhaustedError("CreateConnection: 3000 connections exist");
+  }
+  StatusOr<int64_t> UpdateConnection(const store::ConnectionRecord& c,
+                                     const std::vector<store::AuditEntry>&) override {
+    ++updates;
+    return AbortedError("UpdateConnection: connection '" + c.arn + "' changed");
+  }
+  std::atomic<int> updates{0};
+};
+
+TEST(EventsConnectionsStoreFailures, AreLimitExceededAndConcurrentModification) {
+  RefusingStore* refusing = nullptr;
+  StackOptions options;
+  options.wrap = [&refusing](store::Store* real) {
+    auto wrapper = std::make_unique<RefusingStore>(real);
+    refusing = wrapper.get();
+    return wrapper;
+  };
+  AwsStack stack(options);
+  EXPECT_EQ(ErrorOf(stack.CallEvents("CreateConnection", CreateBasic("c"))),
+            AwsErrorAnswer({400, "LimitExceededException",
+                            "The requested resource exceeds the maximum number allowed: "
+                            "CreateConnection: 3000 connections exist"}));
+  // Created beneath the refusing wrapper, then updated through it: the API
+  // tries three times, then gives up.
+  ASSERT_EQ(refusing->target()->CreateConnection(
+                [] {
+                  store::ConnectionRecord c;
+                  c.name = "c";
+                  c.arn = std::string(kConnectionArnPrefix) + "c/u";
+                  return c;
+                }(),
+                {}),
+            Status::OK());
+  EXPECT_EQ(ErrorOf(stack.CallEvents("DeauthorizeConnection", {{"Name", "c"}})),
+            AwsErrorAnswer({400, "ConcurrentModificationException",
+                            "Connection 'c' is being changed by another request; try again."}));
+  EXPECT_EQ(refusing->updates, 3);
 }
 
 TEST(EventsConnectionsWithoutKey, AnswerThatConnectionsNeedASecretsKey) {

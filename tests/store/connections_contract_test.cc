@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "stepd/store/mem_store.h"
 #include "stepd/store/store.h"
 #include "store/store_testing.h"
 
@@ -231,6 +232,20 @@ TEST_P(ConnectionContract, ReplacesSealedParametersAllOrNothing) {
   EXPECT_EQ(store_->GetConnection("a").value().sealed_parameters, "new-a");
   EXPECT_EQ(store_->ReplaceSealedParameters({{ConnectionArn("gone"), 1, "x"}}, {}).code(),
             StatusCode::kNotFound);
+}
+
+// AWS's quota, checked on MemStore only: SQLite's answer comes from the same
+// shared check, and 3000 durable commits would make the suite slow.
+TEST(MemStoreConnections, RefusesTheConnectionBeyondTheQuota) {
+  std::unique_ptr<Store> store = NewMemStore();
+  for (int i = 0; i < 3000; ++i) {
+    ASSERT_EQ(store->CreateConnection(Connection("c" + std::to_string(i)), {}), Status::OK());
+  }
+  EXPECT_EQ(store->CreateConnection(Connection("one-more"), {}),
+            ResourceExhaustedError("CreateConnection: 3000 connections exist, the most there may "
+                                   "be; delete one first"));
+  ASSERT_EQ(store->DeleteConnection(ConnectionArn("c0"), {}), Status::OK());
+  EXPECT_EQ(store->CreateConnection(Connection("one-more"), {}), Status::OK());
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, ConnectionContract,

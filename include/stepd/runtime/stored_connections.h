@@ -117,6 +117,9 @@ class StoredConnections final : public ConnectionResolver {
   StoredConnections(const StoredConnections&) = delete;
   StoredConnections& operator=(const StoredConnections&) = delete;
 
+  // Reads the connection on the calling thread (one indexed read) and
+  // answers there, unless an OAuth token must be fetched: `done` is then
+  // called on a thread of the fetcher.
   void Resolve(std::string_view connection_arn, ConnectionDone done) override;
   // Forgets the cached token of the connection (also to be called when the
   // connection was updated, deauthorized or deleted).
