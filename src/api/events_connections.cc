@@ -196,17 +196,19 @@ class AuthReader {
           continue;
         }
         std::optional<std::string> key, value;
+        // A parameter needs a key to be sent; header and query values must
+        // not be empty, a body value may.
         if (list == "HeaderParameters") {
-          key = String(entry, at, "Key", false, 512, false, kHeaderKeyPattern, IsHeaderKey);
-          value = String(entry, at, "Value", false, 512, true, kHeaderValuePattern, IsHeaderValue);
+          key = String(entry, at, "Key", true, 512, false, kHeaderKeyPattern, IsHeaderKey);
+          value = String(entry, at, "Value", true, 512, true, kHeaderValuePattern, IsHeaderValue);
         } else if (list == "QueryStringParameters") {
-          key = String(entry, at, "Key", false, 512, false, "[^\\x00-\\x1F\\x7F]+",
-                       [](std::string_view t) { return !t.empty() && !HasControlCharacter(t); });
-          value = String(entry, at, "Value", false, 512, true,
+          key = String(entry, at, "Key", true, 512, false, "[^\\x00-\\x1F\\x7F]+",
+                       [](std::string_view t) { return !HasControlCharacter(t); });
+          value = String(entry, at, "Value", true, 512, true,
                          "[^\\x00-\\x09\\x0B\\x0C\\x0E-\\x1F\\x7F]+",
-                         [](std::string_view t) { return !t.empty() && !HasControlCharacter(t); });
+                         [](std::string_view t) { return !HasControlCharacter(t); });
         } else {
-          key = String(entry, at, "Key", false, SIZE_MAX, false);
+          key = String(entry, at, "Key", true, SIZE_MAX, false);
           value = String(entry, at, "Value", false, SIZE_MAX, true);
         }
         Fields g(entry, at, true);

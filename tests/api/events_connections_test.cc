@@ -343,6 +343,12 @@ TEST_F(EventsConnections, ValidatesAsEventBridgeDoesAndNeverQuotesASecret) {
             "'authParameters.invocationHttpParameters.headerParameters.1.member.value' failed to "
             "satisfy constraint: Member must satisfy regular expression pattern: "
             "^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$");
+  Json keyless = BasicParameters();
+  keyless["InvocationHttpParameters"] = {{"QueryStringParameters", {{{"Value", "v"}}}}};
+  EXPECT_EQ(ErrorOf(stack_.CallEvents("CreateConnection", CreateBasic("c", keyless))),
+            EventsValidation("1 validation error detected: Value null at "
+                             "'authParameters.invocationHttpParameters.queryStringParameters.1."
+                             "member.key' failed to satisfy constraint: Member must not be null"));
   // Client secrets travel to https:// endpoints, or to this machine.
   Json plain_http = {{"OAuthParameters",
                       {{"ClientParameters", {{"ClientID", "i"}, {"ClientSecret", "s"}}},
