@@ -18,12 +18,20 @@ struct Service {
   // Step Functions qualifies most exception names with a namespace;
   // EventBridge sends them bare.
   bool namespaced_errors;
+  // A body that is not JSON is refused quoting the parser's words, which
+  // quote the body; connection requests carry secrets, so their refusal
+  // says only where the body broke.
+  bool quote_parse_errors;
 };
 
-constexpr Service kStepFunctions{kAwsTargetPrefix, "application/x-amz-json-1.0", "states",
-                                 aws::FindOperation, true};
-constexpr Service kEvents{kEventsTargetPrefix, "application/x-amz-json-1.1", "events",
-                          aws::FindEventsOperation, false};
+constexpr Service kStepFunctions{
+    kAwsTargetPrefix, "application/x-amz-json-1.0", "states", aws::FindOperation, true, true};
+constexpr Service kEvents{kEventsTargetPrefix,
+                          "application/x-amz-json-1.1",
+                          "events",
+                          aws::FindEventsOperation,
+                          false,
+                          false};
 
 http::Response ErrorAnswer(const Service& service, aws::ErrorType type, std::string_view message,
                            const std::string& request_id) {
@@ -116,9 +124,13 @@ class AwsJsonApi::Impl {
     } else {
       StatusOr<Json> parsed = ParseJson(request.body);
       if (!parsed.ok()) {
+        const std::string why = parsed.status().message();  // "invalid JSON at byte N: ..."
         responder.Send(ErrorAnswer(
             service, aws::ErrorType::kSerializationException,
-            "The request body is not valid JSON: " + std::string(parsed.status().message()),
+            "The request body is not valid JSON: " +
+                (service.quote_parse_errors
+                     ? why
+                     : why.substr(0, why.find(':')) + " (not quoted: it may hold secrets)"),
             request.request_id));
         return;
       }

@@ -626,6 +626,14 @@ TEST(ConnectionSecrets, NeverLeakToTheDatabaseTheLogOrAnyAnswer) {
   call("CreateConnection", CreateBasic("bad", BasicParameters("u", secrets[8])));
   for (const char* name : {"basic", "key", "oauth"}) call("DescribeConnection", {{"Name", name}});
   call("ListConnections", Json::object());
+  // A body that is not JSON is refused without quoting it.
+  const AwsAnswer broken = stack->Send(AwsStack::EventsRequest(
+      "CreateConnection", R"({"Name": "x", "Password": ")" + secrets[0] + R"(", oops})"));
+  answers.push_back(broken.raw);
+  EXPECT_EQ(ErrorOf(broken),
+            PlainError(400, "SerializationException",
+                       "The request body is not valid JSON: invalid JSON at byte 55 (not quoted: "
+                       "it may hold secrets)"));
   call("DeauthorizeConnection", {{"Name", "key"}});
   call("DeleteConnection", {{"Name", "oauth"}});
   stack->connections()->WaitIdle();
