@@ -1,6 +1,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <cctype>
 #include <cstdint>
 
 #include "aws_internal.h"
@@ -87,7 +88,11 @@ const Json* Fields::Member(std::string_view name, bool required) {
 }
 
 std::string Fields::Path(std::string_view name) const {
-  return path_.empty() ? std::string(name) : path_ + "." + std::string(name);
+  std::string member(name);
+  if (lower_camel_names_ && !member.empty()) {
+    member[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(member[0])));
+  }
+  return path_.empty() ? member : path_ + "." + member;
 }
 
 void Fields::AddConstraint(std::string_view name, const std::string& shown_value,
@@ -96,6 +101,11 @@ void Fields::AddConstraint(std::string_view name, const std::string& shown_value
   if (!shown_value.empty()) text += shown_value + " ";
   text += "at '" + Path(name) + "' failed to satisfy constraint: " + constraint;
   constraints_.push_back(std::move(text));
+}
+
+void Fields::Merge(const Fields& member) {
+  if (!serialization_) serialization_ = member.serialization_;
+  constraints_.insert(constraints_.end(), member.constraints_.begin(), member.constraints_.end());
 }
 
 std::optional<std::string> Fields::String(std::string_view name, bool required, size_t min_length,
@@ -464,6 +474,21 @@ const OperationInfo* FindOperation(std::string_view name) {
       {"UpdateStateMachine", Role::kAdmin, UpdateStateMachine},
       {"UpdateStateMachineAlias", Role::kAdmin, UpdateStateMachineAlias},
       {"ValidateStateMachineDefinition", Role::kViewer, ValidateStateMachineDefinition},
+  };
+  for (const OperationInfo& op : kOperations) {
+    if (op.name == name) return &op;
+  }
+  return nullptr;
+}
+
+const OperationInfo* FindEventsOperation(std::string_view name) {
+  static constexpr OperationInfo kOperations[] = {
+      {"CreateConnection", Role::kAdmin, CreateConnection},
+      {"DeauthorizeConnection", Role::kAdmin, DeauthorizeConnection},
+      {"DeleteConnection", Role::kAdmin, DeleteConnection},
+      {"DescribeConnection", Role::kViewer, DescribeConnection},
+      {"ListConnections", Role::kViewer, ListConnections},
+      {"UpdateConnection", Role::kAdmin, UpdateConnection},
   };
   for (const OperationInfo& op : kOperations) {
     if (op.name == name) return &op;

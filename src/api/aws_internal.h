@@ -15,6 +15,7 @@
 #include "stepd/base/json.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
 namespace spdlog {
@@ -27,15 +28,18 @@ namespace stepd::api::aws {
 // their HTTP status, and the namespace AWS prefixes them with:
 // kStates "com.amazonaws.swf.service.v2.model#", kCoralValidate
 // "com.amazon.coral.validate#", kPlain none (the names CONTRACTS.md pins for
-// authentication and overload, and generic service errors).
+// authentication and overload, and generic service errors). EventBridge's
+// answers never carry a namespace.
 #define STEPD_AWS_ERRORS(X)                     \
   X(AccessDeniedException, 403, kPlain)         \
   X(ActivityAlreadyExists, 400, kStates)        \
   X(ActivityDoesNotExist, 400, kStates)         \
+  X(ConcurrentModificationException, 400, kPlain) \
   X(ConflictException, 400, kStates)            \
   X(ExecutionAlreadyExists, 400, kStates)       \
   X(ExecutionDoesNotExist, 400, kStates)        \
   X(ExecutionNotRedrivable, 400, kStates)       \
+  X(InternalException, 500, kPlain)             \
   X(InternalFailure, 500, kPlain)               \
   X(InvalidArn, 400, kStates)                   \
   X(InvalidDefinition, 400, kStates)            \
@@ -46,8 +50,11 @@ namespace stepd::api::aws {
   X(InvalidSignatureException, 401, kPlain)     \
   X(InvalidToken, 400, kStates)                 \
   X(InvalidTracingConfiguration, 400, kStates)  \
+  X(LimitExceededException, 400, kPlain)        \
   X(MissingRequiredParameter, 400, kStates)     \
+  X(ResourceAlreadyExistsException, 400, kPlain) \
   X(ResourceNotFound, 400, kStates)             \
+  X(ResourceNotFoundException, 400, kPlain)     \
   X(SerializationException, 400, kPlain)        \
   X(ServiceQuotaExceededException, 400, kStates) \
   X(ServiceUnavailable, 503, kPlain)            \
@@ -95,6 +102,7 @@ struct Context {
   runtime::Engine* engine = nullptr;
   runtime::ActivityQueue* activities = nullptr;
   Clock* clock = nullptr;
+  runtime::StoredConnections* connections = nullptr;
   spdlog::logger* log = nullptr;
 
   int64_t NowMs() const;
@@ -119,6 +127,8 @@ struct OperationInfo {
 };
 // Every operation, by name; nullptr when unknown.
 const OperationInfo* FindOperation(std::string_view name);
+// EventBridge's operations stepd serves (the connections), by name.
+const OperationInfo* FindEventsOperation(std::string_view name);
 
 // --- Request fields ----------------------------------------------------------
 //
@@ -129,9 +139,12 @@ const OperationInfo* FindOperation(std::string_view name);
 class Fields {
  public:
   // `path` names `input` in messages when it is a member of the request:
-  // Fields(request["mock"], "mock") reports 'mock.result'.
-  explicit Fields(const Json& input, std::string path = {})
-      : input_(input), path_(std::move(path)) {}
+  // Fields(request["mock"], "mock") reports 'mock.result'. With
+  // `lower_camel_names`, a member is named in messages with its first letter
+  // lower-cased, as services whose members are PascalCase (EventBridge's
+  // "Name") report them: 'name'.
+  explicit Fields(const Json& input, std::string path = {}, bool lower_camel_names = false)
+      : input_(input), path_(std::move(path)), lower_camel_names_(lower_camel_names) {}
 
   // A string member; nullopt when absent (and `required` records an error).
   // `sensitive` members (definitions, payloads) are not quoted in messages.
@@ -151,6 +164,9 @@ class Fields {
 
   void AddConstraint(std::string_view name, const std::string& shown_value,
                      const std::string& constraint);
+  // Takes over what `member` (the Fields of a member of this request) found,
+  // so that error() reports the whole request.
+  void Merge(const Fields& member);
   bool ok() const { return !serialization_ && constraints_.empty(); }
   // The error to answer with when !ok().
   AwsError error() const;
@@ -161,6 +177,7 @@ class Fields {
 
   const Json& input_;
   std::string path_;
+  bool lower_camel_names_;
   std::optional<std::string> serialization_;
   std::vector<std::string> constraints_;
 };
@@ -293,5 +310,13 @@ void GetActivityTask(const Context& context, Call call);
 void SendTaskSuccess(const Context& context, Call call);
 void SendTaskFailure(const Context& context, Call call);
 void SendTaskHeartbeat(const Context& context, Call call);
+
+// EventBridge (events_connections.cc).
+void CreateConnection(const Context& context, Call call);
+void DescribeConnection(const Context& context, Call call);
+void UpdateConnection(const Context& context, Call call);
+void DeleteConnection(const Context& context, Call call);
+void ListConnections(const Context& context, Call call);
+void DeauthorizeConnection(const Context& context, Call call);
 
 }  // namespace stepd::api::aws

@@ -13,6 +13,7 @@
 #include "stepd/server/healthcheck.h"
 #include "stepd/server/migrate.h"
 #include "stepd/server/options.h"
+#include "stepd/server/secrets.h"
 #include "stepd/server/serve.h"
 
 namespace stepd::server {
@@ -92,6 +93,10 @@ struct ServerCommands::Impl {
   CLI::App* audit = nullptr;
   CLI::App* audit_verify = nullptr;
   OptionFlags audit_verify_flags;
+  CLI::App* keys = nullptr;
+  CLI::App* keys_rotate = nullptr;
+  OptionFlags keys_rotate_flags;
+  std::string new_key_file;
   CLI::Option* url_option = nullptr;
   std::string url;
 
@@ -127,6 +132,19 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
   s.audit_verify = s.audit->add_subcommand(
       "verify", "Recompute the audit chain (offline); exit 0 intact, 1 broken");
   s.audit_verify_flags.AddTo(s.audit_verify, {"store.path", "audit.key_file"});
+
+  s.keys = app.add_subcommand("keys", "Secrets key tools");
+  s.keys->require_subcommand(1);
+  s.keys_rotate = s.keys->add_subcommand(
+      "rotate",
+      "Re-encrypt every connection secret under a new key (one transaction; stop the server "
+      "first)");
+  s.keys_rotate_flags.AddTo(s.keys_rotate, {"store.path", "secrets.key_file"});
+  s.keys_rotate
+      ->add_option("--new-key-file", s.new_key_file,
+                   "the new key (32 bytes, base64 or hex); created with a random key if missing")
+      ->type_name("FILE")
+      ->required();
 
   s.healthcheck = app.add_subcommand("healthcheck", "Exit 0 when the server's /readyz answers 200");
   s.url_option =
@@ -178,6 +196,10 @@ int ServerCommands::Run(int argc, char** argv) {
   if (s.audit_verify->parsed()) {
     return RunAuditVerify(s.audit_verify_flags.Collect(), ProcessEnvironment(), std::cout,
                           std::cerr);
+  }
+  if (s.keys_rotate->parsed()) {
+    return RunKeysRotate(s.keys_rotate_flags.Collect(), ProcessEnvironment(), s.new_key_file,
+                         std::cout, std::cerr);
   }
   if (s.healthcheck->parsed()) {
     std::optional<std::string> url;

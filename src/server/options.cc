@@ -536,6 +536,11 @@ const std::vector<Option>& Options() {
                 "how often the audit chain's head is written to the log",
                 IntField<int64_t>{
                     [](ServerOptions& o) -> int64_t& { return o.audit.head_log_interval_ms; }}),
+      StringOption("secrets.key_file", "", "--secrets-key-file",
+                   "file with the key connection secrets are encrypted under (32 bytes, base64 "
+                   "or hex); empty: secrets.key beside the database (created on first start). "
+                   "STEPD_SECRETS_KEY, when set, is the key itself",
+                   [](ServerOptions& o) -> std::string& { return o.secrets.key_file; }),
       EnumOption<LogFormat>("log.format", "", "--log-format",
                             "text, or json: one JSON object per line",
                             {{"text", LogFormat::kText}, {"json", LogFormat::kJson}},
@@ -643,7 +648,10 @@ StatusOr<ResolvedOptions> ResolveServerOptions(const CommandLineValues& flags, c
   }
 
   for (const auto& [name, value] : env) {
-    if (name.rfind("STEPD_", 0) != 0 || name == kConfigEnv || name == kAuditKeyEnv) continue;
+    if (name.rfind("STEPD_", 0) != 0 || name == kConfigEnv || name == kAuditKeyEnv ||
+        name == kSecretsKeyEnv) {
+      continue;
+    }
     const Option* option = FindByEnv(name);
     if (option == nullptr) {
       resolved.warnings.push_back("unknown environment variable " + name + " ignored");

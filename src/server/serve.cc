@@ -22,11 +22,13 @@
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/http_task.h"
+#include "stepd/runtime/stored_connections.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/server/health.h"
 #include "stepd/server/logging.h"
 #include "stepd/server/readiness.h"
+#include "stepd/server/secrets.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
@@ -209,14 +211,40 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                version.ok() ? std::to_string(*version) : version.status().ToString());
   readiness->MarkDone("migrations");
 
+  // Connection secrets are sealed under the secrets key; a key other than
+  // the one they were sealed under stops the start, changing nothing.
+  auto secrets_key = LoadSecretsKey(options, env, /*create_default=*/true);
+  if (!secrets_key.ok()) {
+    logger->error("{}", secrets_key.status().message());
+    server.Stop();
+    return kExitFailure;
+  }
+  if (secrets_key->created) {
+    logger->warn(
+        "created secrets key file {} (key {}): connection secrets are encrypted under it; keep "
+        "a copy away from the database host, without it they cannot be read",
+        secrets_key->source, secrets_key->box.key_id());
+  } else {
+    logger->info("secrets key {} from {}", secrets_key->box.key_id(), secrets_key->source);
+  }
+  if (Status status = CheckSecretsKey(*db, *secrets_key); !status.ok()) {
+    logger->error("{}", status.message());
+    server.Stop();
+    return kExitFailure;
+  }
+  runtime::BlockingHttpFetcher token_fetcher{http::ClientOptions{}};
+  auto connections = std::make_unique<runtime::StoredConnections>(
+      db.get(), &secrets_key->box, SystemClock::Default(), &token_fetcher,
+      Named(logger, "connections"));
+
   // Executors register their Resource prefixes here as task types arrive.
   runtime::TaskRouter task_router;
   runtime::ActivityQueue activities(db.get(), SystemClock::Default(), Named(logger, "activities"));
   task_router.Register(
       "arn:aws:states:" + options.api.region + ":" + options.api.account_id + ":activity:",
       &activities);
-  // No Connections store yet: a task naming a connection fails (States.Runtime).
-  runtime::HttpTaskExecutor http_tasks(outbound_client->get(), /*connections=*/nullptr);
+  // HTTP tasks authorize their requests with the stored connections.
+  runtime::HttpTaskExecutor http_tasks(outbound_client->get(), connections.get());
   task_router.Register(std::string(runtime::kHttpInvokeResource), &http_tasks);
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"));
@@ -228,7 +256,11 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   engine->Start();
-  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default()});
+  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
+  // OAuth connections a stopped process left AUTHORIZING get their token now.
+  if (Status status = connections->ResumeAuthorizations(); !status.ok()) {
+    logger->warn("cannot resume the authorization of connections: {}", status.ToString());
+  }
   readiness->MarkDone("recovery");
   logger->info("ready");
 
@@ -288,6 +320,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   engine->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before http_tasks goes: its callbacks call into it
+  connections.reset();  // waits for token requests in flight
   logger->info("runtime stopped; running executions resume on the next start");
   if (auto head = db->GetAuditHead(); head.ok()) {
     logger->info("audit chain head: seq {} mac {}", head->seq, head->hash);

@@ -89,6 +89,18 @@ class MemStore final : public Store {
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
 
+  Status CreateConnection(const ConnectionRecord& connection,
+                          const std::vector<AuditEntry>& audit) override;
+  StatusOr<ConnectionRecord> GetConnection(std::string_view name) override;
+  StatusOr<ConnectionRecord> GetConnectionByArn(std::string_view arn) override;
+  StatusOr<Page<ConnectionRecord>> ListConnections(const ConnectionFilter& filter,
+                                                   const PageRequest& page) override;
+  StatusOr<int64_t> UpdateConnection(const ConnectionRecord& connection,
+                                     const std::vector<AuditEntry>& audit) override;
+  Status DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+  Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                 const std::vector<AuditEntry>& audit) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -153,6 +165,12 @@ class MemStore final : public Store {
   std::map<int64_t, int64_t> last_versions_;  // guarded by mu_
   // (machine id, name) -> alias
   std::map<std::pair<int64_t, std::string>, StateMachineAliasRecord> aliases_;  // guarded by mu_
+  // By name (their listing order).
+  std::map<std::string, ConnectionRecord, std::less<>> connections_;  // guarded by mu_
+  // The connection of `arn`, checked at revision `expected` (NOT_FOUND,
+  // ABORTED). mu_ held.
+  StatusOr<ConnectionRecord*> ConnectionAtRevisionLocked(std::string_view arn, int64_t expected,
+                                                         std::string_view op);
 };
 
 int64_t MemStore::MachineId(std::string_view arn) const {
@@ -937,6 +955,137 @@ void MemStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t t
       row.task.state = ActivityTaskState::kClosed;
     }
   }
+}
+
+StatusOr<ConnectionRecord*> MemStore::ConnectionAtRevisionLocked(std::string_view arn,
+                                                                 int64_t expected,
+                                                                 std::string_view op) {
+  for (auto& [name, c] : connections_) {
+    if (c.arn != arn) continue;
+    if (c.revision != expected) {
+      return internal::ConnectionRevisionChanged(op, arn, c.revision, expected);
+    }
+    return &c;
+  }
+  return internal::ConnectionNotFound(op, arn);
+}
+
+Status MemStore::CreateConnection(const ConnectionRecord& connection,
+                                  const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateConnection(kOp, connection));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  for (const auto& [name, c] : connections_) {
+    if (c.arn == connection.arn) return internal::ConnectionArnTaken(kOp, connection.arn);
+  }
+  if (connections_.count(connection.name) > 0) {
+    return internal::ConnectionNameTaken(kOp, connection.name);
+  }
+  if (static_cast<int64_t>(connections_.size()) >= internal::kMaxConnections) {
+    return internal::TooManyConnections(kOp);
+  }
+  ConnectionRecord stored = connection;
+  stored.revision = 1;
+  connections_.emplace(stored.name, std::move(stored));
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<ConnectionRecord> MemStore::GetConnection(std::string_view name) {
+  std::shared_lock lock(mu_);
+  auto it = connections_.find(name);
+  if (it == connections_.end()) return internal::ConnectionNotFound("GetConnection", name);
+  return it->second;
+}
+
+StatusOr<ConnectionRecord> MemStore::GetConnectionByArn(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  for (const auto& [name, c] : connections_) {
+    if (c.arn == arn) return c;
+  }
+  return internal::ConnectionNotFound("GetConnectionByArn", arn);
+}
+
+StatusOr<Page<ConnectionRecord>> MemStore::ListConnections(const ConnectionFilter& filter,
+                                                           const PageRequest& page) {
+  constexpr std::string_view kOp = "ListConnections";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(std::string after,
+                         internal::DecodeNamePageToken(kOp, TokenKind::kConnections, page));
+  std::shared_lock lock(mu_);
+  Page<ConnectionRecord> result;
+  for (auto it = connections_.upper_bound(after); it != connections_.end(); ++it) {
+    if (!internal::ConnectionMatches(filter, it->second)) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodeNamePageToken(TokenKind::kConnections, result.items.back().name);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+StatusOr<int64_t> MemStore::UpdateConnection(const ConnectionRecord& connection,
+                                             const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  STEPD_ASSIGN_OR_RETURN(ConnectionRecord * stored,
+                         ConnectionAtRevisionLocked(connection.arn, connection.revision, kOp));
+  stored->description = connection.description;
+  stored->authorization_type = connection.authorization_type;
+  stored->state = connection.state;
+  stored->state_reason = connection.state_reason;
+  stored->auth_parameters_json = connection.auth_parameters_json;
+  stored->sealed_parameters = connection.sealed_parameters;
+  stored->updated_at_ms = connection.updated_at_ms;
+  stored->authorized_at_ms = connection.authorized_at_ms;
+  const int64_t revision = ++stored->revision;
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return revision;
+}
+
+Status MemStore::DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->second.arn != arn) continue;
+    connections_.erase(it);
+    return AppendAuditLocked(audit, kOp);
+  }
+  return internal::ConnectionNotFound(kOp, arn);
+}
+
+Status MemStore::ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                         const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "ReplaceSealedParameters";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  // As one SQL transaction would: each update sees the revisions the ones
+  // before it wrote.
+  std::vector<std::pair<ConnectionRecord*, int64_t>> planned;  // record, revision after
+  for (const SealedParametersUpdate& u : updates) {
+    ConnectionRecord* stored = nullptr;
+    for (auto& [name, c] : connections_) {
+      if (c.arn == u.arn) stored = &c;
+    }
+    if (stored == nullptr) return internal::ConnectionNotFound(kOp, u.arn);
+    int64_t current = stored->revision;
+    for (const auto& [record, revision] : planned) {
+      if (record == stored) current = revision;
+    }
+    if (current != u.revision) {
+      return internal::ConnectionRevisionChanged(kOp, u.arn, current, u.revision);
+    }
+    planned.emplace_back(stored, current + 1);
+  }
+  for (size_t i = 0; i < updates.size(); ++i) {
+    planned[i].first->sealed_parameters = updates[i].sealed_parameters;
+    planned[i].first->revision = planned[i].second;
+  }
+  return AppendAuditLocked(audit, kOp);
 }
 
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {

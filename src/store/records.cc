@@ -48,6 +48,22 @@ constexpr std::array<std::pair<MapRunStatus, std::string_view>, 4> kMapRunStatus
     {MapRunStatus::kAborted, "ABORTED"},
 }};
 
+constexpr std::array<std::pair<ConnectionAuthorizationType, std::string_view>, 3>
+    kConnectionAuthorizationTypes{{
+        {ConnectionAuthorizationType::kBasic, "BASIC"},
+        {ConnectionAuthorizationType::kOAuthClientCredentials, "OAUTH_CLIENT_CREDENTIALS"},
+        {ConnectionAuthorizationType::kApiKey, "API_KEY"},
+    }};
+constexpr std::array<std::pair<ConnectionState, std::string_view>, 7> kConnectionStates{{
+    {ConnectionState::kCreating, "CREATING"},
+    {ConnectionState::kUpdating, "UPDATING"},
+    {ConnectionState::kDeleting, "DELETING"},
+    {ConnectionState::kAuthorized, "AUTHORIZED"},
+    {ConnectionState::kDeauthorized, "DEAUTHORIZED"},
+    {ConnectionState::kAuthorizing, "AUTHORIZING"},
+    {ConnectionState::kDeauthorizing, "DEAUTHORIZING"},
+}};
+
 }  // namespace
 
 std::string_view StateMachineTypeName(StateMachineType type) { return Name(kTypes, type); }
@@ -70,6 +86,19 @@ std::optional<ExecutionStatus> ParseExecutionStatus(std::string_view name) {
 std::string_view MapRunStatusName(MapRunStatus status) { return Name(kMapRunStatuses, status); }
 std::optional<MapRunStatus> ParseMapRunStatus(std::string_view name) {
   return Parse(kMapRunStatuses, name);
+}
+
+std::string_view ConnectionAuthorizationTypeName(ConnectionAuthorizationType type) {
+  return Name(kConnectionAuthorizationTypes, type);
+}
+std::optional<ConnectionAuthorizationType> ParseConnectionAuthorizationType(std::string_view name) {
+  return Parse(kConnectionAuthorizationTypes, name);
+}
+std::string_view ConnectionStateName(ConnectionState state) {
+  return Name(kConnectionStates, state);
+}
+std::optional<ConnectionState> ParseConnectionState(std::string_view name) {
+  return Parse(kConnectionStates, name);
 }
 
 std::string EncodeHistoryChunk(const std::vector<HistoryEventRecord>& events) {

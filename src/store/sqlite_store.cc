@@ -183,6 +183,18 @@ class SqliteStore final : public Store {
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
 
+  Status CreateConnection(const ConnectionRecord& connection,
+                          const std::vector<AuditEntry>& audit) override;
+  StatusOr<ConnectionRecord> GetConnection(std::string_view name) override;
+  StatusOr<ConnectionRecord> GetConnectionByArn(std::string_view arn) override;
+  StatusOr<Page<ConnectionRecord>> ListConnections(const ConnectionFilter& filter,
+                                                   const PageRequest& page) override;
+  StatusOr<int64_t> UpdateConnection(const ConnectionRecord& connection,
+                                     const std::vector<AuditEntry>& audit) override;
+  Status DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) override;
+  Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                 const std::vector<AuditEntry>& audit) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -244,6 +256,9 @@ class SqliteStore final : public Store {
   // name; `exists`: whether the alias must exist already (else must not).
   StatusOr<int64_t> CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
                                      std::string_view op);
+  // The stored revision of connection `arn` inside the writer's open
+  // transaction, checked against `expected` (NOT_FOUND, ABORTED).
+  Status CheckConnectionRevisionLocked(std::string_view arn, int64_t expected, std::string_view op);
 
   // A cached statement without parameters, run on the writer.
   Status RunStatement(std::string_view sql, std::string_view op) {
@@ -1964,6 +1979,218 @@ Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int6
                        op));
   close.Bind(1, execution_arn).Bind(2, task_id);
   return close.Run();
+}
+
+// --- Connections ---------------------------------------------------------------------
+
+namespace {
+constexpr char kConnectionColumns[] =
+    "SELECT id, arn, name, description, authorization_type, state, state_reason, "
+    "auth_parameters, sealed_parameters, revision, created_at, updated_at, authorized_at "
+    "FROM connections ";
+
+ConnectionRecord ReadConnection(const Statement& s) {
+  ConnectionRecord c;
+  c.arn = s.Text(1);
+  c.name = s.Text(2);
+  c.description = s.Text(3);
+  c.authorization_type =
+      ParseConnectionAuthorizationType(s.Text(4)).value_or(ConnectionAuthorizationType::kBasic);
+  c.state = ParseConnectionState(s.Text(5)).value_or(ConnectionState::kDeauthorized);
+  c.state_reason = s.Text(6);
+  c.auth_parameters_json = s.Text(7);
+  c.sealed_parameters = s.IsNull(8) ? std::string() : s.Blob(8);
+  c.revision = s.Int64(9);
+  c.created_at_ms = s.Int64(10);
+  c.updated_at_ms = s.Int64(11);
+  c.authorized_at_ms = s.OptionalInt64(12);
+  return c;
+}
+
+void BindSealed(Statement& s, int index, const std::string& sealed) {
+  if (sealed.empty()) {
+    s.BindNull(index);
+  } else {
+    s.BindBlob(index, sealed);
+  }
+}
+}  // namespace
+
+Status SqliteStore::CreateConnection(const ConnectionRecord& connection,
+                                     const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateConnection(kOp, connection));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement taken,
+        writer_->Prepare("SELECT arn = ?1 FROM connections WHERE arn = ?1 OR name = ?2", kOp));
+    taken.Bind(1, connection.arn).Bind(2, connection.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) {
+      return taken.Int64(0) ? internal::ConnectionArnTaken(kOp, connection.arn)
+                            : internal::ConnectionNameTaken(kOp, connection.name);
+    }
+  }
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement count,
+                           writer_->Prepare("SELECT count(*) FROM connections", kOp));
+    STEPD_ASSIGN_OR_RETURN(bool row, count.Step());
+    if (row && count.Int64(0) >= internal::kMaxConnections) {
+      return internal::TooManyConnections(kOp);
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO connections (arn, name, description, authorization_type, "
+                       "state, state_reason, auth_parameters, sealed_parameters, revision, "
+                       "created_at, updated_at, authorized_at) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11)",
+                       kOp));
+  insert.Bind(1, connection.arn)
+      .Bind(2, connection.name)
+      .Bind(3, connection.description)
+      .Bind(4, ConnectionAuthorizationTypeName(connection.authorization_type))
+      .Bind(5, ConnectionStateName(connection.state))
+      .Bind(6, connection.state_reason)
+      .Bind(7, connection.auth_parameters_json);
+  BindSealed(insert, 8, connection.sealed_parameters);
+  insert.Bind(9, connection.created_at_ms)
+      .Bind(10, connection.updated_at_ms)
+      .BindOptional(11, connection.authorized_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<ConnectionRecord> SqliteStore::GetConnection(std::string_view name) {
+  constexpr std::string_view kOp = "GetConnection";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kConnectionColumns) + "WHERE name = ?1", kOp));
+  s.Bind(1, name);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ConnectionNotFound(kOp, name);
+  return ReadConnection(s);
+}
+
+StatusOr<ConnectionRecord> SqliteStore::GetConnectionByArn(std::string_view arn) {
+  constexpr std::string_view kOp = "GetConnectionByArn";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kConnectionColumns) + "WHERE arn = ?1", kOp));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ConnectionNotFound(kOp, arn);
+  return ReadConnection(s);
+}
+
+StatusOr<Page<ConnectionRecord>> SqliteStore::ListConnections(const ConnectionFilter& filter,
+                                                              const PageRequest& page) {
+  constexpr std::string_view kOp = "ListConnections";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(std::string after,
+                         internal::DecodeNamePageToken(kOp, TokenKind::kConnections, page));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kConnectionColumns) +
+                                             "WHERE name > ?1 AND substr(name, 1, length(?2)) = ?2 "
+                                             "AND (?3 = '' OR state = ?3) ORDER BY name LIMIT ?4",
+                                         kOp));
+  s.Bind(1, after)
+      .Bind(2, filter.name_prefix)
+      .Bind(3, filter.state ? ConnectionStateName(*filter.state) : std::string_view(""))
+      .Bind(4, int64_t{limit} + 1);
+  Page<ConnectionRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodeNamePageToken(TokenKind::kConnections, result.items.back().name);
+      break;
+    }
+    result.items.push_back(ReadConnection(s));
+  }
+  return result;
+}
+
+Status SqliteStore::CheckConnectionRevisionLocked(std::string_view arn, int64_t expected,
+                                                  std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         writer_->Prepare("SELECT revision FROM connections WHERE arn = ?1", op));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ConnectionNotFound(op, arn);
+  if (s.Int64(0) != expected) {
+    return internal::ConnectionRevisionChanged(op, arn, s.Int64(0), expected);
+  }
+  return Status::OK();
+}
+
+StatusOr<int64_t> SqliteStore::UpdateConnection(const ConnectionRecord& connection,
+                                                const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_RETURN_IF_ERROR(CheckConnectionRevisionLocked(connection.arn, connection.revision, kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare("UPDATE connections SET description = ?2, authorization_type = ?3, "
+                       "state = ?4, state_reason = ?5, auth_parameters = ?6, "
+                       "sealed_parameters = ?7, updated_at = ?8, authorized_at = ?9, "
+                       "revision = revision + 1 WHERE arn = ?1",
+                       kOp));
+  update.Bind(1, connection.arn)
+      .Bind(2, connection.description)
+      .Bind(3, ConnectionAuthorizationTypeName(connection.authorization_type))
+      .Bind(4, ConnectionStateName(connection.state))
+      .Bind(5, connection.state_reason)
+      .Bind(6, connection.auth_parameters_json);
+  BindSealed(update, 7, connection.sealed_parameters);
+  update.Bind(8, connection.updated_at_ms).BindOptional(9, connection.authorized_at_ms);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  return connection.revision + 1;
+}
+
+Status SqliteStore::DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteConnection";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM connections WHERE arn = ?1", kOp));
+  del.Bind(1, arn);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::ConnectionNotFound(kOp, arn);
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+Status SqliteStore::ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                            const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "ReplaceSealedParameters";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  for (const SealedParametersUpdate& u : updates) {
+    STEPD_RETURN_IF_ERROR(CheckConnectionRevisionLocked(u.arn, u.revision, kOp));
+    STEPD_ASSIGN_OR_RETURN(
+        Statement update,
+        writer_->Prepare("UPDATE connections SET sealed_parameters = ?2, revision = revision + 1 "
+                         "WHERE arn = ?1",
+                         kOp));
+    update.Bind(1, u.arn);
+    BindSealed(update, 2, u.sealed_parameters);
+    STEPD_RETURN_IF_ERROR(update.Run());
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
 }
 
 // --- Audit ---------------------------------------------------------------------------

@@ -314,6 +314,34 @@ Status ValidateActivity(std::string_view op, const ActivityRecord& activity) {
   return Status::OK();
 }
 
+Status ValidateConnection(std::string_view op, const ConnectionRecord& connection) {
+  if (connection.arn.empty()) return InvalidArgumentError(Op(op) + "connection arn is empty");
+  if (connection.name.empty()) return InvalidArgumentError(Op(op) + "connection name is empty");
+  return Status::OK();
+}
+Status ConnectionNotFound(std::string_view op, std::string_view name_or_arn) {
+  return NotFoundError(Op(op) + "connection " + Quote(name_or_arn) + " does not exist");
+}
+Status ConnectionArnTaken(std::string_view op, std::string_view arn) {
+  return AlreadyExistsError(Op(op) + "connection " + Quote(arn) + " already exists");
+}
+Status ConnectionNameTaken(std::string_view op, std::string_view name) {
+  return AlreadyExistsError(Op(op) + "a connection named " + Quote(name) + " already exists");
+}
+Status TooManyConnections(std::string_view op) {
+  return ResourceExhaustedError(Op(op) + std::to_string(kMaxConnections) +
+                                " connections exist, the most there may be; delete one first");
+}
+Status ConnectionRevisionChanged(std::string_view op, std::string_view arn, int64_t stored,
+                                 int64_t expected) {
+  return AbortedError(Op(op) + "connection " + Quote(arn) + " is at revision " +
+                      std::to_string(stored) + ", not " + std::to_string(expected));
+}
+bool ConnectionMatches(const ConnectionFilter& filter, const ConnectionRecord& connection) {
+  return connection.name.compare(0, filter.name_prefix.size(), filter.name_prefix) == 0 &&
+         (!filter.state || *filter.state == connection.state);
+}
+
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,
                      std::string_view key, bool legacy) {
   const std::string op = legacy ? "VerifyAuditChain: audit_log_v1: " : "VerifyAuditChain: ";

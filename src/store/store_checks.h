@@ -27,6 +27,7 @@ enum class TokenKind : char {
   kVersions = 'v',
   kAliases = 'n',
   kMapRuns = 'p',
+  kConnections = 'c',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -95,6 +96,18 @@ Status ResourceNotFound(std::string_view op, std::string_view arn);
 Status TaskTokenNotFound(std::string_view op);
 Status TaskNotStarted(std::string_view op, ActivityTaskState state);
 Status ValidateActivity(std::string_view op, const ActivityRecord& activity);
+
+// The most connections a store holds at once (AWS's quota).
+inline constexpr int64_t kMaxConnections = 3000;
+Status ValidateConnection(std::string_view op, const ConnectionRecord& connection);
+Status ConnectionNotFound(std::string_view op, std::string_view name_or_arn);
+Status ConnectionArnTaken(std::string_view op, std::string_view arn);
+Status ConnectionNameTaken(std::string_view op, std::string_view name);
+Status TooManyConnections(std::string_view op);
+Status ConnectionRevisionChanged(std::string_view op, std::string_view arn, int64_t stored,
+                                 int64_t expected);
+// `connection` passes `filter` (name prefix and state).
+bool ConnectionMatches(const ConnectionFilter& filter, const ConnectionRecord& connection);
 
 // VerifyAuditChain's check of one row given its predecessor's hash, the
 // seq it must have and the audit key; OK or DATA_LOSS naming the row. With

@@ -98,6 +98,9 @@ TimePoint AuthNow() {
 }
 
 AwsStack::AwsStack(StackOptions options) : auth_clock_(AuthNow()) {
+  auto logger = [&options](const std::string& name) {
+    return options.logger ? options.logger : QuietLogger(name);
+  };
   if (options.sqlite) {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
@@ -119,16 +122,22 @@ AwsStack::AwsStack(StackOptions options) : auth_clock_(AuthNow()) {
   }
 
   authenticator_ = std::make_unique<Authenticator>(options.auth, &auth_clock_);
-  api_ = std::make_unique<AwsJsonApi>(options.api, authenticator_.get(), QuietLogger("api"));
+  api_ = std::make_unique<AwsJsonApi>(options.api, authenticator_.get(), logger("api"));
   api_->AddRoutes(router_);
 
   activities_ = std::make_unique<runtime::ActivityQueue>(store_, SystemClock::Default(),
-                                                         QuietLogger("activities"));
+                                                         logger("activities"));
   tasks_.Register(std::string(kArnPrefix) + "activity:", activities_.get());
   runtime::RuntimeOptions runtime_options;
   runtime_options.workers = 2;
   engine_ = std::make_unique<runtime::Engine>(runtime_options, store_, SystemClock::Default(),
-                                              &tasks_, QuietLogger("runtime"));
+                                              &tasks_, logger("runtime"));
+  if (options.connections) {
+    secrets_.emplace(SecretBox::FromKey(std::string(32, 'k')).value());
+    fetcher_ = std::make_unique<runtime::BlockingHttpFetcher>(http::ClientOptions{});
+    connections_ = std::make_unique<runtime::StoredConnections>(
+        store_, &*secrets_, SystemClock::Default(), fetcher_.get(), logger("connections"));
+  }
   activities_->SetEngine(engine_.get());
   EXPECT_EQ(engine_->Recover(), Status::OK());
   engine_->Start();
@@ -141,6 +150,8 @@ AwsStack::~AwsStack() {
   api_->Stop();
   engine_->Stop();
   engine_.reset();
+  connections_.reset();
+  fetcher_.reset();
   activities_.reset();
   api_.reset();
   wrapper_.reset();
@@ -152,7 +163,8 @@ AwsStack::~AwsStack() {
 }
 
 void AwsStack::Attach() {
-  api_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default()});
+  api_->Attach(
+      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
 }
 
 http::Request AwsStack::Request(std::string_view operation, std::string body) {
@@ -164,16 +176,25 @@ http::Request AwsStack::Request(std::string_view operation, std::string body) {
        {"X-Amz-Date", AmzDate(AuthNow())}});
 }
 
-void AwsStack::Sign(http::Request* request, const std::string& key_id, const std::string& secret) {
+http::Request AwsStack::EventsRequest(std::string_view operation, std::string body) {
+  http::Request request = Request(operation, std::move(body));
+  request.headers.Set("X-Amz-Target", std::string(kEventsTargetPrefix) + std::string(operation));
+  request.headers.Set("Content-Type", "application/x-amz-json-1.1");
+  return request;
+}
+
+void AwsStack::Sign(http::Request* request, const std::string& key_id, const std::string& secret,
+                    const std::string& service) {
   const std::string amz_date(*request->headers.Get("X-Amz-Date"));
   SigV4Authorization auth{
-      key_id, amz_date.substr(0, 8), "us-east-1", "states", {"host", "x-amz-date", "x-amz-target"},
+      key_id, amz_date.substr(0, 8), "us-east-1", service, {"host", "x-amz-date", "x-amz-target"},
       ""};
   auth.signature = SigV4Signature(
       secret, auth, amz_date,
       SigV4CanonicalRequest(*request, auth.signed_headers, Sha256Hex(request->body)));
   request->headers.Set("Authorization", "AWS4-HMAC-SHA256 Credential=" + key_id + "/" + auth.date +
-                                            "/us-east-1/states/aws4_request, "
+                                            "/us-east-1/" + service +
+                                            "/aws4_request, "
                                             "SignedHeaders=host;x-amz-date;x-amz-target, "
                                             "Signature=" +
                                             auth.signature);
@@ -199,6 +220,10 @@ AwsAnswer AwsStack::Call(std::string_view operation, const Json& input) const {
 
 AwsAnswer AwsStack::CallRaw(std::string_view operation, std::string body) const {
   return Send(Request(operation, std::move(body)));
+}
+
+AwsAnswer AwsStack::CallEvents(std::string_view operation, const Json& input) const {
+  return Send(EventsRequest(operation, input.dump()));
 }
 
 std::shared_ptr<http::testing::CapturingSink> AwsStack::SendAsync(http::Request request) const {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -21,10 +22,12 @@
 #include "stepd/api/options.h"
 #include "stepd/base/clock.h"
 #include "stepd/base/json.h"
+#include "stepd/base/secret_box.h"
 #include "stepd/http/router.h"
 #include "stepd/http/testing.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
 namespace stepd::api::testing {
@@ -95,6 +98,11 @@ struct StackOptions {
   bool sqlite = true;  // false: a MemStore
   // Wraps the store the stack opened (fault injection); nullptr: used as is.
   std::function<std::unique_ptr<store::Store>(store::Store* real)> wrap;
+  // The connections (StoredConnections with a secrets key of 32 'k' bytes
+  // and a real HTTP fetcher); false: none, as without a secrets key.
+  bool connections = true;
+  // Where every part of the stack logs; null: nowhere.
+  std::shared_ptr<spdlog::logger> logger;
 };
 
 // The time the stack's Authenticator believes it is (signatures are checked
@@ -115,15 +123,21 @@ class AwsStack {
   // application/x-amz-json-1.0, Host localhost:8083, X-Amz-Date of AuthNow(),
   // no signature.
   static http::Request Request(std::string_view operation, std::string body);
+  // POST / with X-Amz-Target AWSEvents.<operation>, Content-Type
+  // application/x-amz-json-1.1, otherwise as Request().
+  static http::Request EventsRequest(std::string_view operation, std::string body);
   // Signs `request` with SigV4 (the code under test) for `key_id`/`secret`
-  // over host, x-amz-date and x-amz-target.
-  static void Sign(http::Request* request, const std::string& key_id, const std::string& secret);
+  // over host, x-amz-date and x-amz-target, in the scope of `service`.
+  static void Sign(http::Request* request, const std::string& key_id, const std::string& secret,
+                   const std::string& service = "states");
 
   // Sends and waits (up to `timeout`) for the answer.
   AwsAnswer Send(http::Request request,
                  std::chrono::milliseconds timeout = std::chrono::seconds(10)) const;
   AwsAnswer Call(std::string_view operation, const Json& input = Json::object()) const;
   AwsAnswer CallRaw(std::string_view operation, std::string body) const;
+  // An EventBridge operation (EventsRequest).
+  AwsAnswer CallEvents(std::string_view operation, const Json& input = Json::object()) const;
   // Sends without waiting: the sink gets the answer.
   std::shared_ptr<http::testing::CapturingSink> SendAsync(http::Request request) const;
   void SendTo(http::Request request, std::shared_ptr<http::ResponseSink> sink) const;
@@ -145,6 +159,10 @@ class AwsStack {
   store::Store* store() { return store_; }
   runtime::Engine& engine() { return *engine_; }
   runtime::ActivityQueue& activities() { return *activities_; }
+  // Null when StackOptions::connections is false.
+  runtime::StoredConnections* connections() { return connections_.get(); }
+  // The SQLite database file; empty for a MemStore.
+  std::filesystem::path db_path() const { return dir_.empty() ? dir_ : dir_ / "stepd.db"; }
 
  private:
   std::filesystem::path dir_;
@@ -158,6 +176,9 @@ class AwsStack {
   runtime::TaskRouter tasks_;
   std::unique_ptr<runtime::ActivityQueue> activities_;
   std::unique_ptr<runtime::Engine> engine_;
+  std::optional<SecretBox> secrets_;
+  std::unique_ptr<runtime::BlockingHttpFetcher> fetcher_;
+  std::unique_ptr<runtime::StoredConnections> connections_;
 };
 
 // Polls `condition` (every millisecond) until it holds or `timeout` passed.

@@ -76,5 +76,39 @@ TEST(ConstantTimeEquals, ComparesBytesAndLengths) {
   EXPECT_FALSE(ConstantTimeEquals("", "x"));
 }
 
+TEST(HexDecode, ReadsEitherCaseAndRefusesOddLengthsAndNonDigits) {
+  EXPECT_EQ(HexDecode("007fFF"), std::string("\x00\x7f\xff", 3));
+  EXPECT_EQ(HexDecode(""), "");
+  EXPECT_EQ(HexDecode("abc"), std::nullopt);
+  EXPECT_EQ(HexDecode("0g"), std::nullopt);
+}
+
+// RFC 4648 section 10.
+TEST(Base64, MatchesTheRfc4648TestVectors) {
+  const std::pair<std::string, std::string> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar", "Zm9vYmFy"}};
+  for (const auto& [plain, encoded] : vectors) {
+    EXPECT_EQ(Base64Encode(plain), encoded);
+    EXPECT_EQ(Base64Decode(encoded), plain) << encoded;
+  }
+}
+
+TEST(Base64Decode, AcceptsMissingPaddingAndRefusesWhatIsNotBase64) {
+  EXPECT_EQ(Base64Decode("Zg"), "f");
+  EXPECT_EQ(Base64Decode("Zm8"), "fo");
+  const std::string binary("\xff\xfe\x00", 3);
+  EXPECT_EQ(Base64Decode(Base64Encode(binary)), binary);
+  EXPECT_EQ(Base64Decode("Z"), std::nullopt);         // a dangling character
+  EXPECT_EQ(Base64Decode("Zm9v\n"), std::nullopt);    // white space
+  EXPECT_EQ(Base64Decode("Zm=v"), std::nullopt);      // padding inside
+  EXPECT_EQ(Base64Decode("Zh=="), std::nullopt);      // bits an encoder leaves zero
+  EXPECT_EQ(Base64Decode("Zm9v-_=="), std::nullopt);  // the URL-safe alphabet
+}
+
 }  // namespace
 }  // namespace stepd

@@ -70,7 +70,7 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   EXPECT_TRUE(envs.count("STEPD_LISTEN"));
   EXPECT_TRUE(envs.count("STEPD_DB"));
   EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
-                                          "--insecure", "--key-file"}));
+                                          "--insecure", "--key-file", "--secrets-key-file"}));
 }
 
 // The number of fields of aggregate T: the most initializers T{...} accepts.
@@ -104,6 +104,7 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
   EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 2)
       << "StoreOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<AuditOptions>(), CountKeys("audit."));
+  EXPECT_EQ(CountFields<SecretsOptions>(), CountKeys("secrets."));
   EXPECT_EQ(CountFields<runtime::RuntimeOptions>(), CountKeys("runtime."))
       << "RuntimeOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
@@ -221,6 +222,26 @@ TEST(ServerOptions, UnknownEnvironmentVariableIsOnlyAWarning) {
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   EXPECT_THAT(resolved->warnings, ElementsAre("unknown environment variable STEPD_LISTN ignored"));
   EXPECT_EQ(resolved->options.http.port, 8080);
+}
+
+TEST(ServerOptions, TheKeyVariablesAreNoOptionsAndNoUnknownVariables) {
+  auto resolved = Resolve({}, {{"STEPD_AUDIT_KEY", "a"}, {"STEPD_SECRETS_KEY", "s"}}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_THAT(resolved->warnings, IsEmpty());
+  const std::string printed = ServerOptionsToJson(resolved->options).dump();
+  EXPECT_EQ(printed.find("\"s\""), std::string::npos);
+}
+
+TEST(ServerOptions, SecretsKeyFileComesFromFlagEnvironmentOrFile) {
+  std::string file = R"({"secrets": {"key_file": "/file.key"}})";
+  EXPECT_EQ(Resolve({}, {}, &file)->options.secrets.key_file, "/file.key");
+  EXPECT_EQ(Resolve({}, {{"STEPD_SECRETS_KEY_FILE", "/env.key"}}, &file)->options.secrets.key_file,
+            "/env.key");
+  CommandLineValues flags;
+  flags.options["secrets.key_file"] = "/flag.key";
+  EXPECT_EQ(
+      Resolve(flags, {{"STEPD_SECRETS_KEY_FILE", "/env.key"}}, &file)->options.secrets.key_file,
+      "/flag.key");
 }
 
 TEST(ServerOptions, BadEnvironmentValueIsAnErrorNamingTheVariable) {

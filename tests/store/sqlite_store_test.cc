@@ -168,11 +168,14 @@ TEST(SqliteStore, RefusesADatabaseWithANewerSchema) {
   ASSERT_NE(OpenOrDie(options), nullptr);
   {
     RawDb raw(options.path);
-    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (7, 'future', 1, 'x')"), SQLITE_OK);
+    const std::string future = std::to_string(LatestSchemaVersion() + 1);
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + future + ", 'future', 1, 'x')"),
+              SQLITE_OK);
   }
   EXPECT_EQ(OpenSqliteStore(options).status(),
-            FailedPreconditionError("Migrate: database schema version 7 is newer than this stepd "
-                                    "(knows up to " +
+            FailedPreconditionError("Migrate: database schema version " +
+                                    std::to_string(LatestSchemaVersion() + 1) +
+                                    " is newer than this stepd (knows up to " +
                                     std::to_string(LatestSchemaVersion()) + "); upgrade stepd"));
 }
 

@@ -1605,34 +1605,8 @@ TEST_P(StoreContract, DeletingTheMachineRemovesItsMapRuns) {
   EXPECT_EQ(store_->GetMapRun(MapRunArn("kept")).value().execution_arn, kept.arn);
 }
 
-// A StoreWrapper owning its MemStore target: running the contract through it
-// proves every method forwards.
-class OwningWrapper : public StoreWrapper {
- public:
-  explicit OwningWrapper(std::unique_ptr<Store> target)
-      : StoreWrapper(target.get()), owned_(std::move(target)) {}
-
- private:
-  std::unique_ptr<Store> owned_;
-};
-
-std::vector<StoreFactory> Implementations() {
-  return {
-      {"Sqlite",
-       [](const TempDir& dir) -> std::unique_ptr<Store> {
-         StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(testing::OptionsIn(dir));
-         EXPECT_EQ(store.status(), Status::OK());
-         return store.ok() ? std::move(store).value() : nullptr;
-       }},
-      {"Mem", [](const TempDir&) { return NewMemStore(std::string(testing::kTestAuditKey)); }},
-      {"WrappedMem",
-       [](const TempDir&) -> std::unique_ptr<Store> {
-         return std::make_unique<OwningWrapper>(NewMemStore(std::string(testing::kTestAuditKey)));
-       }},
-  };
-}
-
-INSTANTIATE_TEST_SUITE_P(AllStores, StoreContract, ::testing::ValuesIn(Implementations()),
+INSTANTIATE_TEST_SUITE_P(AllStores, StoreContract,
+                         ::testing::ValuesIn(testing::StoreImplementations()),
                          [](const ::testing::TestParamInfo<StoreFactory>& info) {
                            return info.param.name;
                          });

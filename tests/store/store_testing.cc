@@ -1,8 +1,12 @@
 #include "store/store_testing.h"
 
+#include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <stdexcept>
+
+#include "stepd/store/mem_store.h"
+#include "stepd/store/sqlite_store.h"
 
 namespace stepd::store::testing {
 
@@ -71,6 +75,34 @@ HistoryEventRecord Event(int64_t id, const std::string& type) {
 
 AuditEntry Audit(const std::string& action, const std::string& target) {
   return AuditEntry{5000, "admin", action, target, 0, R"({"why":"test"})"};
+}
+
+namespace {
+// A StoreWrapper owning its target.
+class OwningWrapper : public StoreWrapper {
+ public:
+  explicit OwningWrapper(std::unique_ptr<Store> target)
+      : StoreWrapper(target.get()), owned_(std::move(target)) {}
+
+ private:
+  std::unique_ptr<Store> owned_;
+};
+}  // namespace
+
+std::vector<StoreFactory> StoreImplementations() {
+  return {
+      {"Sqlite",
+       [](const TempDir& dir) -> std::unique_ptr<Store> {
+         StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(OptionsIn(dir));
+         EXPECT_EQ(store.status(), Status::OK());
+         return store.ok() ? std::move(store).value() : nullptr;
+       }},
+      {"Mem", [](const TempDir&) { return NewMemStore(std::string(kTestAuditKey)); }},
+      {"WrappedMem",
+       [](const TempDir&) -> std::unique_ptr<Store> {
+         return std::make_unique<OwningWrapper>(NewMemStore(std::string(kTestAuditKey)));
+       }},
+  };
 }
 
 }  // namespace stepd::store::testing

@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "stepd/store/options.h"
 #include "stepd/store/records.h"
@@ -49,5 +50,10 @@ struct StoreFactory {
   std::string name;
   std::function<std::unique_ptr<Store>(const TempDir& dir)> open;
 };
+
+// Every implementation the contract suites run against: SqliteStore on a
+// file in the TempDir, MemStore, and a MemStore behind a StoreWrapper (which
+// proves that every method forwards).
+std::vector<StoreFactory> StoreImplementations();
 
 }  // namespace stepd::store::testing

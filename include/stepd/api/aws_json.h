@@ -1,7 +1,10 @@
 #pragma once
 // AwsJsonApi: the AWS Step Functions JSON API (awsJson1_0) on `POST /` with
 // `X-Amz-Target: AWSStepFunctions.<Operation>`, so that the AWS CLI, boto3
-// and the AWS SDKs work against stepd with only an endpoint URL changed.
+// and the AWS SDKs work against stepd with only an endpoint URL changed; and,
+// on the same endpoint, EventBridge's connection operations (awsJson1_1,
+// `X-Amz-Target: AWSEvents.<Operation>`: Create/Describe/Update/Delete/List/
+// DeauthorizeConnection), the connections HTTP tasks authorize with.
 //
 // Answers as AWS shapes them: 200 with the operation's JSON output, or an
 // error status with {"__type": "<ExceptionName>", "message": "..."} (and the
@@ -14,7 +17,9 @@
 // supplies the store and runtime (after migrations and recovery) requests are
 // answered 503 ServiceUnavailable. Operations that touch the database run on
 // the API's own thread pool, never on an I/O thread; long polls
-// (GetActivityTask) wait without holding any thread.
+// (GetActivityTask) wait without holding any thread. EventBridge's errors
+// carry bare exception names ({"__type": "ResourceNotFoundException", ...}),
+// as EventBridge sends them.
 //
 // Thread-safety: AddRoutes and Attach are called once, from the thread that
 // wires the server; everything else is internal.
@@ -29,6 +34,7 @@
 #include "stepd/http/router.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
 namespace spdlog {
@@ -43,10 +49,14 @@ struct AwsBackend {
   runtime::Engine* engine = nullptr;
   runtime::ActivityQueue* activities = nullptr;
   Clock* clock = nullptr;
+  // The connections (with the secrets key); null: the AWSEvents.*Connection
+  // operations answer InternalException.
+  runtime::StoredConnections* connections = nullptr;
 };
 
-// The X-Amz-Target prefix of the operations.
+// The X-Amz-Target prefixes of the operations.
 inline constexpr std::string_view kAwsTargetPrefix = "AWSStepFunctions.";
+inline constexpr std::string_view kEventsTargetPrefix = "AWSEvents.";
 
 class AwsJsonApi {
  public:
@@ -57,8 +67,8 @@ class AwsJsonApi {
   AwsJsonApi(const AwsJsonApi&) = delete;
   AwsJsonApi& operator=(const AwsJsonApi&) = delete;
 
-  // POST / for X-Amz-Target AWSStepFunctions.*. Call before the router is
-  // handed to the server.
+  // POST / for X-Amz-Target AWSStepFunctions.* and AWSEvents.*. Call before
+  // the router is handed to the server.
   void AddRoutes(http::Router& router);
   // Makes the operations available.
   void Attach(const AwsBackend& backend);

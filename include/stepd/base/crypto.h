@@ -1,11 +1,14 @@
 #pragma once
 // The few cryptographic primitives stepd needs, over OpenSSL's libcrypto:
-// digests and MACs for the audit chain, SigV4 and task tokens, a CSPRNG, and
-// a comparison that does not leak where two secrets differ.
+// digests and MACs for the audit chain, SigV4 and task tokens, a CSPRNG, a
+// comparison that does not leak where two secrets differ, and the hex and
+// base64 encodings keys and credentials are written in. Encryption of secrets
+// at rest is secret_box.h.
 //
 // Thread-safety: every function may be called from any thread.
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +22,14 @@ std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 // Lower-case hex of arbitrary bytes.
 std::string HexEncode(std::string_view bytes);
+// The bytes of lower- or upper-case hex text; nullopt for an odd length or a
+// character that is not a hex digit.
+std::optional<std::string> HexDecode(std::string_view hex);
+// Standard base64 (RFC 4648, "+/" alphabet, "=" padding) of arbitrary bytes.
+std::string Base64Encode(std::string_view bytes);
+// The bytes of standard base64 text, padded or not; nullopt for any character
+// outside the alphabet (white space included) or a malformed ending.
+std::optional<std::string> Base64Decode(std::string_view text);
 // `length` bytes from the operating system's CSPRNG (OpenSSL RAND_bytes).
 // Aborts when no entropy is available: nothing safe can be done then.
 std::string RandomBytes(size_t length);

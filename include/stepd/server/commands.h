@@ -5,6 +5,9 @@
 //                      [--log-format text|json] [--log-level LEVEL] [--insecure]
 //                      [--port-file FILE]
 //   stepd migrate      [--config FILE] [--db PATH]
+//   stepd audit verify [--config FILE] [--db PATH] [--key-file FILE]
+//   stepd keys rotate  [--config FILE] [--db PATH] [--secrets-key-file FILE]
+//                      --new-key-file FILE
 //   stepd healthcheck  [--url URL] [--config FILE]
 //   stepd version      (also stepd --version)
 //   stepd help [SUBCOMMAND]

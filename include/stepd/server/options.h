@@ -59,6 +59,16 @@ struct AuditOptions {
   int64_t head_log_interval_ms = 60000;
 };
 
+struct SecretsOptions {
+  // File holding the key that connection secrets are encrypted under
+  // (AES-256-GCM): 32 bytes as base64 or 64 hex digits, e.g. from `openssl
+  // rand -base64 32`. Empty: "secrets.key" beside the database file, created
+  // with a fresh random key (mode 0600) on first start. The variable
+  // STEPD_SECRETS_KEY, when set, is the key itself and wins over the file.
+  // Keep a copy away from the database: without it no secret can be read.
+  std::string key_file;
+};
+
 struct ServerOptions {
   http::HttpOptions http;
   store::StoreOptions store;
@@ -69,6 +79,7 @@ struct ServerOptions {
   // file, which hosts may be reached. user_agent is set by `stepd serve`.
   http::AsyncClientOptions outbound;
   AuditOptions audit;
+  SecretsOptions secrets;
   LogOptions log;
   // Allow a non-loopback listen address although no authentication is
   // configured (every caller is then treated as admin). Default false: such a
@@ -93,6 +104,8 @@ inline constexpr std::string_view kConfigEnv = "STEPD_CONFIG";
 // The variable holding the audit key itself (a secret: not an option, never
 // printed with the others).
 inline constexpr std::string_view kAuditKeyEnv = "STEPD_AUDIT_KEY";
+// The same for the secrets key.
+inline constexpr std::string_view kSecretsKeyEnv = "STEPD_SECRETS_KEY";
 
 // What the command line said, as typed (parsing happens in ResolveServerOptions
 // so that flags, env and file share one set of error messages).

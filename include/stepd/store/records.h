@@ -328,4 +328,66 @@ struct RunningExecution {
   int tasks_pending = 0;
 };
 
+// --- Connections ------------------------------------------------------------
+//
+// EventBridge connections, as HTTP tasks use them: how to authorize requests
+// to an HTTP endpoint. The store keeps what it is handed; it never sees a
+// secret in clear (the api layer seals them, see runtime/stored_connections.h).
+
+enum class ConnectionAuthorizationType { kBasic, kOAuthClientCredentials, kApiKey };
+// "BASIC", "OAUTH_CLIENT_CREDENTIALS", "API_KEY" (AWS's order).
+std::string_view ConnectionAuthorizationTypeName(ConnectionAuthorizationType type);
+std::optional<ConnectionAuthorizationType> ParseConnectionAuthorizationType(std::string_view name);
+
+// AWS's states; stepd stores only AUTHORIZING, AUTHORIZED and DEAUTHORIZED
+// (the others are what an API answer says while a change is under way).
+enum class ConnectionState {
+  kCreating,
+  kUpdating,
+  kDeleting,
+  kAuthorized,
+  kDeauthorized,
+  kAuthorizing,
+  kDeauthorizing,
+};
+// "CREATING", "UPDATING", "DELETING", "AUTHORIZED", "DEAUTHORIZED",
+// "AUTHORIZING", "DEAUTHORIZING".
+std::string_view ConnectionStateName(ConnectionState state);
+std::optional<ConnectionState> ParseConnectionState(std::string_view name);
+
+struct ConnectionRecord {
+  std::string arn;   // arn:aws:events:REGION:ACCOUNT:connection/NAME/UUID; unique
+  std::string name;  // unique among connections
+  std::string description;
+  ConnectionAuthorizationType authorization_type = ConnectionAuthorizationType::kBasic;
+  ConnectionState state = ConnectionState::kAuthorized;
+  std::string state_reason;  // why it is DEAUTHORIZED; empty otherwise
+  // AuthParameters as DescribeConnection shows them, WITHOUT secret values:
+  // JSON object text.
+  std::string auth_parameters_json = "{}";
+  // Every authorization parameter, secret values included, sealed (an
+  // opaque envelope the store keeps as bytes). Empty once deauthorized.
+  std::string sealed_parameters;
+  // Counts the writes of the record: 1 when created, +1 on each update (the
+  // store sets it). An update names the revision it read, so that two
+  // changes of one connection never overwrite each other unseen.
+  int64_t revision = 0;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;                // LastModifiedTime
+  std::optional<int64_t> authorized_at_ms;  // LastAuthorizedTime
+};
+
+struct ConnectionFilter {
+  std::string name_prefix;               // empty: every name
+  std::optional<ConnectionState> state;  // unset: any state
+};
+
+// One connection's parameters sealed anew (key rotation): applied only if the
+// connection is still at `revision`.
+struct SealedParametersUpdate {
+  std::string arn;
+  int64_t revision = 0;
+  std::string sealed_parameters;
+};
+
 }  // namespace stepd::store

@@ -10,12 +10,13 @@
 // WAL readers; MemStore: a short lock per call).
 //
 // Errors (exact codes, relied upon by the api layer):
-//   NOT_FOUND            the named machine/execution does not exist
+//   NOT_FOUND            the named machine/execution/connection does not exist
 //   ALREADY_EXISTS       the record exists; for CommitTransition, the events
 //                        were committed before (a retried commit)
 //   FAILED_PRECONDITION  the request does not fit the stored state (gap in
 //                        event ids, machine being deleted, schema mismatch)
 //   INVALID_ARGUMENT     malformed request (bad token, empty ARN, ...)
+//   ABORTED              a connection changed since the revision the caller read
 //   UNAVAILABLE          the database is busy or unreachable; retry later
 //   DATA_LOSS            VerifyAuditChain found a broken chain; corruption
 // Messages name the operation, e.g. "CreateExecution: execution '...' already
@@ -226,6 +227,38 @@ class Store {
   // OK when it is unknown.
   virtual Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) = 0;
 
+  // --- Connections ------------------------------------------------------------
+
+  // ALREADY_EXISTS when the ARN or the name is taken; RESOURCE_EXHAUSTED
+  // when 3000 connections exist (AWS's quota). The stored revision is 1,
+  // whatever `connection.revision` says.
+  virtual Status CreateConnection(const ConnectionRecord& connection,
+                                  const std::vector<AuditEntry>& audit) = 0;
+  // By name (the API names connections by name). NOT_FOUND when absent.
+  virtual StatusOr<ConnectionRecord> GetConnection(std::string_view name) = 0;
+  // By ARN. NOT_FOUND when absent, also when a connection of the same name
+  // was deleted and created again (it has another ARN).
+  virtual StatusOr<ConnectionRecord> GetConnectionByArn(std::string_view arn) = 0;
+  // In name order; `filter` narrows by name prefix and state.
+  virtual StatusOr<Page<ConnectionRecord>> ListConnections(const ConnectionFilter& filter,
+                                                           const PageRequest& page) = 0;
+  // Replaces description, authorization_type, state, state_reason,
+  // auth_parameters_json, sealed_parameters, updated_at_ms and
+  // authorized_at_ms of the connection `connection.arn`, if its stored
+  // revision is still `connection.revision`; returns the new revision (one
+  // more). NOT_FOUND when absent; ABORTED when another write came first
+  // ("UpdateConnection: connection '<arn>' is at revision 3, not 2").
+  virtual StatusOr<int64_t> UpdateConnection(const ConnectionRecord& connection,
+                                             const std::vector<AuditEntry>& audit) = 0;
+  // NOT_FOUND when absent.
+  virtual Status DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) = 0;
+  // Replaces sealed_parameters of each connection listed, in one
+  // transaction: all or nothing. Errors as UpdateConnection for the first
+  // connection that is gone or at another revision. Bumps each revision;
+  // updated_at_ms stays (nothing a user sees changed). For key rotation.
+  virtual Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                         const std::vector<AuditEntry>& audit) = 0;
+
   // --- Audit ----------------------------------------------------------------
 
   // Appends rows to the audit chain on their own (actions that change no
@@ -387,6 +420,31 @@ class StoreWrapper : public Store {
   }
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override {
     return target_->CloseActivityTask(execution_arn, task_id);
+  }
+  Status CreateConnection(const ConnectionRecord& connection,
+                          const std::vector<AuditEntry>& audit) override {
+    return target_->CreateConnection(connection, audit);
+  }
+  StatusOr<ConnectionRecord> GetConnection(std::string_view name) override {
+    return target_->GetConnection(name);
+  }
+  StatusOr<ConnectionRecord> GetConnectionByArn(std::string_view arn) override {
+    return target_->GetConnectionByArn(arn);
+  }
+  StatusOr<Page<ConnectionRecord>> ListConnections(const ConnectionFilter& filter,
+                                                   const PageRequest& page) override {
+    return target_->ListConnections(filter, page);
+  }
+  StatusOr<int64_t> UpdateConnection(const ConnectionRecord& connection,
+                                     const std::vector<AuditEntry>& audit) override {
+    return target_->UpdateConnection(connection, audit);
+  }
+  Status DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteConnection(arn, audit);
+  }
+  Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+                                 const std::vector<AuditEntry>& audit) override {
+    return target_->ReplaceSealedParameters(updates, audit);
   }
   Status AppendAudit(const std::vector<AuditEntry>& audit) override {
     return target_->AppendAudit(audit);
