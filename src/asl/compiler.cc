@@ -685,6 +685,14 @@ std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& l
             loc + "/Resource");
       ok = false;
     }
+    // The HTTP task is request-response only, as on AWS.
+    if (service == "http" && !suffix.empty()) {
+      Error("The resource provided " + r +
+                " is not recognized. The value is not a valid resource ARN, or the resource is not "
+                "available in this region.",
+            loc + "/Resource");
+      ok = false;
+    }
     if (options_.type == StateMachineType::kExpress &&
         (suffix == ".waitForTaskToken" || suffix == ".sync" || suffix == ".sync:2")) {
       Error("Express state machine does not support '" + suffix + "' service integration ",

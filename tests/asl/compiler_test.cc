@@ -123,6 +123,18 @@ TEST(Compiler, RejectsUnknownOptimisedIntegration) {
   EXPECT_EQ(d[0].location, "/States/Query/Resource");
 }
 
+TEST(Compiler, TheHttpTaskIsRequestResponseOnly) {
+  for (const char* suffix : {".waitForTaskToken", ".sync"}) {
+    auto d = Errors(std::string(R"({"StartAt":"H","States":{"H":{"Type":"Task",
+        "Resource":"arn:aws:states:::http:invoke)") + suffix + R"(","End":true}}})");
+    ASSERT_EQ(d.size(), 1u) << suffix;
+    EXPECT_EQ(d[0].location, "/States/H/Resource");
+  }
+  EXPECT_TRUE(Compile(R"({"StartAt":"H","States":{"H":{"Type":"Task",
+      "Resource":"arn:aws:states:::http:invoke","Parameters":{"ApiEndpoint":"https://x","Method":"GET"},
+      "End":true}}})").ok());
+}
+
 TEST(Compiler, ExpressRejectsWaitForTaskToken) {
   auto d = Errors(R"({"StartAt":"S","States":{"S":{"Type":"Task",
       "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}})",
