@@ -251,6 +251,10 @@ void BlockingHttpFetcher::Fetch(http::ClientRequest request, Done done) {
   }
 }
 
+void AsyncHttpFetcher::Fetch(http::ClientRequest request, Done done) {
+  client_->Fetch(std::move(request), std::move(done));
+}
+
 // --- StoredConnections ------------------------------------------------------------
 
 StoredConnections::StoredConnections(store::Store* store, const SecretBox* box, Clock* clock,

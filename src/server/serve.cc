@@ -232,7 +232,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     server.Stop();
     return kExitFailure;
   }
-  runtime::BlockingHttpFetcher token_fetcher{http::ClientOptions{}};
+  // OAuth tokens are fetched on the outbound client HTTP tasks use.
+  runtime::AsyncHttpFetcher token_fetcher(outbound_client->get());
   auto connections = std::make_unique<runtime::StoredConnections>(
       db.get(), &secrets_key->box, SystemClock::Default(), &token_fetcher,
       Named(logger, "connections"));

@@ -216,12 +216,16 @@ TEST_F(StoredConnectionsTest, ATokenThatExpiresMidRunIsRefreshedBeforeItsEnd) {
   EXPECT_EQ(Authorization(Arn("oauth")), "Bearer token-4");
 }
 
+// Also what stepd serve runs: tokens fetched on the asynchronous outbound
+// client.
 TEST(StoredConnectionsRealTime, ATokenOfOneSecondIsRefreshedOnTheWallClock) {
   testing::TestStore store;
   const SecretBox box = SecretBox::FromKey(std::string(32, 'r')).value();
   stepd::testing::TokenServer tokens;
   tokens.SetExpiresIn(1);
-  BlockingHttpFetcher fetcher(http::ClientOptions{});
+  auto client = http::AsyncClient::Create(http::AsyncClientOptions{});
+  ASSERT_TRUE(client.ok()) << client.status();
+  AsyncHttpFetcher fetcher(client->get());
   StoredConnections connections(
       store.get(), &box, SystemClock::Default(), &fetcher,
       std::make_shared<spdlog::logger>("quiet", std::make_shared<spdlog::sinks::null_sink_mt>()));

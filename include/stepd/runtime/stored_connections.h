@@ -61,6 +61,7 @@
 #include "stepd/base/secret_box.h"
 #include "stepd/base/status_or.h"
 #include "stepd/base/thread_pool.h"
+#include "stepd/http/async_client.h"
 #include "stepd/http/client.h"
 #include "stepd/runtime/connections.h"
 #include "stepd/store/records.h"
@@ -105,6 +106,19 @@ class BlockingHttpFetcher final : public HttpFetcher {
  private:
   const http::ClientOptions options_;
   ThreadPool pool_;
+};
+
+// Token requests on the shared asynchronous outbound client (its outbound
+// policy applies: a token endpoint at a metadata address is refused): no
+// thread of its own, none held while a token endpoint is slow. `client`
+// must outlive this object.
+class AsyncHttpFetcher final : public HttpFetcher {
+ public:
+  explicit AsyncHttpFetcher(http::AsyncClient* client) : client_(client) {}
+  void Fetch(http::ClientRequest request, Done done) override;
+
+ private:
+  http::AsyncClient* client_;
 };
 
 class StoredConnections final : public ConnectionResolver {
