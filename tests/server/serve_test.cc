@@ -14,7 +14,9 @@
 
 #include "http/http_testing.h"
 #include "http/target_server_testing.h"
+#include "runtime/token_server_testing.h"
 #include "server/stepd_process_testing.h"
+#include "stepd/base/crypto.h"
 #include "stepd/base/json.h"
 #include "stepd/http/client.h"
 
@@ -23,6 +25,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::ReadFile;
 using testing::RunningServer;
 using testing::RunStepd;
 using testing::ScratchDir;
@@ -463,6 +466,343 @@ TEST_F(ServeHttpTasks, TheMetadataAddressIsRefused) {
   EXPECT_EQ(described["cause"],
             "the host 169.254.169.254 (169.254.169.254) is a cloud metadata address, refused by "
             "the outbound policy");
+}
+
+// --- HTTP tasks authorized by Connections (AWSEvents API) ---------------------
+
+// Secret values distinctive enough that finding one anywhere is a leak.
+const std::string kApiKeyValue = "LEAKCANARY-apikey-7c1d";
+const std::string kPassword = "LEAKCANARY-password-2b9e";
+const std::string kClientSecret = "LEAKCANARY-clientsecret-5f3a";
+const std::string kSecretHeader = "LEAKCANARY-header-8d4c";
+const std::string kSecretQuery = "LEAKCANARY-query-1e6b";
+const std::string kSecretBody = "LEAKCANARY-body-9a2f";
+
+// A fresh `stepd serve` (trace logging, its own SQLite file) per test, a
+// scripted service the HTTP tasks call over loopback, and helpers for both
+// APIs. Every test ends with ExpectNoSecretAnywhere().
+class ServeConnections : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = RunningServer::Start(dir_, {"--log-level", "trace"});
+    ASSERT_NE(server_, nullptr);
+  }
+  void TearDown() override {
+    if (server_ && !server_->process().exited()) {
+      server_->process().Signal(SIGTERM);
+      server_->process().Wait(std::chrono::seconds(30));
+    }
+  }
+
+  Json Call(const std::string& target, const std::string& content_type,
+            const std::string& operation, const Json& input) {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = server_->base_url() + "/";
+    request.headers.Set("X-Amz-Target", target + "." + operation);
+    request.headers.Set("Content-Type", content_type);
+    request.body = input.dump();
+    http::ClientOptions options;
+    options.timeout = std::chrono::seconds(30);
+    auto response = http::Fetch(request, options);
+    if (!response.ok()) {
+      ADD_FAILURE() << operation << ": " << response.status();
+      return Json::object();
+    }
+    answers_ += response->body;
+    EXPECT_EQ(response->status, 200) << operation << ": " << response->body;
+    auto body = ParseJson(response->body);
+    return body.ok() && body->is_object() ? *body : Json::object();
+  }
+  Json Aws(const std::string& operation, const Json& input) {
+    return Call("AWSStepFunctions", "application/x-amz-json-1.0", operation, input);
+  }
+  Json Events(const std::string& operation, const Json& input) {
+    return Call("AWSEvents", "application/x-amz-json-1.1", operation, input);
+  }
+
+  // Creates connection `name` and waits until it is AUTHORIZED; its ARN.
+  std::string CreateConnection(const std::string& name, const std::string& type,
+                               Json auth_parameters) {
+    names_.push_back(name);
+    Json created = Events("CreateConnection", {{"Name", name},
+                                               {"AuthorizationType", type},
+                                               {"AuthParameters", std::move(auth_parameters)}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    Json described;
+    do {
+      described = Events("DescribeConnection", {{"Name", name}});
+      if (described.value("ConnectionState", "") == "AUTHORIZED") break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    } while (std::chrono::steady_clock::now() < deadline);
+    EXPECT_EQ(described.value("ConnectionState", ""), "AUTHORIZED") << described.dump();
+    return created.value("ConnectionArn", "");
+  }
+
+  // Runs a one-state machine calling `url` with connection `arn` to its end;
+  // DescribeExecution's answer.
+  Json RunHttpTask(const std::string& url, const std::string& arn, Json extra = Json::object()) {
+    Json parameters = {
+        {"ApiEndpoint", url}, {"Method", "GET"}, {"Authentication", {{"ConnectionArn", arn}}}};
+    for (auto& [key, value] : extra.items()) parameters[key] = value;
+    Json definition = {{"StartAt", "Call"},
+                       {"States",
+                        {{"Call",
+                          {{"Type", "Task"},
+                           {"Resource", "arn:aws:states:::http:invoke"},
+                           {"Parameters", parameters},
+                           {"End", true}}}}}};
+    Json created = Aws("CreateStateMachine", {{"name", "m" + std::to_string(machines_++)},
+                                              {"definition", definition.dump()},
+                                              {"roleArn", "arn:aws:iam::123456789012:role/r"}});
+    Json started = Aws("StartExecution", {{"stateMachineArn", created["stateMachineArn"]}});
+    executions_.push_back(started.value("executionArn", ""));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    Json described;
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      described = Aws("DescribeExecution", {{"executionArn", started["executionArn"]}});
+    } while (described.value("status", "") == "RUNNING" &&
+             std::chrono::steady_clock::now() < deadline);
+    return described;
+  }
+
+  // The one request the service received whose target starts with `prefix`.
+  http::testing::SeenRequest Received(const std::string& prefix) {
+    std::vector<http::testing::SeenRequest> found;
+    for (auto& seen : service_.Seen()) {
+      if (seen.target.rfind(prefix, 0) == 0) found.push_back(std::move(seen));
+    }
+    EXPECT_EQ(found.size(), 1u) << prefix;
+    return found.empty() ? http::testing::SeenRequest{} : found.front();
+  }
+
+  // The bearer token a request carried ("" when none).
+  static std::string Bearer(const http::testing::SeenRequest& request) {
+    const std::string authorization(request.headers.Get("Authorization").value_or(""));
+    return authorization.rfind("Bearer ", 0) == 0 ? authorization.substr(7) : "";
+  }
+
+  // Every value of query parameter `key` in `target`.
+  static std::vector<std::string> QueryValues(const std::string& target, const std::string& key) {
+    std::vector<std::string> values;
+    const size_t question = target.find('?');
+    if (question == std::string::npos) return values;
+    std::istringstream pairs(target.substr(question + 1));
+    std::string pair;
+    while (std::getline(pairs, pair, '&')) {
+      const size_t equals = pair.find('=');
+      if (pair.substr(0, equals) == key) {
+        values.push_back(equals == std::string::npos ? "" : pair.substr(equals + 1));
+      }
+    }
+    return values;
+  }
+
+  // The secret values, and what a request would carry made of them, are in
+  // no API answer (the runs' DescribeExecution and GetExecutionHistory, the
+  // connections' DescribeConnection included), no log line and neither the
+  // database file nor its WAL, read while the server runs and after it stopped.
+  void ExpectNoSecretAnywhere() {
+    std::string answers;
+    for (const std::string& arn : executions_) {
+      Json history = Aws("GetExecutionHistory", {{"executionArn", arn}, {"maxResults", 1000}});
+      EXPECT_FALSE(history.value("events", Json::array()).empty()) << arn;
+      answers += history.dump();
+      answers += Aws("DescribeExecution", {{"executionArn", arn}}).dump();
+    }
+    for (const std::string& name : names_) {
+      answers += Events("DescribeConnection", {{"Name", name}}).dump();
+    }
+    answers += Events("ListConnections", Json::object()).dump();
+    // What the search must find, or it could find nothing at all.
+    for (const std::string& expected :
+         {std::string("TaskSucceeded"), std::string("ApiEndpoint"),
+          std::string("conn-header-value")}) {  // the last not secret: described
+      EXPECT_NE(answers.find(expected), std::string::npos) << expected;
+    }
+    std::string database = ReadFile(dir_.File("stepd.db")) + ReadFile(dir_.File("stepd.db-wal"));
+    server_->process().Signal(SIGTERM);
+    EXPECT_EQ(server_->process().Wait(std::chrono::seconds(30)), 0);
+    database += ReadFile(dir_.File("stepd.db")) + ReadFile(dir_.File("stepd.db-wal"));
+    const std::string log = server_->process().Stderr() + server_->process().Stdout();
+    ASSERT_FALSE(names_.empty());
+    EXPECT_THAT(database, HasSubstr(names_.front()));
+    EXPECT_THAT(log, HasSubstr("listening on"));
+    EXPECT_THAT(log, HasSubstr("POST / 200"));  // requests are logged
+    EXPECT_THAT(log, HasSubstr("OAuth access token obtained"));
+    for (const std::string& value :
+         {kApiKeyValue, kPassword, kClientSecret, kSecretHeader, kSecretQuery, kSecretBody,
+          Base64Encode("user:" + kPassword), Base64Encode("cid:" + kClientSecret)}) {
+      EXPECT_EQ(answers.find(value), std::string::npos) << value << " in an API answer";
+      EXPECT_EQ(answers_.find(value), std::string::npos) << value << " in an API answer";
+      EXPECT_EQ(log.find(value), std::string::npos) << value << " in the log";
+      EXPECT_EQ(database.find(value), std::string::npos) << value << " in the database";
+    }
+  }
+
+  // A connection's invocation parameters: one plain and one secret each of
+  // header, query and body, and a key ("shared") the task sets as well.
+  static Json InvocationParameters() {
+    return {{"HeaderParameters",
+             {{{"Key", "X-Conn-Header"}, {"Value", "conn-header-value"}, {"IsValueSecret", false}},
+              {{"Key", "X-Conn-Secret"}, {"Value", kSecretHeader}, {"IsValueSecret", true}},
+              {{"Key", "X-Shared"}, {"Value", "from-connection"}, {"IsValueSecret", false}}}},
+            {"QueryStringParameters",
+             {{{"Key", "conn_query"}, {"Value", "conn-query-value"}, {"IsValueSecret", false}},
+              {{"Key", "conn_secret"}, {"Value", kSecretQuery}, {"IsValueSecret", true}},
+              {{"Key", "shared"}, {"Value", "from-connection"}, {"IsValueSecret", false}}}},
+            {"BodyParameters",
+             {{{"Key", "conn_body"}, {"Value", "conn-body-value"}, {"IsValueSecret", false}},
+              {{"Key", "conn_secret"}, {"Value", kSecretBody}, {"IsValueSecret", true}},
+              {{"Key", "shared"}, {"Value", "from-connection"}, {"IsValueSecret", false}}}}};
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<RunningServer> server_;
+  http::testing::TargetServer service_;
+  std::vector<std::string> names_;       // connections created
+  std::vector<std::string> executions_;  // executions started
+  std::string answers_;                  // every API answer's body
+  int machines_ = 0;
+};
+
+TEST_F(ServeConnections, EachAuthorizationTypeAndTheInvocationParametersReachTheService) {
+  stepd::testing::TokenServer tokens;
+  Json oauth = {{"ClientParameters", {{"ClientID", "cid"}, {"ClientSecret", kClientSecret}}},
+                {"AuthorizationEndpoint", tokens.Url()},
+                {"HttpMethod", "POST"}};
+  struct Case {
+    std::string name, type;
+    Json auth;
+  };
+  const std::vector<Case> cases = {
+      {"e2e-apikey",
+       "API_KEY",
+       {{"ApiKeyAuthParameters", {{"ApiKeyName", "X-Api-Key"}, {"ApiKeyValue", kApiKeyValue}}}}},
+      {"e2e-basic",
+       "BASIC",
+       {{"BasicAuthParameters", {{"Username", "user"}, {"Password", kPassword}}}}},
+      {"e2e-oauth", "OAUTH_CLIENT_CREDENTIALS", {{"OAuthParameters", oauth}}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.type);
+    Json auth = c.auth;
+    auth["InvocationHttpParameters"] = InvocationParameters();
+    const std::string arn = CreateConnection(c.name, c.type, auth);
+    ASSERT_THAT(arn, HasSubstr(":connection/" + c.name + "/"));
+    const std::string path = "/status/200?run=" + c.name;
+    Json described =
+        RunHttpTask(service_.Url(path), arn,
+                    {{"Method", "POST"},
+                     {"Headers", {{"X-Shared", "from-task"}, {"X-Task", "task-header"}}},
+                     {"QueryParameters", {{"shared", "from-task"}, {"task_query", "tq"}}},
+                     {"RequestBody", {{"shared", "from-task"}, {"task_body", "tb"}}}});
+    ASSERT_EQ(described.value("status", ""), "SUCCEEDED") << described.dump();
+
+    const http::testing::SeenRequest got = Received(path + "&");
+    EXPECT_EQ(got.method, "POST");
+    // The authorization of the connection's type, and only that.
+    const auto authorization = got.headers.GetAll("Authorization");
+    if (c.type == "API_KEY") {
+      EXPECT_THAT(got.headers.GetAll("X-Api-Key"), ::testing::ElementsAre(kApiKeyValue));
+      EXPECT_TRUE(authorization.empty());
+    } else if (c.type == "BASIC") {
+      EXPECT_THAT(authorization,
+                  ::testing::ElementsAre("Basic " + Base64Encode("user:" + kPassword)));
+    } else {
+      ASSERT_FALSE(tokens.tokens_issued().empty());
+      EXPECT_THAT(authorization, ::testing::ElementsAre("Bearer " + tokens.tokens_issued().back()));
+      EXPECT_EQ(tokens.last().authorization, "Basic " + Base64Encode("cid:" + kClientSecret));
+    }
+    // The connection's invocation parameters, secret or not.
+    EXPECT_THAT(got.headers.GetAll("X-Conn-Header"), ::testing::ElementsAre("conn-header-value"));
+    EXPECT_THAT(got.headers.GetAll("X-Conn-Secret"), ::testing::ElementsAre(kSecretHeader));
+    EXPECT_THAT(QueryValues(got.target, "conn_query"), ::testing::ElementsAre("conn-query-value"));
+    EXPECT_THAT(QueryValues(got.target, "conn_secret"), ::testing::ElementsAre(kSecretQuery));
+    auto body = ParseJson(got.body);
+    ASSERT_TRUE(body.ok()) << got.body;
+    EXPECT_EQ(body->value("conn_body", ""), "conn-body-value");
+    EXPECT_EQ(body->value("conn_secret", ""), kSecretBody);
+    // The task's own fields are kept beside them...
+    EXPECT_THAT(got.headers.GetAll("X-Task"), ::testing::ElementsAre("task-header"));
+    EXPECT_THAT(QueryValues(got.target, "task_query"), ::testing::ElementsAre("tq"));
+    EXPECT_EQ(body->value("task_body", ""), "tb");
+    // ...but a key both set is sent once, with the connection's value, as
+    // AWS merges them ("overwrites the values in the HTTP Task with the
+    // values in the connection").
+    EXPECT_THAT(got.headers.GetAll("X-Shared"), ::testing::ElementsAre("from-connection"));
+    EXPECT_THAT(QueryValues(got.target, "shared"), ::testing::ElementsAre("from-connection"));
+    EXPECT_EQ(body->value("shared", ""), "from-connection");
+  }
+  EXPECT_EQ(service_.Count("/status/200"), cases.size());
+  ExpectNoSecretAnywhere();
+}
+
+// A token whose expires_in has passed (on the real clock) is not sent
+// again: the next call fetches a new one.
+TEST_F(ServeConnections, AnExpiredOauthTokenIsFetchedAnewForTheNextCall) {
+  stepd::testing::TokenServer tokens;
+  tokens.SetExpiresIn(2);  // cached for half of it: 1 s
+  const std::string arn = CreateConnection(
+      "e2e-expiring", "OAUTH_CLIENT_CREDENTIALS",
+      {{"OAuthParameters",
+        {{"ClientParameters", {{"ClientID", "cid"}, {"ClientSecret", kClientSecret}}},
+         {"AuthorizationEndpoint", tokens.Url()},
+         {"HttpMethod", "POST"}}},
+       {"InvocationHttpParameters", InvocationParameters()}});
+
+  Json first = RunHttpTask(service_.Url("/status/200?run=first"), arn);
+  ASSERT_EQ(first.value("status", ""), "SUCCEEDED") << first.dump();
+  const std::string first_token = Bearer(Received("/status/200?run=first"));
+  ASSERT_FALSE(first_token.empty());
+  const size_t fetched = tokens.requests();
+  EXPECT_GE(fetched, 1u);
+
+  // Past the token's whole lifetime, let alone its cache time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  Json second = RunHttpTask(service_.Url("/status/200?run=second"), arn);
+  ASSERT_EQ(second.value("status", ""), "SUCCEEDED") << second.dump();
+  const std::string second_token = Bearer(Received("/status/200?run=second"));
+  EXPECT_NE(second_token, first_token);
+  ASSERT_FALSE(tokens.tokens_issued().empty());
+  EXPECT_EQ(second_token, tokens.tokens_issued().back());
+  EXPECT_GT(tokens.requests(), fetched);
+  EXPECT_GE(tokens.requests(), 2u);
+  EXPECT_EQ(tokens.last().authorization, "Basic " + Base64Encode("cid:" + kClientSecret));
+  ExpectNoSecretAnywhere();
+}
+
+// A service answering 401 fails that task (States.Http.StatusCode.401) and
+// drops the token, so the next call carries a fresh one although the old
+// one had an hour left.
+TEST_F(ServeConnections, A401MakesTheNextCallFetchAFreshToken) {
+  stepd::testing::TokenServer tokens;  // expires_in 3600
+  const std::string arn = CreateConnection(
+      "e2e-refused", "OAUTH_CLIENT_CREDENTIALS",
+      {{"OAuthParameters",
+        {{"ClientParameters", {{"ClientID", "cid"}, {"ClientSecret", kClientSecret}}},
+         {"AuthorizationEndpoint", tokens.Url()},
+         {"HttpMethod", "POST"}}},
+       {"InvocationHttpParameters", InvocationParameters()}});
+  ASSERT_EQ(tokens.requests(), 1u);
+
+  Json ok = RunHttpTask(service_.Url("/status/200?run=before"), arn);
+  ASSERT_EQ(ok.value("status", ""), "SUCCEEDED") << ok.dump();
+  EXPECT_EQ(Bearer(Received("/status/200?run=before")), "token-1");
+  EXPECT_EQ(tokens.requests(), 1u);  // the cached token served
+
+  Json refused = RunHttpTask(service_.Url("/status/401?run=refused"), arn);
+  ASSERT_EQ(refused.value("status", ""), "FAILED") << refused.dump();
+  EXPECT_EQ(refused.value("error", ""), "States.Http.StatusCode.401");
+  EXPECT_EQ(Bearer(Received("/status/401?run=refused")), "token-1");
+
+  Json after = RunHttpTask(service_.Url("/status/200?run=after"), arn);
+  ASSERT_EQ(after.value("status", ""), "SUCCEEDED") << after.dump();
+  EXPECT_EQ(Bearer(Received("/status/200?run=after")), "token-2");
+  EXPECT_EQ(tokens.requests(), 2u);
+  EXPECT_EQ(tokens.tokens_issued(), (std::vector<std::string>{"token-1", "token-2"}));
+  ExpectNoSecretAnywhere();
 }
 
 TEST(Serve, AnUnreadableOutboundCaFileExitsTwo) {
