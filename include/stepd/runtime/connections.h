@@ -27,9 +27,9 @@ struct ConnectionParameter {
 };
 
 // What a request made with the connection carries, beyond what the task's
-// own fields say. The task's own header/query/body fields win over
-// invocation parameters of the same key, as on AWS; authorization headers
-// are always the connection's.
+// own fields say. For a key both name, the connection's invocation
+// parameter wins over the task's own header/query/body field, as AWS
+// documents; authorization headers are always the connection's.
 struct ResolvedConnection {
   // Authorization first (Authorization: Basic ..., Bearer <token>, or the
   // API key's header), then the invocation HTTP header parameters.
