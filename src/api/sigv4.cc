@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "stepd/base/crypto.h"
+#include "stepd/base/percent_encoding.h"
 
 namespace stepd::api {
 namespace {
@@ -20,24 +21,6 @@ std::string_view Trim(std::string_view s) {
 std::string Lower(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// RFC 3986 unreserved characters stay; everything else is %XX (upper case).
-std::string UriEncode(std::string_view s, bool keep_slash) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' ||
-        (keep_slash && c == '/')) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
   return out;
 }
 
@@ -176,12 +159,12 @@ std::string SigV4CanonicalRequest(const http::Request& request,
                                   std::string_view payload_hash) {
   std::string out = request.method;
   out += '\n';
-  out += request.path.empty() ? "/" : UriEncode(request.path, /*keep_slash=*/true);
+  out += request.path.empty() ? "/" : PercentEncode(request.path, /*keep_slash=*/true);
   out += '\n';
   std::vector<std::pair<std::string, std::string>> query;
   query.reserve(request.query.size());
   for (const auto& [k, v] : request.query) {
-    query.emplace_back(UriEncode(k, false), UriEncode(v, false));
+    query.emplace_back(PercentEncode(k), PercentEncode(v));
   }
   std::sort(query.begin(), query.end());
   for (size_t i = 0; i < query.size(); ++i) {

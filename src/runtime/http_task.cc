@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "stepd/base/percent_encoding.h"
+
 namespace stepd::runtime {
 namespace {
 
@@ -91,23 +93,6 @@ bool IsForbiddenHeader(std::string_view name) {
   return false;
 }
 
-// RFC 3986: everything but the unreserved characters is percent-encoded.
-std::string Encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 // The text a scalar stands for in a header, query or form.
 std::string ScalarText(const Json& value) {
   if (value.is_string()) return value.get<std::string>();
@@ -129,7 +114,7 @@ void Flatten(const std::string& top, const std::string& key, const Json& value, 
     return;
   }
   if (!value.is_array()) {
-    out->emplace_back(top, Encode(key) + "=" + Encode(ScalarText(value)));
+    out->emplace_back(top, PercentEncode(key) + "=" + PercentEncode(ScalarText(value)));
     return;
   }
   if (format == ArrayFormat::kCommas && !value.empty() &&
@@ -137,9 +122,9 @@ void Flatten(const std::string& top, const std::string& key, const Json& value, 
     std::string joined;
     for (const Json& item : value) {
       if (!joined.empty()) joined += ',';
-      joined += Encode(ScalarText(item));
+      joined += PercentEncode(ScalarText(item));
     }
-    out->emplace_back(top, Encode(key) + "=" + joined);
+    out->emplace_back(top, PercentEncode(key) + "=" + joined);
     return;
   }
   for (size_t i = 0; i < value.size(); ++i) {
@@ -335,7 +320,7 @@ AslResult<http::ClientRequest> BuildRequest(const HttpTaskParameters& p,
   if (connection) {
     for (const ConnectionParameter& param : connection->query_string) {
       if (!query.empty()) query += '&';
-      query += Encode(param.key) + "=" + Encode(param.value);
+      query += PercentEncode(param.key) + "=" + PercentEncode(param.value);
     }
   }
   if (!query.empty()) url += (url.find('?') == std::string::npos ? "?" : "&") + query;

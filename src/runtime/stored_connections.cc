@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "stepd/base/crypto.h"
+#include "stepd/base/percent_encoding.h"
 
 namespace stepd::runtime {
 namespace {
@@ -77,22 +78,6 @@ std::string Scrub(std::string text, const std::vector<std::string>& secrets) {
       text.replace(at, secret.size(), "***");
   }
   return text;
-}
-
-// RFC 3986 percent-encoding of everything but the unreserved characters.
-std::string PercentEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
 }
 
 std::string FormEncode(const std::vector<ConnectionParameter>& parameters) {
