@@ -264,8 +264,9 @@ class Runner {
   void RecoverConsumedInput(Frame& f);
   // Execution::Redrive.
   Status Redrive(TimePoint now);
-  // Readies dormant unit `f` (moved back to frames_) and its dormant
-  // descendants; returns the number of `f`'s direct children revived.
+  // Moves dormant unit `f` back to frames_ and readies it: it enters its
+  // state again, or (resume_children) waits for its dormant children,
+  // revived the same way.
   void Revive(Frame& f, TimePoint now);
   // Records the state of the Map Run unit `map` runs (TakeMapRunChanges);
   // once it ended, the unit forgets its Map Run.

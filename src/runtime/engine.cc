@@ -196,9 +196,10 @@ class Engine::Impl {
   // --- workers ---
   void WorkerLoop();
   void RunSlice(const std::shared_ptr<Slot>& slot);
-  // Reads the execution back from the store: a RUNNING one, or (for a
-  // redrive) one that ended with a redrive point.
-  Status Load(Slot& slot, std::vector<TaskCall>* redispatch, bool ended = false);
+  // Reads a RUNNING execution back from the store.
+  Status Load(Slot& slot, std::vector<TaskCall>* redispatch);
+  // Rebuilds the slot's execution from `record` (read by the caller).
+  Status LoadRecord(Slot& slot, store::ExecutionRecord record, std::vector<TaskCall>* redispatch);
   // Follows a task handed out (`restored`: read back after a restart).
   void Track(Slot& slot, const asl::TaskRequest& request, std::vector<TaskCall>* dispatch,
              bool restored = false);
@@ -672,6 +673,10 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
   if (options_.history_limit > 0 && stored->last_event_id + 2 > options_.history_limit) {
     return done(FailedPreconditionError("Execution history event limit exceeded."));
   }
+  if (stored->snapshot.empty()) {
+    return done(FailedPreconditionError(
+        "Execution cannot be redriven: it ended before this server kept redrive points"));
+  }
   auto slot = std::make_shared<Slot>(arn);
   {
     std::lock_guard lock(mu_);
@@ -686,7 +691,7 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
     slots_[arn] = slot;
   }
   std::vector<TaskCall> redispatch;
-  Status loaded = Load(*slot, &redispatch, /*ended=*/true);
+  Status loaded = LoadRecord(*slot, std::move(stored).value(), &redispatch);
   const TimePoint now = clock_->Now();
   if (loaded.ok()) loaded = slot->exec->Redrive(now);
   if (!loaded.ok()) {
@@ -784,15 +789,16 @@ void Engine::Impl::WorkerLoop() {
   }
 }
 
-Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch, bool ended) {
+Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
   STEPD_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(slot.arn));
-  if (!ended && record.status != store::ExecutionStatus::kRunning) {
+  if (record.status != store::ExecutionStatus::kRunning) {
     return FailedPreconditionError("execution '" + slot.arn + "' is not running");
   }
-  if (ended && record.snapshot.empty()) {
-    return FailedPreconditionError(
-        "Execution cannot be redriven: it ended before this server kept redrive points");
-  }
+  return LoadRecord(slot, std::move(record), redispatch);
+}
+
+Status Engine::Impl::LoadRecord(Slot& slot, store::ExecutionRecord record,
+                                std::vector<TaskCall>* redispatch) {
   STEPD_ASSIGN_OR_RETURN(store::StateMachineRecord machine_record,
                          store_->GetStateMachine(record.state_machine_arn));
   STEPD_ASSIGN_OR_RETURN(std::string definition,
