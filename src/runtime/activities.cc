@@ -33,7 +33,7 @@ bool IsActivityArn(std::string_view resource) {
 class ActivityQueue::Impl {
  public:
   Impl(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger)
-      : store_(store), clock_(clock), log_(std::move(logger)), thread_([this] { Loop(); }) {}
+      : store_(store), clock_(clock), log_(std::move(logger)) {}
   ~Impl() { Stop(); }
 
   void SetEngine(Engine* engine) {
@@ -60,13 +60,13 @@ class ActivityQueue::Impl {
   void Invoke(const TaskCall& call, TaskDone done) {
     std::lock_guard lock(mu_);
     jobs_.push_back(Job{call, std::move(done), false});
-    cv_.notify_all();
+    WakeLocked();
   }
 
   void Cancel(const TaskCall& call) {
     std::lock_guard lock(mu_);
     jobs_.push_back(Job{call, TaskDone(), true});
-    cv_.notify_all();
+    WakeLocked();
   }
 
   void Poll(const std::string& activity_arn, const std::string& worker_name,
@@ -82,6 +82,13 @@ class ActivityQueue::Impl {
         Waiter{worker_name, SteadyClock::now() + wait, std::move(done), std::move(abandoned)});
     // A task queued since the claim above finds this poll.
     ready_.push_back(activity_arn);
+    WakeLocked();
+  }
+
+  // The queue's thread starts with its first work: a server whose
+  // workflows use no activity has no thread for them.
+  void WakeLocked() {
+    if (!thread_.joinable() && !stopping_) thread_ = std::thread([this] { Loop(); });
     cv_.notify_all();
   }
 
@@ -232,9 +239,17 @@ class ActivityQueue::Impl {
       }
       StatusOr<std::optional<Handout>> got = Claim(activity_arn, waiter.worker_name);
       if (got.ok() && !got->has_value()) {
-        // Nothing left: the poll goes back to the head of the line.
-        std::lock_guard lock(mu_);
-        waiters_[activity_arn].push_front(std::move(waiter));
+        // Nothing left: the poll goes back to the head of the line, unless
+        // Stop() ran meanwhile (it answered the polls it found waiting, not
+        // this one).
+        {
+          std::lock_guard lock(mu_);
+          if (!stopping_) {
+            waiters_[activity_arn].push_front(std::move(waiter));
+            return;
+          }
+        }
+        waiter.done(std::optional<Handout>());
         return;
       }
       waiter.done(std::move(got));
