@@ -20,12 +20,14 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
+#include "stepd/http/io_pool.h"
 #include "url_target.h"
 
 namespace stepd::http {
@@ -54,15 +56,13 @@ bool IsRedirect(int status) {
 
 }  // namespace
 
-class AsyncClient::Impl {
+// Shared by the exchanges, which keep it alive while any of their handlers
+// can still run.
+class AsyncClient::Impl : public std::enable_shared_from_this<AsyncClient::Impl> {
  public:
-  Impl(const AsyncClientOptions& options, OutboundPolicy policy, ssl::context tls)
-      : options_(options),
-        policy_(std::move(policy)),
-        tls_(std::move(tls)),
-        work_(net::make_work_guard(ioc_)) {
-    for (int i = 0; i < options_.io_threads; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  }
+  Impl(const AsyncClientOptions& options, OutboundPolicy policy, ssl::context tls,
+       net::io_context& ioc)
+      : options_(options), policy_(std::move(policy)), tls_(std::move(tls)), ioc_(ioc) {}
   ~Impl() { Stop(); }
 
   uint64_t Fetch(ClientRequest request, FetchDone done);
@@ -78,15 +78,15 @@ class AsyncClient::Impl {
   const AsyncClientOptions options_;
   const OutboundPolicy policy_;
   ssl::context tls_;
-  net::io_context ioc_;
+  net::io_context& ioc_;
 
  private:
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
-  std::vector<std::thread> threads_;
   std::atomic<uint64_t> next_id_{1};
 
   mutable std::mutex mu_;
+  std::condition_variable idle_;  // live_ emptied and no callback running
   std::unordered_map<uint64_t, std::shared_ptr<Exchange>> live_;  // guarded by mu_
+  int callbacks_running_ = 0;                                     // guarded by mu_
   bool stopping_ = false;                                         // guarded by mu_
 };
 
@@ -96,12 +96,12 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
  public:
   using Strand = net::strand<net::io_context::executor_type>;
 
-  Exchange(Impl& client, uint64_t id, ClientRequest request)
-      : client_(client),
-        options_(client.options_),
+  Exchange(std::shared_ptr<Impl> client, uint64_t id, ClientRequest request)
+      : client_(std::move(client)),
+        options_(client_->options_),
         id_(id),
         request_(std::move(request)),
-        strand_(net::make_strand(client.ioc_)),
+        strand_(net::make_strand(client_->ioc_)),
         resolver_(strand_),
         watchdog_(strand_) {}
 
@@ -161,7 +161,7 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
 
   net::awaitable<Status> Connect(const internal::UrlTarget& target) {
     const std::string where = Where(target);
-    if (Status s = client_.policy_.CheckHost(target.host); !s.ok()) co_return s;
+    if (Status s = client_->policy_.CheckHost(target.host); !s.ok()) co_return s;
     Arm(std::min(deadline_, SteadyClock::now() + options_.connect_timeout),
         "connecting to " + where);
     beast::error_code ec;
@@ -181,14 +181,14 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
     }
     std::vector<net::ip::address> addresses;
     for (const tcp::endpoint& e : endpoints) addresses.push_back(e.address());
-    if (Status s = client_.policy_.CheckAddresses(target.host, addresses, target.tls); !s.ok()) {
+    if (Status s = client_->policy_.CheckAddresses(target.host, addresses, target.tls); !s.ok()) {
       co_return s;
     }
 
     plain_.reset();
     tls_.reset();
     if (target.tls) {
-      tls_.emplace(beast::tcp_stream(strand_), client_.tls_);
+      tls_.emplace(beast::tcp_stream(strand_), client_->tls_);
     } else {
       plain_.emplace(strand_);
     }
@@ -348,7 +348,7 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
     }
   }
 
-  Impl& client_;
+  const std::shared_ptr<Impl> client_;  // first: destroyed after the I/O objects below
   const AsyncClientOptions& options_;
   const uint64_t id_;
   ClientRequest request_;
@@ -371,7 +371,7 @@ uint64_t AsyncClient::Impl::Fetch(ClientRequest request, FetchDone done) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      exchange = std::make_shared<Exchange>(*this, id, std::move(request));
+      exchange = std::make_shared<Exchange>(shared_from_this(), id, std::move(request));
       live_.emplace(id, exchange);
     }
   }
@@ -385,8 +385,11 @@ uint64_t AsyncClient::Impl::Fetch(ClientRequest request, FetchDone done) {
                   {
                     std::lock_guard lock(mu_);
                     live_.erase(exchange->id());
+                    ++callbacks_running_;
                   }
                   done(std::move(result));
+                  std::lock_guard lock(mu_);
+                  if (--callbacks_running_ == 0 && live_.empty()) idle_.notify_all();
                 });
   return id;
 }
@@ -415,13 +418,14 @@ void AsyncClient::Impl::Stop() {
     net::post(exchange->strand(),
               [exchange] { exchange->Abort(CancelledError("the HTTP client is stopping")); });
   }
-  work_.reset();
-  for (std::thread& t : threads_) t.join();
-  threads_.clear();
+  live.clear();
+  std::unique_lock lock(mu_);
+  idle_.wait(lock, [this] { return live_.empty() && callbacks_running_ == 0; });
 }
 
-StatusOr<std::unique_ptr<AsyncClient>> AsyncClient::Create(const AsyncClientOptions& options) {
-  if (options.io_threads < 1) return InvalidArgumentError("io_threads must be at least 1");
+StatusOr<std::unique_ptr<AsyncClient>> AsyncClient::Create(const AsyncClientOptions& options,
+                                                           IoPool* pool) {
+  if (!pool && options.io_threads < 1) return InvalidArgumentError("io_threads must be at least 1");
   STEPD_ASSIGN_OR_RETURN(OutboundPolicy policy, OutboundPolicy::Create(options.policy));
   ssl::context tls(ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(tls.native_handle(), TLS1_2_VERSION);
@@ -435,17 +439,26 @@ StatusOr<std::unique_ptr<AsyncClient>> AsyncClient::Create(const AsyncClientOpti
     }
   }
   tls.set_verify_mode(ssl::verify_peer);
-  return std::unique_ptr<AsyncClient>(
-      new AsyncClient(std::make_shared<Impl>(options, std::move(policy), std::move(tls))));
+  std::unique_ptr<IoPool> own_pool;
+  if (!pool) {
+    own_pool = std::make_unique<IoPool>(options.io_threads);
+    pool = own_pool.get();
+  }
+  auto impl = std::make_shared<Impl>(options, std::move(policy), std::move(tls), pool->context());
+  return std::unique_ptr<AsyncClient>(new AsyncClient(std::move(own_pool), std::move(impl)));
 }
 
-AsyncClient::AsyncClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
-AsyncClient::~AsyncClient() { impl_->Stop(); }
+AsyncClient::AsyncClient(std::unique_ptr<IoPool> own_pool, std::shared_ptr<Impl> impl)
+    : own_pool_(std::move(own_pool)), impl_(std::move(impl)) {}
+AsyncClient::~AsyncClient() { Stop(); }
 uint64_t AsyncClient::Fetch(ClientRequest request, FetchDone done) {
   return impl_->Fetch(std::move(request), std::move(done));
 }
 void AsyncClient::Cancel(uint64_t id) { impl_->Cancel(id); }
-void AsyncClient::Stop() { impl_->Stop(); }
+void AsyncClient::Stop() {
+  impl_->Stop();
+  if (own_pool_) own_pool_->Stop();
+}
 size_t AsyncClient::in_flight() const { return impl_->in_flight(); }
 
 }  // namespace stepd::http

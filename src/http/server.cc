@@ -26,6 +26,8 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "stepd/http/io_pool.h"
+
 namespace stepd::http {
 
 namespace net = boost::asio;
@@ -84,8 +86,9 @@ struct Outbound {
 }  // namespace
 
 struct internal::ServerCore : std::enable_shared_from_this<internal::ServerCore> {
-  ServerCore(HttpOptions o, std::shared_ptr<const Router> r, std::shared_ptr<spdlog::logger> l)
-      : options(std::move(o)), router(std::move(r)), logger(std::move(l)) {}
+  ServerCore(HttpOptions o, std::shared_ptr<const Router> r, std::shared_ptr<spdlog::logger> l,
+             IoPool* shared_pool)
+      : options(std::move(o)), router(std::move(r)), logger(std::move(l)), pool(shared_pool) {}
 
   // Posts `fn` to `ex` unless the server has fully stopped (then drops it:
   // nothing runs the I/O context any more).
@@ -109,11 +112,14 @@ struct internal::ServerCore : std::enable_shared_from_this<internal::ServerCore>
   const HttpOptions options;
   const std::shared_ptr<const Router> router;
   const std::shared_ptr<spdlog::logger> logger;
-  net::io_context ioc;
+  // The pool the connections run on: shared, or own_pool (started by Start).
+  // Declared before everything that holds I/O objects, so that it is
+  // destroyed after them.
+  std::unique_ptr<IoPool> own_pool;
+  IoPool* pool;
   std::optional<ssl::context> tls;
   std::optional<tcp::acceptor> acceptor;  // used on the acceptor strand only
-  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-  std::vector<std::thread> threads;
+  bool accept_loop_done = false;          // guarded by mu
   std::atomic<uint16_t> port{0};
 
   std::mutex lifecycle_mu;  // serialises Start and Stop
@@ -467,6 +473,13 @@ net::awaitable<void> Connection<Stream>::Serve() {
     }
 
     // Hand the request to its handler; answers arrive through Deliver().
+    // Not once Stop() closed the connection (a read that had completed
+    // before may still resume here): Stop promises no handler runs after it.
+    if (closed_) {
+      std::error_code fs_ec;
+      if (!body_file.empty()) std::filesystem::remove(body_file, fs_ec);
+      co_return;
+    }
     phase_ = Phase::kHandling;
     Lowest().expires_never();
     ++seq_;
@@ -605,7 +618,7 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
   beast::error_code ec;
   net::steady_timer backoff(acceptor->get_executor());
   for (;;) {
-    tcp::socket socket(net::make_strand(ioc));
+    tcp::socket socket(net::make_strand(pool->context()));
     co_await acceptor->async_accept(socket, Tok(ec));
     if (ec) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) co_return;
@@ -659,9 +672,9 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
 }
 
 Server::Server(HttpOptions options, std::shared_ptr<const Router> router,
-               std::shared_ptr<spdlog::logger> logger)
+               std::shared_ptr<spdlog::logger> logger, IoPool* pool)
     : core_(std::make_shared<internal::ServerCore>(std::move(options), std::move(router),
-                                                   std::move(logger))) {}
+                                                   std::move(logger), pool)) {}
 
 Server::~Server() { Stop(); }
 
@@ -701,7 +714,11 @@ Status Server::Start() {
   auto address = net::ip::make_address(host, ec);
   if (ec) return InvalidArgumentError("invalid listen host '" + options.host + "'");
   tcp::endpoint endpoint(address, options.port);
-  core.acceptor.emplace(net::make_strand(core.ioc));
+  if (!core.pool) {
+    core.own_pool = std::make_unique<IoPool>(options.io_threads);
+    core.pool = core.own_pool.get();
+  }
+  core.acceptor.emplace(net::make_strand(core.pool->context()));
   tcp::acceptor& acceptor = *core.acceptor;
   std::string where = options.host + ":" + std::to_string(options.port);
   if (acceptor.open(endpoint.protocol(), ec); ec) {
@@ -716,20 +733,11 @@ Status Server::Start() {
   }
   core.port = acceptor.local_endpoint().port();
   core.started = true;
-  core.work.emplace(core.ioc.get_executor());
-  net::co_spawn(acceptor.get_executor(), core.AcceptLoop(), [](std::exception_ptr) {});
-  for (int i = 0; i < options.io_threads; ++i) {
-    core.threads.emplace_back([&core] {
-      for (;;) {
-        try {
-          core.ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          core.logger->error("http I/O thread caught: {}", e.what());
-        }
-      }
-    });
-  }
+  net::co_spawn(acceptor.get_executor(), core.AcceptLoop(), [c = core_](std::exception_ptr) {
+    std::lock_guard lock(c->mu);
+    c->accept_loop_done = true;
+    c->cv.notify_all();
+  });
   core.logger->info("listening on {}://{}:{}", core.tls ? "https" : "http", options.host,
                     core.port.load());
   return Status::OK();
@@ -770,17 +778,25 @@ void Server::Stop() {
   }
   for (auto& c : live) c->ForceClose();
   live.clear();
-  core.work.reset();
-  for (auto& t : core.threads) t.join();
-  core.threads.clear();
   {
-    std::lock_guard lock(core.mu);
+    // Close() runs on each connection's strand and is quick; after it no
+    // handler of that connection is called.
+    std::unique_lock lock(core.mu);
+    if (!core.cv.wait_for(lock, std::chrono::seconds(10), [&core] {
+          return core.connections.empty() && core.accept_loop_done;
+        })) {
+      core.logger->error("{} connection(s) did not close within 10 s of being closed",
+                         core.connections.size());
+    }
     core.accepting_posts = false;
   }
-  // Run what was posted after the threads left, so nothing stays queued
-  // (queued handlers would keep their connections, and so this core, alive).
-  core.ioc.restart();
-  core.ioc.poll();
+  if (core.own_pool) {
+    core.own_pool->Stop();
+    // Run what was queued when the threads left, so nothing stays queued
+    // (queued handlers would keep their connections, and so this core, alive).
+    core.own_pool->context().restart();
+    core.own_pool->context().poll();
+  }
   core.logger->info("http server stopped");
 }
 

@@ -469,15 +469,13 @@ const std::vector<Option>& Options() {
                     [](ServerOptions& o) -> std::string& { return o.api.region; }),
       PatternOption("api.account_id", "12 digits", "account in the ARNs stepd makes", IsAccountId,
                     [](ServerOptions& o) -> std::string& { return o.api.account_id; }),
-      IntOption("api.threads", "", 1, 256,
-                "threads running API requests that read or write the database",
+      IntOption("api.threads", "", 0, 256,
+                "threads running API requests that read or write the database (0: one per core, "
+                "at least 2)",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.api.threads; }}),
       IntOption("api.queue_capacity", "", 1, kMaxInt,
                 "API requests waiting for a thread; one more is answered ThrottlingException",
                 IntField<size_t>{[](ServerOptions& o) -> size_t& { return o.api.queue_capacity; }}),
-      IntOption("outbound.io_threads", "", 1, 64,
-                "threads of the outbound HTTP client (HTTP tasks); requests wait on the network",
-                IntField<int>{[](ServerOptions& o) -> int& { return o.outbound.io_threads; }}),
       IntOption("outbound.connect_timeout_ms", "", 1, kMaxMs,
                 "resolving, connecting and the TLS handshake of an outbound request",
                 MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {

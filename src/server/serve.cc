@@ -1,9 +1,10 @@
 #include "stepd/server/serve.h"
 
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -11,12 +12,12 @@
 #include <functional>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
 #include "stepd/base/version.h"
 #include "stepd/http/async_client.h"
+#include "stepd/http/io_pool.h"
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
@@ -50,22 +51,15 @@ Status WritePortFile(const std::string& path, uint16_t port) {
   return Status::OK();
 }
 
-// GET /debug/delay?ms=N for shutdown tests (see ServeArgs::test_routes). The
-// answer waits on a timer of this object's own thread, so no I/O thread is
-// held; destroying the object drops unanswered Responders.
+// GET /debug/delay?ms=N for shutdown tests and benchmarks (see
+// ServeArgs::test_routes). The answer waits on a timer of the I/O pool, so
+// no thread is held.
 class DelayRoute {
  public:
   static constexpr int64_t kMaxDelayMs = 60000;
 
-  explicit DelayRoute(std::shared_ptr<spdlog::logger> logger)
-      : logger_(std::move(logger)),
-        work_(asio::make_work_guard(io_)),
-        thread_([this] { io_.run(); }) {}
-  ~DelayRoute() {
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
+  DelayRoute(std::shared_ptr<spdlog::logger> logger, asio::io_context& io)
+      : logger_(std::move(logger)), io_(io) {}
 
   void AddTo(http::Router& router) {
     router.Add("GET", "/debug/delay", [this](const http::Request& request, http::Responder r) {
@@ -94,9 +88,7 @@ class DelayRoute {
 
  private:
   std::shared_ptr<spdlog::logger> logger_;
-  asio::io_context io_;
-  asio::executor_work_guard<asio::io_context::executor_type> work_;
-  std::thread thread_;
+  asio::io_context& io_;
 };
 
 void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options) {
@@ -132,20 +124,24 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                resolved->config_file.empty() ? "none" : resolved->config_file);
   LogAuthenticationMode(*logger, options);
 
+  // One I/O pool for everything that waits on sockets and timers: the
+  // listener, HTTP tasks' calls, signals. The main thread is one of its
+  // threads until shutdown begins (it would otherwise only wait).
+  http::IoPool io_pool(std::max(1, options.http.io_threads - 1));
+
   // HTTP tasks call out through this client; a bad CA file or host entry is
   // a configuration error, reported before anything listens.
   http::AsyncClientOptions outbound = options.outbound;
   outbound.user_agent = std::string("stepd/") + kVersion;
-  auto outbound_client = http::AsyncClient::Create(outbound);
+  auto outbound_client = http::AsyncClient::Create(outbound, &io_pool);
   if (!outbound_client.ok()) {
     std::cerr << "stepd: outbound HTTP client: " << outbound_client.status().message() << "\n";
     return kExitUsage;
   }
 
   // Installed before anything else can take time, so that a SIGTERM during
-  // start-up is handled (once the loop below runs) rather than fatal.
-  asio::io_context signal_io;
-  asio::signal_set signals(signal_io, SIGTERM, SIGINT, SIGHUP);
+  // start-up is handled (once the wait below begins) rather than fatal.
+  asio::signal_set signals(io_pool.context(), SIGTERM, SIGINT, SIGHUP);
 
   auto readiness =
       std::make_shared<Readiness>(std::vector<std::string>{"database", "migrations", "recovery"});
@@ -156,12 +152,12 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   aws_api.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
   if (args.test_routes) {
-    delay_route = std::make_unique<DelayRoute>(logger);
+    delay_route = std::make_unique<DelayRoute>(logger, io_pool.context());
     delay_route->AddTo(*router);
     logger->warn("test routes enabled (GET /debug/delay): not for production");
   }
 
-  http::Server server(options.http, router, Named(logger, "http"));
+  http::Server server(options.http, router, Named(logger, "http"), &io_pool);
   if (Status status = server.Start(); !status.ok()) {
     logger->error("cannot listen on {}: {}",
                   FormatListenAddress(options.http.host, options.http.port), status.ToString());
@@ -267,7 +263,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
 
   // The audit chain's head goes to the log now and then, so that a copy of
   // it lives outside the database (compare with `stepd audit verify`).
-  asio::steady_timer audit_timer(signal_io);
+  asio::steady_timer audit_timer(io_pool.context());
   int64_t logged_seq = -1;
   std::function<void()> log_audit_head = [&] {
     auto head = db->GetAuditHead();
@@ -284,6 +280,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   };
   log_audit_head();
 
+  std::atomic<bool> shutting_down{false};
   std::function<void()> await_signal = [&] {
     signals.async_wait([&](const boost::system::error_code& ec, int signal_number) {
       if (ec) return;
@@ -304,12 +301,11 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
       }
       logger->info("{} received: shutting down", signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
       readiness->MarkShuttingDown();
-      audit_timer.cancel();
-      // Not re-armed: signal_io.run() returns once this handler does.
+      shutting_down = true;  // not re-armed: the main thread leaves the pool
     });
   };
   await_signal();
-  signal_io.run();
+  io_pool.Lend([&] { return shutting_down.load(); });
 
   // Long polls answer "no task" at once, so that the listener's grace period
   // is not spent waiting for them.
@@ -322,6 +318,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   engine.reset();
   (*outbound_client)->Stop();  // before http_tasks goes: its callbacks call into it
   connections.reset();  // waits for token requests in flight
+  io_pool.Stop();       // the audit timer's handler reads the database
   logger->info("runtime stopped; running executions resume on the next start");
   if (auto head = db->GetAuditHead(); head.ok()) {
     logger->info("audit chain head: seq {} mac {}", head->seq, head->hash);

@@ -14,6 +14,7 @@
 
 #include "http_testing.h"
 #include "stepd/base/json.h"
+#include "stepd/http/io_pool.h"
 #include "target_server_testing.h"
 
 namespace stepd::http {
@@ -390,6 +391,30 @@ TEST(AsyncClient, StopCancelsWhatIsInFlightAndRefusesLaterFetches) {
   StatusOr<ClientResponse> late = InternalError("not called");
   client->Fetch(Get("http://127.0.0.1:1/"), [&late](StatusOr<ClientResponse> r) { late = r; });
   EXPECT_EQ(late.status(), UnavailableError("the HTTP client is stopped"));
+}
+
+TEST(AsyncClient, OnASharedPoolStopCancelsItsOwnRequestsOnly) {
+  TargetServer server;
+  SilentServer silent;
+  IoPool pool(1);
+  auto first = AsyncClient::Create({}, &pool);
+  auto second = AsyncClient::Create({}, &pool);
+  ASSERT_TRUE(first.ok() && second.ok());
+  std::promise<StatusOr<ClientResponse>> promise;
+  (*first)->Fetch(Get("http://127.0.0.1:" + std::to_string(silent.port()) + "/"),
+                  [&promise](StatusOr<ClientResponse> r) { promise.set_value(std::move(r)); });
+  (*first)->Stop();  // returns once the callback has run
+  auto future = promise.get_future();
+  ASSERT_EQ(future.wait_for(0s), std::future_status::ready);
+  EXPECT_EQ(future.get().status().code(), StatusCode::kCancelled);
+  EXPECT_EQ((*first)->in_flight(), 0u);
+  // The pool goes on: the other client still fetches on it.
+  auto r = FetchNow(**second, Get(server.Url("/status/200")));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  first->reset();
+  (*second)->Stop();
+  pool.Stop();
 }
 
 }  // namespace

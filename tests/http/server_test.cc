@@ -12,6 +12,7 @@
 
 #include "http_testing.h"
 #include "stepd/http/client.h"
+#include "stepd/http/io_pool.h"
 
 namespace stepd::http {
 namespace {
@@ -511,6 +512,45 @@ TEST(Server, StopClosesRequestsStillOpenAfterTheGrace) {
   EXPECT_TRUE(late.client_gone());
   late.Send(Response::Text(200, "too late"));  // harmless after Stop
   server.reset();
+}
+
+TEST(Server, ServersSharingAPoolStopOneAtATime) {
+  IoPool pool(1);
+  auto log = std::make_shared<std::ostringstream>();
+  auto logger = testing::MakeCapturingLogger(log);
+  std::atomic<int> calls{0};
+  auto router = EchoRouter();
+  router->Add("GET", "/count", [&calls](const Request&, Responder r) {
+    ++calls;
+    r.Send(Response::Text(200, "counted"));
+  });
+  Server first(TestOptions(), router, logger, &pool);
+  Server second(TestOptions(), router, logger, &pool);
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(second.Start().ok());
+  auto url = [](const Server& s, const std::string& path) {
+    return "http://127.0.0.1:" + std::to_string(s.port()) + path;
+  };
+  ASSERT_TRUE(Get(url(first, "/count")).ok());
+  ASSERT_TRUE(Get(url(second, "/count")).ok());
+  // A keep-alive connection that sends its request as Stop runs: its
+  // handler is either called before Stop returns or never.
+  RawClient racing(first.port());
+  std::thread sender([&racing] {
+    racing.Send("GET /count HTTP/1.1\r\nHost: x\r\n\r\n");
+  });
+  first.Stop();
+  sender.join();
+  const int calls_at_stop = calls.load();
+  std::this_thread::sleep_for(100ms);
+  EXPECT_EQ(calls.load(), calls_at_stop);
+  EXPECT_FALSE(Get(url(first, "/count")).ok());
+  // The pool still serves the other server.
+  auto r = Get(url(second, "/hello/pool"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "hello pool");
+  second.Stop();
+  pool.Stop();
 }
 
 TEST(Server, StartRejectsHalfConfiguredTlsAndBusyPorts) {

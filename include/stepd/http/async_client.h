@@ -1,10 +1,11 @@
 #pragma once
 // AsyncClient: the outbound HTTP/1.1 client for calls made on a workflow's
-// behalf (HTTP tasks). Callback-based on a small I/O pool of its own, so
-// thousands of requests can be in flight without a thread each; every
-// request is checked against an OutboundPolicy after its host is resolved.
+// behalf (HTTP tasks). Callback-based on an I/O pool (the process's shared
+// one, or a small one of its own), so thousands of requests can be in
+// flight without a thread each; every request is checked against an
+// OutboundPolicy after its host is resolved.
 //
-//   auto client = http::AsyncClient::Create(options);   // loads the CA store
+//   auto client = http::AsyncClient::Create(options, &pool);  // loads the CA store
 //   uint64_t id = (*client)->Fetch(request, [](StatusOr<ClientResponse> r) {...});
 //   (*client)->Cancel(id);   // the callback then gets CANCELLED
 //
@@ -38,7 +39,7 @@
 // is not followed.
 //
 // Thread-safety: every method may be called from any thread. Callbacks run
-// on the client's I/O threads and must not block.
+// on the pool's I/O threads and must not block.
 
 #include <chrono>
 #include <cstddef>
@@ -53,9 +54,11 @@
 
 namespace stepd::http {
 
+class IoPool;
+
 struct AsyncClientOptions {
-  // Threads of the client's own I/O context. Default 1 (requests wait on
-  // the network, not on the CPU).
+  // Threads of the client's own I/O pool, when it is not given one. Default
+  // 1 (requests wait on the network, not on the CPU).
   int io_threads = 1;
   // Resolving, connecting and the TLS handshake of one hop must finish
   // within this. Default 10 s.
@@ -81,10 +84,13 @@ using FetchDone = std::function<void(StatusOr<ClientResponse>)>;
 
 class AsyncClient {
  public:
-  // Starts the I/O threads. INVALID_ARGUMENT for a bad policy entry, an
-  // unreadable or invalid ca_file, or io_threads < 1; UNAVAILABLE when the
-  // system CA store cannot be loaded.
-  static StatusOr<std::unique_ptr<AsyncClient>> Create(const AsyncClientOptions& options);
+  // Runs on `pool` (which must outlive the client and be stopped after it),
+  // or, without one, starts a pool of io_threads threads of its own.
+  // INVALID_ARGUMENT for a bad policy entry, an unreadable or invalid
+  // ca_file, or io_threads < 1; UNAVAILABLE when the system CA store cannot
+  // be loaded.
+  static StatusOr<std::unique_ptr<AsyncClient>> Create(const AsyncClientOptions& options,
+                                                       IoPool* pool = nullptr);
   // Stop().
   ~AsyncClient();
   AsyncClient(const AsyncClient&) = delete;
@@ -98,8 +104,9 @@ class AsyncClient {
   // Aborts the request: its connection is closed and its callback gets
   // CANCELLED (unless it already ran). Unknown or finished ids are ignored.
   void Cancel(uint64_t id);
-  // Cancels every request in flight (their callbacks run), then joins the
-  // I/O threads. Idempotent. Must not be called from a callback.
+  // Cancels every request in flight and waits until their callbacks have
+  // run (then joins its own pool's threads, if it has one). Idempotent.
+  // Must not be called from a callback.
   void Stop();
 
   // Requests whose callback has not run yet.
@@ -107,7 +114,8 @@ class AsyncClient {
 
  private:
   class Impl;
-  explicit AsyncClient(std::shared_ptr<Impl> impl);
+  AsyncClient(std::unique_ptr<IoPool> own_pool, std::shared_ptr<Impl> impl);
+  std::unique_ptr<IoPool> own_pool_;  // destroyed last: its context holds the I/O objects
   std::shared_ptr<Impl> impl_;
 };
 

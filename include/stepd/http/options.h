@@ -19,7 +19,8 @@ struct HttpOptions {
   uint16_t port = 8080;
 
   // Threads running the I/O loop (accept, read, write; never blocking work).
-  // Default 2.
+  // Default 2. `stepd serve` shares them with the outbound client and lends
+  // its main thread to them (so 2 means one thread of its own besides main).
   int io_threads = 2;
 
   // Connections open at once. One beyond the limit is accepted, answered

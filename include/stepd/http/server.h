@@ -41,6 +41,8 @@ class logger;
 
 namespace stepd::http {
 
+class IoPool;
+
 namespace internal {
 struct ServerCore;
 }  // namespace internal
@@ -48,9 +50,12 @@ struct ServerCore;
 class Server {
  public:
   // `router` must not change after Start(). `logger` receives the access log
-  // and connection errors; must not be null.
+  // and connection errors; must not be null. With `pool` (which must
+  // outlive the Server and be stopped after it), connections run on its
+  // threads and HttpOptions::io_threads is not used; without, the Server
+  // starts io_threads threads of its own.
   Server(HttpOptions options, std::shared_ptr<const Router> router,
-         std::shared_ptr<spdlog::logger> logger);
+         std::shared_ptr<spdlog::logger> logger, IoPool* pool = nullptr);
   // Calls Stop().
   ~Server();
   Server(const Server&) = delete;
@@ -66,8 +71,9 @@ class Server {
 
   // Stops accepting, closes idle keep-alive connections, lets requests in
   // flight (including deferred and streamed answers) finish for up to
-  // shutdown_grace, then closes whatever is left and joins the I/O threads.
-  // Blocks until done. Idempotent. Responders still held elsewhere afterwards
+  // shutdown_grace, then closes whatever is left and waits until every
+  // connection is closed (and joins its own I/O threads). No handler is
+  // called after Stop returns. Blocks until done. Idempotent. Responders still held elsewhere afterwards
   // answer into the void. Must not be called from an I/O thread (a handler).
   void Stop();
 
