@@ -218,8 +218,9 @@ class Engine::Impl {
   void Fail(CommitItem& item, const Status& status, bool quiet = false);
   void Dispatch(const std::string& arn, std::vector<TaskCall> calls);
 
-  // --- timers ---
-  void TimerLoop();
+  // --- timers (kept by an idle worker) ---
+  // Queues the executions whose timers are due.
+  void FireDueTimersLocked(TimePoint now);
 
   // A state machine as starts need it, cached for a short while (and until
   // ForgetStateMachine): a start costs no database read.
@@ -256,7 +257,6 @@ class Engine::Impl {
 
   mutable std::mutex mu_;
   std::condition_variable work_cv_;
-  std::condition_variable timer_cv_;
   bool stopping_ = false;                                         // guarded by mu_
   std::unordered_map<std::string, std::shared_ptr<Slot>> slots_;  // guarded by mu_
   std::deque<std::shared_ptr<Slot>> ready_;                       // guarded by mu_
@@ -281,7 +281,8 @@ class Engine::Impl {
 
   std::vector<std::thread> workers_;
   std::thread committer_;
-  std::thread timer_;
+  // An idle worker waits for the next timer rather than for work alone.
+  bool timekeeper_ = false;  // guarded by mu_
   bool started_ = false;
 };
 
@@ -372,9 +373,11 @@ std::shared_ptr<Slot> Engine::Impl::FindOrCreateLocked(const std::string& arn) {
 void Engine::Impl::ArmLocked(const std::string& arn, TimePoint when) {
   auto it = armed_.find(arn);
   if (it != armed_.end() && it->second == when) return;
+  const bool earliest = timers_.empty() || when < timers_.top().due;
   armed_[arn] = when;
   timers_.push(TimerEntry{when, arn});
-  timer_cv_.notify_one();
+  // The timekeeper waits for the earliest timer: it must see this one.
+  if (earliest) work_cv_.notify_all();
 }
 
 void Engine::Impl::ForgetLocked(const std::shared_ptr<Slot>& slot) {
@@ -426,7 +429,6 @@ void Engine::Impl::Start() {
   if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   committer_ = std::thread([this] { CommitLoop(); });
-  timer_ = std::thread([this] { TimerLoop(); });
 }
 
 void Engine::Impl::Stop() {
@@ -436,10 +438,8 @@ void Engine::Impl::Stop() {
     stopping_ = true;
   }
   work_cv_.notify_all();
-  timer_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
-  if (timer_.joinable()) timer_.join();
   {
     std::lock_guard lock(commit_mu_);
     commits_closing_ = true;
@@ -772,20 +772,37 @@ EngineStats Engine::Impl::Stats() const {
 // ---------------------------------------------------------------------------
 // Workers
 
+// Timers need no thread of their own: a due timer only queues work for a
+// worker, so while every worker is busy it could not run sooner anyway. One
+// idle worker at a time (the timekeeper) sleeps until the earliest timer is
+// due; the other idle ones until work arrives.
 void Engine::Impl::WorkerLoop() {
-  while (true) {
-    std::shared_ptr<Slot> slot;
-    {
-      std::unique_lock lock(mu_);
-      work_cv_.wait(lock, [this] { return stopping_ || !ready_.empty(); });
-      if (stopping_) return;
-      slot = std::move(ready_.front());
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    FireDueTimersLocked(clock_->Now());
+    if (!ready_.empty()) {
+      std::shared_ptr<Slot> slot = std::move(ready_.front());
       ready_.pop_front();
       slot->queued = false;
       if (slot->finished || slot->running) continue;
       slot->running = true;
+      // Busy from now: another idle worker (if any) keeps time.
+      if (!timekeeper_ && !timers_.empty()) work_cv_.notify_one();
+      lock.unlock();
+      RunSlice(slot);
+      lock.lock();
+      continue;
     }
-    RunSlice(slot);
+    if (timekeeper_ || timers_.empty()) {
+      work_cv_.wait(lock);
+      continue;
+    }
+    timekeeper_ = true;
+    // Bounded: the clock may be a FakeClock moved by a test.
+    const Duration wait = std::min<Duration>(timers_.top().due - clock_->Now(),
+                                             std::chrono::milliseconds(20));
+    if (wait > Duration::zero()) work_cv_.wait_for(lock, wait);
+    timekeeper_ = false;
   }
 }
 
@@ -1391,22 +1408,9 @@ void Engine::Impl::Dispatch(const std::string& arn, std::vector<TaskCall> calls)
 // ---------------------------------------------------------------------------
 // Timers
 
-void Engine::Impl::TimerLoop() {
-  std::unique_lock lock(mu_);
-  while (!stopping_) {
-    if (timers_.empty()) {
-      timer_cv_.wait(lock);
-      continue;
-    }
-    const TimePoint now = clock_->Now();
-    const TimerEntry& top = timers_.top();
-    if (top.due > now) {
-      // Bounded waits: the clock may be a FakeClock moved by a test.
-      const auto wait = std::min<Duration>(top.due - now, std::chrono::milliseconds(20));
-      timer_cv_.wait_for(lock, wait);
-      continue;
-    }
-    TimerEntry entry = top;
+void Engine::Impl::FireDueTimersLocked(TimePoint now) {
+  while (!timers_.empty() && timers_.top().due <= now) {
+    TimerEntry entry = timers_.top();
     timers_.pop();
     auto armed = armed_.find(entry.arn);
     if (armed == armed_.end() || armed->second != entry.due) continue;  // replaced or disarmed

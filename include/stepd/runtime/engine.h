@@ -136,7 +136,8 @@ class Engine {
   // timers for parked ones, the others queued to resume). Errors: the
   // store's.
   Status Recover();
-  // Starts the worker, committer and timer threads.
+  // Starts the worker threads (RuntimeOptions::workers; an idle one also
+  // keeps the timers) and the committer thread.
   void Start();
   // Stops taking work, lets running slices end and commits what they
   // produced, then joins the threads. Executions stay RUNNING in the store
