@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <mutex>
+#include <thread>
 
 #include "aws_internal.h"
 
@@ -60,7 +62,11 @@ class AwsJsonApi::Impl {
       : options_(options),
         authenticator_(authenticator),
         logger_(std::move(logger)),
-        pool_(static_cast<size_t>(std::max(1, options.threads)), options.queue_capacity) {
+        pool_(static_cast<size_t>(
+                  options.threads > 0
+                      ? options.threads
+                      : std::max(2, static_cast<int>(std::thread::hardware_concurrency()))),
+              options.queue_capacity) {
     context_.options = &options_;
     context_.log = logger_.get();
   }

@@ -55,7 +55,8 @@ struct ApiOptions {
   std::string account_id = "123456789012";
   // Threads for API work that reads or writes the database; a request that
   // finds `queue_capacity` others waiting is answered ThrottlingException.
-  int threads = 4;
+  // 0 (the default): one per hardware thread, at least 2.
+  int threads = 0;
   size_t queue_capacity = 10000;
 };
 
