@@ -499,8 +499,12 @@ AslError ConnectionFailure(const std::string& arn, const Status& status) {
     default:
       break;
   }
-  return AslError{"Events.ConnectionResource." + name,
-                  "The connection '" + arn + "' cannot be used: " + std::string(status.message())};
+  std::string why(status.message());
+  // The store's messages name the connection already.
+  std::string cause = why.find(arn) != std::string::npos
+                          ? "The connection cannot be used: " + why
+                          : "The connection '" + arn + "' cannot be used: " + why;
+  return AslError{"Events.ConnectionResource." + name, std::move(cause)};
 }
 
 }  // namespace

@@ -439,6 +439,13 @@ TEST_F(HttpTask, AConnectionThatCannotBeUsedIsNamedAsEventBridgeNamesIt) {
                      {"Authentication", {{"ConnectionArn", "arn:deauthorized"}}}});
   EXPECT_EQ(result.error().cause,
             "The connection 'arn:deauthorized' cannot be used: the connection is DEAUTHORIZED");
+  // A reason that names the connection already does not name it twice.
+  connections_.Set("arn:named", FailedPreconditionError("connection 'arn:named' is DEAUTHORIZED"));
+  result = Run({{"ApiEndpoint", server_.Url("/echo")},
+                {"Method", "GET"},
+                {"Authentication", {{"ConnectionArn", "arn:named"}}}});
+  EXPECT_EQ(result.error().cause,
+            "The connection cannot be used: connection 'arn:named' is DEAUTHORIZED");
   EXPECT_EQ(server_.Count("/"), 0u);
 }
 

@@ -13,7 +13,8 @@
 //
 // A poll that finds nothing waits (up to the time given) without a thread
 // of its own; the first task queued for its activity goes to the oldest
-// waiting poll.
+// waiting poll. The queue's one thread starts with its first task or
+// waiting poll (a server whose workflows use no activity has none).
 //
 // Thread-safety: every method may be called from any thread.
 
