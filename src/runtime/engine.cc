@@ -71,6 +71,7 @@ struct Inbox {
   std::optional<asl::AslResult<Json>> result;
   std::optional<std::string> started_by;  // an activity worker took it
   bool heartbeat = false;                 // its worker is alive
+  std::optional<Json> submitted;          // its integration answered (TaskSubmitted)
   std::optional<StopRequest> stop;
   std::function<void(StatusOr<StopResult>)> stop_done;
   std::optional<MapRunUpdate> map_run_update;
@@ -108,6 +109,9 @@ struct Slot {
   int inflight = 0;       // commit items submitted and not done
   bool durable = false;   // its creation is committed
   bool finished = false;  // reached a final status (its last commit may be pending)
+  // Its final commit is submitted: the store may show the end before the
+  // committer sets `finished`.
+  bool ending = false;
   bool broken = false;    // a commit failed: memory is ahead of the store
   std::vector<Inbox> inbox;
 };
@@ -684,7 +688,7 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
     auto it = slots_.find(arn);
     // A finished slot whose last commit is being answered may linger; any
     // other is this execution running again (a redrive just before this).
-    if (it != slots_.end() && !it->second->finished) {
+    if (it != slots_.end() && !it->second->finished && !it->second->ending) {
       return done(FailedPreconditionError("Execution is RUNNING and cannot be redriven"));
     }
     slot->running = true;  // reserved: nobody else touches it until released
@@ -977,6 +981,10 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     auto tracked = slot->tasks.find(in.task_id);
     if (tracked == slot->tasks.end()) continue;  // answered already, or timed out
     const std::optional<int64_t> heartbeat_seconds = tracked->second.call.request.heartbeat_seconds;
+    if (in.submitted) {
+      (void)exec.MarkTaskSubmitted(in.task_id, *in.submitted, now);
+      continue;
+    }
     if (in.started_by || in.heartbeat) {
       if (in.started_by) (void)exec.MarkTaskStarted(in.task_id, *in.started_by, now);
       if (heartbeat_seconds) {
@@ -1211,6 +1219,7 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
 
 void Engine::Impl::SubmitLocked(CommitItem item) {
   ++item.slot->inflight;
+  if (item.finished) item.slot->ending = true;
   {
     std::lock_guard lock(commit_mu_);
     commits_.push_back(std::move(item));
@@ -1449,6 +1458,12 @@ void Engine::TaskStarted(const std::string& execution_arn, int64_t task_id,
   Inbox in;
   in.task_id = task_id;
   in.started_by = worker_name;
+  impl_->Notify(execution_arn, std::move(in));
+}
+void Engine::TaskSubmitted(const std::string& execution_arn, int64_t task_id, Json output) {
+  Inbox in;
+  in.task_id = task_id;
+  in.submitted = std::move(output);
   impl_->Notify(execution_arn, std::move(in));
 }
 void Engine::TaskHeartbeat(const std::string& execution_arn, int64_t task_id) {

@@ -464,6 +464,13 @@ TEST_F(AwsExecutions, RedriveRunsAFailedExecutionAgainFromTheStateThatFailed) {
 TEST_F(AwsExecutions, RedriveOfAnAbortedExecutionResumesItAndCountsEachRedrive) {
   const std::string machine = stack_.CreateMachine("m", kWaitDefinition);
   const std::string arn = stack_.StartExecution(machine, "e");
+  auto parked = [&](int times) {
+    return WaitUntil([&] {
+      std::vector<std::string> types = EventTypes(History(arn).body);
+      return std::count(types.begin(), types.end(), "WaitStateEntered") == times;
+    });
+  };
+  ASSERT_TRUE(parked(1));
   for (int round = 1; round <= 2; ++round) {
     ASSERT_EQ(stack_.Call("StopExecution", {{"executionArn", arn}}).status, 200);
     ASSERT_EQ(stack_.WaitForEnd(arn)["status"], "ABORTED");
@@ -473,10 +480,7 @@ TEST_F(AwsExecutions, RedriveOfAnAbortedExecutionResumesItAndCountsEachRedrive) 
     EXPECT_EQ(running.body["status"], "RUNNING");
     EXPECT_EQ(running.body["redriveCount"], round);
     // Parked in its Wait again before the next stop.
-    ASSERT_TRUE(WaitUntil([&] {
-      std::vector<std::string> types = EventTypes(History(arn).body);
-      return std::count(types.begin(), types.end(), "WaitStateEntered") == round + 1;
-    }));
+    ASSERT_TRUE(parked(round + 1)) << History(arn).raw;
   }
   std::vector<std::string> types = EventTypes(History(arn).body);
   EXPECT_EQ(std::count(types.begin(), types.end(), "WaitStateEntered"), 3);
