@@ -82,6 +82,9 @@ class MemStore final : public Store {
                                                                 std::string_view worker_name,
                                                                 std::string_view token_hash,
                                                                 int64_t now_ms) override;
+  StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
+                                                 std::string_view token_hash,
+                                                 bool* recorded_now = nullptr) override;
   StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) override;
   StatusOr<ActivityTaskRecord> FinishActivityTask(std::string_view token_hash,
                                                   const ActivityTaskRecord& update) override;
@@ -150,6 +153,8 @@ class MemStore final : public Store {
     ActivityTaskRecord task;
     std::string token_hash;
   };
+  // Activity tasks, and the tokens of .waitForTaskToken tasks (STARTED from
+  // the start, activity_arn holding their Resource).
   std::map<int64_t, TaskRow> activity_tasks_;  // by row id (queue order); guarded by mu_
   TaskRow* TaskByToken(std::string_view token_hash) {
     for (auto& [id, row] : activity_tasks_) {
@@ -906,6 +911,32 @@ StatusOr<std::optional<ActivityTaskRecord>> MemStore::ClaimActivityTask(
     return std::optional<ActivityTaskRecord>(row.task);
   }
   return std::optional<ActivityTaskRecord>();
+}
+
+StatusOr<ActivityTaskRecord> MemStore::RegisterTaskToken(const ActivityTaskRecord& task,
+                                                         std::string_view token_hash,
+                                                         bool* recorded_now) {
+  std::unique_lock lock(mu_);
+  if (recorded_now) *recorded_now = false;
+  for (const auto& [id, row] : activity_tasks_) {
+    if (row.task.execution_arn == task.execution_arn && row.task.task_id == task.task_id) {
+      return row.task;
+    }
+  }
+  if (TaskByToken(token_hash) != nullptr) {
+    return AlreadyExistsError("RegisterTaskToken: the token is recorded for another task");
+  }
+  TaskRow row;
+  row.task = task;
+  row.task.input = "{}";
+  row.task.worker_name.clear();
+  row.task.state = ActivityTaskState::kStarted;
+  row.task.started_at_ms = task.created_at_ms;
+  row.task.heartbeat_at_ms = task.created_at_ms;
+  row.token_hash = std::string(token_hash);
+  activity_tasks_.emplace(next_task_row_++, row);
+  if (recorded_now) *recorded_now = true;
+  return row.task;
 }
 
 StatusOr<ActivityTaskRecord> MemStore::GetActivityTaskByToken(std::string_view token_hash) {

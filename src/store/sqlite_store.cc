@@ -182,6 +182,9 @@ class SqliteStore final : public Store {
   StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+  StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
+                                                 std::string_view token_hash,
+                                                 bool* recorded_now = nullptr) override;
 
   Status CreateConnection(const ConnectionRecord& connection,
                           const std::vector<AuditEntry>& audit) override;
@@ -248,6 +251,10 @@ class SqliteStore final : public Store {
   // Inserts `run` of execution `execution_id`, or updates the stored run of
   // its arn (all but the start time).
   Status UpsertMapRunLocked(int64_t execution_id, const MapRunRecord& run, std::string_view op);
+  // The task a token was handed out for, with its table (activity_tasks or
+  // task_tokens), inside the writer's open transaction.
+  StatusOr<std::pair<ActivityTaskRecord, const char*>> FindTokenLocked(std::string_view token_hash,
+                                                                       std::string_view op);
   Status CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
                                  std::string_view op);
   Status ApplyNextMigration(bool* done);
@@ -1715,6 +1722,12 @@ constexpr char kActivityTaskColumns[] =
     "t.created_at, t.started_at, t.heartbeat_at, t.output, t.error, t.cause "
     "FROM activity_tasks t JOIN activities a ON a.id = t.activity_id ";
 
+// task_tokens rows read as ActivityTaskRecords: activity_arn is the Task's
+// Resource, started when recorded.
+constexpr char kTaskTokenColumns[] =
+    "SELECT t.resource, t.execution_arn, t.task_id, '{}', t.state, '', t.created_at, "
+    "t.created_at, t.heartbeat_at, t.output, t.error, t.cause FROM task_tokens t ";
+
 ActivityTaskRecord ReadActivityTask(const Statement& s) {
   ActivityTaskRecord t;
   t.activity_arn = s.Text(0);
@@ -1860,6 +1873,43 @@ StatusOr<ActivityTaskRecord> SqliteStore::EnqueueActivityTask(const ActivityTask
   return queued;
 }
 
+StatusOr<ActivityTaskRecord> SqliteStore::RegisterTaskToken(const ActivityTaskRecord& task,
+                                                            std::string_view token_hash,
+                                                            bool* recorded_now) {
+  constexpr std::string_view kOp = "RegisterTaskToken";
+  if (recorded_now) *recorded_now = false;
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement known,
+                           writer_->Prepare(std::string(kTaskTokenColumns) +
+                                                "WHERE t.execution_arn = ?1 AND t.task_id = ?2",
+                                            kOp));
+    known.Bind(1, task.execution_arn).Bind(2, task.task_id);
+    STEPD_ASSIGN_OR_RETURN(bool row, known.Step());
+    if (row) return ReadActivityTask(known);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO task_tokens (token_hash, execution_arn, task_id, resource, "
+                       "state, created_at, heartbeat_at) VALUES (?1, ?2, ?3, ?4, 'STARTED', ?5, ?5)",
+                       kOp));
+  insert.BindBlob(1, token_hash)
+      .Bind(2, task.execution_arn)
+      .Bind(3, task.task_id)
+      .Bind(4, task.activity_arn)
+      .Bind(5, task.created_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());  // ALREADY_EXISTS: the token is another task's
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  if (recorded_now) *recorded_now = true;
+  ActivityTaskRecord recorded = task;
+  recorded.input = "{}";
+  recorded.state = ActivityTaskState::kStarted;
+  recorded.started_at_ms = task.created_at_ms;
+  recorded.heartbeat_at_ms = task.created_at_ms;
+  return recorded;
+}
+
 StatusOr<std::optional<ActivityTaskRecord>> SqliteStore::ClaimActivityTask(
     std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
     int64_t now_ms) {
@@ -1906,8 +1956,26 @@ StatusOr<ActivityTaskRecord> SqliteStore::GetActivityTaskByToken(std::string_vie
       reader->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
   s.BindBlob(1, token_hash);
   STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (row) return ReadActivityTask(s);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement t, reader->Prepare(std::string(kTaskTokenColumns) + "WHERE t.token_hash = ?1", kOp));
+  t.BindBlob(1, token_hash);
+  STEPD_ASSIGN_OR_RETURN(row, t.Step());
   if (!row) return internal::TaskTokenNotFound(kOp);
-  return ReadActivityTask(s);
+  return ReadActivityTask(t);
+}
+
+StatusOr<std::pair<ActivityTaskRecord, const char*>> SqliteStore::FindTokenLocked(
+    std::string_view token_hash, std::string_view op) {
+  for (const auto& [columns, table] :
+       {std::pair{kActivityTaskColumns, "activity_tasks"}, {kTaskTokenColumns, "task_tokens"}}) {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement read, writer_->Prepare(std::string(columns) + "WHERE t.token_hash = ?1", op));
+    read.BindBlob(1, token_hash);
+    STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
+    if (row) return std::pair<ActivityTaskRecord, const char*>(ReadActivityTask(read), table);
+  }
+  return internal::TaskTokenNotFound(op);
 }
 
 StatusOr<ActivityTaskRecord> SqliteStore::FinishActivityTask(std::string_view token_hash,
@@ -1915,18 +1983,14 @@ StatusOr<ActivityTaskRecord> SqliteStore::FinishActivityTask(std::string_view to
   constexpr std::string_view kOp = "FinishActivityTask";
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
-  STEPD_ASSIGN_OR_RETURN(
-      Statement read,
-      writer_->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
-  read.BindBlob(1, token_hash);
-  STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
-  if (!row) return internal::TaskTokenNotFound(kOp);
-  ActivityTaskRecord task = ReadActivityTask(read);
+  STEPD_ASSIGN_OR_RETURN(auto found, FindTokenLocked(token_hash, kOp));
+  auto& [task, table] = found;
   if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
   STEPD_ASSIGN_OR_RETURN(
       Statement finish,
-      writer_->Prepare("UPDATE activity_tasks SET state = ?2, output = ?3, error = ?4, cause = ?5 "
-                       "WHERE token_hash = ?1",
+      writer_->Prepare(std::string("UPDATE ") + table +
+                           " SET state = ?2, output = ?3, error = ?4, cause = ?5 "
+                           "WHERE token_hash = ?1",
                        kOp));
   finish.BindBlob(1, token_hash)
       .Bind(2, ActivityTaskStateName(update.state))
@@ -1947,17 +2011,13 @@ StatusOr<ActivityTaskRecord> SqliteStore::HeartbeatActivityTask(std::string_view
   constexpr std::string_view kOp = "HeartbeatActivityTask";
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
-  STEPD_ASSIGN_OR_RETURN(
-      Statement read,
-      writer_->Prepare(std::string(kActivityTaskColumns) + "WHERE t.token_hash = ?1", kOp));
-  read.BindBlob(1, token_hash);
-  STEPD_ASSIGN_OR_RETURN(bool row, read.Step());
-  if (!row) return internal::TaskTokenNotFound(kOp);
-  ActivityTaskRecord task = ReadActivityTask(read);
+  STEPD_ASSIGN_OR_RETURN(auto found, FindTokenLocked(token_hash, kOp));
+  auto& [task, table] = found;
   if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
   STEPD_ASSIGN_OR_RETURN(
       Statement beat,
-      writer_->Prepare("UPDATE activity_tasks SET heartbeat_at = ?2 WHERE token_hash = ?1", kOp));
+      writer_->Prepare(
+          std::string("UPDATE ") + table + " SET heartbeat_at = ?2 WHERE token_hash = ?1", kOp));
   beat.BindBlob(1, token_hash).Bind(2, now_ms);
   STEPD_RETURN_IF_ERROR(beat.Run());
   STEPD_RETURN_IF_ERROR(txn.Commit());
@@ -1972,13 +2032,14 @@ Status SqliteStore::CloseActivityTask(std::string_view execution_arn, int64_t ta
 
 Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
                                             std::string_view op) {
-  STEPD_ASSIGN_OR_RETURN(
-      Statement close,
-      writer_->Prepare("UPDATE activity_tasks SET state = 'CLOSED' WHERE execution_arn = ?1 AND "
-                       "task_id = ?2",
-                       op));
-  close.Bind(1, execution_arn).Bind(2, task_id);
-  return close.Run();
+  for (const char* sql :
+       {"UPDATE activity_tasks SET state = 'CLOSED' WHERE execution_arn = ?1 AND task_id = ?2",
+        "UPDATE task_tokens SET state = 'CLOSED' WHERE execution_arn = ?1 AND task_id = ?2"}) {
+    STEPD_ASSIGN_OR_RETURN(Statement close, writer_->Prepare(sql, op));
+    close.Bind(1, execution_arn).Bind(2, task_id);
+    STEPD_RETURN_IF_ERROR(close.Run());
+  }
+  return Status::OK();
 }
 
 // --- Connections ---------------------------------------------------------------------

@@ -770,6 +770,57 @@ TEST_P(StoreContract, ACommitClosesTheActivityTasksItsExecutionGaveUpOnOnlyIfItL
   EXPECT_EQ(next->task_id, 2);
 }
 
+TEST_P(StoreContract, TaskTokensAreRecordedOnceAnsweredOnceAndClosedWithTheirStep) {
+  CreateMachineAndExecution();
+  ActivityTaskRecord token;
+  token.activity_arn = "arn:aws:states:::lambda:invoke.waitForTaskToken";
+  token.execution_arn = ExecutionArn("m", "e");
+  token.task_id = 1;
+  token.created_at_ms = 400;
+  bool now = false;
+  ActivityTaskRecord recorded = store_->RegisterTaskToken(token, "token-1", &now).value();
+  EXPECT_TRUE(now);
+  EXPECT_EQ(recorded.state, ActivityTaskState::kStarted);
+  EXPECT_EQ(recorded.started_at_ms, 400);
+  EXPECT_EQ(recorded.heartbeat_at_ms, 400);
+  // A repeated dispatch finds it as it is, whatever hash it brings.
+  EXPECT_EQ(store_->RegisterTaskToken(token, "token-other", &now).value().state,
+            ActivityTaskState::kStarted);
+  EXPECT_FALSE(now);
+  EXPECT_EQ(store_->GetActivityTaskByToken("token-other").status().code(), StatusCode::kNotFound);
+  // One hash, one task.
+  ActivityTaskRecord second = token;
+  second.task_id = 2;
+  EXPECT_EQ(store_->RegisterTaskToken(second, "token-1").status().code(),
+            StatusCode::kAlreadyExists);
+  ASSERT_TRUE(store_->RegisterTaskToken(second, "token-2").ok());
+
+  // The activity-task calls take these tokens too.
+  EXPECT_EQ(store_->GetActivityTaskByToken("token-1").value().activity_arn, token.activity_arn);
+  EXPECT_EQ(store_->HeartbeatActivityTask("token-1", 450).value().heartbeat_at_ms, 450);
+  ActivityTaskRecord ok;
+  ok.state = ActivityTaskState::kSucceeded;
+  ok.output = R"({"approved":true})";
+  ActivityTaskRecord answered = store_->FinishActivityTask("token-1", ok).value();
+  EXPECT_EQ(answered.task_id, 1);
+  EXPECT_EQ(answered.execution_arn, ExecutionArn("m", "e"));
+  EXPECT_EQ(store_->FinishActivityTask("token-1", ok).status(),
+            FailedPreconditionError("FinishActivityTask: the task is SUCCEEDED, not STARTED"));
+  // A re-dispatch after a restart sees the answer.
+  EXPECT_EQ(store_->RegisterTaskToken(token, "token-1").value().output, R"({"approved":true})");
+
+  // The step that gives up on task 2 spends its token.
+  Transition stop;
+  stop.execution_arn = ExecutionArn("m", "e");
+  stop.events = {Event(1)};
+  stop.update.status = ExecutionStatus::kAborted;
+  stop.closed_tasks = {2};
+  ASSERT_TRUE(store_->CommitTransition(stop).ok());
+  EXPECT_EQ(store_->GetActivityTaskByToken("token-2").value().state, ActivityTaskState::kClosed);
+  EXPECT_EQ(store_->HeartbeatActivityTask("token-2", 600).status().code(),
+            StatusCode::kFailedPrecondition);
+}
+
 TEST_P(StoreContract, BadPageRequestsAreInvalidArgument) {
   EXPECT_EQ(store_->ListStateMachines({1001, ""}).status(),
             InvalidArgumentError("ListStateMachines: max_results must be between 1 and 1000, "

@@ -211,7 +211,17 @@ class Store {
   virtual StatusOr<std::optional<ActivityTaskRecord>> ClaimActivityTask(
       std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
       int64_t now_ms) = 0;
-  // The task a token was handed out for; NOT_FOUND for a token never handed out.
+  // Records the token a .waitForTaskToken task handed out ($$.Task.Token;
+  // `token_hash` its SHA-256): STARTED, with task.activity_arn holding the
+  // task's Resource and started_at = heartbeat_at = created_at. When the
+  // (execution_arn, task_id) has one already (a dispatch repeated after a
+  // restart) returns the stored one as it is; *recorded_now (when given)
+  // tells which. ALREADY_EXISTS when the hash is another task's. The calls below take these tokens too.
+  virtual StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
+                                                         std::string_view token_hash,
+                                                         bool* recorded_now = nullptr) = 0;
+  // The task a token was handed out for (to an activity worker, or by a
+  // .waitForTaskToken task); NOT_FOUND for a token never handed out.
   virtual StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) = 0;
   // A STARTED task ends: SUCCEEDED with `output`, or FAILED with error and
   // cause (`update` holds them; its other fields are ignored). Returns the
@@ -223,8 +233,8 @@ class Store {
   // FinishActivityTask.
   virtual StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                              int64_t now_ms) = 0;
-  // The execution no longer waits for the task: CLOSED, whatever its state.
-  // OK when it is unknown.
+  // The execution no longer waits for the task: CLOSED (its activity task
+  // or its token), whatever its state. OK when it is unknown.
   virtual Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) = 0;
 
   // --- Connections ------------------------------------------------------------
@@ -406,6 +416,11 @@ class StoreWrapper : public Store {
                                                                 std::string_view token_hash,
                                                                 int64_t now_ms) override {
     return target_->ClaimActivityTask(activity_arn, worker_name, token_hash, now_ms);
+  }
+  StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
+                                                 std::string_view token_hash,
+                                                 bool* recorded_now = nullptr) override {
+    return target_->RegisterTaskToken(task, token_hash, recorded_now);
   }
   StatusOr<ActivityTaskRecord> GetActivityTaskByToken(std::string_view token_hash) override {
     return target_->GetActivityTaskByToken(token_hash);
