@@ -172,4 +172,20 @@ void TaskState::Resume(interpreter_internal::StepContext& ctx) const {
   ctx.Fail(std::move(err), {}, heartbeat_timeout);
 }
 
+Status Execution::MarkTaskSubmitted(int64_t task_id, const Json& output, TimePoint now) {
+  auto it = runner_->pending_tasks_.find(task_id);
+  if (it == runner_->pending_tasks_.end()) {
+    return NotFoundError("no pending task " + std::to_string(task_id));
+  }
+  interpreter_internal::Frame* f = runner_->Find(it->second.unit_id);
+  if (f == nullptr)
+    return NotFoundError("task " + std::to_string(task_id) + " has no waiting unit");
+  const ResourceName rn = Describe(it->second.resource);
+  EventDetails d;
+  d.String("resourceType", rn.type).String("resource", rn.name);
+  if (runner_->options_.record_history) d.Payload("output", output, "outputDetails");
+  runner_->Emit(f, now, "TaskSubmitted", "taskSubmittedEventDetails", d.Take());
+  return Status::OK();
+}
+
 }  // namespace stepd::asl

@@ -7,6 +7,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -59,13 +60,25 @@ class ActivityQueue::Impl {
 
   void Invoke(const TaskCall& call, TaskDone done) {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{call, std::move(done), false});
+    jobs_.push_back(Job{call, std::move(done), false, nullptr, std::nullopt});
     WakeLocked();
   }
 
   void Cancel(const TaskCall& call) {
     std::lock_guard lock(mu_);
-    jobs_.push_back(Job{call, TaskDone(), true});
+    jobs_.push_back(Job{call, TaskDone(), true, nullptr, std::nullopt});
+    WakeLocked();
+  }
+
+  void InvokeWaiting(const TaskCall& call, TaskExecutor* integration, TaskDone done) {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(Job{call, std::move(done), false, integration, std::nullopt});
+    WakeLocked();
+  }
+
+  void CancelWaiting(const TaskCall& call, TaskExecutor* integration) {
+    std::lock_guard lock(mu_);
+    jobs_.push_back(Job{call, TaskDone(), true, integration, std::nullopt});
     WakeLocked();
   }
 
@@ -125,6 +138,10 @@ class ActivityQueue::Impl {
     TaskCall call;
     TaskDone done;
     bool cancel = false;
+    // A .waitForTaskToken call (its token kept here) and its integration.
+    TaskExecutor* integration = nullptr;
+    // The integration failed with this: the token is spent with it.
+    std::optional<asl::AslError> integration_failed;
   };
   struct Waiter {
     std::string worker_name;
@@ -158,12 +175,31 @@ class ActivityQueue::Impl {
     {
       std::lock_guard lock(mu_);
       auto it = dones_.find(TaskKey(execution_arn, task_id));
-      if (it != dones_.end()) {
-        done = std::move(it->second);
-        dones_.erase(it);
+      if (it == dones_.end()) {
+        // Answered between a re-dispatch's read of the task and its Await.
+        unclaimed_.insert_or_assign(TaskKey(execution_arn, task_id), std::move(result));
+        return;
       }
+      done = std::move(it->second);
+      dones_.erase(it);
     }
-    if (done) done(std::move(result));
+    done(std::move(result));
+  }
+
+  // `done` gets the task's answer: one delivered already, or the next.
+  void Await(const TaskKey& key, TaskDone done) {
+    std::optional<asl::AslResult<Json>> early;
+    {
+      std::lock_guard lock(mu_);
+      auto it = unclaimed_.find(key);
+      if (it == unclaimed_.end()) {
+        dones_[key] = std::move(done);
+        return;
+      }
+      early = std::move(it->second);
+      unclaimed_.erase(it);
+    }
+    done(std::move(*early));
   }
 
   void Run(Job job) {
@@ -172,12 +208,15 @@ class ActivityQueue::Impl {
       {
         std::lock_guard lock(mu_);
         dones_.erase(TaskKey(job.call.execution_arn, request.task_id));
+        unclaimed_.erase(TaskKey(job.call.execution_arn, request.task_id));
       }
       if (Status s = store_->CloseActivityTask(job.call.execution_arn, request.task_id); !s.ok()) {
         log_->warn("cannot close activity task of {}: {}", job.call.execution_arn, s.ToString());
       }
+      if (job.integration) job.integration->Cancel(job.call);
       return;
     }
+    if (job.integration || job.integration_failed) return RunWaiting(std::move(job));
     store::ActivityTaskRecord task;
     task.activity_arn = request.resource;
     task.execution_arn = job.call.execution_arn;
@@ -213,9 +252,11 @@ class ActivityQueue::Impl {
         return;  // the execution stopped waiting for it
       case store::ActivityTaskState::kQueued:
       case store::ActivityTaskState::kStarted: {
-        std::lock_guard lock(mu_);
-        dones_[TaskKey(job.call.execution_arn, request.task_id)] = std::move(job.done);
-        if (queued->state == store::ActivityTaskState::kQueued) ready_.push_back(request.resource);
+        Await(TaskKey(job.call.execution_arn, request.task_id), std::move(job.done));
+        if (queued->state == store::ActivityTaskState::kQueued) {
+          std::lock_guard lock(mu_);
+          ready_.push_back(request.resource);
+        }
         return;
       }
     }
@@ -254,6 +295,76 @@ class ActivityQueue::Impl {
       }
       waiter.done(std::move(got));
     }
+  }
+
+  // A .waitForTaskToken call: the token is recorded before the integration
+  // is called, so that an answer can never arrive for a token stepd does
+  // not know; after a restart the integration is not called again.
+  void RunWaiting(Job job) {
+    const asl::TaskRequest& request = job.call.request;
+    const std::string& arn = job.call.execution_arn;
+    const std::string hash = TokenHash(request.task_token);
+    if (job.integration_failed) {
+      store::ActivityTaskRecord failed;
+      failed.state = store::ActivityTaskState::kFailed;
+      failed.error = job.integration_failed->error;
+      failed.cause = job.integration_failed->cause;
+      // Refused when the token was answered or closed meanwhile: that wins.
+      if (store_->FinishActivityTask(hash, failed).ok()) {
+        Deliver(arn, request.task_id, std::move(*job.integration_failed));
+      }
+      return;
+    }
+    store::ActivityTaskRecord token;
+    token.activity_arn = request.resource;
+    token.execution_arn = arn;
+    token.task_id = request.task_id;
+    token.created_at_ms = internal::ToMillis(clock_->Now());
+    bool fresh = false;
+    StatusOr<store::ActivityTaskRecord> kept = store_->RegisterTaskToken(token, hash, &fresh);
+    if (!kept.ok()) {
+      // The dispatch is repeated when the execution is read back.
+      log_->error("cannot record the task token of {}: {}", arn, kept.status().ToString());
+      return;
+    }
+    switch (kept->state) {
+      case store::ActivityTaskState::kSucceeded: {
+        StatusOr<Json> output = ParseJson(kept->output.value_or("null"));
+        job.done(output.ok()
+                     ? asl::AslResult<Json>(std::move(output).value())
+                     : asl::AslResult<Json>(asl::AslError::Of(asl::StatesError::kTaskFailed,
+                                                              "the stored output is not JSON")));
+        return;
+      }
+      case store::ActivityTaskState::kFailed:
+        job.done(asl::AslError{kept->error.value_or(""), kept->cause.value_or("")});
+        return;
+      case store::ActivityTaskState::kClosed:
+      case store::ActivityTaskState::kQueued:
+        return;
+      case store::ActivityTaskState::kStarted:
+        break;
+    }
+    Await(TaskKey(arn, request.task_id), std::move(job.done));
+    if (!fresh) return;  // its integration was called before a restart
+    job.integration->Invoke(job.call, [this, call = job.call](asl::AslResult<Json> result) {
+      if (result.ok()) {
+        Engine* engine = nullptr;
+        {
+          std::lock_guard lock(mu_);
+          engine = engine_;
+        }
+        if (engine) engine->TaskSubmitted(call.execution_arn, call.request.task_id, result.value());
+        return;
+      }
+      // Spending the token writes to the store: on this queue's thread.
+      std::lock_guard lock(mu_);
+      if (stopping_) return;
+      Job failed{call, TaskDone(), false, nullptr, std::nullopt};
+      failed.integration_failed = std::move(result).take_error();
+      jobs_.push_back(std::move(failed));
+      WakeLocked();
+    });
   }
 
   void Loop() {
@@ -318,6 +429,7 @@ class ActivityQueue::Impl {
   std::deque<std::string> ready_;                      // activities with new tasks; mu_
   std::map<std::string, std::deque<Waiter>> waiters_;  // polls by activity; guarded by mu_
   std::map<TaskKey, TaskDone> dones_;                  // guarded by mu_
+  std::map<TaskKey, asl::AslResult<Json>> unclaimed_;  // answers before Await; mu_
   std::thread thread_;
 };
 
@@ -331,6 +443,12 @@ void ActivityQueue::Invoke(const TaskCall& call, TaskDone done) {
   impl_->Invoke(call, std::move(done));
 }
 void ActivityQueue::Cancel(const TaskCall& call) { impl_->Cancel(call); }
+void ActivityQueue::InvokeWaiting(const TaskCall& call, TaskExecutor* integration, TaskDone done) {
+  impl_->InvokeWaiting(call, integration, std::move(done));
+}
+void ActivityQueue::CancelWaiting(const TaskCall& call, TaskExecutor* integration) {
+  impl_->CancelWaiting(call, integration);
+}
 void ActivityQueue::Poll(const std::string& activity_arn, const std::string& worker_name,
                          std::chrono::milliseconds wait, PollDone done,
                          std::function<bool()> abandoned) {

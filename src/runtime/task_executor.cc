@@ -29,6 +29,11 @@ TaskExecutor* TaskRouter::Find(std::string_view resource) const {
   return best;
 }
 
+void TaskRouter::SetTokenKeeper(TokenKeeper* keeper) {
+  std::lock_guard lock(mu_);
+  keeper_ = keeper;
+}
+
 void TaskRouter::Invoke(const TaskCall& call, TaskDone done) const {
   TaskExecutor* executor = Find(call.request.resource);
   if (executor == nullptr) {
@@ -37,11 +42,33 @@ void TaskRouter::Invoke(const TaskCall& call, TaskDone done) const {
         "stepd has no executor for the resource '" + call.request.resource + "'"));
     return;
   }
-  executor->Invoke(call, std::move(done));
+  if (call.request.task_token.empty()) return executor->Invoke(call, std::move(done));
+  TokenKeeper* keeper = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    keeper = keeper_;
+  }
+  if (keeper == nullptr) {
+    return done(asl::AslError::Of(asl::StatesError::kRuntime,
+                                  "stepd cannot keep the task token of '" +
+                                      call.request.resource + "'"));
+  }
+  keeper->InvokeWaiting(call, executor, std::move(done));
 }
 
 void TaskRouter::Cancel(const TaskCall& call) const {
-  if (TaskExecutor* executor = Find(call.request.resource)) executor->Cancel(call);
+  TaskExecutor* executor = Find(call.request.resource);
+  if (executor == nullptr) return;
+  TokenKeeper* keeper = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    keeper = keeper_;
+  }
+  if (!call.request.task_token.empty() && keeper != nullptr) {
+    keeper->CancelWaiting(call, executor);
+  } else {
+    executor->Cancel(call);
+  }
 }
 
 std::string TaskIdempotencyToken(std::string_view execution_arn, int64_t task_id) {

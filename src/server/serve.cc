@@ -240,6 +240,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   task_router.Register(
       "arn:aws:states:" + options.api.region + ":" + options.api.account_id + ":activity:",
       &activities);
+  // .waitForTaskToken tasks keep their tokens with the activity tasks'.
+  task_router.SetTokenKeeper(&activities);
   // HTTP tasks authorize their requests with the stored connections.
   runtime::HttpTaskExecutor http_tasks(outbound_client->get(), connections.get());
   task_router.Register(std::string(runtime::kHttpInvokeResource), &http_tasks);

@@ -7,9 +7,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <mutex>
+#include <set>
 
 #include "runtime/runtime_testing.h"
+#include "stepd/base/crypto.h"
 
 namespace stepd::runtime {
 namespace {
@@ -220,6 +225,196 @@ TEST(ActivityQueue, ATaskTakenBeforeARestartIsAnsweredAfterIt) {
   store::ExecutionRecord done = WaitForEnd(*store, arn);
   EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
   EXPECT_EQ(Json::parse(*done.output), Json::parse(R"({"late":true})"));
+}
+
+// A human approval: the integration hands the token to someone, who
+// answers on it later.
+constexpr char kApproval[] = R"({"StartAt":"Ask","States":{"Ask":{"Type":"Task",
+    "Resource":"arn:aws:states:::lambda:invoke.waitForTaskToken",
+    "Parameters":{"FunctionName":"notify","Payload":{"token.$":"$$.Task.Token","doc.$":"$.doc"}},
+    "TimeoutSeconds":3600,"HeartbeatSeconds":600,
+    "Catch":[{"ErrorEquals":["Rejected"],"ResultPath":"$.err","Next":"Rejected"}],"End":true},
+    "Rejected":{"Type":"Pass","End":true}}})";
+
+// An engine whose lambda:invoke integration is the scripted executor, with
+// the queue keeping .waitForTaskToken tokens.
+struct TokenHarness : ActivityHarness {
+  explicit TokenHarness(TestStore& store) : ActivityHarness(store, /*create=*/false) {
+    t.router.Register("arn:aws:states:::lambda:invoke", &t.executor);
+    t.router.SetTokenKeeper(&queue);
+  }
+  // The token the integration was given in its payload.
+  std::string TokenOf(size_t call) {
+    auto calls = t.executor.WaitForCalls(call + 1);
+    if (calls.size() <= call) return "";
+    return calls[call].request.parameters["Payload"]["token"].get<std::string>();
+  }
+};
+
+std::vector<std::string> Types(store::Store& store, const std::string& arn) {
+  std::vector<std::string> types;
+  for (const auto& e : History(store, arn)) types.push_back(e.type);
+  return types;
+}
+
+TEST(TaskTokens, AnApprovalSentOnTheTokenEndsTheTask) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  auto started = h.t.Start("m", "e", R"({"doc":7})");
+  ASSERT_TRUE(started.ok());
+  const std::string token = h.TokenOf(0);
+  ASSERT_EQ(token.size(), 64u);
+  EXPECT_EQ(h.t.executor.WaitForCalls(1)[0].request.task_token, token);
+  // The integration's answer is not the task's: it is recorded and the task
+  // goes on waiting.
+  h.t.executor.Answer(0, Json{{"StatusCode", 200}});
+  ASSERT_TRUE(WaitUntil([&] { return Types(*store, started->execution_arn).size() == 5; }));
+  EXPECT_EQ(store->GetExecution(started->execution_arn)->status,
+            store::ExecutionStatus::kRunning);
+  ASSERT_EQ(h.queue.Heartbeat(token), Status::OK());
+  ASSERT_EQ(h.queue.Succeed(token, R"({"approved":true})"), Status::OK());
+  store::ExecutionRecord done = WaitForEnd(*store, started->execution_arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Json::parse(*done.output), Json::parse(R"({"approved":true})"));
+  EXPECT_THAT(Types(*store, done.arn),
+              ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                          "TaskSubmitted", "TaskSucceeded", "TaskStateExited",
+                          "ExecutionSucceeded"));
+  auto history = History(*store, done.arn);
+  EXPECT_EQ(history[4].details_key, "taskSubmittedEventDetails");
+  EXPECT_EQ(Json::parse(history[4].details_json)["output"], R"({"StatusCode":200})");
+  // Spent.
+  EXPECT_EQ(h.queue.Succeed(token, "{}").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.queue.Fail(token, "E", "").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(TaskTokens, AFailureSentOnTheTokenIsCaught) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  auto started = h.t.Start("m", "e", R"({"doc":7})");
+  ASSERT_TRUE(started.ok());
+  const std::string token = h.TokenOf(0);
+  ASSERT_EQ(h.queue.Fail(token, "Rejected", "not this one"), Status::OK());
+  store::ExecutionRecord done = WaitForEnd(*store, started->execution_arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Json::parse(*done.output)["err"],
+            Json::parse(R"({"Error":"Rejected","Cause":"not this one"})"));
+}
+
+TEST(TaskTokens, AFailingIntegrationFailsTheTaskAndSpendsTheToken) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  auto started = h.t.Start("m", "e", R"({"doc":7})");
+  ASSERT_TRUE(started.ok());
+  const std::string token = h.TokenOf(0);
+  h.t.executor.Answer(0, asl::AslError{"Lambda.ServiceException", "the function is down"});
+  store::ExecutionRecord done = WaitForEnd(*store, started->execution_arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kFailed);
+  EXPECT_EQ(done.error, "Lambda.ServiceException");
+  EXPECT_EQ(h.queue.Succeed(token, "{}").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(TaskTokens, ATokenThatTimesOutIsSpent) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  auto started = h.t.Start("m", "e", R"({"doc":7})");
+  ASSERT_TRUE(started.ok());
+  const std::string token = h.TokenOf(0);
+  h.t.executor.Answer(0, Json::object());
+  ASSERT_TRUE(WaitUntil([&] { return Types(*store, started->execution_arn).size() == 5; }));
+  // No heartbeat within HeartbeatSeconds.
+  h.clock().Advance(std::chrono::seconds(601));
+  store::ExecutionRecord done = WaitForEnd(*store, started->execution_arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kFailed);
+  EXPECT_EQ(done.error, "States.Timeout");
+  EXPECT_EQ(Types(*store, done.arn)[5], "TaskTimedOut");
+  EXPECT_EQ(h.queue.Succeed(token, "{}").code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(h.queue.Heartbeat(token).code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(TaskTokens, StoppingTheExecutionSpendsTheTokenAndCancelsTheIntegration) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  auto started = h.t.Start("m", "e", R"({"doc":7})");
+  ASSERT_TRUE(started.ok());
+  const std::string token = h.TokenOf(0);
+  ASSERT_TRUE(h.t.Stop(started->execution_arn).ok());
+  ASSERT_TRUE(WaitUntil([&] { return h.t.executor.cancelled() == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return h.queue.Succeed(token, "{}").code() != StatusCode::kOk; }));
+  EXPECT_EQ(h.queue.Succeed(token, "{}").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(TaskTokens, ATokenOutlivesARestartAndTheIntegrationIsNotCalledAgain) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  std::string arn, token;
+  {
+    TokenHarness h(store);
+    h.t.engine->Start();
+    auto started = h.t.Start("m", "e", R"({"doc":7})");
+    ASSERT_TRUE(started.ok());
+    arn = started->execution_arn;
+    token = h.TokenOf(0);
+    h.t.executor.Answer(0, Json::object());
+    ASSERT_TRUE(WaitUntil([&] { return Types(*store, arn).size() == 5; }));
+  }
+  store.Reopen();
+  TokenHarness again(store);
+  again.t.engine->Start();
+  ASSERT_TRUE(WaitUntil([&] { return again.queue.Succeed(token, R"({"late":true})").ok(); }));
+  store::ExecutionRecord done = WaitForEnd(*store, arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(Json::parse(*done.output), Json::parse(R"({"late":true})"));
+  EXPECT_EQ(again.t.executor.WaitForCalls(0).size(), 0u);
+}
+
+TEST(TaskTokens, EveryExecutionGetsItsOwnUnguessableToken) {
+  TestStore store;
+  store.CreateMachine("m", kApproval);
+  TokenHarness h(store);
+  h.t.engine->Start();
+  std::set<std::string> tokens;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(h.t.Start("m", "e" + std::to_string(i), R"({"doc":1})").ok());
+  for (const TaskCall& call : h.t.executor.WaitForCalls(20)) {
+    EXPECT_EQ(call.request.task_token.size(), 64u);
+    EXPECT_EQ(call.request.task_token.find_first_not_of("0123456789abcdef"), std::string::npos);
+    tokens.insert(call.request.task_token);
+  }
+  EXPECT_EQ(tokens.size(), 20u);
+  // The token table keeps their hashes only (the tokens themselves are in
+  // the TaskScheduled events' parameters, as on AWS).
+  ASSERT_TRUE(WaitUntil([&] {
+    return std::all_of(tokens.begin(), tokens.end(), [&](const std::string& token) {
+      return store->GetActivityTaskByToken(Sha256(token)).ok();
+    });
+  }));
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2((store.dir() / "stepd.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr),
+            SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT token_hash FROM task_tokens", -1, &stmt, nullptr),
+            SQLITE_OK);
+  int rows = 0;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    ++rows;
+    std::string hash(static_cast<const char*>(sqlite3_column_blob(stmt, 0)),
+                     static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
+    EXPECT_EQ(hash.size(), 32u);
+    EXPECT_EQ(tokens.count(hash), 0u);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_EQ(rows, 20);
 }
 
 }  // namespace

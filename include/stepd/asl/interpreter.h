@@ -147,6 +147,10 @@ class Execution {
   // An activity worker took task `task_id`: records ActivityStarted (with
   // its name). NOT_FOUND when no such task is pending.
   Status MarkTaskStarted(int64_t task_id, std::string_view worker_name, TimePoint now);
+  // The integration of a .waitForTaskToken task (or a .sync one) answered
+  // `output`: records TaskSubmitted; the task goes on waiting. NOT_FOUND
+  // when no such task is pending.
+  Status MarkTaskSubmitted(int64_t task_id, const Json& output, TimePoint now);
   // Reports a task's outcome. NOT_FOUND when no such task is pending (it was
   // completed already, or its unit was aborted): the caller drops the result.
   Status CompleteTask(int64_t task_id, AslResult<Json> result, TimePoint now);

@@ -40,7 +40,11 @@ namespace stepd::runtime {
 // True for "arn:aws:states:REGION:ACCOUNT:activity:NAME".
 bool IsActivityArn(std::string_view resource);
 
-class ActivityQueue final : public TaskExecutor {
+// Also the TokenKeeper of .waitForTaskToken tasks: their tokens are kept
+// with the activity tasks' (SendTaskSuccess, SendTaskFailure and
+// SendTaskHeartbeat take either kind), and the integration is called on
+// the queue's thread once the token is durable.
+class ActivityQueue final : public TaskExecutor, public TokenKeeper {
  public:
   // `store` and `clock` must outlive the queue.
   ActivityQueue(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger);
@@ -59,6 +63,16 @@ class ActivityQueue final : public TaskExecutor {
   // The execution stopped waiting: the task is closed (its token then fails
   // with FAILED_PRECONDITION).
   void Cancel(const TaskCall& call) override;
+
+  // TokenKeeper: records the token (once: a dispatch repeated after a
+  // restart finds it, and does not call the integration again), then calls
+  // `integration`. Its success records TaskSubmitted; its failure spends
+  // the token and fails the task with the integration's error. The task
+  // then ends with what is sent on the token.
+  void InvokeWaiting(const TaskCall& call, TaskExecutor* integration, TaskDone done) override;
+  // The token is closed (answers on it then fail with FAILED_PRECONDITION)
+  // and the integration's Cancel called.
+  void CancelWaiting(const TaskCall& call, TaskExecutor* integration) override;
 
   struct Handout {
     std::string token;  // 64 hex characters; give it back to answer

@@ -194,6 +194,10 @@ class Engine {
   void TaskStarted(const std::string& execution_arn, int64_t task_id,
                    const std::string& worker_name);
   void TaskHeartbeat(const std::string& execution_arn, int64_t task_id);
+  // The integration of a task that waits for more (a token, a nested
+  // execution's end) answered `output`: TaskSubmitted is recorded. Dropped
+  // when the execution no longer waits for the task.
+  void TaskSubmitted(const std::string& execution_arn, int64_t task_id, Json output);
 
   // The state machine was updated or deleted: the next start reads it
   // again (starts otherwise use what they read up to two seconds ago).

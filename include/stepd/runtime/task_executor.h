@@ -44,13 +44,32 @@ class TaskExecutor {
   virtual void Cancel(const TaskCall& call) { (void)call; }
 };
 
+// The .waitForTaskToken pattern around an integration: a task whose
+// request carries a token (TaskRequest::task_token) ends when someone sends
+// SendTaskSuccess or SendTaskFailure with it, not when the integration
+// answers. A keeper records the token durably, calls the integration (once,
+// also across restarts), fails the task if the integration fails, and
+// answers `done` with what is sent on the token.
+class TokenKeeper {
+ public:
+  virtual ~TokenKeeper() = default;
+  virtual void InvokeWaiting(const TaskCall& call, TaskExecutor* integration, TaskDone done) = 0;
+  // The execution no longer waits: the token is spent, the integration's
+  // call cancelled.
+  virtual void CancelWaiting(const TaskCall& call, TaskExecutor* integration) = 0;
+};
+
 // Routes a call to the executor whose prefix is the longest one its
-// Resource starts with. Thread-safe.
+// Resource starts with; a call with a task token goes through the
+// TokenKeeper. Thread-safe.
 class TaskRouter {
  public:
   // `executor` must outlive the router. A later registration of the same
   // prefix replaces the earlier one.
   void Register(std::string prefix, TaskExecutor* executor);
+  // Takes the calls with a task token; must outlive the router. Without a
+  // keeper such calls fail with States.Runtime.
+  void SetTokenKeeper(TokenKeeper* keeper);
   // The executor for `resource`, or null.
   TaskExecutor* Find(std::string_view resource) const;
   // Invokes the routed executor, or answers States.TaskFailed at once
@@ -61,6 +80,7 @@ class TaskRouter {
  private:
   mutable std::mutex mu_;
   std::vector<std::pair<std::string, TaskExecutor*>> routes_;  // guarded by mu_
+  TokenKeeper* keeper_ = nullptr;                              // guarded by mu_
 };
 
 // hex SHA-256 of `execution_arn` and `task_id` (TaskCall::idempotency_token).
