@@ -64,5 +64,20 @@ TEST(AppendJsonStringBody, EscapesQuotesBackslashesAndControlCharacters) {
   EXPECT_EQ(text, "a\\\"b\\\\c\\nd\\u0002");
 }
 
+TEST(IsValidUtf8, RefusesStrayBytesOverlongFormsSurrogatesAndCutSequences) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain \xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
+  EXPECT_FALSE(IsValidUtf8("\xff"));
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // beyond U+10FFFF
+  EXPECT_FALSE(IsValidUtf8("ab\xe2\x82"));        // cut short
+}
+
+TEST(ToValidUtf8, ReplacesEachBadByteAndKeepsTheRest) {
+  EXPECT_EQ(ToValidUtf8("a\xff\xc3(b\xe2\x82\xac"), "a\xEF\xBF\xBD\xEF\xBF\xBD(b\xe2\x82\xac");
+  EXPECT_EQ(ToValidUtf8("ok"), "ok");
+}
+
 }  // namespace
 }  // namespace stepd

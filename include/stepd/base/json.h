@@ -4,6 +4,7 @@
 // wrote them, not re-sorted.
 
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 
 #include "stepd/base/status_or.h"
@@ -29,5 +30,11 @@ void AppendJsonTextAsStringBody(const Json& value, std::string* out);
 // Appends `text` escaped as the body of a JSON string (no surrounding
 // quotes); invalid UTF-8 becomes U+FFFD.
 void AppendJsonStringBody(std::string_view text, std::string* out);
+
+// True when `text` is valid UTF-8 (no overlong forms, surrogates or code
+// points beyond U+10FFFF).
+bool IsValidUtf8(std::string_view text);
+// `text` with each byte that is not part of valid UTF-8 replaced by U+FFFD.
+std::string ToValidUtf8(std::string_view text);
 
 }  // namespace stepd
