@@ -143,13 +143,15 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
 
  private:
   net::awaitable<Status> RunHops() {
-    deadline_ = SteadyClock::now() + options_.timeout;
+    deadline_ =
+        SteadyClock::now() + (request_.timeout.count() > 0 ? request_.timeout : options_.timeout);
     for (int hop = 0;; ++hop) {
       if (aborted_) co_return *aborted_;
       StatusOr<internal::UrlTarget> target = internal::ParseUrlTarget(request_.url);
       if (!target.ok()) co_return target.status();
       if (Status s = internal::CheckRequestFields(request_); !s.ok()) co_return s;
-      if (Status s = co_await Connect(*target); !s.ok()) co_return s;
+      const bool checked = hop > 0 || !request_.operator_configured_url;
+      if (Status s = co_await Connect(*target, checked); !s.ok()) co_return s;
       if (Status s = co_await SendAndRead(*target); !s.ok()) co_return s;
       Close();
       if (hop >= options_.max_redirects || !IsRedirect(response_.status)) co_return Status::OK();
@@ -159,9 +161,12 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
     }
   }
 
-  net::awaitable<Status> Connect(const internal::UrlTarget& target) {
+  // `checked`: the outbound policy applies to this hop.
+  net::awaitable<Status> Connect(const internal::UrlTarget& target, bool checked) {
     const std::string where = Where(target);
-    if (Status s = client_->policy_.CheckHost(target.host); !s.ok()) co_return s;
+    if (checked) {
+      if (Status s = client_->policy_.CheckHost(target.host); !s.ok()) co_return s;
+    }
     Arm(std::min(deadline_, SteadyClock::now() + options_.connect_timeout),
         "connecting to " + where);
     beast::error_code ec;
@@ -181,8 +186,10 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
     }
     std::vector<net::ip::address> addresses;
     for (const tcp::endpoint& e : endpoints) addresses.push_back(e.address());
-    if (Status s = client_->policy_.CheckAddresses(target.host, addresses, target.tls); !s.ok()) {
-      co_return s;
+    if (checked) {
+      if (Status s = client_->policy_.CheckAddresses(target.host, addresses, target.tls); !s.ok()) {
+        co_return s;
+      }
     }
 
     plain_.reset();

@@ -149,6 +149,23 @@ TEST(AsyncClient, AServerThatNeverAnswersTimesOutNamingThePhase) {
                                               std::to_string(silent.port()) + " timed out"));
 }
 
+TEST(AsyncClient, ARequestsOwnTimeoutReplacesTheClients) {
+  TargetServer server;
+  auto client = MakeClient({.timeout = 30s});
+  ClientRequest shorter = Get(server.Url("/delay/2000"));
+  shorter.timeout = 200ms;
+  auto r = FetchNow(*client, shorter);
+  EXPECT_EQ(r.status(), DeadlineExceededError("response from 127.0.0.1:" +
+                                              std::to_string(server.port()) + " timed out"));
+
+  auto short_client = MakeClient({.timeout = 200ms});
+  ClientRequest longer = Get(server.Url("/delay/400"));
+  longer.timeout = 10s;
+  auto waited = FetchNow(*short_client, longer);
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->status, 200);
+}
+
 TEST(AsyncClient, CancelClosesTheConnectionAndAnswersCancelled) {
   SilentServer silent;
   auto client = MakeClient();
@@ -273,6 +290,30 @@ TEST(AsyncClient, PlainHttpCanBeRefusedEvenOnLoopback) {
   auto r = FetchNow(*client, Get(server.Url("/text")));
   EXPECT_EQ(r.status().code(), StatusCode::kPermissionDenied);
   EXPECT_EQ(server.Count("/"), 0u);
+}
+
+// A function endpoint from the operator's config is no workflow's choice:
+// the policy that keeps definitions away from hosts does not apply to it,
+// but it does to wherever that endpoint redirects.
+TEST(AsyncClient, AnOperatorConfiguredUrlSkipsThePolicyOnItsFirstHopOnly) {
+  TargetServer server;
+  auto client =
+      MakeClient({.max_redirects = 1,
+                  .policy = {.deny_hosts = {"127.0.0.0/8"}, .plain_http = PlainHttp::kNever}});
+  ClientRequest configured = Get(server.Url("/text"));
+  configured.operator_configured_url = true;
+  auto r = FetchNow(*client, configured);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body, "plain words");
+
+  auto unconfigured = FetchNow(*client, Get(server.Url("/text")));
+  EXPECT_EQ(unconfigured.status().code(), StatusCode::kPermissionDenied);
+
+  ClientRequest redirected = Get(server.Url("/redirect/302?to=" + server.Url("/text")));
+  redirected.operator_configured_url = true;
+  auto hop = FetchNow(*client, redirected);
+  EXPECT_EQ(hop.status().code(), StatusCode::kPermissionDenied);
+  EXPECT_EQ(server.Count("/text"), 1u);
 }
 
 TEST(AsyncClient, RedirectsAreNotFollowedByDefault) {

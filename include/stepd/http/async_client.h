@@ -16,7 +16,9 @@
 // address verified against the certificate), the request written with
 // "Connection: close" (one request per connection, no pooling, no proxies)
 // and the whole response read. Redirects are followed up to max_redirects
-// (see below), each hop checked like the first.
+// (see below), each hop checked like the first. The first hop of a
+// ClientRequest::operator_configured_url skips the policy; TLS verification,
+// timeouts and limits apply to it as to any request.
 //
 // Errors given to the callback (the message names host:port, never the
 // path or query, which may carry credentials):
@@ -63,8 +65,9 @@ struct AsyncClientOptions {
   // Resolving, connecting and the TLS handshake of one hop must finish
   // within this. Default 10 s.
   std::chrono::milliseconds connect_timeout = std::chrono::seconds(10);
-  // The whole exchange, redirects included, must finish within this.
-  // Default 60 s (AWS's limit for an HTTP task).
+  // The whole exchange, redirects included, must finish within this (a
+  // request's own ClientRequest::timeout replaces it). Default 60 s (AWS's
+  // limit for an HTTP task).
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
   // Largest accepted response body. Default 256 KiB (AWS's HTTP task reads
   // no more).

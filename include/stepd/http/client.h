@@ -42,6 +42,14 @@ struct ClientRequest {
   // Names of `headers` that carry credentials: never sent to another host
   // after a redirect (only AsyncClient follows redirects).
   std::vector<std::string> private_headers{};
+  // AsyncClient only: the whole exchange must finish within this instead of
+  // AsyncClientOptions::timeout. Zero: the client's timeout.
+  std::chrono::milliseconds timeout{0};
+  // AsyncClient only: `url` was configured by the operator (a Lambda-style
+  // function's endpoint), not chosen by a workflow, so its host skips the
+  // outbound policy; a redirect's hops are still checked. Never set it for a
+  // URL a definition or its input can choose.
+  bool operator_configured_url = false;
 };
 
 struct ClientResponse {
