@@ -124,6 +124,60 @@ struct TargetServer::Impl {
     Add(router, "/text", [](const Request&, Responder responder) {
       responder.Send(Response::Text(200, "plain words", "text/plain; charset=utf-8"));
     });
+    FunctionRoutes(router);
+  }
+
+  void FunctionRoutes(Router& router) {
+    Add(router, "/fn/echo", [](const Request& request, Responder responder) {
+      Json headers = Json::object();
+      for (const auto& [name, value] : request.headers.fields()) {
+        std::string lower = name;
+        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        headers[lower] = value;
+      }
+      StatusOr<Json> event = ParseJson(request.body);
+      Json body = {{"event", event.ok() ? *event : Json(request.body)},
+                   {"target", request.target},
+                   {"headers", headers}};
+      Response response = Response::Json(200, body.dump());
+      if (auto version = request.QueryParam("version")) {
+        response.headers.Add("X-Amz-Executed-Version", std::string(*version));
+      }
+      if (auto log = request.QueryParam("log")) {
+        response.headers.Add("X-Amz-Log-Result", std::string(*log));
+      }
+      responder.Send(std::move(response));
+    });
+    Add(router, "/fn/error/{type}", [](const Request& request, Responder responder) {
+      Json error = Json::object();
+      if (request.PathParam("type") != "-") error["errorType"] = request.PathParam("type");
+      error["errorMessage"] = "failed on purpose";
+      error["trace"] = Json::array({"at handler (index.js:3:9)"});
+      Response response = Response::Json(200, error.dump());
+      response.headers.Add("X-Amz-Function-Error",
+                           request.QueryParam("handled") ? "Handled" : "Unhandled");
+      responder.Send(std::move(response));
+    });
+    Add(router, "/fn/flaky/{name}/{n}", [this](const Request& request, Responder responder) {
+      const int failures = std::atoi(std::string(request.PathParam("n")).c_str());
+      int attempt = 0;
+      {
+        std::lock_guard lock(mu);
+        attempt = ++flaky_counts["fn/" + std::string(request.PathParam("name"))];
+      }
+      if (attempt > failures) {
+        responder.Send(Response::Json(200, "{\"attempt\":" + std::to_string(attempt) + "}"));
+        return;
+      }
+      Response response =
+          Response::Json(200, R"({"errorType":"TransientError","errorMessage":"attempt )" +
+                                  std::to_string(attempt) + R"( failed","trace":[]})");
+      response.headers.Add("X-Amz-Function-Error", "Unhandled");
+      responder.Send(std::move(response));
+    });
+    Add(router, "/fn/accept", [](const Request&, Responder responder) {
+      responder.Send(Response::Text(202, "", "application/json"));
+    });
   }
 };
 

@@ -17,6 +17,20 @@
 //   /big/{bytes}             200 (or ?status=N) text/plain of that many 'x'
 //   /bytes                   200 ?type=CONTENT-TYPE with the bytes FF FE 00
 //   /text                    200 text/plain "plain words"
+// and Lambda-style functions (tests of the Lambda task executor):
+//   /fn/echo                 200 application/json {"event": the body parsed
+//                            (or as a string when not JSON), "target",
+//                            "headers": {lower-case name: value}};
+//                            ?version=V answers X-Amz-Executed-Version: V,
+//                            ?log=L answers X-Amz-Log-Result: L
+//   /fn/error/{type}         a function error: 200, X-Amz-Function-Error:
+//                            Unhandled (?handled=1: Handled), body
+//                            {"errorType": type, "errorMessage": "failed on
+//                            purpose", "trace": [...]}; type "-" leaves
+//                            errorType out
+//   /fn/flaky/{name}/{n}     a function error TransientError for the first
+//                            n requests of that name, then {"attempt": k}
+//   /fn/accept               202 with no body (an Event accepted)
 
 #include <chrono>
 #include <filesystem>
