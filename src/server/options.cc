@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -19,6 +20,14 @@ extern char** environ;
 namespace stepd::server {
 namespace {
 
+// Why a structured value was refused: where inside it ("validate.url";
+// empty: the value as a whole) and what is wrong there ("must be ..., got
+// ...", "is unknown").
+struct Refusal {
+  std::string path;
+  std::string reason;
+};
+
 // An option plus how to read and write it. Each reader returns false when the
 // value does not fit; the caller names the source in the error.
 struct Option {
@@ -26,6 +35,9 @@ struct Option {
   std::function<bool(const Json&, ServerOptions&)> from_json;
   std::function<bool(std::string_view, ServerOptions&)> from_text;
   std::function<Json(const ServerOptions&)> to_json;
+  // Structured values only: reads `value` like from_json, or says what in it
+  // is wrong, so that the error can point inside the value.
+  std::function<std::optional<Refusal>(const Json&, ServerOptions&)> explain{};
 };
 
 std::string EnvNameFor(std::string_view key) {
@@ -313,6 +325,86 @@ Option HostListOption(std::string key, std::string help,
                 }};
 }
 
+// A function's timeout may not exceed Lambda's: 15 minutes.
+constexpr int64_t kMaxFunctionTimeoutMs = 900000;
+
+// functions: {"NAME": {"url": URL, "timeout_ms": N} or URL}.
+std::optional<Refusal> ParseFunctions(const Json& j, runtime::LambdaFunctions& out) {
+  if (!j.is_object()) {
+    return Refusal{"", "must be a JSON object of Lambda function names, got " + j.dump()};
+  }
+  runtime::LambdaFunctions functions;
+  for (const auto& [name, entry] : j.items()) {
+    if (!runtime::IsLambdaFunctionName(name)) {
+      return Refusal{name,
+                     "is not a Lambda function name (1 to 64 letters, digits, hyphens and "
+                     "underscores)"};
+    }
+    runtime::LambdaFunction function;
+    const Json* url = &entry;
+    std::string url_path = name;
+    if (entry.is_object()) {
+      url = nullptr;
+      url_path = name + ".url";
+      for (const auto& [field, value] : entry.items()) {
+        int64_t ms = 0;
+        if (field == "url") {
+          url = &value;
+        } else if (field != "timeout_ms") {
+          return Refusal{name + "." + field,
+                         "is unknown: a function has \"url\" and \"timeout_ms\""};
+        } else if (!JsonInt(value, ms) || ms < 1 || ms > kMaxFunctionTimeoutMs) {
+          return Refusal{name + ".timeout_ms",
+                         "must be an integer from 1 to " + std::to_string(kMaxFunctionTimeoutMs) +
+                             " (Lambda's limit, 15 minutes), got " + value.dump()};
+        } else {
+          function.timeout = std::chrono::milliseconds(ms);
+        }
+      }
+      if (url == nullptr) return Refusal{url_path, "is required"};
+    } else if (!entry.is_string()) {
+      return Refusal{
+          name,
+          "must be the function's URL or an object {\"url\", \"timeout_ms\"}, got " + entry.dump()};
+    }
+    if (!url->is_string() || !runtime::IsLambdaFunctionUrl(url->get_ref<const std::string&>())) {
+      return Refusal{url_path,
+                     "must be an http:// or https:// URL with a host (and no user "
+                     "information or fragment), got " +
+                         url->dump()};
+    }
+    function.url = url->get<std::string>();
+    functions.emplace(name, std::move(function));
+  }
+  out = std::move(functions);
+  return std::nullopt;
+}
+
+Option FunctionsOption() {
+  auto explain = [](const Json& j, ServerOptions& o) { return ParseFunctions(j, o.functions); };
+  return Option{
+      Info("functions", "", "",
+           "a JSON object of Lambda function name -> {\"url\": http(s) URL, \"timeout_ms\": 1 "
+           "to " +
+               std::to_string(kMaxFunctionTimeoutMs) + "} or the URL alone",
+           "local HTTP endpoints standing in for Lambda functions"),
+      [explain](const Json& j, ServerOptions& o) { return !explain(j, o); },
+      [explain](std::string_view t, ServerOptions& o) {
+        StatusOr<Json> parsed = ParseJson(t);
+        return parsed.ok() && !explain(*parsed, o);
+      },
+      [](const ServerOptions& o) {
+        Json functions = Json::object();
+        for (const auto& [name, function] : o.functions) {
+          Json entry = {{"url", function.url}};
+          if (function.timeout.count() > 0) entry["timeout_ms"] = function.timeout.count();
+          functions[name] = std::move(entry);
+        }
+        return functions;
+      },
+      explain};
+}
+
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -514,6 +606,7 @@ const std::vector<Option>& Options() {
            {"loopback", http::PlainHttp::kLoopback},
            {"always", http::PlainHttp::kAlways}},
           [](ServerOptions& o) -> http::PlainHttp& { return o.outbound.policy.plain_http; }),
+      FunctionsOption(),
       AccessKeysOption(),
       EnumOption<api::Role>("auth.default_role", "", "",
                             "role of an authenticated principal that has none of its own",
@@ -588,7 +681,13 @@ Status ApplyFile(const ConfigSource& file, const Json& node, const std::string& 
   for (const auto& [name, value] : node.items()) {
     std::string path = prefix.empty() ? name : prefix + "." + name;
     if (const Option* option = FindByKey(path)) {
-      if (!option->from_json(value, options)) {
+      if (option->explain) {
+        if (std::optional<Refusal> refusal = option->explain(value, options)) {
+          std::string where = refusal->path.empty() ? path : path + "." + refusal->path;
+          return InvalidArgumentError("option " + Quoted(where) + " in " + file.path + " " +
+                                      refusal->reason);
+        }
+      } else if (!option->from_json(value, options)) {
         return InvalidArgumentError("option " + Quoted(path) + " in " + file.path + " must be " +
                                     option->info.expected + ", got " + value.dump());
       }
@@ -654,6 +753,17 @@ StatusOr<ResolvedOptions> ResolveServerOptions(const CommandLineValues& flags, c
     if (option == nullptr) {
       resolved.warnings.push_back("unknown environment variable " + name + " ignored");
       continue;
+    }
+    if (option->explain) {
+      if (StatusOr<Json> parsed = ParseJson(value); parsed.ok()) {
+        if (std::optional<Refusal> refusal = option->explain(*parsed, options)) {
+          std::string where = refusal->path.empty()
+                                  ? name
+                                  : name + " (" + option->info.key + "." + refusal->path + ")";
+          return InvalidArgumentError(where + " " + refusal->reason);
+        }
+        continue;
+      }
     }
     if (!option->from_text(value, options)) {
       return InvalidArgumentError(name + " must be " + option->info.expected + ", got " +

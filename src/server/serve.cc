@@ -23,6 +23,7 @@
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/http_task.h"
+#include "stepd/runtime/lambda_task.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
@@ -245,6 +246,14 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   // HTTP tasks authorize their requests with the stored connections.
   runtime::HttpTaskExecutor http_tasks(outbound_client->get(), connections.get());
   task_router.Register(std::string(runtime::kHttpInvokeResource), &http_tasks);
+  // Lambda functions are the local endpoints named in "functions".
+  runtime::LambdaTaskExecutor lambda_tasks(
+      outbound_client->get(),
+      {options.functions, options.outbound.timeout, options.api.region, options.api.account_id},
+      SystemClock::Default());
+  task_router.Register(std::string(runtime::kLambdaInvokeResource), &lambda_tasks);
+  task_router.Register(std::string(runtime::kLambdaFunctionArnPrefix), &lambda_tasks);
+  logger->info("{} Lambda function(s) mapped to local endpoints", options.functions.size());
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"));
   activities.SetEngine(engine.get());
@@ -318,7 +327,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   aws_api.Stop();
   engine->Stop();
   engine.reset();
-  (*outbound_client)->Stop();  // before http_tasks goes: its callbacks call into it
+  (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them
   connections.reset();  // waits for token requests in flight
   io_pool.Stop();       // the audit timer's handler reads the database
   logger->info("runtime stopped; running executions resume on the next start");

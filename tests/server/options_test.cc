@@ -114,6 +114,10 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       CountFields<http::AsyncClientOptions>() - 3 + CountFields<http::OutboundPolicyOptions>(),
       CountKeys("outbound."))
       << "AsyncClientOptions changed: update ServerOptionTable and config/stepd.example.json";
+  // "functions" reads and prints url and timeout_ms of each function.
+  EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
+      << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "
+         "config/stepd.example.json and the README";
 }
 
 TEST(ServerOptions, FlagBeatsEnvironmentBeatsFileBeatsDefault) {
@@ -205,6 +209,87 @@ TEST(ServerOptions, AMalformedOutboundHostIsAnErrorNamingTheOption) {
                                  R"(["10.0.0.0/40"])"));
   EXPECT_EQ(Resolve({}, {{"STEPD_OUTBOUND_ALLOW_HOSTS", "a b"}}, nullptr).status().code(),
             StatusCode::kInvalidArgument);
+}
+
+TEST(ServerOptions, FunctionsMapLambdaNamesToEndpointsWithOptionalTimeouts) {
+  std::string file = R"({"functions": {
+    "validate": {"url": "http://127.0.0.1:9000/validate", "timeout_ms": 30000},
+    "notify_v2": "https://functions.internal:8443/notify?x=1"
+  }})";
+  auto resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const runtime::LambdaFunctions& functions = resolved->options.functions;
+  ASSERT_EQ(functions.size(), 2u);
+  EXPECT_EQ(functions.at("validate").url, "http://127.0.0.1:9000/validate");
+  EXPECT_EQ(functions.at("validate").timeout, std::chrono::milliseconds(30000));
+  EXPECT_EQ(functions.at("notify_v2").url, "https://functions.internal:8443/notify?x=1");
+  EXPECT_EQ(functions.at("notify_v2").timeout, std::chrono::milliseconds(0));
+
+  // Printed in the long form, which reads back the same.
+  const Json printed = ServerOptionsToJson(resolved->options);
+  EXPECT_EQ(printed["functions"],
+            Json::parse(R"({"notify_v2": {"url": "https://functions.internal:8443/notify?x=1"},
+                            "validate": {"url": "http://127.0.0.1:9000/validate",
+                                         "timeout_ms": 30000}})"));
+  std::string again = Json{{"functions", printed["functions"]}}.dump();
+  auto reread = Resolve({}, {}, &again);
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(ServerOptionsToJson(reread->options), printed);
+
+  auto from_env =
+      Resolve({}, {{"STEPD_FUNCTIONS", R"({"validate": "http://[::1]:9000/v"})"}}, &file);
+  ASSERT_TRUE(from_env.ok()) << from_env.status();
+  ASSERT_EQ(from_env->options.functions.size(), 1u);
+  EXPECT_EQ(from_env->options.functions.at("validate").url, "http://[::1]:9000/v");
+}
+
+TEST(ServerOptions, AMalformedFunctionIsAnErrorPointingInsideTheOption) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"functions": []})",
+       R"(option "functions" in /etc/stepd.json must be a JSON object of Lambda function )"
+       R"(names, got [])"},
+      {R"({"functions": {"bad name": "http://127.0.0.1:9000/"}})",
+       R"(option "functions.bad name" in /etc/stepd.json is not a Lambda function name (1 to )"
+       R"(64 letters, digits, hyphens and underscores))"},
+      {R"({"functions": {")" + std::string(65, 'f') + R"(": "http://127.0.0.1:9000/"}})",
+       R"(option "functions.)" + std::string(65, 'f') +
+           R"(" in /etc/stepd.json is not a Lambda function name (1 to 64 letters, digits, )"
+           R"(hyphens and underscores))"},
+      {R"({"functions": {"validate": "ftp://127.0.0.1/v"}})",
+       R"(option "functions.validate" in /etc/stepd.json must be an http:// or https:// URL )"
+       R"(with a host (and no user information or fragment), got "ftp://127.0.0.1/v")"},
+      {R"({"functions": {"validate": {"url": "http://user:pw@127.0.0.1/v"}}})",
+       R"(option "functions.validate.url" in /etc/stepd.json must be an http:// or https:// )"
+       R"(URL with a host (and no user information or fragment), got )"
+       R"("http://user:pw@127.0.0.1/v")"},
+      {R"({"functions": {"validate": {"url": "/relative"}}})",
+       R"(option "functions.validate.url" in /etc/stepd.json must be an http:// or https:// )"
+       R"(URL with a host (and no user information or fragment), got "/relative")"},
+      {R"({"functions": {"validate": {"timeout_ms": 5}}})",
+       R"(option "functions.validate.url" in /etc/stepd.json is required)"},
+      {R"({"functions": {"validate": {"url": "http://127.0.0.1/v", "tmeout_ms": 5}}})",
+       R"(option "functions.validate.tmeout_ms" in /etc/stepd.json is unknown: a function )"
+       R"(has "url" and "timeout_ms")"},
+      {R"({"functions": {"validate": {"url": "http://127.0.0.1/v", "timeout_ms": 900001}}})",
+       R"(option "functions.validate.timeout_ms" in /etc/stepd.json must be an integer from )"
+       R"(1 to 900000 (Lambda's limit, 15 minutes), got 900001)"},
+      {R"({"functions": {"validate": 9000}})",
+       R"(option "functions.validate" in /etc/stepd.json must be the function's URL or an )"
+       R"(object {"url", "timeout_ms"}, got 9000)"},
+  };
+  for (const auto& [file, message] : cases) {
+    EXPECT_EQ(Resolve({}, {}, &file).status(), InvalidArgumentError(message)) << file;
+  }
+  EXPECT_EQ(Resolve({}, {{"STEPD_FUNCTIONS", R"({"validate": {"url": "gopher://x"}})"}}, nullptr)
+                .status(),
+            InvalidArgumentError(R"(STEPD_FUNCTIONS (functions.validate.url) must be an http:// )"
+                                 R"(or https:// URL with a host (and no user information or )"
+                                 R"(fragment), got "gopher://x")"));
+  EXPECT_EQ(Resolve({}, {{"STEPD_FUNCTIONS", "validate=http://x"}}, nullptr).status(),
+            InvalidArgumentError(
+                R"(STEPD_FUNCTIONS must be a JSON object of Lambda function name -> {"url": )"
+                R"(http(s) URL, "timeout_ms": 1 to 900000} or the URL alone, got )"
+                R"("validate=http://x")"));
 }
 
 TEST(ServerOptions, FileThatIsNotAnObjectOrNotJsonIsAnError) {

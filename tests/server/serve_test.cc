@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <filesystem>
 #include <future>
@@ -813,6 +816,230 @@ TEST(Serve, AnUnreadableOutboundCaFileExitsTwo) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("stepd: outbound HTTP client: cannot load CA file '" +
                                     dir.File("missing.pem") + "'"));
+}
+
+// --- Lambda-style functions (arn:aws:lambda:..., arn:aws:states:::lambda:invoke)
+
+// One server for the suite, its "functions" mapping Lambda names to local
+// functions this test process serves.
+class ServeLambdaFunctions : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    state_ = new State;
+    uint16_t closed_port = 0;
+    {
+      boost::asio::io_context ioc;
+      boost::asio::ip::tcp::acceptor acceptor(ioc, {boost::asio::ip::make_address("127.0.0.1"), 0});
+      closed_port = acceptor.local_endpoint().port();
+    }
+    const Json functions = {
+        {"echo", state_->functions.Url("/fn/echo")},
+        {"reject-order", {{"url", state_->functions.Url("/fn/error/OrderInvalid")}}},
+        {"flaky", {{"url", state_->functions.Url("/fn/flaky/e2e/2")}, {"timeout_ms", 5000}}},
+        {"stopped", "http://127.0.0.1:" + std::to_string(closed_port) + "/"},
+    };
+    std::string config = state_->dir.Write("stepd.json", Json{{"functions", functions}}.dump());
+    state_->server = RunningServer::Start(state_->dir, {"--config", config});
+  }
+  static void TearDownTestSuite() {
+    if (state_->server) {
+      state_->server->process().Signal(SIGTERM);
+      EXPECT_EQ(state_->server->process().Wait(std::chrono::seconds(30)), 0);
+    }
+    delete state_;
+    state_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(state_->server, nullptr); }
+
+  static Json Aws(const std::string& operation, const Json& input) {
+    http::ClientRequest request;
+    request.method = "POST";
+    request.url = state_->server->base_url() + "/";
+    request.headers.Add("X-Amz-Target", "AWSStepFunctions." + operation);
+    request.headers.Add("Content-Type", "application/x-amz-json-1.0");
+    request.body = input.dump();
+    auto response = http::Fetch(request);
+    if (!response.ok()) {
+      ADD_FAILURE() << operation << ": " << response.status();
+      return Json();
+    }
+    auto body = ParseJson(response->body);
+    EXPECT_EQ(response->status, 200) << operation << ": " << response->body;
+    return body.ok() ? *body : Json();
+  }
+
+  // Creates a machine whose first state is "Call", runs it on `input` to its
+  // end, and answers DescribeExecution's answer (with "history": the event
+  // types).
+  static Json RunMachine(const std::string& name, const Json& states,
+                         const Json& input = Json::object()) {
+    Json definition = {{"StartAt", "Call"}, {"States", states}};
+    Json created = Aws("CreateStateMachine", {{"name", name},
+                                              {"definition", definition.dump()},
+                                              {"roleArn", "arn:aws:iam::123456789012:role/r"}});
+    Json started = Aws("StartExecution",
+                       {{"stateMachineArn", created["stateMachineArn"]}, {"input", input.dump()}});
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    Json described;
+    do {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      described = Aws("DescribeExecution", {{"executionArn", started["executionArn"]}});
+    } while (described["status"] == "RUNNING" && std::chrono::steady_clock::now() < deadline);
+    Json history = Aws("GetExecutionHistory", {{"executionArn", started["executionArn"]}});
+    described["history"] = Json::array();
+    for (const Json& event : history.value("events", Json::array())) {
+      described["history"].push_back(event["type"]);
+    }
+    return described;
+  }
+
+  static Json Output(const Json& described) {
+    auto output = ParseJson(described.value("output", "null"));
+    return output.ok() ? *output : Json();
+  }
+
+  static std::vector<std::string> History(const Json& described) {
+    std::vector<std::string> types;
+    for (const Json& type : described.value("history", Json::array())) {
+      types.push_back(type.get<std::string>());
+    }
+    return types;
+  }
+
+  static Json LegacyTask(const std::string& function, Json extra = Json::object()) {
+    Json task = {{"Type", "Task"},
+                 {"Resource", "arn:aws:lambda:us-east-1:123456789012:function:" + function},
+                 {"End", true}};
+    for (auto& [key, value] : extra.items()) task[key] = value;
+    return task;
+  }
+
+  static Json InvokeTask(const std::string& function, Json extra = Json::object()) {
+    Json task = {{"Type", "Task"},
+                 {"Resource", "arn:aws:states:::lambda:invoke"},
+                 {"Parameters", {{"FunctionName", function}, {"Payload.$", "$"}}},
+                 {"End", true}};
+    for (auto& [key, value] : extra.items()) task[key] = value;
+    return task;
+  }
+
+  struct State {
+    ScratchDir dir;
+    http::testing::TargetServer functions;
+    std::unique_ptr<RunningServer> server;
+  };
+  static State* state_;
+};
+ServeLambdaFunctions::State* ServeLambdaFunctions::state_ = nullptr;
+
+TEST_F(ServeLambdaFunctions, AFunctionArnRunsTheLocalFunctionOnTheStateInput) {
+  Json described = RunMachine("lambda-legacy", {{"Call", LegacyTask("echo")}}, {{"order", 42}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  Json output = Output(described);
+  // The function's own result, as AWS gives it for this form.
+  EXPECT_EQ(output["event"], Json({{"order", 42}}));
+  EXPECT_EQ(output["target"], "/fn/echo");
+  EXPECT_EQ(output["headers"]["lambda-runtime-invoked-function-arn"],
+            "arn:aws:lambda:us-east-1:123456789012:function:echo");
+  EXPECT_EQ(output["headers"]["x-stepd-idempotency-token"].get<std::string>().size(), 64u);
+  EXPECT_THAT(
+      History(described),
+      ::testing::ElementsAre("ExecutionStarted", "TaskStateEntered", "LambdaFunctionScheduled",
+                             "LambdaFunctionStarted", "LambdaFunctionSucceeded", "TaskStateExited",
+                             "ExecutionSucceeded"));
+}
+
+TEST_F(ServeLambdaFunctions, LambdaInvokeAnswersWithAwssOutputShape) {
+  Json described =
+      RunMachine("lambda-invoke",
+                 {{"Call", InvokeTask("arn:aws:lambda:us-west-2:111122223333:function:echo:prod")}},
+                 {{"order", 42}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  Json output = Output(described);
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : output.items()) keys.push_back(key);
+  EXPECT_THAT(keys, ::testing::ElementsAre("ExecutedVersion", "Payload", "SdkHttpMetadata",
+                                           "SdkResponseMetadata", "StatusCode"));
+  EXPECT_EQ(output["StatusCode"], 200);
+  EXPECT_EQ(output["ExecutedVersion"], "$LATEST");
+  EXPECT_EQ(output["Payload"]["event"], Json({{"order", 42}}));
+  EXPECT_EQ(output["Payload"]["target"], "/fn/echo?Qualifier=prod");
+  EXPECT_EQ(output["SdkHttpMetadata"]["HttpStatusCode"], 200);
+  EXPECT_EQ(output["SdkHttpMetadata"]["HttpHeaders"]["Content-Type"], "application/json");
+  EXPECT_EQ(output["SdkHttpMetadata"]["HttpHeaders"]["x-amzn-RequestId"],
+            output["SdkResponseMetadata"]["RequestId"]);
+  EXPECT_EQ(output["SdkResponseMetadata"]["RequestId"],
+            output["Payload"]["headers"]["lambda-runtime-aws-request-id"]);
+  EXPECT_THAT(
+      History(described),
+      ::testing::ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
+                             "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"));
+}
+
+TEST_F(ServeLambdaFunctions, CatchTakesAFunctionErrorByItsErrorType) {
+  const Json caught = {{"Type", "Pass"}, {"End", true}};
+  const Json catcher = Json::array(
+      {{{"ErrorEquals", {"OrderInvalid"}}, {"ResultPath", "$.error"}, {"Next", "Caught"}}});
+  int n = 0;
+  for (const Json& task : {LegacyTask("reject-order", {{"Catch", catcher}}),
+                           InvokeTask("reject-order", {{"Catch", catcher}})}) {
+    Json described = RunMachine("lambda-catch-" + std::to_string(n++),
+                                {{"Call", task}, {"Caught", caught}}, {{"order", 42}});
+    ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+    Json output = Output(described);
+    EXPECT_EQ(output["order"], 42);
+    EXPECT_EQ(output["error"]["Error"], "OrderInvalid") << task.dump();
+    auto cause = ParseJson(output["error"].value("Cause", ""));
+    ASSERT_TRUE(cause.ok()) << output.dump();
+    EXPECT_EQ((*cause)["errorMessage"], "failed on purpose");
+    EXPECT_EQ((*cause)["errorType"], "OrderInvalid");
+  }
+}
+
+TEST_F(ServeLambdaFunctions, RetryOutlastsAFunctionThatFailsTwice) {
+  Json retry = Json::array({{{"ErrorEquals", {"TransientError"}},
+                             {"IntervalSeconds", 1},
+                             {"BackoffRate", 1},
+                             {"MaxAttempts", 3}}});
+  Json described = RunMachine("lambda-flaky", {{"Call", InvokeTask("flaky", {{"Retry", retry}})}});
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  EXPECT_EQ(Output(described)["Payload"], Json({{"attempt", 3}}));
+  EXPECT_EQ(state_->functions.Count("/fn/flaky/e2e/"), 3u);
+  const std::vector<std::string> history = History(described);
+  EXPECT_EQ(std::count(history.begin(), history.end(), "TaskFailed"), 2);
+}
+
+TEST_F(ServeLambdaFunctions, AFunctionThatIsNotRunningIsLambdaSdkClientException) {
+  Json described = RunMachine("lambda-stopped", {{"Call", InvokeTask("stopped")}});
+  ASSERT_EQ(described["status"], "FAILED") << described.dump();
+  EXPECT_EQ(described["error"], "Lambda.SdkClientException");
+  EXPECT_THAT(described.value("cause", ""), HasSubstr("Unable to execute HTTP request: "));
+}
+
+TEST_F(ServeLambdaFunctions, AnUnmappedFunctionFailsNamingIt) {
+  for (const Json& task : {LegacyTask("ghost"), InvokeTask("ghost")}) {
+    Json described =
+        RunMachine(std::string("lambda-ghost-") +
+                       (task["Resource"] == "arn:aws:states:::lambda:invoke" ? "invoke" : "arn"),
+                   {{"Call", task}});
+    ASSERT_EQ(described["status"], "FAILED") << described.dump();
+    EXPECT_EQ(described["error"], "States.TaskFailed");
+    EXPECT_EQ(described["cause"],
+              "The Lambda function 'ghost' has no endpoint: stepd's option \"functions\" does not "
+              "name it");
+  }
+}
+
+TEST(Serve, AMalformedFunctionMappingExitsTwoNamingIt) {
+  ScratchDir dir;
+  std::string config =
+      dir.Write("stepd.json", R"({"functions": {"validate": {"url": "tcp://127.0.0.1:9"}}})");
+  auto result = RunStepd(dir, {"serve", "--config", config, "--db", dir.File("stepd.db")});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "stepd: option \"functions.validate.url\" in " + config +
+                            " must be an http:// or https:// URL with a host (and no user "
+                            "information or fragment), got \"tcp://127.0.0.1:9\"\n");
+  EXPECT_FALSE(std::filesystem::exists(dir.File("stepd.db")));
 }
 
 }  // namespace

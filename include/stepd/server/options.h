@@ -26,6 +26,7 @@
 #include "stepd/base/status_or.h"
 #include "stepd/http/async_client.h"
 #include "stepd/http/options.h"
+#include "stepd/runtime/lambda_task.h"
 #include "stepd/runtime/options.h"
 #include "stepd/store/options.h"
 
@@ -78,6 +79,12 @@ struct ServerOptions {
   // Calls made on a workflow's behalf (HTTP tasks): timeouts, limits, CA
   // file, which hosts may be reached. user_agent is set by `stepd serve`.
   http::AsyncClientOptions outbound;
+  // Lambda function name -> the local HTTP endpoint standing in for it
+  // (Tasks calling arn:aws:lambda:...:function:NAME or
+  // arn:aws:states:::lambda:invoke). In the file: {"NAME": {"url": URL,
+  // "timeout_ms": N}} or {"NAME": URL}. A timeout of 0 is outbound.timeout.
+  // Default: none.
+  runtime::LambdaFunctions functions;
   AuditOptions audit;
   SecretsOptions secrets;
   LogOptions log;
@@ -138,6 +145,7 @@ struct ResolvedOptions {
 // result. Errors are INVALID_ARGUMENT one-liners naming the source and key:
 //   unknown option "http.idle_timeot" in /etc/stepd.json
 //   option "http.io_threads" in /etc/stepd.json must be an integer >= 1, got string
+//   option "functions.validate.url" in /etc/stepd.json must be an http:// or https:// ...
 //   STEPD_HTTP_IO_THREADS must be an integer >= 1, got "two"
 //   --listen must be HOST:PORT, got "localhost"
 //   refusing to listen on 0.0.0.0 (not loopback) without authentication; pass --insecure ...
