@@ -868,24 +868,33 @@ class ServeLambdaFunctions : public ::testing::Test {
     return body.ok() ? *body : Json();
   }
 
-  // Creates a machine whose first state is "Call", runs it on `input` to its
-  // end, and answers DescribeExecution's answer (with "history": the event
-  // types).
+  // Runs a machine whose first state is "Call" on `input` to its end.
   static Json RunMachine(const std::string& name, const Json& states,
                          const Json& input = Json::object()) {
+    return WaitForEnd(Start(name, states, input));
+  }
+
+  // Creates the machine and starts it; the execution's ARN.
+  static std::string Start(const std::string& name, const Json& states, const Json& input) {
     Json definition = {{"StartAt", "Call"}, {"States", states}};
     Json created = Aws("CreateStateMachine", {{"name", name},
                                               {"definition", definition.dump()},
                                               {"roleArn", "arn:aws:iam::123456789012:role/r"}});
     Json started = Aws("StartExecution",
                        {{"stateMachineArn", created["stateMachineArn"]}, {"input", input.dump()}});
+    return started.value("executionArn", "");
+  }
+
+  // DescribeExecution's answer once the execution ended, with "history":
+  // the types of its events.
+  static Json WaitForEnd(const std::string& execution_arn) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     Json described;
     do {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
-      described = Aws("DescribeExecution", {{"executionArn", started["executionArn"]}});
+      described = Aws("DescribeExecution", {{"executionArn", execution_arn}});
     } while (described["status"] == "RUNNING" && std::chrono::steady_clock::now() < deadline);
-    Json history = Aws("GetExecutionHistory", {{"executionArn", started["executionArn"]}});
+    Json history = Aws("GetExecutionHistory", {{"executionArn", execution_arn}});
     described["history"] = Json::array();
     for (const Json& event : history.value("events", Json::array())) {
       described["history"].push_back(event["type"]);
@@ -974,6 +983,39 @@ TEST_F(ServeLambdaFunctions, LambdaInvokeAnswersWithAwssOutputShape) {
       History(described),
       ::testing::ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled", "TaskStarted",
                              "TaskSucceeded", "TaskStateExited", "ExecutionSucceeded"));
+}
+
+// lambda:invoke.waitForTaskToken: the function gets the token in its payload
+// and the task waits for the answer sent on it.
+TEST_F(ServeLambdaFunctions, WaitForTaskTokenInvokesTheFunctionThenWaitsForTheToken) {
+  Json task = {{"Type", "Task"},
+               {"Resource", "arn:aws:states:::lambda:invoke.waitForTaskToken"},
+               {"Parameters",
+                {{"FunctionName", "echo"},
+                 {"Payload", {{"token.$", "$$.Task.Token"}, {"order.$", "$.order"}}}}},
+               {"End", true}};
+  const size_t before = state_->functions.Count("/fn/echo");
+  const std::string arn = Start("lambda-token", {{"Call", task}}, {{"order", 42}});
+  ASSERT_TRUE(state_->functions.WaitFor("/fn/echo", before + 1));
+  auto payload = ParseJson(state_->functions.Seen().back().body);
+  ASSERT_TRUE(payload.ok());
+  EXPECT_EQ((*payload)["order"], 42);
+  const std::string token = payload->value("token", "");
+  ASSERT_EQ(token.size(), 64u) << payload->dump();
+  Aws("SendTaskSuccess", {{"taskToken", token}, {"output", R"({"approved": true})"}});
+  Json described = WaitForEnd(arn);
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  EXPECT_EQ(Output(described), Json({{"approved", true}}));
+  EXPECT_THAT(History(described),
+              ::testing::ElementsAre("ExecutionStarted", "TaskStateEntered", "TaskScheduled",
+                                     "TaskStarted", "TaskSubmitted", "TaskSucceeded",
+                                     "TaskStateExited", "ExecutionSucceeded"));
+
+  // A function that fails fails the task at once, by its errorType.
+  task["Parameters"]["FunctionName"] = "reject-order";
+  Json failed = RunMachine("lambda-token-fails", {{"Call", task}}, {{"order", 42}});
+  ASSERT_EQ(failed["status"], "FAILED") << failed.dump();
+  EXPECT_EQ(failed["error"], "OrderInvalid");
 }
 
 TEST_F(ServeLambdaFunctions, CatchTakesAFunctionErrorByItsErrorType) {
