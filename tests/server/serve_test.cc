@@ -4,6 +4,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <fstream>
 #include <signal.h>
 
 #include <algorithm>
@@ -1016,6 +1018,76 @@ TEST_F(ServeLambdaFunctions, WaitForTaskTokenInvokesTheFunctionThenWaitsForTheTo
   Json failed = RunMachine("lambda-token-fails", {{"Call", task}}, {{"order", 42}});
   ASSERT_EQ(failed["status"], "FAILED") << failed.dump();
   EXPECT_EQ(failed["error"], "OrderInvalid");
+}
+
+// A human approval: the token reaches the function, and another process
+// (the AWS CLI) sends the approval through the API.
+TEST_F(ServeLambdaFunctions, AnApprovalSentByAnotherProcessEndsTheWait) {
+  Json task = {{"Type", "Task"},
+               {"Resource", "arn:aws:states:::lambda:invoke.waitForTaskToken"},
+               {"Parameters",
+                {{"FunctionName", "echo"},
+                 {"Payload", {{"token.$", "$$.Task.Token"}, {"report.$", "$.report"}}}}},
+               {"HeartbeatSeconds", 600},
+               {"End", true}};
+  const size_t before = state_->functions.Count("/fn/echo");
+  const std::string arn = Start("approval", {{"Call", task}}, {{"report", "q3"}});
+  ASSERT_TRUE(state_->functions.WaitFor("/fn/echo", before + 1));
+  auto payload = ParseJson(state_->functions.Seen().back().body);
+  ASSERT_TRUE(payload.ok());
+  const std::string token = payload->value("token", "");
+  ASSERT_EQ(token.size(), 64u);
+  const std::string aws = "AWS_ACCESS_KEY_ID=approver AWS_SECRET_ACCESS_KEY=unused "
+                          "AWS_DEFAULT_REGION=us-east-1 AWS_CONFIG_FILE=/dev/null "
+                          "aws stepfunctions --endpoint-url " +
+                          state_->server->base_url() + " ";
+  ASSERT_EQ(std::system((aws + "send-task-heartbeat --task-token " + token).c_str()), 0);
+  ASSERT_EQ(std::system((aws + "send-task-success --task-token " + token +
+                         " --task-output '{\"approved\":true,\"by\":\"cli\"}' > /dev/null")
+                            .c_str()),
+            0);
+  Json described = WaitForEnd(arn);
+  ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
+  EXPECT_EQ(Output(described), Json({{"approved", true}, {"by", "cli"}}));
+  // The token is spent: a second answer is refused with AWS's error.
+  EXPECT_NE(std::system((aws + "send-task-success --task-token " + token +
+                         " --task-output '{}' 2> " + state_->dir.path() + "/again.err")
+                            .c_str()),
+            0);
+  std::ifstream err(state_->dir.path() + "/again.err");
+  std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+  EXPECT_THAT(text, ::testing::HasSubstr("TaskTimedOut"));
+}
+
+// Nobody answers: the heartbeat runs out, the task times out, and the
+// token is spent.
+TEST_F(ServeLambdaFunctions, ATokenNobodyAnswersTimesOut) {
+  Json task = {{"Type", "Task"},
+               {"Resource", "arn:aws:states:::lambda:invoke.waitForTaskToken"},
+               {"Parameters", {{"FunctionName", "echo"}, {"Payload", {{"token.$", "$$.Task.Token"}}}}},
+               {"HeartbeatSeconds", 1},
+               {"TimeoutSeconds", 60},
+               {"End", true}};
+  const size_t before = state_->functions.Count("/fn/echo");
+  const std::string arn = Start("approval-times-out", {{"Call", task}}, Json::object());
+  ASSERT_TRUE(state_->functions.WaitFor("/fn/echo", before + 1));
+  auto payload = ParseJson(state_->functions.Seen().back().body);
+  ASSERT_TRUE(payload.ok());
+  const std::string token = payload->value("token", "");
+  Json described = WaitForEnd(arn);
+  ASSERT_EQ(described["status"], "FAILED") << described.dump();
+  EXPECT_EQ(described["error"], "States.Timeout");
+  EXPECT_THAT(History(described), ::testing::Contains("TaskTimedOut"));
+  http::ClientRequest late;
+  late.method = "POST";
+  late.url = state_->server->base_url() + "/";
+  late.headers.Add("X-Amz-Target", "AWSStepFunctions.SendTaskSuccess");
+  late.headers.Add("Content-Type", "application/x-amz-json-1.0");
+  late.body = Json({{"taskToken", token}, {"output", "{}"}}).dump();
+  auto answer = http::Fetch(late);
+  ASSERT_TRUE(answer.ok()) << answer.status();
+  EXPECT_EQ(answer->status, 400);
+  EXPECT_THAT(answer->body, ::testing::HasSubstr("TaskTimedOut"));
 }
 
 TEST_F(ServeLambdaFunctions, CatchTakesAFunctionErrorByItsErrorType) {
