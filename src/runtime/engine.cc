@@ -575,7 +575,9 @@ void Engine::Impl::StartExecution(StartRequest request,
     slot->express = machine_record->type == store::StateMachineType::kExpress;
     // An execution known by its ARN only (parked, or resuming after a
     // restart) keeps its place; this start's commit will find the name taken.
-    if (it == slots_.end()) slots_.emplace(arn, slot);
+    // So does one parked out of memory, known by its timer only: its timer
+    // must wake it, not this start's slot (whose commit fails).
+    if (it == slots_.end() && !armed_.contains(arn)) slots_.emplace(arn, slot);
   }
 
   const TimePoint now = clock_->Now();
