@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <future>
 #include <set>
 
@@ -205,6 +206,33 @@ TEST(Engine, AnInterruptedTaskIsInvokedAgainAfterARestartWithTheSameToken) {
   again.executor.Answer(0, Json(1));
   EXPECT_EQ(WaitForEnd(*store, arn).status, store::ExecutionStatus::kSucceeded);
   ExpectExactlyOnce(*store, arn);
+}
+
+TEST(Engine, AStartAnsweredAtOnceLetsItsCallbackCallTheEngine) {
+  TestStore store;
+  store.CreateMachine("m", kTask);
+  TestEngine t(store.get());
+  ASSERT_TRUE(t.Start("m", "t", R"({"k":1})").ok());
+  t.executor.WaitForCalls(1);  // in memory while its task is out
+  // The repeat is answered from memory, at once, on this thread; its
+  // callback waits for the execution as a nested execution's task does.
+  StartRequest request;
+  request.state_machine_arn = testing::MachineArn("m");
+  request.name = "t";
+  request.input = R"({"k":1})";
+  std::promise<void> finished;
+  auto repeat = std::async(std::launch::async, [&] {
+    t.engine->StartExecution(request, [&](StatusOr<StartResult> r) {
+      EXPECT_TRUE(r.ok() && r->existing) << r.status();
+      t.engine->WhenFinished(ExecutionArn("m", "t"), [&](Status) { finished.set_value(); });
+    });
+  });
+  if (repeat.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "StartExecution called back under its own lock: deadlock";
+    std::_Exit(1);  // the engine's lock is held for good: nothing can end cleanly
+  }
+  t.executor.Answer(0, Json(1));
+  EXPECT_EQ(finished.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
 }
 
 TEST(Engine, ARepeatedStartOfAnExecutionParkedOutOfMemoryLeavesItsTimerToIt) {

@@ -145,7 +145,9 @@ class Engine {
   void Stop();
 
   // Starts an execution of the current revision of a state machine. `done`
-  // runs once (on another thread) when the start is durable, or with:
+  // runs once, and never under the engine's locks (it may call the engine
+  // again): on another thread once the start is durable, or on this one for
+  // a start answered at once (a repeat, a refusal). Errors:
   //   NOT_FOUND            no such state machine
   //   FAILED_PRECONDITION  the state machine is being deleted
   //   ALREADY_EXISTS       the name is taken by a finished execution, or by
