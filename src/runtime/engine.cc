@@ -614,6 +614,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   record.start_time_ms = slot->start_time_ms;
   record.attributes_json = request.attributes_json;
   record.started_by = request.principal;
+  record.started_by_execution_arn = request.started_by_execution_arn;
 
   CommitItem item;
   item.slot = slot;

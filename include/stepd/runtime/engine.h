@@ -72,6 +72,9 @@ struct StartRequest {
   std::string version_role_arn;
   // The alias the start came through (recorded with the execution).
   std::string alias;
+  // A nested execution: the execution whose Task state starts it
+  // (ExecutionRecord::started_by_execution_arn). Empty for other starts.
+  std::string started_by_execution_arn;
 };
 
 struct StartResult {
