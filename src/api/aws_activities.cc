@@ -65,7 +65,7 @@ void CreateActivity(const Context& context, Call call) {
   const Json* tags_in = f.Value("tags", Json::value_t::array);
   f.Value("encryptionConfiguration", Json::value_t::object);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (!IsValidName(*name)) {
+  if (!IsValidAwsName(*name)) {
     return call.reply(Outcome::Fail(ErrorType::kInvalidName, "Invalid Name: '" + *name + "'"));
   }
   store::ActivityRecord record;

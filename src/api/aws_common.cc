@@ -305,30 +305,6 @@ std::string ActivityArn(const ApiOptions& options, std::string_view name) {
          ":activity:" + std::string(name);
 }
 
-bool IsValidName(std::string_view name) {
-  if (name.empty() || Utf8Length(name) > 80) return false;
-  static constexpr std::string_view kForbidden = " <>{}[]?*\"#%\\^|~`$&,;:/";
-  for (unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f || kForbidden.find(static_cast<char>(c)) != std::string_view::npos) {
-      return false;
-    }
-  }
-  // Other white space and control characters: U+0080..U+009F, U+00A0, U+2000.., U+3000.
-  for (size_t i = 0; i + 1 < name.size(); ++i) {
-    unsigned char a = name[i], b = name[i + 1];
-    if (a == 0xC2 && (b <= 0x9F || b == 0xA0)) return false;
-    if (a == 0xE2 && b == 0x80 && i + 2 < name.size()) {
-      unsigned char c = name[i + 2];
-      if (c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF) return false;
-    }
-    if (a == 0xE3 && b == 0x80 && i + 2 < name.size() &&
-        static_cast<unsigned char>(name[i + 2]) == 0x80) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Json JsonObjectOrEmpty(std::string_view text) {
   StatusOr<Json> parsed = ParseJson(text);
   if (!parsed.ok() || !parsed->is_object()) return Json::object();

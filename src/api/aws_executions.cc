@@ -182,7 +182,7 @@ void Start(const Context& context, Call call, bool sync) {
   }
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto error = CheckArn(*machine_arn, {"stateMachine"})) return call.reply(Outcome{{}, *error});
-  if (name && !IsValidName(*name)) {
+  if (name && !IsValidAwsName(*name)) {
     return call.reply(Outcome::Fail(ErrorType::kInvalidName, "Invalid Name: '" + *name + "'"));
   }
   if (input && input->find_first_not_of(" \t\r\n") == std::string::npos) {

@@ -11,6 +11,7 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/options.h"
+#include "stepd/base/aws_names.h"
 #include "stepd/base/clock.h"
 #include "stepd/base/json.h"
 #include "stepd/runtime/activities.h"
@@ -221,11 +222,6 @@ AwsError QualifiedArnNotAccepted(std::string_view arn);
 // A published version as AWS lists it in an alias's routingConfiguration.
 Json RoutingJson(std::string_view machine_arn, const std::vector<store::AliasRoute>& routing);
 std::string ActivityArn(const ApiOptions& options, std::string_view name);
-
-// AWS's rule for state machine, execution and activity names: 1..80
-// characters, none of white space, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
-// or control characters.
-bool IsValidName(std::string_view name);
 
 // `text` parsed when it is a JSON object; otherwise an empty object.
 Json JsonObjectOrEmpty(std::string_view text);

@@ -115,7 +115,7 @@ void CreateStateMachine(const Context& context, Call call) {
   auto version_description = f.String("versionDescription", false, 0, 256, true);
   f.Value("encryptionConfiguration", Json::value_t::object);
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
-  if (!IsValidName(*name)) {
+  if (!IsValidAwsName(*name)) {
     return call.reply(Outcome::Fail(ErrorType::kInvalidName, "Invalid Name: '" + *name + "'"));
   }
   if (version_description && !publish.value_or(false)) {

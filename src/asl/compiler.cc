@@ -693,6 +693,16 @@ std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& l
             loc + "/Resource");
       ok = false;
     }
+    // Nested executions: request-response, .sync, .sync:2 or
+    // .waitForTaskToken, as on AWS.
+    if (service == "states" && !suffix.empty() && suffix != ".sync" && suffix != ".sync:2" &&
+        suffix != ".waitForTaskToken") {
+      Error("The resource provided " + r +
+                " is not recognized. The value is not a valid resource ARN, or the resource is not "
+                "available in this region.",
+            loc + "/Resource");
+      ok = false;
+    }
     if (options_.type == StateMachineType::kExpress &&
         (suffix == ".waitForTaskToken" || suffix == ".sync" || suffix == ".sync:2")) {
       Error("Express state machine does not support '" + suffix + "' service integration ",

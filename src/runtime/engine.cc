@@ -549,11 +549,14 @@ void Engine::Impl::StartExecution(StartRequest request,
   const std::string arn = ExecutionArnFor(machine_record->arn, request.name, express);
 
   // The name is checked here against executions in memory, and by the store
-  // when the start commits (Fail then answers an idempotent repeat).
+  // when the start commits (Fail then answers an idempotent repeat). A start
+  // answered at once is answered once mu_ is released: `done` may call the
+  // engine again (a nested execution's task waits for the one it gets).
   std::shared_ptr<Slot> slot;
-  {
+  std::optional<StatusOr<StartResult>> answered_now =
+      [&]() -> std::optional<StatusOr<StartResult>> {
     std::lock_guard lock(mu_);
-    if (stopping_) return done(UnavailableError("StartExecution: stepd is stopping"));
+    if (stopping_) return UnavailableError("StartExecution: stepd is stopping");
     auto it = slots_.find(arn);
     // A start refused before (never durable) keeps its slot until its
     // worker lets go of it: that is no execution.
@@ -566,21 +569,25 @@ void Engine::Impl::StartExecution(StartRequest request,
       if (existing.durable && !existing.finished &&
           machine_record->type == store::StateMachineType::kStandard &&
           SameJson(existing.known_input, *input)) {
-        return done(StartResult{arn, existing.known_start_ms, true});
+        return StartResult{arn, existing.known_start_ms, true};
       }
-      return done(AlreadyExistsError("Execution Already Exists: '" + arn + "'"));
+      return AlreadyExistsError("Execution Already Exists: '" + arn + "'");
     }
     if (ready_.size() >= options_.ready_queue_capacity) {
-      return done(ResourceExhaustedError("StartExecution: " + std::to_string(ready_.size()) +
-                                         " executions are waiting to run; try again later"));
+      return ResourceExhaustedError("StartExecution: " + std::to_string(ready_.size()) +
+                                    " executions are waiting to run; try again later");
     }
     slot = std::make_shared<Slot>(arn);
     slot->running = true;  // reserved: nobody else touches it until released
     slot->express = machine_record->type == store::StateMachineType::kExpress;
     // An execution known by its ARN only (parked, or resuming after a
     // restart) keeps its place; this start's commit will find the name taken.
-    if (it == slots_.end()) slots_.emplace(arn, slot);
-  }
+    // So does one parked out of memory, known by its timer only: its timer
+    // must wake it, not this start's slot (whose commit fails).
+    if (it == slots_.end() && !armed_.contains(arn)) slots_.emplace(arn, slot);
+    return std::nullopt;
+  }();
+  if (answered_now) return done(std::move(*answered_now));
 
   const TimePoint now = clock_->Now();
   asl::ExecutionInfo info;
@@ -611,6 +618,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   record.start_time_ms = slot->start_time_ms;
   record.attributes_json = request.attributes_json;
   record.started_by = request.principal;
+  record.started_by_execution_arn = request.started_by_execution_arn;
 
   CommitItem item;
   item.slot = slot;

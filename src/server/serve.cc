@@ -24,6 +24,7 @@
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/http_task.h"
 #include "stepd/runtime/lambda_task.h"
+#include "stepd/runtime/nested_execution.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
@@ -254,9 +255,14 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   task_router.Register(std::string(runtime::kLambdaInvokeResource), &lambda_tasks);
   task_router.Register(std::string(runtime::kLambdaFunctionArnPrefix), &lambda_tasks);
   logger->info("{} Lambda function(s) mapped to local endpoints", options.functions.size());
+  // Task states that start other executions (states:startExecution, with
+  // any integration pattern: the prefix covers the suffixes).
+  runtime::NestedExecutions nested_executions(db.get(), Named(logger, "nested"));
+  task_router.Register(std::string(runtime::kStartExecutionResource), &nested_executions);
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"));
   activities.SetEngine(engine.get());
+  nested_executions.SetEngine(engine.get());
   if (Status status = engine->Recover(); !status.ok()) {
     logger->error("recovery failed: {}", status.ToString());
     server.Stop();

@@ -53,7 +53,8 @@ constexpr char kExecutionColumns[] =
     "SELECT e.id, e.arn, m.arn, e.name, e.state_machine_revision_id, e.status, e.input, e.output, "
     "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
     "e.snapshot, e.last_event_id, e.updated_at, e.wake_at, e.started_by, e.parent_arn, "
-    "e.map_run_arn, e.tasks_pending, e.state_machine_version, e.state_machine_alias "
+    "e.map_run_arn, e.tasks_pending, e.state_machine_version, e.state_machine_alias, "
+    "e.started_by_execution_arn "
     "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
 
 StateMachineRecord ReadMachine(const Statement& row) {
@@ -97,6 +98,7 @@ ExecutionRecord ReadExecution(const Statement& row) {
   e.tasks_pending = static_cast<int>(row.Int64(22));
   e.state_machine_version = row.OptionalInt64(23).value_or(0);
   e.state_machine_alias = row.OptionalText(24).value_or("");
+  e.started_by_execution_arn = row.OptionalText(25).value_or("");
   return e;
 }
 
@@ -1229,10 +1231,11 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "INSERT INTO executions (arn, state_machine_id, name, state_machine_revision_id, "
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
-          "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias) "
+          "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias, "
+          "started_by_execution_arn) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, "
           "?16, "
-          "?17, ?18, ?19, ?20, ?23, ?24)",
+          "?17, ?18, ?19, ?20, ?23, ?24, ?25)",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -1262,7 +1265,8 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
       .BindOptional(23, execution.state_machine_version != 0
                             ? std::optional<int64_t>(execution.state_machine_version)
                             : std::nullopt)
-      .BindOptional(24, optional_text(execution.state_machine_alias));
+      .BindOptional(24, optional_text(execution.state_machine_alias))
+      .BindOptional(25, optional_text(execution.started_by_execution_arn));
   Status inserted = insert.Run();
   if (inserted.code() == StatusCode::kAlreadyExists) {
     // The unique indexes refused it: say which name is taken.

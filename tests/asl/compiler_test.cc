@@ -135,6 +135,28 @@ TEST(Compiler, TheHttpTaskIsRequestResponseOnly) {
       "End":true}}})").ok());
 }
 
+TEST(Compiler, NestedExecutionsTakeTheFourIntegrationPatterns) {
+  const auto task = [](const std::string& suffix) {
+    return R"({"StartAt":"N","States":{"N":{"Type":"Task",
+        "Resource":"arn:aws:states:::states:startExecution)" +
+           suffix +
+           R"(","Parameters":{"StateMachineArn":"arn:aws:states:us-east-1:123456789012:stateMachine:c"},
+        "End":true}}})";
+  };
+  for (const char* suffix : {"", ".sync", ".sync:2", ".waitForTaskToken"}) {
+    CompileResult r = Compile(task(suffix));
+    EXPECT_TRUE(r.ok()) << suffix << ": " << InvalidDefinitionMessage(r.diagnostics);
+  }
+  for (const char* suffix : {".sync:3", ".async"}) {
+    auto d = Errors(task(suffix));
+    ASSERT_EQ(d.size(), 1u) << suffix;
+    EXPECT_EQ(d[0].location, "/States/N/Resource");
+  }
+  // EXPRESS machines start nested executions request-response only.
+  EXPECT_TRUE(Compile(task(""), {.type = StateMachineType::kExpress}).ok());
+  EXPECT_EQ(Errors(task(".sync:2"), StateMachineType::kExpress).size(), 1u);
+}
+
 TEST(Compiler, ExpressRejectsWaitForTaskToken) {
   auto d = Errors(R"({"StartAt":"S","States":{"S":{"Type":"Task",
       "Resource":"arn:aws:states:::sqs:sendMessage.waitForTaskToken","End":true}}})",

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <future>
 #include <set>
 
@@ -203,6 +204,73 @@ TEST(Engine, AnInterruptedTaskIsInvokedAgainAfterARestartWithTheSameToken) {
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].idempotency_token, token);
   again.executor.Answer(0, Json(1));
+  EXPECT_EQ(WaitForEnd(*store, arn).status, store::ExecutionStatus::kSucceeded);
+  ExpectExactlyOnce(*store, arn);
+}
+
+TEST(Engine, AStartAnsweredAtOnceLetsItsCallbackCallTheEngine) {
+  TestStore store;
+  store.CreateMachine("m", kTask);
+  TestEngine t(store.get());
+  ASSERT_TRUE(t.Start("m", "t", R"({"k":1})").ok());
+  t.executor.WaitForCalls(1);  // in memory while its task is out
+  // The repeat is answered from memory, at once, on this thread; its
+  // callback waits for the execution as a nested execution's task does.
+  StartRequest request;
+  request.state_machine_arn = testing::MachineArn("m");
+  request.name = "t";
+  request.input = R"({"k":1})";
+  std::promise<void> finished;
+  auto repeat = std::async(std::launch::async, [&] {
+    t.engine->StartExecution(request, [&](StatusOr<StartResult> r) {
+      EXPECT_TRUE(r.ok() && r->existing) << r.status();
+      t.engine->WhenFinished(ExecutionArn("m", "t"), [&](Status) { finished.set_value(); });
+    });
+  });
+  if (repeat.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+    ADD_FAILURE() << "StartExecution called back under its own lock: deadlock";
+    std::_Exit(1);  // the engine's lock is held for good: nothing can end cleanly
+  }
+  t.executor.Answer(0, Json(1));
+  EXPECT_EQ(finished.get_future().wait_for(std::chrono::seconds(20)), std::future_status::ready);
+}
+
+TEST(Engine, ARepeatedStartOfAnExecutionParkedOutOfMemoryLeavesItsTimerToIt) {
+  TestStore store;
+  store.CreateMachine("m", kWaitAnHour);
+  std::string arn;
+  {
+    TestEngine t(store.get());
+    auto started = t.Start("m", "w", R"({"k":1})");
+    ASSERT_TRUE(started.ok());
+    arn = started->execution_arn;
+    ASSERT_TRUE(WaitUntil([&] { return store->GetExecution(arn)->wake_at_ms.has_value(); }));
+  }
+  store.Reopen();
+  // Recovered: parked with a timer, not in memory. The same start again,
+  // and the timer is due before the start's commit is written.
+  TestEngine again(store.get(), {}, /*start=*/false);
+  ASSERT_EQ(again.engine->Stats().in_memory, 0u);
+  std::promise<StatusOr<StartResult>> answer;
+  StartRequest request;
+  request.state_machine_arn = testing::MachineArn("m");
+  request.name = "w";
+  request.input = R"({"k":1})";
+  again.engine->StartExecution(request, [&](StatusOr<StartResult> r) { answer.set_value(r); });
+  again.clock.Advance(std::chrono::hours(1));
+  again.engine->Start();
+  auto future = answer.get_future();
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  // The execution itself, or taken for good if it ended meanwhile.
+  StatusOr<StartResult> repeated = future.get();
+  if (repeated.ok()) {
+    EXPECT_TRUE(repeated->existing);
+    EXPECT_EQ(repeated->execution_arn, arn);
+  } else {
+    EXPECT_EQ(repeated.status(), AlreadyExistsError("Execution Already Exists: '" + arn + "'"));
+  }
+  // The timer woke the execution itself (it used to wake the refused
+  // start's slot, and the execution waited until the next restart).
   EXPECT_EQ(WaitForEnd(*store, arn).status, store::ExecutionStatus::kSucceeded);
   ExpectExactlyOnce(*store, arn);
 }

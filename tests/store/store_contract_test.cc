@@ -629,6 +629,44 @@ TEST_P(StoreContract, MapRunChildrenAreListedOnlyByTheirMapRun) {
   EXPECT_EQ(children.items[0].started_by, "admin");
 }
 
+TEST_P(StoreContract, ANestedExecutionKeepsWhoStartedItAndIsATopLevelExecution) {
+  CreateMachineAndExecution();
+  ExecutionRecord nested = Execution("m", "nested");
+  nested.started_by_execution_arn = ExecutionArn("m", "e");
+  nested.started_by = ExecutionArn("m", "e");
+  ASSERT_EQ(store_->CreateExecution(nested, {}), Status::OK());
+  // Through the create of a commit as well (the engine starts it so).
+  Transition t;
+  t.execution_arn = ExecutionArn("m", "committed");
+  t.create = Execution("m", "committed");
+  t.create->started_by_execution_arn = ExecutionArn("m", "nested");
+  ASSERT_TRUE(store_->CommitTransition(t).ok());
+
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "nested"))->started_by_execution_arn,
+            ExecutionArn("m", "e"));
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "committed"))->started_by_execution_arn,
+            ExecutionArn("m", "nested"));
+  EXPECT_EQ(store_->GetExecution(ExecutionArn("m", "e"))->started_by_execution_arn, "");
+  // Unlike a Map Run's child, it is listed and recovered by itself.
+  StatusOr<Page<ExecutionRecord>> page = store_->ListExecutions(Filter(MachineArn("m")), {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  std::vector<std::string> listed;
+  for (const ExecutionRecord& e : page->items) {
+    listed.push_back(e.name);
+    if (e.name == "nested") {
+      EXPECT_EQ(e.started_by_execution_arn, ExecutionArn("m", "e"));
+    }
+  }
+  EXPECT_THAT(listed, ElementsAre("committed", "nested", "e"));
+  StatusOr<std::vector<RunningExecution>> recovered = store_->ListRunningExecutions();
+  ASSERT_TRUE(recovered.ok()) << recovered.status();
+  std::vector<std::string> running;
+  for (const RunningExecution& r : *recovered) running.push_back(r.arn);
+  EXPECT_THAT(running,
+              ::testing::UnorderedElementsAre(ExecutionArn("m", "e"), ExecutionArn("m", "nested"),
+                                              ExecutionArn("m", "committed")));
+}
+
 TEST_P(StoreContract, EveryRevisionsDefinitionIsKept) {
   StateMachineRecord m = Machine("m");
   ASSERT_EQ(store_->CreateStateMachine(m, {}), Status::OK());

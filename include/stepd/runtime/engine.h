@@ -72,6 +72,9 @@ struct StartRequest {
   std::string version_role_arn;
   // The alias the start came through (recorded with the execution).
   std::string alias;
+  // A nested execution: the execution whose Task state starts it
+  // (ExecutionRecord::started_by_execution_arn). Empty for other starts.
+  std::string started_by_execution_arn;
 };
 
 struct StartResult {
@@ -145,7 +148,9 @@ class Engine {
   void Stop();
 
   // Starts an execution of the current revision of a state machine. `done`
-  // runs once (on another thread) when the start is durable, or with:
+  // runs once, and never under the engine's locks (it may call the engine
+  // again): on another thread once the start is durable, or on this one for
+  // a start answered at once (a repeat, a refusal). Errors:
   //   NOT_FOUND            no such state machine
   //   FAILED_PRECONDITION  the state machine is being deleted
   //   ALREADY_EXISTS       the name is taken by a finished execution, or by

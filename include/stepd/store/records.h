@@ -76,6 +76,10 @@ struct ExecutionRecord {
   // Run. Empty otherwise. Such executions are listed only by Map Run.
   std::string parent_arn;
   std::string map_run_arn;
+  // A nested execution: the execution whose Task state started it
+  // (states:startExecution). Empty otherwise. Unlike a Map Run's child, it
+  // is a top-level execution of its own.
+  std::string started_by_execution_arn;
   // The published version it runs (0: the machine's revision of the day,
   // no version) and the alias it was started through (empty: none).
   int64_t state_machine_version = 0;
