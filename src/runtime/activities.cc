@@ -24,6 +24,21 @@ std::string NewToken() { return HexEncode(RandomBytes(32)); }
 // The stored form of a token: its SHA-256 (raw bytes), never the token.
 std::string TokenHash(std::string_view token) { return Sha256(token); }
 
+// The answer a task's stored record holds: SUCCEEDED or FAILED ones have
+// one (sent before a restart, or just now); others none.
+std::optional<asl::AslResult<Json>> StoredAnswer(const store::ActivityTaskRecord& task) {
+  if (task.state == store::ActivityTaskState::kFailed) {
+    return asl::AslResult<Json>(asl::AslError{task.error.value_or(""), task.cause.value_or("")});
+  }
+  if (task.state != store::ActivityTaskState::kSucceeded) return std::nullopt;
+  StatusOr<Json> output = ParseJson(task.output.value_or("null"));
+  if (!output.ok()) {
+    return asl::AslResult<Json>(
+        asl::AslError::Of(asl::StatesError::kTaskFailed, "the stored output is not JSON"));
+  }
+  return asl::AslResult<Json>(std::move(output).value());
+}
+
 }  // namespace
 
 bool IsActivityArn(std::string_view resource) {
@@ -108,15 +123,9 @@ class ActivityQueue::Impl {
   Status Finish(std::string_view token, store::ActivityTaskRecord outcome) {
     STEPD_ASSIGN_OR_RETURN(store::ActivityTaskRecord task,
                            store_->FinishActivityTask(TokenHash(token), outcome));
-    asl::AslResult<Json> result = Json();
-    if (task.state == store::ActivityTaskState::kSucceeded) {
-      StatusOr<Json> output = ParseJson(task.output.value_or("null"));
-      if (!output.ok()) return output.status();
-      result = std::move(output).value();
-    } else {
-      result = asl::AslError{task.error.value_or(""), task.cause.value_or("")};
-    }
-    Deliver(task.execution_arn, task.task_id, std::move(result));
+    std::optional<asl::AslResult<Json>> answer = StoredAnswer(task);  // ended: always one
+    if (!answer) return InternalError("Finish: the task did not end");
+    Deliver(task.execution_arn, task.task_id, std::move(*answer));
     return Status::OK();
   }
 
@@ -236,18 +245,10 @@ class ActivityQueue::Impl {
       }
       return;
     }
+    if (auto answer = StoredAnswer(*queued)) return job.done(std::move(*answer));
     switch (queued->state) {
-      case store::ActivityTaskState::kSucceeded: {
-        StatusOr<Json> output = ParseJson(queued->output.value_or("null"));
-        job.done(output.ok()
-                     ? asl::AslResult<Json>(std::move(output).value())
-                     : asl::AslResult<Json>(asl::AslError::Of(asl::StatesError::kTaskFailed,
-                                                              "the stored output is not JSON")));
-        return;
-      }
+      case store::ActivityTaskState::kSucceeded:
       case store::ActivityTaskState::kFailed:
-        job.done(asl::AslError{queued->error.value_or(""), queued->cause.value_or("")});
-        return;
       case store::ActivityTaskState::kClosed:
         return;  // the execution stopped waiting for it
       case store::ActivityTaskState::kQueued:
@@ -327,24 +328,8 @@ class ActivityQueue::Impl {
       log_->error("cannot record the task token of {}: {}", arn, kept.status().ToString());
       return;
     }
-    switch (kept->state) {
-      case store::ActivityTaskState::kSucceeded: {
-        StatusOr<Json> output = ParseJson(kept->output.value_or("null"));
-        job.done(output.ok()
-                     ? asl::AslResult<Json>(std::move(output).value())
-                     : asl::AslResult<Json>(asl::AslError::Of(asl::StatesError::kTaskFailed,
-                                                              "the stored output is not JSON")));
-        return;
-      }
-      case store::ActivityTaskState::kFailed:
-        job.done(asl::AslError{kept->error.value_or(""), kept->cause.value_or("")});
-        return;
-      case store::ActivityTaskState::kClosed:
-      case store::ActivityTaskState::kQueued:
-        return;
-      case store::ActivityTaskState::kStarted:
-        break;
-    }
+    if (auto answer = StoredAnswer(*kept)) return job.done(std::move(*answer));
+    if (kept->state != store::ActivityTaskState::kStarted) return;  // closed
     Await(TaskKey(arn, request.task_id), std::move(job.done));
     if (!fresh) return;  // its integration was called before a restart
     job.integration->Invoke(job.call, [this, call = job.call](asl::AslResult<Json> result) {
