@@ -355,6 +355,61 @@ TEST_P(StoreContract, AuditHeadIsTheNewestRow) {
   EXPECT_EQ(head.hash, store_->ListAudit({}).value().items[1].hash);
 }
 
+TEST_P(StoreContract, QueryAuditSelectsByActorActionTargetAndTimeBothWays) {
+  auto row = [](std::string actor, std::string action, std::string target, int64_t ms) {
+    AuditEntry e = Audit(action, target);
+    e.actor = std::move(actor);
+    e.timestamp_ms = ms;
+    return e;
+  };
+  ASSERT_EQ(store_->AppendAudit({row("alice", "StartExecution", "arn:1", 1000),
+                                 row("bob", "StopExecution", "arn:1", 2000),
+                                 row("alice", "StopExecution", "arn:2", 3000),
+                                 row("alice", "StartExecution", "arn:2", 4000),
+                                 row("bob", "StartExecution", "arn:3", 5000)}),
+            Status::OK());
+  auto seqs = [&](AuditQuery query, int page_size = 100) {
+    std::vector<int64_t> out;
+    PageRequest page{page_size, ""};
+    while (true) {
+      auto listed = store_->QueryAudit(query, page);
+      EXPECT_TRUE(listed.ok()) << listed.status();
+      if (!listed.ok()) break;
+      for (const AuditRecord& r : listed->items) out.push_back(r.seq);
+      if (listed->next_token.empty()) break;
+      page.next_token = listed->next_token;
+    }
+    return out;
+  };
+  AuditQuery by_alice;
+  by_alice.actor = "alice";
+  EXPECT_THAT(seqs(by_alice), ElementsAre(1, 3, 4));
+  EXPECT_THAT(seqs(by_alice, 1), ElementsAre(1, 3, 4));
+  by_alice.newest_first = true;
+  EXPECT_THAT(seqs(by_alice), ElementsAre(4, 3, 1));
+  EXPECT_THAT(seqs(by_alice, 2), ElementsAre(4, 3, 1));
+  AuditQuery stops;
+  stops.action = "StopExecution";
+  EXPECT_THAT(seqs(stops), ElementsAre(2, 3));
+  AuditQuery on_arn1;
+  on_arn1.target = "arn:1";
+  EXPECT_THAT(seqs(on_arn1), ElementsAre(1, 2));
+  AuditQuery window;
+  window.since_ms = 2000;
+  window.until_ms = 5000;
+  EXPECT_THAT(seqs(window), ElementsAre(2, 3, 4));
+  AuditQuery all_of_them;
+  all_of_them.actor = "bob";
+  all_of_them.action = "StartExecution";
+  all_of_them.target = "arn:3";
+  EXPECT_THAT(seqs(all_of_them), ElementsAre(5));
+  AuditQuery nobody;
+  nobody.actor = "carol";
+  EXPECT_TRUE(seqs(nobody).empty());
+  EXPECT_EQ(store_->QueryAudit(by_alice, PageRequest{10, "not-a-token"}).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_P(StoreContract, AuditEntryWithoutActorIsRefused) {
   AuditEntry anonymous = Audit("A", "x");
   anonymous.actor.clear();

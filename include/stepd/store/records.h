@@ -311,6 +311,16 @@ using TransitionGroup = std::vector<Transition>;
 // The newest audit row's seq and hash (seq 0 and the genesis hash for an
 // empty chain): logged now and then so that a copy lives outside the
 // database.
+// Which audit rows QueryAudit returns: every condition given must hold.
+struct AuditQuery {
+  std::string actor;   // exact principal id ("oidc:https://idp#alice"); empty: any
+  std::string action;  // exact ("StartExecution"); empty: any
+  std::string target;  // exact ARN or name; empty: any
+  std::optional<int64_t> since_ms;  // timestamp >= since_ms
+  std::optional<int64_t> until_ms;  // timestamp < until_ms
+  bool newest_first = false;
+};
+
 struct AuditHead {
   int64_t seq = 0;
   std::string hash;

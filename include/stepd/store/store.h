@@ -276,6 +276,10 @@ class Store {
   virtual Status AppendAudit(const std::vector<AuditEntry>& audit) = 0;
   // Rows in seq order, oldest first.
   virtual StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) = 0;
+  // The rows `query` selects, in seq order (newest first if asked). The
+  // default reads the whole chain through ListAudit; stores with indexes
+  // override it.
+  virtual StatusOr<Page<AuditRecord>> QueryAudit(const AuditQuery& query, const PageRequest& page);
   virtual StatusOr<AuditHead> GetAuditHead() = 0;
   // Recomputes the whole chain under the store's audit key. OK when every
   // row's seq is dense, its prev_hash is its predecessor's hash and its hash
@@ -466,6 +470,10 @@ class StoreWrapper : public Store {
   }
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override {
     return target_->ListAudit(page);
+  }
+  StatusOr<Page<AuditRecord>> QueryAudit(const AuditQuery& query,
+                                         const PageRequest& page) override {
+    return target_->QueryAudit(query, page);
   }
   StatusOr<AuditHead> GetAuditHead() override { return target_->GetAuditHead(); }
   Status VerifyAuditChain() override { return target_->VerifyAuditChain(); }
