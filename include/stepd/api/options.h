@@ -11,15 +11,31 @@
 
 namespace stepd::api {
 
-// What a principal may do. Each role includes the ones before it.
+// What a principal may do, each a set of permissions (RoleGrants):
+//   viewer    read
+//   trigger   start                      (start executions, nothing else)
+//   operator  read, start, operate       (stop, redrive, answer tasks)
+//   admin     read, start, operate, manage
 enum class Role {
-  kViewer,    // read: Describe*, List*, GetExecutionHistory, Validate*
-  kOperator,  // + start and stop executions, work on activity tasks
-  kAdmin,     // + create, update and delete state machines and activities, tags
+  kViewer,
+  kTrigger,
+  kOperator,
+  kAdmin,
 };
-// "viewer", "operator", "admin".
+// "viewer", "trigger", "operator", "admin".
 std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
+
+enum class Permission {
+  kRead,     // Describe*, List*, GetExecutionHistory, Validate*
+  kStart,    // StartExecution, StartSyncExecution
+  kOperate,  // StopExecution, RedriveExecution, SendTask*, GetActivityTask, UpdateMapRun, TestState
+  kManage,   // create, update and delete state machines, versions, aliases,
+             // activities, connections; tags
+};
+// "read", "start", "operate", "manage".
+std::string_view PermissionName(Permission permission);
+bool RoleGrants(Role role, Permission permission);
 
 // A SigV4 access key (the AWS SDKs' aws_access_key_id/aws_secret_access_key)
 // and who signs with it.
@@ -28,23 +44,88 @@ struct AccessKey {
   std::string secret_access_key;  // a secret: never logged
   // The principal's name in audit rows; empty: "sigv4:<access_key_id>".
   std::string principal;
-  // Unset: AuthOptions::default_role.
+  // Unset: the role bindings decide (then AuthOptions::default_role).
   std::optional<Role> role;
 };
 
+// Gives a role to the principals it matches. A principal matched by several
+// bindings holds every role they give; one matched by none (and without a
+// role of its own) holds AuthOptions::default_role.
+struct RoleBinding {
+  enum class Kind {
+    kSubject,    // the token's "sub"
+    kEmail,      // the token's email claim (OidcOptions::email_claim)
+    kGroup,      // one of the token's groups (OidcOptions::groups_claim)
+    kClientId,   // the token's "azp", else "client_id"
+    kAccessKey,  // a SigV4 access key id
+    kPrincipal,  // the principal's id as audit rows name it
+    kLooker,     // a Looker hub token's name
+  };
+  Kind kind = Kind::kSubject;
+  // Compared with the principal's value; '*' matches any run of characters
+  // and '?' one character ("*@ops.example.com").
+  std::string value;
+  Role role = Role::kViewer;
+  // Names of the state machines the role applies to, with the same wildcards;
+  // empty: every state machine, and everything that is not one (activities,
+  // connections).
+  std::vector<std::string> state_machines;
+};
+// "subject", "email", "group", "client_id", "access_key", "principal", "looker".
+std::string_view BindingKindName(RoleBinding::Kind kind);
+std::optional<RoleBinding::Kind> ParseBindingKind(std::string_view name);
+
+// True when `text` matches `pattern` whose '*' matches any run of
+// characters (none included) and '?' any one character.
+bool WildcardMatch(std::string_view pattern, std::string_view text);
+
+// OpenID Connect bearer tokens (JWTs) from one issuer.
+struct OidcOptions {
+  // The exact "iss" of accepted tokens. Empty: OIDC is off.
+  std::string issuer;
+  // Accepted "aud" values; a token must name one. Required with an issuer.
+  std::vector<std::string> audiences;
+  // Where the signing keys come from: a JWKS file, a JWKS URL, or (both
+  // empty) the issuer's discovery document.
+  std::string jwks_file;
+  std::string jwks_uri;
+  // Allowed "alg" values: RS256/384/512, PS256/384/512, ES256/384, EdDSA.
+  // Empty: all of them. "none" and HMAC are never accepted.
+  std::vector<std::string> algorithms;
+  std::chrono::seconds clock_skew{60};
+  // Empty: "Authorization: Bearer <JWT>". Else the header that carries the
+  // JWT itself, as identity-aware proxies send it (X-Goog-IAP-JWT-Assertion);
+  // the Authorization header is then still accepted too.
+  std::string header;
+  // Where the groups and the email are in the claims: a member name, or a
+  // dotted path ("realm_access.roles").
+  std::string groups_claim = "groups";
+  std::string email_claim = "email";
+  // Claims a token must carry besides "exp" (and "iss", "aud").
+  std::vector<std::string> required_claims = {"sub"};
+  std::chrono::seconds jwks_refresh_interval{3600};
+  // A token naming a key the set lacks refreshes it at most this often.
+  std::chrono::seconds unknown_kid_min_interval{30};
+  size_t max_token_bytes = 16 * 1024;
+
+  bool configured() const { return !issuer.empty(); }
+};
+
 struct AuthOptions {
-  // SigV4 keys accepted on the AWS API. Empty, with no other authentication
-  // configured: local mode (loopback only, every caller is admin, any
-  // signature or none is accepted).
+  // SigV4 keys accepted on the AWS API.
   std::vector<AccessKey> access_keys;
+  OidcOptions oidc;
+  std::vector<RoleBinding> bindings;
   // The role of an authenticated principal with no role of its own.
   // Default viewer (CONTRACTS.md).
   Role default_role = Role::kViewer;
   // How far a signature's X-Amz-Date may be from now. Default 5 minutes, as AWS.
   std::chrono::seconds sigv4_max_skew{300};
 
-  // Some authentication is configured: every request must carry a credential.
-  bool configured() const { return !access_keys.empty(); }
+  // Some authentication is configured: every request must carry a
+  // credential. Otherwise local mode (loopback only, every caller is admin,
+  // any credential or none is accepted).
+  bool configured() const { return !access_keys.empty() || oidc.configured(); }
 };
 
 struct ApiOptions {
