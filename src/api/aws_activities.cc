@@ -80,7 +80,7 @@ void CreateActivity(const Context& context, Call call) {
   }
   record.attributes_json = attributes.dump();
   Status status = context.store->CreateActivity(
-      record, {Audit(context, call.principal, "CreateActivity", record.arn)});
+      record, {Audit(context, call, "CreateActivity", record.arn)});
   if (status.code() == StatusCode::kAlreadyExists) {
     // Idempotent by name (differing tags are ignored, as on AWS).
     auto existing = context.store->GetActivity(record.arn);
@@ -100,7 +100,7 @@ void DeleteActivity(const Context& context, Call call) {
   if (!f.ok()) return call.reply(Outcome{{}, f.error()});
   if (auto bad = CheckArn(*arn, {"activity"})) return call.reply(Outcome{{}, *bad});
   Status status =
-      context.store->DeleteActivity(*arn, {Audit(context, call.principal, "DeleteActivity", *arn)});
+      context.store->DeleteActivity(*arn, {Audit(context, call, "DeleteActivity", *arn)});
   if (!status.ok() && status.code() != StatusCode::kNotFound) {
     return call.reply(StoreFailure(context, status, "DeleteActivity"));
   }
@@ -209,7 +209,7 @@ Outcome ChangeTags(const Context& context, const Call& call, const std::string& 
   (*attributes)["tags"] = std::move(tags);
   Status status = context.store->UpdateAttributes(
       arn, attributes->dump(),
-      {Audit(context, call.principal, call.operation, arn, std::move(audit_details))});
+      {Audit(context, call, call.operation, arn, std::move(audit_details))});
   if (status.code() == StatusCode::kNotFound) return ResourceNotFound(arn);
   if (!status.ok()) return StoreFailure(context, status, call.operation);
   return Outcome::Ok(Json::object());

@@ -316,11 +316,21 @@ Json Timestamp(int64_t ms) {
   return Json(static_cast<double>(ms) / 1000.0);
 }
 
-store::AuditEntry Audit(const Context& context, const Principal& principal, std::string_view action,
+Json CallerAudit(const Call& call) {
+  Json j = {{"principal", call.principal.AuditJson()}};
+  if (!call.source.empty()) j["source"] = call.source;
+  if (!call.request_id.empty()) j["request_id"] = call.request_id;
+  return j;
+}
+
+store::AuditEntry Audit(const Context& context, const Call& call, std::string_view action,
                         std::string_view target, Json details) {
   store::AuditEntry entry;
   entry.timestamp_ms = context.NowMs();
-  entry.actor = principal.id;
+  entry.actor = call.principal.id;
+  if (!details.is_object()) details = Json::object();
+  for (auto& [key, value] : CallerAudit(call).items()) details[key] = value;
+  details["outcome"] = "ok";
   entry.action = std::string(action);
   entry.target = std::string(target);
   entry.details_json = details.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -413,43 +423,43 @@ Outcome StoreFailure(const Context& context, const Status& status, std::string_v
 
 const OperationInfo* FindOperation(std::string_view name) {
   static constexpr OperationInfo kOperations[] = {
-      {"CreateActivity", Role::kAdmin, CreateActivity},
-      {"CreateStateMachine", Role::kAdmin, CreateStateMachine},
-      {"CreateStateMachineAlias", Role::kAdmin, CreateStateMachineAlias},
-      {"DeleteActivity", Role::kAdmin, DeleteActivity},
-      {"DeleteStateMachine", Role::kAdmin, DeleteStateMachine},
-      {"DeleteStateMachineAlias", Role::kAdmin, DeleteStateMachineAlias},
-      {"DeleteStateMachineVersion", Role::kAdmin, DeleteStateMachineVersion},
-      {"DescribeActivity", Role::kViewer, DescribeActivity},
-      {"DescribeExecution", Role::kViewer, DescribeExecution},
-      {"DescribeMapRun", Role::kViewer, DescribeMapRun},
-      {"DescribeStateMachine", Role::kViewer, DescribeStateMachine},
-      {"DescribeStateMachineAlias", Role::kViewer, DescribeStateMachineAlias},
-      {"DescribeStateMachineForExecution", Role::kViewer, DescribeStateMachineForExecution},
-      {"GetActivityTask", Role::kOperator, GetActivityTask},
-      {"GetExecutionHistory", Role::kViewer, GetExecutionHistory},
-      {"ListActivities", Role::kViewer, ListActivities},
-      {"ListExecutions", Role::kViewer, ListExecutions},
-      {"ListMapRuns", Role::kViewer, ListMapRuns},
-      {"ListStateMachineAliases", Role::kViewer, ListStateMachineAliases},
-      {"ListStateMachineVersions", Role::kViewer, ListStateMachineVersions},
-      {"ListStateMachines", Role::kViewer, ListStateMachines},
-      {"ListTagsForResource", Role::kViewer, ListTagsForResource},
-      {"PublishStateMachineVersion", Role::kAdmin, PublishStateMachineVersion},
-      {"RedriveExecution", Role::kOperator, RedriveExecution},
-      {"SendTaskFailure", Role::kOperator, SendTaskFailure},
-      {"SendTaskHeartbeat", Role::kOperator, SendTaskHeartbeat},
-      {"SendTaskSuccess", Role::kOperator, SendTaskSuccess},
-      {"StartExecution", Role::kOperator, StartExecution},
-      {"StartSyncExecution", Role::kOperator, StartSyncExecution},
-      {"StopExecution", Role::kOperator, StopExecution},
-      {"TagResource", Role::kAdmin, TagResource},
-      {"TestState", Role::kViewer, TestState},
-      {"UntagResource", Role::kAdmin, UntagResource},
-      {"UpdateMapRun", Role::kOperator, UpdateMapRun},
-      {"UpdateStateMachine", Role::kAdmin, UpdateStateMachine},
-      {"UpdateStateMachineAlias", Role::kAdmin, UpdateStateMachineAlias},
-      {"ValidateStateMachineDefinition", Role::kViewer, ValidateStateMachineDefinition},
+      {"CreateActivity", Permission::kManage, CreateActivity},
+      {"CreateStateMachine", Permission::kManage, CreateStateMachine},
+      {"CreateStateMachineAlias", Permission::kManage, CreateStateMachineAlias},
+      {"DeleteActivity", Permission::kManage, DeleteActivity},
+      {"DeleteStateMachine", Permission::kManage, DeleteStateMachine},
+      {"DeleteStateMachineAlias", Permission::kManage, DeleteStateMachineAlias},
+      {"DeleteStateMachineVersion", Permission::kManage, DeleteStateMachineVersion},
+      {"DescribeActivity", Permission::kRead, DescribeActivity},
+      {"DescribeExecution", Permission::kRead, DescribeExecution},
+      {"DescribeMapRun", Permission::kRead, DescribeMapRun},
+      {"DescribeStateMachine", Permission::kRead, DescribeStateMachine},
+      {"DescribeStateMachineAlias", Permission::kRead, DescribeStateMachineAlias},
+      {"DescribeStateMachineForExecution", Permission::kRead, DescribeStateMachineForExecution},
+      {"GetActivityTask", Permission::kOperate, GetActivityTask},
+      {"GetExecutionHistory", Permission::kRead, GetExecutionHistory},
+      {"ListActivities", Permission::kRead, ListActivities},
+      {"ListExecutions", Permission::kRead, ListExecutions},
+      {"ListMapRuns", Permission::kRead, ListMapRuns},
+      {"ListStateMachineAliases", Permission::kRead, ListStateMachineAliases},
+      {"ListStateMachineVersions", Permission::kRead, ListStateMachineVersions},
+      {"ListStateMachines", Permission::kRead, ListStateMachines},
+      {"ListTagsForResource", Permission::kRead, ListTagsForResource},
+      {"PublishStateMachineVersion", Permission::kManage, PublishStateMachineVersion},
+      {"RedriveExecution", Permission::kOperate, RedriveExecution},
+      {"SendTaskFailure", Permission::kOperate, SendTaskFailure},
+      {"SendTaskHeartbeat", Permission::kOperate, SendTaskHeartbeat},
+      {"SendTaskSuccess", Permission::kOperate, SendTaskSuccess},
+      {"StartExecution", Permission::kStart, StartExecution},
+      {"StartSyncExecution", Permission::kStart, StartSyncExecution},
+      {"StopExecution", Permission::kOperate, StopExecution},
+      {"TagResource", Permission::kManage, TagResource},
+      {"TestState", Permission::kOperate, TestState},
+      {"UntagResource", Permission::kManage, UntagResource},
+      {"UpdateMapRun", Permission::kOperate, UpdateMapRun},
+      {"UpdateStateMachine", Permission::kManage, UpdateStateMachine},
+      {"UpdateStateMachineAlias", Permission::kManage, UpdateStateMachineAlias},
+      {"ValidateStateMachineDefinition", Permission::kRead, ValidateStateMachineDefinition},
   };
   for (const OperationInfo& op : kOperations) {
     if (op.name == name) return &op;
@@ -459,12 +469,12 @@ const OperationInfo* FindOperation(std::string_view name) {
 
 const OperationInfo* FindEventsOperation(std::string_view name) {
   static constexpr OperationInfo kOperations[] = {
-      {"CreateConnection", Role::kAdmin, CreateConnection},
-      {"DeauthorizeConnection", Role::kAdmin, DeauthorizeConnection},
-      {"DeleteConnection", Role::kAdmin, DeleteConnection},
-      {"DescribeConnection", Role::kViewer, DescribeConnection},
-      {"ListConnections", Role::kViewer, ListConnections},
-      {"UpdateConnection", Role::kAdmin, UpdateConnection},
+      {"CreateConnection", Permission::kManage, CreateConnection},
+      {"DeauthorizeConnection", Permission::kManage, DeauthorizeConnection},
+      {"DeleteConnection", Permission::kManage, DeleteConnection},
+      {"DescribeConnection", Permission::kRead, DescribeConnection},
+      {"ListConnections", Permission::kRead, ListConnections},
+      {"UpdateConnection", Permission::kManage, UpdateConnection},
   };
   for (const OperationInfo& op : kOperations) {
     if (op.name == name) return &op;

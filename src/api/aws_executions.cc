@@ -213,6 +213,7 @@ void Start(const Context& context, Call call, bool sync) {
   request.name = name.value_or("");
   request.input = input.value_or("{}");
   request.principal = call.principal.id;
+  request.origin_json = CallerAudit(call).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (trace_header) request.attributes_json = Json{{"traceHeader", *trace_header}}.dump();
   const std::string arn_for_errors = *machine_arn;
   const std::string unqualified = ref->machine_arn;
@@ -290,6 +291,7 @@ void StopExecution(const Context& context, Call call) {
   request.error = error.value_or("");
   request.cause = cause.value_or("");
   request.principal = call.principal.id;
+  request.origin_json = CallerAudit(call).dump(-1, ' ', false, Json::error_handler_t::replace);
   auto reply = std::move(call.reply);
   store::Store* store = context.store;
   const Context* ctx = &context;
@@ -349,6 +351,7 @@ void RedriveExecution(const Context& context, Call call) {
   runtime::RedriveRequest request;
   request.execution_arn = *arn;
   request.principal = call.principal.id;
+  request.origin_json = CallerAudit(call).dump(-1, ' ', false, Json::error_handler_t::replace);
   auto reply = std::move(call.reply);
   context.engine->RedriveExecution(
       std::move(request), [reply, arn = *arn](StatusOr<runtime::RedriveResult> result) {

@@ -113,6 +113,10 @@ struct Call {
   Json input;  // the request body: a JSON object
   Principal principal;
   std::string operation;  // "StartExecution"
+  // Where the request came from ("127.0.0.1:53122") and its request id: for
+  // audit rows.
+  std::string source;
+  std::string request_id;
   // Answers; call exactly once, from any thread.
   std::function<void(Outcome)> reply;
   // The client went away (long polls may give up).
@@ -123,7 +127,7 @@ using Operation = void (*)(const Context& context, Call call);
 
 struct OperationInfo {
   std::string_view name;
-  Role role;  // the least role allowed to call it
+  Permission permission;  // what the caller needs
   Operation run;
 };
 // Every operation, by name; nullptr when unknown.
@@ -229,9 +233,13 @@ Json JsonObjectOrEmpty(std::string_view text);
 // Epoch seconds with milliseconds, as AWS's JSON timestamps.
 Json Timestamp(int64_t ms);
 
-// An audit row for an API action by `principal` on `target`.
-store::AuditEntry Audit(const Context& context, const Principal& principal, std::string_view action,
+// An audit row for an API action by the caller of `call` on `target`: its
+// details are `details` and CallerAudit(call) with "outcome": "ok".
+store::AuditEntry Audit(const Context& context, const Call& call, std::string_view action,
                         std::string_view target, Json details = Json::object());
+// Who made `call`: {"principal": {...}, "source": "127.0.0.1:5000",
+// "request_id": "..."}, members merged into audit rows' details.
+Json CallerAudit(const Call& call);
 
 // Tags as a request gives them ([{"key","value"}], 1..128 and 0..256
 // characters, at most 50 per resource once merged into `existing`), merged
@@ -276,7 +284,7 @@ void ListStateMachineAliases(const Context& context, Call call);
 // `publish`): the version (an existing one when that revision was published
 // before), or the error to answer with in `error`.
 StatusOr<store::StateMachineVersionRecord> PublishRevision(const Context& context,
-                                                           const Principal& principal,
+                                                           const Call& call,
                                                            const std::string& machine_arn,
                                                            const std::string& revision_id,
                                                            const std::string& description,

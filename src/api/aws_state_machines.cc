@@ -148,7 +148,7 @@ void CreateStateMachine(const Context& context, Call call) {
     Json body = {{"stateMachineArn", arn}, {"creationDate", Timestamp(stored.created_at_ms)}};
     if (publish.value_or(false)) {
       AwsError error{ErrorType::kInternalFailure, ""};
-      auto version = PublishRevision(context, call.principal, arn, stored.revision_id,
+      auto version = PublishRevision(context, call, arn, stored.revision_id,
                                      version_description.value_or(""), &error);
       if (!version.ok()) return call.reply(Outcome{{}, error});
       body["stateMachineVersionArn"] = VersionArn(arn, version->version);
@@ -165,7 +165,7 @@ void CreateStateMachine(const Context& context, Call call) {
   record.attributes_json = AttributesText(attributes);
   record.created_at_ms = record.updated_at_ms = context.NowMs();
   Status status = context.store->CreateStateMachine(
-      record, {Audit(context, call.principal, "CreateStateMachine", arn,
+      record, {Audit(context, call, "CreateStateMachine", arn,
                      {{"type", StateMachineTypeName(type)}, {"revisionId", record.revision_id}})});
   if (status.code() == StatusCode::kAlreadyExists) {
     auto existing = context.store->GetStateMachine(arn);
@@ -178,7 +178,7 @@ void CreateStateMachine(const Context& context, Call call) {
       context.engine->ForgetStateMachine(arn);
       status = context.store->CreateStateMachine(
           record,
-          {Audit(context, call.principal, "CreateStateMachine", arn,
+          {Audit(context, call, "CreateStateMachine", arn,
                  {{"type", StateMachineTypeName(type)}, {"revisionId", record.revision_id}})});
       if (status.ok()) return answer(record);
       existing = context.store->GetStateMachine(arn);
@@ -264,7 +264,7 @@ void UpdateStateMachine(const Context& context, Call call) {
                  {"revisionId", stored.revision_id}};
     if (publish.value_or(false)) {
       AwsError error{ErrorType::kInternalFailure, ""};
-      auto version = PublishRevision(context, call.principal, *arn, stored.revision_id,
+      auto version = PublishRevision(context, call, *arn, stored.revision_id,
                                      version_description.value_or(""), &error);
       if (!version.ok()) return call.reply(Outcome{{}, error});
       body["stateMachineVersionArn"] = VersionArn(*arn, version->version);
@@ -284,7 +284,7 @@ void UpdateStateMachine(const Context& context, Call call) {
   if (definition) details["definitionChanged"] = true;
   if (role_arn) details["roleArn"] = *role_arn;
   Status status = context.store->UpdateStateMachine(
-      record, {Audit(context, call.principal, "UpdateStateMachine", *arn, details)});
+      record, {Audit(context, call, "UpdateStateMachine", *arn, details)});
   if (status.code() == StatusCode::kNotFound) return call.reply(MachineDoesNotExist(*arn));
   if (!status.ok()) return call.reply(StoreFailure(context, status, "UpdateStateMachine"));
   context.engine->ForgetStateMachine(*arn);
@@ -300,7 +300,7 @@ void DeleteStateMachine(const Context& context, Call call) {
     return call.reply(Outcome{{}, QualifiedArnNotAccepted(*arn)});
   }
   Status status = context.store->DeleteStateMachine(
-      *arn, {Audit(context, call.principal, "DeleteStateMachine", *arn)});
+      *arn, {Audit(context, call, "DeleteStateMachine", *arn)});
   // Deleting what does not exist succeeds, as on AWS.
   if (!status.ok() && status.code() != StatusCode::kNotFound) {
     return call.reply(StoreFailure(context, status, "DeleteStateMachine"));
@@ -379,6 +379,9 @@ void ListStateMachines(const Context& context, Call call) {
   for (store::StateMachineRecord& record : listed->items) {
     auto current = PurgeIfDone(context, std::move(record));
     if (!current) continue;
+    // A principal whose read grants are limited to some state machines
+    // sees those only.
+    if (!call.principal.Can(Permission::kRead, current->name)) continue;
     items.push_back({{"stateMachineArn", current->arn},
                      {"name", current->name},
                      {"type", StateMachineTypeName(current->type)},

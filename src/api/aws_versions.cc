@@ -157,11 +157,11 @@ Outcome AliasWriteFailure(const Context& context, const Status& status,
 }  // namespace
 
 StatusOr<store::StateMachineVersionRecord> PublishRevision(
-    const Context& context, const Principal& principal, const std::string& machine_arn,
+    const Context& context, const Call& call, const std::string& machine_arn,
     const std::string& revision_id, const std::string& description, AwsError* error) {
   auto published = context.store->PublishStateMachineVersion(
       machine_arn, revision_id, description, context.NowMs(),
-      {Audit(context, principal, "PublishStateMachineVersion", "",
+      {Audit(context, call, "PublishStateMachineVersion", "",
              {{"stateMachineArn", machine_arn}, {"revisionId", revision_id}})});
   if (published.ok()) return published;
   switch (published.status().code()) {
@@ -202,7 +202,7 @@ void PublishStateMachineVersion(const Context& context, Call call) {
                                         machine->revision_id + "."));
   }
   AwsError error{ErrorType::kInternalFailure, ""};
-  auto published = PublishRevision(context, call.principal, *arn, machine->revision_id,
+  auto published = PublishRevision(context, call, *arn, machine->revision_id,
                                    description.value_or(""), &error);
   if (!published.ok()) return call.reply(Outcome{{}, error});
   call.reply(Outcome::Ok({{"creationDate", Timestamp(published->created_at_ms)},
@@ -241,7 +241,7 @@ void DeleteStateMachineVersion(const Context& context, Call call) {
   if (auto error = CheckQualifiedArn(*arn, true, &ref)) return call.reply(Outcome{{}, *error});
   Status status = context.store->DeleteStateMachineVersion(
       ref.machine_arn, ref.version,
-      {Audit(context, call.principal, "DeleteStateMachineVersion", *arn)});
+      {Audit(context, call, "DeleteStateMachineVersion", *arn)});
   if (status.code() == StatusCode::kFailedPrecondition) {
     std::vector<std::string> names;
     store::PageRequest page;
@@ -298,7 +298,7 @@ void CreateStateMachineAlias(const Context& context, Call call) {
   alias.created_at_ms = alias.updated_at_ms = context.NowMs();
   const std::string alias_arn = AliasArn(machine_arn, alias.name);
   Status status = context.store->CreateStateMachineAlias(
-      alias, {Audit(context, call.principal, "CreateStateMachineAlias", alias_arn,
+      alias, {Audit(context, call, "CreateStateMachineAlias", alias_arn,
                     {{"routingConfiguration", RoutingJson(machine_arn, alias.routing)}})});
   if (status.code() == StatusCode::kAlreadyExists) {
     // Idempotent: the same description and routing answer with the alias.
@@ -376,7 +376,7 @@ void UpdateStateMachineAlias(const Context& context, Call call) {
   if (description) alias->description = *description;
   alias->updated_at_ms = context.NowMs();
   Status status = context.store->UpdateStateMachineAlias(
-      *alias, {Audit(context, call.principal, "UpdateStateMachineAlias", *arn,
+      *alias, {Audit(context, call, "UpdateStateMachineAlias", *arn,
                      {{"routingConfiguration", RoutingJson(ref.machine_arn, alias->routing)}})});
   if (!status.ok()) {
     return call.reply(
@@ -393,7 +393,7 @@ void DeleteStateMachineAlias(const Context& context, Call call) {
   if (auto error = CheckQualifiedArn(*arn, false, &ref)) return call.reply(Outcome{{}, *error});
   Status status = context.store->DeleteStateMachineAlias(
       ref.machine_arn, ref.alias,
-      {Audit(context, call.principal, "DeleteStateMachineAlias", *arn)});
+      {Audit(context, call, "DeleteStateMachineAlias", *arn)});
   if (status.code() == StatusCode::kNotFound) return call.reply(ResourceNotFound(*arn));
   if (!status.ok()) return call.reply(StoreFailure(context, status, "DeleteStateMachineAlias"));
   call.reply(Outcome::Ok(Json::object()));

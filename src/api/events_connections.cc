@@ -413,10 +413,10 @@ void RefuseUnsupported(const Json& input, Fields& f) {
   }
 }
 
-store::AuditEntry ConnectionAudit(const Context& context, const Principal& principal,
+store::AuditEntry ConnectionAudit(const Context& context, const Call& call,
                                   std::string_view action, const ConnectionRecord& c) {
   return Audit(
-      context, principal, action, c.arn,
+      context, call, action, c.arn,
       {{"name", c.name},
        {"authorizationType", store::ConnectionAuthorizationTypeName(c.authorization_type)}});
 }
@@ -462,7 +462,7 @@ void CreateConnection(const Context& context, Call call) {
   c.state = oauth ? ConnectionState::kAuthorizing : ConnectionState::kAuthorized;
   if (!oauth) c.authorized_at_ms = c.created_at_ms;
   Status created = context.store->CreateConnection(
-      c, {ConnectionAudit(context, call.principal, "CreateConnection", c)});
+      c, {ConnectionAudit(context, call, "CreateConnection", c)});
   if (created.code() == StatusCode::kAlreadyExists) {
     return call.reply(Outcome::Fail(ErrorType::kResourceAlreadyExistsException,
                                     "Connection " + c.name + " already exists."));
@@ -536,7 +536,7 @@ void UpdateConnection(const Context& context, Call call) {
     c.state_reason.clear();
     if (!oauth) c.authorized_at_ms = c.updated_at_ms;
     StatusOr<int64_t> written = context.store->UpdateConnection(
-        c, {ConnectionAudit(context, call.principal, "UpdateConnection", c)});
+        c, {ConnectionAudit(context, call, "UpdateConnection", c)});
     if (written.status().code() == StatusCode::kAborted && attempt < kWriteAttempts) continue;
     if (!written.ok()) return call.reply(Failure(context, written.status(), call.operation, *name));
     context.connections->Invalidate(c.arn);
@@ -552,7 +552,7 @@ void DeleteConnection(const Context& context, Call call) {
   StatusOr<ConnectionRecord> c = context.store->GetConnection(*name);
   if (!c.ok()) return call.reply(Failure(context, c.status(), call.operation, *name));
   Status deleted = context.store->DeleteConnection(
-      c->arn, {ConnectionAudit(context, call.principal, "DeleteConnection", *c)});
+      c->arn, {ConnectionAudit(context, call, "DeleteConnection", *c)});
   if (!deleted.ok()) return call.reply(Failure(context, deleted, call.operation, *name));
   if (context.connections != nullptr) context.connections->Invalidate(c->arn);
   call.reply(Outcome::Ok(Summary(*c, ConnectionState::kDeleting)));
@@ -574,7 +574,7 @@ void DeauthorizeConnection(const Context& context, Call call) {
     c.sealed_parameters.clear();
     c.updated_at_ms = context.NowMs();
     StatusOr<int64_t> written = context.store->UpdateConnection(
-        c, {ConnectionAudit(context, call.principal, "DeauthorizeConnection", c)});
+        c, {ConnectionAudit(context, call, "DeauthorizeConnection", c)});
     if (written.status().code() == StatusCode::kAborted && attempt < kWriteAttempts) continue;
     if (!written.ok()) return call.reply(Failure(context, written.status(), call.operation, *name));
     if (context.connections != nullptr) context.connections->Invalidate(c.arn);

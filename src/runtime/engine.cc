@@ -209,8 +209,10 @@ class Engine::Impl {
              bool restored = false);
   // The commit of a slice, its history encoded here on the worker.
   void BuildCommit(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
+                   const std::string& end_origin,
                    CommitItem* item);
   void BuildGroup(Slot& slot, asl::StepResult last, TimePoint now, const std::string& end_actor,
+                  const std::string& end_origin,
                   CommitItem* item);
   std::optional<TimePoint> WakeAt(const Slot& slot, const asl::StepResult& last) const;
 
@@ -633,7 +635,8 @@ void Engine::Impl::StartExecution(StartRequest request,
     start_state = slot->machine->root.state(slot->machine->root.start).name;
   }
   for (asl::HistoryEvent& e : slot->exec->TakeEvents()) {
-    t.audit.push_back(internal::TransitionAudit(e, arn, slot->started_by, start_state));
+    t.audit.push_back(
+        internal::TransitionAudit(e, arn, slot->started_by, start_state, request.origin_json));
     t.events.push_back(internal::ToRecord(std::move(e)));
   }
   // No snapshot: an execution that never got further than ExecutionStarted
@@ -721,7 +724,7 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
   item.redrive_result = RedriveResult{ToMillis(now)};
   asl::StepResult last;
   last.kind = asl::StepResult::Kind::kProgress;
-  BuildCommit(*slot, last, now, request.principal, &item);
+  BuildCommit(*slot, last, now, request.principal, request.origin_json, &item);
   std::lock_guard lock(mu_);
   slot->known = true;
   slot->known_input = slot->input_text;
@@ -961,6 +964,7 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   asl::Execution& exec = *slot->exec;
   TimePoint now = clock_->Now();
   std::string end_actor = slot->started_by;
+  std::string end_origin;
   for (Inbox& in : inbox) {
     if (in.map_run_update) {
       const MapRunUpdate& u = *in.map_run_update;
@@ -980,6 +984,7 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
       if (exec.status() == asl::ExecutionStatus::kRunning) {
         exec.Stop(asl::ExecutionStatus::kAborted, in.stop->error, in.stop->cause, now);
         end_actor = in.stop->principal;
+        end_origin = in.stop->origin_json;
         item.stops.emplace_back(std::move(in.stop_done), StopResult{ToMillis(now)});
       } else {
         in.stop_done(FailedPreconditionError("execution '" + slot->arn + "' is not running"));
@@ -1026,7 +1031,10 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     std::lock_guard lock(mu_);
     --pending_tasks_;
   }
-  if (asl::EnforceExecutionTimeout(exec, now)) end_actor = "stepd";
+  if (asl::EnforceExecutionTimeout(exec, now)) {
+    end_actor = "stepd";
+    end_origin.clear();
+  }
 
   asl::StepResult last;
   last.kind = asl::StepResult::Kind::kBlocked;
@@ -1044,12 +1052,15 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
       }
     }
     last = exec.Step(now);
-    if (asl::EnforceHistoryLimit(exec, options_.history_limit, now)) end_actor = "stepd";
+    if (asl::EnforceHistoryLimit(exec, options_.history_limit, now)) {
+      end_actor = "stepd";
+      end_origin.clear();
+    }
     if (last.kind != asl::StepResult::Kind::kProgress) break;
   }
   if (exec.status() != asl::ExecutionStatus::kRunning) last.kind = asl::StepResult::Kind::kFinished;
 
-  BuildCommit(*slot, last, now, end_actor, &item);
+  BuildCommit(*slot, last, now, end_actor, end_origin, &item);
   const bool has_commit = !item.group.empty();
 
   // Deadlines moved without a commit (a heartbeat) still need their timer.
@@ -1076,8 +1087,9 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
 }
 
 void Engine::Impl::BuildCommit(Slot& slot, asl::StepResult last, TimePoint now,
-                               const std::string& end_actor, CommitItem* item) {
-  BuildGroup(slot, last, now, end_actor, item);
+                               const std::string& end_actor, const std::string& end_origin,
+                               CommitItem* item) {
+  BuildGroup(slot, last, now, end_actor, end_origin, item);
   for (store::Transition& t : item->group) {
     internal::SealEvents(t);
     for (const TaskCall& call : item->cancel) {
@@ -1087,7 +1099,8 @@ void Engine::Impl::BuildCommit(Slot& slot, asl::StepResult last, TimePoint now,
 }
 
 void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
-                              const std::string& end_actor, CommitItem* item) {
+                              const std::string& end_actor, const std::string& end_origin,
+                              CommitItem* item) {
   asl::Execution& exec = *slot.exec;
   std::vector<asl::HistoryEvent> events = exec.TakeEvents();
   std::vector<asl::ChildExecutionStart> children = exec.TakeChildExecutions();
@@ -1162,7 +1175,9 @@ void Engine::Impl::BuildGroup(Slot& slot, asl::StepResult last, TimePoint now,
           !redriven && e.type != "ExecutionStarted" && !e.type.ends_with("StateEntered");
       t->audit.push_back(internal::TransitionAudit(
           e, *target, (end || redriven) && e.child_execution == 0 ? end_actor : slot.started_by,
-          start_state));
+          start_state,
+          (end || redriven) && e.child_execution == 0 ? std::string_view(end_origin)
+                                                      : std::string_view()));
       if (redriven) internal::ApplyExecutionRedrive(e, &t->update);
       if (end && e.child_execution != 0) {
         internal::ApplyExecutionEnd(e, &t->update);

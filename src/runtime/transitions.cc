@@ -78,7 +78,8 @@ bool IsTransition(const asl::HistoryEvent& event) {
 }
 
 store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::string& target,
-                                  const std::string& actor, std::string_view start_state) {
+                                  const std::string& actor, std::string_view start_state,
+                                  std::string_view origin_json) {
   store::AuditEntry a;
   a.timestamp_ms = ToMillis(event.timestamp);
   a.actor = actor;
@@ -90,7 +91,13 @@ store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::str
   AppendJsonStringBody(event.from_state, &d);
   d += "\",\"to\":\"";
   AppendJsonStringBody(event.type == "ExecutionStarted" ? start_state : event.state, &d);
-  d += "\"}";
+  d += '"';
+  // The origin's members ({"principal":...}) follow ours.
+  if (origin_json.size() > 2 && origin_json.front() == '{' && origin_json.back() == '}') {
+    d += ',';
+    d.append(origin_json.substr(1, origin_json.size() - 2));
+  }
+  d += '}';
   return a;
 }
 

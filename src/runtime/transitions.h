@@ -30,9 +30,12 @@ bool IsTransition(const asl::HistoryEvent& event);
 // The audit row of a transition event of execution `target`, by `actor`:
 // action = the event type, event_id = its id, details {"from","to"} (state
 // names; for ExecutionStarted, "to" is `start_state`). No payloads, errors
-// or causes: audit text carries no data of the workflow.
+// or causes: audit text carries no data of the workflow. `origin_json`, a
+// JSON object (the request that caused the event: StartRequest::origin_json),
+// adds its members to the details.
 store::AuditEntry TransitionAudit(const asl::HistoryEvent& event, const std::string& target,
-                                  const std::string& actor, std::string_view start_state);
+                                  const std::string& actor, std::string_view start_state,
+                                  std::string_view origin_json = {});
 
 // For a child execution's ExecutionSucceeded/Failed/Aborted/TimedOut event:
 // sets the final status, output or error and cause, and stop time.

@@ -232,8 +232,10 @@ TEST(AwsJsonApiWithKeys, AViewerMayReadButNotStartExecutions) {
       stack.Send(Signed("StartExecution", {{"stateMachineArn", MachineArn("m")}}, viewer, secret));
   EXPECT_EQ(ErrorOf(answer),
             PlainError(403, "AccessDeniedException",
-                       "User: sigv4:AKIDEXAMPLE (role viewer) is not authorized to perform: "
-                       "states:StartExecution (it needs the operator role)"));
+                       "User: sigv4:AKIDEXAMPLE is not authorized to perform: "
+                       "states:StartExecution on resource: " +
+                           MachineArn("m") +
+                           " (it needs the 'start' permission; the principal's roles: viewer)"));
   EXPECT_FALSE(answer.headers.Has("WWW-Authenticate"));
 }
 
@@ -243,8 +245,9 @@ TEST(AwsJsonApiWithKeys, AnOperatorRunsExecutionsButDoesNotCreateMachines) {
   EXPECT_EQ(ErrorOf(stack.Send(
                 Signed("CreateStateMachine", create, "AKIAOPERATOR000001", "operator-secret"))),
             PlainError(403, "AccessDeniedException",
-                       "User: ci-pipeline (role operator) is not authorized to perform: "
-                       "states:CreateStateMachine (it needs the admin role)"));
+                       "User: ci-pipeline is not authorized to perform: "
+                       "states:CreateStateMachine on resource: m (it needs the 'manage' "
+                       "permission; the principal's roles: operator)"));
   ASSERT_EQ(
       stack.Send(Signed("CreateStateMachine", create, "AKIAADMIN000000001", "admin-secret")).status,
       200);
@@ -338,6 +341,292 @@ TEST(AwsJsonApi, AnswersThrottlingWhenThePoolQueueIsFull) {
   EXPECT_EQ(held->Get().status, 200) << held->Get().body;
   EXPECT_EQ(queued->Get().status, 200) << queued->Get().body;
   EXPECT_EQ(stack.Call("ListStateMachines").status, 200);
+}
+
+
+// --- Roles, scopes and the operator audit ----------------------------------------
+
+// One access key per role; "sigv4:<key>" is each principal.
+StackOptions WithRoleKeys() {
+  StackOptions options;
+  options.auth.access_keys = {
+      {"AKIAVIEWER00000001", "viewer-secret", "", Role::kViewer},
+      {"AKIATRIGGER0000001", "trigger-secret", "", Role::kTrigger},
+      {"AKIAOPERATOR000001", "operator-secret", "", Role::kOperator},
+      {"AKIAADMIN000000001", "admin-secret", "", Role::kAdmin},
+      {"AKIAETLOPERATOR001", "etl-secret", "", std::nullopt},
+  };
+  options.auth.bindings = {
+      {RoleBinding::Kind::kAccessKey, "AKIAETLOPERATOR001", Role::kOperator, {"etl-*"}}};
+  options.sign_as = {"AKIAADMIN000000001", "admin-secret"};
+  return options;
+}
+
+struct RoleKey {
+  const char* role;
+  const char* id;
+  const char* secret;
+};
+constexpr RoleKey kRoleKeys[] = {{"viewer", "AKIAVIEWER00000001", "viewer-secret"},
+                                 {"trigger", "AKIATRIGGER0000001", "trigger-secret"},
+                                 {"operator", "AKIAOPERATOR000001", "operator-secret"},
+                                 {"admin", "AKIAADMIN000000001", "admin-secret"}};
+
+// Every operation with the roles allowed to call it, written out here rather
+// than read from the code: a change to who may do what fails this test.
+struct MatrixRow {
+  const char* operation;
+  bool events;  // an EventBridge operation
+  const char* allowed;  // roles, space-separated
+};
+constexpr const char* kRead = "viewer operator admin";
+constexpr const char* kStart = "trigger operator admin";
+constexpr const char* kOperate = "operator admin";
+constexpr const char* kManage = "admin";
+constexpr MatrixRow kMatrix[] = {
+    {"CreateActivity", false, kManage},
+    {"CreateStateMachine", false, kManage},
+    {"CreateStateMachineAlias", false, kManage},
+    {"DeleteActivity", false, kManage},
+    {"DeleteStateMachine", false, kManage},
+    {"DeleteStateMachineAlias", false, kManage},
+    {"DeleteStateMachineVersion", false, kManage},
+    {"DescribeActivity", false, kRead},
+    {"DescribeExecution", false, kRead},
+    {"DescribeMapRun", false, kRead},
+    {"DescribeStateMachine", false, kRead},
+    {"DescribeStateMachineAlias", false, kRead},
+    {"DescribeStateMachineForExecution", false, kRead},
+    {"GetActivityTask", false, kOperate},
+    {"GetExecutionHistory", false, kRead},
+    {"ListActivities", false, kRead},
+    {"ListExecutions", false, kRead},
+    {"ListMapRuns", false, kRead},
+    {"ListStateMachineAliases", false, kRead},
+    {"ListStateMachineVersions", false, kRead},
+    {"ListStateMachines", false, kRead},
+    {"ListTagsForResource", false, kRead},
+    {"PublishStateMachineVersion", false, kManage},
+    {"RedriveExecution", false, kOperate},
+    {"SendTaskFailure", false, kOperate},
+    {"SendTaskHeartbeat", false, kOperate},
+    {"SendTaskSuccess", false, kOperate},
+    {"StartExecution", false, kStart},
+    {"StartSyncExecution", false, kStart},
+    {"StopExecution", false, kOperate},
+    {"TagResource", false, kManage},
+    {"TestState", false, kOperate},
+    {"UntagResource", false, kManage},
+    {"UpdateMapRun", false, kOperate},
+    {"UpdateStateMachine", false, kManage},
+    {"UpdateStateMachineAlias", false, kManage},
+    {"ValidateStateMachineDefinition", false, kRead},
+    {"CreateConnection", true, kManage},
+    {"DeauthorizeConnection", true, kManage},
+    {"DeleteConnection", true, kManage},
+    {"DescribeConnection", true, kRead},
+    {"ListConnections", true, kRead},
+    {"UpdateConnection", true, kManage},
+};
+
+TEST(AwsJsonApiRoles, EachRoleIsAllowedOrRefusedEachOperation) {
+  AwsStack stack(WithRoleKeys());
+  int allowed_seen = 0, refused_seen = 0;
+  for (const MatrixRow& row : kMatrix) {
+    for (const RoleKey& key : kRoleKeys) {
+      SCOPED_TRACE(std::string(row.operation) + " as " + key.role);
+      // An input that names nothing that exists: an allowed call fails on
+      // validation or lookup (or succeeds), never with 403.
+      http::Request request =
+          row.events ? AwsStack::EventsRequest(row.operation, "{}")
+                     : AwsStack::Request(row.operation, "{}");
+      AwsStack::Sign(&request, key.id, key.secret, row.events ? "events" : "states");
+      if (std::string_view(row.operation) == "GetActivityTask") {
+        request.body = Json{{"activityArn", ActivityArn("none")}}.dump();
+        AwsStack::Sign(&request, key.id, key.secret);
+      }
+      AwsAnswer answer = stack.Send(std::move(request));
+      const bool expect_allowed =
+          (" " + std::string(row.allowed) + " ").find(" " + std::string(key.role) + " ") !=
+          std::string::npos;
+      if (expect_allowed) {
+        EXPECT_NE(answer.status, 403) << answer.raw;
+        EXPECT_NE(answer.status, 0);
+        ++allowed_seen;
+      } else {
+        EXPECT_EQ(answer.status, 403) << answer.raw;
+        EXPECT_NE(answer.raw.find("AccessDeniedException"), std::string::npos) << answer.raw;
+        ++refused_seen;
+      }
+    }
+  }
+  EXPECT_EQ(allowed_seen + refused_seen, static_cast<int>(std::size(kMatrix) * 4));
+  EXPECT_GT(refused_seen, 0);
+}
+
+TEST(AwsJsonApiRoles, ARefusalNamesTheMissingPermissionAndTheResource) {
+  AwsStack stack(WithRoleKeys());
+  AwsAnswer answer = stack.Send(Signed("StopExecution",
+                                       {{"executionArn", ExecutionArn("etl-a", "run-1")}},
+                                       "AKIATRIGGER0000001", "trigger-secret"));
+  EXPECT_EQ(ErrorOf(answer),
+            PlainError(403, "AccessDeniedException",
+                       "User: sigv4:AKIATRIGGER0000001 is not authorized to perform: "
+                       "states:StopExecution on resource: " +
+                           ExecutionArn("etl-a", "run-1") +
+                           " (it needs the 'operate' permission; the principal's roles: trigger)"));
+}
+
+TEST(AwsJsonApiRoles, AScopedOperatorWorksOnMatchingStateMachinesOnly) {
+  AwsStack stack(WithRoleKeys());
+  const std::string etl = stack.CreateMachine("etl-nightly", kWaitDefinition);
+  const std::string billing = stack.CreateMachine("billing", kWaitDefinition);
+  const std::string etl_run = stack.StartExecution(etl, "e1");
+  const std::string billing_run = stack.StartExecution(billing, "b1");
+  auto as_etl = [&](std::string_view op, const Json& input) {
+    return stack.Send(Signed(op, input, "AKIAETLOPERATOR001", "etl-secret"));
+  };
+  EXPECT_EQ(as_etl("StartExecution", {{"stateMachineArn", etl}}).status, 200);
+  EXPECT_EQ(as_etl("StartExecution", {{"stateMachineArn", billing}}).status, 403);
+  EXPECT_EQ(as_etl("DescribeExecution", {{"executionArn", etl_run}}).status, 200);
+  EXPECT_EQ(as_etl("DescribeExecution", {{"executionArn", billing_run}}).status, 403);
+  EXPECT_EQ(as_etl("StopExecution", {{"executionArn", billing_run}}).status, 403);
+  EXPECT_EQ(as_etl("StopExecution", {{"executionArn", etl_run}}).status, 200);
+  // Creating is the admin's, whatever the name.
+  EXPECT_EQ(as_etl("CreateStateMachine", {{"name", "etl-new"},
+                                          {"definition", kPassDefinition},
+                                          {"roleArn", kRoleArn}})
+                .status,
+            403);
+  // Activities are no state machine: unscoped grants only.
+  EXPECT_EQ(as_etl("ListActivities", Json::object()).status, 403);
+  // The list shows the machines the principal may read.
+  AwsAnswer listed = as_etl("ListStateMachines", Json::object());
+  ASSERT_EQ(listed.status, 200) << listed.raw;
+  ASSERT_EQ(listed.body["stateMachines"].size(), 1u) << listed.raw;
+  EXPECT_EQ(listed.body["stateMachines"][0]["name"], "etl-nightly");
+}
+
+TEST(AwsJsonApiRoles, AScopedOperatorAnswersTasksOfMatchingStateMachinesOnly) {
+  AwsStack stack(WithRoleKeys());
+  const std::string activity = stack.CreateActivity("work");
+  const std::string etl = stack.CreateMachine("etl-a", kActivityDefinition);
+  const std::string billing = stack.CreateMachine("billing", kActivityDefinition);
+  const std::string billing_run = stack.StartExecution(billing, "b1");
+  Json billing_task = stack.TakeTask(activity);
+  const std::string etl_run = stack.StartExecution(etl, "e1");
+  Json etl_task = stack.TakeTask(activity);
+  ASSERT_TRUE(billing_task.contains("taskToken"));
+  ASSERT_TRUE(etl_task.contains("taskToken"));
+  auto answer = [&](const Json& task) {
+    return stack.Send(Signed("SendTaskSuccess",
+                             {{"taskToken", task["taskToken"]}, {"output", "{}"}},
+                             "AKIAETLOPERATOR001", "etl-secret"));
+  };
+  AwsAnswer refused = answer(billing_task);
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  EXPECT_NE(refused.message().find("on resource: " + billing_run), std::string::npos)
+      << refused.raw;
+  EXPECT_EQ(answer(etl_task).status, 200);
+  EXPECT_EQ(stack.WaitForEnd(etl_run)["status"], "SUCCEEDED");
+  EXPECT_EQ(stack.Call("DescribeExecution", {{"executionArn", billing_run}}).body["status"],
+            "RUNNING");
+}
+
+std::vector<store::AuditRecord> AuditBy(store::Store* store, const std::string& actor) {
+  store::AuditQuery query;
+  query.actor = actor;
+  auto page = store->QueryAudit(query, store::PageRequest{1000, ""});
+  EXPECT_TRUE(page.ok()) << page.status();
+  return page.ok() ? page->items : std::vector<store::AuditRecord>{};
+}
+
+TEST(AwsJsonApiAudit, EachPrincipalsActionsRefusalsAndFailuresAreAuditedUnderItsName) {
+  AwsStack stack(WithRoleKeys());
+  const std::string machine = stack.CreateMachine("etl-a", kWaitDefinition);
+  http::Request start = Signed("StartExecution", {{"stateMachineArn", machine}, {"name", "r1"}},
+                               "AKIATRIGGER0000001", "trigger-secret");
+  start.request_id = "req-start-1";
+  start.remote_address = "10.1.2.3:5555";
+  ASSERT_EQ(stack.Send(std::move(start)).status, 200);
+  const std::string run = ExecutionArn("etl-a", "r1");
+  // Refused: the trigger may not stop.
+  ASSERT_EQ(stack.Send(Signed("StopExecution", {{"executionArn", run}}, "AKIATRIGGER0000001",
+                              "trigger-secret"))
+                .status,
+            403);
+  // Stopped by the operator; then a failed create by the admin.
+  ASSERT_EQ(stack.Send(Signed("StopExecution", {{"executionArn", run}}, "AKIAOPERATOR000001",
+                              "operator-secret"))
+                .status,
+            200);
+  ASSERT_EQ(stack.Send(Signed("CreateStateMachine",
+                              {{"name", "bad"}, {"definition", "{}"}, {"roleArn", kRoleArn}},
+                              "AKIAADMIN000000001", "admin-secret"))
+                .status,
+            400);
+
+  std::vector<store::AuditRecord> trigger = AuditBy(stack.store(), "sigv4:AKIATRIGGER0000001");
+  std::vector<std::string> trigger_actions;
+  for (const auto& r : trigger) trigger_actions.push_back(r.entry.action);
+  // ExecutionStarted (a transition row) and the refused StopExecution, with
+  // the later transitions of the run (its WaitStateEntered).
+  ASSERT_GE(trigger.size(), 2u);
+  const store::AuditRecord& started = trigger.front();
+  EXPECT_EQ(started.entry.action, "ExecutionStarted");
+  EXPECT_EQ(started.entry.target, run);
+  Json started_details = Json::parse(started.entry.details_json);
+  EXPECT_EQ(started_details["principal"]["id"], "sigv4:AKIATRIGGER0000001");
+  EXPECT_EQ(started_details["principal"]["kind"], "sigv4");
+  EXPECT_EQ(started_details["source"], "10.1.2.3:5555");
+  EXPECT_EQ(started_details["request_id"], "req-start-1");
+  auto refused = std::find_if(trigger.begin(), trigger.end(),
+                              [](const auto& r) { return r.entry.action == "StopExecution"; });
+  ASSERT_NE(refused, trigger.end()) << ::testing::PrintToString(trigger_actions);
+  Json refused_details = Json::parse(refused->entry.details_json);
+  EXPECT_EQ(refused_details["outcome"], "denied");
+  EXPECT_EQ(refused_details["error"], "AccessDeniedException");
+  EXPECT_EQ(refused->entry.target, run);
+
+  std::vector<store::AuditRecord> op = AuditBy(stack.store(), "sigv4:AKIAOPERATOR000001");
+  ASSERT_EQ(op.size(), 1u);
+  EXPECT_EQ(op[0].entry.action, "ExecutionAborted");
+  EXPECT_EQ(op[0].entry.target, run);
+  EXPECT_EQ(Json::parse(op[0].entry.details_json)["principal"]["id"],
+            "sigv4:AKIAOPERATOR000001");
+
+  // The set-up's machine, then the failed create.
+  std::vector<store::AuditRecord> admin = AuditBy(stack.store(), "sigv4:AKIAADMIN000000001");
+  ASSERT_EQ(admin.size(), 2u);
+  EXPECT_EQ(admin[0].entry.action, "CreateStateMachine");
+  EXPECT_EQ(admin[0].entry.target, machine);
+  EXPECT_EQ(Json::parse(admin[0].entry.details_json)["outcome"], "ok");
+  EXPECT_EQ(admin[1].entry.action, "CreateStateMachine");
+  EXPECT_EQ(admin[1].entry.target, "bad");
+  Json admin_details = Json::parse(admin[1].entry.details_json);
+  EXPECT_EQ(admin_details["outcome"], "error");
+  EXPECT_EQ(admin_details["error"], "InvalidDefinition");
+  EXPECT_TRUE(stack.store()->VerifyAuditChain().ok());
+}
+
+TEST(AwsJsonApiAudit, ATaskAnswerIsAuditedOnTheTokensExecution) {
+  AwsStack stack(WithRoleKeys());
+  const std::string activity = stack.CreateActivity("work");
+  const std::string machine = stack.CreateMachine("etl-a", kActivityDefinition);
+  const std::string run = stack.StartExecution(machine, "e1");
+  Json task = stack.TakeTask(activity);
+  ASSERT_EQ(stack.Send(Signed("SendTaskSuccess", {{"taskToken", task["taskToken"]}, {"output", "{}"}},
+                              "AKIAOPERATOR000001", "operator-secret"))
+                .status,
+            200);
+  std::vector<store::AuditRecord> rows = AuditBy(stack.store(), "sigv4:AKIAOPERATOR000001");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].entry.action, "SendTaskSuccess");
+  EXPECT_EQ(rows[0].entry.target, run);
+  EXPECT_EQ(Json::parse(rows[0].entry.details_json)["outcome"], "ok");
+  // No secret in the row: the token is not there.
+  EXPECT_EQ(rows[0].entry.details_json.find(task["taskToken"].get<std::string>()),
+            std::string::npos);
 }
 
 }  // namespace

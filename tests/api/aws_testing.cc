@@ -97,7 +97,7 @@ TimePoint AuthNow() {
   return std::chrono::system_clock::from_time_t(1772366400) + std::chrono::seconds(30);
 }
 
-AwsStack::AwsStack(StackOptions options) : auth_clock_(AuthNow()) {
+AwsStack::AwsStack(StackOptions options) : sign_as_(options.sign_as), auth_clock_(AuthNow()) {
   auto logger = [&options](const std::string& name) {
     return options.logger ? options.logger : QuietLogger(name);
   };
@@ -219,11 +219,15 @@ AwsAnswer AwsStack::Call(std::string_view operation, const Json& input) const {
 }
 
 AwsAnswer AwsStack::CallRaw(std::string_view operation, std::string body) const {
-  return Send(Request(operation, std::move(body)));
+  http::Request request = Request(operation, std::move(body));
+  if (sign_as_) Sign(&request, sign_as_->first, sign_as_->second);
+  return Send(std::move(request));
 }
 
 AwsAnswer AwsStack::CallEvents(std::string_view operation, const Json& input) const {
-  return Send(EventsRequest(operation, input.dump()));
+  http::Request request = EventsRequest(operation, input.dump());
+  if (sign_as_) Sign(&request, sign_as_->first, sign_as_->second, "events");
+  return Send(std::move(request));
 }
 
 std::shared_ptr<http::testing::CapturingSink> AwsStack::SendAsync(http::Request request) const {

@@ -103,6 +103,9 @@ struct StackOptions {
   bool connections = true;
   // Where every part of the stack logs; null: nowhere.
   std::shared_ptr<spdlog::logger> logger;
+  // With access keys configured: the key (id, secret) Call, CallRaw,
+  // CallEvents and the shortcuts sign with; unset: they do not sign.
+  std::optional<std::pair<std::string, std::string>> sign_as;
 };
 
 // The time the stack's Authenticator believes it is (signatures are checked
@@ -165,6 +168,7 @@ class AwsStack {
   std::filesystem::path db_path() const { return dir_.empty() ? dir_ : dir_ / "stepd.db"; }
 
  private:
+  std::optional<std::pair<std::string, std::string>> sign_as_;
   std::filesystem::path dir_;
   std::unique_ptr<store::Store> real_store_;
   std::unique_ptr<store::Store> wrapper_;

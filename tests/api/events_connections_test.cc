@@ -504,8 +504,9 @@ TEST(EventsConnectionsWithKeys, AViewerReadsConnectionsAndOnlyAnAdminChangesThem
   EXPECT_EQ(ErrorOf(signed_call("CreateConnection", CreateBasic("c"), "AKIAOPERATOR000001",
                                 "operator-secret")),
             PlainError(403, "AccessDeniedException",
-                       "User: ops (role operator) is not authorized to perform: "
-                       "events:CreateConnection (it needs the admin role)"));
+                       "User: ops is not authorized to perform: "
+                       "events:CreateConnection (it needs the 'manage' permission; the "
+                       "principal's roles: operator)"));
   ASSERT_EQ(signed_call("CreateConnection", CreateBasic("c"), "AKIAADMIN000000001", "admin-secret")
                 .status,
             200);

@@ -62,6 +62,10 @@ struct StartRequest {
   std::string input;
   // Who starts it: the audit log's actor for its transitions.
   std::string principal;
+  // The request that starts it, a JSON object whose members join the
+  // details of the ExecutionStarted audit row ({"principal": {...},
+  // "source": "...", "request_id": "..."}); empty: none.
+  std::string origin_json;
   // Attributes kept with the execution (traceHeader, ...): JSON object text.
   std::string attributes_json = "{}";
   // A published version to run instead of the machine's current revision
@@ -90,6 +94,7 @@ struct StopRequest {
   std::string error;  // may be empty
   std::string cause;  // may be empty
   std::string principal;
+  std::string origin_json;  // as StartRequest's, for the ExecutionAborted row
 };
 
 // UpdateMapRun: new limits for a running Map Run (unset: unchanged).
@@ -110,6 +115,7 @@ struct StopResult {
 struct RedriveRequest {
   std::string execution_arn;
   std::string principal;  // the audit log's actor for the redrive
+  std::string origin_json;  // as StartRequest's, for the ExecutionRedriven row
 };
 
 struct RedriveResult {
