@@ -15,6 +15,8 @@
 #include <sstream>
 #include <utility>
 
+#include "stepd/api/jwt.h"
+
 extern char** environ;
 
 namespace stepd::server {
@@ -258,7 +260,7 @@ Option AccessKeysOption() {
   return Option{
       Info("auth.access_keys", "", "",
            "a JSON array of {\"access_key_id\" (letters and digits), \"secret_access_key\", "
-           "\"principal\"?, \"role\"? (viewer, operator, admin)} with unique ids",
+           "\"principal\"?, \"role\"? (viewer, trigger, operator, admin)} with unique ids",
            "SigV4 keys accepted on the AWS API; any key turns authentication on"),
       [](const Json& j, ServerOptions& o) { return ParseAccessKeys(j, o.auth.access_keys); },
       [](std::string_view t, ServerOptions& o) {
@@ -275,6 +277,137 @@ Option AccessKeysOption() {
         }
         return keys;
       }};
+}
+
+// A list of strings: a JSON array in the file, the same array as JSON text
+// or the entries separated by commas elsewhere. `valid` checks each entry.
+Option StringListOption(std::string key, std::string flag, std::string expected, std::string help,
+                        bool (*valid)(std::string_view),
+                        std::vector<std::string>& (*field)(ServerOptions&)) {
+  auto from_json = [valid, field](const Json& j, ServerOptions& o) {
+    if (!j.is_array()) return false;
+    std::vector<std::string> out;
+    for (const Json& e : j) {
+      if (!e.is_string() || !valid(e.get_ref<const std::string&>())) return false;
+      out.push_back(e.get<std::string>());
+    }
+    field(o) = std::move(out);
+    return true;
+  };
+  return Option{
+      Info(std::move(key), "", std::move(flag), std::move(expected), std::move(help)),
+      from_json,
+      [from_json](std::string_view t, ServerOptions& o) {
+        if (!t.empty() && t.front() == '[') {
+          StatusOr<Json> parsed = ParseJson(t);
+          return parsed.ok() && from_json(*parsed, o);
+        }
+        Json entries = Json::array();
+        size_t start = 0;
+        while (start <= t.size()) {
+          size_t end = t.find(',', start);
+          if (end == std::string_view::npos) end = t.size();
+          std::string_view entry = t.substr(start, end - start);
+          while (!entry.empty() && entry.front() == ' ') entry.remove_prefix(1);
+          while (!entry.empty() && entry.back() == ' ') entry.remove_suffix(1);
+          if (!entry.empty()) entries.push_back(std::string(entry));
+          start = end + 1;
+        }
+        return from_json(entries, o);
+      },
+      [field](const ServerOptions& o) { return Json(field(const_cast<ServerOptions&>(o))); }};
+}
+
+Option WithFlag(Option option, std::string flag) {
+  option.info.flag = std::move(flag);
+  return option;
+}
+
+bool NonEmpty(std::string_view t) { return !t.empty(); }
+bool IsJwtAlgorithm(std::string_view t) { return api::ParseJwtAlgorithm(t).has_value(); }
+bool IsClaimPath(std::string_view t) {
+  return !t.empty() && t.front() != '.' && t.back() != '.' && t.find("..") == std::string::npos;
+}
+
+// auth.bindings: [{"<kind>": "value", "role": ROLE, "state_machines": [...]?}]
+// with exactly one kind (subject, email, group, client_id, access_key,
+// principal, looker).
+std::optional<Refusal> ExplainBindings(const Json& j, std::vector<api::RoleBinding>& out) {
+  if (!j.is_array()) return Refusal{"", "must be a JSON array of bindings, got " + j.dump()};
+  std::vector<api::RoleBinding> bindings;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const Json& b = j[i];
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (!b.is_object()) return Refusal{at, "must be a JSON object"};
+    api::RoleBinding binding;
+    int kinds = 0;
+    bool has_role = false;
+    for (const auto& [name, value] : b.items()) {
+      if (name == "role") {
+        auto role = value.is_string() ? api::ParseRole(value.get<std::string>()) : std::nullopt;
+        if (!role) return Refusal{at + ".role", "must be viewer, trigger, operator or admin"};
+        binding.role = *role;
+        has_role = true;
+      } else if (name == "state_machines") {
+        if (!value.is_array() || value.empty()) {
+          return Refusal{at + ".state_machines", "must be a non-empty array of name patterns"};
+        }
+        for (const Json& pattern : value) {
+          if (!pattern.is_string() || pattern.get_ref<const std::string&>().empty()) {
+            return Refusal{at + ".state_machines", "must hold non-empty strings"};
+          }
+          binding.state_machines.push_back(pattern.get<std::string>());
+        }
+      } else if (auto kind = api::ParseBindingKind(name)) {
+        if (!value.is_string() || value.get_ref<const std::string&>().empty()) {
+          return Refusal{at + "." + name, "must be a non-empty string"};
+        }
+        binding.kind = *kind;
+        binding.value = value.get<std::string>();
+        ++kinds;
+      } else {
+        return Refusal{at + "." + name,
+                       "is unknown: a binding has one of subject, email, group, client_id, "
+                       "access_key, principal, looker, and role, state_machines"};
+      }
+    }
+    if (kinds != 1) {
+      return Refusal{at, "must name exactly one of subject, email, group, client_id, "
+                         "access_key, principal, looker"};
+    }
+    if (!has_role) return Refusal{at + ".role", "is missing"};
+    bindings.push_back(std::move(binding));
+  }
+  out = std::move(bindings);
+  return std::nullopt;
+}
+
+Json BindingsJson(const std::vector<api::RoleBinding>& bindings) {
+  Json out = Json::array();
+  for (const api::RoleBinding& b : bindings) {
+    Json j = {{std::string(api::BindingKindName(b.kind)), b.value},
+              {"role", api::RoleName(b.role)}};
+    if (!b.state_machines.empty()) j["state_machines"] = b.state_machines;
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Option BindingsOption() {
+  Option option{
+      Info("auth.bindings", "", "",
+           "a JSON array of {\"subject\"|\"email\"|\"group\"|\"client_id\"|\"access_key\"|"
+           "\"principal\"|\"looker\": pattern, \"role\": viewer|trigger|operator|admin, "
+           "\"state_machines\"?: [name patterns]}",
+           "roles given to the principals each binding matches ('*' and '?' are wildcards)"),
+      [](const Json& j, ServerOptions& o) { return !ExplainBindings(j, o.auth.bindings); },
+      [](std::string_view t, ServerOptions& o) {
+        StatusOr<Json> parsed = ParseJson(t);
+        return parsed.ok() && !ExplainBindings(*parsed, o.auth.bindings);
+      },
+      [](const ServerOptions& o) { return BindingsJson(o.auth.bindings); }};
+  option.explain = [](const Json& j, ServerOptions& o) { return ExplainBindings(j, o.auth.bindings); };
+  return option;
 }
 
 // outbound.allow_hosts / deny_hosts: a JSON array of entries; in the
@@ -609,11 +742,78 @@ const std::vector<Option>& Options() {
       FunctionsOption(),
       AccessKeysOption(),
       EnumOption<api::Role>("auth.default_role", "", "",
-                            "role of an authenticated principal that has none of its own",
+                            "role of an authenticated principal that no binding matches",
                             {{"viewer", api::Role::kViewer},
+                             {"trigger", api::Role::kTrigger},
                              {"operator", api::Role::kOperator},
                              {"admin", api::Role::kAdmin}},
                             [](ServerOptions& o) -> api::Role& { return o.auth.default_role; }),
+      BindingsOption(),
+      WithFlag(PatternOption("auth.oidc.issuer", "an https:// or http:// URL",
+                             "the exact \"iss\" of accepted OIDC tokens; setting it turns OIDC on",
+                             [](std::string_view t) {
+                               return t.starts_with("https://") || t.starts_with("http://");
+                             },
+                             [](ServerOptions& o) -> std::string& { return o.auth.oidc.issuer; }),
+               "--oidc-issuer"),
+      StringListOption("auth.oidc.audience", "--oidc-audience",
+                       "a JSON array of strings (elsewhere also comma-separated)",
+                       "accepted \"aud\" values; a token must name one (required with an issuer)",
+                       NonEmpty,
+                       [](ServerOptions& o) -> std::vector<std::string>& {
+                         return o.auth.oidc.audiences;
+                       }),
+      StringOption("auth.oidc.jwks_file", "", "--oidc-jwks-file",
+                   "a JWKS file with the issuer's signing keys (re-read when it changes)",
+                   [](ServerOptions& o) -> std::string& { return o.auth.oidc.jwks_file; }),
+      StringOption("auth.oidc.jwks_uri", "", "--oidc-jwks-uri",
+                   "the issuer's JWKS URL; neither this nor jwks_file: the issuer's discovery "
+                   "document names it",
+                   [](ServerOptions& o) -> std::string& { return o.auth.oidc.jwks_uri; }),
+      StringListOption("auth.oidc.algorithms", "--oidc-algorithms",
+                       "a JSON array of RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, "
+                       "EdDSA (elsewhere also comma-separated)",
+                       "signature algorithms accepted; empty: all of these (never none or HMAC)",
+                       IsJwtAlgorithm,
+                       [](ServerOptions& o) -> std::vector<std::string>& {
+                         return o.auth.oidc.algorithms;
+                       }),
+      WithFlag(IntOption("auth.oidc.clock_skew", "", 0, 3600,
+                         "seconds of clock difference allowed for exp, nbf and iat",
+                         SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                           return o.auth.oidc.clock_skew;
+                         }}),
+               "--oidc-clock-skew"),
+      StringOption("auth.oidc.header", "", "",
+                   "a header carrying the JWT itself (X-Goog-IAP-JWT-Assertion) besides "
+                   "Authorization: Bearer",
+                   [](ServerOptions& o) -> std::string& { return o.auth.oidc.header; }),
+      PatternOption("auth.oidc.groups_claim", "a claim name or dotted path",
+                    "where the groups bindings match are in the token (\"realm_access.roles\")",
+                    IsClaimPath,
+                    [](ServerOptions& o) -> std::string& { return o.auth.oidc.groups_claim; }),
+      PatternOption("auth.oidc.email_claim", "a claim name or dotted path",
+                    "where the email bindings match is in the token", IsClaimPath,
+                    [](ServerOptions& o) -> std::string& { return o.auth.oidc.email_claim; }),
+      StringListOption("auth.oidc.required_claims", "",
+                       "a JSON array of claim names (elsewhere also comma-separated)",
+                       "claims a token must carry besides exp, iss and aud", NonEmpty,
+                       [](ServerOptions& o) -> std::vector<std::string>& {
+                         return o.auth.oidc.required_claims;
+                       }),
+      IntOption("auth.oidc.jwks_refresh_seconds", "", 10, 86400 * 7,
+                "how old the signing keys may get before they are fetched again",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.auth.oidc.jwks_refresh_interval;
+                }}),
+      IntOption("auth.oidc.unknown_kid_refresh_seconds", "", 1, 86400,
+                "a token signed with an unknown key refetches the keys at most this often",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.auth.oidc.unknown_kid_min_interval;
+                }}),
+      IntOption("auth.oidc.max_token_bytes", "", 256, 1 << 20, "largest bearer token accepted",
+                IntField<size_t>{
+                    [](ServerOptions& o) -> size_t& { return o.auth.oidc.max_token_bytes; }}),
       IntOption("auth.sigv4_max_skew_seconds", "", 1, 86400,
                 "how far a SigV4 signature's X-Amz-Date may be from the server's clock",
                 SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
@@ -683,7 +883,9 @@ Status ApplyFile(const ConfigSource& file, const Json& node, const std::string& 
     if (const Option* option = FindByKey(path)) {
       if (option->explain) {
         if (std::optional<Refusal> refusal = option->explain(value, options)) {
-          std::string where = refusal->path.empty() ? path : path + "." + refusal->path;
+          std::string where = refusal->path.empty()          ? path
+                              : refusal->path.front() == '[' ? path + refusal->path
+                                                             : path + "." + refusal->path;
           return InvalidArgumentError("option " + Quoted(where) + " in " + file.path + " " +
                                       refusal->reason);
         }
@@ -708,6 +910,21 @@ Status Validate(const ServerOptions& o) {
   if (o.store.path.empty()) return InvalidArgumentError("store.path (--db) must not be empty");
   if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
     return InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together");
+  }
+  if (o.auth.oidc.configured() && o.auth.oidc.audiences.empty()) {
+    return InvalidArgumentError(
+        "auth.oidc.audience (--oidc-audience) is required with auth.oidc.issuer: a token meant "
+        "for another service of the same issuer must not be accepted");
+  }
+  if (!o.auth.oidc.configured() && (!o.auth.oidc.jwks_file.empty() ||
+                                    !o.auth.oidc.jwks_uri.empty() ||
+                                    !o.auth.oidc.audiences.empty())) {
+    return InvalidArgumentError(
+        "auth.oidc.issuer (--oidc-issuer) is required with the other auth.oidc options");
+  }
+  if (!o.auth.oidc.jwks_file.empty() && !o.auth.oidc.jwks_uri.empty()) {
+    return InvalidArgumentError(
+        "give auth.oidc.jwks_file or auth.oidc.jwks_uri, not both");
   }
   if (!o.insecure && !o.auth.configured() && !IsLoopbackHost(o.http.host)) {
     return InvalidArgumentError(
@@ -759,7 +976,9 @@ StatusOr<ResolvedOptions> ResolveServerOptions(const CommandLineValues& flags, c
         if (std::optional<Refusal> refusal = option->explain(*parsed, options)) {
           std::string where = refusal->path.empty()
                                   ? name
-                                  : name + " (" + option->info.key + "." + refusal->path + ")";
+                                  : name + " (" + option->info.key +
+                                        (refusal->path.front() == '[' ? "" : ".") +
+                                        refusal->path + ")";
           return InvalidArgumentError(where + " " + refusal->reason);
         }
         continue;

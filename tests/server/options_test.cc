@@ -114,6 +114,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       CountFields<http::AsyncClientOptions>() - 3 + CountFields<http::OutboundPolicyOptions>(),
       CountKeys("outbound."))
       << "AsyncClientOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<api::OidcOptions>(), CountKeys("auth.oidc."))
+      << "OidcOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
       << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "
@@ -241,6 +243,81 @@ TEST(ServerOptions, FunctionsMapLambdaNamesToEndpointsWithOptionalTimeouts) {
   ASSERT_TRUE(from_env.ok()) << from_env.status();
   ASSERT_EQ(from_env->options.functions.size(), 1u);
   EXPECT_EQ(from_env->options.functions.at("validate").url, "http://[::1]:9000/v");
+}
+
+TEST(ServerOptions, OidcComesFromTheContractsFlagsOrTheFile) {
+  CommandLineValues flags = {{"auth.oidc.issuer", "https://idp.example.com"},
+                             {"auth.oidc.audience", "stepd,looker"},
+                             {"auth.oidc.jwks_file", "/etc/stepd/jwks.json"},
+                             {"auth.oidc.algorithms", "RS256,EdDSA"},
+                             {"auth.oidc.clock_skew", "30"}};
+  auto resolved = Resolve(flags, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const api::OidcOptions& oidc = resolved->options.auth.oidc;
+  EXPECT_EQ(oidc.issuer, "https://idp.example.com");
+  EXPECT_THAT(oidc.audiences, ElementsAre("stepd", "looker"));
+  EXPECT_EQ(oidc.jwks_file, "/etc/stepd/jwks.json");
+  EXPECT_THAT(oidc.algorithms, ElementsAre("RS256", "EdDSA"));
+  EXPECT_EQ(oidc.clock_skew, std::chrono::seconds(30));
+  EXPECT_TRUE(resolved->options.auth.configured());
+
+  std::string file = R"({"auth": {"oidc": {"issuer": "https://idp.example.com",
+      "audience": ["stepd"], "groups_claim": "realm_access.roles", "header": "X-Goog-IAP-JWT-Assertion"}}})";
+  resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->options.auth.oidc.groups_claim, "realm_access.roles");
+  EXPECT_EQ(resolved->options.auth.oidc.header, "X-Goog-IAP-JWT-Assertion");
+}
+
+TEST(ServerOptions, OidcRefusesNoneHmacAndAnIssuerWithoutAudience) {
+  for (const char* alg : {"none", "HS256", "rs256"}) {
+    auto resolved = Resolve({{"auth.oidc.issuer", "https://idp.example.com"},
+                             {"auth.oidc.audience", "stepd"},
+                             {"auth.oidc.algorithms", alg}},
+                            {}, nullptr);
+    EXPECT_EQ(resolved.status().code(), StatusCode::kInvalidArgument) << alg;
+  }
+  EXPECT_EQ(Resolve({{"auth.oidc.issuer", "https://idp.example.com"}}, {}, nullptr).status(),
+            InvalidArgumentError("auth.oidc.audience (--oidc-audience) is required with "
+                                 "auth.oidc.issuer: a token meant for another service of the "
+                                 "same issuer must not be accepted"));
+  EXPECT_EQ(Resolve({{"auth.oidc.audience", "stepd"}}, {}, nullptr).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(ServerOptions, BindingsNameOneIdentityARoleAndOptionalStateMachines) {
+  std::string file = R"({"auth": {"default_role": "trigger", "bindings": [
+      {"group": "data-eng", "role": "operator", "state_machines": ["etl-*"]},
+      {"email": "*@ops.example.com", "role": "admin"}]}})";
+  auto resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const auto& bindings = resolved->options.auth.bindings;
+  ASSERT_EQ(bindings.size(), 2u);
+  EXPECT_EQ(bindings[0].kind, api::RoleBinding::Kind::kGroup);
+  EXPECT_EQ(bindings[0].value, "data-eng");
+  EXPECT_EQ(bindings[0].role, api::Role::kOperator);
+  EXPECT_THAT(bindings[0].state_machines, ElementsAre("etl-*"));
+  EXPECT_EQ(bindings[1].kind, api::RoleBinding::Kind::kEmail);
+  EXPECT_EQ(resolved->options.auth.default_role, api::Role::kTrigger);
+  EXPECT_EQ(ServerOptionsToJson(resolved->options)["auth"]["bindings"][0],
+            Json::parse(R"({"group":"data-eng","role":"operator","state_machines":["etl-*"]})"));
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"([{"group": "g"}])", "[0].role"},
+      {R"([{"group": "g", "email": "e", "role": "admin"}])", "[0]"},
+      {R"([{"role": "admin"}])", "[0]"},
+      {R"([{"team": "g", "role": "admin"}])", "[0].team"},
+      {R"([{"group": "g", "role": "root"}])", "[0].role"},
+      {R"([{"group": "g", "role": "admin", "state_machines": []}])", "[0].state_machines"},
+  };
+  for (const auto& [bindings_text, where] : bad) {
+    std::string bad_file = R"({"auth": {"bindings": )" + bindings_text + "}}";
+    auto refused = Resolve({}, {}, &bad_file);
+    ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << bindings_text;
+    EXPECT_NE(std::string(refused.status().message()).find("auth.bindings" + where),
+              std::string::npos)
+        << refused.status();
+  }
 }
 
 TEST(ServerOptions, AMalformedFunctionIsAnErrorPointingInsideTheOption) {
