@@ -93,6 +93,9 @@ struct ServerCommands::Impl {
   CLI::App* audit = nullptr;
   CLI::App* audit_verify = nullptr;
   OptionFlags audit_verify_flags;
+  CLI::App* audit_list = nullptr;
+  OptionFlags audit_list_flags;
+  AuditListArgs audit_list_args;
   CLI::App* keys = nullptr;
   CLI::App* keys_rotate = nullptr;
   OptionFlags keys_rotate_flags;
@@ -114,7 +117,9 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
 
   s.serve = app.add_subcommand("serve", "Run the server (the default)");
   s.serve_flags.AddTo(s.serve,
-                      {"http.listen", "store.path", "log.format", "log.level", "insecure"});
+                      {"http.listen", "store.path", "log.format", "log.level", "insecure",
+                       "auth.oidc.issuer", "auth.oidc.audience", "auth.oidc.jwks_file",
+                       "auth.oidc.jwks_uri", "auth.oidc.algorithms", "auth.oidc.clock_skew"});
   s.serve
       ->add_option("--port-file", s.port_file,
                    "write the bound port to FILE once listening (for --listen HOST:0)")
@@ -132,6 +137,24 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
   s.audit_verify = s.audit->add_subcommand(
       "verify", "Recompute the audit chain (offline); exit 0 intact, 1 broken");
   s.audit_verify_flags.AddTo(s.audit_verify, {"store.path", "audit.key_file"});
+  s.audit_list = s.audit->add_subcommand(
+      "list", "Print audit rows as JSON lines (offline; the server may be running)");
+  s.audit_list_flags.AddTo(s.audit_list, {"store.path"});
+  AuditListArgs& al = s.audit_list_args;
+  s.audit_list->add_option("--principal", al.query.actor, "rows by this principal id")
+      ->type_name("ID");
+  s.audit_list->add_option("--action", al.query.action, "rows of this action (StartExecution)")
+      ->type_name("ACTION");
+  s.audit_list->add_option("--resource", al.query.target, "rows acting on this ARN or name")
+      ->type_name("ARN");
+  s.audit_list->add_option("--since", al.since, "rows at or after this time (RFC 3339 or epoch ms)")
+      ->type_name("TIME");
+  s.audit_list->add_option("--until", al.until, "rows before this time (RFC 3339 or epoch ms)")
+      ->type_name("TIME");
+  s.audit_list->add_option("--limit", al.limit, "at most N rows (default 100)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 1000000));
+  s.audit_list->add_flag("--newest-first", al.query.newest_first, "newest rows first");
 
   s.keys = app.add_subcommand("keys", "Secrets key tools");
   s.keys->require_subcommand(1);
@@ -196,6 +219,10 @@ int ServerCommands::Run(int argc, char** argv) {
   if (s.audit_verify->parsed()) {
     return RunAuditVerify(s.audit_verify_flags.Collect(), ProcessEnvironment(), std::cout,
                           std::cerr);
+  }
+  if (s.audit_list->parsed()) {
+    return RunAuditList(s.audit_list_flags.Collect(), s.audit_list_args, ProcessEnvironment(),
+                        std::cout, std::cerr);
   }
   if (s.keys_rotate->parsed()) {
     return RunKeysRotate(s.keys_rotate_flags.Collect(), ProcessEnvironment(), s.new_key_file,

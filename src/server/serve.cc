@@ -15,6 +15,7 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
+#include "stepd/api/key_set.h"
 #include "stepd/base/version.h"
 #include "stepd/http/async_client.h"
 #include "stepd/http/io_pool.h"
@@ -96,8 +97,11 @@ class DelayRoute {
 void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options) {
   std::string address = FormatListenAddress(options.http.host, options.http.port);
   if (options.auth.configured()) {
-    logger.info("authentication on: {} SigV4 access key(s); default role {}",
-                options.auth.access_keys.size(), api::RoleName(options.auth.default_role));
+    logger.info(
+        "authentication on: OIDC {}; {} SigV4 access key(s); {} role binding(s); default role {}",
+        options.auth.oidc.configured() ? "tokens from " + options.auth.oidc.issuer : "off",
+        options.auth.access_keys.size(), options.auth.bindings.size(),
+        api::RoleName(options.auth.default_role));
   } else if (IsLoopbackHost(options.http.host)) {
     logger.warn(
         "no authentication is configured (local mode): listening on loopback {} only and "
@@ -108,6 +112,40 @@ void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options)
         "INSECURE: no authentication is configured and --insecure is set: listening on {} and "
         "treating EVERY caller as admin",
         address);
+  }
+}
+
+// Who may do what is configuration; a change of it is an action worth an
+// audit row. The row holds the auth section as `ServerOptionsToJson` prints
+// it (secrets redacted) and is appended when it differs from the last one.
+void AuditAuthConfiguration(store::Store& db, const ServerOptions& options,
+                            spdlog::logger& logger) {
+  constexpr std::string_view kAction = "AuthConfigurationChanged";
+  const Json current = ServerOptionsToJson(options).value("auth", Json::object());
+  store::AuditQuery query;
+  query.action = std::string(kAction);
+  query.newest_first = true;
+  auto last = db.QueryAudit(query, store::PageRequest{1, ""});
+  if (!last.ok()) {
+    logger.warn("cannot read the last authentication configuration: {}", last.status().ToString());
+    return;
+  }
+  if (!last->items.empty()) {
+    StatusOr<Json> details = ParseJson(last->items.front().entry.details_json);
+    if (details.ok() && details->value("configuration", Json()) == current) return;
+  }
+  store::AuditEntry row;
+  row.timestamp_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         SystemClock::Default()->Now().time_since_epoch())
+                         .count();
+  row.actor = "config";
+  row.action = std::string(kAction);
+  row.target = "auth";
+  row.details_json = Json{{"configuration", current}, {"outcome", "ok"}}.dump();
+  if (Status status = db.AppendAudit({row}); !status.ok()) {
+    logger.warn("cannot audit the authentication configuration: {}", status.ToString());
+  } else {
+    logger.info("authentication configuration recorded in the audit log (it changed)");
   }
 }
 
@@ -149,7 +187,32 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
       std::make_shared<Readiness>(std::vector<std::string>{"database", "migrations", "recovery"});
   auto router = std::make_shared<http::Router>();
   AddHealthRoutes(*router, readiness);
-  api::Authenticator authenticator(options.auth, SystemClock::Default());
+  // OIDC tokens are checked against the issuer's keys, fetched on the
+  // outbound client; a failed first load is retried as tokens arrive.
+  std::unique_ptr<api::KeySet> oidc_keys;
+  if (options.auth.oidc.configured()) {
+    api::KeySetOptions key_options;
+    key_options.jwks_file = options.auth.oidc.jwks_file;
+    key_options.jwks_uri = options.auth.oidc.jwks_uri;
+    key_options.issuer = options.auth.oidc.issuer;
+    key_options.refresh_interval = options.auth.oidc.jwks_refresh_interval;
+    key_options.unknown_kid_min_interval = options.auth.oidc.unknown_kid_min_interval;
+    auto created = api::KeySet::Create(key_options, outbound_client->get(),
+                                       SystemClock::Default(), Named(logger, "oidc"));
+    if (!created.ok()) {
+      std::cerr << "stepd: OIDC keys: " << created.status().message() << "\n";
+      return kExitUsage;
+    }
+    oidc_keys = std::move(created).value();
+    if (Status loaded = oidc_keys->LoadNow(); !loaded.ok()) {
+      logger->warn(
+          "OIDC signing keys could not be loaded yet ({}); bearer tokens are refused until they "
+          "are, and loading is retried as tokens arrive",
+          loaded.message());
+    }
+  }
+  api::Authenticator authenticator(options.auth, SystemClock::Default(), oidc_keys.get(),
+                                   Named(logger, "auth"));
   api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"));
   aws_api.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
@@ -208,6 +271,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   logger->info("database {} open, schema version {}", options.store.path,
                version.ok() ? std::to_string(*version) : version.status().ToString());
   readiness->MarkDone("migrations");
+  AuditAuthConfiguration(*db, options, *logger);
 
   // Connection secrets are sealed under the secrets key; a key other than
   // the one they were sealed under stops the start, changing nothing.
@@ -331,6 +395,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   logger->info("HTTP listener stopped");
   delay_route.reset();
   aws_api.Stop();
+  if (oidc_keys) oidc_keys->Stop();
   engine->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them

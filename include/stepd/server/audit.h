@@ -15,6 +15,7 @@
 
 #include "stepd/base/status_or.h"
 #include "stepd/server/options.h"
+#include "stepd/store/records.h"
 
 namespace stepd::server {
 
@@ -44,5 +45,21 @@ StatusOr<AuditKey> LoadAuditKey(const ServerOptions& options, const EnvMap& env,
 // Returns 0 intact, 1 broken or unreadable, 2 bad options.
 int RunAuditVerify(const CommandLineValues& flags, const EnvMap& env, std::ostream& out,
                    std::ostream& err);
+
+struct AuditListArgs {
+  store::AuditQuery query;  // since_ms/until_ms from the texts below
+  std::string since;        // RFC 3339 ("2026-12-01T10:00:00Z") or Unix milliseconds
+  std::string until;
+  int limit = 100;
+};
+
+// `stepd audit list [--db PATH] [--principal ID] [--action A] [--resource ARN]
+// [--since T] [--until T] [--limit N] [--newest-first]`: one JSON object per
+// row on `out`: {"seq", "time" (RFC 3339), "timestamp_ms", "actor", "action",
+// "target", "event_id"?, "details" (object), "hash"}. Reads without the key
+// (use `audit verify` to check the chain). Returns 0, 1 when the database
+// cannot be read, 2 for bad options or times.
+int RunAuditList(const CommandLineValues& flags, const AuditListArgs& args, const EnvMap& env,
+                 std::ostream& out, std::ostream& err);
 
 }  // namespace stepd::server
