@@ -109,10 +109,10 @@ class Jwks {
 struct JwtPolicy {
   // "iss" must be a string equal to this, byte for byte. Required: an empty
   // issuer matches no token.
-  std::string issuer;
+  std::string issuer{};
   // "aud" (a string, or an array of strings) must hold one of these. Empty:
   // "aud" is not checked at all.
-  std::vector<std::string> audiences;
+  std::vector<std::string> audiences{};
   // The algorithms accepted; a token with another "alg" fails with
   // kAlgorithmNotAllowed.
   std::vector<JwtAlgorithm> algorithms = AllJwtAlgorithms();
