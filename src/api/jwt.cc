@@ -180,7 +180,8 @@ std::variant<std::shared_ptr<EVP_PKEY>, std::string> RsaKey(const Json& jwk) {
     return std::string("RSA public exponent is not an odd number of 2 to 32 bits");
   }
   std::unique_ptr<OSSL_PARAM_BLD, ParamBldFree> builder(OSSL_PARAM_BLD_new());
-  if (!builder || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) != 1 ||
+  if (!builder ||
+      OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, modulus.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, exponent.get()) != 1) {
     return std::string("RSA key could not be built");
   }
@@ -270,11 +271,10 @@ bool VerifySignature(EVP_PKEY* pkey, JwtAlgorithm alg, std::string_view signing_
   const EVP_MD* md = DigestOf(alg);
   bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) == 1;
   if (ok && FamilyOf(alg) == KeyFamily::kRsa) {
-    ok = IsPss(alg)
-             ? EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                   EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
-                   EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1
-             : EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+    ok = IsPss(alg) ? EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+                          EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+                          EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1
+                    : EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
   }
   ok = ok && EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
                               signature.size(),
@@ -284,10 +284,13 @@ bool VerifySignature(EVP_PKEY* pkey, JwtAlgorithm alg, std::string_view signing_
   return ok;
 }
 
-JwtError Fail(JwtFailure failure, std::string reason) { return JwtError{failure, std::move(reason)}; }
+JwtError Fail(JwtFailure failure, std::string reason) {
+  return JwtError{failure, std::move(reason)};
+}
 
 // A NumericDate claim: nullopt when absent; *error set when not a finite number.
-std::optional<double> NumericDate(const Json& claims, const char* name, std::optional<JwtError>* error) {
+std::optional<double> NumericDate(const Json& claims, const char* name,
+                                  std::optional<JwtError>* error) {
   auto it = claims.find(name);
   if (it == claims.end()) return std::nullopt;
   if (!it->is_number() || !std::isfinite(it->get<double>())) {
@@ -297,7 +300,8 @@ std::optional<double> NumericDate(const Json& claims, const char* name, std::opt
   return it->get<double>();
 }
 
-std::optional<JwtError> CheckClaims(const Json& claims, const JwtPolicy& policy, int64_t now_seconds) {
+std::optional<JwtError> CheckClaims(const Json& claims, const JwtPolicy& policy,
+                                    int64_t now_seconds) {
   std::optional<JwtError> error;
   const std::optional<double> exp = NumericDate(claims, "exp", &error);
   const std::optional<double> nbf = NumericDate(claims, "nbf", &error);
@@ -351,9 +355,9 @@ std::optional<JwtError> CheckClaims(const Json& claims, const JwtPolicy& policy,
 }  // namespace
 
 struct Jwks::Key {
-  std::string kid;                    // "" when the JWK has none
+  std::string kid;  // "" when the JWK has none
   KeyFamily family;
-  std::optional<JwtAlgorithm> alg;    // the JWK's own "alg"
+  std::optional<JwtAlgorithm> alg;  // the JWK's own "alg"
   std::shared_ptr<EVP_PKEY> pkey;
 
   bool Fits(JwtAlgorithm a) const { return family == FamilyOf(a) && (!alg || *alg == a); }
@@ -364,7 +368,7 @@ struct JwksAccess {
   static std::variant<Jwks::Key, std::string> ParseKey(const Json& jwk);
   // The key to verify a token of `alg` naming `kid` ("" for none) with.
   static std::variant<const Jwks::Key*, JwtError> Select(const Jwks& set, const std::string& kid,
-                                                        JwtAlgorithm alg);
+                                                         JwtAlgorithm alg);
 };
 
 std::variant<Jwks::Key, std::string> JwksAccess::ParseKey(const Json& jwk) {
@@ -402,21 +406,22 @@ std::variant<Jwks::Key, std::string> JwksAccess::ParseKey(const Json& jwk) {
     std::optional<JwtAlgorithm> parsed =
         alg->is_string() ? ParseJwtAlgorithm(alg->get_ref<const std::string&>()) : std::nullopt;
     if (!parsed) return std::string("alg is not a supported signature algorithm");
-    if (FamilyOf(*parsed) != key.family) return "alg " + Quoted(alg->get_ref<const std::string&>()) + " does not fit the key";
+    if (FamilyOf(*parsed) != key.family)
+      return "alg " + Quoted(alg->get_ref<const std::string&>()) + " does not fit the key";
     key.alg = parsed;
   }
   return key;
 }
 
-std::variant<const Jwks::Key*, JwtError> JwksAccess::Select(const Jwks& set,
-                                                           const std::string& kid,
-                                                           JwtAlgorithm alg) {
+std::variant<const Jwks::Key*, JwtError> JwksAccess::Select(const Jwks& set, const std::string& kid,
+                                                            JwtAlgorithm alg) {
   const std::string alg_name(JwtAlgorithmName(alg));
   if (!kid.empty()) {
     for (const Jwks::Key& key : set.keys_) {
       if (key.kid != kid) continue;
       if (!key.Fits(alg)) {
-        return Fail(JwtFailure::kAlgorithmNotAllowed, "kid " + Quoted(kid) + " cannot verify " + alg_name);
+        return Fail(JwtFailure::kAlgorithmNotAllowed,
+                    "kid " + Quoted(kid) + " cannot verify " + alg_name);
       }
       return &key;
     }
@@ -517,8 +522,8 @@ StatusOr<std::shared_ptr<const Jwks>> Jwks::Parse(std::string_view json,
     if (jwk.is_object()) {
       for (const char* member : kPrivateMembers) {
         if (jwk.contains(member)) {
-          return InvalidArgumentError(name + " holds private or secret key material (\"" +
-                                      member + "\"): a JWKS must hold public keys only");
+          return InvalidArgumentError(name + " holds private or secret key material (\"" + member +
+                                      "\"): a JWKS must hold public keys only");
         }
       }
     }
@@ -552,8 +557,8 @@ std::vector<std::string> Jwks::kids() const {
 }
 
 bool Jwks::contains(std::string_view kid) const {
-  return !kid.empty() && std::any_of(keys_.begin(), keys_.end(),
-                                     [&](const Key& key) { return key.kid == kid; });
+  return !kid.empty() &&
+         std::any_of(keys_.begin(), keys_.end(), [&](const Key& key) { return key.kid == kid; });
 }
 
 std::string_view JwtFailureName(JwtFailure f) {

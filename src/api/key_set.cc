@@ -23,12 +23,14 @@ namespace {
 enum class Source { kFile, kUri, kDiscovery };
 
 // `url` without its query and fragment, for messages.
-std::string UrlForLog(std::string_view url) { return std::string(url.substr(0, url.find_first_of("?#"))); }
+std::string UrlForLog(std::string_view url) {
+  return std::string(url.substr(0, url.find_first_of("?#")));
+}
 
 Status CheckUrl(std::string_view url, std::string_view what) {
   const Status refused = InvalidArgumentError(
-      std::string(what) + " must be an https:// URL, or http:// to a loopback address: " +
-      UrlForLog(url));
+      std::string(what) +
+      " must be an https:// URL, or http:// to a loopback address: " + UrlForLog(url));
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed || !parsed->has_authority() || parsed->encoded_host().empty()) return refused;
   if (parsed->scheme_id() == boost::urls::scheme::https) return Status::OK();
@@ -57,8 +59,8 @@ std::optional<std::chrono::seconds> MaxAge(const http::Headers& headers) {
   if (at == std::string_view::npos) return std::nullopt;
   int64_t seconds = 0;
   size_t digits = 0;
-  for (size_t i = at + 8; i < value->size() && std::isdigit(static_cast<unsigned char>((*value)[i]));
-       ++i, ++digits) {
+  for (size_t i = at + 8;
+       i < value->size() && std::isdigit(static_cast<unsigned char>((*value)[i])); ++i, ++digits) {
     if (seconds > 100'000'000) return std::nullopt;
     seconds = seconds * 10 + ((*value)[i] - '0');
   }
@@ -104,7 +106,10 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
     {
       std::lock_guard<std::mutex> lock(mu_);
       const TimePoint now = clock_->Now();
-      if (!stopped_ && !in_flight_ && now >= next_refresh_) start = StartLocked(now);
+      if (!stopped_ && !in_flight_ && now >= next_refresh_) {
+        StartLocked(now);
+        start = true;
+      }
     }
     if (start) Run();
     std::lock_guard<std::mutex> lock(mu_);
@@ -121,9 +126,11 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
         waiters_.push_back(std::move(waiter));
         return;
       }
-      if (!stopped_ && !(last_started_ && now - *last_started_ < options_.unknown_kid_min_interval)) {
+      if (!stopped_ &&
+          !(last_started_ && now - *last_started_ < options_.unknown_kid_min_interval)) {
         waiters_.push_back(std::move(waiter));
-        start = StartLocked(now);
+        StartLocked(now);
+        start = true;
       } else if (!stopped_) {
         ++stats_.rate_limited;
       }
@@ -162,7 +169,10 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
       stopped = stopped_;
       if (!stopped) {
         waiters_.push_back(std::move(waiter));
-        if (!in_flight_) start = StartLocked(clock_->Now());
+        if (!in_flight_) {
+          StartLocked(clock_->Now());
+          start = true;
+        }
       }
     }
     if (stopped) {
@@ -172,10 +182,10 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
     }
   }
 
-  bool StartLocked(TimePoint now) {
+  // Marks a refresh started; the caller then Run()s it outside the lock.
+  void StartLocked(TimePoint now) {
     in_flight_ = true;
     last_started_ = now;
-    return true;
   }
 
   // Performs the refresh marked in flight; ends in Finish().
@@ -243,20 +253,19 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
     request.timeout = options_.fetch_timeout;
     request.operator_configured_url = true;
     const size_t limit = options_.max_document_bytes;
-    const uint64_t id = client_->Fetch(
-        std::move(request), [url, limit, then = std::move(then)](StatusOr<http::ClientResponse> r) {
-          const std::string where = "fetching " + UrlForLog(url);
-          if (!r.ok()) return then(r.status().WithContext(where));
-          if (r->status != 200) {
-            return then(UnavailableError(where + ": HTTP status " + std::to_string(r->status)));
-          }
-          if (r->body.size() > limit) {
-            return then(ResourceExhaustedError(where + ": " + std::to_string(r->body.size()) +
-                                               " bytes, over the limit of " +
-                                               std::to_string(limit)));
-          }
-          then(Document{std::move(r->body), MaxAge(r->headers)});
-        });
+    const uint64_t id = client_->Fetch(std::move(request), [url, limit, then = std::move(then)](
+                                                               StatusOr<http::ClientResponse> r) {
+      const std::string where = "fetching " + UrlForLog(url);
+      if (!r.ok()) return then(r.status().WithContext(where));
+      if (r->status != 200) {
+        return then(UnavailableError(where + ": HTTP status " + std::to_string(r->status)));
+      }
+      if (r->body.size() > limit) {
+        return then(ResourceExhaustedError(where + ": " + std::to_string(r->body.size()) +
+                                           " bytes, over the limit of " + std::to_string(limit)));
+      }
+      then(Document{std::move(r->body), MaxAge(r->headers)});
+    });
     bool cancel = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -318,7 +327,8 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
 
   // Ends the refresh in flight: installs `keys` (null: unchanged) or keeps
   // the old ones, schedules the next refresh, and tells the waiters.
-  void Finish(StatusOr<std::shared_ptr<const Jwks>> keys, std::optional<std::chrono::seconds> max_age) {
+  void Finish(StatusOr<std::shared_ptr<const Jwks>> keys,
+              std::optional<std::chrono::seconds> max_age) {
     std::vector<Waiter> waiters;
     size_t held = 0;
     {
@@ -362,16 +372,16 @@ class KeySet::Impl : public std::enable_shared_from_this<KeySet::Impl> {
   FileStamp file_stamp_;
 
   mutable std::mutex mu_;
-  std::condition_variable idle_;  // in_flight_ or delivering_ went down
-  std::shared_ptr<const Jwks> current_;     // guarded by mu_
-  bool in_flight_ = false;                  // guarded by mu_
-  std::optional<TimePoint> last_started_;   // guarded by mu_
+  std::condition_variable idle_;               // in_flight_ or delivering_ went down
+  std::shared_ptr<const Jwks> current_;        // guarded by mu_
+  bool in_flight_ = false;                     // guarded by mu_
+  std::optional<TimePoint> last_started_;      // guarded by mu_
   TimePoint next_refresh_ = TimePoint::min();  // guarded by mu_
-  std::vector<Waiter> waiters_;             // guarded by mu_: of the refresh in flight
-  std::vector<uint64_t> fetch_ids_;         // guarded by mu_: of the refresh in flight
-  int delivering_ = 0;                      // guarded by mu_: Finish calls telling waiters
-  bool stopped_ = false;                    // guarded by mu_
-  Stats stats_;                             // guarded by mu_
+  std::vector<Waiter> waiters_;                // guarded by mu_: of the refresh in flight
+  std::vector<uint64_t> fetch_ids_;            // guarded by mu_: of the refresh in flight
+  int delivering_ = 0;                         // guarded by mu_: Finish calls telling waiters
+  bool stopped_ = false;                       // guarded by mu_
+  Stats stats_;                                // guarded by mu_
 };
 
 StatusOr<std::unique_ptr<KeySet>> KeySet::Create(KeySetOptions options, http::AsyncClient* client,

@@ -10,9 +10,9 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using ::testing::Not;
 using testing::HmacToken;
 using testing::JwksText;
+using ::testing::Not;
 using testing::RawToken;
 using testing::TestKey;
 using testing::TestKeyType;
@@ -30,8 +30,9 @@ struct Keys {
   // Not in the set: an attacker's keys, one reusing a kid of ours.
   TestKey attacker = TestKey::Generate(TestKeyType::kRsa2048, "rsa");
   TestKey attacker_ec = TestKey::Generate(TestKeyType::kEcP256, "ec256");
-  std::shared_ptr<const Jwks> set = ParseOrDie(JwksText(
-      {rsa.PublicJwk(), rsa3072.PublicJwk(), ec256.PublicJwk(), ec384.PublicJwk(), ed.PublicJwk()}));
+  std::shared_ptr<const Jwks> set =
+      ParseOrDie(JwksText({rsa.PublicJwk(), rsa3072.PublicJwk(), ec256.PublicJwk(),
+                           ec384.PublicJwk(), ed.PublicJwk()}));
 
   static std::shared_ptr<const Jwks> ParseOrDie(const std::string& text) {
     auto parsed = Jwks::Parse(text);
@@ -49,8 +50,8 @@ const Keys& K() {
 }
 
 Json Claims() {
-  return Json{{"iss", kIssuer}, {"sub", "ada"}, {"aud", "stepd"}, {"iat", kNow - 10},
-              {"exp", kNow + 600}};
+  return Json{
+      {"iss", kIssuer}, {"sub", "ada"}, {"aud", "stepd"}, {"iat", kNow - 10}, {"exp", kNow + 600}};
 }
 
 JwtPolicy Policy() {
@@ -178,8 +179,7 @@ TEST_P(JwtEveryAlgorithm, VerifiesATokenSignedWithIt) {
   const JwtAlgorithm alg = GetParam();
   const TestKey& key = KeyFor(alg);
   auto result = VerifyJwt(key.Sign(alg, Claims()), *K().set, Policy(), kNow);
-  ASSERT_TRUE(std::holds_alternative<VerifiedJwt>(result))
-      << std::get<JwtError>(result).reason;
+  ASSERT_TRUE(std::holds_alternative<VerifiedJwt>(result)) << std::get<JwtError>(result).reason;
   const VerifiedJwt& jwt = std::get<VerifiedJwt>(result);
   EXPECT_EQ(jwt.algorithm, alg);
   EXPECT_EQ(jwt.kid, key.kid());
@@ -188,7 +188,9 @@ TEST_P(JwtEveryAlgorithm, VerifiesATokenSignedWithIt) {
 }
 
 INSTANTIATE_TEST_SUITE_P(All, JwtEveryAlgorithm, ::testing::ValuesIn(AllJwtAlgorithms()),
-                         [](const auto& info) { return std::string(JwtAlgorithmName(info.param)); });
+                         [](const auto& info) {
+                           return std::string(JwtAlgorithmName(info.param));
+                         });
 
 TEST(Jwt, VerifiesWithA3072BitRsaKey) {
   EXPECT_EQ(Outcome(K().rsa3072.Sign(JwtAlgorithm::kPS512, Claims())), "ok");
@@ -200,8 +202,9 @@ TEST(Jwt, AcceptsATokenWithoutKidWhenExactlyOneKeyFitsItsAlgorithm) {
       SignRaw(K().ec384, JwtAlgorithm::kES384, R"({"alg":"ES384"})", Payload(Claims()));
   EXPECT_EQ(Outcome(token), "ok");
   // Two RSA keys fit RS256: which one is meant is not guessed.
-  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256, R"({"alg":"RS256"})", Payload(Claims()))),
-            "unknown_key: no kid, and 2 keys fit RS256");
+  EXPECT_EQ(
+      Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256, R"({"alg":"RS256"})", Payload(Claims()))),
+      "unknown_key: no kid, and 2 keys fit RS256");
 }
 
 TEST(Jwt, IgnoresTypAndUnknownHeaders) {
@@ -236,7 +239,8 @@ TEST(Jwt, RefusesAlgNoneWithAndWithoutASignature) {
 }
 
 TEST(Jwt, ComparesAlgCaseSensitively) {
-  for (const char* alg : {"rs256", "Rs256", "rS256", "RS256 ", "None", "NONE", "nOnE", "hs256", ""}) {
+  for (const char* alg :
+       {"rs256", "Rs256", "rS256", "RS256 ", "None", "NONE", "nOnE", "hs256", ""}) {
     EXPECT_EQ(Failure(K().rsa.Sign(JwtAlgorithm::kRS256, Claims(), {{"alg", alg}})),
               "algorithm_not_allowed")
         << "'" << alg << "'";
@@ -331,14 +335,15 @@ TEST(Jwt, IgnoresKeysTheHeaderSupplies) {
 }
 
 TEST(Jwt, RefusesAnEcdsaSignatureInDerForm) {
-  const std::string input =
-      Base64UrlEncode(R"({"alg":"ES256","kid":"ec256"})") + "." + Base64UrlEncode(Payload(Claims()));
+  const std::string input = Base64UrlEncode(R"({"alg":"ES256","kid":"ec256"})") + "." +
+                            Base64UrlEncode(Payload(Claims()));
   const std::string der = K().ec256.Signature(JwtAlgorithm::kES256, input, /*ecdsa_der=*/true);
   ASSERT_NE(der.size(), 64u);  // DER is 70-72 bytes: never 64
   EXPECT_EQ(Failure(input + "." + Base64UrlEncode(der)), "bad_signature");
   // The raw form of the same key and input verifies.
-  EXPECT_EQ(Outcome(input + "." + Base64UrlEncode(K().ec256.Signature(JwtAlgorithm::kES256, input))),
-            "ok");
+  EXPECT_EQ(
+      Outcome(input + "." + Base64UrlEncode(K().ec256.Signature(JwtAlgorithm::kES256, input))),
+      "ok");
 }
 
 TEST(Jwt, RefusesEcdsaSignaturesOfTheWrongLength) {
@@ -356,8 +361,8 @@ TEST(Jwt, RefusesEcdsaSignaturesOfTheWrongLength) {
 
 TEST(Jwt, RefusesAnRsaSignatureMadeWithAnotherPadding) {
   // RS256 and PS256 share the key; each signature verifies only as itself.
-  const std::string input = Base64UrlEncode(R"({"alg":"PS256","kid":"rsa"})") + "." +
-                            Base64UrlEncode(Payload(Claims()));
+  const std::string input =
+      Base64UrlEncode(R"({"alg":"PS256","kid":"rsa"})") + "." + Base64UrlEncode(Payload(Claims()));
   const std::string pkcs1 = K().rsa.Signature(JwtAlgorithm::kRS256, input);
   EXPECT_EQ(Failure(input + "." + Base64UrlEncode(pkcs1)), "bad_signature");
 }
@@ -465,8 +470,8 @@ TEST(Jwt, RefusesDuplicateMembersEvenWhenSigned) {
   const std::string payload = Payload(Claims());
   // Parsers disagree on which duplicate wins: a signed token that means
   // "RS256" to us could mean "none" to another.
-  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256, R"({"alg":"none","alg":"RS256","kid":"rsa"})",
-                            payload)),
+  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256,
+                            R"({"alg":"none","alg":"RS256","kid":"rsa"})", payload)),
             "malformed: header is not a JSON object");
   EXPECT_EQ(Failure(SignRaw(K().rsa, JwtAlgorithm::kRS256,
                             R"({"alg":"RS256","kid":"other","kid":"rsa"})", payload)),
@@ -704,28 +709,30 @@ TEST(Jwks, SkipsWhatItCannotUseAndSaysWhy) {
   even_exponent["e"] = Base64UrlEncode(std::string("\x01\x00\x00", 3));  // 65536
 
   std::vector<std::string> skipped;
-  auto set = Jwks::Parse(
-      JwksText({small.PublicJwk(), not_on_curve, short_x, encryption, wrap_only, ed448, x25519,
-                p521, hmac_alg, misfit_alg, numeric_kid, padded, even_exponent, Json("text"),
-                Json{{"kty", "oct"}}, K().rsa.PublicJwk()}),
-      &skipped);
+  auto set =
+      Jwks::Parse(JwksText({small.PublicJwk(), not_on_curve, short_x, encryption, wrap_only, ed448,
+                            x25519, p521, hmac_alg, misfit_alg, numeric_kid, padded, even_exponent,
+                            Json("text"), Json{{"kty", "oct"}}, K().rsa.PublicJwk()}),
+                  &skipped);
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_THAT((*set)->kids(), ElementsAre("rsa"));
-  const std::vector<std::string> expected = {"key 0 (kid 'small'): RSA modulus of 1024 bits is under 2048",
-                          "key 1 (kid 'bent'): EC point is not on the curve",
-                          "key 2 (kid 'short'): EC coordinates are not of the curve's size",
-                          "key 3 (kid 'rsa3072'): use is not \"sig\"",
-                          "key 4 (kid 'wrap'): key_ops lacks \"verify\"",
-                          "key 5 (kid 'ed448'): OKP curve 'Ed448' is not supported",
-                          "key 6 (kid 'ed'): OKP curve 'X25519' is not supported",
-                          "key 7 (kid 'ec256'): EC curve 'P-521' is not supported",
-                          "key 8 (kid 'hs'): alg is not a supported signature algorithm",
-                          "key 9 (kid 'misfit'): alg 'ES256' does not fit the key",
-                          "key 10: kid is not a string",
-                          "key 11 (kid 'padded'): RSA key without base64url n and e",
-                          "key 12 (kid 'even'): RSA public exponent is not an odd number of 2 to "
-                          "32 bits",
-                          "key 13: not a JSON object", "key 14: kty 'oct' is not supported"};
+  const std::vector<std::string> expected = {
+      "key 0 (kid 'small'): RSA modulus of 1024 bits is under 2048",
+      "key 1 (kid 'bent'): EC point is not on the curve",
+      "key 2 (kid 'short'): EC coordinates are not of the curve's size",
+      "key 3 (kid 'rsa3072'): use is not \"sig\"",
+      "key 4 (kid 'wrap'): key_ops lacks \"verify\"",
+      "key 5 (kid 'ed448'): OKP curve 'Ed448' is not supported",
+      "key 6 (kid 'ed'): OKP curve 'X25519' is not supported",
+      "key 7 (kid 'ec256'): EC curve 'P-521' is not supported",
+      "key 8 (kid 'hs'): alg is not a supported signature algorithm",
+      "key 9 (kid 'misfit'): alg 'ES256' does not fit the key",
+      "key 10: kid is not a string",
+      "key 11 (kid 'padded'): RSA key without base64url n and e",
+      "key 12 (kid 'even'): RSA public exponent is not an odd number of 2 to "
+      "32 bits",
+      "key 13: not a JSON object",
+      "key 14: kty 'oct' is not supported"};
   EXPECT_EQ(skipped, expected);
 }
 

@@ -17,12 +17,12 @@
 namespace stepd::api {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
 using http::testing::TempDir;
 using http::testing::TestServer;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using testing::JwksText;
+using ::testing::Not;
 using testing::TestKey;
 using testing::TestKeyType;
 using namespace std::chrono_literals;
@@ -50,7 +50,8 @@ class FakeIdp {
         return;
       }
       http::Response response = http::Response::Json(state->jwks_status, state->jwks);
-      if (!state->cache_control.empty()) response.headers.Set("Cache-Control", state->cache_control);
+      if (!state->cache_control.empty())
+        response.headers.Set("Cache-Control", state->cache_control);
       r.Send(std::move(response));
     });
     router->Add("GET", "/idp/.well-known/openid-configuration",
@@ -279,7 +280,8 @@ TEST_F(KeySetTest, LoadsFromAUrl) {
   EXPECT_THAT(keys->Current()->kids(), ElementsAre("a"));
   EXPECT_EQ(idp_.jwks_requests(), 1);
   EXPECT_EQ(keys->stats().loads, 1u);
-  EXPECT_THAT(Log(), HasSubstr("OIDC keys loaded from jwks_uri " + idp_.Url("/idp/jwks") + ": 1 keys"));
+  EXPECT_THAT(Log(),
+              HasSubstr("OIDC keys loaded from jwks_uri " + idp_.Url("/idp/jwks") + ": 1 keys"));
 }
 
 TEST_F(KeySetTest, RefusesANon200AnOversizeOrANonJsonAnswer) {
@@ -385,8 +387,8 @@ TEST_F(KeySetTest, ANewKidAtTheIdpIsAcceptedAfterRefreshForUnknownKey) {
   ASSERT_EQ(keys->LoadNow(), Status::OK());
   JwtPolicy policy;
   policy.issuer = "https://idp.example.com";
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          clock_.Now().time_since_epoch()).count();
+  const int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
   const std::string token = KeyB().Sign(
       JwtAlgorithm::kEdDSA, {{"iss", policy.issuer}, {"sub", "ada"}, {"exp", now + 600}});
   auto before = VerifyJwt(token, *keys->Current(), policy, now);
@@ -433,7 +435,7 @@ TEST_F(KeySetTest, AFloodOfUnknownKidsFetchesOnce) {
   ASSERT_EQ(all_done.get_future().wait_for(30s), std::future_status::ready);
 
   EXPECT_TRUE(idp_.NoMoreJwksRequestsThan(2));  // the load, and one refresh
-  EXPECT_GE(refreshed.load(), 1);      // the one that started it, and those that joined
+  EXPECT_GE(refreshed.load(), 1);               // the one that started it, and those that joined
   EXPECT_EQ(refreshed + refused, kCalls);
   EXPECT_EQ(keys->stats().rate_limited, static_cast<uint64_t>(refused.load()));
   EXPECT_EQ(keys->stats().loads, 2u);

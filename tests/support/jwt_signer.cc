@@ -36,7 +36,9 @@ std::string BigParam(EVP_PKEY* pkey, const char* name, int width = 0) {
   return out;
 }
 
-bool IsEcdsa(JwtAlgorithm alg) { return alg == JwtAlgorithm::kES256 || alg == JwtAlgorithm::kES384; }
+bool IsEcdsa(JwtAlgorithm alg) {
+  return alg == JwtAlgorithm::kES256 || alg == JwtAlgorithm::kES384;
+}
 
 const EVP_MD* DigestOf(JwtAlgorithm alg) {
   switch (alg) {

@@ -126,8 +126,8 @@ struct JwtPolicy {
 };
 
 struct VerifiedJwt {
-  Json header;  // the JOSE header as sent
-  Json claims;  // the payload
+  Json header;      // the JOSE header as sent
+  Json claims;      // the payload
   std::string kid;  // the kid of the key that verified it ("" when it has none)
   JwtAlgorithm algorithm;
 };
