@@ -438,7 +438,7 @@ TEST(Engine, DistributedMapChildExecutionsArePersistedUnderTheirMapRun) {
 // Redrives `arn` and waits until the redrive is durable.
 StatusOr<RedriveResult> Redrive(TestEngine& t, const std::string& arn) {
   std::promise<StatusOr<RedriveResult>> answer;
-  t.engine->RedriveExecution({arn, "operator"}, [&](StatusOr<RedriveResult> r) {
+  t.engine->RedriveExecution({arn, "operator", ""}, [&](StatusOr<RedriveResult> r) {
     answer.set_value(std::move(r));
   });
   return answer.get_future().get();

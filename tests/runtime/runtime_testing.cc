@@ -175,7 +175,7 @@ StatusOr<StopResult> TestEngine::Stop(const std::string& arn, const std::string&
   std::mutex mu;
   std::condition_variable cv;
   std::optional<StatusOr<StopResult>> out;
-  engine->StopExecution(StopRequest{arn, error, cause, "operator"}, [&](StatusOr<StopResult> r) {
+  engine->StopExecution(StopRequest{arn, error, cause, "operator", ""}, [&](StatusOr<StopResult> r) {
     std::lock_guard lock(mu);
     out = std::move(r);
     cv.notify_all();
