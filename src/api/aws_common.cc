@@ -329,7 +329,8 @@ store::AuditEntry Audit(const Context& context, const Call& call, std::string_vi
   entry.timestamp_ms = context.NowMs();
   entry.actor = call.principal.id;
   if (!details.is_object()) details = Json::object();
-  for (auto& [key, value] : CallerAudit(call).items()) details[key] = value;
+  const Json caller = CallerAudit(call);
+  for (auto& [key, value] : caller.items()) details[key] = value;
   details["outcome"] = "ok";
   entry.action = std::string(action);
   entry.target = std::string(target);

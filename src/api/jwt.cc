@@ -52,26 +52,6 @@ bool IsPss(JwtAlgorithm a) {
   return a == JwtAlgorithm::kPS256 || a == JwtAlgorithm::kPS384 || a == JwtAlgorithm::kPS512;
 }
 
-// The digest of the algorithm; null for EdDSA, which hashes on its own.
-const EVP_MD* DigestOf(JwtAlgorithm a) {
-  switch (a) {
-    case JwtAlgorithm::kRS256:
-    case JwtAlgorithm::kPS256:
-    case JwtAlgorithm::kES256:
-      return EVP_sha256();
-    case JwtAlgorithm::kRS384:
-    case JwtAlgorithm::kPS384:
-    case JwtAlgorithm::kES384:
-      return EVP_sha384();
-    case JwtAlgorithm::kRS512:
-    case JwtAlgorithm::kPS512:
-      return EVP_sha512();
-    case JwtAlgorithm::kEdDSA:
-      return nullptr;
-  }
-  return nullptr;
-}
-
 struct PkeyFree {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
@@ -268,7 +248,7 @@ bool VerifySignature(EVP_PKEY* pkey, JwtAlgorithm alg, std::string_view signing_
   }
   std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  const EVP_MD* md = DigestOf(alg);
+  const EVP_MD* md = JwtDigest(alg);
   bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), &pctx, md, nullptr, pkey) == 1;
   if (ok && FamilyOf(alg) == KeyFamily::kRsa) {
     ok = IsPss(alg) ? EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
@@ -460,6 +440,25 @@ std::vector<JwtAlgorithm> AllJwtAlgorithms() {
   std::vector<JwtAlgorithm> all;
   for (const auto& entry : kAlgorithmNames) all.push_back(entry.algorithm);
   return all;
+}
+
+const EVP_MD* JwtDigest(JwtAlgorithm a) {
+  switch (a) {
+    case JwtAlgorithm::kRS256:
+    case JwtAlgorithm::kPS256:
+    case JwtAlgorithm::kES256:
+      return EVP_sha256();
+    case JwtAlgorithm::kRS384:
+    case JwtAlgorithm::kPS384:
+    case JwtAlgorithm::kES384:
+      return EVP_sha384();
+    case JwtAlgorithm::kRS512:
+    case JwtAlgorithm::kPS512:
+      return EVP_sha512();
+    case JwtAlgorithm::kEdDSA:
+      return nullptr;
+  }
+  return nullptr;
 }
 
 std::string Base64UrlEncode(std::string_view bytes) {

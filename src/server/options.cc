@@ -749,10 +749,11 @@ const std::vector<Option>& Options() {
                              {"admin", api::Role::kAdmin}},
                             [](ServerOptions& o) -> api::Role& { return o.auth.default_role; }),
       BindingsOption(),
-      WithFlag(PatternOption("auth.oidc.issuer", "an https:// or http:// URL",
+      WithFlag(PatternOption("auth.oidc.issuer", "an https:// or http:// URL (empty: OIDC off)",
                              "the exact \"iss\" of accepted OIDC tokens; setting it turns OIDC on",
                              [](std::string_view t) {
-                               return t.starts_with("https://") || t.starts_with("http://");
+                               return t.empty() || t.starts_with("https://") ||
+                                      t.starts_with("http://");
                              },
                              [](ServerOptions& o) -> std::string& { return o.auth.oidc.issuer; }),
                "--oidc-issuer"),

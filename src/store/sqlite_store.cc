@@ -204,6 +204,9 @@ class SqliteStore final : public Store {
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<Page<AuditRecord>> QueryAudit(const AuditQuery& query,
                                          const PageRequest& page) override;
+  // QueryAudit, naming `op` in errors (ListAudit is the query of every row).
+  StatusOr<Page<AuditRecord>> QueryAuditAs(std::string_view op, const AuditQuery& query,
+                                           const PageRequest& page);
   StatusOr<AuditHead> GetAuditHead() override;
   Status VerifyAuditChain() override;
 
@@ -2285,34 +2288,20 @@ AuditRecord ReadAudit(const Statement& s, bool legacy = false) {
 }  // namespace
 
 StatusOr<Page<AuditRecord>> SqliteStore::ListAudit(const PageRequest& page) {
-  constexpr std::string_view kOp = "ListAudit";
-  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
-  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
-                         internal::DecodePageToken(kOp, TokenKind::kAudit, page));
-  ReaderLease reader = AcquireReader();
-  STEPD_ASSIGN_OR_RETURN(
-      Statement s,
-      reader->Prepare(std::string(kAuditColumns) + "WHERE seq > ?1 ORDER BY seq LIMIT ?2", kOp));
-  s.Bind(1, after.position).Bind(2, int64_t{limit} + 1);
-  Page<AuditRecord> result;
-  while (true) {
-    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    if (static_cast<int>(result.items.size()) == limit) {
-      result.next_token = internal::EncodePageToken(TokenKind::kAudit, result.items.back().seq);
-      break;
-    }
-    result.items.push_back(ReadAudit(s));
-  }
-  return result;
+  return QueryAuditAs("ListAudit", AuditQuery{}, page);
 }
 
 StatusOr<Page<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& query,
                                                     const PageRequest& page) {
-  constexpr std::string_view kOp = "QueryAudit";
-  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  return QueryAuditAs("QueryAudit", query, page);
+}
+
+StatusOr<Page<AuditRecord>> SqliteStore::QueryAuditAs(std::string_view op,
+                                                      const AuditQuery& query,
+                                                      const PageRequest& page) {
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(op, page));
   STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
-                         internal::DecodePageToken(kOp, TokenKind::kAudit, page));
+                         internal::DecodePageToken(op, TokenKind::kAudit, page));
   // Conditions only for what is asked (so that the actor and target indexes
   // serve them); every value is a parameter.
   std::string sql = std::string(kAuditColumns) + "WHERE 1";
@@ -2340,7 +2329,7 @@ StatusOr<Page<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& query,
   sql += query.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";
   sql += " LIMIT " + std::to_string(limit + 1);
   ReaderLease reader = AcquireReader();
-  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, op));
   for (const auto& [index, value] : texts) s.Bind(index, value);
   for (const auto& [index, value] : numbers) s.Bind(index, value);
   Page<AuditRecord> result;

@@ -92,7 +92,7 @@ TEST_F(AuthenticatorWithKeys, RefusesARequestWithoutAuthorizationAsMissing) {
 
 TEST_F(AuthenticatorWithKeys, RefusesAMalformedHeaderAsInvalidSignatureWithTheParseError) {
   Authenticator authenticator(TwoKeys(), &clock_);
-  Authenticator::Result result = authenticator.Authenticate(ListRequest("Bearer eyJhbGciOi"));
+  Authenticator::Result result = authenticator.Authenticate(ListRequest("Basic YWxhZGRpbg=="));
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->failure, AuthFailure::kInvalidSignature);
   EXPECT_EQ(result.error->message, "Authorization header must use the AWS4-HMAC-SHA256 algorithm");

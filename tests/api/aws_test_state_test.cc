@@ -297,16 +297,26 @@ TEST_F(AwsTestState, ParallelWithoutTasksRunsInline) {
   EXPECT_EQ(a.body, (Json{{"status", "SUCCEEDED"}, {"output", R"(["a","b"])"}}));
 }
 
-TEST_F(AwsTestState, AViewerMayTestAState) {
+// TestState may call HTTP endpoints with a stored connection's credentials:
+// an operator's permission, not a viewer's.
+TEST_F(AwsTestState, AnOperatorMayTestAStateAViewerMayNot) {
   StackOptions options;
   options.auth.access_keys.push_back({"AKIAVIEWER00000001", "viewer-secret", "v", Role::kViewer});
+  options.auth.access_keys.push_back(
+      {"AKIAOPERATOR000001", "operator-secret", "o", Role::kOperator});
   AwsStack stack(options);
-  http::Request request = AwsStack::Request(
-      "TestState", Json{{"definition", kPass}, {"input", R"({"data":{"a":1,"b":1}})"}}.dump());
-  AwsStack::Sign(&request, "AKIAVIEWER00000001", "viewer-secret");
-  AwsAnswer a = stack.Send(std::move(request));
+  auto test_as = [&](const std::string& key, const std::string& secret) {
+    http::Request request = AwsStack::Request(
+        "TestState", Json{{"definition", kPass}, {"input", R"({"data":{"a":1,"b":1}})"}}.dump());
+    AwsStack::Sign(&request, key, secret);
+    return stack.Send(std::move(request));
+  };
+  AwsAnswer a = test_as("AKIAOPERATOR000001", "operator-secret");
   ASSERT_EQ(a.status, 200) << a.raw;
   EXPECT_EQ(a.body["output"], R"({"total":2})");
+  AwsAnswer refused = test_as("AKIAVIEWER00000001", "viewer-secret");
+  EXPECT_EQ(refused.status, 403) << refused.raw;
+  EXPECT_EQ(refused.type(), "AccessDeniedException");
 }
 
 }  // namespace

@@ -70,7 +70,10 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   EXPECT_TRUE(envs.count("STEPD_LISTEN"));
   EXPECT_TRUE(envs.count("STEPD_DB"));
   EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
-                                          "--insecure", "--key-file", "--secrets-key-file"}));
+                                          "--insecure", "--key-file", "--secrets-key-file",
+                                          "--oidc-issuer", "--oidc-audience", "--oidc-jwks-file",
+                                          "--oidc-jwks-uri", "--oidc-algorithms",
+                                          "--oidc-clock-skew"}));
 }
 
 // The number of fields of aggregate T: the most initializers T{...} accepts.
@@ -246,11 +249,12 @@ TEST(ServerOptions, FunctionsMapLambdaNamesToEndpointsWithOptionalTimeouts) {
 }
 
 TEST(ServerOptions, OidcComesFromTheContractsFlagsOrTheFile) {
-  CommandLineValues flags = {{"auth.oidc.issuer", "https://idp.example.com"},
-                             {"auth.oidc.audience", "stepd,looker"},
-                             {"auth.oidc.jwks_file", "/etc/stepd/jwks.json"},
-                             {"auth.oidc.algorithms", "RS256,EdDSA"},
-                             {"auth.oidc.clock_skew", "30"}};
+  CommandLineValues flags{std::nullopt,
+                          {{"auth.oidc.issuer", "https://idp.example.com"},
+                           {"auth.oidc.audience", "stepd,looker"},
+                           {"auth.oidc.jwks_file", "/etc/stepd/jwks.json"},
+                           {"auth.oidc.algorithms", "RS256,EdDSA"},
+                           {"auth.oidc.clock_skew", "30"}}};
   auto resolved = Resolve(flags, {}, nullptr);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   const api::OidcOptions& oidc = resolved->options.auth.oidc;
@@ -271,17 +275,22 @@ TEST(ServerOptions, OidcComesFromTheContractsFlagsOrTheFile) {
 
 TEST(ServerOptions, OidcRefusesNoneHmacAndAnIssuerWithoutAudience) {
   for (const char* alg : {"none", "HS256", "rs256"}) {
-    auto resolved = Resolve({{"auth.oidc.issuer", "https://idp.example.com"},
-                             {"auth.oidc.audience", "stepd"},
-                             {"auth.oidc.algorithms", alg}},
+    auto resolved = Resolve(CommandLineValues{std::nullopt,
+                                              {{"auth.oidc.issuer", "https://idp.example.com"},
+                                               {"auth.oidc.audience", "stepd"},
+                                               {"auth.oidc.algorithms", alg}}},
                             {}, nullptr);
     EXPECT_EQ(resolved.status().code(), StatusCode::kInvalidArgument) << alg;
   }
-  EXPECT_EQ(Resolve({{"auth.oidc.issuer", "https://idp.example.com"}}, {}, nullptr).status(),
+  EXPECT_EQ(Resolve(CommandLineValues{std::nullopt, {{"auth.oidc.issuer", "https://idp.example.com"}}},
+                    {}, nullptr)
+                .status(),
             InvalidArgumentError("auth.oidc.audience (--oidc-audience) is required with "
                                  "auth.oidc.issuer: a token meant for another service of the "
                                  "same issuer must not be accepted"));
-  EXPECT_EQ(Resolve({{"auth.oidc.audience", "stepd"}}, {}, nullptr).status().code(),
+  EXPECT_EQ(Resolve(CommandLineValues{std::nullopt, {{"auth.oidc.audience", "stepd"}}}, {}, nullptr)
+                .status()
+                .code(),
             StatusCode::kInvalidArgument);
 }
 

@@ -167,7 +167,7 @@ TEST_F(ServeWithOidc, ARequestWithoutAValidTokenIs401WithTheReasonAndNothingIsDo
                                                {"exp", now + 600},
                                                {"groups", {"ops"}}}
                                               .dump(),
-                                          ""),
+                                          "x"),
        "algorithm is not allowed"},
       {"hmac with the public key",
        api::testing::HmacToken({{"alg", "HS256"}, {"kid", "k1"}},

@@ -40,24 +40,6 @@ bool IsEcdsa(JwtAlgorithm alg) {
   return alg == JwtAlgorithm::kES256 || alg == JwtAlgorithm::kES384;
 }
 
-const EVP_MD* DigestOf(JwtAlgorithm alg) {
-  switch (alg) {
-    case JwtAlgorithm::kRS256:
-    case JwtAlgorithm::kPS256:
-    case JwtAlgorithm::kES256:
-      return EVP_sha256();
-    case JwtAlgorithm::kRS384:
-    case JwtAlgorithm::kPS384:
-    case JwtAlgorithm::kES384:
-      return EVP_sha384();
-    case JwtAlgorithm::kRS512:
-    case JwtAlgorithm::kPS512:
-      return EVP_sha512();
-    case JwtAlgorithm::kEdDSA:
-      return nullptr;
-  }
-  return nullptr;
-}
 
 // DER ECDSA-Sig-Value -> R||S of 2 * width bytes.
 std::string DerToRaw(const std::string& der, int width) {
@@ -161,7 +143,7 @@ std::string TestKey::Signature(JwtAlgorithm alg, std::string_view signing_input,
                                bool ecdsa_der) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   EVP_PKEY_CTX* pctx = nullptr;
-  const EVP_MD* md = DigestOf(alg);
+  const EVP_MD* md = JwtDigest(alg);
   if (!ctx || EVP_DigestSignInit(ctx, &pctx, md, nullptr, pkey_.get()) != 1) {
     Die("EVP_DigestSignInit");
   }

@@ -27,6 +27,8 @@
 // Thread-safety: Jwks is immutable and may be shared by any number of
 // threads; the functions are reentrant.
 
+#include <openssl/types.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -61,6 +63,9 @@ std::string_view JwtAlgorithmName(JwtAlgorithm a);
 std::optional<JwtAlgorithm> ParseJwtAlgorithm(std::string_view name);
 // Every supported algorithm, in enum order.
 std::vector<JwtAlgorithm> AllJwtAlgorithms();
+// The digest `a` signs over (OpenSSL's EVP_sha256() ...); null for EdDSA,
+// which hashes on its own. Shared with the test-only signer.
+const EVP_MD* JwtDigest(JwtAlgorithm a);
 
 // base64url (RFC 4648 section 5) without padding, as JOSE writes bytes.
 std::string Base64UrlEncode(std::string_view bytes);
