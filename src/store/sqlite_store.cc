@@ -2275,6 +2275,11 @@ Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& audit) {
 }
 
 namespace {
+// The rows of actions (the partial index of migration 0010 covers them).
+constexpr char kAuditActionRows[] =
+    "(event_id IS NULL OR action IN ('ExecutionStarted', 'ExecutionAborted', "
+    "'ExecutionRedriven'))";
+
 constexpr char kAuditColumns[] =
     "SELECT seq, timestamp, actor, action, target, coalesce(event_id, 0), details, prev_hash, "
     "hash FROM audit_log ";
@@ -2313,6 +2318,7 @@ StatusOr<Page<AuditRecord>> SqliteStore::QueryAuditAs(std::string_view op,
     texts.emplace_back(next++, value);
   };
   text_condition(query.actor, "actor");
+  if (!query.actor.empty()) sql += std::string(" AND ") + kAuditActionRows;
   text_condition(query.action, "action");
   text_condition(query.target, "target");
   std::vector<std::pair<int, int64_t>> numbers;

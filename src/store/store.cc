@@ -15,13 +15,22 @@ StatusOr<ExecutionRecord> Store::CommitTransition(const Transition& transition) 
   return GetExecution(transition.execution_arn);
 }
 
+namespace {
+
+bool IsActionRow(const AuditEntry& entry) {
+  return entry.event_id == 0 || entry.action == "ExecutionStarted" ||
+         entry.action == "ExecutionAborted" || entry.action == "ExecutionRedriven";
+}
+
 bool AuditRowMatches(const AuditQuery& query, const AuditEntry& entry) {
-  return (query.actor.empty() || entry.actor == query.actor) &&
+  return (query.actor.empty() || (entry.actor == query.actor && IsActionRow(entry))) &&
          (query.action.empty() || entry.action == query.action) &&
          (query.target.empty() || entry.target == query.target) &&
          (!query.since_ms || entry.timestamp_ms >= *query.since_ms) &&
          (!query.until_ms || entry.timestamp_ms < *query.until_ms);
 }
+
+}  // namespace
 
 StatusOr<Page<AuditRecord>> Store::QueryAudit(const AuditQuery& query, const PageRequest& page) {
   constexpr std::string_view kOp = "QueryAudit";

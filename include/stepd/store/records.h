@@ -313,7 +313,11 @@ using TransitionGroup = std::vector<Transition>;
 // database.
 // Which audit rows QueryAudit returns: every condition given must hold.
 struct AuditQuery {
-  std::string actor;   // exact principal id ("oidc:https://idp#alice"); empty: any
+  // Exact principal id ("oidc:https://idp#alice"): the rows of its actions,
+  // i.e. rows without an event id (API calls) and the transitions a call
+  // causes (ExecutionStarted, ExecutionAborted, ExecutionRedriven), not the
+  // automatic transitions of the executions it started. Empty: any row.
+  std::string actor;
   std::string action;  // exact ("StartExecution"); empty: any
   std::string target;  // exact ARN or name; empty: any
   std::optional<int64_t> since_ms;  // timestamp >= since_ms
