@@ -314,15 +314,6 @@ constexpr char kIssuer[] = "https://idp.example.com";
 
 class AuthenticatorWithOidc : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    k1_ = new TestKey(TestKey::Generate(TestKeyType::kEcP256, "k1"));
-    k2_ = new TestKey(TestKey::Generate(TestKeyType::kEd25519, "k2"));
-  }
-  static void TearDownTestSuite() {
-    delete k1_;
-    delete k2_;
-  }
-
   void SetUp() override {
     std::random_device rd;
     dir_ = std::filesystem::temp_directory_path() /
@@ -386,8 +377,9 @@ class AuthenticatorWithOidc : public ::testing::Test {
     return future.get();
   }
 
-  static TestKey* k1_;
-  static TestKey* k2_;
+  // Made once per process: key generation is slow.
+  const TestKey* const k1_ = &testing::SharedTestKey(TestKeyType::kEcP256, "k1");
+  const TestKey* const k2_ = &testing::SharedTestKey(TestKeyType::kEd25519, "k2");
   std::filesystem::path dir_;
   int generation_ = 0;
   FakeClock clock_{std::chrono::system_clock::now()};
@@ -395,8 +387,6 @@ class AuthenticatorWithOidc : public ::testing::Test {
   std::unique_ptr<KeySet> keys_;
   std::unique_ptr<Authenticator> authenticator_;
 };
-TestKey* AuthenticatorWithOidc::k1_ = nullptr;
-TestKey* AuthenticatorWithOidc::k2_ = nullptr;
 
 TEST_F(AuthenticatorWithOidc, AValidTokenIsItsSubjectWithTheRolesOfItsClaims) {
   Authenticator::Result result = authenticator_->Authenticate(Bearer(Token(*k1_)));

@@ -54,15 +54,6 @@ struct Answer {
 
 class ServeWithOidc : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    k1_ = new TestKey(TestKey::Generate(TestKeyType::kEcP256, "k1"));
-    k2_ = new TestKey(TestKey::Generate(TestKeyType::kEd25519, "k2"));
-  }
-  static void TearDownTestSuite() {
-    delete k1_;
-    delete k2_;
-  }
-
   void SetUp() override {
     jwks_path_ = dir_.Write("jwks.json", JwksText({k1_->PublicJwk()}));
     Json config = {
@@ -84,8 +75,8 @@ class ServeWithOidc : public ::testing::Test {
   }
 
   // A token of `key` for `sub` with `extra` claims merged in.
-  static std::string Token(const std::string& sub, Json extra = Json::object(),
-                           const TestKey* key = nullptr) {
+  std::string Token(const std::string& sub, Json extra = Json::object(),
+                    const TestKey* key = nullptr) const {
     const int64_t now = NowSeconds();
     Json claims = {{"iss", kIssuer}, {"aud", "stepd"}, {"sub", sub},
                    {"iat", now},     {"exp", now + 600}};
@@ -93,10 +84,10 @@ class ServeWithOidc : public ::testing::Test {
     key = key ? key : k1_;
     return key->Sign(key == k1_ ? JwtAlgorithm::kES256 : JwtAlgorithm::kEdDSA, claims);
   }
-  static std::string Admin() { return Token("bob", {{"email", "bob@admins.example.com"}}); }
-  static std::string Operator() { return Token("alice", {{"groups", {"staff", "ops"}}}); }
-  static std::string Viewer() { return Token("carol"); }
-  static std::string Trigger() { return Token("looker-svc"); }
+  std::string Admin() const { return Token("bob", {{"email", "bob@admins.example.com"}}); }
+  std::string Operator() const { return Token("alice", {{"groups", {"staff", "ops"}}}); }
+  std::string Viewer() const { return Token("carol"); }
+  std::string Trigger() const { return Token("looker-svc"); }
 
   Answer Aws(const std::string& operation, const Json& input, const std::string& token,
              const std::string& header = "Authorization") {
@@ -131,16 +122,15 @@ class ServeWithOidc : public ::testing::Test {
     return MachineArn(name);
   }
 
-  static TestKey* k1_;
-  static TestKey* k2_;
+  // Made once per process: key generation is slow.
+  const TestKey* const k1_ = &api::testing::SharedTestKey(TestKeyType::kEcP256, "k1");
+  const TestKey* const k2_ = &api::testing::SharedTestKey(TestKeyType::kEd25519, "k2");
   ScratchDir dir_;
   std::string jwks_path_;
   std::string config_path_;
   std::unique_ptr<RunningServer> server_;
   std::vector<std::string> used_tokens_;
 };
-TestKey* ServeWithOidc::k1_ = nullptr;
-TestKey* ServeWithOidc::k2_ = nullptr;
 
 TEST_F(ServeWithOidc, ARequestWithoutAValidTokenIs401WithTheReasonAndNothingIsDone) {
   const std::string machine = CreateMachine("m", kPassDefinition);

@@ -1,5 +1,9 @@
 #include "support/jwt_signer.h"
 
+#include <map>
+#include <mutex>
+#include <utility>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -192,6 +196,15 @@ std::string HmacToken(const Json& header, const Json& claims, std::string_view s
   const std::string signing_input =
       Base64UrlEncode(header.dump()) + "." + Base64UrlEncode(claims.dump());
   return signing_input + "." + Base64UrlEncode(HmacSha256(secret, signing_input));
+}
+
+const TestKey& SharedTestKey(TestKeyType type, const std::string& kid) {
+  static std::mutex mu;
+  static auto* keys = new std::map<std::pair<TestKeyType, std::string>, TestKey>();
+  std::lock_guard lock(mu);
+  auto it = keys->find({type, kid});
+  if (it == keys->end()) it = keys->emplace(std::pair{type, kid}, TestKey::Generate(type, kid)).first;
+  return it->second;
 }
 
 }  // namespace stepd::api::testing

@@ -55,6 +55,10 @@ class TestKey {
   std::string kid_;
 };
 
+// A key generated on first use with this type and kid and kept for the
+// rest of the process: for suites whose tests share keys. Thread-safe.
+const TestKey& SharedTestKey(TestKeyType type, const std::string& kid);
+
 // {"keys": [...]} as JSON text.
 std::string JwksText(std::initializer_list<Json> jwks);
 // base64url(header_text) "." base64url(payload_text) "." base64url(signature):
