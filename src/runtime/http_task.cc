@@ -476,13 +476,10 @@ AslError ConnectionFailure(const std::string& arn, const Status& status) {
 
 struct HttpTaskExecutor::Call {
   HttpTaskParameters parameters;
-  TaskDone done;
-  std::optional<uint64_t> fetch_id;  // guarded by the executor's mu_
-  bool cancelled = false;            // guarded by the executor's mu_
 };
 
 HttpTaskExecutor::HttpTaskExecutor(http::AsyncClient* client, ConnectionResolver* connections)
-    : client_(client), connections_(connections) {}
+    : connections_(connections), calls_(client) {}
 
 void HttpTaskExecutor::Invoke(const TaskCall& task, TaskDone done) {
   const std::string& resource = task.request.resource;
@@ -499,92 +496,35 @@ void HttpTaskExecutor::Invoke(const TaskCall& task, TaskDone done) {
                         "' cannot be used: this stepd has no Connections store"));
   }
 
-  const Key key(task.execution_arn, task.request.task_id);
-  auto call = std::make_shared<Call>();
-  call->parameters = std::move(parameters).value();
-  call->done = std::move(done);
-  std::shared_ptr<Call> replaced;
-  {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = calls_.try_emplace(key, call);
-    if (!inserted) {
-      replaced = std::exchange(it->second, call);
-      replaced->cancelled = true;
+  auto call = std::make_shared<const Call>(Call{std::move(parameters).value()});
+  OutboundCalls::Handle tracked = calls_.Start(task, std::move(done));
+  const std::string& arn = call->parameters.connection_arn;
+  if (arn.empty()) return Send(tracked, call, nullptr);
+  connections_->Resolve(arn, [this, tracked, call](StatusOr<ResolvedConnection> resolved) {
+    if (!resolved.ok()) {
+      return calls_.Finish(tracked,
+                           ConnectionFailure(call->parameters.connection_arn, resolved.status()));
     }
-  }
-  if (replaced && replaced->fetch_id) client_->Cancel(*replaced->fetch_id);
-
-  const std::string arn = call->parameters.connection_arn;
-  if (arn.empty()) return Send(key, call, nullptr);
-  connections_->Resolve(arn, [this, key, call, arn](StatusOr<ResolvedConnection> resolved) {
-    if (!resolved.ok()) return Finish(key, call, ConnectionFailure(arn, resolved.status()));
-    Send(key, call, &*resolved);
+    Send(tracked, call, &*resolved);
   });
 }
 
-void HttpTaskExecutor::Send(const Key& key, const std::shared_ptr<Call>& call,
+void HttpTaskExecutor::Send(const OutboundCalls::Handle& tracked,
+                            const std::shared_ptr<const Call>& call,
                             const ResolvedConnection* connection) {
   AslResult<http::ClientRequest> request = BuildRequest(call->parameters, connection);
-  if (!request.ok()) return Finish(key, call, std::move(request).take_error());
-  {
-    std::lock_guard lock(mu_);
-    if (call->cancelled) return;
-  }
-  const uint64_t id = client_->Fetch(
-      std::move(request).value(), [this, key, call](StatusOr<http::ClientResponse> response) {
-        if (!response.ok()) {
-          if (response.status().code() == StatusCode::kCancelled) {
-            // Cancelled by Cancel(), or the client is stopping: the
-            // execution resumes (and calls again) after a restart.
-            std::lock_guard lock(mu_);
-            if (auto it = calls_.find(key); it != calls_.end() && it->second == call) {
-              calls_.erase(it);
-            }
-            return;
-          }
-          return Finish(key, call, ClientFailure(response.status()));
-        }
-        if (response->status == 401 && !call->parameters.connection_arn.empty()) {
-          connections_->Invalidate(call->parameters.connection_arn);
-        }
-        Finish(key, call, ResultOf(*response));
-      });
-  bool cancel = false;
-  {
-    std::lock_guard lock(mu_);
-    call->fetch_id = id;
-    cancel = call->cancelled;
-  }
-  if (cancel) client_->Cancel(id);
+  if (!request.ok()) return calls_.Finish(tracked, std::move(request).take_error());
+  calls_.Fetch(tracked, std::move(request).value(),
+               [this, tracked, call](StatusOr<http::ClientResponse> response) {
+                 if (!response.ok()) return calls_.Finish(tracked, ClientFailure(response.status()));
+                 const std::string& arn = call->parameters.connection_arn;
+                 if (response->status == 401 && !arn.empty()) connections_->Invalidate(arn);
+                 calls_.Finish(tracked, ResultOf(*response));
+               });
 }
 
-void HttpTaskExecutor::Finish(const Key& key, const std::shared_ptr<Call>& call,
-                              AslResult<Json> result) {
-  {
-    std::lock_guard lock(mu_);
-    if (call->cancelled) return;
-    call->cancelled = true;  // answered: a late Cancel finds nothing to do
-    if (auto it = calls_.find(key); it != calls_.end() && it->second == call) calls_.erase(it);
-  }
-  call->done(std::move(result));
-}
+void HttpTaskExecutor::Cancel(const TaskCall& task) { calls_.Cancel(task); }
 
-void HttpTaskExecutor::Cancel(const TaskCall& task) {
-  std::optional<uint64_t> fetch_id;
-  {
-    std::lock_guard lock(mu_);
-    auto it = calls_.find(Key(task.execution_arn, task.request.task_id));
-    if (it == calls_.end()) return;
-    it->second->cancelled = true;
-    fetch_id = it->second->fetch_id;
-    calls_.erase(it);
-  }
-  if (fetch_id) client_->Cancel(*fetch_id);
-}
-
-size_t HttpTaskExecutor::in_flight() const {
-  std::lock_guard lock(mu_);
-  return calls_.size();
-}
+size_t HttpTaskExecutor::in_flight() const { return calls_.size(); }
 
 }  // namespace stepd::runtime

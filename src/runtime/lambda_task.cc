@@ -412,14 +412,11 @@ struct LambdaTaskExecutor::Call {
   Invocation invocation;
   std::string request_id;
   std::chrono::milliseconds timeout{0};
-  TaskDone done;
-  std::optional<uint64_t> fetch_id;  // guarded by the executor's mu_
-  bool cancelled = false;            // guarded by the executor's mu_
 };
 
 LambdaTaskExecutor::LambdaTaskExecutor(http::AsyncClient* client, LambdaTaskOptions options,
                                        const Clock* clock)
-    : client_(client), options_(std::move(options)), clock_(clock) {}
+    : options_(std::move(options)), clock_(clock), calls_(client) {}
 
 void LambdaTaskExecutor::Invoke(const TaskCall& task, TaskDone done) {
   auto call = std::make_shared<Call>();
@@ -450,42 +447,12 @@ void LambdaTaskExecutor::Invoke(const TaskCall& task, TaskDone done) {
                       std::to_string(UnixMillis(now + call->timeout)));
   request.headers.Add("X-Stepd-Idempotency-Token", task.idempotency_token);
 
-  const Key key(task.execution_arn, task.request.task_id);
-  call->done = std::move(done);
-  std::shared_ptr<Call> replaced;
-  {
-    std::lock_guard lock(mu_);
-    auto [it, inserted] = calls_.try_emplace(key, call);
-    if (!inserted) {
-      replaced = std::exchange(it->second, call);
-      replaced->cancelled = true;
-    }
-  }
-  if (replaced && replaced->fetch_id) client_->Cancel(*replaced->fetch_id);
-
-  const uint64_t id = client_->Fetch(
-      std::move(request), [this, key, call](StatusOr<http::ClientResponse> response) {
-        if (!response.ok()) {
-          if (response.status().code() == StatusCode::kCancelled) {
-            // Cancelled by Cancel(), or the client is stopping: the
-            // execution resumes (and calls again) after a restart.
-            std::lock_guard lock(mu_);
-            if (auto it = calls_.find(key); it != calls_.end() && it->second == call) {
-              calls_.erase(it);
-            }
-            return;
-          }
-          return Finish(key, call, Failure(*call, response.status()));
-        }
-        Finish(key, call, Outcome(*call, *response));
-      });
-  bool cancel = false;
-  {
-    std::lock_guard lock(mu_);
-    call->fetch_id = id;
-    cancel = call->cancelled;
-  }
-  if (cancel) client_->Cancel(id);
+  OutboundCalls::Handle tracked = calls_.Start(task, std::move(done));
+  calls_.Fetch(tracked, std::move(request),
+               [this, tracked, call](StatusOr<http::ClientResponse> response) {
+                 if (!response.ok()) return calls_.Finish(tracked, Failure(*call, response.status()));
+                 calls_.Finish(tracked, Outcome(*call, *response));
+               });
 }
 
 asl::AslResult<Json> LambdaTaskExecutor::Outcome(const Call& call,
@@ -550,33 +517,8 @@ asl::AslError LambdaTaskExecutor::Failure(const Call& call, const Status& status
   }
 }
 
-void LambdaTaskExecutor::Finish(const Key& key, const std::shared_ptr<Call>& call,
-                                asl::AslResult<Json> result) {
-  {
-    std::lock_guard lock(mu_);
-    if (call->cancelled) return;
-    call->cancelled = true;  // answered: a late Cancel finds nothing to do
-    if (auto it = calls_.find(key); it != calls_.end() && it->second == call) calls_.erase(it);
-  }
-  call->done(std::move(result));
-}
+void LambdaTaskExecutor::Cancel(const TaskCall& task) { calls_.Cancel(task); }
 
-void LambdaTaskExecutor::Cancel(const TaskCall& task) {
-  std::optional<uint64_t> fetch_id;
-  {
-    std::lock_guard lock(mu_);
-    auto it = calls_.find(Key(task.execution_arn, task.request.task_id));
-    if (it == calls_.end()) return;
-    it->second->cancelled = true;
-    fetch_id = it->second->fetch_id;
-    calls_.erase(it);
-  }
-  if (fetch_id) client_->Cancel(*fetch_id);
-}
-
-size_t LambdaTaskExecutor::in_flight() const {
-  std::lock_guard lock(mu_);
-  return calls_.size();
-}
+size_t LambdaTaskExecutor::in_flight() const { return calls_.size(); }
 
 }  // namespace stepd::runtime

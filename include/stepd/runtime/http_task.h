@@ -96,6 +96,7 @@
 
 #include "stepd/http/async_client.h"
 #include "stepd/runtime/connections.h"
+#include "stepd/runtime/outbound_calls.h"
 #include "stepd/runtime/task_executor.h"
 
 namespace stepd::runtime {
@@ -120,18 +121,12 @@ class HttpTaskExecutor final : public TaskExecutor {
   size_t in_flight() const;
 
  private:
-  struct Call;
-  using Key = std::pair<std::string, int64_t>;  // (execution ARN, task id)
-
-  void Send(const Key& key, const std::shared_ptr<Call>& call,
+  struct Call;  // the call's checked parameters
+  void Send(const OutboundCalls::Handle& tracked, const std::shared_ptr<const Call>& call,
             const ResolvedConnection* connection);
-  void Finish(const Key& key, const std::shared_ptr<Call>& call, asl::AslResult<Json> result);
 
-  http::AsyncClient* const client_;
   ConnectionResolver* const connections_;
-
-  mutable std::mutex mu_;
-  std::map<Key, std::shared_ptr<Call>> calls_;  // guarded by mu_
+  OutboundCalls calls_;
 };
 
 }  // namespace stepd::runtime

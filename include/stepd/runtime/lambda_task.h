@@ -111,6 +111,7 @@
 
 #include "stepd/base/clock.h"
 #include "stepd/http/async_client.h"
+#include "stepd/runtime/outbound_calls.h"
 #include "stepd/runtime/task_executor.h"
 
 namespace stepd::runtime {
@@ -163,19 +164,14 @@ class LambdaTaskExecutor final : public TaskExecutor {
 
  private:
   struct Call;
-  using Key = std::pair<std::string, int64_t>;  // (execution ARN, task id)
 
   // The task's outcome from the endpoint's answer, or from why there was none.
   asl::AslResult<Json> Outcome(const Call& call, const http::ClientResponse& response) const;
   asl::AslError Failure(const Call& call, const Status& status) const;
-  void Finish(const Key& key, const std::shared_ptr<Call>& call, asl::AslResult<Json> result);
 
-  http::AsyncClient* const client_;
   const LambdaTaskOptions options_;
   const Clock* const clock_;
-
-  mutable std::mutex mu_;
-  std::map<Key, std::shared_ptr<Call>> calls_;  // guarded by mu_
+  OutboundCalls calls_;
 };
 
 }  // namespace stepd::runtime
