@@ -331,7 +331,7 @@ store::AuditEntry Audit(const Context& context, const Call& call, std::string_vi
   if (!details.is_object()) details = Json::object();
   const Json caller = CallerAudit(call);
   for (auto& [key, value] : caller.items()) details[key] = value;
-  details["outcome"] = "ok";
+  if (!details.contains("outcome")) details["outcome"] = "ok";
   entry.action = std::string(action);
   entry.target = std::string(target);
   entry.details_json = details.dump(-1, ' ', false, Json::error_handler_t::replace);

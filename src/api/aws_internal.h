@@ -234,7 +234,8 @@ Json JsonObjectOrEmpty(std::string_view text);
 Json Timestamp(int64_t ms);
 
 // An audit row for an API action by the caller of `call` on `target`: its
-// details are `details` and CallerAudit(call) with "outcome": "ok".
+// details are `details` and CallerAudit(call), with "outcome": "ok" unless
+// `details` names another ("denied", "error").
 store::AuditEntry Audit(const Context& context, const Call& call, std::string_view action,
                         std::string_view target, Json details = Json::object());
 // Who made `call`: {"principal": {...}, "source": "127.0.0.1:5000",

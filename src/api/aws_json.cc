@@ -318,13 +318,11 @@ class AwsJsonApi::Impl {
     return [this, caller, on_success, resource = std::move(resource),
             send = std::move(send)](aws::Outcome outcome) {
       if (!outcome.error && !on_success) return send(std::move(outcome));
-      store::AuditEntry row = aws::Audit(context_, *caller, caller->operation, resource);
-      if (outcome.error) {
-        Json details = ParseJson(row.details_json).value_or(Json::object());
-        details["outcome"] = "error";
-        details["error"] = aws::ErrorTypeName(outcome.error->type);
-        row.details_json = details.dump(-1, ' ', false, Json::error_handler_t::replace);
-      }
+      store::AuditEntry row = aws::Audit(
+          context_, *caller, caller->operation, resource,
+          outcome.error ? Json{{"outcome", "error"},
+                               {"error", aws::ErrorTypeName(outcome.error->type)}}
+                        : Json::object());
       auto finish = [this, row = std::move(row), send, outcome = std::move(outcome)]() mutable {
         AppendAudit(row);
         send(std::move(outcome));
@@ -348,12 +346,8 @@ class AwsJsonApi::Impl {
 
   store::AuditEntry RefusalAudit(const aws::Call& call, const std::string& resource,
                                  const aws::AwsError& error) const {
-    store::AuditEntry row = aws::Audit(context_, call, call.operation, resource);
-    Json details = ParseJson(row.details_json).value_or(Json::object());
-    details["outcome"] = "denied";
-    details["error"] = aws::ErrorTypeName(error.type);
-    row.details_json = details.dump(-1, ' ', false, Json::error_handler_t::replace);
-    return row;
+    return aws::Audit(context_, call, call.operation, resource,
+                      {{"outcome", "denied"}, {"error", aws::ErrorTypeName(error.type)}});
   }
 
   void AppendAudit(const store::AuditEntry& row) {
