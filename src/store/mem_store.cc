@@ -1,5 +1,6 @@
 #include "stepd/store/mem_store.h"
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -104,6 +105,21 @@ class MemStore final : public Store {
   Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
                                  const std::vector<AuditEntry>& audit) override;
 
+  StatusOr<RecordedDelivery> RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                  int64_t dedup_since_ms) override;
+  Status UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                              std::string_view execution_arn, std::string_view message) override;
+  StatusOr<LookerDeliveryRecord> GetLookerDelivery(std::string_view id) override;
+  StatusOr<Page<LookerDeliveryRecord>> ListLookerDeliveries(const LookerDeliveryFilter& filter,
+                                                            const PageRequest& page) override;
+  StatusOr<int64_t> DeleteLookerDeliveriesBefore(int64_t received_before_ms) override;
+
+  Status CreateArtifact(const ArtifactRecord& artifact) override;
+  StatusOr<ArtifactRecord> GetArtifact(std::string_view id) override;
+  Status SetArtifactExecution(std::string_view id, std::string_view execution_arn) override;
+  StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms, size_t limit) override;
+  Status DeleteArtifact(std::string_view id) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -172,6 +188,20 @@ class MemStore final : public Store {
   std::map<std::pair<int64_t, std::string>, StateMachineAliasRecord> aliases_;  // guarded by mu_
   // By name (their listing order).
   std::map<std::string, ConnectionRecord, std::less<>> connections_;  // guarded by mu_
+  // Looker deliveries by (received_ms, id), their listing order reversed.
+  using DeliveryKey = std::pair<int64_t, std::string>;
+  std::map<DeliveryKey, LookerDeliveryRecord> deliveries_;      // guarded by mu_
+  std::map<std::string, int64_t, std::less<>> delivery_times_;  // id -> received_ms, guarded by mu_
+  // Delivery `id`; null when absent. mu_ held.
+  const LookerDeliveryRecord* FindDeliveryLocked(std::string_view id) const {
+    auto it = delivery_times_.find(id);
+    if (it == delivery_times_.end()) return nullptr;
+    return &deliveries_.at(DeliveryKey(it->second, it->first));
+  }
+  LookerDeliveryRecord* FindDeliveryLocked(std::string_view id) {
+    return const_cast<LookerDeliveryRecord*>(std::as_const(*this).FindDeliveryLocked(id));
+  }
+  std::map<std::string, ArtifactRecord, std::less<>> artifacts_;  // by id, guarded by mu_
   // The connection of `arn`, checked at revision `expected` (NOT_FOUND,
   // ABORTED). mu_ held.
   StatusOr<ConnectionRecord*> ConnectionAtRevisionLocked(std::string_view arn, int64_t expected,
@@ -1117,6 +1147,130 @@ Status MemStore::ReplaceSealedParameters(const std::vector<SealedParametersUpdat
     planned[i].first->revision = planned[i].second;
   }
   return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<RecordedDelivery> MemStore::RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                          int64_t dedup_since_ms) {
+  constexpr std::string_view kOp = "RecordLookerDelivery";
+  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDelivery(kOp, delivery));
+  std::unique_lock lock(mu_);
+  if (delivery_times_.count(delivery.id) > 0) {
+    return internal::LookerDeliveryIdTaken(kOp, delivery.id);
+  }
+  RecordedDelivery result;
+  result.stored = delivery;
+  for (auto it = deliveries_.rbegin(); it != deliveries_.rend(); ++it) {  // newest first
+    if (internal::RepeatsLookerDelivery(delivery, dedup_since_ms, it->second)) {
+      result.first = it->second;
+      result.stored = internal::AsDuplicateOf(delivery, it->second);
+      break;
+    }
+  }
+  deliveries_.emplace(DeliveryKey(delivery.received_ms, delivery.id), result.stored);
+  delivery_times_.emplace(delivery.id, delivery.received_ms);
+  return result;
+}
+
+Status MemStore::UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                                      std::string_view execution_arn, std::string_view message) {
+  constexpr std::string_view kOp = "UpdateLookerDelivery";
+  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDeliveryOutcome(kOp, outcome));
+  std::unique_lock lock(mu_);
+  LookerDeliveryRecord* stored = FindDeliveryLocked(id);
+  if (stored == nullptr) return internal::LookerDeliveryNotFound(kOp, id);
+  stored->outcome = std::string(outcome);
+  stored->execution_arn = std::string(execution_arn);
+  stored->message = std::string(message);
+  return Status::OK();
+}
+
+StatusOr<LookerDeliveryRecord> MemStore::GetLookerDelivery(std::string_view id) {
+  std::shared_lock lock(mu_);
+  const LookerDeliveryRecord* stored = FindDeliveryLocked(id);
+  if (stored == nullptr) return internal::LookerDeliveryNotFound("GetLookerDelivery", id);
+  return *stored;
+}
+
+StatusOr<Page<LookerDeliveryRecord>> MemStore::ListLookerDeliveries(
+    const LookerDeliveryFilter& filter, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListLookerDeliveries";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TimeIdPosition after,
+                         internal::DecodeTimeIdPageToken(kOp, TokenKind::kLookerDeliveries, page));
+  std::shared_lock lock(mu_);
+  auto it = after.has_position ? std::make_reverse_iterator(
+                                     deliveries_.lower_bound(DeliveryKey(after.time_ms, after.id)))
+                               : deliveries_.rbegin();
+  Page<LookerDeliveryRecord> result;
+  for (; it != deliveries_.rend(); ++it) {
+    if (!internal::LookerDeliveryMatches(filter, it->second)) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      const LookerDeliveryRecord& last = result.items.back();
+      result.next_token =
+          internal::EncodeTimeIdPageToken(TokenKind::kLookerDeliveries, last.received_ms, last.id);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+StatusOr<int64_t> MemStore::DeleteLookerDeliveriesBefore(int64_t received_before_ms) {
+  std::unique_lock lock(mu_);
+  int64_t deleted = 0;
+  for (auto it = deliveries_.begin();
+       it != deliveries_.end() && it->first.first < received_before_ms; ++deleted) {
+    delivery_times_.erase(it->first.second);
+    it = deliveries_.erase(it);
+  }
+  return deleted;
+}
+
+Status MemStore::CreateArtifact(const ArtifactRecord& artifact) {
+  constexpr std::string_view kOp = "CreateArtifact";
+  STEPD_RETURN_IF_ERROR(internal::ValidateArtifact(kOp, artifact));
+  std::unique_lock lock(mu_);
+  if (!artifacts_.emplace(artifact.id, artifact).second) {
+    return internal::ArtifactIdTaken(kOp, artifact.id);
+  }
+  return Status::OK();
+}
+
+StatusOr<ArtifactRecord> MemStore::GetArtifact(std::string_view id) {
+  std::shared_lock lock(mu_);
+  auto it = artifacts_.find(id);
+  if (it == artifacts_.end()) return internal::ArtifactNotFound("GetArtifact", id);
+  return it->second;
+}
+
+Status MemStore::SetArtifactExecution(std::string_view id, std::string_view execution_arn) {
+  std::unique_lock lock(mu_);
+  auto it = artifacts_.find(id);
+  if (it == artifacts_.end()) return internal::ArtifactNotFound("SetArtifactExecution", id);
+  it->second.execution_arn = std::string(execution_arn);
+  return Status::OK();
+}
+
+StatusOr<std::vector<ArtifactRecord>> MemStore::ListExpiredArtifacts(int64_t now_ms, size_t limit) {
+  std::shared_lock lock(mu_);
+  std::vector<ArtifactRecord> expired;
+  for (const auto& [id, artifact] : artifacts_) {
+    if (artifact.expires_ms <= now_ms) expired.push_back(artifact);
+  }
+  // artifacts_ is in id order, so a stable sort leaves ties by id.
+  std::stable_sort(
+      expired.begin(), expired.end(),
+      [](const ArtifactRecord& a, const ArtifactRecord& b) { return a.expires_ms < b.expires_ms; });
+  if (expired.size() > limit) expired.resize(limit);
+  return expired;
+}
+
+Status MemStore::DeleteArtifact(std::string_view id) {
+  std::unique_lock lock(mu_);
+  auto it = artifacts_.find(id);
+  if (it == artifacts_.end()) return internal::ArtifactNotFound("DeleteArtifact", id);
+  artifacts_.erase(it);
+  return Status::OK();
 }
 
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {

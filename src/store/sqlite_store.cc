@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -199,6 +200,21 @@ class SqliteStore final : public Store {
   Status DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) override;
   Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
                                  const std::vector<AuditEntry>& audit) override;
+
+  StatusOr<RecordedDelivery> RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                  int64_t dedup_since_ms) override;
+  Status UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                              std::string_view execution_arn, std::string_view message) override;
+  StatusOr<LookerDeliveryRecord> GetLookerDelivery(std::string_view id) override;
+  StatusOr<Page<LookerDeliveryRecord>> ListLookerDeliveries(const LookerDeliveryFilter& filter,
+                                                            const PageRequest& page) override;
+  StatusOr<int64_t> DeleteLookerDeliveriesBefore(int64_t received_before_ms) override;
+
+  Status CreateArtifact(const ArtifactRecord& artifact) override;
+  StatusOr<ArtifactRecord> GetArtifact(std::string_view id) override;
+  Status SetArtifactExecution(std::string_view id, std::string_view execution_arn) override;
+  StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms, size_t limit) override;
+  Status DeleteArtifact(std::string_view id) override;
 
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
@@ -2261,6 +2277,279 @@ Status SqliteStore::ReplaceSealedParameters(const std::vector<SealedParametersUp
   }
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
+}
+
+// --- Looker Action Hub deliveries ------------------------------------------------------
+
+namespace {
+constexpr char kDeliveryColumns[] =
+    "SELECT id, received_ms, action, instance, webhook_id, looker_version, scheduled_plan_id, "
+    "type, principal, execution_arn, duplicate_of, outcome, message FROM looker_deliveries ";
+
+LookerDeliveryRecord ReadDelivery(const Statement& s) {
+  LookerDeliveryRecord d;
+  d.id = s.Text(0);
+  d.received_ms = s.Int64(1);
+  d.action = s.Text(2);
+  d.instance = s.Text(3);
+  d.webhook_id = s.Text(4);
+  d.looker_version = s.Text(5);
+  d.scheduled_plan_id = s.Text(6);
+  d.type = s.Text(7);
+  d.principal = s.Text(8);
+  d.execution_arn = s.Text(9);
+  d.duplicate_of = s.Text(10);
+  d.outcome = s.Text(11);
+  d.message = s.Text(12);
+  return d;
+}
+}  // namespace
+
+StatusOr<RecordedDelivery> SqliteStore::RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                             int64_t dedup_since_ms) {
+  constexpr std::string_view kOp = "RecordLookerDelivery";
+  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDelivery(kOp, delivery));
+  std::lock_guard lock(writer_mu_);
+  // IMMEDIATE: the lookup and the insert see no other writer in between,
+  // also one of another process on the same file.
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement taken,
+                           writer_->Prepare("SELECT 1 FROM looker_deliveries WHERE id = ?1", kOp));
+    taken.Bind(1, delivery.id);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) return internal::LookerDeliveryIdTaken(kOp, delivery.id);
+  }
+  RecordedDelivery result;
+  result.stored = delivery;
+  if (!delivery.webhook_id.empty()) {
+    // The conditions of index looker_deliveries_firsts spelled out, so that
+    // it serves the lookup.
+    STEPD_ASSIGN_OR_RETURN(
+        Statement first,
+        writer_->Prepare(std::string(kDeliveryColumns) +
+                             "WHERE instance = ?1 AND webhook_id = ?2 AND action = ?3 "
+                             "AND received_ms >= ?4 AND duplicate_of = '' AND webhook_id <> '' "
+                             "AND outcome <> 'failed' ORDER BY received_ms DESC, id DESC LIMIT 1",
+                         kOp));
+    first.Bind(1, delivery.instance)
+        .Bind(2, delivery.webhook_id)
+        .Bind(3, delivery.action)
+        .Bind(4, dedup_since_ms);
+    STEPD_ASSIGN_OR_RETURN(bool row, first.Step());
+    if (row) {
+      result.first = ReadDelivery(first);
+      result.stored = internal::AsDuplicateOf(delivery, *result.first);
+    }
+  }
+  const LookerDeliveryRecord& d = result.stored;
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO looker_deliveries (id, received_ms, action, instance, "
+                       "webhook_id, looker_version, scheduled_plan_id, type, principal, "
+                       "execution_arn, duplicate_of, outcome, message) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                       kOp));
+  insert.Bind(1, d.id)
+      .Bind(2, d.received_ms)
+      .Bind(3, d.action)
+      .Bind(4, d.instance)
+      .Bind(5, d.webhook_id)
+      .Bind(6, d.looker_version)
+      .Bind(7, d.scheduled_plan_id)
+      .Bind(8, d.type)
+      .Bind(9, d.principal)
+      .Bind(10, d.execution_arn)
+      .Bind(11, d.duplicate_of)
+      .Bind(12, d.outcome)
+      .Bind(13, d.message);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return result;
+}
+
+Status SqliteStore::UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                                         std::string_view execution_arn, std::string_view message) {
+  constexpr std::string_view kOp = "UpdateLookerDelivery";
+  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDeliveryOutcome(kOp, outcome));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Statement update,
+                         writer_->Prepare("UPDATE looker_deliveries SET outcome = ?2, "
+                                          "execution_arn = ?3, message = ?4 WHERE id = ?1",
+                                          kOp));
+  update.Bind(1, id).Bind(2, outcome).Bind(3, execution_arn).Bind(4, message);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::LookerDeliveryNotFound(kOp, id);
+  return Status::OK();
+}
+
+StatusOr<LookerDeliveryRecord> SqliteStore::GetLookerDelivery(std::string_view id) {
+  constexpr std::string_view kOp = "GetLookerDelivery";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kDeliveryColumns) + "WHERE id = ?1", kOp));
+  s.Bind(1, id);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::LookerDeliveryNotFound(kOp, id);
+  return ReadDelivery(s);
+}
+
+StatusOr<Page<LookerDeliveryRecord>> SqliteStore::ListLookerDeliveries(
+    const LookerDeliveryFilter& filter, const PageRequest& page) {
+  constexpr std::string_view kOp = "ListLookerDeliveries";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TimeIdPosition after,
+                         internal::DecodeTimeIdPageToken(kOp, TokenKind::kLookerDeliveries, page));
+  // One SQL text per filter shape; every value is a parameter.
+  std::string sql = std::string(kDeliveryColumns) + "WHERE 1";
+  if (!filter.action.empty()) sql += " AND action = ?1";
+  if (!filter.instance.empty()) sql += " AND instance = ?2";
+  if (!filter.webhook_id.empty()) sql += " AND webhook_id = ?3";
+  if (filter.since_ms != 0) sql += " AND received_ms >= ?4";
+  if (after.has_position) sql += " AND (received_ms, id) < (?5, ?6)";
+  sql += " ORDER BY received_ms DESC, id DESC LIMIT ?7";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  if (!filter.action.empty()) s.Bind(1, filter.action);
+  if (!filter.instance.empty()) s.Bind(2, filter.instance);
+  if (!filter.webhook_id.empty()) s.Bind(3, filter.webhook_id);
+  if (filter.since_ms != 0) s.Bind(4, filter.since_ms);
+  if (after.has_position) s.Bind(5, after.time_ms).Bind(6, after.id);
+  s.Bind(7, int64_t{limit} + 1);
+  Page<LookerDeliveryRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      const LookerDeliveryRecord& last = result.items.back();
+      result.next_token =
+          internal::EncodeTimeIdPageToken(TokenKind::kLookerDeliveries, last.received_ms, last.id);
+      break;
+    }
+    result.items.push_back(ReadDelivery(s));
+  }
+  return result;
+}
+
+StatusOr<int64_t> SqliteStore::DeleteLookerDeliveriesBefore(int64_t received_before_ms) {
+  constexpr std::string_view kOp = "DeleteLookerDeliveriesBefore";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement del, writer_->Prepare("DELETE FROM looker_deliveries WHERE received_ms < ?1", kOp));
+  del.Bind(1, received_before_ms);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  return int64_t{sqlite3_changes(writer_->db())};
+}
+
+// --- Artifacts ---------------------------------------------------------------------------
+
+namespace {
+constexpr char kArtifactColumns[] =
+    "SELECT id, created_ms, expires_ms, size, sha256, mimetype, extension, filename, source, "
+    "state_machine_arn, execution_arn FROM artifacts ";
+
+ArtifactRecord ReadArtifact(const Statement& s) {
+  ArtifactRecord a;
+  a.id = s.Text(0);
+  a.created_ms = s.Int64(1);
+  a.expires_ms = s.Int64(2);
+  a.size = s.Int64(3);
+  a.sha256 = s.Text(4);
+  a.mimetype = s.Text(5);
+  a.extension = s.Text(6);
+  a.filename = s.Text(7);
+  a.source = s.Text(8);
+  a.state_machine_arn = s.Text(9);
+  a.execution_arn = s.Text(10);
+  return a;
+}
+}  // namespace
+
+Status SqliteStore::CreateArtifact(const ArtifactRecord& artifact) {
+  constexpr std::string_view kOp = "CreateArtifact";
+  STEPD_RETURN_IF_ERROR(internal::ValidateArtifact(kOp, artifact));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement taken,
+                           writer_->Prepare("SELECT 1 FROM artifacts WHERE id = ?1", kOp));
+    taken.Bind(1, artifact.id);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) return internal::ArtifactIdTaken(kOp, artifact.id);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO artifacts (id, created_ms, expires_ms, size, sha256, "
+                       "mimetype, extension, filename, source, state_machine_arn, execution_arn) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                       kOp));
+  insert.Bind(1, artifact.id)
+      .Bind(2, artifact.created_ms)
+      .Bind(3, artifact.expires_ms)
+      .Bind(4, artifact.size)
+      .Bind(5, artifact.sha256)
+      .Bind(6, artifact.mimetype)
+      .Bind(7, artifact.extension)
+      .Bind(8, artifact.filename)
+      .Bind(9, artifact.source)
+      .Bind(10, artifact.state_machine_arn)
+      .Bind(11, artifact.execution_arn);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  return txn.Commit();
+}
+
+StatusOr<ArtifactRecord> SqliteStore::GetArtifact(std::string_view id) {
+  constexpr std::string_view kOp = "GetArtifact";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kArtifactColumns) + "WHERE id = ?1", kOp));
+  s.Bind(1, id);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ArtifactNotFound(kOp, id);
+  return ReadArtifact(s);
+}
+
+Status SqliteStore::SetArtifactExecution(std::string_view id, std::string_view execution_arn) {
+  constexpr std::string_view kOp = "SetArtifactExecution";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare("UPDATE artifacts SET execution_arn = ?2 WHERE id = ?1", kOp));
+  update.Bind(1, id).Bind(2, execution_arn);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::ArtifactNotFound(kOp, id);
+  return Status::OK();
+}
+
+StatusOr<std::vector<ArtifactRecord>> SqliteStore::ListExpiredArtifacts(int64_t now_ms,
+                                                                        size_t limit) {
+  constexpr std::string_view kOp = "ListExpiredArtifacts";
+  std::vector<ArtifactRecord> result;
+  if (limit == 0) return result;
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, reader->Prepare(std::string(kArtifactColumns) +
+                                       "WHERE expires_ms <= ?1 ORDER BY expires_ms, id LIMIT ?2",
+                                   kOp));
+  s.Bind(1, now_ms).Bind(
+      2, static_cast<int64_t>(std::min<size_t>(limit, std::numeric_limits<int64_t>::max())));
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(ReadArtifact(s));
+  }
+  return result;
+}
+
+Status SqliteStore::DeleteArtifact(std::string_view id) {
+  constexpr std::string_view kOp = "DeleteArtifact";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM artifacts WHERE id = ?1", kOp));
+  del.Bind(1, id);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::ArtifactNotFound(kOp, id);
+  return Status::OK();
 }
 
 // --- Audit ---------------------------------------------------------------------------

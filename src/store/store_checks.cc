@@ -75,6 +75,31 @@ StatusOr<std::string> DecodeNamePageToken(std::string_view op, TokenKind kind,
   return name;
 }
 
+std::string EncodeTimeIdPageToken(TokenKind kind, int64_t time_ms, std::string_view id) {
+  // "<kind>.<time>.<hex id>": the name token's form with the time in front.
+  std::string name_token = EncodeNamePageToken(kind, id);
+  return name_token.substr(0, 2) + std::to_string(time_ms) + "." + name_token.substr(2);
+}
+
+StatusOr<TimeIdPosition> DecodeTimeIdPageToken(std::string_view op, TokenKind kind,
+                                               const PageRequest& page) {
+  const std::string_view token = page.next_token;
+  if (token.empty()) return TimeIdPosition{};
+  Status invalid = InvalidArgumentError(Op(op) + "invalid pagination token " + Quote(token));
+  if (token.size() < 3 || token[0] != static_cast<char>(kind) || token[1] != '.') return invalid;
+  const size_t dot = token.find('.', 2);
+  if (dot == std::string_view::npos) return invalid;
+  int64_t time_ms = 0;
+  const char* end = token.data() + dot;
+  auto [ptr, ec] = std::from_chars(token.data() + 2, end, time_ms);
+  if (ec != std::errc() || ptr != end) return invalid;
+  PageRequest rest;
+  rest.next_token = std::string(token.substr(0, 2)) + std::string(token.substr(dot + 1));
+  StatusOr<std::string> id = DecodeNamePageToken(op, kind, rest);
+  if (!id.ok()) return invalid;
+  return TimeIdPosition{true, time_ms, std::move(id).value()};
+}
+
 Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine) {
   if (machine.arn.empty()) return InvalidArgumentError(Op(op) + "state machine arn is empty");
   if (machine.name.empty()) return InvalidArgumentError(Op(op) + "state machine name is empty");
@@ -340,6 +365,55 @@ Status ConnectionRevisionChanged(std::string_view op, std::string_view arn, int6
 bool ConnectionMatches(const ConnectionFilter& filter, const ConnectionRecord& connection) {
   return connection.name.compare(0, filter.name_prefix.size(), filter.name_prefix) == 0 &&
          (!filter.state || *filter.state == connection.state);
+}
+
+Status ValidateLookerDelivery(std::string_view op, const LookerDeliveryRecord& delivery) {
+  if (delivery.id.empty()) return InvalidArgumentError(Op(op) + "delivery id is empty");
+  if (delivery.action.empty()) return InvalidArgumentError(Op(op) + "delivery action is empty");
+  return ValidateLookerDeliveryOutcome(op, delivery.outcome);
+}
+Status ValidateLookerDeliveryOutcome(std::string_view op, std::string_view outcome) {
+  if (outcome.empty()) return InvalidArgumentError(Op(op) + "delivery outcome is empty");
+  return Status::OK();
+}
+Status LookerDeliveryNotFound(std::string_view op, std::string_view id) {
+  return NotFoundError(Op(op) + "delivery " + Quote(id) + " does not exist");
+}
+Status LookerDeliveryIdTaken(std::string_view op, std::string_view id) {
+  return AlreadyExistsError(Op(op) + "delivery " + Quote(id) + " already exists");
+}
+bool RepeatsLookerDelivery(const LookerDeliveryRecord& delivery, int64_t dedup_since_ms,
+                           const LookerDeliveryRecord& first) {
+  return !delivery.webhook_id.empty() && first.duplicate_of.empty() &&
+         first.webhook_id == delivery.webhook_id && first.instance == delivery.instance &&
+         first.action == delivery.action && first.received_ms >= dedup_since_ms &&
+         first.outcome != "failed";
+}
+LookerDeliveryRecord AsDuplicateOf(const LookerDeliveryRecord& delivery,
+                                   const LookerDeliveryRecord& first) {
+  LookerDeliveryRecord duplicate = delivery;
+  duplicate.duplicate_of = first.id;
+  duplicate.execution_arn = first.execution_arn;
+  duplicate.outcome = "duplicate";
+  return duplicate;
+}
+bool LookerDeliveryMatches(const LookerDeliveryFilter& filter,
+                           const LookerDeliveryRecord& delivery) {
+  return (filter.action.empty() || delivery.action == filter.action) &&
+         (filter.instance.empty() || delivery.instance == filter.instance) &&
+         (filter.webhook_id.empty() || delivery.webhook_id == filter.webhook_id) &&
+         (filter.since_ms == 0 || delivery.received_ms >= filter.since_ms);
+}
+
+Status ValidateArtifact(std::string_view op, const ArtifactRecord& artifact) {
+  if (artifact.id.empty()) return InvalidArgumentError(Op(op) + "artifact id is empty");
+  return Status::OK();
+}
+Status ArtifactNotFound(std::string_view op, std::string_view id) {
+  return NotFoundError(Op(op) + "artifact " + Quote(id) + " does not exist");
+}
+Status ArtifactIdTaken(std::string_view op, std::string_view id) {
+  return AlreadyExistsError(Op(op) + "artifact " + Quote(id) + " already exists");
 }
 
 Status CheckAuditRow(const AuditRecord& row, int64_t expected_seq, std::string_view prev_hash,

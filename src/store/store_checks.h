@@ -28,6 +28,7 @@ enum class TokenKind : char {
   kAliases = 'n',
   kMapRuns = 'p',
   kConnections = 'c',
+  kLookerDeliveries = 'l',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -47,6 +48,16 @@ StatusOr<PagePosition> DecodePageToken(std::string_view op, TokenKind kind,
 std::string EncodeNamePageToken(TokenKind kind, std::string_view name);
 StatusOr<std::string> DecodeNamePageToken(std::string_view op, TokenKind kind,
                                           const PageRequest& page);
+// The same for listings ordered by a time and then an id (newest first):
+// the token carries the last row's time and id.
+struct TimeIdPosition {
+  bool has_position = false;
+  int64_t time_ms = 0;
+  std::string id;
+};
+std::string EncodeTimeIdPageToken(TokenKind kind, int64_t time_ms, std::string_view id);
+StatusOr<TimeIdPosition> DecodeTimeIdPageToken(std::string_view op, TokenKind kind,
+                                               const PageRequest& page);
 
 // The most versions a state machine may have at once (AWS's quota).
 inline constexpr int64_t kMaxStateMachineVersions = 1000;
@@ -108,6 +119,25 @@ Status ConnectionRevisionChanged(std::string_view op, std::string_view arn, int6
                                  int64_t expected);
 // `connection` passes `filter` (name prefix and state).
 bool ConnectionMatches(const ConnectionFilter& filter, const ConnectionRecord& connection);
+
+Status ValidateLookerDelivery(std::string_view op, const LookerDeliveryRecord& delivery);
+Status ValidateLookerDeliveryOutcome(std::string_view op, std::string_view outcome);
+Status LookerDeliveryNotFound(std::string_view op, std::string_view id);
+Status LookerDeliveryIdTaken(std::string_view op, std::string_view id);
+// Whether `first` is a delivery `delivery` repeats (see
+// Store::RecordLookerDelivery), `delivery` not being stored yet.
+bool RepeatsLookerDelivery(const LookerDeliveryRecord& delivery, int64_t dedup_since_ms,
+                           const LookerDeliveryRecord& first);
+// `delivery` as stored when it repeats `first`.
+LookerDeliveryRecord AsDuplicateOf(const LookerDeliveryRecord& delivery,
+                                   const LookerDeliveryRecord& first);
+// `delivery` passes `filter`.
+bool LookerDeliveryMatches(const LookerDeliveryFilter& filter,
+                           const LookerDeliveryRecord& delivery);
+
+Status ValidateArtifact(std::string_view op, const ArtifactRecord& artifact);
+Status ArtifactNotFound(std::string_view op, std::string_view id);
+Status ArtifactIdTaken(std::string_view op, std::string_view id);
 
 // VerifyAuditChain's check of one row given its predecessor's hash, the
 // seq it must have and the audit key; OK or DATA_LOSS naming the row. With

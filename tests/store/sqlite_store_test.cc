@@ -11,9 +11,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include "stepd/store/audit_chain.h"
 #include "stepd/store/migrations.h"
@@ -559,6 +562,155 @@ TEST(SqliteStore, ListingExecutionsByVersionOrAliasUsesTheirPartialIndexes) {
               ::testing::HasSubstr("executions_by_version"));
   EXPECT_THAT(plan(select + " AND e.state_machine_alias = ?7" + order),
               ::testing::HasSubstr("executions_by_alias"));
+}
+
+// The query plan SQLite picks for `sql` on the database at `path`.
+std::string QueryPlan(const std::string& path, const std::string& sql) {
+  std::string out;
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &stmt, nullptr),
+            SQLITE_OK)
+      << sql;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    out += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3));
+    out += "\n";
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return out;
+}
+
+// The store's statements for the Looker hub and artifacts (their text as in
+// sqlite_store.cc) read through the indexes of 0011, not a scan of the table.
+TEST(SqliteStore, LookerDedupListingsAndExpiryReadThroughTheirIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  const std::string deliveries =
+      "SELECT id, received_ms, action, instance, webhook_id, looker_version, scheduled_plan_id, "
+      "type, principal, execution_arn, duplicate_of, outcome, message FROM looker_deliveries ";
+  EXPECT_THAT(
+      QueryPlan(options.path,
+                deliveries + "WHERE instance = ?1 AND webhook_id = ?2 AND action = ?3 "
+                             "AND received_ms >= ?4 AND duplicate_of = '' AND webhook_id <> '' "
+                             "AND outcome <> 'failed' ORDER BY received_ms DESC, id DESC LIMIT 1"),
+      ::testing::HasSubstr("looker_deliveries_firsts"));
+  EXPECT_THAT(QueryPlan(options.path, deliveries + "WHERE 1 AND (received_ms, id) < (?5, ?6) "
+                                                   "ORDER BY received_ms DESC, id DESC LIMIT ?7"),
+              ::testing::AllOf(::testing::HasSubstr("looker_deliveries_by_time"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+  EXPECT_THAT(QueryPlan(options.path, "DELETE FROM looker_deliveries WHERE received_ms < ?1"),
+              ::testing::HasSubstr("looker_deliveries_by_time"));
+  EXPECT_THAT(QueryPlan(options.path,
+                        "SELECT id FROM artifacts WHERE expires_ms <= ?1 "
+                        "ORDER BY expires_ms, id LIMIT ?2"),
+              ::testing::HasSubstr("artifacts_by_expiry"));
+}
+
+// A database written by a stepd that knew schema 0010, with a state machine.
+void WriteSchema0010Database(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
+            SQLITE_OK);
+  for (const Migration& m : EmbeddedMigrations().first(10)) {
+    ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                       ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_master WHERE name = 'looker_deliveries'"),
+            "0");
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, attributes, created_at, updated_at) VALUES ('" +
+                     MachineArn("m") +
+                     "', 'm', 'STANDARD', '{\"StartAt\":\"P\"}', 'role', 'rev-1', '{}', 1, 1);"
+                     "INSERT INTO state_machine_revisions VALUES (1, 'rev-1', "
+                     "'{\"StartAt\":\"P\"}', 1)"),
+            SQLITE_OK)
+      << raw.last_error();
+}
+
+TEST(SqliteStore, MigratesASchema0010DatabaseToKeepLookerDeliveriesAndArtifacts) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  WriteSchema0010Database(options.path);
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  EXPECT_EQ(store->GetStateMachine(MachineArn("m")).value().name, "m");
+
+  LookerDeliveryRecord d;
+  d.id = "dlv-1";
+  d.received_ms = 10;
+  d.action = "report";
+  d.webhook_id = "wh-1";
+  d.outcome = "started";
+  ASSERT_TRUE(store->RecordLookerDelivery(d, 0).ok());
+  d.id = "dlv-2";
+  EXPECT_EQ(store->RecordLookerDelivery(d, 0).value().stored.duplicate_of, "dlv-1");
+  ArtifactRecord a;
+  a.id = "art-1";
+  a.expires_ms = 5;
+  ASSERT_EQ(store->CreateArtifact(a), Status::OK());
+  EXPECT_EQ(store->ListExpiredArtifacts(5, 10).value().size(), 1u);
+
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT name FROM schema_migrations WHERE version = 11"), "looker");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                          "('looker_deliveries_firsts', 'looker_deliveries_by_time', "
+                          "'artifacts_by_expiry')"),
+            "3");
+}
+
+// Two stores on one file are two writers (two processes, say): the lookup
+// and the insert of a delivery run in one IMMEDIATE transaction, so neither
+// misses the other's first delivery.
+TEST(SqliteStore, OfDeliveriesRecordedThroughTwoStoresOnOneFileExactlyOneIsTheFirst) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  options.busy_timeout_ms = 5000;
+  options.synchronous = SyncMode::kNormal;
+  auto one = OpenOrDie(options);
+  auto two = OpenOrDie(options);
+  ASSERT_NE(one, nullptr);
+  ASSERT_NE(two, nullptr);
+  constexpr int kThreadsPerStore = 3;
+  constexpr int kPerThread = 10;
+  std::atomic<int> firsts = 0, duplicates = 0, errors = 0;
+  std::vector<std::thread> threads;
+  for (Store* store : {one.get(), two.get()}) {
+    for (int t = 0; t < kThreadsPerStore; ++t) {
+      threads.emplace_back([&, store, t] {
+        for (int i = 0; i < kPerThread; ++i) {
+          LookerDeliveryRecord d;
+          d.id = "dlv-" + std::to_string(reinterpret_cast<uintptr_t>(store)) + "-" +
+                 std::to_string(t) + "-" + std::to_string(i);
+          d.received_ms = 1000 + i;
+          d.action = "report";
+          d.instance = "looker.example.com";
+          d.webhook_id = "wh-1";
+          d.outcome = "pending";
+          StatusOr<RecordedDelivery> r = store->RecordLookerDelivery(d, 0);
+          if (!r.ok()) {
+            ++errors;
+            ADD_FAILURE() << r.status();
+          } else {
+            ++(r->first ? duplicates : firsts);
+          }
+        }
+      });
+    }
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(firsts.load(), 1);
+  EXPECT_EQ(duplicates.load(), 2 * kThreadsPerStore * kPerThread - 1);
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM looker_deliveries WHERE duplicate_of = ''"), "1");
 }
 
 TEST(SqliteStore, ReadsProceedWhileAnotherConnectionHoldsAWriteTransaction) {

@@ -5,6 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace stepd::store::internal {
 namespace {
 
@@ -42,6 +47,27 @@ TEST(NamePageToken, RoundTripsAnyNameAndRefusesForeignOrMalformedTokens) {
               InvalidArgumentError("Op: invalid pagination token '" + bad + "'"));
   }
   EXPECT_FALSE(DecodePageToken("Op", TokenKind::kVersions, {0, token}).ok());
+}
+
+TEST(TimeIdPageToken, RoundTripsAnyTimeAndIdAndRefusesForeignOrMalformedTokens) {
+  for (const auto& [time_ms, id] : std::vector<std::pair<int64_t, std::string>>{
+           {0, "dlv-1"}, {1700000000000, "a.b:c d"}, {-5, "\xff"}, {INT64_MAX, "x"}}) {
+    const std::string token = EncodeTimeIdPageToken(TokenKind::kLookerDeliveries, time_ms, id);
+    TimeIdPosition got =
+        DecodeTimeIdPageToken("Op", TokenKind::kLookerDeliveries, {0, token}).value();
+    EXPECT_TRUE(got.has_position);
+    EXPECT_EQ(got.time_ms, time_ms);
+    EXPECT_EQ(got.id, id);
+  }
+  EXPECT_FALSE(DecodeTimeIdPageToken("Op", TokenKind::kLookerDeliveries, {}).value().has_position);
+  EXPECT_EQ(EncodeTimeIdPageToken(TokenKind::kLookerDeliveries, 12, "ab"), "l.12.6162");
+  for (std::string bad :
+       {std::string("l."), std::string("l.12"), std::string("l.12."), std::string("l..6162"),
+        std::string("l.1x.6162"), std::string("l.12.616"), std::string("l.12.61g2"),
+        std::string("l.99999999999999999999.61"), std::string("c.12.6162")}) {
+    EXPECT_EQ(DecodeTimeIdPageToken("Op", TokenKind::kLookerDeliveries, {0, bad}).status(),
+              InvalidArgumentError("Op: invalid pagination token '" + bad + "'"));
+  }
 }
 
 TEST(CheckTransitionEvents, AcceptsOnlyTheNextIdAndTellsARetryFromAGap) {

@@ -408,4 +408,65 @@ struct SealedParametersUpdate {
   std::string sealed_parameters;
 };
 
+// --- Looker Action Hub --------------------------------------------------------
+//
+// Every delivery the hub received, so that one Looker sends again (it
+// retries on a timeout) starts nothing new, and so that operators can see
+// what came in. Outcomes: "pending" (recorded, execution not started yet),
+// "started", "failed", "duplicate".
+
+struct LookerDeliveryRecord {
+  std::string id;  // "dlv-..." chosen by the caller; unique
+  int64_t received_ms = 0;
+  std::string action;      // the hub action's name
+  std::string instance;    // X-Looker-Instance; may be empty
+  std::string webhook_id;  // X-Looker-Webhook-Id; empty: never a duplicate
+  std::string looker_version;
+  std::string scheduled_plan_id;  // as text; empty when none
+  std::string type;               // "cell", "query", "dashboard"
+  std::string principal;          // who delivered (the hub token's principal)
+  // The execution it started; a duplicate's: the first delivery's (as it
+  // was when the duplicate came).
+  std::string execution_arn;
+  std::string duplicate_of;  // a re-delivery: the first delivery's id
+  std::string outcome;       // "pending", "started", "failed", "duplicate"
+  std::string message;       // why it failed; empty otherwise
+  bool operator==(const LookerDeliveryRecord&) const = default;
+};
+
+// Which deliveries ListLookerDeliveries returns: every member given must
+// match exactly; empty (0) members match any delivery.
+struct LookerDeliveryFilter {
+  std::string action;
+  std::string instance;
+  std::string webhook_id;
+  int64_t since_ms = 0;  // received_ms >= since_ms
+};
+
+// What RecordLookerDelivery stored, and the first delivery the new one
+// duplicates (nullopt when it is a first delivery itself).
+struct RecordedDelivery {
+  LookerDeliveryRecord stored;
+  std::optional<LookerDeliveryRecord> first;
+};
+
+// --- Artifacts ------------------------------------------------------------------
+//
+// The metadata of a file stepd keeps (artifact_files.h keeps the file).
+
+struct ArtifactRecord {
+  std::string id;  // "art-<32 hex>" chosen by the caller; unique
+  int64_t created_ms = 0;
+  int64_t expires_ms = 0;  // the file and the record go once this has passed
+  int64_t size = 0;        // bytes
+  std::string sha256;      // hex
+  std::string mimetype;
+  std::string extension;
+  std::string filename;
+  std::string source;             // "looker delivery dlv-..."
+  std::string state_machine_arn;  // readers need read permission on it
+  std::string execution_arn;      // set once known; may be empty
+  bool operator==(const ArtifactRecord&) const = default;
+};
+
 }  // namespace stepd::store

@@ -10,7 +10,7 @@
 // WAL readers; MemStore: a short lock per call).
 //
 // Errors (exact codes, relied upon by the api layer):
-//   NOT_FOUND            the named machine/execution/connection does not exist
+//   NOT_FOUND            the named machine/execution/connection/... does not exist
 //   ALREADY_EXISTS       the record exists; for CommitTransition, the events
 //                        were committed before (a retried commit)
 //   FAILED_PRECONDITION  the request does not fit the stored state (gap in
@@ -22,6 +22,7 @@
 // Messages name the operation, e.g. "CreateExecution: execution '...' already
 // exists".
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -269,6 +270,53 @@ class Store {
   virtual Status ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
                                          const std::vector<AuditEntry>& audit) = 0;
 
+  // --- Looker Action Hub deliveries -------------------------------------------
+
+  // Records a delivery, deciding in the same transaction whether it repeats
+  // one recorded before. It does when delivery.webhook_id is not empty and a
+  // first delivery (duplicate_of empty) with the same instance, webhook_id
+  // and action was received at or after `dedup_since_ms` and has not
+  // failed: the new row is then stored as a duplicate of the newest such
+  // delivery (duplicate_of = its id, execution_arn = its execution_arn,
+  // whatever it is at this moment (empty while it is "pending"), outcome =
+  // "duplicate"), and returned with it in `first`. Otherwise the row is
+  // stored as given and `first` is nullopt. Of concurrent calls for one key,
+  // exactly one stores a first delivery. Errors: INVALID_ARGUMENT when id,
+  // action or outcome is empty; ALREADY_EXISTS when the id is taken.
+  virtual StatusOr<RecordedDelivery> RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                          int64_t dedup_since_ms) = 0;
+  // Sets outcome, execution_arn and message of delivery `id` (the rest
+  // stays). INVALID_ARGUMENT when outcome is empty; NOT_FOUND when absent.
+  virtual Status UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                                      std::string_view execution_arn, std::string_view message) = 0;
+  // NOT_FOUND when absent.
+  virtual StatusOr<LookerDeliveryRecord> GetLookerDelivery(std::string_view id) = 0;
+  // The deliveries `filter` selects, newest first (received_ms, then id,
+  // descending).
+  virtual StatusOr<Page<LookerDeliveryRecord>> ListLookerDeliveries(
+      const LookerDeliveryFilter& filter, const PageRequest& page) = 0;
+  // Removes every delivery received before `received_before_ms`, duplicates
+  // and first deliveries alike; returns how many.
+  virtual StatusOr<int64_t> DeleteLookerDeliveriesBefore(int64_t received_before_ms) = 0;
+
+  // --- Artifacts ----------------------------------------------------------------
+  //
+  // Records only: the files are ArtifactFiles' (artifact_files.h). Write the
+  // file before its record, delete it after.
+
+  // INVALID_ARGUMENT when the id is empty; ALREADY_EXISTS when it is taken.
+  virtual Status CreateArtifact(const ArtifactRecord& artifact) = 0;
+  // NOT_FOUND when absent.
+  virtual StatusOr<ArtifactRecord> GetArtifact(std::string_view id) = 0;
+  // Sets the execution that uses the artifact. NOT_FOUND when absent.
+  virtual Status SetArtifactExecution(std::string_view id, std::string_view execution_arn) = 0;
+  // Up to `limit` artifacts with expires_ms <= now_ms, the earliest to
+  // expire first (then by id).
+  virtual StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms,
+                                                                     size_t limit) = 0;
+  // NOT_FOUND when absent.
+  virtual Status DeleteArtifact(std::string_view id) = 0;
+
   // --- Audit ----------------------------------------------------------------
 
   // Appends rows to the audit chain on their own (actions that change no
@@ -465,6 +513,38 @@ class StoreWrapper : public Store {
                                  const std::vector<AuditEntry>& audit) override {
     return target_->ReplaceSealedParameters(updates, audit);
   }
+  StatusOr<RecordedDelivery> RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+                                                  int64_t dedup_since_ms) override {
+    return target_->RecordLookerDelivery(delivery, dedup_since_ms);
+  }
+  Status UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+                              std::string_view execution_arn, std::string_view message) override {
+    return target_->UpdateLookerDelivery(id, outcome, execution_arn, message);
+  }
+  StatusOr<LookerDeliveryRecord> GetLookerDelivery(std::string_view id) override {
+    return target_->GetLookerDelivery(id);
+  }
+  StatusOr<Page<LookerDeliveryRecord>> ListLookerDeliveries(const LookerDeliveryFilter& filter,
+                                                            const PageRequest& page) override {
+    return target_->ListLookerDeliveries(filter, page);
+  }
+  StatusOr<int64_t> DeleteLookerDeliveriesBefore(int64_t received_before_ms) override {
+    return target_->DeleteLookerDeliveriesBefore(received_before_ms);
+  }
+  Status CreateArtifact(const ArtifactRecord& artifact) override {
+    return target_->CreateArtifact(artifact);
+  }
+  StatusOr<ArtifactRecord> GetArtifact(std::string_view id) override {
+    return target_->GetArtifact(id);
+  }
+  Status SetArtifactExecution(std::string_view id, std::string_view execution_arn) override {
+    return target_->SetArtifactExecution(id, execution_arn);
+  }
+  StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms,
+                                                             size_t limit) override {
+    return target_->ListExpiredArtifacts(now_ms, limit);
+  }
+  Status DeleteArtifact(std::string_view id) override { return target_->DeleteArtifact(id); }
   Status AppendAudit(const std::vector<AuditEntry>& audit) override {
     return target_->AppendAudit(audit);
   }
