@@ -1,8 +1,11 @@
 #include "stepd/http/async_client.h"
 
+#include <fcntl.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -20,9 +23,11 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -42,6 +47,9 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr size_t kHeaderLimit = 64 * 1024;
+// A body bound for ClientRequest::response_body_file passes through a buffer
+// of this size.
+constexpr size_t kBodySlice = 64 * 1024;
 
 auto Tok(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
 
@@ -116,6 +124,9 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
     ++generation_;
     watchdog_.cancel();
     Close();
+    if (const int error = FinishBodyFile(status_.ok()); error != 0 && status_.ok()) {
+      status_ = FileError("closing", error);
+    }
   }
 
   // Stops the exchange where it is: the pending operation fails and Run
@@ -129,6 +140,7 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
 
   StatusOr<ClientResponse> Result(std::exception_ptr failure) && {
     if (failure) {
+      FinishBodyFile(false);
       try {
         std::rethrow_exception(failure);
       } catch (const std::exception& e) {
@@ -145,6 +157,9 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
   net::awaitable<Status> RunHops() {
     deadline_ =
         SteadyClock::now() + (request_.timeout.count() > 0 ? request_.timeout : options_.timeout);
+    if (!request_.response_body_file.empty()) {
+      if (Status s = OpenBodyFile(); !s.ok()) co_return s;
+    }
     for (int hop = 0;; ++hop) {
       if (aborted_) co_return *aborted_;
       StatusOr<internal::UrlTarget> target = internal::ParseUrlTarget(request_.url);
@@ -263,37 +278,132 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
       co_return UnavailableError("sending the request to " + where + " failed: " + ec.message());
     }
 
-    bhttp::response_parser<bhttp::string_body> parser;
-    parser.header_limit(kHeaderLimit);
-    parser.body_limit(options_.max_response_bytes);
-    if (request_.method == "HEAD") parser.skip(true);
+    const uint64_t limit =
+        request_.max_response_bytes > 0 ? request_.max_response_bytes : options_.max_response_bytes;
+    if (tls_) co_return co_await ReadResponse(*tls_, where, limit);
+    co_return co_await ReadResponse(*plain_, where, limit);
+  }
+
+  // Reads one response into response_: its body into memory, or into the
+  // body file when there is one.
+  template <class AsyncStream>
+  net::awaitable<Status> ReadResponse(AsyncStream& stream, const std::string& where,
+                                      uint64_t limit) {
+    response_ = ClientResponse();
     beast::flat_buffer buffer;
-    if (tls_) {
-      co_await bhttp::async_read(*tls_, buffer, parser, Tok(ec));
-    } else {
-      co_await bhttp::async_read(*plain_, buffer, parser, Tok(ec));
+    beast::error_code ec;
+    if (body_fd_ < 0) {
+      bhttp::response_parser<bhttp::string_body> parser;
+      parser.header_limit(kHeaderLimit);
+      parser.body_limit(limit);
+      if (request_.method == "HEAD") parser.skip(true);
+      co_await bhttp::async_read(stream, buffer, parser, Tok(ec));
+      if (Status s = ReadStatus(ec, where, limit); !s.ok()) co_return s;
+      TakeHeader(parser.get());
+      response_.body = std::move(parser.get().body());
+      response_.body_size = response_.body.size();
+      co_return Status::OK();
     }
-    if (aborted_) co_return *aborted_;
+
+    // A redirect's body may be in the file already: only the last one stays.
+    if (Status s = TruncateBodyFile(); !s.ok()) co_return s;
+    bhttp::response_parser<bhttp::buffer_body> parser;
+    parser.header_limit(kHeaderLimit);
+    parser.body_limit(limit);
+    if (request_.method == "HEAD") parser.skip(true);
+    co_await bhttp::async_read_header(stream, buffer, parser, Tok(ec));
+    if (Status s = ReadStatus(ec, where, limit); !s.ok()) co_return s;
+    std::vector<char> slice(kBodySlice);
+    while (!parser.is_done()) {
+      bhttp::buffer_body::value_type& body = parser.get().body();
+      body.data = slice.data();
+      body.size = slice.size();
+      // Returns need_buffer once the slice is full.
+      co_await bhttp::async_read(stream, buffer, parser, Tok(ec));
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (const size_t n = slice.size() - body.size; n > 0) {
+        if (Status s = WriteBodyFile(slice.data(), n); !s.ok()) co_return s;
+        response_.body_size += n;
+      }
+      if (Status s = ReadStatus(ec, where, limit); !s.ok()) co_return s;
+    }
+    TakeHeader(parser.get());
+    co_return Status::OK();
+  }
+
+  // The outcome of reading (part of) a response.
+  Status ReadStatus(const beast::error_code& ec, const std::string& where, uint64_t limit) const {
+    if (aborted_) return *aborted_;
     if (ec == bhttp::error::body_limit) {
-      co_return ResourceExhaustedError("the response from " + where + " exceeds " +
-                                       std::to_string(options_.max_response_bytes) + " bytes");
+      return ResourceExhaustedError("the response from " + where + " exceeds " +
+                                    std::to_string(limit) + " bytes");
     }
     if (ec == bhttp::error::header_limit) {
-      co_return UnavailableError("the response from " + where + " has headers over " +
-                                 std::to_string(kHeaderLimit) + " bytes");
+      return UnavailableError("the response from " + where + " has headers over " +
+                              std::to_string(kHeaderLimit) + " bytes");
     }
     if (ec) {
-      co_return UnavailableError("reading the response from " + where + " failed: " + ec.message());
+      return UnavailableError("reading the response from " + where + " failed: " + ec.message());
     }
-    auto& res = parser.get();
-    response_ = ClientResponse();
-    response_.status = static_cast<int>(res.result_int());
-    response_.reason = std::string(res.reason());
-    for (const auto& field : res) {
+    return Status::OK();
+  }
+
+  void TakeHeader(const bhttp::response_header<>& header) {
+    response_.status = static_cast<int>(header.result_int());
+    response_.reason = std::string(header.reason());
+    for (const auto& field : header) {
       response_.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
-    response_.body = std::move(res.body());
-    co_return Status::OK();
+  }
+
+  Status FileError(std::string_view what, int error) const {
+    return InternalError(std::string(what) + " " + request_.response_body_file + ": " +
+                         std::generic_category().message(error));
+  }
+
+  Status OpenBodyFile() {
+    const char* path = request_.response_body_file.c_str();
+    body_fd_ = ::open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (body_fd_ < 0) return FileError("cannot create", errno);
+    body_file_opened_ = true;
+    // An existing file keeps its mode through O_CREAT.
+    if (::fchmod(body_fd_, 0600) != 0) return FileError("cannot restrict the mode of", errno);
+    return Status::OK();
+  }
+
+  Status TruncateBodyFile() {
+    if (::ftruncate(body_fd_, 0) != 0 || ::lseek(body_fd_, 0, SEEK_SET) != 0) {
+      return FileError("cannot truncate", errno);
+    }
+    return Status::OK();
+  }
+
+  Status WriteBodyFile(const char* data, size_t size) {
+    while (size > 0) {
+      const ssize_t written = ::write(body_fd_, data, size);
+      if (written < 0) {
+        if (errno == EINTR) continue;
+        return FileError("writing", errno);
+      }
+      data += written;
+      size -= static_cast<size_t>(written);
+    }
+    return Status::OK();
+  }
+
+  // Closes the body file, and removes it unless `keep` (the exchange
+  // succeeded) and closing worked. The errno of a failed close, or 0.
+  int FinishBodyFile(bool keep) {
+    int close_error = 0;
+    if (body_fd_ >= 0) {
+      if (::close(body_fd_) != 0) close_error = errno;
+      body_fd_ = -1;
+    }
+    if (body_file_opened_ && (!keep || close_error != 0)) {
+      ::unlink(request_.response_body_file.c_str());
+    }
+    body_file_opened_ = false;
+    return close_error;
   }
 
   // Turns request_ into the request for response_'s Location. false: the
@@ -370,6 +480,9 @@ class AsyncClient::Impl::Exchange : public std::enable_shared_from_this<Exchange
   std::optional<Status> aborted_;
   Status status_;
   ClientResponse response_;
+  // ClientRequest::response_body_file, open for writing while the exchange runs.
+  int body_fd_ = -1;
+  bool body_file_opened_ = false;  // removed again on failure
 };
 
 uint64_t AsyncClient::Impl::Fetch(ClientRequest request, FetchDone done) {

@@ -138,6 +138,7 @@ class Exchange {
       response_.headers.Add(std::string(field.name_string()), std::string(field.value()));
     }
     response_.body = std::move(res.body());
+    response_.body_size = response_.body.size();
     beast::error_code ignored;
     lowest.socket().shutdown(tcp::socket::shutdown_both, ignored);
     lowest.close();

@@ -1,6 +1,7 @@
 #include "stepd/http/server.h"
 
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
@@ -16,12 +17,14 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <cerrno>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <type_traits>
 #include <unordered_map>
@@ -40,6 +43,25 @@ using std::chrono::milliseconds;
 namespace {
 
 auto Tok(beast::error_code& ec) { return net::redirect_error(net::use_awaitable, ec); }
+
+// A Response::body_file goes out in writes of at most this many bytes.
+constexpr size_t kFileSlice = 64 * 1024;
+
+bool StatusHasBody(int status) { return status >= 200 && status != 204 && status != 304; }
+
+// Opens a Response::body_file for reading; its size in *size.
+Status OpenBodyFile(const std::string& path, beast::file* file, uint64_t* size) {
+  beast::error_code ec;
+  file->open(path.c_str(), beast::file_mode::scan, ec);
+  if (ec) return NotFoundError("cannot open " + path + ": " + ec.message());
+  struct stat st {};
+  if (::fstat(file->native_handle(), &st) != 0) {
+    return NotFoundError("cannot stat " + path + ": " + std::generic_category().message(errno));
+  }
+  if (!S_ISREG(st.st_mode)) return NotFoundError(path + " is not a regular file");
+  *size = static_cast<uint64_t>(st.st_size);
+  return Status::OK();
+}
 
 // Values a handler set that could split the header block are dropped.
 bool SafeField(std::string_view name, std::string_view value) {
@@ -203,8 +225,12 @@ class Connection final : public ConnectionBase,
   }
 
   net::awaitable<void> Serve();
-  net::awaitable<bool> WriteResponse(Response response, bool keep_alive,
-                                     const std::string& request_id, size_t* bytes);
+  // Writes `response`: its body, its body_file, or for HEAD its header
+  // block only. *status: the status sent (404 when the body file cannot be
+  // opened); *bytes: the body bytes written. False when the connection
+  // cannot be reused (the client is gone, or the file ended early).
+  net::awaitable<bool> WriteResponse(Response response, bool keep_alive, bool head,
+                                     const std::string& request_id, int* status, size_t* bytes);
   net::awaitable<void> CloseGracefully(bool linger);
   void LogAccess(const Request& request, int status, size_t bytes) const;
 
@@ -280,32 +306,81 @@ void Connection<Stream>::LogAccess(const Request& request, int status, size_t by
 
 template <class Stream>
 net::awaitable<bool> Connection<Stream>::WriteResponse(Response response, bool keep_alive,
-                                                       const std::string& request_id,
-                                                       size_t* bytes) {
-  bhttp::response<bhttp::string_body> res;
-  res.result(static_cast<unsigned>(response.status));
-  res.version(http_version_);
+                                                       bool head, const std::string& request_id,
+                                                       int* status, size_t* bytes) {
+  *bytes = 0;
+  beast::file file;
+  uint64_t file_size = 0;
+  bool from_file =
+      !response.body_file.empty() && response.body.empty() && StatusHasBody(response.status);
+  if (from_file) {
+    if (Status s = OpenBodyFile(response.body_file, &file, &file_size); !s.ok()) {
+      core_->logger->error("answering 404: the response body file is unavailable: {} (id={})",
+                           s.message(), request_id);
+      response = ErrorResponse(404, "the requested content is not available");
+      from_file = false;
+    }
+  }
+  *status = response.status;
+  if (!StatusHasBody(response.status)) response.body.clear();
+
+  bhttp::response<bhttp::empty_body> header;
+  header.result(static_cast<unsigned>(response.status));
+  header.version(http_version_);
   for (const auto& [name, value] : response.headers.fields()) {
     if (ManagedField(name)) continue;
     if (!SafeField(name, value)) {
       core_->logger->warn("dropping unsafe response header field '{}'", name);
       continue;
     }
-    res.insert(name, value);
+    header.insert(name, value);
   }
-  res.set("X-Request-Id", request_id);
-  if (response.status == 204 || response.status == 304 || response.status < 200) {
-    response.body.clear();
-  }
-  *bytes = response.body.size();
-  res.body() = std::move(response.body);
-  res.keep_alive(keep_alive);
-  res.prepare_payload();
+  header.set("X-Request-Id", request_id);
+  header.keep_alive(keep_alive);
   beast::error_code ec;
+  if (!from_file && !head) {
+    bhttp::response<bhttp::string_body> res(std::move(header.base()));
+    *bytes = response.body.size();
+    res.body() = std::move(response.body);
+    res.prepare_payload();
+    Lowest().expires_after(core_->options.read_timeout);
+    co_await bhttp::async_write(stream_, res, Tok(ec));
+    if (ec) gone_ = true;
+    co_return !ec;
+  }
+
+  // The header block as GET would have it, then the file (not for HEAD).
+  header.content_length(from_file ? file_size : response.body.size());
+  bhttp::response_serializer<bhttp::empty_body> serializer(header);
   Lowest().expires_after(core_->options.read_timeout);
-  co_await bhttp::async_write(stream_, res, Tok(ec));
-  if (ec) gone_ = true;
-  co_return !ec;
+  co_await bhttp::async_write(stream_, serializer, Tok(ec));
+  if (ec) {
+    gone_ = true;
+    co_return false;
+  }
+  if (head || !from_file) co_return true;
+  std::vector<char> slice(static_cast<size_t>(std::min<uint64_t>(kFileSlice, file_size)));
+  for (uint64_t left = file_size; left > 0;) {
+    if (closed_) co_return false;
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(left, slice.size()));
+    const size_t got = file.read(slice.data(), want, ec);
+    if (ec || got == 0) {
+      // Content-Length promised more: the client must see a truncated body.
+      core_->logger->error("response body file {} ended after {} of {} bytes{}{} (id={})",
+                           response.body_file, file_size - left, file_size, ec ? ": " : "",
+                           ec ? ec.message() : "", request_id);
+      co_return false;
+    }
+    Lowest().expires_after(core_->options.read_timeout);
+    co_await net::async_write(stream_, net::buffer(slice.data(), got), Tok(ec));
+    if (ec) {
+      gone_ = true;
+      co_return false;
+    }
+    *bytes += got;
+    left -= got;
+  }
+  co_return true;
 }
 
 template <class Stream>
@@ -343,11 +418,14 @@ net::awaitable<void> Connection<Stream>::Serve() {
     if (ec) co_return;
   }
   bool first = true;
+  // When the read time of the request in progress started to run.
+  std::chrono::steady_clock::time_point read_since;
   while (!closed_) {
     // Wait for the first byte of the next request.
     if (buffer_.size() == 0) {
       phase_ = Phase::kIdle;
       if (stopping_) co_return;
+      read_since = std::chrono::steady_clock::now();
       Lowest().expires_after(first ? options.read_timeout : options.idle_timeout);
       size_t n = co_await stream_.async_read_some(buffer_.prepare(4096), Tok(ec));
       if (ec) co_return;
@@ -358,7 +436,10 @@ net::awaitable<void> Connection<Stream>::Serve() {
     request.received_at = std::chrono::steady_clock::now();
     request.remote_address = peer_;
     request.secure = kTls;
-    if (!first) Lowest().expires_after(options.read_timeout);
+    if (!first) {
+      read_since = request.received_at;
+      Lowest().expires_after(options.read_timeout);
+    }
 
     // Answers an error the server produces itself, then closes.
     auto fail = [&](int status, std::string message) -> net::awaitable<void> {
@@ -366,7 +447,8 @@ net::awaitable<void> Connection<Stream>::Serve() {
       Response response = ErrorResponse(status, message);
       if (status == 503) response.headers.Set("Retry-After", "1");
       size_t bytes = 0;
-      bool ok = co_await WriteResponse(std::move(response), false, request.request_id, &bytes);
+      bool ok = co_await WriteResponse(std::move(response), false, request.method == "HEAD",
+                                       request.request_id, &status, &bytes);
       LogAccess(request, status, bytes);
       if (ok) co_await CloseGracefully(status == 413 || status == 503);
       Close();
@@ -412,6 +494,9 @@ net::awaitable<void> Connection<Stream>::Serve() {
     size_t limit = options.default_body_limit_bytes;
     if (route_options && route_options->body_limit_bytes > 0) {
       limit = route_options->body_limit_bytes;
+    }
+    if (route_options && route_options->read_timeout.count() > 0) {
+      Lowest().expires_at(read_since + route_options->read_timeout);
     }
     const std::string too_large = "request body exceeds " + std::to_string(limit) + " bytes";
     if (auto length = header_parser.content_length(); length && *length > limit) {
@@ -533,9 +618,9 @@ net::awaitable<void> Connection<Stream>::Serve() {
           [[fallthrough]];
         case Outbound::Kind::kResponse: {
           stay_open = stay_open && !stopping_;
-          status = item.response.status;
-          bool ok = co_await WriteResponse(std::move(item.response), stay_open, request.request_id,
-                                           &bytes);
+          bool ok =
+              co_await WriteResponse(std::move(item.response), stay_open, request.method == "HEAD",
+                                     request.request_id, &status, &bytes);
           if (!ok) stay_open = false;
           done = true;
           break;

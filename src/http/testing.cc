@@ -1,6 +1,9 @@
 #include "stepd/http/testing.h"
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 
 namespace stepd::http::testing {
@@ -17,8 +20,33 @@ std::shared_ptr<CapturingSink::State> CapturingSink::MakeState() {
   return std::make_shared<State>();
 }
 
+namespace {
+
+// What the server sends for a Response::body_file: the file's contents, or
+// 404 when it is no readable regular file.
+void ReadBodyFile(Response* response) {
+  std::error_code ec;
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(response->body_file, ec)) {
+    in.open(response->body_file, std::ios::binary);
+  }
+  if (!in.is_open()) {
+    Response missing = ErrorResponse(404, "the requested content is not available");
+    response->status = missing.status;
+    response->headers = std::move(missing.headers);
+    response->body = std::move(missing.body);
+    return;
+  }
+  response->body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
 void CapturingSink::OnResponse(Response response) {
+  const bool has_body = response.status >= 200 && response.status != 204 && response.status != 304;
+  if (!response.body_file.empty() && response.body.empty() && has_body) ReadBodyFile(&response);
   std::lock_guard lock(state_->mu);
+  state_->captured.body_file = std::move(response.body_file);
   state_->captured.status = response.status;
   state_->captured.headers = std::move(response.headers);
   state_->captured.body = std::move(response.body);

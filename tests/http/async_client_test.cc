@@ -9,6 +9,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>
 #include <condition_variable>
+#include <filesystem>
 #include <future>
 #include <mutex>
 
@@ -203,6 +204,190 @@ TEST(AsyncClient, HeadReadsNoBody) {
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->status, 200);
   EXPECT_EQ(r->body, "");
+}
+
+TEST(AsyncClient, ARequestsMaxResponseBytesReplacesTheClients) {
+  TargetServer server;
+  auto small_client = MakeClient({.max_response_bytes = 1000});
+  ClientRequest larger = Get(server.Url("/big/3000"));
+  larger.max_response_bytes = 5000;
+  auto r = FetchNow(*small_client, larger);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body.size(), 3000u);
+  EXPECT_EQ(r->body_size, 3000u);
+
+  auto client = MakeClient();
+  for (const char* path : {"/big/1000", "/pattern/1000?chunked=1"}) {
+    ClientRequest smaller = Get(server.Url(path));
+    smaller.max_response_bytes = 100;
+    EXPECT_EQ(FetchNow(*client, smaller).status(),
+              ResourceExhaustedError("the response from 127.0.0.1:" +
+                                     std::to_string(server.port()) + " exceeds 100 bytes"))
+        << path;
+  }
+}
+
+std::filesystem::perms PermissionsOf(const std::filesystem::path& path) {
+  return std::filesystem::status(path).permissions() & std::filesystem::perms::all;
+}
+
+constexpr auto kOwnerReadWrite =
+    std::filesystem::perms::owner_read | std::filesystem::perms::owner_write;
+
+TEST(AsyncClient, DownloadsAContentLengthBodyToAFile) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();  // 256 KiB in memory
+  const size_t size = 24 * 1024 * 1024 + 3;
+  ClientRequest request = Get(server.Url("/pattern/" + std::to_string(size)));
+  request.response_body_file = (dir.path() / "download").string();
+  request.max_response_bytes = 32 * 1024 * 1024;
+  auto r = FetchNow(*client, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->headers.Get("Content-Length"), std::to_string(size));
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->body_size, size);
+  const std::string stored = testing::ReadFile(request.response_body_file);
+  EXPECT_EQ(stored.size(), size);
+  EXPECT_EQ(testing::FirstDifference(stored, testing::PatternBytes(size)), std::string::npos);
+  EXPECT_EQ(PermissionsOf(request.response_body_file), kOwnerReadWrite);
+}
+
+TEST(AsyncClient, DownloadsAChunkedBodyToAFile) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  const size_t size = 21 * 1024 * 1024 + 77;
+  ClientRequest request = Get(server.Url("/pattern/" + std::to_string(size) + "?chunked=1"));
+  request.response_body_file = (dir.path() / "download").string();
+  request.max_response_bytes = size;
+  auto r = FetchNow(*client, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->headers.Get("Transfer-Encoding"), "chunked");
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->body_size, size);
+  const std::string stored = testing::ReadFile(request.response_body_file);
+  EXPECT_EQ(stored.size(), size);
+  EXPECT_EQ(testing::FirstDifference(stored, testing::PatternBytes(size)), std::string::npos);
+}
+
+TEST(AsyncClient, ADownloadTruncatesAnExistingFileAndMakesItPrivate) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  const std::filesystem::path path = dir.path() / "download";
+  testing::WriteFile(path, std::string(5000, 'o'));
+  std::filesystem::permissions(path, std::filesystem::perms::owner_all |
+                                         std::filesystem::perms::group_read |
+                                         std::filesystem::perms::others_read);
+  ClientRequest request = Get(server.Url("/text"));
+  request.response_body_file = path.string();
+  auto r = FetchNow(*client, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body_size, 11u);
+  EXPECT_EQ(testing::ReadFile(path), "plain words");
+  EXPECT_EQ(PermissionsOf(path), kOwnerReadWrite);
+  // HEAD: no body, an empty file.
+  request.method = "HEAD";
+  request.url = server.Url("/big/5000");
+  r = FetchNow(*client, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->body_size, 0u);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(testing::ReadFile(path), "");
+}
+
+TEST(AsyncClient, AFileThatCannotBeCreatedFailsBeforeAnythingIsSent) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  ClientRequest request = Get(server.Url("/text"));
+  request.response_body_file = (dir.path() / "no-such-dir" / "download").string();
+  auto r = FetchNow(*client, request);
+  EXPECT_EQ(r.status(), InternalError("cannot create " + request.response_body_file +
+                                      ": No such file or directory"));
+  EXPECT_EQ(server.Count("/"), 0u);
+}
+
+TEST(AsyncClient, ADownloadKeepsOnlyTheFinalResponsesBody) {
+  TargetServer server;
+  testing::TempDir dir;
+  ClientRequest request = Get(server.Url("/redirect/302?to=/pattern/5000"));
+  request.response_body_file = (dir.path() / "download").string();
+  auto following = MakeClient({.max_redirects = 1});
+  auto r = FetchNow(*following, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body_size, 5000u);
+  EXPECT_EQ(testing::ReadFile(request.response_body_file), testing::PatternBytes(5000));
+  // Not followed: the redirect is the final response.
+  auto not_following = MakeClient();
+  r = FetchNow(*not_following, request);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 302);
+  EXPECT_EQ(testing::ReadFile(request.response_body_file), "moved");
+}
+
+TEST(AsyncClient, ADownloadOverTheLimitRemovesTheFile) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  // Refused at the header block (Content-Length), or in the middle of a
+  // chunked body, after its first chunks were written.
+  for (const char* path : {"/pattern/2000000", "/pattern/2000000?chunked=1"}) {
+    ClientRequest request = Get(server.Url(path));
+    request.response_body_file = (dir.path() / "download").string();
+    request.max_response_bytes = 50000;
+    auto r = FetchNow(*client, request);
+    EXPECT_EQ(r.status(),
+              ResourceExhaustedError("the response from 127.0.0.1:" +
+                                     std::to_string(server.port()) + " exceeds 50000 bytes"))
+        << path;
+    EXPECT_FALSE(std::filesystem::exists(request.response_body_file)) << path;
+  }
+}
+
+TEST(AsyncClient, CancellingADownloadRemovesThePartialFile) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  ClientRequest request = Get(server.Url("/partial/200000"));
+  request.response_body_file = (dir.path() / "download").string();
+  std::promise<StatusOr<ClientResponse>> promise;
+  const uint64_t id = client->Fetch(
+      request, [&promise](StatusOr<ClientResponse> r) { promise.set_value(std::move(r)); });
+  auto stored = [&request] {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(request.response_body_file, ec);
+    return ec ? 0 : size;
+  };
+  for (int i = 0; i < 500 && stored() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(stored(), 0u);  // part of the body is in the file
+  client->Cancel(id);
+  auto future = promise.get_future();
+  ASSERT_EQ(future.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(future.get().status(), CancelledError("the request was cancelled"));
+  EXPECT_FALSE(std::filesystem::exists(request.response_body_file));
+}
+
+TEST(AsyncClient, ATimedOutOrCutDownloadRemovesThePartialFile) {
+  TargetServer server;
+  testing::TempDir dir;
+  auto client = MakeClient();
+  ClientRequest request = Get(server.Url("/partial/200000"));
+  request.response_body_file = (dir.path() / "download").string();
+  request.timeout = 500ms;
+  auto r = FetchNow(*client, request);
+  EXPECT_EQ(r.status(), DeadlineExceededError("response from 127.0.0.1:" +
+                                              std::to_string(server.port()) + " timed out"));
+  EXPECT_FALSE(std::filesystem::exists(request.response_body_file));
+
+  request.url = server.Url("/truncated/200000");
+  r = FetchNow(*client, request);
+  EXPECT_EQ(r.status().code(), StatusCode::kUnavailable) << r.status();
+  EXPECT_THAT(r.status().message(), HasSubstr("reading the response from 127.0.0.1:"));
+  EXPECT_FALSE(std::filesystem::exists(request.response_body_file));
 }
 
 class AsyncClientTls : public ::testing::Test {

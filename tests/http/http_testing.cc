@@ -11,8 +11,11 @@
 #include <boost/beast/http.hpp>
 #include <cerrno>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <random>
+#include <vector>
 
 namespace stepd::http::testing {
 
@@ -156,14 +159,18 @@ std::string RawClient::ReadUntil(std::string_view until) {
   return out;
 }
 
-bool RawClient::WaitClosed() {
-  char scratch[4096];
+bool RawClient::WaitClosed() { return DrainUntilClosed().has_value(); }
+
+std::optional<size_t> RawClient::DrainUntilClosed() {
+  size_t total = buffer_.size();
+  buffer_.clear();
+  std::vector<char> scratch(64 * 1024);
   for (;;) {
     boost::system::error_code ec;
     RecvStream stream{socket_.native_handle()};
-    stream.read_some(net::buffer(scratch), ec);
-    if (ec == net::error::would_block) return false;
-    if (ec) return true;
+    total += stream.read_some(net::buffer(scratch), ec);
+    if (ec == net::error::would_block) return std::nullopt;
+    if (ec) return total;
   }
 }
 
@@ -182,6 +189,38 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+std::string PatternBytes(size_t size) {
+  std::string out(size, '\0');
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i < size; ++i) {
+    if (i % 8 == 0) {  // xorshift64
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+    }
+    out[i] = static_cast<char>(x >> (8 * (i % 8)));
+  }
+  return out;
+}
+
+size_t FirstDifference(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return i;
+  }
+  return a.size() == b.size() ? std::string_view::npos : n;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteFile(const std::filesystem::path& path, std::string_view content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(content.data(), static_cast<std::streamsize>(content.size()));
 }
 
 bool MakeSelfSignedCertificate(const std::filesystem::path& dir) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -59,6 +60,9 @@ class RawClient {
   // Reads until the server closes the connection; false if the read timed out
   // first (the server kept it open).
   bool WaitClosed();
+  // Reads and drops until the server closes the connection: the bytes read,
+  // or nullopt if a read timed out first.
+  std::optional<size_t> DrainUntilClosed();
   void Close();
 
  private:
@@ -77,6 +81,17 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// `size` bytes of a fixed pseudo-random sequence, the same on every call:
+// content whose corruption, loss or reordering a comparison catches.
+std::string PatternBytes(size_t size);
+// Position of the first byte where `a` and `b` differ (the shorter one's
+// size when one is a prefix of the other); npos when equal. For large
+// contents, where EXPECT_EQ would print megabytes.
+size_t FirstDifference(std::string_view a, std::string_view b);
+// The whole file ("" when unreadable) / replaces it with `content`.
+std::string ReadFile(const std::filesystem::path& path);
+void WriteFile(const std::filesystem::path& path, std::string_view content);
 
 // Writes a self-signed certificate for 127.0.0.1/localhost (cert.pem, key.pem)
 // into `dir` with the openssl command. False on failure.

@@ -93,12 +93,19 @@ TEST(Router, FirstAddedRouteWins) {
 
 TEST(Router, FindReportsRouteOptions) {
   Router router;
-  router.Add("PUT", "/upload", Echo("u"), {.body_limit_bytes = 10, .body_to_file = true});
+  router.Add(
+      "PUT", "/upload", Echo("u"),
+      {.body_limit_bytes = 10, .body_to_file = true, .read_timeout = std::chrono::minutes(10)});
+  router.Add("GET", "/plain", Echo("p"));
   Router::Match match = router.Find(MakeRequest("PUT", "/upload"));
   ASSERT_NE(match.route, nullptr);
   EXPECT_EQ(match.status, 200);
   EXPECT_EQ(match.route->options.body_limit_bytes, 10u);
   EXPECT_TRUE(match.route->options.body_to_file);
+  EXPECT_EQ(match.route->options.read_timeout, std::chrono::minutes(10));
+  match = router.Find(MakeRequest("GET", "/plain"));
+  ASSERT_NE(match.route, nullptr);
+  EXPECT_EQ(match.route->options.read_timeout, std::chrono::milliseconds(0));  // the server's
 }
 
 TEST(Router, DeferredAnswerFromAnotherThreadIsCaptured) {

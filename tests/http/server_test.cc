@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 #include <fstream>
 #include <future>
 #include <mutex>
@@ -239,6 +240,44 @@ TEST(Server, BodyToFileRouteGetsAFileRemovedAfterTheExchange) {
   EXPECT_FALSE(std::filesystem::exists(seen_path));
 }
 
+// Looker sends its uploads chunked.
+TEST(Server, BodyToFileRouteStoresAChunkedBodyExactly) {
+  TempDir dir;
+  const std::string content = testing::PatternBytes(6 * 1024 * 1024 + 123);
+  auto router = std::make_shared<Router>();
+  router->Add(
+      "PUT", "/upload",
+      [&content](const Request& request, Responder r) {
+        const std::string stored = testing::ReadFile(request.body_file);
+        const size_t differs = testing::FirstDifference(stored, content);
+        r.Send(Response::Text(
+            200, std::to_string(request.body_size) + ":" + std::to_string(request.body.size()) +
+                     ":" + (differs == std::string::npos ? "same" : std::to_string(differs))));
+      },
+      {.body_limit_bytes = 16 * 1024 * 1024, .body_to_file = true});
+  HttpOptions options = TestOptions();
+  options.temp_dir = dir.path().string();
+  TestServer server(router, options);
+  std::string message = "PUT /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const size_t sizes[] = {1, 65536, 7, 1000000, 4096, 300000};
+  for (size_t at = 0, i = 0; at < content.size(); ++i) {
+    const size_t n = std::min(sizes[i % std::size(sizes)], content.size() - at);
+    char size_line[32];
+    std::snprintf(size_line, sizeof size_line, "%zx\r\n", n);
+    message += size_line + content.substr(at, n) + "\r\n";
+    at += n;
+  }
+  message += "0\r\n\r\n";
+  RawClient client(server.port());
+  // Twice on one connection: the first body leaves nothing behind.
+  for (int i = 0; i < 2; ++i) {
+    client.Send(message);
+    int status = 0;
+    EXPECT_EQ(client.ReadResponse(&status), std::to_string(content.size()) + ":0:same");
+    EXPECT_EQ(status, 200) << server.Log();
+  }
+}
+
 TEST(Server, MalformedRequestGets400AndClose) {
   TestServer server(EchoRouter());
   for (const char* bad :
@@ -278,6 +317,54 @@ TEST(Server, SilentClientIsDroppedAfterReadTimeout) {
   half.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n");  // never finishes the header
   EXPECT_TRUE(half.WaitClosed());
   EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+}
+
+// Sends a POST of a 10-byte body to `path` a byte every 100 ms; the body
+// arrives about 1 s after the header block. The answer's body; *status 0 when
+// the server dropped the connection instead.
+std::string TrickleBody(uint16_t port, const std::string& path, int* status) {
+  RawClient client(port, 20s);
+  client.Send("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n");
+  for (char c : std::string("0123456789")) {
+    std::this_thread::sleep_for(100ms);
+    client.Send(std::string(1, c));
+  }
+  return client.ReadResponse(status);
+}
+
+TEST(Server, ARouteReadTimeoutLongerThanTheServersLetsASlowBodyArrive) {
+  auto router = EchoRouter();
+  router->Add(
+      "POST", "/patient",
+      [](const Request& request, Responder r) { r.Send(Response::Text(200, request.body)); },
+      {.read_timeout = 3s});
+  HttpOptions options = TestOptions();
+  options.read_timeout = 300ms;
+  TestServer server(router, options);
+  int status = 0;
+  EXPECT_EQ(TrickleBody(server.port(), "/patient", &status), "0123456789");
+  EXPECT_EQ(status, 200);
+  // The server's own read time still applies to other routes.
+  TrickleBody(server.port(), "/echo", &status);
+  EXPECT_EQ(status, 0);
+}
+
+TEST(Server, ARouteReadTimeoutShorterThanTheServersDropsASlowBody) {
+  auto router = EchoRouter();
+  router->Add(
+      "POST", "/hasty",
+      [](const Request& request, Responder r) { r.Send(Response::Text(200, request.body)); },
+      {.read_timeout = 300ms});
+  HttpOptions options = TestOptions();
+  options.read_timeout = 5s;
+  TestServer server(router, options);
+  int status = 0;
+  auto start = std::chrono::steady_clock::now();
+  TrickleBody(server.port(), "/hasty", &status);
+  EXPECT_EQ(status, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+  EXPECT_EQ(TrickleBody(server.port(), "/echo", &status), "0123456789");
+  EXPECT_EQ(status, 200);
 }
 
 TEST(Server, IdleKeepAliveConnectionIsClosedAfterIdleTimeout) {
@@ -392,6 +479,141 @@ TEST(Server, StreamWritesStopOnceTheClientHasGone) {
   int writes = writes_until_gone.get_future().get();
   producer.join();
   EXPECT_LT(writes, 1000);
+}
+
+// Answers GET and HEAD /file/{name} with the file `name` of `dir`.
+std::shared_ptr<Router> FileRouter(const std::filesystem::path& dir) {
+  auto router = EchoRouter();
+  Handler serve = [dir](const Request& request, Responder r) {
+    Response response;
+    response.headers.Set("Content-Type", "application/octet-stream");
+    response.body_file = (dir / std::string(request.PathParam("name"))).string();
+    r.Send(std::move(response));
+  };
+  router->Add("GET", "/file/{name}", serve);
+  router->Add("HEAD", "/file/{name}", serve);
+  router->Add("HEAD", "/hello/{name}", [](const Request& request, Responder r) {
+    r.Send(Response::Text(200, "hello " + std::string(request.PathParam("name"))));
+  });
+  return router;
+}
+
+std::string WaitForLog(const TestServer& server, std::string_view needle) {
+  std::string log;
+  for (int i = 0; i < 100; ++i) {  // the line is written right after the response
+    log = server.Log();
+    if (log.find(needle) != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  return log;
+}
+
+TEST(Server, AnswersWithAFileItsExactBytesAndContentLength) {
+  TempDir dir;
+  const std::string content = testing::PatternBytes(300 * 1000 + 7);
+  testing::WriteFile(dir.path() / "blob", content);
+  TestServer server(FileRouter(dir.path()));
+  auto r = Get(server.Url("/file/blob"), {{"X-Request-Id", "file-1"}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), content.size());
+  EXPECT_EQ(testing::FirstDifference(r->body, content), std::string::npos);
+  EXPECT_EQ(r->headers.Get("Content-Length"), std::to_string(content.size()));
+  EXPECT_EQ(r->headers.Get("Content-Type"), "application/octet-stream");
+  EXPECT_THAT(WaitForLog(server, "id=file-1"), HasSubstr("GET /file/blob 200 300007B"));
+  // An empty file is an empty body.
+  testing::WriteFile(dir.path() / "empty", "");
+  r = Get(server.Url("/file/empty"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "");
+  EXPECT_EQ(r->headers.Get("Content-Length"), "0");
+}
+
+TEST(Server, HeadGetsTheHeaderBlockOnly) {
+  TempDir dir;
+  testing::WriteFile(dir.path() / "blob", testing::PatternBytes(100000));
+  TestServer server(FileRouter(dir.path()));
+  RawClient client(server.port());
+  client.Send("HEAD /file/blob HTTP/1.1\r\nHost: x\r\nX-Request-Id: head-1\r\n\r\n");
+  std::string head = client.ReadUntil("\r\n\r\n");
+  EXPECT_THAT(head, HasSubstr("HTTP/1.1 200 OK"));
+  EXPECT_THAT(head, HasSubstr("Content-Length: 100000\r\n"));
+  client.Send("HEAD /hello/there HTTP/1.1\r\nHost: x\r\n\r\n");
+  head = client.ReadUntil("\r\n\r\n");
+  EXPECT_THAT(head, HasSubstr("HTTP/1.1 200 OK"));
+  EXPECT_THAT(head, HasSubstr("Content-Length: 11\r\n"));
+  // No body bytes came after either header block: the next answer is intact.
+  client.Send("GET /hello/after HTTP/1.1\r\nHost: x\r\n\r\n");
+  int status = 0;
+  EXPECT_EQ(client.ReadResponse(&status), "hello after");
+  EXPECT_EQ(status, 200);
+  EXPECT_THAT(WaitForLog(server, "id=head-1"), HasSubstr("HEAD /file/blob 200 0B"));
+}
+
+TEST(Server, LargeFileGoesThroughARealSocketIntact) {
+  TempDir dir;
+  const std::string content = testing::PatternBytes(24 * 1024 * 1024 + 5);
+  testing::WriteFile(dir.path() / "large", content);
+  TestServer server(FileRouter(dir.path()));
+  auto r = Get(server.Url("/file/large"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body.size(), content.size());
+  EXPECT_EQ(testing::FirstDifference(r->body, content), std::string::npos);
+}
+
+TEST(Server, AMissingBodyFileAnswers404AndIsLogged) {
+  TempDir dir;
+  std::filesystem::create_directory(dir.path() / "directory");
+  TestServer server(FileRouter(dir.path()));
+  for (const char* name : {"missing", "directory"}) {
+    auto r = Get(server.Url(std::string("/file/") + name));
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->status, 404) << name;
+    EXPECT_EQ(r->body, R"({"message":"the requested content is not available"})") << name;
+    EXPECT_EQ(r->headers.Get("Content-Type"), "application/json") << name;
+  }
+  const std::string log = server.Log();
+  EXPECT_THAT(log, HasSubstr("the response body file is unavailable: cannot open " +
+                             (dir.path() / "missing").string()));
+  EXPECT_THAT(log, HasSubstr((dir.path() / "directory").string() + " is not a regular file"));
+  EXPECT_THAT(WaitForLog(server, "GET /file/directory 404"), HasSubstr("GET /file/missing 404"));
+}
+
+TEST(Server, AReaderThatStallsDuringAFileIsDroppedAfterTheWriteTimeout) {
+  TempDir dir;
+  const size_t size = 32 * 1024 * 1024;
+  testing::WriteFile(dir.path() / "large", testing::PatternBytes(size));
+  HttpOptions options = TestOptions();
+  options.read_timeout = 300ms;
+  TestServer server(FileRouter(dir.path()), options);
+  RawClient client(server.port());
+  client.Send("GET /file/large HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(1500ms);  // the socket buffers fill up, then writes stall
+  std::optional<size_t> received = client.DrainUntilClosed();
+  ASSERT_TRUE(received.has_value());
+  EXPECT_LT(*received, size);
+}
+
+TEST(Server, StopDuringAFileAnswerWaitsTheGraceThenCloses) {
+  TempDir dir;
+  const size_t size = 32 * 1024 * 1024;
+  testing::WriteFile(dir.path() / "large", testing::PatternBytes(size));
+  HttpOptions options = TestOptions();
+  options.shutdown_grace = 300ms;
+  auto server = std::make_unique<TestServer>(FileRouter(dir.path()), options);
+  RawClient client(server->port());
+  client.Send("GET /file/large HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_THAT(client.ReadUntil("\r\n\r\n"), HasSubstr("HTTP/1.1 200 OK"));
+  auto start = std::chrono::steady_clock::now();
+  server->server().Stop();  // the client reads nothing more: the file cannot finish
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 5s);
+  std::optional<size_t> received = client.DrainUntilClosed();
+  ASSERT_TRUE(received.has_value());
+  EXPECT_LT(*received, size);
 }
 
 TEST(Server, DroppedResponderGives500AndLogsIt) {

@@ -4,12 +4,15 @@
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
+#include <iterator>
 #include <thread>
 
+#include "http_testing.h"
 #include "stepd/base/json.h"
 #include "stepd/http/options.h"
 #include "stepd/http/router.h"
@@ -30,12 +33,14 @@ struct TargetServer::Impl {
   std::vector<SeenRequest> seen;            // guarded by mu
   std::map<std::string, int> flaky_counts;  // guarded by mu
   std::vector<Responder> hanging;           // guarded by mu
+  std::vector<Stream> open_streams;         // guarded by mu
 
   ~Impl() {
     if (server) server->Stop();
     {
       std::lock_guard lock(mu);
       hanging.clear();
+      open_streams.clear();
     }
     work.reset();
     timers.stop();
@@ -124,7 +129,45 @@ struct TargetServer::Impl {
     Add(router, "/text", [](const Request&, Responder responder) {
       responder.Send(Response::Text(200, "plain words", "text/plain; charset=utf-8"));
     });
+    PatternRoutes(router);
     FunctionRoutes(router);
+  }
+
+  // Writes `content` as chunks of varied sizes.
+  static void WriteChunks(const Stream& stream, const std::string& content) {
+    static constexpr size_t kSizes[] = {1000, 4096, 65536, 7, 100000, 1, 300000};
+    size_t at = 0;
+    for (size_t i = 0; at < content.size(); ++i) {
+      const size_t n = std::min(kSizes[i % std::size(kSizes)], content.size() - at);
+      stream.Write(content.substr(at, n));
+      at += n;
+    }
+  }
+
+  void PatternRoutes(Router& router) {
+    auto size_of = [](const Request& request) {
+      return std::strtoul(std::string(request.PathParam("bytes")).c_str(), nullptr, 10);
+    };
+    Add(router, "/pattern/{bytes}", [size_of](const Request& request, Responder responder) {
+      std::string content = PatternBytes(size_of(request));
+      if (!request.QueryParam("chunked")) {
+        responder.Send(Response::Text(200, std::move(content), "application/octet-stream"));
+        return;
+      }
+      Stream stream = responder.StartStream(200, {{"Content-Type", "application/octet-stream"}});
+      WriteChunks(stream, content);
+      stream.Finish();
+    });
+    Add(router, "/partial/{bytes}", [this, size_of](const Request& request, Responder responder) {
+      Stream stream = responder.StartStream(200);
+      WriteChunks(stream, PatternBytes(size_of(request)));
+      std::lock_guard lock(mu);
+      open_streams.push_back(std::move(stream));
+    });
+    Add(router, "/truncated/{bytes}", [size_of](const Request& request, Responder responder) {
+      Stream stream = responder.StartStream(200);
+      WriteChunks(stream, PatternBytes(size_of(request)));
+    });
   }
 
   void FunctionRoutes(Router& router) {

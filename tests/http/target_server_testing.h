@@ -17,6 +17,13 @@
 //   /big/{bytes}             200 (or ?status=N) text/plain of that many 'x'
 //   /bytes                   200 ?type=CONTENT-TYPE with the bytes FF FE 00
 //   /text                    200 text/plain "plain words"
+//   /pattern/{bytes}         200 application/octet-stream: PatternBytes(bytes)
+//                            (http_testing.h) with Content-Length; ?chunked=1
+//                            as a chunked stream of chunks of varied sizes
+//   /partial/{bytes}         200 chunked: the first `bytes` of the pattern,
+//                            then nothing more until the server stops
+//   /truncated/{bytes}       200 chunked: the first `bytes` of the pattern,
+//                            then the connection is closed mid-body
 // and Lambda-style functions (tests of the Lambda task executor):
 //   /fn/echo                 200 application/json {"event": the body parsed
 //                            (or as a string when not JSON), "target",

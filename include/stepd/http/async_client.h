@@ -15,7 +15,8 @@
 // the chain verified against the system CA store plus ca_file, the name or
 // address verified against the certificate), the request written with
 // "Connection: close" (one request per connection, no pooling, no proxies)
-// and the whole response read. Redirects are followed up to max_redirects
+// and the whole response read, into memory or, with
+// ClientRequest::response_body_file, into that file. Redirects are followed up to max_redirects
 // (see below), each hop checked like the first. The first hop of a
 // ClientRequest::operator_configured_url skips the policy; TLS verification,
 // timeouts and limits apply to it as to any request.
@@ -28,7 +29,10 @@
 //   DEADLINE_EXCEEDED  connect_timeout or timeout passed (the phase)
 //   UNAVAILABLE        resolving, connecting, TLS (e.g. "certificate verify
 //                      failed") or the connection failed
-//   RESOURCE_EXHAUSTED the body exceeds max_response_bytes
+//   RESOURCE_EXHAUSTED the body exceeds max_response_bytes (the request's
+//                      or the client's)
+//   INTERNAL           ClientRequest::response_body_file cannot be created
+//                      or written (the path and the reason)
 //   CANCELLED          Cancel() or Stop()
 // Any HTTP status, 4xx and 5xx included, is a successful response.
 //
@@ -69,8 +73,9 @@ struct AsyncClientOptions {
   // request's own ClientRequest::timeout replaces it). Default 60 s (AWS's
   // limit for an HTTP task).
   std::chrono::milliseconds timeout = std::chrono::seconds(60);
-  // Largest accepted response body. Default 256 KiB (AWS's HTTP task reads
-  // no more).
+  // Largest accepted response body (a request's own
+  // ClientRequest::max_response_bytes replaces it). Default 256 KiB (AWS's
+  // HTTP task reads no more).
   size_t max_response_bytes = 256 * 1024;
   // Redirects followed per request. Default 0: a 3xx is the response.
   int max_redirects = 0;

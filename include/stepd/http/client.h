@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,19 @@ struct ClientRequest {
   // outbound policy; a redirect's hops are still checked. Never set it for a
   // URL a definition or its input can choose.
   bool operator_configured_url = false;
+  // AsyncClient only: write the response body to this file as it arrives
+  // instead of into ClientResponse::body (which stays empty); memory stays
+  // bounded by a small buffer whatever the body's size. The file is created
+  // or truncated, mode 0600, before anything is sent. With redirects
+  // followed, only the final response's body is left in it. On success it
+  // exists (empty for a response without a body) and is the caller's; on
+  // any error (timeout, cancel, limit, connection or disk failure) it is
+  // removed. Empty: the body is kept in memory.
+  std::string response_body_file{};
+  // AsyncClient only: the largest accepted response body for this request,
+  // in place of AsyncClientOptions::max_response_bytes; the same limit
+  // applies to a body written to response_body_file. Zero: the client's.
+  uint64_t max_response_bytes = 0;
 };
 
 struct ClientResponse {
@@ -57,7 +71,10 @@ struct ClientResponse {
   // The reason phrase as the server sent it ("Not Found"); may be empty.
   std::string reason;
   Headers headers;
+  // The body, unless ClientRequest::response_body_file took it (then empty).
   std::string body;
+  // Size of the body in bytes, in `body` or in the file.
+  uint64_t body_size = 0;
 };
 
 // Sends `request` and reads the whole response. Any HTTP status is a success.

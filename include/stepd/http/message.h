@@ -97,6 +97,15 @@ struct Response {
   // value set here for them is replaced.
   Headers headers;
   std::string body;
+  // Instead of `body`, which must then be empty: the path of a file whose
+  // contents are the body. The server opens it when it writes the response
+  // (so it must exist until shortly after Send; removing it once opened is
+  // harmless), sends it with Content-Length in slices, so memory stays bounded
+  // whatever its size, and never removes it. When it cannot be opened as a
+  // regular file then, the client gets 404 {"message": ...} and the server
+  // logs why: handlers check the file before answering. To HEAD only the
+  // header block goes out, Content-Length included. Ignored when `body` is set.
+  std::string body_file;
 
   // A response with Content-Type set.
   static Response Text(int status, std::string body,

@@ -37,7 +37,9 @@ struct HttpOptions {
   size_t default_body_limit_bytes = 1024 * 1024;
 
   // The whole request (headers and body) must arrive within this time of its
-  // first byte being awaited; a silent or slow client is dropped. Default 30 s.
+  // first byte being awaited; a silent or slow client is dropped. A route's
+  // RouteOptions::read_timeout replaces it once the header block is read.
+  // Each write of an answer must finish within it too. Default 30 s.
   std::chrono::milliseconds read_timeout = std::chrono::seconds(30);
 
   // A keep-alive connection with no request in progress is closed after this

@@ -17,6 +17,7 @@
 // Routes are added before the router is shared with a Server; afterwards the
 // router is immutable and Match/Dispatch are thread-safe.
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -41,8 +42,15 @@ struct RouteOptions {
   // default_body_limit_bytes.
   size_t body_limit_bytes = 0;
   // Write the body to a temporary file (Request::body_file) instead of memory.
-  // Default false.
+  // Chunked and Content-Length bodies alike. Default false.
   bool body_to_file = false;
+  // Once the header block is read and this route chosen, the whole request
+  // must arrive within this time of its first byte being awaited (the same
+  // start as HttpOptions::read_timeout), longer or shorter than the server's:
+  // large uploads over slow links. A request that misses it is dropped
+  // without an answer. Writes of the answer still use HttpOptions::read_timeout.
+  // Default 0: HttpOptions::read_timeout.
+  std::chrono::milliseconds read_timeout{0};
   // Extra condition on the request's headers/path (the body is not read yet).
   // Default: none.
   RoutePredicate predicate{};

@@ -13,18 +13,28 @@
 // Wire behaviour:
 // - Errors the server answers itself (body {"message": "..."}): 400 malformed
 //   request or target, 413 body over the route's limit, 431 header block over
-//   header_limit_bytes, 404/405 from the Router, 500 when a handler dropped its
-//   Responder, 503 + "Retry-After: 1" beyond max_connections (the excess
-//   connection is accepted, its first request read, answered 503 and closed).
+//   header_limit_bytes, 404/405 from the Router, 404 when a Response's
+//   body_file cannot be opened, 500 when a handler dropped its Responder, 503
+//   + "Retry-After: 1" beyond max_connections (the excess connection is
+//   accepted, its first request read, answered 503 and closed).
 // - After 400/413/431/503 the connection is closed.
+// - The request must arrive within read_timeout, or within the route's
+//   RouteOptions::read_timeout once the header block has chosen the route
+//   (e.g. longer for large uploads); otherwise the client is dropped.
 // - Each write to the client must finish within read_timeout, or the client is
-//   dropped (a reader that stalls cannot pin a connection forever).
+//   dropped (a reader that stalls cannot pin a connection forever). A
+//   Response::body_file goes out in slices of 64 KiB, each such a write.
+// - An answer to HEAD carries its header block only (Content-Length as the
+//   body or body_file would have had).
+// - Stop() treats a file being sent like a stream: it may finish within
+//   shutdown_grace, then its connection is closed.
 // - While a handler holds its answer back, the connection is not read: a client
 //   that leaves is noticed (Responder::client_gone()) when the answer is
 //   written, or when Stop() closes the connection.
 // - "Expect: 100-continue" is honoured (100 sent before the body is read).
 // - Access log (info): `<method> <path> <status> <bytes>B <ms>ms id=<id>
-//   peer=<addr>`; never the query string, headers, or bodies.
+//   peer=<addr>`, <bytes> counting the body bytes written; never the query
+//   string, headers, or bodies.
 //
 // Thread-safety: Start, Stop and port may be called from any one thread.
 

@@ -20,8 +20,12 @@ struct CapturedResponse {
   // 0 when no answer came within the wait.
   int status = 0;
   Headers headers;
-  // The body, or the chunks of a stream concatenated.
+  // The body, or the chunks of a stream concatenated. For an answer with a
+  // Response::body_file, that file's contents, read when the answer arrived;
+  // when it cannot be read, status and body are the server's 404 instead.
   std::string body;
+  // The Response::body_file answered with; empty otherwise.
+  std::string body_file;
   bool streamed = false;
   std::vector<std::string> chunks;
   // The stream ended with Finish() (false: not yet ended or aborted).
