@@ -18,6 +18,21 @@ namespace stepd {
 std::string Sha256(std::string_view data);
 // Lower-case hex SHA-256 of `data` (64 characters).
 std::string Sha256Hex(std::string_view data);
+// SHA-256 over data given in pieces (files too large for memory).
+class Sha256Hasher {
+ public:
+  Sha256Hasher();
+  ~Sha256Hasher();
+  Sha256Hasher(const Sha256Hasher&) = delete;
+  Sha256Hasher& operator=(const Sha256Hasher&) = delete;
+  void Update(std::string_view data);
+  // Lower-case hex of the digest of everything given; the hasher is spent.
+  std::string FinishHex();
+
+ private:
+  void* ctx_;  // EVP_MD_CTX
+};
+
 // The 32 raw bytes of HMAC-SHA256(key, data).
 std::string HmacSha256(std::string_view key, std::string_view data);
 // Lower-case hex of arbitrary bytes.
