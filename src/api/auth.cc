@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "stepd/api/jwt.h"
+#include "stepd/base/crypto.h"
 #include "stepd/api/key_set.h"
 #include "stepd/api/sigv4.h"
 
@@ -65,6 +66,10 @@ namespace {
 constexpr std::string_view kBindingKinds[] = {"subject",    "email",     "group",  "client_id",
                                               "access_key", "principal", "looker"};
 }  // namespace
+
+std::string_view LookerModeName(LookerMode mode) {
+  return mode == LookerMode::kWait ? "wait" : "async";
+}
 
 std::string_view BindingKindName(RoleBinding::Kind kind) {
   return kBindingKinds[static_cast<size_t>(kind)];
@@ -169,6 +174,9 @@ Authenticator::Authenticator(AuthOptions options, Clock* clock, KeySet* keys,
                              std::shared_ptr<spdlog::logger> logger)
     : options_(std::move(options)), clock_(clock), keys_(keys), logger_(std::move(logger)) {
   for (const AccessKey& key : options_.access_keys) access_keys_[key.access_key_id] = &key;
+  for (const LookerToken& token : options_.looker_tokens) {
+    looker_token_digests_.push_back(Sha256(token.token));
+  }
   if (options_.oidc.configured()) {
     policy_ = std::make_unique<JwtPolicy>();
     policy_->issuer = options_.oidc.issuer;
@@ -453,6 +461,102 @@ void Authenticator::Authenticate(const http::Request& request, Then then) const 
   auto copy = std::make_shared<http::Request>(request);
   keys_->RefreshForUnknownKey([this, copy, then = std::move(then)](bool) {
     Result again = Authenticate(*copy);
+    if (again.error) LogRefusal(*copy, *again.error);
+    again.needs_key_refresh = false;
+    then(*copy, std::move(again));
+  });
+}
+
+namespace {
+
+// The token of `Authorization: Token token="<token>"`, as the reference
+// hub's /[T|t]oken token="(.*)"/ finds it (the last '"' ends it); nullopt
+// when the header has no such part.
+std::optional<std::string_view> LookerTokenOf(std::string_view header) {
+  constexpr std::string_view kMarker = "oken token=\"";
+  size_t at = header.find(kMarker);
+  while (at != std::string_view::npos) {
+    if (at > 0 && (header[at - 1] == 'T' || header[at - 1] == 't' || header[at - 1] == '|')) {
+      std::string_view rest = header.substr(at + kMarker.size());
+      size_t close = rest.rfind('"');
+      if (close == std::string_view::npos) return std::nullopt;
+      return rest.substr(0, close);
+    }
+    at = header.find(kMarker, at + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Authenticator::Result Authenticator::AuthenticateLooker(const http::Request& request) const {
+  Result result;
+  if (local_mode()) {
+    result.principal = Principal::LocalAdmin();
+    return result;
+  }
+  auto refuse = [&](std::string message, std::string log_reason) {
+    result.error = AuthError{AuthFailure::kInvalidToken, std::move(message), std::move(log_reason)};
+    LogRefusal(request, *result.error);
+    return result;
+  };
+  auto header = request.headers.Get("Authorization");
+  std::optional<std::string_view> token = header ? LookerTokenOf(*header) : std::nullopt;
+  if (!token || token->empty()) {
+    return refuse("Invalid 'Authorization' header.",
+                  header ? "looker hub: authorization is not Token token=\"...\""
+                         : "looker hub: no authorization header");
+  }
+  const std::string digest = Sha256(*token);
+  const LookerToken* found = nullptr;
+  for (size_t i = 0; i < looker_token_digests_.size(); ++i) {
+    // Every configured token is compared, whatever matched before.
+    if (ConstantTimeEquals(digest, looker_token_digests_[i]) && found == nullptr) {
+      found = &options_.looker_tokens[i];
+    }
+  }
+  if (found == nullptr) {
+    return refuse("Invalid 'Authorization' header.",
+                  looker_token_digests_.empty() ? "looker hub: no hub token is configured"
+                                                : "looker hub: unknown hub token");
+  }
+  Principal principal;
+  principal.id = "looker:" + found->name;
+  principal.kind = "looker";
+  principal.subject = found->name;
+  principal.grants = GrantsFor(principal, found->role, {}, found->name);
+  result.principal = std::move(principal);
+  return result;
+}
+
+void Authenticator::AuthenticateAssertion(const http::Request& request, Then then) const {
+  if (!policy_ || options_.oidc.header.empty()) {
+    Result result;
+    result.error = AuthError{AuthFailure::kMissing,
+                             "proxy assertions are not configured (auth.oidc.header)",
+                             "no OIDC assertion header configured"};
+    return then(request, std::move(result));
+  }
+  auto assertion = request.headers.Get(options_.oidc.header);
+  if (!assertion || assertion->empty()) {
+    Result result;
+    result.error = AuthError{AuthFailure::kMissing,
+                             "the identity-aware proxy's assertion (" + options_.oidc.header +
+                                 ") is missing",
+                             "no OIDC assertion"};
+    LogRefusal(request, *result.error);
+    return then(request, std::move(result));
+  }
+  Result result = AuthenticateBearer(request, *assertion);
+  if (!result.needs_key_refresh || keys_ == nullptr) {
+    if (result.needs_key_refresh && result.error) LogRefusal(request, *result.error);
+    result.needs_key_refresh = false;
+    return then(request, std::move(result));
+  }
+  auto copy = std::make_shared<http::Request>(request);
+  keys_->RefreshForUnknownKey([this, copy, then = std::move(then)](bool) {
+    auto again_header = copy->headers.Get(options_.oidc.header);
+    Result again = AuthenticateBearer(*copy, again_header ? *again_header : std::string_view());
     if (again.error) LogRefusal(*copy, *again.error);
     again.needs_key_refresh = false;
     then(*copy, std::move(again));

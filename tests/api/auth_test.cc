@@ -490,3 +490,76 @@ TEST(Authenticator, ABearerTokenWithoutOidcConfiguredIsRefused) {
 
 }  // namespace
 }  // namespace stepd::api
+
+namespace stepd::api {
+namespace {
+
+AuthOptions TwoLookerTokens() {
+  AuthOptions options;
+  options.looker_tokens.push_back({"looker-prod", "prod-token-0123456789", std::nullopt});
+  options.looker_tokens.push_back({"looker-next", "next-token-0123456789", Role::kOperator});
+  options.bindings.push_back({RoleBinding::Kind::kLooker, "looker-prod", Role::kTrigger, {"etl-*"}});
+  return options;
+}
+
+http::Request HubRequest(std::optional<std::string> authorization) {
+  http::Request request = http::MakeRequest("POST", "/looker", "{}");
+  if (authorization) request.headers.Set("Authorization", *authorization);
+  return request;
+}
+
+TEST(AuthenticateLooker, EitherConfiguredTokenIsItsPrincipalWithItsRoles) {
+  FakeClock clock{SignedAt()};
+  Authenticator auth(TwoLookerTokens(), &clock);
+  EXPECT_FALSE(auth.local_mode());
+  auto prod = auth.AuthenticateLooker(HubRequest("Token token=\"prod-token-0123456789\""));
+  ASSERT_TRUE(prod.principal);
+  EXPECT_EQ(prod.principal->id, "looker:looker-prod");
+  EXPECT_EQ(prod.principal->kind, "looker");
+  EXPECT_TRUE(prod.principal->Can(Permission::kStart, "etl-daily"));
+  EXPECT_FALSE(prod.principal->Can(Permission::kStart, "billing"));
+  EXPECT_FALSE(prod.principal->Can(Permission::kRead, "etl-daily"));
+  // The second token (rotation) has a role of its own; "token token=" as the
+  // reference hub accepts it.
+  auto next = auth.AuthenticateLooker(HubRequest("token token=\"next-token-0123456789\""));
+  ASSERT_TRUE(next.principal);
+  EXPECT_EQ(next.principal->id, "looker:looker-next");
+  EXPECT_TRUE(next.principal->Can(Permission::kOperate, "billing"));
+}
+
+TEST(AuthenticateLooker, RefusesAnythingButAConfiguredToken) {
+  FakeClock clock{SignedAt()};
+  Authenticator auth(TwoLookerTokens(), &clock);
+  for (std::optional<std::string> header :
+       {std::optional<std::string>(), std::optional<std::string>("foo"),
+        std::optional<std::string>("Token token=\"prod-token-012345678\""),
+        std::optional<std::string>("Token token=\"prod-token-01234567890\""),
+        std::optional<std::string>("Token token=prod-token-0123456789"),
+        std::optional<std::string>("Xoken token=\"prod-token-0123456789\""),
+        std::optional<std::string>("Bearer prod-token-0123456789")}) {
+    auto result = auth.AuthenticateLooker(HubRequest(header));
+    EXPECT_FALSE(result.principal) << header.value_or("(none)");
+    ASSERT_TRUE(result.error);
+    EXPECT_EQ(result.error->message, "Invalid 'Authorization' header.");
+  }
+}
+
+TEST(AuthenticateLooker, WithOtherAuthenticationButNoHubTokenEveryHubRequestIsRefused) {
+  FakeClock clock{SignedAt()};
+  Authenticator auth(TwoKeys(), &clock);
+  EXPECT_FALSE(auth.AuthenticateLooker(HubRequest("Token token=\"anything-at-all-123\"")).principal);
+  Authenticator local(AuthOptions{}, &clock);
+  auto anyone = local.AuthenticateLooker(HubRequest(std::nullopt));
+  ASSERT_TRUE(anyone.principal);
+  EXPECT_EQ(anyone.principal->id, "admin");
+}
+
+TEST(AuthenticateLooker, LookerTokensAloneTurnAuthenticationOn) {
+  AuthOptions options;
+  EXPECT_FALSE(options.configured());
+  options.looker_tokens.push_back({"l", "0123456789abcdef", std::nullopt});
+  EXPECT_TRUE(options.configured());
+}
+
+}  // namespace
+}  // namespace stepd::api

@@ -126,6 +126,20 @@ class Authenticator {
   using Then = std::function<void(const http::Request& request, Result result)>;
   void Authenticate(const http::Request& request, Then then) const;
 
+  // The Looker hub's credential, `Authorization: Token token="<token>"`
+  // (parsed as the reference hub does: "Token" or "token", the token up to
+  // the last '"'), compared in constant time with every configured
+  // LookerToken (all of them, whatever matches first). The principal is
+  // "looker:<name>" of kind "looker". Local mode: the local admin. With
+  // authentication configured but no Looker token, every hub request is
+  // refused. Never refreshes keys; never blocks.
+  Result AuthenticateLooker(const http::Request& request) const;
+  // The OIDC token in the header auth.oidc.header (an identity-aware
+  // proxy's assertion) and nothing else; like the asynchronous Authenticate,
+  // refreshes the key set once for an unknown key. An error when OIDC or
+  // its header is not configured.
+  void AuthenticateAssertion(const http::Request& request, Then then) const;
+
   // Roles of a principal from its identity: `own_role` when set, else every
   // matching binding's, else the default role.
   std::vector<Grant> GrantsFor(const Principal& principal, std::optional<Role> own_role,
@@ -153,6 +167,8 @@ class Authenticator {
   std::shared_ptr<spdlog::logger> logger_;
   std::unique_ptr<JwtPolicy> policy_;
   std::unordered_map<std::string, const AccessKey*> access_keys_;  // by access_key_id
+  // SHA-256 of each LookerToken's token, in options_.looker_tokens order.
+  std::vector<std::string> looker_token_digests_;
 };
 
 // The claim at a dotted `path` of `claims` ("realm_access.roles"), or null.

@@ -111,9 +111,24 @@ struct OidcOptions {
   bool configured() const { return !issuer.empty(); }
 };
 
+// A Looker Action Hub token: Looker sends it on every hub request as
+// `Authorization: Token token="<token>"` (the admin types it in Admin ->
+// Actions). Accepted on the Looker hub only.
+struct LookerToken {
+  // The principal is "looker:<name>"; bindings of kind `looker` match
+  // `name`. 1-64 letters, digits, '-', '_' and '.'.
+  std::string name;
+  // A secret, at least 16 characters: never logged or printed.
+  std::string token;
+  // Unset: the role bindings decide (then AuthOptions::default_role).
+  std::optional<Role> role;
+};
+
 struct AuthOptions {
   // SigV4 keys accepted on the AWS API.
   std::vector<AccessKey> access_keys;
+  // Tokens accepted on the Looker hub (several at once, for rotation).
+  std::vector<LookerToken> looker_tokens;
   OidcOptions oidc;
   std::vector<RoleBinding> bindings;
   // The role of an authenticated principal with no role of its own.
@@ -125,7 +140,9 @@ struct AuthOptions {
   // Some authentication is configured: every request must carry a
   // credential. Otherwise local mode (loopback only, every caller is admin,
   // any credential or none is accepted).
-  bool configured() const { return !access_keys.empty() || oidc.configured(); }
+  bool configured() const {
+    return !access_keys.empty() || oidc.configured() || !looker_tokens.empty();
+  }
 };
 
 struct ApiOptions {
@@ -139,6 +156,119 @@ struct ApiOptions {
   // 0 (the default): one per hardware thread, at least 2.
   int threads = 0;
   size_t queue_capacity = 10000;
+};
+
+// --- Looker Action Hub -------------------------------------------------------
+//
+// The actions stepd offers Looker: each starts one state machine. Field names
+// and defaults follow Looker's action definition (see the README's "Looker"
+// section and ../shared/research/looker-action-hub.md).
+
+// An admin setting of an action (Looker stores it, encrypted when sensitive,
+// and sends it back in every request's `data`).
+struct LookerParam {
+  std::string name;  // 1-64 letters, digits, '_' and '-'
+  std::string label;
+  std::string description;
+  bool required = false;
+  // Sensitive values never reach the execution input in clear (they are
+  // sealed under the secrets key). Default true, as Looker's.
+  bool sensitive = true;
+  // The value comes from this Looker user attribute.
+  std::string user_attribute_name;
+  bool per_user = false;
+};
+
+struct LookerFormOption {
+  std::string name;
+  std::string label;
+};
+
+// A field of the form Looker shows before a delivery; answers arrive as
+// strings in `form_params`.
+struct LookerFormField {
+  std::string name;  // 1-64 letters, digits, '_' and '-'
+  std::string label;
+  std::string description;
+  // "string", "textarea", "select" (with options) or "message" (read-only
+  // `value`). Default "string".
+  std::string type = "string";
+  std::string default_value;
+  bool required = false;
+  bool interactive = false;
+  std::vector<LookerFormOption> options;
+  std::string value;
+};
+
+enum class LookerMode {
+  kAsync,  // answer once the execution is started
+  kWait,   // wait for its end (up to wait_timeout), keeping the request alive
+};
+// "async", "wait".
+std::string_view LookerModeName(LookerMode mode);
+
+struct LookerAction {
+  std::string name;  // 1-64 letters, digits, '_' and '-'; unique
+  std::string label;
+  std::string description;
+  // An RFC 2397 data URI ("data:image/svg+xml;base64,..."), or empty.
+  std::string icon_data_uri;
+  // "cell", "query", "dashboard". Default {"query"}.
+  std::vector<std::string> supported_action_types = {"query"};
+  // Empty: not sent, Looker offers every one.
+  std::vector<std::string> supported_formats;
+  std::vector<std::string> supported_formattings;
+  std::vector<std::string> supported_visualization_formattings;
+  // "push" (data in the request) and/or "url" (a one-time download_url that
+  // stepd fetches). Default {"push"}.
+  std::vector<std::string> supported_download_settings = {"push"};
+  std::vector<LookerParam> params;
+  // Empty: the action has no form.
+  std::vector<LookerFormField> form;
+  // Looker's tag matching, as JSON text of an array: [{"tag": "email"}].
+  std::string required_fields_json = "[]";
+  // The state machine to start: a name or an ARN.
+  std::string state_machine;
+  // A version number or an alias name to start instead of the current
+  // revision; empty: the current revision.
+  std::string qualifier;
+  LookerMode mode = LookerMode::kAsync;
+  // kWait: how long the answer waits for the execution's end before it
+  // reports that it is still running. Default 5 minutes.
+  std::chrono::seconds wait_timeout{300};
+};
+
+struct LookerOptions {
+  // Empty: the hub is off (its routes answer 404 with the hub's error shape).
+  std::vector<LookerAction> actions;
+  // The hub's public base URL, as Looker reaches it ("https://stepd.example.com"):
+  // action URLs are "<public_url>/looker/actions/<name>/execute". Empty: taken
+  // from each request's Host header (and scheme).
+  std::string public_url;
+  // The hub's label in Looker's list.
+  std::string label = "stepd";
+  // Largest attachment accepted (decoded), pushed or downloaded. Default 250 MiB.
+  uint64_t max_attachment_bytes = 250ull * 1024 * 1024;
+  // A re-delivery (same instance, webhook id and action) within this window
+  // returns the first delivery's execution. Default 7 days.
+  std::chrono::seconds dedup_window{7 * 24 * 3600};
+  // How often a waiting answer sends "\n" so that proxies keep it open.
+  // Default 30 s.
+  std::chrono::seconds keepalive_interval{30};
+  // A download_url fetch must finish within this. Default 13 minutes.
+  std::chrono::seconds download_timeout{13 * 60};
+  // Where artifacts are kept. Empty: "artifacts" beside the database file.
+  std::string artifact_dir;
+  // Artifacts are deleted this long after they were stored. Default 7 days.
+  std::chrono::seconds artifact_retention{7 * 24 * 3600};
+  // How workflows reach stepd's API to read artifacts ("http://127.0.0.1:8080").
+  // Empty: http:// and the listen address.
+  std::string artifact_base_url;
+  // Behind an identity-aware proxy: a hub request must also carry a valid
+  // OIDC token in auth.oidc.header (the proxy's assertion). Default false.
+  bool require_proxy_assertion = false;
+
+  bool enabled() const { return !actions.empty(); }
 };
 
 }  // namespace stepd::api
