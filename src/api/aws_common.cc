@@ -320,6 +320,9 @@ Json CallerAudit(const Call& call) {
   Json j = {{"principal", call.principal.AuditJson()}};
   if (!call.source.empty()) j["source"] = call.source;
   if (!call.request_id.empty()) j["request_id"] = call.request_id;
+  if (call.audit_details.is_object()) {
+    for (const auto& [key, value] : call.audit_details.items()) j[key] = value;
+  }
   return j;
 }
 

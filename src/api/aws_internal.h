@@ -117,6 +117,9 @@ struct Call {
   // audit rows.
   std::string source;
   std::string request_id;
+  // More members for the details of the call's audit rows (CallerAudit),
+  // e.g. the Looker delivery a start comes from; an object or null.
+  Json audit_details;
   // Answers; call exactly once, from any thread.
   std::function<void(Outcome)> reply;
   // The client went away (long polls may give up).

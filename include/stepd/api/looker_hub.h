@@ -1,0 +1,122 @@
+#pragma once
+// LookerHub: stepd as a Looker Action Hub. A Looker admin adds
+// "<public url>/looker" under Admin -> Actions; Looker lists the configured
+// actions, shows their forms, and delivers data to them (a schedule, or a
+// user's "Send"); each delivery starts the action's state machine.
+//
+// Routes (LookerOptions; protocol notes in ../shared/research/looker-action-hub.md):
+//   GET  /looker                          a short status page (no credential)
+//   POST /looker                          {"label", "integrations": [action...]}
+//   POST /looker/actions/{name}           one action's definition
+//   POST /looker/actions/{name}/form      {"fields": [...]} or {"error": "..."}
+//   POST /looker/actions/{name}/execute   a delivery: {"looker": {...}}
+//   GET  /v1/artifacts/{id}               an artifact's bytes (HEAD too)
+//
+// Credentials: hub routes take Looker's `Authorization: Token token="..."`
+// (Authenticator::AuthenticateLooker) and, with require_proxy_assertion,
+// also the proxy's OIDC assertion. Refusals are the reference hub's 403
+// {"success": false, "error": "Invalid 'Authorization' header."}; a token
+// whose roles do not allow starting the action's state machine gets 403 with
+// the reason in "error", and sees only the actions it may start. Artifacts
+// take the API's credentials (OIDC, SigV4) and need read permission on the
+// state machine whose execution they belong to; errors are problem+json.
+//
+// A delivery (execute):
+//   - The body goes to a file and is read with bounded memory
+//     (looker_envelope.h): ids as numbers or strings, nulls anywhere, JSON
+//     attachments inline or as a JSON string, base64 with line breaks.
+//     Malformed JSON: 400 {"success": false, "error": ...}; over the limits:
+//     413. An unknown action or a type the action does not support: the
+//     reference hub's 404 {"success": false, "error": ...}.
+//   - Missing required settings or form fields: 200 with looker.success
+//     false, the reason in looker.message and looker.validation_errors.
+//   - Deduplicated: a delivery with the same (X-Looker-Instance,
+//     X-Looker-Webhook-Id, action) within dedup_window returns the first
+//     one's execution and starts nothing. Every delivery is recorded
+//     (store: looker_deliveries) and audited ("LookerDelivery" rows).
+//   - The attachment: JSON and text go into the input when the input stays
+//     within AWS's 256 KiB payload limit; binary formats and larger ones
+//     become artifacts (artifact_dir, streamed, never whole in memory) that
+//     the input names with a URL on /v1/artifacts. A download_url is fetched
+//     once into an artifact.
+//   - Sensitive params are sealed under the secrets key: they never reach
+//     the input, the history or the audit in clear.
+//   - mode async: answered once the start is durable. mode wait: 200 is sent
+//     at once, then "\n" every keepalive_interval until the execution ends
+//     (success, or its error and cause) or wait_timeout passes.
+//   The answer: {"looker": {"success", "message", "refresh_query",
+//   "validation_errors", "webhookId"?}, "stepd": {"execution_arn",
+//   "delivery_id", "duplicate"}}.
+//
+// Life cycle: AddRoutes before the server starts; requests before Attach are
+// answered 503. Stop() after the HTTP server stopped: waiting answers are
+// finished ("still running"), the pool drained.
+
+#include <memory>
+
+#include "stepd/api/auth.h"
+#include "stepd/api/options.h"
+#include "stepd/base/clock.h"
+#include "stepd/base/json.h"
+#include "stepd/base/secret_box.h"
+#include "stepd/http/async_client.h"
+#include "stepd/http/router.h"
+#include "stepd/runtime/engine.h"
+#include "stepd/store/artifact_files.h"
+#include "stepd/store/store.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace stepd::api {
+
+// What the hub works with; every pointer must outlive the hub.
+struct LookerBackend {
+  store::Store* store = nullptr;
+  runtime::Engine* engine = nullptr;
+  Clock* clock = nullptr;
+  // Seals sensitive params.
+  const SecretBox* secrets = nullptr;
+  // Fetches download_url deliveries.
+  http::AsyncClient* downloads = nullptr;
+  // Where artifacts' files live (initialised).
+  store::ArtifactFiles* artifacts = nullptr;
+  // How workflows reach stepd's API ("http://127.0.0.1:8080"): artifact URLs
+  // start with it.
+  std::string api_base_url;
+};
+
+// The definition of `action` as Looker lists it, with absolute URLs under
+// `base_url` ("https://stepd.example.com").
+Json LookerActionDefinition(const LookerAction& action, std::string_view base_url);
+
+// The form of `action` ({"fields": [...]}).
+Json LookerActionForm(const LookerAction& action);
+
+// "2026-05-04T10:00:00.123Z".
+std::string IsoTimestamp(int64_t unix_ms);
+
+class LookerHub {
+ public:
+  // `authenticator` must outlive the hub.
+  LookerHub(const LookerOptions& options, const ApiOptions& api_options,
+            const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger);
+  ~LookerHub();  // Stop()
+  LookerHub(const LookerHub&) = delete;
+  LookerHub& operator=(const LookerHub&) = delete;
+
+  void AddRoutes(http::Router& router);
+  void Attach(const LookerBackend& backend);
+  void Stop();
+
+  // Deletes expired artifacts and delivery records now (a background
+  // thread also does every minute). Returns the number of artifacts deleted.
+  size_t SweepExpired();
+
+ private:
+  class Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace stepd::api
