@@ -279,6 +279,338 @@ Option AccessKeysOption() {
       }};
 }
 
+bool IsLookerName(std::string_view name) {
+  return !name.empty() && name.size() <= 64 &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+         });
+}
+
+// auth.looker_tokens: [{"name", "token", "role"?}]; in the environment, the
+// same array as JSON text. Printed with the tokens redacted.
+std::optional<Refusal> ExplainLookerTokens(const Json& j, std::vector<api::LookerToken>& out) {
+  if (!j.is_array()) return Refusal{"", "must be a JSON array of {\"name\", \"token\", \"role\"?}"};
+  std::vector<api::LookerToken> tokens;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const Json& t = j[i];
+    const std::string at = "[" + std::to_string(i) + "]";
+    if (!t.is_object()) return Refusal{at, "must be a JSON object"};
+    api::LookerToken token;
+    for (const auto& [name, value] : t.items()) {
+      if (name != "name" && name != "token" && name != "role") {
+        return Refusal{at + "." + name, "is unknown: a hub token has name, token and role"};
+      }
+      if (!value.is_string()) return Refusal{at + "." + name, "must be a string"};
+    }
+    token.name = t.value("name", "");
+    token.token = t.value("token", "");
+    if (!IsLookerName(token.name)) {
+      return Refusal{at + ".name", "must be 1-64 letters, digits, '-', '_' or '.'"};
+    }
+    if (token.token.size() < 16 || token.token.size() > 1024 ||
+        token.token.find('"') != std::string::npos) {
+      // The token itself is never quoted back.
+      return Refusal{at + ".token", "must be 16 to 1024 characters without '\"'"};
+    }
+    if (t.contains("role")) {
+      token.role = api::ParseRole(t["role"].get<std::string>());
+      if (!token.role) return Refusal{at + ".role", "must be viewer, trigger, operator or admin"};
+    }
+    for (const api::LookerToken& other : tokens) {
+      if (other.name == token.name) return Refusal{at + ".name", "repeats " + Json(token.name).dump()};
+    }
+    tokens.push_back(std::move(token));
+  }
+  out = std::move(tokens);
+  return std::nullopt;
+}
+
+Option LookerTokensOption() {
+  Option option{
+      Info("auth.looker_tokens", "", "",
+           "a JSON array of {\"name\", \"token\" (16+ characters), \"role\"?} with unique names",
+           "tokens Looker presents to the hub (Authorization: Token token=\"...\"); several for "
+           "rotation; any turns authentication on"),
+      [](const Json& j, ServerOptions& o) { return !ExplainLookerTokens(j, o.auth.looker_tokens); },
+      [](std::string_view t, ServerOptions& o) {
+        StatusOr<Json> parsed = ParseJson(t);
+        return parsed.ok() && !ExplainLookerTokens(*parsed, o.auth.looker_tokens);
+      },
+      [](const ServerOptions& o) {
+        Json tokens = Json::array();
+        for (const api::LookerToken& t : o.auth.looker_tokens) {
+          Json j = {{"name", t.name}, {"token", "<redacted>"}};
+          if (t.role) j["role"] = api::RoleName(*t.role);
+          tokens.push_back(std::move(j));
+        }
+        return tokens;
+      }};
+  option.explain = [](const Json& j, ServerOptions& o) {
+    return ExplainLookerTokens(j, o.auth.looker_tokens);
+  };
+  return option;
+}
+
+// looker.actions: [{"name", "state_machine", ...}] (api::LookerAction).
+std::optional<Refusal> ExplainLookerActions(const Json& j, std::vector<api::LookerAction>& out) {
+  if (!j.is_array()) return Refusal{"", "must be a JSON array of actions"};
+  static const std::vector<std::string> kTypes = {"cell", "query", "dashboard"};
+  static const std::vector<std::string> kFormats = {
+      "txt",      "csv",         "inline_json", "json",          "json_label",
+      "json_detail", "json_detail_lite_stream", "xlsx", "html", "wysiwyg_pdf",
+      "assembled_pdf", "wysiwyg_png", "csv_zip"};
+  static const std::vector<std::string> kFormattings = {"formatted", "unformatted"};
+  static const std::vector<std::string> kVisual = {"apply", "noapply"};
+  static const std::vector<std::string> kDownload = {"push", "url"};
+  static const std::vector<std::string> kFieldTypes = {"string", "textarea", "select", "message"};
+  auto strings = [](const Json& v, const std::vector<std::string>& allowed, bool non_empty,
+                    std::vector<std::string>& into) -> std::optional<std::string> {
+    std::string list;
+    for (const std::string& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    if (!v.is_array() || (non_empty && v.empty())) {
+      return std::string(non_empty ? "must be a non-empty array of " : "must be an array of ") +
+             list;
+    }
+    into.clear();
+    for (const Json& e : v) {
+      if (!e.is_string() || std::find(allowed.begin(), allowed.end(), e.get<std::string>()) ==
+                                allowed.end()) {
+        return "must hold only " + list + ", got " + e.dump();
+      }
+      into.push_back(e.get<std::string>());
+    }
+    return std::nullopt;
+  };
+  auto text = [](const Json& v, std::string& into) {
+    if (!v.is_string()) return false;
+    into = v.get<std::string>();
+    return true;
+  };
+  std::vector<api::LookerAction> actions;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string at = "[" + std::to_string(i) + "]";
+    const Json& a = j[i];
+    if (!a.is_object()) return Refusal{at, "must be a JSON object"};
+    api::LookerAction action;
+    for (const auto& [name, value] : a.items()) {
+      const std::string where = at + "." + name;
+      if (name == "name" || name == "label" || name == "description" || name == "icon_data_uri" ||
+          name == "state_machine" || name == "qualifier") {
+        std::string* field = name == "name"            ? &action.name
+                             : name == "label"         ? &action.label
+                             : name == "description"   ? &action.description
+                             : name == "icon_data_uri" ? &action.icon_data_uri
+                             : name == "state_machine" ? &action.state_machine
+                                                       : &action.qualifier;
+        if (!text(value, *field)) return Refusal{where, "must be a string"};
+      } else if (name == "supported_action_types") {
+        if (auto why = strings(value, kTypes, true, action.supported_action_types)) {
+          return Refusal{where, *why};
+        }
+      } else if (name == "supported_formats") {
+        if (auto why = strings(value, kFormats, false, action.supported_formats)) {
+          return Refusal{where, *why};
+        }
+      } else if (name == "supported_formattings") {
+        if (auto why = strings(value, kFormattings, false, action.supported_formattings)) {
+          return Refusal{where, *why};
+        }
+      } else if (name == "supported_visualization_formattings") {
+        if (auto why = strings(value, kVisual, false, action.supported_visualization_formattings)) {
+          return Refusal{where, *why};
+        }
+      } else if (name == "supported_download_settings") {
+        if (auto why = strings(value, kDownload, true, action.supported_download_settings)) {
+          return Refusal{where, *why};
+        }
+      } else if (name == "required_fields") {
+        if (!value.is_array()) return Refusal{where, "must be an array such as [{\"tag\": \"email\"}]"};
+        action.required_fields_json = value.dump();
+      } else if (name == "mode") {
+        if (value == "async") {
+          action.mode = api::LookerMode::kAsync;
+        } else if (value == "wait") {
+          action.mode = api::LookerMode::kWait;
+        } else {
+          return Refusal{where, "must be \"async\" or \"wait\""};
+        }
+      } else if (name == "wait_timeout_seconds") {
+        int64_t seconds;
+        if (!JsonInt(value, seconds) || seconds < 1 || seconds > 86400) {
+          return Refusal{where, "must be an integer from 1 to 86400"};
+        }
+        action.wait_timeout = std::chrono::seconds(seconds);
+      } else if (name == "params") {
+        if (!value.is_array()) return Refusal{where, "must be an array of params"};
+        for (size_t k = 0; k < value.size(); ++k) {
+          const Json& p = value[k];
+          const std::string pat = where + "[" + std::to_string(k) + "]";
+          if (!p.is_object()) return Refusal{pat, "must be a JSON object"};
+          api::LookerParam param;
+          for (const auto& [pname, pvalue] : p.items()) {
+            if (pname == "required" || pname == "sensitive" || pname == "per_user") {
+              if (!pvalue.is_boolean()) return Refusal{pat + "." + pname, "must be true or false"};
+              (pname == "required" ? param.required
+               : pname == "sensitive" ? param.sensitive
+                                      : param.per_user) = pvalue.get<bool>();
+            } else if (pname == "name" || pname == "label" || pname == "description" ||
+                       pname == "user_attribute_name") {
+              std::string* field = pname == "name"          ? &param.name
+                                   : pname == "label"       ? &param.label
+                                   : pname == "description" ? &param.description
+                                                            : &param.user_attribute_name;
+              if (!text(pvalue, *field)) return Refusal{pat + "." + pname, "must be a string"};
+            } else {
+              return Refusal{pat + "." + pname,
+                             "is unknown: a param has name, label, description, required, "
+                             "sensitive, user_attribute_name, per_user"};
+            }
+          }
+          if (!IsLookerName(param.name) || param.name.find('.') != std::string::npos) {
+            return Refusal{pat + ".name", "must be 1-64 letters, digits, '-' or '_'"};
+          }
+          action.params.push_back(std::move(param));
+        }
+      } else if (name == "form") {
+        if (!value.is_array()) return Refusal{where, "must be an array of form fields"};
+        for (size_t k = 0; k < value.size(); ++k) {
+          const Json& f = value[k];
+          const std::string fat = where + "[" + std::to_string(k) + "]";
+          if (!f.is_object()) return Refusal{fat, "must be a JSON object"};
+          api::LookerFormField field;
+          for (const auto& [fname, fvalue] : f.items()) {
+            if (fname == "required" || fname == "interactive") {
+              if (!fvalue.is_boolean()) return Refusal{fat + "." + fname, "must be true or false"};
+              (fname == "required" ? field.required : field.interactive) = fvalue.get<bool>();
+            } else if (fname == "name" || fname == "label" || fname == "description" ||
+                       fname == "default" || fname == "value") {
+              std::string* into = fname == "name"          ? &field.name
+                                  : fname == "label"       ? &field.label
+                                  : fname == "description" ? &field.description
+                                  : fname == "default"     ? &field.default_value
+                                                           : &field.value;
+              if (!text(fvalue, *into)) return Refusal{fat + "." + fname, "must be a string"};
+            } else if (fname == "type") {
+              if (!fvalue.is_string() ||
+                  std::find(kFieldTypes.begin(), kFieldTypes.end(), fvalue.get<std::string>()) ==
+                      kFieldTypes.end()) {
+                return Refusal{fat + ".type", "must be string, textarea, select or message"};
+              }
+              field.type = fvalue.get<std::string>();
+            } else if (fname == "options") {
+              if (!fvalue.is_array()) return Refusal{fat + ".options", "must be an array"};
+              for (const Json& o : fvalue) {
+                if (!o.is_object() || !o.contains("name") || !o["name"].is_string() ||
+                    (o.contains("label") && !o["label"].is_string())) {
+                  return Refusal{fat + ".options", "must hold {\"name\", \"label\"?} objects"};
+                }
+                field.options.push_back({o["name"].get<std::string>(), o.value("label", "")});
+              }
+            } else {
+              return Refusal{fat + "." + fname,
+                             "is unknown: a form field has name, label, description, type, "
+                             "default, required, interactive, options, value"};
+            }
+          }
+          if (!IsLookerName(field.name) || field.name.find('.') != std::string::npos) {
+            return Refusal{fat + ".name", "must be 1-64 letters, digits, '-' or '_'"};
+          }
+          if (field.type == "select" && field.options.empty()) {
+            return Refusal{fat + ".options", "are required for a select field"};
+          }
+          action.form.push_back(std::move(field));
+        }
+      } else {
+        return Refusal{where, "is unknown: see config/stepd.example.json for an action's members"};
+      }
+    }
+    if (!IsLookerName(action.name) || action.name.find('.') != std::string::npos) {
+      return Refusal{at + ".name", "must be 1-64 letters, digits, '-' or '_'"};
+    }
+    if (action.state_machine.empty()) {
+      return Refusal{at + ".state_machine", "is required: the name or ARN of the state machine"};
+    }
+    if (!action.icon_data_uri.empty() && action.icon_data_uri.rfind("data:", 0) != 0) {
+      return Refusal{at + ".icon_data_uri", "must be a data: URI"};
+    }
+    for (const api::LookerAction& other : actions) {
+      if (other.name == action.name) return Refusal{at + ".name", "repeats " + Json(action.name).dump()};
+    }
+    actions.push_back(std::move(action));
+  }
+  out = std::move(actions);
+  return std::nullopt;
+}
+
+Json LookerActionsJson(const std::vector<api::LookerAction>& actions) {
+  Json out = Json::array();
+  for (const api::LookerAction& a : actions) {
+    Json j = {{"name", a.name}, {"state_machine", a.state_machine}};
+    if (!a.label.empty()) j["label"] = a.label;
+    if (!a.description.empty()) j["description"] = a.description;
+    if (!a.icon_data_uri.empty()) j["icon_data_uri"] = a.icon_data_uri;
+    if (!a.qualifier.empty()) j["qualifier"] = a.qualifier;
+    j["supported_action_types"] = a.supported_action_types;
+    if (!a.supported_formats.empty()) j["supported_formats"] = a.supported_formats;
+    if (!a.supported_formattings.empty()) j["supported_formattings"] = a.supported_formattings;
+    if (!a.supported_visualization_formattings.empty()) {
+      j["supported_visualization_formattings"] = a.supported_visualization_formattings;
+    }
+    j["supported_download_settings"] = a.supported_download_settings;
+    if (a.required_fields_json != "[]") j["required_fields"] = Json::parse(a.required_fields_json);
+    j["mode"] = api::LookerModeName(a.mode);
+    if (a.mode == api::LookerMode::kWait) j["wait_timeout_seconds"] = a.wait_timeout.count();
+    Json params = Json::array();
+    for (const api::LookerParam& p : a.params) {
+      Json pj = {{"name", p.name}, {"required", p.required}, {"sensitive", p.sensitive}};
+      if (!p.label.empty()) pj["label"] = p.label;
+      if (!p.description.empty()) pj["description"] = p.description;
+      if (!p.user_attribute_name.empty()) pj["user_attribute_name"] = p.user_attribute_name;
+      if (p.per_user) pj["per_user"] = true;
+      params.push_back(std::move(pj));
+    }
+    if (!params.empty()) j["params"] = std::move(params);
+    Json form = Json::array();
+    for (const api::LookerFormField& f : a.form) {
+      Json fj = {{"name", f.name}, {"type", f.type}};
+      if (!f.label.empty()) fj["label"] = f.label;
+      if (!f.description.empty()) fj["description"] = f.description;
+      if (!f.default_value.empty()) fj["default"] = f.default_value;
+      if (f.required) fj["required"] = true;
+      if (f.interactive) fj["interactive"] = true;
+      if (!f.value.empty()) fj["value"] = f.value;
+      if (!f.options.empty()) {
+        Json options = Json::array();
+        for (const api::LookerFormOption& o : f.options) {
+          options.push_back({{"name", o.name}, {"label", o.label}});
+        }
+        fj["options"] = std::move(options);
+      }
+      form.push_back(std::move(fj));
+    }
+    if (!form.empty()) j["form"] = std::move(form);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+Option LookerActionsOption() {
+  Option option{
+      Info("looker.actions", "", "",
+           "a JSON array of actions {\"name\", \"state_machine\", \"label\"?, ...}",
+           "the Looker Action Hub's actions, each starting a state machine (empty: no actions)"),
+      [](const Json& j, ServerOptions& o) { return !ExplainLookerActions(j, o.looker.actions); },
+      [](std::string_view t, ServerOptions& o) {
+        StatusOr<Json> parsed = ParseJson(t);
+        return parsed.ok() && !ExplainLookerActions(*parsed, o.looker.actions);
+      },
+      [](const ServerOptions& o) { return LookerActionsJson(o.looker.actions); }};
+  option.explain = [](const Json& j, ServerOptions& o) {
+    return ExplainLookerActions(j, o.looker.actions);
+  };
+  return option;
+}
+
 // A list of strings: a JSON array in the file, the same array as JSON text
 // or the entries separated by commas elsewhere. `valid` checks each entry.
 Option StringListOption(std::string key, std::string flag, std::string expected, std::string help,
@@ -749,6 +1081,7 @@ const std::vector<Option>& Options() {
                              {"admin", api::Role::kAdmin}},
                             [](ServerOptions& o) -> api::Role& { return o.auth.default_role; }),
       BindingsOption(),
+      LookerTokensOption(),
       WithFlag(PatternOption("auth.oidc.issuer", "an https:// or http:// URL (empty: OIDC off)",
                              "the exact \"iss\" of accepted OIDC tokens; setting it turns OIDC on",
                              [](std::string_view t) {
@@ -846,6 +1179,54 @@ const std::vector<Option>& Options() {
                             {"critical", LogLevel::kCritical},
                             {"off", LogLevel::kOff}},
                            [](ServerOptions& o) -> LogLevel& { return o.log.level; }),
+      LookerActionsOption(),
+      PatternOption("looker.public_url", "an https:// or http:// URL (empty: from the Host header)",
+                    "the hub's base URL as Looker reaches it; action URLs are built from it",
+                    [](std::string_view t) {
+                      return t.empty() || t.starts_with("https://") || t.starts_with("http://");
+                    },
+                    [](ServerOptions& o) -> std::string& { return o.looker.public_url; }),
+      StringOption("looker.label", "", "", "the hub's label in Looker's list of actions",
+                   [](ServerOptions& o) -> std::string& { return o.looker.label; }),
+      IntOption("looker.max_attachment_bytes", "", 1024, int64_t{4} << 30,
+                "largest attachment a delivery may carry or download (decoded)",
+                IntField<uint64_t>{
+                    [](ServerOptions& o) -> uint64_t& { return o.looker.max_attachment_bytes; }}),
+      IntOption("looker.dedup_window_seconds", "", 0, 90 * 86400,
+                "a re-delivery (same instance, webhook id, action) within this returns the first "
+                "one's execution",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.looker.dedup_window;
+                }}),
+      IntOption("looker.keepalive_seconds", "", 1, 300,
+                "how often a waiting answer sends a newline to keep proxies from closing it",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.looker.keepalive_interval;
+                }}),
+      IntOption("looker.download_timeout_seconds", "", 1, 86400,
+                "a download_url fetch (and a delivery's upload) must finish within this",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.looker.download_timeout;
+                }}),
+      StringOption("looker.artifact_dir", "", "",
+                   "where artifacts are kept (empty: \"artifacts\" beside the database)",
+                   [](ServerOptions& o) -> std::string& { return o.looker.artifact_dir; }),
+      IntOption("looker.artifact_retention_seconds", "", 60, 3650 * 86400,
+                "artifacts are deleted this long after they were stored",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.looker.artifact_retention;
+                }}),
+      PatternOption("looker.artifact_base_url",
+                    "an https:// or http:// URL (empty: http:// and the listen address)",
+                    "how workflows reach stepd's API: artifact URLs in inputs start with it",
+                    [](std::string_view t) {
+                      return t.empty() || t.starts_with("https://") || t.starts_with("http://");
+                    },
+                    [](ServerOptions& o) -> std::string& { return o.looker.artifact_base_url; }),
+      BoolOption("looker.require_proxy_assertion", "", "",
+                 "hub requests must also carry the identity-aware proxy's OIDC assertion "
+                 "(auth.oidc.header)",
+                 [](ServerOptions& o) -> bool& { return o.looker.require_proxy_assertion; }),
       BoolOption("insecure", "", "--insecure",
                  "allow a non-loopback listen address without authentication (callers are admin)",
                  [](ServerOptions& o) -> bool& { return o.insecure; }),
@@ -926,6 +1307,12 @@ Status Validate(const ServerOptions& o) {
   if (!o.auth.oidc.jwks_file.empty() && !o.auth.oidc.jwks_uri.empty()) {
     return InvalidArgumentError(
         "give auth.oidc.jwks_file or auth.oidc.jwks_uri, not both");
+  }
+  if (o.looker.require_proxy_assertion &&
+      (!o.auth.oidc.configured() || o.auth.oidc.header.empty())) {
+    return InvalidArgumentError(
+        "looker.require_proxy_assertion needs auth.oidc.issuer and auth.oidc.header (the header "
+        "the proxy puts its assertion in)");
   }
   if (!o.insecure && !o.auth.configured() && !IsLoopbackHost(o.http.host)) {
     return InvalidArgumentError(

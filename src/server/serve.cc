@@ -16,6 +16,7 @@
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
 #include "stepd/api/key_set.h"
+#include "stepd/api/looker_hub.h"
 #include "stepd/base/version.h"
 #include "stepd/http/async_client.h"
 #include "stepd/http/io_pool.h"
@@ -33,6 +34,7 @@
 #include "stepd/server/logging.h"
 #include "stepd/server/readiness.h"
 #include "stepd/server/secrets.h"
+#include "stepd/store/artifact_files.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
@@ -149,6 +151,15 @@ void AuditAuthConfiguration(store::Store& db, const ServerOptions& options,
   }
 }
 
+std::string ArtifactDir(const ServerOptions& options) {
+  if (!options.looker.artifact_dir.empty()) return options.looker.artifact_dir;
+  const std::string& db = options.store.path;
+  const size_t slash = db.rfind('/');
+  return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/artifacts";
+}
+
+bool IsUnspecifiedHost(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
+
 }  // namespace
 
 int RunServe(const ServeArgs& args, const EnvMap& env) {
@@ -215,6 +226,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                                    Named(logger, "auth"));
   api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"));
   aws_api.AddRoutes(*router);
+  api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"));
+  looker_hub.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
   if (args.test_routes) {
     delay_route = std::make_unique<DelayRoute>(logger, io_pool.context());
@@ -335,6 +348,40 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   }
   engine->Start();
   aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
+  // Looker deliveries keep large attachments as artifacts, beside the
+  // database unless configured elsewhere.
+  store::ArtifactFiles artifact_files(ArtifactDir(options));
+  if (Status status = artifact_files.Init(); !status.ok()) {
+    logger->error("artifacts: {}", status.ToString());
+    server.Stop();
+    engine->Stop();
+    (*outbound_client)->Stop();
+    return kExitFailure;
+  }
+  (void)artifact_files.RemoveStaleSpool(std::chrono::hours(1));
+  api::LookerBackend looker_backend;
+  looker_backend.store = db.get();
+  looker_backend.engine = engine.get();
+  looker_backend.clock = SystemClock::Default();
+  looker_backend.secrets = &secrets_key->box;
+  looker_backend.downloads = outbound_client->get();
+  looker_backend.artifacts = &artifact_files;
+  looker_backend.api_base_url =
+      !options.looker.artifact_base_url.empty()
+          ? options.looker.artifact_base_url
+          : "http://" + FormatListenAddress(IsUnspecifiedHost(options.http.host)
+                                                ? std::string("127.0.0.1")
+                                                : options.http.host,
+                                            server.port());
+  while (!looker_backend.api_base_url.empty() && looker_backend.api_base_url.back() == '/') {
+    looker_backend.api_base_url.pop_back();
+  }
+  looker_hub.Attach(looker_backend);
+  if (options.looker.enabled()) {
+    logger->info("Looker Action Hub: {} action(s) at /looker, {} hub token(s); artifacts in {}",
+                 options.looker.actions.size(), options.auth.looker_tokens.size(),
+                 artifact_files.dir());
+  }
   // OAuth connections a stopped process left AUTHORIZING get their token now.
   if (Status status = connections->ResumeAuthorizations(); !status.ok()) {
     logger->warn("cannot resume the authorization of connections: {}", status.ToString());
@@ -395,6 +442,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   logger->info("HTTP listener stopped");
   delay_route.reset();
   aws_api.Stop();
+  looker_hub.Stop();
   if (oidc_keys) oidc_keys->Stop();
   engine->Stop();
   engine.reset();

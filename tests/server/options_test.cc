@@ -119,6 +119,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       << "AsyncClientOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::OidcOptions>(), CountKeys("auth.oidc."))
       << "OidcOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<api::LookerOptions>(), CountKeys("looker."))
+      << "LookerOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
       << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "
@@ -513,6 +515,60 @@ TEST(IsLoopbackHost, AcceptsOnlyLoopback) {
   EXPECT_FALSE(IsLoopbackHost("::"));
   EXPECT_FALSE(IsLoopbackHost("10.0.0.1"));
   EXPECT_FALSE(IsLoopbackHost("128.0.0.1"));
+}
+
+TEST(ServerOptions, ReadsLookerActionsAndHubTokens) {
+  std::string file = R"({"auth": {"looker_tokens": [{"name": "looker-prod",
+      "token": "0123456789abcdef0123", "role": "trigger"}]},
+    "looker": {"public_url": "https://hub.example.com", "actions": [
+      {"name": "refresh", "state_machine": "refresh-orders", "qualifier": "prod",
+       "supported_action_types": ["query", "dashboard"], "mode": "wait",
+       "wait_timeout_seconds": 60,
+       "params": [{"name": "api_key", "required": true},
+                  {"name": "region", "sensitive": false}],
+       "form": [{"name": "target", "type": "select",
+                 "options": [{"name": "prod", "label": "Production"}]}]}]}})";
+  auto resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const ServerOptions& o = resolved->options;
+  ASSERT_EQ(o.auth.looker_tokens.size(), 1u);
+  EXPECT_EQ(o.auth.looker_tokens[0].role, api::Role::kTrigger);
+  EXPECT_TRUE(o.auth.configured());
+  ASSERT_EQ(o.looker.actions.size(), 1u);
+  const api::LookerAction& a = o.looker.actions[0];
+  EXPECT_EQ(a.qualifier, "prod");
+  EXPECT_EQ(a.mode, api::LookerMode::kWait);
+  EXPECT_EQ(a.wait_timeout, std::chrono::seconds(60));
+  EXPECT_TRUE(a.params[0].required && a.params[0].sensitive);
+  EXPECT_FALSE(a.params[1].sensitive);
+  EXPECT_EQ(a.form[0].options[0].label, "Production");
+  // Printed back with the token redacted, and read again to the same.
+  Json printed = ServerOptionsToJson(o);
+  EXPECT_EQ(printed["auth"]["looker_tokens"][0]["token"], "<redacted>");
+  EXPECT_EQ(printed["looker"]["actions"][0]["form"][0]["options"][0]["name"], "prod");
+}
+
+TEST(ServerOptions, ALookerMistakeIsNamedWhereItIs) {
+  auto error = [](const std::string& file) {
+    return std::string(Resolve({}, {}, &file).status().message());
+  };
+  EXPECT_EQ(error(R"({"looker": {"actions": [{"name": "a"}]}})"),
+            "option \"looker.actions[0].state_machine\" in /etc/stepd.json is required: the name "
+            "or ARN of the state machine");
+  EXPECT_EQ(error(R"({"looker": {"actions": [{"name": "a", "state_machine": "m",
+                     "supported_action_types": ["row"]}]}})"),
+            "option \"looker.actions[0].supported_action_types\" in /etc/stepd.json must hold "
+            "only cell, query, dashboard, got \"row\"");
+  EXPECT_EQ(error(R"({"looker": {"actions": [{"name": "a", "state_machine": "m"},
+                     {"name": "a", "state_machine": "n"}]}})"),
+            "option \"looker.actions[1].name\" in /etc/stepd.json repeats \"a\"");
+  const std::string short_token = error(R"({"auth": {"looker_tokens": [{"name": "l",
+      "token": "short-secret"}]}})");
+  EXPECT_EQ(short_token, "option \"auth.looker_tokens[0].token\" in /etc/stepd.json must be 16 "
+                         "to 1024 characters without '\"'");
+  EXPECT_EQ(short_token.find("short-secret"), std::string::npos);
+  EXPECT_THAT(error(R"({"looker": {"require_proxy_assertion": true}})"),
+              ::testing::HasSubstr("looker.require_proxy_assertion needs auth.oidc.issuer"));
 }
 
 }  // namespace

@@ -85,6 +85,8 @@ struct ServerOptions {
   // "timeout_ms": N}} or {"NAME": URL}. A timeout of 0 is outbound.timeout.
   // Default: none.
   runtime::LambdaFunctions functions;
+  // The Looker Action Hub: its actions and limits (hub tokens are in auth).
+  api::LookerOptions looker;
   AuditOptions audit;
   SecretsOptions secrets;
   LogOptions log;
