@@ -452,19 +452,27 @@ Authenticator::Result Authenticator::AuthenticateBearer(const http::Request& req
 }
 
 void Authenticator::Authenticate(const http::Request& request, Then then) const {
-  Result result = Authenticate(request);
+  AuthenticateRefreshing(request, [this](const http::Request& r) { return Authenticate(r); },
+                         std::move(then));
+}
+
+void Authenticator::AuthenticateRefreshing(const http::Request& request,
+                                           std::function<Result(const http::Request&)> check,
+                                           Then then) const {
+  Result result = check(request);
   if (!result.needs_key_refresh || keys_ == nullptr) {
     if (result.needs_key_refresh && result.error) LogRefusal(request, *result.error);
     result.needs_key_refresh = false;
     return then(request, std::move(result));
   }
   auto copy = std::make_shared<http::Request>(request);
-  keys_->RefreshForUnknownKey([this, copy, then = std::move(then)](bool) {
-    Result again = Authenticate(*copy);
-    if (again.error) LogRefusal(*copy, *again.error);
-    again.needs_key_refresh = false;
-    then(*copy, std::move(again));
-  });
+  keys_->RefreshForUnknownKey(
+      [this, copy, check = std::move(check), then = std::move(then)](bool) {
+        Result again = check(*copy);
+        if (again.error) LogRefusal(*copy, *again.error);
+        again.needs_key_refresh = false;
+        then(*copy, std::move(again));
+      });
 }
 
 namespace {
@@ -537,30 +545,20 @@ void Authenticator::AuthenticateAssertion(const http::Request& request, Then the
                              "no OIDC assertion header configured"};
     return then(request, std::move(result));
   }
-  auto assertion = request.headers.Get(options_.oidc.header);
-  if (!assertion || assertion->empty()) {
-    Result result;
-    result.error = AuthError{AuthFailure::kMissing,
-                             "the identity-aware proxy's assertion (" + options_.oidc.header +
-                                 ") is missing",
-                             "no OIDC assertion"};
-    LogRefusal(request, *result.error);
-    return then(request, std::move(result));
-  }
-  Result result = AuthenticateBearer(request, *assertion);
-  if (!result.needs_key_refresh || keys_ == nullptr) {
-    if (result.needs_key_refresh && result.error) LogRefusal(request, *result.error);
-    result.needs_key_refresh = false;
-    return then(request, std::move(result));
-  }
-  auto copy = std::make_shared<http::Request>(request);
-  keys_->RefreshForUnknownKey([this, copy, then = std::move(then)](bool) {
-    auto again_header = copy->headers.Get(options_.oidc.header);
-    Result again = AuthenticateBearer(*copy, again_header ? *again_header : std::string_view());
-    if (again.error) LogRefusal(*copy, *again.error);
-    again.needs_key_refresh = false;
-    then(*copy, std::move(again));
-  });
+  AuthenticateRefreshing(
+      request,
+      [this](const http::Request& r) {
+        auto assertion = r.headers.Get(options_.oidc.header);
+        if (assertion && !assertion->empty()) return AuthenticateBearer(r, *assertion);
+        Result missing;
+        missing.error = AuthError{AuthFailure::kMissing,
+                                  "the identity-aware proxy's assertion (" + options_.oidc.header +
+                                      ") is missing",
+                                  "no OIDC assertion"};
+        LogRefusal(r, *missing.error);
+        return missing;
+      },
+      std::move(then));
 }
 
 void Authenticator::LogRefusal(const http::Request& request, const AuthError& error) const {

@@ -35,9 +35,8 @@ constexpr int64_t kAbandonedAfterMs = 120000;
 const std::string kInvalidAuthorization = "Invalid 'Authorization' header.";
 
 http::Response HubError(int status, const std::string& message) {
-  return http::Response::Json(status,
-                              Json{{"success", false}, {"error", message}}.dump(
-                                  -1, ' ', false, Json::error_handler_t::replace));
+  return http::Response::Json(status, Json{{"success", false}, {"error", message}}.dump(
+                                          -1, ' ', false, Json::error_handler_t::replace));
 }
 
 std::string MachineNameOf(const LookerAction& action) {
@@ -148,20 +147,20 @@ Json LookerActionDefinition(const LookerAction& action, std::string_view base_ur
     if (p.per_user) j["per_user"] = true;
     params.push_back(std::move(j));
   }
-  Json definition = {{"name", action.name},
-                     {"label", action.label.empty() ? action.name : action.label},
-                     {"description", action.description},
-                     {"url", root + "/execute"},
-                     {"form_url", action.form.empty() ? Json() : Json(root + "/form")},
-                     {"icon_data_uri", action.icon_data_uri.empty() ? Json()
-                                                                    : Json(action.icon_data_uri)},
-                     {"params", std::move(params)},
-                     {"required_fields", JsonArrayOrEmpty(action.required_fields_json)},
-                     {"supported_action_types", action.supported_action_types},
-                     {"supported_download_settings", action.supported_download_settings},
-                     {"uses_oauth", false},
-                     {"delegate_oauth", false},
-                     {"token_url", ""}};
+  Json definition = {
+      {"name", action.name},
+      {"label", action.label.empty() ? action.name : action.label},
+      {"description", action.description},
+      {"url", root + "/execute"},
+      {"form_url", action.form.empty() ? Json() : Json(root + "/form")},
+      {"icon_data_uri", action.icon_data_uri.empty() ? Json() : Json(action.icon_data_uri)},
+      {"params", std::move(params)},
+      {"required_fields", JsonArrayOrEmpty(action.required_fields_json)},
+      {"supported_action_types", action.supported_action_types},
+      {"supported_download_settings", action.supported_download_settings},
+      {"uses_oauth", false},
+      {"delegate_oauth", false},
+      {"token_url", ""}};
   if (!action.supported_formats.empty()) definition["supported_formats"] = action.supported_formats;
   if (!action.supported_formattings.empty()) {
     definition["supported_formattings"] = action.supported_formattings;
@@ -220,12 +219,12 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     router.Add("POST", "/looker/actions/{name}/form", bind(&Impl::Form), {kSmallBodyLimit});
     http::RouteOptions execute;
     // Base64 grows data by 4/3, JSON escapes ("\n" line breaks) a little more.
-    execute.body_limit_bytes =
-        static_cast<size_t>(options_.max_attachment_bytes / 3 * 4 + options_.max_attachment_bytes / 16) +
-        (16u << 20);
+    execute.body_limit_bytes = static_cast<size_t>(options_.max_attachment_bytes / 3 * 4 +
+                                                   options_.max_attachment_bytes / 16) +
+                               (16u << 20);
     execute.body_to_file = true;
-    execute.read_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-        options_.download_timeout);
+    execute.read_timeout =
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.download_timeout);
     router.Add("POST", "/looker/actions/{name}/execute", bind(&Impl::Execute), execute);
     router.Add("GET", "/v1/artifacts/{id}", bind(&Impl::Artifact));
     router.Add("HEAD", "/v1/artifacts/{id}", bind(&Impl::Artifact));
@@ -349,9 +348,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
 
   // Authenticates a hub request and calls `then` with its principal (and
   // the proxy's, when required); answers 503/403 itself.
-  void WithPrincipal(const http::Request& request, http::Responder responder,
-                     std::function<void(const http::Request&, http::Responder, Principal, Json)>
-                         then) {
+  void WithPrincipal(
+      const http::Request& request, http::Responder responder,
+      std::function<void(const http::Request&, http::Responder, Principal, Json)> then) {
     if (!attached_) return (void)responder.Send(HubError(503, "stepd is starting; try again"));
     Authenticator::Result result = authenticator_->AuthenticateLooker(request);
     if (!result.principal) {
@@ -378,8 +377,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
 
   std::string NotAllowed(const Principal& principal, const LookerAction& action) const {
     return principal.id + " (roles: " + principal.DescribeGrants() +
-           ") may not start state machine '" + MachineNameOf(action) +
-           "' of action '" + action.name + "': the start permission is needed";
+           ") may not start state machine '" + MachineNameOf(action) + "' of action '" +
+           action.name + "': the start permission is needed";
   }
 
   // --- list, definition, form ----------------------------------------------
@@ -395,33 +394,45 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void List(const http::Request& request, http::Responder responder) {
-    WithPrincipal(request, std::move(responder),
-                  [this](const http::Request& req, http::Responder r, Principal principal, Json) {
-                    Json integrations = Json::array();
-                    const std::string base = BaseUrl(req);
-                    for (const LookerAction& action : options_.actions) {
-                      if (MayStart(principal, action)) {
-                        integrations.push_back(LookerActionDefinition(action, base));
-                      }
-                    }
-                    r.Send(http::Response::Json(
-                        200, Json{{"integrations", std::move(integrations)},
-                                  {"label", options_.label}}
-                                 .dump()));
-                  });
+    WithPrincipal(
+        request, std::move(responder),
+        [this](const http::Request& req, http::Responder r, Principal principal, Json) {
+          Json integrations = Json::array();
+          const std::string base = BaseUrl(req);
+          for (const LookerAction& action : options_.actions) {
+            if (MayStart(principal, action)) {
+              integrations.push_back(LookerActionDefinition(action, base));
+            }
+          }
+          r.Send(http::Response::Json(
+              200,
+              Json{{"integrations", std::move(integrations)}, {"label", options_.label}}.dump()));
+        });
   }
 
-  void Definition(const http::Request& request, http::Responder responder) {
+  // WithPrincipal, then the action the path names, which the principal
+  // must be allowed to start (404 and 403 answered here).
+  void WithAction(
+      const http::Request& request, http::Responder responder,
+      std::function<void(const http::Request&, http::Responder, const LookerAction&)> then) {
     WithPrincipal(request, std::move(responder),
-                  [this](const http::Request& req, http::Responder r, Principal principal, Json) {
+                  [this, then = std::move(then)](const http::Request& req, http::Responder r,
+                                                 Principal principal, Json) {
                     const LookerAction* action = FindAction(req);
                     if (action == nullptr) return NoSuchAction(req, r);
                     if (!MayStart(principal, *action)) {
                       return (void)r.Send(HubError(403, NotAllowed(principal, *action)));
                     }
-                    r.Send(http::Response::Json(
-                        200, LookerActionDefinition(*action, BaseUrl(req)).dump()));
+                    then(req, std::move(r), *action);
                   });
+  }
+
+  void Definition(const http::Request& request, http::Responder responder) {
+    WithAction(
+        request, std::move(responder),
+        [this](const http::Request& req, http::Responder r, const LookerAction& action) {
+          r.Send(http::Response::Json(200, LookerActionDefinition(action, BaseUrl(req)).dump()));
+        });
   }
 
   void NoSuchAction(const http::Request& request, const http::Responder& responder) {
@@ -444,30 +455,25 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void Form(const http::Request& request, http::Responder responder) {
-    WithPrincipal(request, std::move(responder),
-                  [this](const http::Request& req, http::Responder r, Principal principal, Json) {
-                    const LookerAction* action = FindAction(req);
-                    if (action == nullptr) return NoSuchAction(req, r);
-                    if (!MayStart(principal, *action)) {
-                      return (void)r.Send(HubError(403, NotAllowed(principal, *action)));
-                    }
-                    LookerEnvelopeLimits limits;
-                    limits.max_envelope_bytes = kSmallBodyLimit;
-                    limits.inline_attachment_bytes = kSmallBodyLimit;
-                    limits.max_attachment_bytes = kSmallBodyLimit;
-                    auto body = ReadLookerEnvelope(req.body, limits);
-                    if (!body.ok()) {
-                      return (void)r.Send(HubError(400, std::string(body.status().message())));
-                    }
-                    if (action->form.empty()) {
-                      return (void)r.Send(HubError(404, "No form defined for action."));
-                    }
-                    if (std::string missing = MissingSetting(*action, body->body);
-                        !missing.empty()) {
-                      return (void)r.Send(http::Response::Json(200, Json{{"error", missing}}.dump()));
-                    }
-                    r.Send(http::Response::Json(200, LookerActionForm(*action).dump()));
-                  });
+    WithAction(request, std::move(responder),
+               [](const http::Request& req, http::Responder r, const LookerAction& found) {
+                 const LookerAction* action = &found;
+                 LookerEnvelopeLimits limits;
+                 limits.max_envelope_bytes = kSmallBodyLimit;
+                 limits.inline_attachment_bytes = kSmallBodyLimit;
+                 limits.max_attachment_bytes = kSmallBodyLimit;
+                 auto body = ReadLookerEnvelope(req.body, limits);
+                 if (!body.ok()) {
+                   return (void)r.Send(HubError(400, std::string(body.status().message())));
+                 }
+                 if (action->form.empty()) {
+                   return (void)r.Send(HubError(404, "No form defined for action."));
+                 }
+                 if (std::string missing = MissingSetting(*action, body->body); !missing.empty()) {
+                   return (void)r.Send(http::Response::Json(200, Json{{"error", missing}}.dump()));
+                 }
+                 r.Send(http::Response::Json(200, LookerActionForm(*action).dump()));
+               });
   }
 
   // --- execute -----------------------------------------------------------------
@@ -657,8 +663,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     if (std::find(d->action->supported_download_settings.begin(),
                   d->action->supported_download_settings.end(),
                   "url") == d->action->supported_download_settings.end()) {
-      return Failed(*d, "The action does not take download_url deliveries (its download settings "
-                        "do not include \"url\").");
+      return Failed(*d,
+                    "The action does not take download_url deliveries (its download settings "
+                    "do not include \"url\").");
     }
     http::ClientRequest get;
     get.method = "GET";
@@ -792,9 +799,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     std::string base = LooseText(form ? Member(*form, "filename") : nullptr);
     if (base.empty()) base = LooseText(plan ? Member(*plan, "title") : nullptr);
     if (base.empty()) base = d.action->name;
-    record.filename = SafeFileName(a.extension.empty() || EndsWith(base, "." + a.extension)
-                                       ? base
-                                       : base + "." + a.extension);
+    record.filename = SafeFileName(
+        a.extension.empty() || EndsWith(base, "." + a.extension) ? base : base + "." + a.extension);
     record.source = "looker delivery " + d.id;
     record.state_machine_arn = d.machine_arn;
     if (Status s = backend_.store->CreateArtifact(record); !s.ok()) {
@@ -837,26 +843,26 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
         if (declared != action.params.end() && !declared->sensitive) {
           params[name] = v;
         } else if (!v.is_null()) {
-          params[name] = {{"sensitive", true},
-                          {"sealed", Base64Encode(backend_.secrets->Seal(
-                                         LooseText(&v), "looker param " + action.name + "." + name))}};
+          params[name] = {
+              {"sensitive", true},
+              {"sealed", Base64Encode(backend_.secrets->Seal(
+                             LooseText(&v), "looker param " + action.name + "." + name))}};
         }
       }
     }
     Json form = Json::object();
     if (const Json* f = Member(body, "form_params"); f && f->is_object()) form = *f;
-    Json input = {{"action", action.name},
-                  {"type", LooseText(Member(body, "type"))},
-                  {"delivery", {{"id", d.id}, {"received_at", IsoTimestamp(d.received_ms)}}},
-                  {"looker",
-                   {{"instance", d.instance},
-                    {"webhook_id", d.webhook_id},
-                    {"version", d.looker_version}}},
-                  {"scheduled_plan", std::move(plan)},
-                  {"query", std::move(query)},
-                  {"form_params", std::move(form)},
-                  {"params", std::move(params)},
-                  {"attachment", d.attachment_json}};
+    Json input = {
+        {"action", action.name},
+        {"type", LooseText(Member(body, "type"))},
+        {"delivery", {{"id", d.id}, {"received_at", IsoTimestamp(d.received_ms)}}},
+        {"looker",
+         {{"instance", d.instance}, {"webhook_id", d.webhook_id}, {"version", d.looker_version}}},
+        {"scheduled_plan", std::move(plan)},
+        {"query", std::move(query)},
+        {"form_params", std::move(form)},
+        {"params", std::move(params)},
+        {"attachment", d.attachment_json}};
     if (!value.is_null()) input["value"] = std::move(value);
     return input.dump(-1, ' ', false, Json::error_handler_t::replace);
   }
@@ -869,9 +875,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     call.request_id = d->request.request_id;
     call.audit_details = {{"looker", DeliveryAudit(*d)}};
     if (!d->proxy.is_null()) call.audit_details["proxy"] = d->proxy;
-    call.input = {{"stateMachineArn", d->start_arn},
-                  {"name", d->execution_name},
-                  {"input", BuildInput(*d)}};
+    call.input = {
+        {"stateMachineArn", d->start_arn}, {"name", d->execution_name}, {"input", BuildInput(*d)}};
     call.client_gone = [] { return false; };
     auto self = shared_from_this();
     call.reply = [self, d](aws::Outcome outcome) {
@@ -918,10 +923,10 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     const std::string name = arn.substr(arn.rfind(':') + 1);
     Json extra = {{"execution_arn", arn}, {"delivery_id", d->id}, {"duplicate", false}};
     if (d->action->mode == LookerMode::kAsync) {
-      return Reply(*d, true,
-                   "Started execution " + name + " of state machine " + MachineNameOf(*d->action) +
-                       ".",
-                   Json::object(), extra);
+      return Reply(
+          *d, true,
+          "Started execution " + name + " of state machine " + MachineNameOf(*d->action) + ".",
+          Json::object(), extra);
     }
     Wait(d, arn, name);
   }
@@ -958,9 +963,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
 
   void Reply(const Delivery& d, bool success, const std::string& message, const Json& validation,
              const Json& extra) {
-    d.responder.Send(http::Response::Json(
-        200, Answer(success, message, validation, d.webhook_id, extra)
-                 .dump(-1, ' ', false, Json::error_handler_t::replace)));
+    d.responder.Send(
+        http::Response::Json(200, Answer(success, message, validation, d.webhook_id, extra)
+                                      .dump(-1, ' ', false, Json::error_handler_t::replace)));
   }
 
   void AuditDelivery(const Delivery& d, const std::string& execution_arn,
@@ -972,10 +977,10 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     details["looker"] = DeliveryAudit(d);
     if (!d.proxy.is_null()) details["proxy"] = d.proxy;
     details["outcome"] = outcome;
-    store::AuditEntry row = aws::Audit(context_, call, "LookerDelivery",
-                                       execution_arn.empty() ? "looker action " + d.action->name
-                                                             : execution_arn,
-                                       std::move(details));
+    store::AuditEntry row =
+        aws::Audit(context_, call, "LookerDelivery",
+                   execution_arn.empty() ? "looker action " + d.action->name : execution_arn,
+                   std::move(details));
     if (Status s = backend_.store->AppendAudit({row}); !s.ok()) {
       logger_->error("cannot audit Looker delivery {}: {}", d.id, s.ToString());
     }
@@ -1032,12 +1037,11 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     if (!execution.ok()) return StillRunning(w, "its state cannot be read now");
     const store::ExecutionRecord& e = *execution;
     const std::string status(store::ExecutionStatusName(e.status));
-    Json extra = {{"execution_arn", w.execution_arn},
-                  {"delivery_id", w.delivery_id},
-                  {"status", status}};
+    Json extra = {
+        {"execution_arn", w.execution_arn}, {"delivery_id", w.delivery_id}, {"status", status}};
     if (e.status == store::ExecutionStatus::kSucceeded) {
-      std::string message = "Execution " + w.execution_name + " of state machine " +
-                            w.machine_name + " succeeded.";
+      std::string message =
+          "Execution " + w.execution_name + " of state machine " + w.machine_name + " succeeded.";
       bool refresh = false;
       if (e.output) {
         StatusOr<Json> output = ParseJson(*e.output);
@@ -1055,8 +1059,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       return answer;
     }
     if (e.status == store::ExecutionStatus::kRunning) return StillRunning(w, "it was redriven");
-    std::string message = "Execution " + w.execution_name + " of state machine " +
-                          w.machine_name + " ended " + status;
+    std::string message = "Execution " + w.execution_name + " of state machine " + w.machine_name +
+                          " ended " + status;
     if (e.error) message += ": " + *e.error;
     if (e.cause && !e.cause->empty()) message += ": " + *e.cause;
     return Answer(false, message, Json::object(), w.webhook_id, extra);
@@ -1116,11 +1120,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     http::Response response;
     response.status = status;
     response.headers.Set("Content-Type", "application/problem+json");
-    response.body = Json{{"type", "about:blank"},
-                         {"title", title},
-                         {"status", status},
-                         {"detail", detail}}
-                        .dump(-1, ' ', false, Json::error_handler_t::replace);
+    response.body =
+        Json{{"type", "about:blank"}, {"title", title}, {"status", status}, {"detail", detail}}
+            .dump(-1, ' ', false, Json::error_handler_t::replace);
     return response;
   }
 
@@ -1131,24 +1133,24 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       return (void)responder.Send(std::move(r));
     }
     auto self = shared_from_this();
-    authenticator_->Authenticate(request, [self, responder](const http::Request& req,
-                                                            Authenticator::Result result) {
-      if (!result.principal) {
-        auto r = Problem(401, "Unauthorized", result.error->message);
-        r.headers.Set("WWW-Authenticate", "Bearer");
-        return (void)responder.Send(std::move(r));
-      }
-      const std::string id(req.PathParam("id"));
-      const bool head = req.method == "HEAD";
-      Principal principal = std::move(*result.principal);
-      if (!self->pool_.TrySubmit([self, responder, id, head, principal] {
-            self->ServeArtifact(responder, id, head, principal);
-          })) {
-        auto r = Problem(503, "Service Unavailable", "stepd is overloaded; try again");
-        r.headers.Set("Retry-After", "1");
-        responder.Send(std::move(r));
-      }
-    });
+    authenticator_->Authenticate(
+        request, [self, responder](const http::Request& req, Authenticator::Result result) {
+          if (!result.principal) {
+            auto r = Problem(401, "Unauthorized", result.error->message);
+            r.headers.Set("WWW-Authenticate", "Bearer");
+            return (void)responder.Send(std::move(r));
+          }
+          const std::string id(req.PathParam("id"));
+          const bool head = req.method == "HEAD";
+          Principal principal = std::move(*result.principal);
+          if (!self->pool_.TrySubmit([self, responder, id, head, principal] {
+                self->ServeArtifact(responder, id, head, principal);
+              })) {
+            auto r = Problem(503, "Service Unavailable", "stepd is overloaded; try again");
+            r.headers.Set("Retry-After", "1");
+            responder.Send(std::move(r));
+          }
+        });
   }
 
   void ServeArtifact(const http::Responder& responder, const std::string& id, bool head,
@@ -1156,30 +1158,28 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     const std::string path = backend_.artifacts->PathOf(id);
     auto record = path.empty() ? StatusOr<store::ArtifactRecord>(NotFoundError(""))
                                : backend_.store->GetArtifact(id);
-    auto not_found = [&] {
-      responder.Send(Problem(404, "Not Found", "no artifact '" + id + "'"));
-    };
+    auto not_found = [&] { responder.Send(Problem(404, "Not Found", "no artifact '" + id + "'")); };
     if (!record.ok()) {
       if (record.status().code() == StatusCode::kNotFound) return not_found();
-      return (void)responder.Send(Problem(503, "Service Unavailable",
-                                          "the artifact cannot be read now; try again"));
+      return (void)responder.Send(
+          Problem(503, "Service Unavailable", "the artifact cannot be read now; try again"));
     }
     const size_t at = record->state_machine_arn.find(":stateMachine:");
     const std::string machine =
         at == std::string::npos ? "" : record->state_machine_arn.substr(at + 14);
     if (!principal.Can(Permission::kRead, machine)) {
-      return (void)responder.Send(Problem(
-          403, "Forbidden",
-          principal.id + " (roles: " + principal.DescribeGrants() +
-              ") may not read artifacts of state machine '" + machine +
-              "': the read permission is needed"));
+      return (void)responder.Send(Problem(403, "Forbidden",
+                                          principal.id + " (roles: " + principal.DescribeGrants() +
+                                              ") may not read artifacts of state machine '" +
+                                              machine + "': the read permission is needed"));
     }
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return not_found();
     http::Response response;
     response.status = 200;
     response.headers.Set("Content-Type", record->mimetype);
-    response.headers.Set("Content-Disposition", "attachment; filename=\"" + record->filename + "\"");
+    response.headers.Set("Content-Disposition",
+                         "attachment; filename=\"" + record->filename + "\"");
     response.headers.Set("ETag", "\"" + record->sha256 + "\"");
     response.headers.Set("Cache-Control", "private, no-store");
     response.headers.Set("X-Content-Type-Options", "nosniff");
@@ -1199,8 +1199,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   ThreadPool pool_;
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stopping_ = false;                         // guarded by mu_
-  std::list<std::shared_ptr<Waiter>> waiters_;    // guarded by mu_
+  bool stopping_ = false;                       // guarded by mu_
+  std::list<std::shared_ptr<Waiter>> waiters_;  // guarded by mu_
   std::thread ticker_;
 };
 

@@ -428,6 +428,31 @@ TEST_F(AuthenticatorWithOidc, ARefusedTokenSaysWhyToTheClientAndMoreToTheLog) {
   EXPECT_EQ(result.error->failure, AuthFailure::kMissing);
 }
 
+TEST_F(AuthenticatorWithOidc, AProxyAssertionIsCheckedFromItsHeaderAlone) {
+  // Looker's hub token takes the Authorization header; the proxy's assertion
+  // comes in its own header.
+  http::Request request = ListRequest("Token token=\"hub-token-0123456789\"");
+  std::optional<Authenticator::Result> got;
+  authenticator_->AuthenticateAssertion(
+      request, [&got](const http::Request&, Authenticator::Result r) { got = std::move(r); });
+  ASSERT_TRUE(got && got->error);
+  EXPECT_EQ(got->error->failure, AuthFailure::kMissing);
+  EXPECT_EQ(got->error->message,
+            "the identity-aware proxy's assertion (X-Goog-IAP-JWT-Assertion) is missing");
+  request.headers.Set("X-Goog-IAP-JWT-Assertion", Token(*k1_, {{"exp", Now() - 3600}}));
+  got.reset();
+  authenticator_->AuthenticateAssertion(
+      request, [&got](const http::Request&, Authenticator::Result r) { got = std::move(r); });
+  ASSERT_TRUE(got && got->error);
+  EXPECT_EQ(got->error->failure, AuthFailure::kInvalidToken);
+  request.headers.Set("X-Goog-IAP-JWT-Assertion", Token(*k1_));
+  got.reset();
+  authenticator_->AuthenticateAssertion(
+      request, [&got](const http::Request&, Authenticator::Result r) { got = std::move(r); });
+  ASSERT_TRUE(got && got->principal) << got->error->log_reason;
+  EXPECT_EQ(got->principal->subject, "alice");
+}
+
 TEST_F(AuthenticatorWithOidc, TheProxysHeaderCarriesTheTokenItself) {
   http::Request request = ListRequest(std::nullopt);
   request.headers.Set("X-Goog-IAP-JWT-Assertion", Token(*k1_));

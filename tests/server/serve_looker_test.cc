@@ -112,20 +112,21 @@ class ServeLooker : public ::testing::Test {
                        {"wait_timeout_seconds", 30}});
     actions.push_back({{"name", "fail_wait"}, {"state_machine", "fails"}, {"mode", "wait"}});
     actions.push_back({{"name", "secret_ops"}, {"state_machine", "etl-secret"}});
-    Json config = {
-        {"auth",
-         {{"oidc", {{"issuer", kIssuer}, {"audience", {"stepd"}}, {"jwks_file", jwks}}},
-          {"looker_tokens",
-           {{{"name", "looker-prod"}, {"token", kHubToken}},
-            {{"name", "looker-view"}, {"token", kViewerHubToken}, {"role", "viewer"}}}},
-          {"bindings",
-           {{{"email", "*@admins.example.com"}, {"role", "admin"}},
-            {{"looker", "looker-prod"}, {"role", "trigger"}, {"state_machines", {"refresh-*", "notify", "validate", "fails"}}}}}}},
-        {"looker",
-         {{"actions", actions},
-          {"public_url", "https://hub.example.com/"},
-          {"label", "stepd test hub"},
-          {"keepalive_seconds", 1}}}};
+    Json config = {{"auth",
+                    {{"oidc", {{"issuer", kIssuer}, {"audience", {"stepd"}}, {"jwks_file", jwks}}},
+                     {"looker_tokens",
+                      {{{"name", "looker-prod"}, {"token", kHubToken}},
+                       {{"name", "looker-view"}, {"token", kViewerHubToken}, {"role", "viewer"}}}},
+                     {"bindings",
+                      {{{"email", "*@admins.example.com"}, {"role", "admin"}},
+                       {{"looker", "looker-prod"},
+                        {"role", "trigger"},
+                        {"state_machines", {"refresh-*", "notify", "validate", "fails"}}}}}}},
+                   {"looker",
+                    {{"actions", actions},
+                     {"public_url", "https://hub.example.com/"},
+                     {"label", "stepd test hub"},
+                     {"keepalive_seconds", 1}}}};
     server_ = RunningServer::Start(dir_, {"--config", dir_.Write("stepd.json", config.dump(2))});
     ASSERT_NE(server_, nullptr);
     CreateMachine("refresh-orders", kPass);
@@ -135,9 +136,8 @@ class ServeLooker : public ::testing::Test {
         "validate",
         R"({"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":2,"Next":"P"},)"
         R"("P":{"Type":"Pass","Result":{"message":"Validated 2 rows","refresh_query":true},"End":true}}})");
-    CreateMachine("fails",
-                  R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Data.Invalid",)"
-                  R"("Cause":"column orders.count is negative"}}})");
+    CreateMachine("fails", R"({"StartAt":"F","States":{"F":{"Type":"Fail","Error":"Data.Invalid",)"
+                           R"("Cause":"column orders.count is negative"}}})");
   }
 
   std::string Admin() const {
@@ -167,8 +167,8 @@ class ServeLooker : public ::testing::Test {
   }
 
   void CreateMachine(const std::string& name, const std::string& definition) {
-    Answer created =
-        Aws("CreateStateMachine", {{"name", name}, {"definition", definition}, {"roleArn", kRoleArn}});
+    Answer created = Aws("CreateStateMachine",
+                         {{"name", name}, {"definition", definition}, {"roleArn", kRoleArn}});
     ASSERT_EQ(created.status, 200) << created.body;
   }
 
@@ -271,8 +271,8 @@ TEST_F(ServeLooker, ListsTheActionsWithAbsoluteUrlsFromThePublicUrl) {
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_EQ(one.json()["supported_action_types"], Json({"cell"}));
 
-  Answer form = Looker("/looker/actions/refresh_orders/form",
-                       R"({"data":{"api_key":"x"},"form_params":{}})");
+  Answer form =
+      Looker("/looker/actions/refresh_orders/form", R"({"data":{"api_key":"x"},"form_params":{}})");
   ASSERT_EQ(form.status, 200) << form.body;
   EXPECT_EQ(form.json()["fields"][1]["options"][0]["name"], "prod");
   Answer no_setting = Looker("/looker/actions/refresh_orders/form", R"({"data":null})");
@@ -302,7 +302,8 @@ TEST_F(ServeLooker, AMissingOrWrongTokenGetsTheReferenceHubs403) {
   // The reference hub's lenient parse: lower-case "token token=".
   EXPECT_EQ(Looker("/looker", "", std::string("token token=\"") + kHubToken + "\"").status, 200);
   // A viewer's token sees no action and may not execute.
-  Answer viewer_list = Looker("/looker", "", std::string("Token token=\"") + kViewerHubToken + "\"");
+  Answer viewer_list =
+      Looker("/looker", "", std::string("Token token=\"") + kViewerHubToken + "\"");
   EXPECT_EQ(viewer_list.json()["integrations"], Json::array());
   Answer viewer_execute =
       Looker("/looker/actions/refresh_orders/execute", ScheduledQuery(nullptr).dump(),
@@ -313,24 +314,22 @@ TEST_F(ServeLooker, AMissingOrWrongTokenGetsTheReferenceHubs403) {
               HasSubstr("looker:looker-view (roles: viewer) may not start state machine "
                         "'refresh-orders'"));
   // Nothing was started.
-  Answer executions = Aws("ListExecutions",
-                          {{"stateMachineArn",
-                            "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+  Answer executions = Aws(
+      "ListExecutions",
+      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
   EXPECT_EQ(executions.json()["executions"], Json::array());
 }
 
 TEST_F(ServeLooker, AScheduledJsonQueryStartsTheStateMachineWithTheDeliveryAsInput) {
   Json attachment = {{"mimetype", "application/json"},
                      {"extension", "json"},
-                     {"data",
-                      R"([{"orders.created_month":"2017-07","orders.count":773},)"
-                      R"({"orders.created_month":"2017-06","orders.count":922}])"}};
+                     {"data", R"([{"orders.created_month":"2017-07","orders.count":773},)"
+                              R"({"orders.created_month":"2017-06","orders.count":922}])"}};
   Answer answer = Execute("refresh_orders", ScheduledQuery(attachment), "wh-1001");
   ASSERT_EQ(answer.status, 200) << answer.body;
   Json looker = answer.json()["looker"];
   EXPECT_EQ(looker["success"], true) << answer.body;
-  EXPECT_THAT(looker["message"].get<std::string>(),
-              HasSubstr("of state machine refresh-orders"));
+  EXPECT_THAT(looker["message"].get<std::string>(), HasSubstr("of state machine refresh-orders"));
   EXPECT_EQ(looker["webhookId"], "wh-1001");
   EXPECT_EQ(looker["validation_errors"], Json::object());
 
@@ -353,11 +352,10 @@ TEST_F(ServeLooker, AScheduledJsonQueryStartsTheStateMachineWithTheDeliveryAsInp
 
   // The secret reaches neither the input nor the history nor the audit log.
   EXPECT_THAT(input.dump(), Not(HasSubstr(kApiKey)));
-  Answer history = Aws("GetExecutionHistory",
-                       {{"executionArn", answer.json()["stepd"]["execution_arn"]}});
+  Answer history =
+      Aws("GetExecutionHistory", {{"executionArn", answer.json()["stepd"]["execution_arn"]}});
   EXPECT_THAT(history.body, Not(HasSubstr(kApiKey)));
-  testing::CommandResult audit =
-      RunStepd(dir_, {"audit", "list", "--db", dir_.File("stepd.db")});
+  testing::CommandResult audit = RunStepd(dir_, {"audit", "list", "--db", dir_.File("stepd.db")});
   EXPECT_THAT(audit.out, Not(HasSubstr(kApiKey)));
   EXPECT_THAT(audit.out, Not(HasSubstr(kHubToken)));
 
@@ -379,7 +377,8 @@ TEST_F(ServeLooker, JsonDetailInlineAndCsvTextArriveAsTheyWereSent) {
   Json detail = {{"status", "complete"},
                  {"fields", {{"measures", {{{"name", "orders.count"}}}}}},
                  {"data", {{{"orders.count", {{"value", 773}}}}}}};
-  Json body = ScheduledQuery({{"mimetype", "application/json"}, {"extension", "json"}, {"data", detail}});
+  Json body =
+      ScheduledQuery({{"mimetype", "application/json"}, {"extension", "json"}, {"data", detail}});
   body["form_params"]["format"] = "json_detail";
   Answer inline_json = Execute("refresh_orders", body);
   ASSERT_EQ(inline_json.json()["looker"]["success"], true) << inline_json.body;
@@ -398,20 +397,21 @@ TEST_F(ServeLooker, JsonDetailInlineAndCsvTextArriveAsTheyWereSent) {
 
 TEST_F(ServeLooker, ADashboardCsvZipInBase64BecomesAnArtifactReadableThroughTheApi) {
   const std::string zip = RandomBytesOf(700 * 1024 + 13, 7);
-  Json body = {{"type", "dashboard"},
-               {"scheduled_plan",
-                {{"scheduled_plan_id", 2324},
-                 {"title", "Acquisition"},
-                 {"type", "LookMLDashboard"},
-                 {"url", nullptr},
-                 {"query_id", nullptr},
-                 {"query", nullptr},
-                 {"filters_differ_from_look", nullptr},
-                 {"download_url", nullptr}}},
-               {"attachment",
-                {{"mimetype", "application/zip;base64"}, {"extension", "zip"}, {"data", MimeBase64(zip)}}},
-               {"data", {{"api_key", kApiKey}}},
-               {"form_params", {{"target", "prod"}}}};
+  Json body = {
+      {"type", "dashboard"},
+      {"scheduled_plan",
+       {{"scheduled_plan_id", 2324},
+        {"title", "Acquisition"},
+        {"type", "LookMLDashboard"},
+        {"url", nullptr},
+        {"query_id", nullptr},
+        {"query", nullptr},
+        {"filters_differ_from_look", nullptr},
+        {"download_url", nullptr}}},
+      {"attachment",
+       {{"mimetype", "application/zip;base64"}, {"extension", "zip"}, {"data", MimeBase64(zip)}}},
+      {"data", {{"api_key", kApiKey}}},
+      {"form_params", {{"target", "prod"}}}};
   Answer answer = Execute("refresh_orders", body);
   ASSERT_EQ(answer.json()["looker"]["success"], true) << answer.body;
   Json attachment = InputOf(answer)["attachment"];
@@ -421,7 +421,8 @@ TEST_F(ServeLooker, ADashboardCsvZipInBase64BecomesAnArtifactReadableThroughTheA
   EXPECT_EQ(attachment["sha256"], Sha256Hex(zip));
   EXPECT_EQ(attachment["artifact"]["filename"], "Acquisition.zip");
   const std::string url = attachment["artifact"]["url"];
-  EXPECT_EQ(url, server_->base_url() + "/v1/artifacts/" + attachment["artifact"]["id"].get<std::string>());
+  EXPECT_EQ(url, server_->base_url() + "/v1/artifacts/" +
+                     attachment["artifact"]["id"].get<std::string>());
 
   http::ClientOptions big;
   big.max_response_bytes = 4 << 20;
@@ -440,7 +441,8 @@ TEST_F(ServeLooker, ADashboardCsvZipInBase64BecomesAnArtifactReadableThroughTheA
   ASSERT_TRUE(anonymous.ok());
   EXPECT_EQ(anonymous->status, 401);
   EXPECT_EQ(anonymous->headers.Get("Content-Type").value_or(""), "application/problem+json");
-  http::ClientRequest missing{.method = "GET", .url = server_->base_url() + "/v1/artifacts/art-nope"};
+  http::ClientRequest missing{.method = "GET",
+                              .url = server_->base_url() + "/v1/artifacts/art-nope"};
   missing.headers.Add("Authorization", "Bearer " + Admin());
   auto not_found = http::Fetch(missing);
   ASSERT_TRUE(not_found.ok());
@@ -466,8 +468,9 @@ TEST_F(ServeLooker, ACellActionCarriesTheClickedValue) {
   EXPECT_EQ(wrong_type.status, 404);
   EXPECT_EQ(wrong_type.json(),
             Json({{"success", false},
-                  {"error", "This action does not support requests of type \"query\". The "
-                            "request must be of type: \"cell\"."}}));
+                  {"error",
+                   "This action does not support requests of type \"query\". The "
+                   "request must be of type: \"cell\"."}}));
 }
 
 TEST_F(ServeLooker, ADownloadUrlIsFetchedOnceIntoAnArtifact) {
@@ -483,8 +486,8 @@ TEST_F(ServeLooker, ADownloadUrlIsFetchedOnceIntoAnArtifact) {
   http::HttpOptions options;
   options.port = 0;
   http::Server looker(options, router,
-                      std::make_shared<spdlog::logger>("fake-looker",
-                                                       std::make_shared<spdlog::sinks::null_sink_mt>()));
+                      std::make_shared<spdlog::logger>(
+                          "fake-looker", std::make_shared<spdlog::sinks::null_sink_mt>()));
   ASSERT_TRUE(looker.Start().ok());
   Json body = ScheduledQuery(nullptr);
   body["scheduled_plan"]["download_url"] =
@@ -525,16 +528,17 @@ TEST_F(ServeLooker, ARepeatedDeliveryReturnsTheSameExecutionAndStartsNothing) {
   EXPECT_EQ(second.json()["looker"]["success"], true);
   EXPECT_EQ(second.json()["stepd"]["duplicate"], true);
   EXPECT_EQ(second.json()["stepd"]["execution_arn"], first.json()["stepd"]["execution_arn"]);
-  EXPECT_THAT(second.json()["looker"]["message"].get<std::string>(), HasSubstr("Already delivered"));
+  EXPECT_THAT(second.json()["looker"]["message"].get<std::string>(),
+              HasSubstr("Already delivered"));
   // Another instance, or no webhook id, is a new delivery.
   Answer other = Looker("/looker/actions/refresh_orders/execute", body.dump(),
                         std::string("Token token=\"") + kHubToken + "\"", "wh-dup", "inst-2");
   EXPECT_EQ(other.json()["stepd"]["duplicate"], false) << other.body;
   Answer anonymous = Execute("refresh_orders", body);
   EXPECT_EQ(anonymous.json()["stepd"]["duplicate"], false);
-  Answer executions = Aws("ListExecutions",
-                          {{"stateMachineArn",
-                            "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+  Answer executions = Aws(
+      "ListExecutions",
+      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
   EXPECT_EQ(executions.json()["executions"].size(), 3u);
   std::vector<Json> deliveries = AuditRows("LookerDelivery");
   ASSERT_EQ(deliveries.size(), 4u);
@@ -552,17 +556,19 @@ TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {
   EXPECT_THAT(malformed.json()["error"].get<std::string>(), HasSubstr("not valid JSON"));
   Answer not_object = Looker("/looker/actions/refresh_orders/execute", "[1,2]");
   EXPECT_EQ(not_object.status, 400);
-  Answer bad_base64 = Execute(
-      "refresh_orders",
-      ScheduledQuery({{"mimetype", "application/zip;base64"}, {"data", "UEsDB!!!"}}));
+  Answer bad_base64 =
+      Execute("refresh_orders",
+              ScheduledQuery({{"mimetype", "application/zip;base64"}, {"data", "UEsDB!!!"}}));
   EXPECT_EQ(bad_base64.status, 400);
   EXPECT_THAT(bad_base64.json()["error"].get<std::string>(), HasSubstr("base64"));
   Answer unknown = Execute("no_such_action", ScheduledQuery(nullptr));
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.json(), Json({{"success", false}, {"error", "No action found with name no_such_action."}}));
+  EXPECT_EQ(unknown.json(),
+            Json({{"success", false}, {"error", "No action found with name no_such_action."}}));
   Json untyped = ScheduledQuery(nullptr);
   untyped["type"] = nullptr;
-  EXPECT_EQ(Execute("refresh_orders", untyped).json()["error"], "Action did not specify a \"type\".");
+  EXPECT_EQ(Execute("refresh_orders", untyped).json()["error"],
+            "Action did not specify a \"type\".");
   // Missing settings and form fields: 200, success false, said in Looker's words.
   Json no_key = ScheduledQuery(nullptr);
   no_key["data"] = nullptr;
@@ -574,17 +580,19 @@ TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {
   Json no_target = ScheduledQuery(nullptr);
   no_target["form_params"].erase("target");
   Answer invalid = Execute("refresh_orders", no_target);
-  EXPECT_EQ(invalid.json()["looker"]["validation_errors"], Json({{"target", "Target is required."}}));
+  EXPECT_EQ(invalid.json()["looker"]["validation_errors"],
+            Json({{"target", "Target is required."}}));
   // Nothing was started, and the server still answers.
-  Answer executions = Aws("ListExecutions",
-                          {{"stateMachineArn",
-                            "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+  Answer executions = Aws(
+      "ListExecutions",
+      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
   EXPECT_EQ(executions.json()["executions"], Json::array());
   EXPECT_EQ(Looker("/looker", "").status, 200);
 }
 
 TEST_F(ServeLooker, AWaitActionKeepsTheAnswerAliveAndReportsTheOutcome) {
-  Json body = {{"type", "query"}, {"attachment", nullptr}, {"data", nullptr}, {"form_params", nullptr}};
+  Json body = {
+      {"type", "query"}, {"attachment", nullptr}, {"data", nullptr}, {"form_params", nullptr}};
   Answer ok = Execute("validate_wait", body);
   ASSERT_EQ(ok.status, 200);
   // The execution waits 2 s; newlines kept the answer alive every second.
@@ -618,7 +626,8 @@ TEST_F(ServeLooker, AChunkedDeliveryIsReadWhole) {
   std::string request =
       "POST /looker/actions/refresh_orders/execute HTTP/1.1\r\nHost: hub\r\n"
       "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n"
-      "Authorization: Token token=\"" + std::string(kHubToken) + "\"\r\n\r\n";
+      "Authorization: Token token=\"" +
+      std::string(kHubToken) + "\"\r\n\r\n";
   for (size_t at = 0; at < body.size(); at += 8191) {
     std::string chunk = body.substr(at, 8191);
     char size[16];

@@ -150,6 +150,10 @@ class Authenticator {
   Result AuthenticateSigV4(const http::Request& request, std::string_view header) const;
   Result AuthenticateBearer(const http::Request& request, std::string_view token) const;
   void LogRefusal(const http::Request& request, const AuthError& error) const;
+  // Runs `check`; when it needs the key set refreshed, refreshes it once and
+  // runs `check` again on a copy of the request; then `then`.
+  void AuthenticateRefreshing(const http::Request& request,
+                              std::function<Result(const http::Request&)> check, Then then) const;
 
   struct CachedToken {
     Principal principal;
