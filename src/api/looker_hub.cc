@@ -28,7 +28,7 @@ namespace {
 constexpr size_t kMaxInputBytes = 262144;
 // Bodies of list, definition and form requests.
 constexpr size_t kSmallBodyLimit = 1024 * 1024;
-// A first delivery still "pending" this long without its execution was
+// A first delivery this long without its execution was
 // abandoned (stepd stopped between recording it and starting it).
 constexpr int64_t kAbandonedAfterMs = 120000;
 
@@ -619,7 +619,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
             : d->received_ms -
                   std::chrono::duration_cast<std::chrono::milliseconds>(options_.dedup_window)
                       .count();
-    auto recorded = backend_.store->RecordLookerDelivery(RecordOf(*d, "pending"), since);
+    auto recorded = backend_.store->RecordLookerDelivery(RecordOf(*d, "started"), since);
     if (!recorded.ok()) {
       logger_->error("cannot record Looker delivery {}: {}", d->id, recorded.status().ToString());
       return Reply(*d, false,
@@ -629,7 +629,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (recorded->first) {
       const store::LookerDeliveryRecord& first = *recorded->first;
-      if (first.outcome == "pending" && d->received_ms - first.received_ms > kAbandonedAfterMs &&
+      if (d->received_ms - first.received_ms > kAbandonedAfterMs &&
           backend_.store->GetExecution(first.execution_arn).status().code() ==
               StatusCode::kNotFound) {
         // Recorded, never started: stepd stopped in between. This one takes over.
@@ -917,9 +917,14 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     }
     StatusOr<Json> body = ParseJson(outcome.body);
     const std::string arn = body.ok() ? body->value("executionArn", "") : "";
-    (void)backend_.store->UpdateLookerDelivery(d->id, "started", arn, "");
+    // The delivery was recorded "started" with the ARN a start gets, so
+    // that a started delivery costs one write besides the start (whose
+    // ExecutionStarted audit row carries the delivery); only an EXPRESS
+    // execution's ARN differs.
+    if (arn != PredictedExecutionArn(*d)) {
+      (void)backend_.store->UpdateLookerDelivery(d->id, "started", arn, "");
+    }
     if (!d->artifact_id.empty()) (void)backend_.store->SetArtifactExecution(d->artifact_id, arn);
-    AuditDelivery(*d, arn, "ok", {});
     const std::string name = arn.substr(arn.rfind(':') + 1);
     Json extra = {{"execution_arn", arn}, {"delivery_id", d->id}, {"duplicate", false}};
     if (d->action->mode == LookerMode::kAsync) {

@@ -33,7 +33,9 @@
 //   - Deduplicated: a delivery with the same (X-Looker-Instance,
 //     X-Looker-Webhook-Id, action) within dedup_window returns the first
 //     one's execution and starts nothing. Every delivery is recorded
-//     (store: looker_deliveries) and audited ("LookerDelivery" rows).
+//     (store: looker_deliveries) and audited: a start by its ExecutionStarted
+//     row (which carries the delivery), anything else by a "LookerDelivery"
+//     row (outcome duplicate, refused, denied or error).
 //   - The attachment: JSON and text go into the input when the input stays
 //     within AWS's 256 KiB payload limit; binary formats and larger ones
 //     become artifacts (artifact_dir, streamed, never whole in memory) that
