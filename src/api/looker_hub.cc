@@ -26,6 +26,11 @@ namespace {
 // AWS's payload limit: an input larger than this cannot start an execution,
 // so attachments that would make it larger become artifacts.
 constexpr size_t kMaxInputBytes = 262144;
+// Threads reading deliveries and recording them: most of their time is spent
+// waiting for the disk (a delivery's record is durable before its start), and
+// the store commits the records of waiting threads together, so more threads
+// mean larger group commits.
+constexpr size_t kPoolThreads = 32;
 // Bodies of list, definition and form requests.
 constexpr size_t kSmallBodyLimit = 1024 * 1024;
 // A first delivery this long without its execution was
@@ -200,7 +205,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
         api_options_(api_options),
         authenticator_(authenticator),
         logger_(logger ? std::move(logger) : spdlog::default_logger()),
-        pool_(4, 1000) {
+        pool_(kPoolThreads, 10000) {
     for (const LookerAction& action : options_.actions) actions_[action.name] = &action;
   }
 

@@ -306,6 +306,28 @@ class SqliteStore final : public Store {
     return committed;
   }
 
+  // RecordLookerDelivery's group commit: concurrent callers queue their
+  // deliveries; one of them (the leader) records every queued one in one
+  // transaction while the others wait, so that deliveries cost one fsync per
+  // batch instead of one each.
+  struct QueuedDelivery {
+    const LookerDeliveryRecord* delivery;
+    int64_t dedup_since_ms;
+    StatusOr<RecordedDelivery> result = InternalError("not recorded");
+    bool done = false;
+  };
+  // Records `batch` in one transaction; a failure of the transaction fails
+  // every delivery of it. writer_mu_ not held.
+  void RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch);
+  // One delivery inside the open write transaction (writer_mu_ held).
+  StatusOr<RecordedDelivery> RecordOneDelivery(const LookerDeliveryRecord& delivery,
+                                               int64_t dedup_since_ms);
+
+  std::mutex delivery_mu_;
+  std::condition_variable delivery_cv_;
+  std::vector<QueuedDelivery*> delivery_queue_;  // guarded by delivery_mu_
+  bool delivery_leader_ = false;                 // guarded by delivery_mu_
+
   const StoreOptions options_;
   Clock* const clock_;
 
@@ -2307,12 +2329,52 @@ LookerDeliveryRecord ReadDelivery(const Statement& s) {
 
 StatusOr<RecordedDelivery> SqliteStore::RecordLookerDelivery(const LookerDeliveryRecord& delivery,
                                                              int64_t dedup_since_ms) {
+  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDelivery("RecordLookerDelivery", delivery));
+  QueuedDelivery mine{&delivery, dedup_since_ms};
+  std::unique_lock lock(delivery_mu_);
+  delivery_queue_.push_back(&mine);
+  while (!mine.done) {
+    if (delivery_leader_) {
+      delivery_cv_.wait(lock);
+      continue;
+    }
+    delivery_leader_ = true;
+    std::vector<QueuedDelivery*> batch;
+    batch.swap(delivery_queue_);
+    lock.unlock();
+    RecordDeliveryBatch(batch);
+    lock.lock();
+    for (QueuedDelivery* queued : batch) queued->done = true;
+    delivery_leader_ = false;
+    delivery_cv_.notify_all();
+  }
+  return std::move(mine.result);
+}
+
+void SqliteStore::RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch) {
   constexpr std::string_view kOp = "RecordLookerDelivery";
-  STEPD_RETURN_IF_ERROR(internal::ValidateLookerDelivery(kOp, delivery));
   std::lock_guard lock(writer_mu_);
-  // IMMEDIATE: the lookup and the insert see no other writer in between,
-  // also one of another process on the same file.
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  auto fail_all = [&batch](const Status& status) {
+    for (QueuedDelivery* queued : batch) queued->result = status;
+  };
+  // IMMEDIATE: the lookups and the inserts see no other writer in between,
+  // also one of another process on the same file. In order, so that a later
+  // delivery of the batch is a duplicate of an earlier one.
+  StatusOr<Transaction> txn = Transaction::Begin(*writer_, true, kOp);
+  if (!txn.ok()) return fail_all(txn.status());
+  for (QueuedDelivery* queued : batch) {
+    queued->result = RecordOneDelivery(*queued->delivery, queued->dedup_since_ms);
+    const StatusCode code = queued->result.status().code();
+    if (!queued->result.ok() && code != StatusCode::kAlreadyExists) {
+      return fail_all(queued->result.status());  // rolled back with txn
+    }
+  }
+  if (Status committed = txn->Commit(); !committed.ok()) fail_all(committed);
+}
+
+StatusOr<RecordedDelivery> SqliteStore::RecordOneDelivery(const LookerDeliveryRecord& delivery,
+                                                          int64_t dedup_since_ms) {
+  constexpr std::string_view kOp = "RecordLookerDelivery";
   {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT 1 FROM looker_deliveries WHERE id = ?1", kOp));
@@ -2364,7 +2426,6 @@ StatusOr<RecordedDelivery> SqliteStore::RecordLookerDelivery(const LookerDeliver
       .Bind(12, d.outcome)
       .Bind(13, d.message);
   STEPD_RETURN_IF_ERROR(insert.Run());
-  STEPD_RETURN_IF_ERROR(txn.Commit());
   return result;
 }
 
