@@ -650,3 +650,57 @@ TEST_F(ServeLooker, AChunkedDeliveryIsReadWhole) {
 
 }  // namespace
 }  // namespace stepd::server
+
+namespace stepd::server {
+namespace {
+
+// Behind an identity-aware proxy: the hub token and the proxy's OIDC
+// assertion are both required.
+TEST(ServeLookerBehindAProxy, AHubRequestNeedsTheProxysAssertionToo) {
+  const TestKey& key = api::testing::SharedTestKey(TestKeyType::kEcP256, "k1");
+  ScratchDir dir;
+  const std::string jwks = dir.Write("jwks.json", JwksText({key.PublicJwk()}));
+  Json config = {
+      {"auth",
+       {{"oidc",
+         {{"issuer", kIssuer},
+          {"audience", {"stepd"}},
+          {"jwks_file", jwks},
+          {"header", "X-Goog-IAP-JWT-Assertion"}}},
+        {"looker_tokens", {{{"name", "looker-prod"}, {"token", kHubToken}, {"role", "trigger"}}}}}},
+      {"looker",
+       {{"actions", {{{"name", "refresh"}, {"state_machine", "refresh"}}}},
+        {"require_proxy_assertion", true}}}};
+  auto server = RunningServer::Start(dir, {"--config", dir.Write("stepd.json", config.dump())});
+  ASSERT_NE(server, nullptr);
+  const int64_t now = NowSeconds();
+  auto list = [&](const std::string& assertion) {
+    http::ClientRequest request{.method = "POST", .url = server->base_url() + "/looker"};
+    request.headers.Add("Authorization", std::string("Token token=\"") + kHubToken + "\"");
+    if (!assertion.empty()) request.headers.Add("X-Goog-IAP-JWT-Assertion", assertion);
+    auto response = http::Fetch(request);
+    EXPECT_TRUE(response.ok());
+    return response.ok() ? Answer{response->status, response->body} : Answer{};
+  };
+  Answer without = list("");
+  EXPECT_EQ(without.status, 403);
+  EXPECT_EQ(without.json()["error"],
+            "Invalid proxy assertion: the identity-aware proxy's assertion "
+            "(X-Goog-IAP-JWT-Assertion) is missing");
+  Answer expired = list(key.Sign(JwtAlgorithm::kES256, {{"iss", kIssuer},
+                                                        {"aud", "stepd"},
+                                                        {"sub", "iap"},
+                                                        {"exp", now - 3600}}));
+  EXPECT_EQ(expired.status, 403);
+  EXPECT_THAT(expired.json()["error"].get<std::string>(), HasSubstr("it has expired"));
+  Answer valid = list(key.Sign(JwtAlgorithm::kES256, {{"iss", kIssuer},
+                                                      {"aud", "stepd"},
+                                                      {"sub", "iap"},
+                                                      {"iat", now},
+                                                      {"exp", now + 600}}));
+  EXPECT_EQ(valid.status, 200) << valid.body;
+  EXPECT_EQ(valid.json()["integrations"][0]["name"], "refresh");
+}
+
+}  // namespace
+}  // namespace stepd::server
