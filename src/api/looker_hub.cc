@@ -1084,9 +1084,18 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     waiters_.remove(w);
   }
 
+  // Every minute, or more often when artifacts live less than two minutes.
+  std::chrono::steady_clock::duration SweepInterval() const {
+    return std::clamp<std::chrono::steady_clock::duration>(options_.artifact_retention / 2,
+                                                           std::chrono::seconds(1),
+                                                           std::chrono::seconds(60));
+  }
+
   // The background thread: keep-alives, wait deadlines, and the sweep.
   void Tick() {
-    auto next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    auto next_sweep = std::chrono::steady_clock::now() +
+                      std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(5),
+                                                                    SweepInterval());
     std::unique_lock lock(mu_);
     while (!stopping_) {
       const auto now = std::chrono::steady_clock::now();
@@ -1116,7 +1125,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       }
       if (now >= next_sweep) {
         SweepExpired();
-        next_sweep = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        next_sweep = std::chrono::steady_clock::now() + SweepInterval();
       }
       lock.lock();
       if (!due.empty() || !expired.empty()) continue;

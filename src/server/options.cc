@@ -1211,7 +1211,7 @@ const std::vector<Option>& Options() {
       StringOption("looker.artifact_dir", "", "",
                    "where artifacts are kept (empty: \"artifacts\" beside the database)",
                    [](ServerOptions& o) -> std::string& { return o.looker.artifact_dir; }),
-      IntOption("looker.artifact_retention_seconds", "", 60, 3650 * 86400,
+      IntOption("looker.artifact_retention_seconds", "", 1, 3650 * 86400,
                 "artifacts are deleted this long after they were stored",
                 SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
                   return o.looker.artifact_retention;

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -700,6 +701,53 @@ TEST(ServeLookerBehindAProxy, AHubRequestNeedsTheProxysAssertionToo) {
                                                       {"exp", now + 600}}));
   EXPECT_EQ(valid.status, 200) << valid.body;
   EXPECT_EQ(valid.json()["integrations"][0]["name"], "refresh");
+}
+
+// Artifacts are deleted once their retention has passed: files and records.
+TEST(ServeLookerArtifacts, AnExpiredArtifactIsDeleted) {
+  ScratchDir dir;
+  Json config = {{"looker",
+                  {{"actions", {{{"name", "big"}, {"state_machine", "big"},
+                                 {"supported_action_types", {"dashboard"}}}}},
+                   {"artifact_retention_seconds", 1}}}};
+  auto server = RunningServer::Start(dir, {"--config", dir.Write("stepd.json", config.dump())});
+  ASSERT_NE(server, nullptr);
+  auto call = [&](const std::string& path, const std::string& body, const std::string& target) {
+    http::ClientRequest request{.method = "POST", .url = server->base_url() + path};
+    if (!target.empty()) request.headers.Add("X-Amz-Target", "AWSStepFunctions." + target);
+    request.body = body;
+    auto response = http::Fetch(request);
+    EXPECT_TRUE(response.ok());
+    return response.ok() ? Answer{response->status, response->body} : Answer{};
+  };
+  ASSERT_EQ(call("/",
+                 Json({{"name", "big"}, {"definition", kPass}, {"roleArn", kRoleArn}}).dump(),
+                 "CreateStateMachine")
+                .status,
+            200);
+  Json body = {{"type", "dashboard"},
+               {"attachment",
+                {{"mimetype", "application/pdf;base64"},
+                 {"extension", "pdf"},
+                 {"data", MimeBase64(RandomBytesOf(1000, 3))}}}};
+  Answer answer = call("/looker/actions/big/execute", body.dump(), "");
+  ASSERT_EQ(answer.json()["looker"]["success"], true) << answer.body;
+  Json input = Json::parse(
+      call("/", Json({{"executionArn", answer.json()["stepd"]["execution_arn"]}}).dump(),
+           "DescribeExecution")
+          .json()
+          .value("input", "{}"));
+  const std::string id = input["attachment"]["artifact"]["id"];
+  const std::string file = dir.File("artifacts/" + id);
+  int status = 200;
+  for (int i = 0; i < 100 && status == 200; ++i) {
+    auto got = http::Fetch({.method = "GET", .url = server->base_url() + "/v1/artifacts/" + id});
+    ASSERT_TRUE(got.ok());
+    status = got->status;
+    if (status == 200) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_EQ(status, 404);
+  EXPECT_FALSE(std::filesystem::exists(file));
 }
 
 }  // namespace

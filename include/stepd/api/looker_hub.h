@@ -113,7 +113,8 @@ class LookerHub {
   void Stop();
 
   // Deletes expired artifacts and delivery records now (a background
-  // thread also does every minute). Returns the number of artifacts deleted.
+  // thread also does, every minute, or every half retention when that is
+  // shorter). Returns the number of artifacts deleted.
   size_t SweepExpired();
 
  private:
