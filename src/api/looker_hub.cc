@@ -7,7 +7,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <limits>
 #include <list>
@@ -17,6 +16,7 @@
 
 #include "aws_internal.h"
 #include "stepd/api/looker_envelope.h"
+#include "stepd/asl/context_object.h"
 #include "stepd/base/crypto.h"
 #include "stepd/base/thread_pool.h"
 
@@ -109,15 +109,6 @@ std::string SafeFileName(std::string_view name) {
   return out.empty() ? "attachment" : out;
 }
 
-bool IsValidUtf8(std::string_view text) {
-  try {
-    (void)Json(std::string(text)).dump();
-    return true;
-  } catch (const Json::exception&) {
-    return false;
-  }
-}
-
 // `text` parsed when it is a JSON array; otherwise an empty array.
 Json JsonArrayOrEmpty(const std::string& text) {
   StatusOr<Json> parsed = ParseJson(text);
@@ -127,17 +118,6 @@ Json JsonArrayOrEmpty(const std::string& text) {
 std::string NewId(std::string_view prefix) { return std::string(prefix) + http::NewRequestId(); }
 
 }  // namespace
-
-std::string IsoTimestamp(int64_t unix_ms) {
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(unix_ms % 1000));
-  return buf;
-}
 
 Json LookerActionDefinition(const LookerAction& action, std::string_view base_url) {
   const std::string root = std::string(base_url) + "/looker/actions/" + action.name;
@@ -324,6 +304,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     std::string execution_name;
     std::string artifact_id;
     Json attachment_json;  // the input's "attachment"
+    std::string input;     // the execution input, once built
 
     ~Delivery() {
       if (!envelope.attachment.file.empty()) std::remove(envelope.attachment.file.c_str());
@@ -725,34 +706,23 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     return hasher.FinishHex();
   }
 
-  // Decides where the pushed attachment goes: into the input, or an artifact.
+  // Decides where the pushed attachment goes: into the input (which is then
+  // built), or an artifact. Text reached here as valid UTF-8 (the envelope
+  // reader refuses anything else).
   Status PrepareAttachment(Delivery& d) {
     LookerAttachment& a = d.envelope.attachment;
-    if (!a.present) {
-      d.attachment_json = Json();
-      return Status::OK();
-    }
-    const bool textual = !a.base64 && a.file.empty();
-    if (textual) {
-      Json described = DescribeAttachment(d);
-      described["inline"] = true;
-      if (a.json_value || a.mimetype == "application/json") {
-        StatusOr<Json> parsed = ParseJson(a.data);
-        if (parsed.ok()) {
-          described["data"] = std::move(parsed).value();
-        } else if (IsValidUtf8(a.data)) {
-          described["data"] = a.data;
-        } else {
-          return StoreArtifact(d, false);
-        }
-      } else if (IsValidUtf8(a.data)) {
-        described["data"] = a.data;
-      } else {
-        return StoreArtifact(d, false);
-      }
-      d.attachment_json = std::move(described);
-      if (BuildInput(d).size() <= kMaxInputBytes) return Status::OK();
-    }
+    if (!a.present) return Status::OK();
+    if (a.base64 || !a.file.empty()) return StoreArtifact(d, false);
+    Json described = DescribeAttachment(d);
+    described["inline"] = true;
+    StatusOr<Json> parsed = a.json_value || a.mimetype == "application/json"
+                                ? ParseJson(a.data)
+                                : StatusOr<Json>(InvalidArgumentError("text"));
+    described["data"] = parsed.ok() ? std::move(parsed).value() : Json(a.data);
+    d.attachment_json = std::move(described);
+    d.input = BuildInput(d);
+    if (d.input.size() <= kMaxInputBytes) return Status::OK();
+    d.input.clear();
     return StoreArtifact(d, false);
   }
 
@@ -860,7 +830,10 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     Json input = {
         {"action", action.name},
         {"type", LooseText(Member(body, "type"))},
-        {"delivery", {{"id", d.id}, {"received_at", IsoTimestamp(d.received_ms)}}},
+        {"delivery",
+         {{"id", d.id},
+          {"received_at",
+           asl::FormatIsoTimestamp(TimePoint(std::chrono::milliseconds(d.received_ms)))}}},
         {"looker",
          {{"instance", d.instance}, {"webhook_id", d.webhook_id}, {"version", d.looker_version}}},
         {"scheduled_plan", std::move(plan)},
@@ -880,8 +853,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     call.request_id = d->request.request_id;
     call.audit_details = {{"looker", DeliveryAudit(*d)}};
     if (!d->proxy.is_null()) call.audit_details["proxy"] = d->proxy;
-    call.input = {
-        {"stateMachineArn", d->start_arn}, {"name", d->execution_name}, {"input", BuildInput(*d)}};
+    call.input = {{"stateMachineArn", d->start_arn},
+                  {"name", d->execution_name},
+                  {"input", d->input.empty() ? BuildInput(*d) : d->input}};
     call.client_gone = [] { return false; };
     auto self = shared_from_this();
     call.reply = [self, d](aws::Outcome outcome) {
@@ -1086,16 +1060,15 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
 
   // Every minute, or more often when artifacts live less than two minutes.
   std::chrono::steady_clock::duration SweepInterval() const {
-    return std::clamp<std::chrono::steady_clock::duration>(options_.artifact_retention / 2,
-                                                           std::chrono::seconds(1),
-                                                           std::chrono::seconds(60));
+    return std::clamp<std::chrono::steady_clock::duration>(
+        options_.artifact_retention / 2, std::chrono::seconds(1), std::chrono::seconds(60));
   }
 
   // The background thread: keep-alives, wait deadlines, and the sweep.
   void Tick() {
-    auto next_sweep = std::chrono::steady_clock::now() +
-                      std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(5),
-                                                                    SweepInterval());
+    auto next_sweep =
+        std::chrono::steady_clock::now() +
+        std::min<std::chrono::steady_clock::duration>(std::chrono::seconds(5), SweepInterval());
     std::unique_lock lock(mu_);
     while (!stopping_) {
       const auto now = std::chrono::steady_clock::now();

@@ -96,9 +96,6 @@ Json LookerActionDefinition(const LookerAction& action, std::string_view base_ur
 // The form of `action` ({"fields": [...]}).
 Json LookerActionForm(const LookerAction& action);
 
-// "2026-05-04T10:00:00.123Z".
-std::string IsoTimestamp(int64_t unix_ms);
-
 class LookerHub {
  public:
   // `authenticator` must outlive the hub.
