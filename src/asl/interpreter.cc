@@ -70,6 +70,25 @@ std::string ErrorDetails(const AslError& error) {
 
 bool IsTerminalError(std::string_view error) { return error == "States.Runtime"; }
 
+// A *StateExited event's details. Every exit that assigns variables records
+// them (values as JSON text, as AWS shows them), so that the history alone
+// determines a unit's variables (restart.h folds them).
+std::string ExitedDetails(std::string_view name, const Json& output, const Json* assigned) {
+  EventDetails d;
+  d.String("name", name).Payload("output", output, "outputDetails");
+  if (assigned != nullptr) {
+    Json texts = Json::object();
+    for (const auto& [k, v] : assigned->items()) {
+      std::string text;
+      AppendJsonText(v, &text);
+      texts[k] = std::move(text);
+    }
+    d.Value("assignedVariables", texts);
+    d.Value("assignedVariablesDetails", Json{{"truncated", false}});
+  }
+  return d.Take();
+}
+
 }  // namespace
 
 Runner::Runner(std::shared_ptr<const StateMachine> machine, ExecutionOptions options)
@@ -649,15 +668,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
   }
   std::string details;
   if (runner_.options_.record_history) {
-    EventDetails d;
-    d.String("name", state_.name).Payload("output", out, "outputDetails");
-    if (assigned) {
-      Json av = Json::object();
-      for (auto& [k, v] : assigned->items()) av[k] = v.dump();
-      d.Value("assignedVariables", av);
-      d.Value("assignedVariablesDetails", Json{{"truncated", false}});
-    }
-    details = d.Take();
+    details = ExitedDetails(state_.name, out, assigned ? &*assigned : nullptr);
   }
   if (assigned) {
     if (!frame_.variables.is_object()) frame_.variables = Json::object();
@@ -680,12 +691,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
 
 void StepContext::SucceedUnit(Json output) {
   std::string details;
-  if (runner_.options_.record_history) {
-    details = EventDetails()
-                  .String("name", state_.name)
-                  .Payload("output", output, "outputDetails")
-                  .Take();
-  }
+  if (runner_.options_.record_history) details = ExitedDetails(state_.name, output, nullptr);
   Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
   frame_.succeeded = true;
   frame_.output = std::move(output);
@@ -754,10 +760,7 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       }
       std::string details;
       if (runner_.options_.record_history) {
-        details = EventDetails()
-                      .String("name", state_.name)
-                      .Payload("output", out, "outputDetails")
-                      .Take();
+        details = ExitedDetails(state_.name, out, assigned ? &*assigned : nullptr);
       }
       if (assigned) {
         if (!frame_.variables.is_object()) frame_.variables = Json::object();

@@ -188,6 +188,37 @@ TEST(Interpreter, RunExecutionEnforcesTimeoutSeconds) {
   EXPECT_EQ(h.back().type, "ExecutionTimedOut");
 }
 
+TEST(Interpreter, EveryExitThatAssignsRecordsTheVariablesAndNoOtherDoes) {
+  auto r = RunDefinition(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Catch":[{"ErrorEquals":["States.TaskFailed"],"Assign":{"caught.$":"$.Error","n":1},
+                     "Next":"U"}],
+           "End":true},
+      "U":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},
+      "C":{"Type":"Choice","Choices":[{"Variable":"$n","NumericEquals":1,
+           "Assign":{"picked":true},"Next":"D"}],"Default":"D"},
+      "D":{"Type":"Pass","End":true}}})",
+                         Json::object());
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded);
+  std::vector<std::pair<std::string, Json>> exits;
+  for (const HistoryEvent& e : r.events) {
+    if (e.type.ends_with("StateExited")) {
+      const Json d = e.DetailsJson();
+      exits.emplace_back(d["name"], d.value("assignedVariables", Json()));
+      if (d.contains("assignedVariables")) {
+        EXPECT_EQ(d["assignedVariablesDetails"], (Json{{"truncated", false}})) << e.type;
+      }
+    }
+  }
+  // T's failure is caught by an Assign; U's by none; the Choice rule assigns.
+  EXPECT_EQ(exits, (std::vector<std::pair<std::string, Json>>{
+                       {"T", Json{{"caught", R"("States.TaskFailed")"}, {"n", "1"}}},
+                       {"U", Json()},
+                       {"C", Json{{"picked", "true"}}},
+                       {"D", Json()}}));
+}
+
 // ---------------------------------------------------------------------------
 // Redrive
 
