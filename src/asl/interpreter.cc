@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "runner.h"
+#include "stepd/asl/restart.h"
 
 namespace stepd::asl {
 namespace interpreter_internal {
@@ -275,7 +276,7 @@ void Runner::MakeReady(Frame& f, bool front) {
   }
 }
 
-void Runner::Begin(Json input, TimePoint now) {
+void Runner::Begin(Json input, TimePoint now, int state, Json variables) {
   input_ = std::move(input);
   std::string details;
   if (options_.record_history) {
@@ -288,6 +289,8 @@ void Runner::Begin(Json input, TimePoint now) {
   Emit(nullptr, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
   Frame& root = NewFrame(0, 0, input_);
   root.last_event_id = last_event_id_;
+  if (state >= 0) root.state = state;
+  root.variables = std::move(variables);
   MakeReady(root);
 }
 
@@ -1321,6 +1324,23 @@ std::unique_ptr<Execution> Execution::Start(std::shared_ptr<const StateMachine> 
   e->runner_ = std::make_unique<Runner>(std::move(machine), options);
   e->runner_->info_ = std::move(info);
   e->runner_->Begin(std::move(input), now);
+  return e;
+}
+
+StatusOr<std::unique_ptr<Execution>> Execution::StartAt(std::shared_ptr<const StateMachine> machine,
+                                                        ExecutionInfo info, Json input,
+                                                        TimePoint now, const StartPoint& start,
+                                                        const ExecutionOptions& options) {
+  STEPD_ASSIGN_OR_RETURN(const int state, TopLevelStateIndex(*machine, start.state));
+  if (!start.variables.is_null() && !start.variables.is_object()) {
+    return InvalidArgumentError("The variables to start state '" + start.state +
+                                "' with must be an object or null, not " +
+                                start.variables.type_name());
+  }
+  std::unique_ptr<Execution> e(new Execution());
+  e->runner_ = std::make_unique<Runner>(std::move(machine), options);
+  e->runner_->info_ = std::move(info);
+  e->runner_->Begin(std::move(input), now, state, start.variables);
   return e;
 }
 
