@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "runner.h"
+#include "stepd/asl/restart.h"
 
 namespace stepd::asl {
 namespace interpreter_internal {
@@ -69,6 +70,25 @@ std::string ErrorDetails(const AslError& error) {
 }
 
 bool IsTerminalError(std::string_view error) { return error == "States.Runtime"; }
+
+// A *StateExited event's details. Every exit that assigns variables records
+// them (values as JSON text, as AWS shows them), so that the history alone
+// determines a unit's variables (restart.h folds them).
+std::string ExitedDetails(std::string_view name, const Json& output, const Json* assigned) {
+  EventDetails d;
+  d.String("name", name).Payload("output", output, "outputDetails");
+  if (assigned != nullptr) {
+    Json texts = Json::object();
+    for (const auto& [k, v] : assigned->items()) {
+      std::string text;
+      AppendJsonText(v, &text);
+      texts[k] = std::move(text);
+    }
+    d.Value("assignedVariables", texts);
+    d.Value("assignedVariablesDetails", Json{{"truncated", false}});
+  }
+  return d.Take();
+}
 
 }  // namespace
 
@@ -256,7 +276,7 @@ void Runner::MakeReady(Frame& f, bool front) {
   }
 }
 
-void Runner::Begin(Json input, TimePoint now) {
+void Runner::Begin(Json input, TimePoint now, int state, Json variables) {
   input_ = std::move(input);
   std::string details;
   if (options_.record_history) {
@@ -269,6 +289,8 @@ void Runner::Begin(Json input, TimePoint now) {
   Emit(nullptr, now, "ExecutionStarted", "executionStartedEventDetails", std::move(details));
   Frame& root = NewFrame(0, 0, input_);
   root.last_event_id = last_event_id_;
+  if (state >= 0) root.state = state;
+  root.variables = std::move(variables);
   MakeReady(root);
 }
 
@@ -649,15 +671,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
   }
   std::string details;
   if (runner_.options_.record_history) {
-    EventDetails d;
-    d.String("name", state_.name).Payload("output", out, "outputDetails");
-    if (assigned) {
-      Json av = Json::object();
-      for (auto& [k, v] : assigned->items()) av[k] = v.dump();
-      d.Value("assignedVariables", av);
-      d.Value("assignedVariablesDetails", Json{{"truncated", false}});
-    }
-    details = d.Take();
+    details = ExitedDetails(state_.name, out, assigned ? &*assigned : nullptr);
   }
   if (assigned) {
     if (!frame_.variables.is_object()) frame_.variables = Json::object();
@@ -680,12 +694,7 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
 
 void StepContext::SucceedUnit(Json output) {
   std::string details;
-  if (runner_.options_.record_history) {
-    details = EventDetails()
-                  .String("name", state_.name)
-                  .Payload("output", output, "outputDetails")
-                  .Take();
-  }
+  if (runner_.options_.record_history) details = ExitedDetails(state_.name, output, nullptr);
   Emit(ExitedType(state_.type), "stateExitedEventDetails", std::move(details));
   frame_.succeeded = true;
   frame_.output = std::move(output);
@@ -754,10 +763,7 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       }
       std::string details;
       if (runner_.options_.record_history) {
-        details = EventDetails()
-                      .String("name", state_.name)
-                      .Payload("output", out, "outputDetails")
-                      .Take();
+        details = ExitedDetails(state_.name, out, assigned ? &*assigned : nullptr);
       }
       if (assigned) {
         if (!frame_.variables.is_object()) frame_.variables = Json::object();
@@ -1318,6 +1324,23 @@ std::unique_ptr<Execution> Execution::Start(std::shared_ptr<const StateMachine> 
   e->runner_ = std::make_unique<Runner>(std::move(machine), options);
   e->runner_->info_ = std::move(info);
   e->runner_->Begin(std::move(input), now);
+  return e;
+}
+
+StatusOr<std::unique_ptr<Execution>> Execution::StartAt(std::shared_ptr<const StateMachine> machine,
+                                                        ExecutionInfo info, Json input,
+                                                        TimePoint now, const StartPoint& start,
+                                                        const ExecutionOptions& options) {
+  STEPD_ASSIGN_OR_RETURN(const int state, TopLevelStateIndex(*machine, start.state));
+  if (!start.variables.is_null() && !start.variables.is_object()) {
+    return InvalidArgumentError("The variables to start state '" + start.state +
+                                "' with must be an object or null, not " +
+                                start.variables.type_name());
+  }
+  std::unique_ptr<Execution> e(new Execution());
+  e->runner_ = std::make_unique<Runner>(std::move(machine), options);
+  e->runner_->info_ = std::move(info);
+  e->runner_->Begin(std::move(input), now, state, start.variables);
   return e;
 }
 

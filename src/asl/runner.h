@@ -215,7 +215,9 @@ class Runner {
   std::optional<Json> context_patch_;
 
   // Core operations.
-  void Begin(Json input, TimePoint now);
+  // Records ExecutionStarted and readies the top level at `state` (-1: the
+  // machine's StartAt) with `variables` in scope.
+  void Begin(Json input, TimePoint now, int state = -1, Json variables = Json());
   StepResult Step(TimePoint now);
   // `type` and `details_key` must be string literals; `details` is the
   // details object's JSON text (EventDetails), unused without history.

@@ -188,6 +188,134 @@ TEST(Interpreter, RunExecutionEnforcesTimeoutSeconds) {
   EXPECT_EQ(h.back().type, "ExecutionTimedOut");
 }
 
+TEST(Interpreter, EveryExitThatAssignsRecordsTheVariablesAndNoOtherDoes) {
+  auto r = RunDefinition(R"({"StartAt":"T","States":{
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Catch":[{"ErrorEquals":["States.TaskFailed"],"Assign":{"caught.$":"$.Error","n":1},
+                     "Next":"U"}],
+           "End":true},
+      "U":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Catch":[{"ErrorEquals":["States.ALL"],"Next":"C"}],"End":true},
+      "C":{"Type":"Choice","Choices":[{"Variable":"$n","NumericEquals":1,
+           "Assign":{"picked":true},"Next":"D"}],"Default":"D"},
+      "D":{"Type":"Pass","End":true}}})",
+                         Json::object());
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded);
+  std::vector<std::pair<std::string, Json>> exits;
+  for (const HistoryEvent& e : r.events) {
+    if (e.type.ends_with("StateExited")) {
+      const Json d = e.DetailsJson();
+      exits.emplace_back(d["name"], d.value("assignedVariables", Json()));
+      if (d.contains("assignedVariables")) {
+        EXPECT_EQ(d["assignedVariablesDetails"], (Json{{"truncated", false}})) << e.type;
+      }
+    }
+  }
+  // T's failure is caught by an Assign; U's by none; the Choice rule assigns.
+  EXPECT_EQ(exits, (std::vector<std::pair<std::string, Json>>{
+                       {"T", Json{{"caught", R"("States.TaskFailed")"}, {"n", "1"}}},
+                       {"U", Json()},
+                       {"C", Json{{"picked", "true"}}},
+                       {"D", Json()}}));
+}
+
+// ---------------------------------------------------------------------------
+// StartAt
+
+constexpr std::string_view kThreeStates = R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Assign":{"x":1},"Next":"B"},
+    "B":{"Type":"Pass","Parameters":{"x.$":"$x","y.$":"$y","in.$":"$"},"Next":"C"},
+    "C":{"Type":"Pass","End":true}}})";
+
+TEST(StartAt, EntersTheStateWithTheInputAndTheVariables) {
+  auto m = MustCompile(kThreeStates);
+  StartPoint start{"B", Json{{"x", 5}, {"y", "why"}}};
+  auto e = Execution::StartAt(m, TestInfo(), Json{{"k", 1}}, TestStart(), start);
+  ASSERT_TRUE(e.ok()) << e.status();
+  while ((*e)->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  EXPECT_EQ((*e)->status(), ExecutionStatus::kSucceeded);
+  EXPECT_EQ((*e)->input(), (Json{{"k", 1}}));
+  EXPECT_EQ((*e)->output(), (Json{{"x", 5}, {"y", "why"}, {"in", {{"k", 1}}}}));
+  const std::vector<HistoryEvent> events = (*e)->TakeEvents();
+  std::vector<std::string> types;
+  for (const HistoryEvent& ev : events) types.emplace_back(ev.type);
+  EXPECT_THAT(types,
+              ::testing::ElementsAre("ExecutionStarted", "PassStateEntered", "PassStateExited",
+                                     "PassStateEntered", "PassStateExited", "ExecutionSucceeded"));
+  // ExecutionStarted as Start() records it; then B, entered from nowhere.
+  auto plain = Execution::Start(m, TestInfo(), Json{{"k", 1}}, TestStart());
+  EXPECT_EQ(events[0].details, plain->TakeEvents()[0].details);
+  EXPECT_EQ(
+      events[1].DetailsJson(),
+      (Json{{"name", "B"}, {"input", R"({"k":1})"}, {"inputDetails", {{"truncated", false}}}}));
+  EXPECT_EQ(events[1].from_state, "");
+  EXPECT_EQ(events[1].previous_event_id, 1);
+}
+
+TEST(StartAt, WithoutVariablesNoneAreInScope) {
+  auto m = MustCompile(kThreeStates);
+  auto e = Execution::StartAt(m, TestInfo(), Json::object(), TestStart(), StartPoint{"B", Json()});
+  ASSERT_TRUE(e.ok()) << e.status();
+  while ((*e)->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  EXPECT_EQ((*e)->status(), ExecutionStatus::kFailed);
+  EXPECT_EQ((*e)->error().error, "States.Runtime");
+}
+
+TEST(StartAt, RefusesAStateThatIsNotTopLevelOrVariablesThatAreNoObject) {
+  auto m = MustCompile(R"({"StartAt":"P","States":{
+      "P":{"Type":"Parallel","End":true,"Branches":[
+        {"StartAt":"Inner","States":{"Inner":{"Type":"Pass","Next":"M"},
+          "M":{"Type":"Map","End":true,"ItemProcessor":{"StartAt":"Deep",
+             "States":{"Deep":{"Type":"Pass","End":true}}}}}}]}}})");
+  auto start = [&](std::string state, Json variables) {
+    return Execution::StartAt(m, TestInfo(), Json::object(), TestStart(),
+                              StartPoint{std::move(state), std::move(variables)})
+        .status();
+  };
+  EXPECT_EQ(start("Nope", Json()), InvalidArgumentError("The state machine has no state 'Nope'"));
+  EXPECT_EQ(start("Inner", Json()),
+            InvalidArgumentError(
+                "State 'Inner' is not a top-level state: it runs inside the Parallel state 'P'"));
+  EXPECT_EQ(start("Deep", Json()),
+            InvalidArgumentError("State 'Deep' is not a top-level state: it runs inside the Map "
+                                 "state 'M', within the top-level state 'P'"));
+  EXPECT_EQ(start("P", Json::array({1})),
+            InvalidArgumentError(
+                "The variables to start state 'P' with must be an object or null, not array"));
+  EXPECT_EQ(start("P", Json(3)).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(start("P", Json::object()).ok());
+}
+
+TEST(StartAt, SurvivesSnapshotAndRestoreBeforeAndWhileItRuns) {
+  auto m = MustCompile(R"({"StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"v":1},"Next":"T"},
+      "T":{"Type":"Task","Resource":"arn:aws:states:::lambda:invoke",
+           "Parameters":{"v.$":"$v"},"ResultPath":"$.r","Next":"B"},
+      "B":{"Type":"Pass","Parameters":{"v.$":"$v","w.$":"$w","r.$":"$.r"},"End":true}}})");
+  auto e = Execution::StartAt(m, TestInfo(), Json{{"in", 1}}, TestStart(),
+                              StartPoint{"T", Json{{"v", 7}, {"w", "dub"}}});
+  ASSERT_TRUE(e.ok()) << e.status();
+  // Restored before its first step...
+  auto restored = Execution::Restore(m, Json::parse((*e)->Snapshot().dump()));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  while ((*restored)->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  auto tasks = (*restored)->TakeTaskRequests();
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].state_name, "T");
+  EXPECT_EQ(tasks[0].parameters, (Json{{"v", 7}}));
+  // ... and again while its task runs.
+  auto again = Execution::Restore(m, Json::parse((*restored)->Snapshot().dump()));
+  ASSERT_TRUE(again.ok()) << again.status();
+  ASSERT_TRUE((*again)->CompleteTask(tasks[0].task_id, Json("done"), TestStart()).ok());
+  while ((*again)->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  EXPECT_EQ((*again)->status(), ExecutionStatus::kSucceeded);
+  EXPECT_EQ((*again)->output(), (Json{{"v", 7}, {"w", "dub"}, {"r", "done"}}));
+}
+
 // ---------------------------------------------------------------------------
 // Redrive
 

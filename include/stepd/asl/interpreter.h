@@ -105,6 +105,14 @@ struct StepResult {
   size_t pending_tasks = 0;          // tasks handed out and not completed
 };
 
+// Where an execution starts instead of StartAt (an operator's restart): a
+// top-level state and the variables in scope there (null or an object).
+// asl::FindRestartPoint (restart.h) reads both from an earlier history.
+struct StartPoint {
+  std::string state;
+  Json variables;
+};
+
 namespace interpreter_internal {
 struct Frame;
 class Runner;
@@ -116,6 +124,17 @@ class Execution {
   static std::unique_ptr<Execution> Start(std::shared_ptr<const StateMachine> machine,
                                           ExecutionInfo info, Json input, TimePoint now,
                                           const ExecutionOptions& options = {});
+  // Starts an execution at top-level state `start.state` instead of the
+  // machine's StartAt: records ExecutionStarted as Start() does, then the
+  // top level enters that state with `input`, `start.variables` in scope.
+  // It is then an execution like any other (Snapshot, Restore, Redrive).
+  // INVALID_ARGUMENT when the state does not exist or is not top-level
+  // (TopLevelStateIndex's messages, restart.h), or when the variables are
+  // neither null nor an object.
+  static StatusOr<std::unique_ptr<Execution>> StartAt(std::shared_ptr<const StateMachine> machine,
+                                                      ExecutionInfo info, Json input, TimePoint now,
+                                                      const StartPoint& start,
+                                                      const ExecutionOptions& options = {});
   // Rebuilds an execution from Snapshot() output. INVALID_ARGUMENT when the
   // snapshot does not fit `machine`.
   static StatusOr<std::unique_ptr<Execution>> Restore(std::shared_ptr<const StateMachine> machine,
