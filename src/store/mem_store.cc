@@ -592,6 +592,16 @@ StatusOr<ExecutionRecord> MemStore::GetExecution(std::string_view arn) {
   return executions_.at(id).record;
 }
 
+// The conditions of `filter` beyond machine, status, map run, version,
+// alias and redrives.
+bool ExecutionMatches(const ExecutionFilter& filter, const ExecutionRecord& r) {
+  if (filter.started_after_ms && r.start_time_ms < *filter.started_after_ms) return false;
+  if (filter.started_before_ms && r.start_time_ms >= *filter.started_before_ms) return false;
+  if (!r.name.starts_with(filter.name_prefix)) return false;
+  if (!filter.error.empty() && r.error != filter.error) return false;
+  return filter.restarted_from.empty() || r.restarted_from == filter.restarted_from;
+}
+
 StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) {
   constexpr std::string_view kOp = "ListExecutions";
@@ -619,6 +629,7 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     if (filter.version != 0 && execution.record.state_machine_version != filter.version) continue;
     if (!filter.alias.empty() && execution.record.state_machine_alias != filter.alias) continue;
     if (filter.redriven && (execution.record.redrive_count > 0) != *filter.redriven) continue;
+    if (!ExecutionMatches(filter, execution.record)) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;

@@ -131,8 +131,13 @@ class Store {
   virtual Status CreateExecution(const ExecutionRecord& execution,
                                  const std::vector<AuditEntry>& audit) = 0;
   virtual StatusOr<ExecutionRecord> GetExecution(std::string_view arn) = 0;
-  // Newest first (reverse creation order). A filter naming a machine that
-  // does not exist is NOT_FOUND.
+  // The executions `filter` selects, newest first (reverse creation order;
+  // a redrive does not move an execution). A filter naming a machine that
+  // does not exist is NOT_FOUND; a version or alias without a machine is
+  // INVALID_ARGUMENT. A page token holds only the position after the last
+  // execution returned, not the filter: pass the same filter with it (with
+  // another filter, the listing continues from that position under the new
+  // filter; nothing is refused).
   virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) = 0;
 
