@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -92,6 +93,8 @@ class MemStore final : public Store {
   StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+  StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                       const PageRequest& page) override;
 
   Status CreateConnection(const ConnectionRecord& connection,
                           const std::vector<AuditEntry>& audit) override;
@@ -1019,6 +1022,34 @@ Status MemStore::CloseActivityTask(std::string_view execution_arn, int64_t task_
   std::unique_lock lock(mu_);
   CloseActivityTaskLocked(execution_arn, task_id);
   return Status::OK();
+}
+
+StatusOr<Page<ActivityTaskRecord>> MemStore::ListActivityTasks(const ActivityTaskFilter& filter,
+                                                               const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivityTasks";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TaskPosition after, internal::DecodeTaskPageToken(kOp, page));
+  std::shared_lock lock(mu_);
+  std::vector<const ActivityTaskRecord*> selected;
+  for (const auto& [id, row] : activity_tasks_) {
+    if (internal::ActivityTaskMatches(filter, row.task) && internal::TaskIsAfter(after, row.task)) {
+      selected.push_back(&row.task);
+    }
+  }
+  std::sort(selected.begin(), selected.end(),
+            [](const ActivityTaskRecord* a, const ActivityTaskRecord* b) {
+              return std::tie(a->created_at_ms, a->execution_arn, a->task_id) <
+                     std::tie(b->created_at_ms, b->execution_arn, b->task_id);
+            });
+  Page<ActivityTaskRecord> result;
+  for (const ActivityTaskRecord* task : selected) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodeTaskPageToken(result.items.back());
+      break;
+    }
+    result.items.push_back(*task);
+  }
+  return result;
 }
 
 void MemStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id) {

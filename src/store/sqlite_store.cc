@@ -195,6 +195,8 @@ class SqliteStore final : public Store {
   StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+  StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                       const PageRequest& page) override;
   StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
                                                  std::string_view token_hash,
                                                  bool* recorded_now = nullptr) override;
@@ -2115,6 +2117,69 @@ Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int6
     STEPD_RETURN_IF_ERROR(close.Run());
   }
   return Status::OK();
+}
+
+StatusOr<Page<ActivityTaskRecord>> SqliteStore::ListActivityTasks(const ActivityTaskFilter& filter,
+                                                                  const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivityTasks";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TaskPosition after, internal::DecodeTaskPageToken(kOp, page));
+  // Both tables, each read in the listing order and merged (UNION ALL with
+  // the ORDER BY of the compound). When only pending states are asked for,
+  // the conditions of the partial indexes of 0012 are written out as there,
+  // so that only pending rows are read; other states scan the tables.
+  // task_tokens never holds QUEUED.
+  const std::vector<ActivityTaskState> states = internal::SelectedTaskStates(filter);
+  const bool pending =
+      states == std::vector{ActivityTaskState::kQueued, ActivityTaskState::kStarted};
+  const bool only_pending = std::all_of(states.begin(), states.end(), [](ActivityTaskState s) {
+    return s == ActivityTaskState::kQueued || s == ActivityTaskState::kStarted;
+  });
+  std::string task_states = only_pending ? "t.state IN ('QUEUED', 'STARTED')" : "1";
+  std::string token_states = only_pending ? "t.state = 'STARTED'" : "1";
+  constexpr int kFirstState = 10;
+  if (!pending) {
+    std::string list;
+    for (size_t i = 0; i < states.size(); ++i) {
+      list += (i ? ", ?" : "?") + std::to_string(kFirstState + i);
+    }
+    task_states += " AND t.state IN (" + list + ")";
+    token_states += " AND t.state IN (" + list + ")";
+  }
+  std::string conditions;
+  if (!filter.execution_arn.empty()) conditions += " AND t.execution_arn = ?2";
+  if (after.has_position) {
+    conditions += " AND (t.created_at, t.execution_arn, t.task_id) > (?3, ?4, ?5)";
+  }
+  std::string sql = std::string(kActivityTaskColumns) + "WHERE " + task_states + conditions;
+  if (!filter.activity_arn.empty()) sql += " AND a.arn = ?1";
+  sql += " UNION ALL " + std::string(kTaskTokenColumns) + "WHERE " + token_states + conditions;
+  if (!filter.activity_arn.empty()) sql += " AND t.resource = ?1";
+  sql += " ORDER BY 7, 2, 3 LIMIT ?6";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  if (!filter.activity_arn.empty()) s.Bind(1, filter.activity_arn);
+  if (!filter.execution_arn.empty()) s.Bind(2, filter.execution_arn);
+  if (after.has_position) {
+    s.Bind(3, after.created_at_ms).Bind(4, after.execution_arn).Bind(5, after.task_id);
+  }
+  s.Bind(6, int64_t{limit} + 1);
+  if (!pending) {
+    for (size_t i = 0; i < states.size(); ++i) {
+      s.Bind(kFirstState + static_cast<int>(i), ActivityTaskStateName(states[i]));
+    }
+  }
+  Page<ActivityTaskRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodeTaskPageToken(result.items.back());
+      break;
+    }
+    result.items.push_back(ReadActivityTask(s));
+  }
+  return result;
 }
 
 // --- Connections ---------------------------------------------------------------------

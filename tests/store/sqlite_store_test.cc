@@ -756,6 +756,40 @@ TEST(SqliteStore, ListingRestartsOrErrorsReadsThroughTheirIndexes) {
                                ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
 }
 
+// The statements of ListActivityTasks for pending tasks (their text as
+// sqlite_store.cc builds it) read through the partial indexes of 0012, both
+// tables in the listing order, merged, not scanned and sorted.
+TEST(SqliteStore, ListingPendingTasksReadsThroughTheirIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  const std::string tasks =
+      "SELECT a.arn, t.execution_arn, t.task_id, t.input, t.state, coalesce(t.worker_name, ''), "
+      "t.created_at, t.started_at, t.heartbeat_at, t.output, t.error, t.cause "
+      "FROM activity_tasks t JOIN activities a ON a.id = t.activity_id "
+      "WHERE t.state IN ('QUEUED', 'STARTED')";
+  const std::string tokens =
+      "SELECT t.resource, t.execution_arn, t.task_id, '{}', t.state, '', t.created_at, "
+      "t.created_at, t.heartbeat_at, t.output, t.error, t.cause FROM task_tokens t "
+      "WHERE t.state = 'STARTED'";
+  const std::string after = " AND (t.created_at, t.execution_arn, t.task_id) > (?3, ?4, ?5)";
+  for (const std::string& position : {std::string(), after}) {
+    EXPECT_THAT(QueryPlan(options.path, tasks + position + " UNION ALL " + tokens + position +
+                                            " ORDER BY 7, 2, 3 LIMIT ?6"),
+                ::testing::AllOf(::testing::HasSubstr("activity_tasks_pending"),
+                                 ::testing::HasSubstr("task_tokens_pending"),
+                                 ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))))
+        << position;
+  }
+  // Pending states named one by one read the same indexes.
+  const std::string one_state = " AND t.state IN (?10)";
+  EXPECT_THAT(QueryPlan(options.path, tasks + one_state + " UNION ALL " + tokens + one_state +
+                                          " ORDER BY 7, 2, 3 LIMIT ?6"),
+              ::testing::AllOf(::testing::HasSubstr("activity_tasks_pending"),
+                               ::testing::HasSubstr("task_tokens_pending"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+}
+
 // Two stores on one file are two writers (two processes, say): the lookup
 // and the insert of a delivery run in one IMMEDIATE transaction, so neither
 // misses the other's first delivery.

@@ -317,6 +317,16 @@ struct ExecutionFilter {
   std::string restarted_from;
 };
 
+// Which tasks ListActivityTasks returns: every member given must match.
+struct ActivityTaskFilter {
+  // Empty: any. For a .waitForTaskToken task, activity_arn holds the
+  // task's Resource ("arn:aws:states:::lambda:invoke.waitForTaskToken").
+  std::string activity_arn;
+  std::string execution_arn;  // empty: any
+  // Any of these states; empty: QUEUED and STARTED (the pending ones).
+  std::vector<ActivityTaskState> states;
+};
+
 // History is stored in chunks: one JSON array per commit of
 // [event_id, previous_event_id, type, timestamp_ms, details_key, details]
 // (details null when details_key is empty, else the details JSON as is).
