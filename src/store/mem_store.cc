@@ -6,6 +6,7 @@
 #include <mutex>
 #include <set>
 #include <shared_mutex>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -92,6 +93,8 @@ class MemStore final : public Store {
   StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+  StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                       const PageRequest& page) override;
 
   Status CreateConnection(const ConnectionRecord& connection,
                           const std::vector<AuditEntry>& audit) override;
@@ -592,6 +595,16 @@ StatusOr<ExecutionRecord> MemStore::GetExecution(std::string_view arn) {
   return executions_.at(id).record;
 }
 
+// The conditions of `filter` beyond machine, status, map run, version,
+// alias and redrives.
+bool ExecutionMatches(const ExecutionFilter& filter, const ExecutionRecord& r) {
+  if (filter.started_after_ms && r.start_time_ms < *filter.started_after_ms) return false;
+  if (filter.started_before_ms && r.start_time_ms >= *filter.started_before_ms) return false;
+  if (!r.name.starts_with(filter.name_prefix)) return false;
+  if (!filter.error.empty() && r.error != filter.error) return false;
+  return filter.restarted_from.empty() || r.restarted_from == filter.restarted_from;
+}
+
 StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) {
   constexpr std::string_view kOp = "ListExecutions";
@@ -619,6 +632,7 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     if (filter.version != 0 && execution.record.state_machine_version != filter.version) continue;
     if (!filter.alias.empty() && execution.record.state_machine_alias != filter.alias) continue;
     if (filter.redriven && (execution.record.redrive_count > 0) != *filter.redriven) continue;
+    if (!ExecutionMatches(filter, execution.record)) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;
@@ -1008,6 +1022,34 @@ Status MemStore::CloseActivityTask(std::string_view execution_arn, int64_t task_
   std::unique_lock lock(mu_);
   CloseActivityTaskLocked(execution_arn, task_id);
   return Status::OK();
+}
+
+StatusOr<Page<ActivityTaskRecord>> MemStore::ListActivityTasks(const ActivityTaskFilter& filter,
+                                                               const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivityTasks";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TaskPosition after, internal::DecodeTaskPageToken(kOp, page));
+  std::shared_lock lock(mu_);
+  std::vector<const ActivityTaskRecord*> selected;
+  for (const auto& [id, row] : activity_tasks_) {
+    if (internal::ActivityTaskMatches(filter, row.task) && internal::TaskIsAfter(after, row.task)) {
+      selected.push_back(&row.task);
+    }
+  }
+  std::sort(selected.begin(), selected.end(),
+            [](const ActivityTaskRecord* a, const ActivityTaskRecord* b) {
+              return std::tie(a->created_at_ms, a->execution_arn, a->task_id) <
+                     std::tie(b->created_at_ms, b->execution_arn, b->task_id);
+            });
+  Page<ActivityTaskRecord> result;
+  for (const ActivityTaskRecord* task : selected) {
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodeTaskPageToken(result.items.back());
+      break;
+    }
+    result.items.push_back(*task);
+  }
+  return result;
 }
 
 void MemStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id) {

@@ -55,7 +55,7 @@ constexpr char kExecutionColumns[] =
     "e.error, e.cause, e.start_time, e.stop_time, e.redrive_count, e.redrive_time, e.attributes, "
     "e.snapshot, e.last_event_id, e.updated_at, e.wake_at, e.started_by, e.parent_arn, "
     "e.map_run_arn, e.tasks_pending, e.state_machine_version, e.state_machine_alias, "
-    "e.started_by_execution_arn "
+    "e.started_by_execution_arn, e.restarted_from "
     "FROM executions e JOIN state_machines m ON m.id = e.state_machine_id ";
 
 StateMachineRecord ReadMachine(const Statement& row) {
@@ -71,6 +71,15 @@ StateMachineRecord ReadMachine(const Statement& row) {
   m.created_at_ms = row.Int64(9);
   m.updated_at_ms = row.Int64(10);
   return m;
+}
+
+// The smallest string greater than every string that starts with `prefix`,
+// byte for byte; nullopt when none is (`prefix` is all 0xff bytes).
+std::optional<std::string> PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
 }
 
 ExecutionRecord ReadExecution(const Statement& row) {
@@ -100,6 +109,7 @@ ExecutionRecord ReadExecution(const Statement& row) {
   e.state_machine_version = row.OptionalInt64(23).value_or(0);
   e.state_machine_alias = row.OptionalText(24).value_or("");
   e.started_by_execution_arn = row.OptionalText(25).value_or("");
+  e.restarted_from = row.OptionalText(26).value_or("");
   return e;
 }
 
@@ -185,6 +195,8 @@ class SqliteStore final : public Store {
   StatusOr<ActivityTaskRecord> HeartbeatActivityTask(std::string_view token_hash,
                                                      int64_t now_ms) override;
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override;
+  StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                       const PageRequest& page) override;
   StatusOr<ActivityTaskRecord> RegisterTaskToken(const ActivityTaskRecord& task,
                                                  std::string_view token_hash,
                                                  bool* recorded_now = nullptr) override;
@@ -1275,10 +1287,9 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
           "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias, "
-          "started_by_execution_arn) "
+          "started_by_execution_arn, restarted_from) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, "
-          "?16, "
-          "?17, ?18, ?19, ?20, ?23, ?24, ?25)",
+          "?16, ?17, ?18, ?19, ?20, ?23, ?24, ?25, ?26)",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -1309,7 +1320,8 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
                             ? std::optional<int64_t>(execution.state_machine_version)
                             : std::nullopt)
       .BindOptional(24, optional_text(execution.state_machine_alias))
-      .BindOptional(25, optional_text(execution.started_by_execution_arn));
+      .BindOptional(25, optional_text(execution.started_by_execution_arn))
+      .BindOptional(26, optional_text(execution.restarted_from));
   Status inserted = insert.Run();
   if (inserted.code() == StatusCode::kAlreadyExists) {
     // The unique indexes refused it: say which name is taken.
@@ -1376,6 +1388,18 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   if (by_version) sql += " AND e.state_machine_version = ?6";
   if (by_alias) sql += " AND e.state_machine_alias = ?7";
   if (filter.redriven) sql += *filter.redriven ? " AND e.redrive_count > 0" : " AND e.redrive_count = 0";
+  if (filter.started_after_ms) sql += " AND e.start_time >= ?8";
+  if (filter.started_before_ms) sql += " AND e.start_time < ?9";
+  // A name prefix as a range of names: the BINARY collation compares bytes,
+  // so this is exact where LIKE or GLOB would need their wildcards escaped
+  // (and LIKE folds ASCII case).
+  const bool by_prefix = !filter.name_prefix.empty();
+  const std::optional<std::string> past_prefix =
+      by_prefix ? PrefixSuccessor(filter.name_prefix) : std::nullopt;
+  if (by_prefix) sql += " AND e.name >= ?10";
+  if (past_prefix) sql += " AND e.name < ?11";
+  if (!filter.error.empty()) sql += " AND e.error = ?12";
+  if (!filter.restarted_from.empty()) sql += " AND e.restarted_from = ?13";
   sql += " ORDER BY e.id DESC LIMIT ?2";
   STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
   s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
@@ -1384,6 +1408,12 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   if (by_map_run) s.Bind(5, filter.map_run_arn);
   if (by_version) s.Bind(6, filter.version);
   if (by_alias) s.Bind(7, filter.alias);
+  if (filter.started_after_ms) s.Bind(8, *filter.started_after_ms);
+  if (filter.started_before_ms) s.Bind(9, *filter.started_before_ms);
+  if (by_prefix) s.Bind(10, filter.name_prefix);
+  if (past_prefix) s.Bind(11, *past_prefix);
+  if (!filter.error.empty()) s.Bind(12, filter.error);
+  if (!filter.restarted_from.empty()) s.Bind(13, filter.restarted_from);
   return ReadIdPage<ExecutionRecord>(s, limit, TokenKind::kExecutions, ReadExecution);
 }
 
@@ -2087,6 +2117,69 @@ Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int6
     STEPD_RETURN_IF_ERROR(close.Run());
   }
   return Status::OK();
+}
+
+StatusOr<Page<ActivityTaskRecord>> SqliteStore::ListActivityTasks(const ActivityTaskFilter& filter,
+                                                                  const PageRequest& page) {
+  constexpr std::string_view kOp = "ListActivityTasks";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::TaskPosition after, internal::DecodeTaskPageToken(kOp, page));
+  // Both tables, each read in the listing order and merged (UNION ALL with
+  // the ORDER BY of the compound). When only pending states are asked for,
+  // the conditions of the partial indexes of 0012 are written out as there,
+  // so that only pending rows are read; other states scan the tables.
+  // task_tokens never holds QUEUED.
+  const std::vector<ActivityTaskState> states = internal::SelectedTaskStates(filter);
+  const bool pending =
+      states == std::vector{ActivityTaskState::kQueued, ActivityTaskState::kStarted};
+  const bool only_pending = std::all_of(states.begin(), states.end(), [](ActivityTaskState s) {
+    return s == ActivityTaskState::kQueued || s == ActivityTaskState::kStarted;
+  });
+  std::string task_states = only_pending ? "t.state IN ('QUEUED', 'STARTED')" : "1";
+  std::string token_states = only_pending ? "t.state = 'STARTED'" : "1";
+  constexpr int kFirstState = 10;
+  if (!pending) {
+    std::string list;
+    for (size_t i = 0; i < states.size(); ++i) {
+      list += (i ? ", ?" : "?") + std::to_string(kFirstState + i);
+    }
+    task_states += " AND t.state IN (" + list + ")";
+    token_states += " AND t.state IN (" + list + ")";
+  }
+  std::string conditions;
+  if (!filter.execution_arn.empty()) conditions += " AND t.execution_arn = ?2";
+  if (after.has_position) {
+    conditions += " AND (t.created_at, t.execution_arn, t.task_id) > (?3, ?4, ?5)";
+  }
+  std::string sql = std::string(kActivityTaskColumns) + "WHERE " + task_states + conditions;
+  if (!filter.activity_arn.empty()) sql += " AND a.arn = ?1";
+  sql += " UNION ALL " + std::string(kTaskTokenColumns) + "WHERE " + token_states + conditions;
+  if (!filter.activity_arn.empty()) sql += " AND t.resource = ?1";
+  sql += " ORDER BY 7, 2, 3 LIMIT ?6";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  if (!filter.activity_arn.empty()) s.Bind(1, filter.activity_arn);
+  if (!filter.execution_arn.empty()) s.Bind(2, filter.execution_arn);
+  if (after.has_position) {
+    s.Bind(3, after.created_at_ms).Bind(4, after.execution_arn).Bind(5, after.task_id);
+  }
+  s.Bind(6, int64_t{limit} + 1);
+  if (!pending) {
+    for (size_t i = 0; i < states.size(); ++i) {
+      s.Bind(kFirstState + static_cast<int>(i), ActivityTaskStateName(states[i]));
+    }
+  }
+  Page<ActivityTaskRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token = internal::EncodeTaskPageToken(result.items.back());
+      break;
+    }
+    result.items.push_back(ReadActivityTask(s));
+  }
+  return result;
 }
 
 // --- Connections ---------------------------------------------------------------------

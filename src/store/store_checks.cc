@@ -1,6 +1,8 @@
 #include "store_checks.h"
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 
 #include "stepd/base/json.h"
 #include "stepd/store/audit_chain.h"
@@ -98,6 +100,33 @@ StatusOr<TimeIdPosition> DecodeTimeIdPageToken(std::string_view op, TokenKind ki
   StatusOr<std::string> id = DecodeNamePageToken(op, kind, rest);
   if (!id.ok()) return invalid;
   return TimeIdPosition{true, time_ms, std::move(id).value()};
+}
+
+std::string EncodeTaskPageToken(const ActivityTaskRecord& last) {
+  // The time-and-id form, the id being "<task_id>:<execution_arn>".
+  return EncodeTimeIdPageToken(TokenKind::kActivityTasks, last.created_at_ms,
+                               std::to_string(last.task_id) + ":" + last.execution_arn);
+}
+
+StatusOr<TaskPosition> DecodeTaskPageToken(std::string_view op, const PageRequest& page) {
+  STEPD_ASSIGN_OR_RETURN(TimeIdPosition at,
+                         DecodeTimeIdPageToken(op, TokenKind::kActivityTasks, page));
+  if (!at.has_position) return TaskPosition{};
+  const size_t colon = at.id.find(':');
+  int64_t task_id = 0;
+  const char* begin = at.id.data();
+  const char* end = begin + (colon == std::string::npos ? at.id.size() : colon);
+  auto [ptr, ec] = std::from_chars(begin, end, task_id);
+  if (colon == std::string::npos || ec != std::errc() || ptr != end || begin == end) {
+    return InvalidArgumentError(Op(op) + "invalid pagination token " + Quote(page.next_token));
+  }
+  return TaskPosition{true, at.time_ms, at.id.substr(colon + 1), task_id};
+}
+
+bool TaskIsAfter(const TaskPosition& position, const ActivityTaskRecord& task) {
+  if (!position.has_position) return true;
+  return std::tie(task.created_at_ms, task.execution_arn, task.task_id) >
+         std::tie(position.created_at_ms, position.execution_arn, position.task_id);
 }
 
 Status ValidateStateMachine(std::string_view op, const StateMachineRecord& machine) {
@@ -337,6 +366,21 @@ Status ValidateActivity(std::string_view op, const ActivityRecord& activity) {
   if (activity.arn.empty()) return InvalidArgumentError(Op(op) + "activity arn is empty");
   if (activity.name.empty()) return InvalidArgumentError(Op(op) + "activity name is empty");
   return Status::OK();
+}
+
+std::vector<ActivityTaskState> SelectedTaskStates(const ActivityTaskFilter& filter) {
+  if (filter.states.empty()) return {ActivityTaskState::kQueued, ActivityTaskState::kStarted};
+  std::vector<ActivityTaskState> states = filter.states;
+  std::sort(states.begin(), states.end());
+  states.erase(std::unique(states.begin(), states.end()), states.end());
+  return states;
+}
+
+bool ActivityTaskMatches(const ActivityTaskFilter& filter, const ActivityTaskRecord& task) {
+  if (!filter.activity_arn.empty() && task.activity_arn != filter.activity_arn) return false;
+  if (!filter.execution_arn.empty() && task.execution_arn != filter.execution_arn) return false;
+  const std::vector<ActivityTaskState> states = SelectedTaskStates(filter);
+  return std::find(states.begin(), states.end(), task.state) != states.end();
 }
 
 Status ValidateConnection(std::string_view op, const ConnectionRecord& connection) {

@@ -29,6 +29,7 @@ enum class TokenKind : char {
   kMapRuns = 'p',
   kConnections = 'c',
   kLookerDeliveries = 'l',
+  kActivityTasks = 'k',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -58,6 +59,18 @@ struct TimeIdPosition {
 std::string EncodeTimeIdPageToken(TokenKind kind, int64_t time_ms, std::string_view id);
 StatusOr<TimeIdPosition> DecodeTimeIdPageToken(std::string_view op, TokenKind kind,
                                                const PageRequest& page);
+// ListActivityTasks's position: the last task returned, by its listing
+// order (created_at_ms, execution_arn, task_id).
+struct TaskPosition {
+  bool has_position = false;
+  int64_t created_at_ms = 0;
+  std::string execution_arn;
+  int64_t task_id = 0;
+};
+std::string EncodeTaskPageToken(const ActivityTaskRecord& last);
+StatusOr<TaskPosition> DecodeTaskPageToken(std::string_view op, const PageRequest& page);
+// Whether `task` comes after `position` in ListActivityTasks's order.
+bool TaskIsAfter(const TaskPosition& position, const ActivityTaskRecord& task);
 
 // The most versions a state machine may have at once (AWS's quota).
 inline constexpr int64_t kMaxStateMachineVersions = 1000;
@@ -107,6 +120,11 @@ Status ResourceNotFound(std::string_view op, std::string_view arn);
 Status TaskTokenNotFound(std::string_view op);
 Status TaskNotStarted(std::string_view op, ActivityTaskState state);
 Status ValidateActivity(std::string_view op, const ActivityRecord& activity);
+// The states ListActivityTasks selects: filter.states without repeats, in
+// enum order; QUEUED and STARTED when it names none.
+std::vector<ActivityTaskState> SelectedTaskStates(const ActivityTaskFilter& filter);
+// `task` passes `filter`.
+bool ActivityTaskMatches(const ActivityTaskFilter& filter, const ActivityTaskRecord& task);
 
 // The most connections a store holds at once (AWS's quota).
 inline constexpr int64_t kMaxConnections = 3000;

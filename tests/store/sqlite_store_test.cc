@@ -666,6 +666,130 @@ TEST(SqliteStore, MigratesASchema0010DatabaseToKeepLookerDeliveriesAndArtifacts)
             "3");
 }
 
+// A database written by a stepd that knew schema 0011, with a state machine
+// and a failed execution of it.
+void WriteSchema0011Database(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
+            SQLITE_OK);
+  for (const Migration& m : EmbeddedMigrations().first(11)) {
+    ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
+    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
+                       ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
+              SQLITE_OK);
+  }
+  ASSERT_EQ(raw.QueryText("SELECT count(*) FROM pragma_table_info('executions') WHERE name = "
+                          "'restarted_from'"),
+            "0");
+  ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
+                     "revision_id, attributes, created_at, updated_at) VALUES ('" +
+                     MachineArn("m") +
+                     "', 'm', 'STANDARD', '{\"StartAt\":\"P\"}', 'role', 'rev-1', '{}', 1, 1);"
+                     "INSERT INTO state_machine_revisions VALUES (1, 'rev-1', "
+                     "'{\"StartAt\":\"P\"}', 1);"
+                     "INSERT INTO executions (arn, state_machine_id, name, "
+                     "state_machine_revision_id, status, input, error, start_time, updated_at) "
+                     "VALUES ('" +
+                     ExecutionArn("m", "old") +
+                     "', 1, 'old', 'rev-1', 'FAILED', '{}', 'States.TaskFailed', 5, 6)"),
+            SQLITE_OK)
+      << raw.last_error();
+}
+
+TEST(SqliteStore, MigratesASchema0011DatabaseWhoseExecutionsWereRestartedFromNothing) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  WriteSchema0011Database(options.path);
+  auto store = OpenOrDie(options);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->SchemaVersion().value(), LatestSchemaVersion());
+  StatusOr<ExecutionRecord> old = store->GetExecution(ExecutionArn("m", "old"));
+  ASSERT_TRUE(old.ok()) << old.status();
+  EXPECT_EQ(old->restarted_from, "");
+  EXPECT_EQ(old->error, "States.TaskFailed");
+  ExecutionRecord restart = Execution("m", "restart");
+  restart.restarted_from = old->arn;
+  ASSERT_EQ(store->CreateExecution(restart, {}), Status::OK());
+  ExecutionFilter restarts;
+  restarts.restarted_from = old->arn;
+  StatusOr<Page<ExecutionRecord>> page = store->ListExecutions(restarts, {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name, "restart");
+  ExecutionFilter failed;
+  failed.error = "States.TaskFailed";
+  page = store->ListExecutions(failed, {});
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].name, "old");
+
+  RawDb raw(options.path);
+  EXPECT_EQ(raw.QueryText("SELECT name FROM schema_migrations WHERE version = 12"), "restarts");
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN "
+                          "('executions_by_restarted_from', 'executions_by_error', "
+                          "'activity_tasks_pending', 'task_tokens_pending')"),
+            "4");
+  // Only restarts are in the restarts' index.
+  EXPECT_EQ(raw.QueryText("SELECT count(*) FROM executions INDEXED BY "
+                          "executions_by_restarted_from WHERE restarted_from IS NOT NULL"),
+            "1");
+}
+
+// The statements of ListExecutions by restart or by error (their text as
+// sqlite_store.cc builds it) read through the partial indexes of 0012, in
+// the listing order, not a scan and a sort.
+TEST(SqliteStore, ListingRestartsOrErrorsReadsThroughTheirIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  const std::string executions =
+      "SELECT e.id FROM executions e JOIN state_machines m ON m.id = e.state_machine_id "
+      "WHERE e.id < ?1 AND e.map_run_arn IS NULL";
+  const std::string order = " ORDER BY e.id DESC LIMIT ?2";
+  EXPECT_THAT(QueryPlan(options.path, executions + " AND e.restarted_from = ?13" + order),
+              ::testing::AllOf(::testing::HasSubstr("executions_by_restarted_from"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+  EXPECT_THAT(QueryPlan(options.path, executions + " AND e.error = ?12" + order),
+              ::testing::AllOf(::testing::HasSubstr("executions_by_error"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+}
+
+// The statements of ListActivityTasks for pending tasks (their text as
+// sqlite_store.cc builds it) read through the partial indexes of 0012, both
+// tables in the listing order, merged, not scanned and sorted.
+TEST(SqliteStore, ListingPendingTasksReadsThroughTheirIndexes) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  const std::string tasks =
+      "SELECT a.arn, t.execution_arn, t.task_id, t.input, t.state, coalesce(t.worker_name, ''), "
+      "t.created_at, t.started_at, t.heartbeat_at, t.output, t.error, t.cause "
+      "FROM activity_tasks t JOIN activities a ON a.id = t.activity_id "
+      "WHERE t.state IN ('QUEUED', 'STARTED')";
+  const std::string tokens =
+      "SELECT t.resource, t.execution_arn, t.task_id, '{}', t.state, '', t.created_at, "
+      "t.created_at, t.heartbeat_at, t.output, t.error, t.cause FROM task_tokens t "
+      "WHERE t.state = 'STARTED'";
+  const std::string after = " AND (t.created_at, t.execution_arn, t.task_id) > (?3, ?4, ?5)";
+  for (const std::string& position : {std::string(), after}) {
+    EXPECT_THAT(QueryPlan(options.path, tasks + position + " UNION ALL " + tokens + position +
+                                            " ORDER BY 7, 2, 3 LIMIT ?6"),
+                ::testing::AllOf(::testing::HasSubstr("activity_tasks_pending"),
+                                 ::testing::HasSubstr("task_tokens_pending"),
+                                 ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))))
+        << position;
+  }
+  // Pending states named one by one read the same indexes.
+  const std::string one_state = " AND t.state IN (?10)";
+  EXPECT_THAT(QueryPlan(options.path, tasks + one_state + " UNION ALL " + tokens + one_state +
+                                          " ORDER BY 7, 2, 3 LIMIT ?6"),
+              ::testing::AllOf(::testing::HasSubstr("activity_tasks_pending"),
+                               ::testing::HasSubstr("task_tokens_pending"),
+                               ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
+}
+
 // Two stores on one file are two writers (two processes, say): the lookup
 // and the insert of a delivery run in one IMMEDIATE transaction, so neither
 // misses the other's first delivery.

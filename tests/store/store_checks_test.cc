@@ -70,6 +70,75 @@ TEST(TimeIdPageToken, RoundTripsAnyTimeAndIdAndRefusesForeignOrMalformedTokens) 
   }
 }
 
+TEST(TaskPageToken, RoundTripsTheLastTasksKeyAndRefusesForeignOrMalformedTokens) {
+  ActivityTaskRecord last;
+  last.created_at_ms = 1700000000000;
+  last.execution_arn = "arn:aws:states:us-east-1:1:execution:m:a:b";  // ':' inside
+  last.task_id = 12;
+  const std::string token = EncodeTaskPageToken(last);
+  TaskPosition got = DecodeTaskPageToken("Op", {0, token}).value();
+  EXPECT_TRUE(got.has_position);
+  EXPECT_EQ(got.created_at_ms, last.created_at_ms);
+  EXPECT_EQ(got.execution_arn, last.execution_arn);
+  EXPECT_EQ(got.task_id, 12);
+  EXPECT_FALSE(DecodeTaskPageToken("Op", {}).value().has_position);
+  // "<time>.<hex of '<task id>:<execution arn>'>".
+  ActivityTaskRecord short_key;
+  short_key.execution_arn = "e";
+  short_key.task_id = 7;
+  EXPECT_EQ(EncodeTaskPageToken(short_key), "k.0.373a65");
+  for (std::string bad :
+       {std::string("k.0.3765"),      // "7e": no ':'
+        std::string("k.0.3a65"),      // ":e": no task id
+        std::string("k.0.783a65"),    // "x:e"
+        std::string("k.0.37783a65"),  // "7x:e"
+        std::string("k.0.37"), std::string("k.0"), std::string("l.0.373a65"), std::string("e.5")}) {
+    EXPECT_EQ(DecodeTaskPageToken("Op", {0, bad}).status(),
+              InvalidArgumentError("Op: invalid pagination token '" + bad + "'"));
+  }
+}
+
+TEST(TaskIsAfter, OrdersByCreationThenExecutionThenTaskIdAsANumber) {
+  const TaskPosition at{true, 100, "arn:e1", 9};
+  auto task = [](int64_t created, std::string execution, int64_t id) {
+    ActivityTaskRecord t;
+    t.created_at_ms = created;
+    t.execution_arn = std::move(execution);
+    t.task_id = id;
+    return t;
+  };
+  EXPECT_TRUE(TaskIsAfter(at, task(101, "arn:e0", 0)));
+  EXPECT_TRUE(TaskIsAfter(at, task(100, "arn:e2", 1)));
+  EXPECT_TRUE(TaskIsAfter(at, task(100, "arn:e1", 10)));
+  EXPECT_FALSE(TaskIsAfter(at, task(100, "arn:e1", 9)));
+  EXPECT_FALSE(TaskIsAfter(at, task(100, "arn:e0", 99)));
+  EXPECT_FALSE(TaskIsAfter(at, task(99, "arn:e9", 99)));
+  EXPECT_TRUE(TaskIsAfter(TaskPosition{}, task(0, "", 0)));
+}
+
+TEST(SelectedTaskStates, AreThePendingOnesUnlessNamedThenEachOnceInOrder) {
+  using S = ActivityTaskState;
+  EXPECT_EQ(SelectedTaskStates({}), (std::vector{S::kQueued, S::kStarted}));
+  ActivityTaskFilter filter;
+  filter.states = {S::kClosed, S::kQueued, S::kClosed};
+  EXPECT_EQ(SelectedTaskStates(filter), (std::vector{S::kQueued, S::kClosed}));
+  ActivityTaskRecord task;
+  task.state = S::kClosed;
+  EXPECT_TRUE(ActivityTaskMatches(filter, task));
+  task.state = S::kStarted;
+  EXPECT_FALSE(ActivityTaskMatches(filter, task));
+  EXPECT_TRUE(ActivityTaskMatches({}, task));
+  filter = {};
+  filter.activity_arn = "arn:a";
+  task.activity_arn = "arn:b";
+  EXPECT_FALSE(ActivityTaskMatches(filter, task));
+  task.activity_arn = "arn:a";
+  filter.execution_arn = "arn:e";
+  EXPECT_FALSE(ActivityTaskMatches(filter, task));
+  task.execution_arn = "arn:e";
+  EXPECT_TRUE(ActivityTaskMatches(filter, task));
+}
+
 TEST(CheckTransitionEvents, AcceptsOnlyTheNextIdAndTellsARetryFromAGap) {
   Transition t;
   t.execution_arn = "arn:e";

@@ -84,6 +84,11 @@ struct ExecutionRecord {
   // no version) and the alias it was started through (empty: none).
   int64_t state_machine_version = 0;
   std::string state_machine_alias;
+  // A restart: the ARN of the execution this one was restarted from (an
+  // operator's "restart from state" starts a new execution linked to the
+  // old one). Empty otherwise. Set when the execution is created
+  // (CreateExecution or a Transition's `create`), never changed afterwards.
+  std::string restarted_from;
   // Id of the newest history event; 0 before the first one. Maintained by
   // the store; ignored by CreateExecution.
   int64_t last_event_id = 0;
@@ -282,6 +287,8 @@ struct PageRequest {
   std::string next_token;
 };
 
+// Which executions ListExecutions returns: every condition given must hold
+// (they are ANDed); a member left at its default sets no condition.
 struct ExecutionFilter {
   std::string state_machine_arn;          // empty: executions of every machine
   std::optional<ExecutionStatus> status;  // unset: any status
@@ -294,6 +301,30 @@ struct ExecutionFilter {
   std::string alias;
   // Set: only executions redriven at least once (true) or never (false).
   std::optional<bool> redriven;
+  // Set: only executions that started at or after this time
+  // (start_time_ms >= started_after_ms) ...
+  std::optional<int64_t> started_after_ms;
+  // ... and before this one (start_time_ms < started_before_ms).
+  std::optional<int64_t> started_before_ms;
+  // Non-empty: only executions whose name starts with these exact bytes
+  // (case-sensitive; an EXPRESS execution's name includes its ":<uuid>").
+  std::string name_prefix;
+  // Non-empty: only executions whose error is exactly this
+  // ("States.TaskFailed"); executions without an error never match.
+  std::string error;
+  // Non-empty: only the executions restarted from this execution ARN
+  // (ExecutionRecord::restarted_from).
+  std::string restarted_from;
+};
+
+// Which tasks ListActivityTasks returns: every member given must match.
+struct ActivityTaskFilter {
+  // Empty: any. For a .waitForTaskToken task, activity_arn holds the
+  // task's Resource ("arn:aws:states:::lambda:invoke.waitForTaskToken").
+  std::string activity_arn;
+  std::string execution_arn;  // empty: any
+  // Any of these states; empty: QUEUED and STARTED (the pending ones).
+  std::vector<ActivityTaskState> states;
 };
 
 // History is stored in chunks: one JSON array per commit of

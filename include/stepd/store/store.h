@@ -131,8 +131,13 @@ class Store {
   virtual Status CreateExecution(const ExecutionRecord& execution,
                                  const std::vector<AuditEntry>& audit) = 0;
   virtual StatusOr<ExecutionRecord> GetExecution(std::string_view arn) = 0;
-  // Newest first (reverse creation order). A filter naming a machine that
-  // does not exist is NOT_FOUND.
+  // The executions `filter` selects, newest first (reverse creation order;
+  // a redrive does not move an execution). A filter naming a machine that
+  // does not exist is NOT_FOUND; a version or alias without a machine is
+  // INVALID_ARGUMENT. A page token holds only the position after the last
+  // execution returned, not the filter: pass the same filter with it (with
+  // another filter, the listing continues from that position under the new
+  // filter; nothing is refused).
   virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) = 0;
 
@@ -237,6 +242,14 @@ class Store {
   // The execution no longer waits for the task: CLOSED (its activity task
   // or its token), whatever its state. OK when it is unknown.
   virtual Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) = 0;
+  // The tasks `filter` selects (activity tasks and the tokens of
+  // .waitForTaskToken tasks alike), oldest first: by created_at_ms, then
+  // execution_arn, then task_id (a task's key). An activity or execution
+  // that does not exist selects nothing (an empty page, not NOT_FOUND). A
+  // page token holds the position after the last task returned, not the
+  // filter: pass the same filter with it. Token hashes are never returned.
+  virtual StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                               const PageRequest& page) = 0;
 
   // --- Connections ------------------------------------------------------------
 
@@ -487,6 +500,10 @@ class StoreWrapper : public Store {
   }
   Status CloseActivityTask(std::string_view execution_arn, int64_t task_id) override {
     return target_->CloseActivityTask(execution_arn, task_id);
+  }
+  StatusOr<Page<ActivityTaskRecord>> ListActivityTasks(const ActivityTaskFilter& filter,
+                                                       const PageRequest& page) override {
+    return target_->ListActivityTasks(filter, page);
   }
   Status CreateConnection(const ConnectionRecord& connection,
                           const std::vector<AuditEntry>& audit) override {
