@@ -2,6 +2,8 @@
 // GetExecutionHistory.
 
 #include "aws_internal.h"
+#include "stepd/asl/compiler.h"
+#include "stepd/asl/restart.h"
 #include "stepd/base/crypto.h"
 
 namespace stepd::api::aws {
@@ -166,6 +168,64 @@ Outcome SyncAnswer(const Context& context, const std::string& arn, bool with_dat
   return Outcome::Ok(body);
 }
 
+// Answers a start once the engine took it (or refused it): `arn_for_errors`
+// is the ARN the caller named, `unqualified` the machine's.
+std::function<void(StatusOr<runtime::StartResult>)> StartReply(
+    const Context& context, std::function<void(Outcome)> reply, std::string arn_for_errors,
+    std::string unqualified, bool sync, bool with_data) {
+  const Context* ctx = &context;
+  return [reply = std::move(reply), arn_for_errors = std::move(arn_for_errors),
+          unqualified = std::move(unqualified), ctx, sync,
+          with_data](StatusOr<runtime::StartResult> result) {
+    if (result.ok() && sync) {
+      const std::string arn = result->execution_arn;
+      return ctx->engine->WhenFinished(arn, [reply, ctx, arn, with_data](Status ended) {
+        if (!ended.ok()) {
+          return reply(
+              Outcome::Fail(ErrorType::kServiceUnavailable, "The execution '" + arn +
+                                                                "' did not end before stepd "
+                                                                "stopped; it resumes on restart: " +
+                                                                std::string(ended.message())));
+        }
+        reply(SyncAnswer(*ctx, arn, with_data));
+      });
+    }
+    if (result.ok()) {
+      return reply(Outcome::Ok({{"executionArn", result->execution_arn},
+                                {"startDate", Timestamp(result->start_time_ms)}}));
+    }
+    const Status& s = result.status();
+    const std::string message(s.message());
+    switch (s.code()) {
+      case StatusCode::kNotFound:
+        return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                   "State Machine Does Not Exist: '" + arn_for_errors + "'"));
+      case StatusCode::kFailedPrecondition: {
+        // Being deleted; gone already if its last execution ended.
+        auto machine = ctx->store->GetStateMachine(unqualified);
+        if (!machine.ok() || !PurgeIfDone(*ctx, std::move(machine).value())) {
+          return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                     "State Machine Does Not Exist: '" + arn_for_errors + "'"));
+        }
+        return reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
+                                   "State Machine Is Being Deleted: '" + arn_for_errors + "'"));
+      }
+      case StatusCode::kAlreadyExists:
+        return reply(Outcome::Fail(ErrorType::kExecutionAlreadyExists, message));
+      case StatusCode::kInvalidArgument:
+        return reply(Outcome::Fail(message.rfind("Invalid State Machine Execution Input", 0) == 0
+                                       ? ErrorType::kInvalidExecutionInput
+                                       : ErrorType::kValidationException,
+                                   message));
+      case StatusCode::kResourceExhausted:
+        return reply(Outcome::Fail(ErrorType::kThrottlingException, "Rate exceeded: " + message));
+      default:
+        return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
+                                   "The execution could not be started; try again: " + message));
+    }
+  };
+}
+
 // StartExecution (`sync` false: answers once the start is durable) and
 // StartSyncExecution (answers once the EXPRESS execution ended).
 void Start(const Context& context, Call call, bool sync) {
@@ -215,61 +275,9 @@ void Start(const Context& context, Call call, bool sync) {
   request.principal = call.principal.id;
   request.origin_json = CallerAudit(call).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (trace_header) request.attributes_json = Json{{"traceHeader", *trace_header}}.dump();
-  const std::string arn_for_errors = *machine_arn;
-  const std::string unqualified = ref->machine_arn;
-  const bool with_data = included != "METADATA_ONLY";
-  auto reply = std::move(call.reply);
-  const Context* ctx = &context;
-  context.engine->StartExecution(std::move(request), [reply, arn_for_errors, unqualified, ctx, sync,
-                                                      with_data](
-                                                         StatusOr<runtime::StartResult> result) {
-    if (result.ok() && sync) {
-      const std::string arn = result->execution_arn;
-      return ctx->engine->WhenFinished(arn, [reply, ctx, arn, with_data](Status ended) {
-        if (!ended.ok()) {
-          return reply(
-              Outcome::Fail(ErrorType::kServiceUnavailable, "The execution '" + arn +
-                                                                "' did not end before stepd "
-                                                                "stopped; it resumes on restart: " +
-                                                                std::string(ended.message())));
-        }
-        reply(SyncAnswer(*ctx, arn, with_data));
-      });
-    }
-    if (result.ok()) {
-      return reply(Outcome::Ok({{"executionArn", result->execution_arn},
-                                {"startDate", Timestamp(result->start_time_ms)}}));
-    }
-    const Status& s = result.status();
-    const std::string message(s.message());
-    switch (s.code()) {
-      case StatusCode::kNotFound:
-        return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
-                                   "State Machine Does Not Exist: '" + arn_for_errors + "'"));
-      case StatusCode::kFailedPrecondition: {
-        // Being deleted; gone already if its last execution ended.
-        auto machine = ctx->store->GetStateMachine(unqualified);
-        if (!machine.ok() || !PurgeIfDone(*ctx, std::move(machine).value())) {
-          return reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
-                                     "State Machine Does Not Exist: '" + arn_for_errors + "'"));
-        }
-        return reply(Outcome::Fail(ErrorType::kStateMachineDeleting,
-                                   "State Machine Is Being Deleted: '" + arn_for_errors + "'"));
-      }
-      case StatusCode::kAlreadyExists:
-        return reply(Outcome::Fail(ErrorType::kExecutionAlreadyExists, message));
-      case StatusCode::kInvalidArgument:
-        return reply(Outcome::Fail(message.rfind("Invalid State Machine Execution Input", 0) == 0
-                                       ? ErrorType::kInvalidExecutionInput
-                                       : ErrorType::kValidationException,
-                                   message));
-      case StatusCode::kResourceExhausted:
-        return reply(Outcome::Fail(ErrorType::kThrottlingException, "Rate exceeded: " + message));
-      default:
-        return reply(Outcome::Fail(ErrorType::kServiceUnavailable,
-                                   "The execution could not be started; try again: " + message));
-    }
-  });
+  context.engine->StartExecution(
+      std::move(request), StartReply(context, std::move(call.reply), *machine_arn,
+                                     ref->machine_arn, sync, included != "METADATA_ONLY"));
 }
 
 }  // namespace
@@ -520,6 +528,144 @@ void GetExecutionHistory(const Context& context, Call call) {
   }
   body += '}';
   call.reply(Outcome{std::move(body), std::nullopt});
+}
+
+}  // namespace stepd::api::aws
+
+namespace stepd::api::aws {
+
+void RestartExecution(const Context& context, Call call) {
+  Fields f(call.input);
+  auto arn = f.String("executionArn", true, 1, 256);
+  auto from_state = f.String("fromState", true, 1, 80);
+  auto input = f.String("input", false, 0, SIZE_MAX, /*sensitive=*/true);
+  auto name = f.String("name", false, 1, 80);
+  if (input && input->size() > kMaxPayload) {
+    f.AddConstraint("input", "",
+                    "Member must have length less than or equal to " + std::to_string(kMaxPayload));
+  }
+  if (!f.ok()) return call.reply(Outcome{{}, f.error()});
+  if (auto bad = CheckArn(*arn, {"execution", "express"})) return call.reply(Outcome{{}, *bad});
+  if (name && !IsValidAwsName(*name)) {
+    return call.reply(Outcome::Fail(ErrorType::kInvalidName, "Invalid Name: '" + *name + "'"));
+  }
+  auto stored = context.store->GetExecution(*arn);
+  if (stored.status().code() == StatusCode::kNotFound) {
+    return call.reply(ExecutionDoesNotExist(*arn));
+  }
+  if (!stored.ok()) return call.reply(StoreFailure(context, stored.status(), "RestartExecution"));
+  const store::ExecutionRecord& old = *stored;
+  if (old.status == store::ExecutionStatus::kRunning) {
+    return call.reply(Outcome::Fail(ErrorType::kConflictException,
+                                    "Execution '" + *arn +
+                                        "' is RUNNING; it can be restarted once it has ended"));
+  }
+  if (!old.parent_arn.empty()) {
+    return call.reply(Outcome::Fail(
+        ErrorType::kValidationException,
+        "Execution '" + *arn + "' is a child of Map Run '" + old.map_run_arn +
+            "'; restart its parent execution '" + old.parent_arn + "' instead"));
+  }
+  // Where the old execution was when it last entered the state: its
+  // definition and its history tell.
+  auto machine = context.store->GetStateMachine(old.state_machine_arn);
+  if (machine.status().code() == StatusCode::kNotFound) {
+    return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                    "State Machine Does Not Exist: '" + old.state_machine_arn +
+                                        "'"));
+  }
+  if (!machine.ok()) return call.reply(StoreFailure(context, machine.status(), "RestartExecution"));
+  auto definition = context.store->GetStateMachineDefinition(old.state_machine_arn,
+                                                             old.state_machine_revision_id);
+  if (!definition.ok()) {
+    return call.reply(StoreFailure(context, definition.status(), "RestartExecution"));
+  }
+  asl::CompileOptions compile_options;
+  compile_options.type = machine->type == store::StateMachineType::kExpress
+                             ? asl::StateMachineType::kExpress
+                             : asl::StateMachineType::kStandard;
+  asl::CompileResult compiled = asl::Compile(*definition, compile_options);
+  if (!compiled.ok()) {
+    return call.reply(StoreFailure(
+        context, DataLossError("the definition of '" + old.arn + "' no longer compiles"),
+        "RestartExecution"));
+  }
+  std::vector<store::HistoryEventRecord> history;
+  store::PageRequest page;
+  page.max_results = 1000;
+  do {
+    auto read = context.store->GetHistory(old.arn, page, /*reverse=*/false);
+    if (!read.ok()) return call.reply(StoreFailure(context, read.status(), "RestartExecution"));
+    for (store::HistoryEventRecord& e : read->items) history.push_back(std::move(e));
+    page.next_token = read->next_token;
+  } while (!page.next_token.empty());
+  std::vector<asl::RecordedEvent> events;
+  events.reserve(history.size());
+  for (const store::HistoryEventRecord& e : history) {
+    events.push_back({e.type, e.details_key.empty() ? std::string_view() : e.details_json});
+  }
+  StatusOr<asl::RestartPoint> point = asl::FindRestartPoint(*compiled.machine, *from_state, events);
+  if (point.status().code() == StatusCode::kInvalidArgument) {
+    return call.reply(
+        Outcome::Fail(ErrorType::kValidationException, std::string(point.status().message())));
+  }
+  if (!point.ok()) return call.reply(StoreFailure(context, point.status(), "RestartExecution"));
+  std::string start_input;
+  if (input) {
+    if (input->find_first_not_of(" \t\r\n") == std::string::npos) {
+      return call.reply(Outcome::Fail(ErrorType::kInvalidExecutionInput,
+                                      "Invalid State Machine Execution Input: 'Invalid execution "
+                                      "input.'"));
+    }
+    start_input = *input;
+  } else if (point->entered) {
+    AppendJsonText(point->input, &start_input);
+  } else {
+    return call.reply(Outcome::Fail(
+        ErrorType::kValidationException,
+        "Execution '" + *arn + "' never entered state '" + *from_state +
+            "', so it has no input to restart it with; give one"));
+  }
+
+  // The new execution runs what a start through the same ARN would run
+  // now: the machine's current revision, or the version the old one ran,
+  // or what its alias routes to today.
+  runtime::StartRequest request;
+  request.state_machine_arn = old.state_machine_arn;
+  std::string started_through = old.state_machine_arn;
+  if (!old.state_machine_alias.empty()) {
+    started_through = AliasArn(old.state_machine_arn, old.state_machine_alias);
+  } else if (old.state_machine_version > 0) {
+    started_through = VersionArn(old.state_machine_arn, old.state_machine_version);
+  }
+  if (started_through != old.state_machine_arn) {
+    std::optional<MachineRef> ref = ParseMachineRef(started_through);
+    if (!ref) {
+      return call.reply(Outcome::Fail(ErrorType::kStateMachineDoesNotExist,
+                                      "State Machine Does Not Exist: '" + started_through + "'"));
+    }
+    if (auto error = ResolveVersion(context, *ref, started_through, &request)) {
+      return call.reply(Outcome{{}, *error});
+    }
+  }
+  request.name = name.value_or("");
+  request.input = std::move(start_input);
+  request.principal = call.principal.id;
+  Json origin = CallerAudit(call);
+  origin["restarted_from"] = old.arn;
+  origin["from_state"] = *from_state;
+  request.origin_json = origin.dump(-1, ' ', false, Json::error_handler_t::replace);
+  Json attributes = JsonObjectOrEmpty(old.attributes_json);
+  Json kept = Json::object();
+  if (auto it = attributes.find("traceHeader"); it != attributes.end()) kept["traceHeader"] = *it;
+  kept["restartedFromState"] = *from_state;
+  request.attributes_json = kept.dump();
+  request.start_state = *from_state;
+  if (point->variables.is_object()) request.start_variables_json = point->variables.dump();
+  request.restarted_from = old.arn;
+  context.engine->StartExecution(std::move(request),
+                                 StartReply(context, std::move(call.reply), started_through,
+                                            old.state_machine_arn, false, true));
 }
 
 }  // namespace stepd::api::aws

@@ -302,6 +302,19 @@ void DescribeExecution(const Context& context, Call call);
 void ListExecutions(const Context& context, Call call);
 void GetExecutionHistory(const Context& context, Call call);
 
+// Not an AWS operation: stepd's restart of an ended execution from a
+// top-level state ({executionArn, fromState, input?, name?}): a new
+// execution of what a start through the old one's ARN (machine, version or
+// alias) runs now, beginning at fromState with the given input (default:
+// the input the old execution had when it last entered fromState) and the
+// variables it had there; it records restarted_from, and its
+// ExecutionStarted audit row names the old execution and the state.
+// Answers {executionArn, startDate}. Errors: ExecutionDoesNotExist,
+// ConflictException (still RUNNING), ValidationException (a Map Run's
+// child; no such top-level state; never entered and no input given),
+// StateMachineDoesNotExist, as StartExecution otherwise.
+void RestartExecution(const Context& context, Call call);
+
 void ListMapRuns(const Context& context, Call call);
 void DescribeMapRun(const Context& context, Call call);
 void UpdateMapRun(const Context& context, Call call);

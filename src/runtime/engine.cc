@@ -605,8 +605,35 @@ void Engine::Impl::StartExecution(StartRequest request,
   slot->started_by = request.principal;
   slot->input_text = request.input;
   slot->start_time_ms = ToMillis(now);
-  slot->exec =
-      asl::Execution::Start(slot->machine, info, std::move(input).value(), now, exec_options_);
+  // A start refused after its slot was reserved lets go of it first.
+  auto refuse = [this, &slot, &done](Status status) {
+    {
+      std::lock_guard lock(mu_);
+      slot->running = false;
+      slot->finished = true;
+      ForgetLocked(slot);
+    }
+    done(std::move(status));
+  };
+  if (request.start_state.empty()) {
+    slot->exec =
+        asl::Execution::Start(slot->machine, info, std::move(input).value(), now, exec_options_);
+  } else {
+    asl::StartPoint point;
+    point.state = request.start_state;
+    if (!request.start_variables_json.empty()) {
+      StatusOr<Json> variables = ParseJson(request.start_variables_json);
+      if (!variables.ok()) {
+        return refuse(InvalidArgumentError("restart: the variables are not JSON: " +
+                                           std::string(variables.status().message())));
+      }
+      point.variables = std::move(variables).value();
+    }
+    StatusOr<std::unique_ptr<asl::Execution>> started = asl::Execution::StartAt(
+        slot->machine, info, std::move(input).value(), now, point, exec_options_);
+    if (!started.ok()) return refuse(started.status());
+    slot->exec = std::move(started).value();
+  }
 
   store::ExecutionRecord record;
   record.arn = arn;
@@ -621,6 +648,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   record.attributes_json = request.attributes_json;
   record.started_by = request.principal;
   record.started_by_execution_arn = request.started_by_execution_arn;
+  record.restarted_from = request.restarted_from;
 
   CommitItem item;
   item.slot = slot;
@@ -640,7 +668,13 @@ void Engine::Impl::StartExecution(StartRequest request,
     t.events.push_back(internal::ToRecord(std::move(e)));
   }
   // No snapshot: an execution that never got further than ExecutionStarted
-  // is started again from its input on recovery (Load).
+  // is started again from its input on recovery (Load). A restart's start
+  // point lives only in its snapshot, so that one is written at once.
+  if (!request.start_state.empty()) {
+    std::string snapshot;
+    AppendJsonText(slot->exec->Snapshot(), &snapshot);
+    t.update.snapshot = std::move(snapshot);
+  }
   internal::SealEvents(t);
   item.group.push_back(std::move(t));
 

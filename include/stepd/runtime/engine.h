@@ -79,6 +79,14 @@ struct StartRequest {
   // A nested execution: the execution whose Task state starts it
   // (ExecutionRecord::started_by_execution_arn). Empty for other starts.
   std::string started_by_execution_arn;
+  // An operator's restart of a finished execution: the new execution
+  // begins at top-level state `start_state` (instead of StartAt) with
+  // `start_variables_json` (a JSON object's text, or empty for none) in
+  // scope, and records `restarted_from` (the old execution's ARN). Empty
+  // start_state: an ordinary start.
+  std::string start_state;
+  std::string start_variables_json;
+  std::string restarted_from;
 };
 
 struct StartResult {
@@ -161,7 +169,10 @@ class Engine {
   //   FAILED_PRECONDITION  the state machine is being deleted
   //   ALREADY_EXISTS       the name is taken by a finished execution, or by
   //                        a running one with another input
-  //   INVALID_ARGUMENT     the input is not JSON, or is too large
+  //   INVALID_ARGUMENT     the input is not JSON, or is too large; a
+  //                        start_state that is no top-level state of the
+  //                        definition that runs, or variables that are
+  //                        not a JSON object
   //   RESOURCE_EXHAUSTED   the ready queue is full (overloaded)
   //   UNAVAILABLE          the engine is stopping, or the start could not
   //                        be made durable
