@@ -15,6 +15,7 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
+#include "stepd/api/rest_api.h"
 #include "stepd/api/key_set.h"
 #include "stepd/api/looker_hub.h"
 #include "stepd/base/version.h"
@@ -226,6 +227,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                                    Named(logger, "auth"));
   api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"));
   aws_api.AddRoutes(*router);
+  api::RestApi rest_api(options.api, &authenticator, Named(logger, "rest"));
+  rest_api.AddRoutes(*router);
   api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"));
   looker_hub.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
@@ -348,6 +351,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   }
   engine->Start();
   aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
+  rest_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
   // Looker deliveries keep large attachments as artifacts, beside the
   // database unless configured elsewhere.
   store::ArtifactFiles artifact_files(ArtifactDir(options));
@@ -442,6 +446,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   logger->info("HTTP listener stopped");
   delay_route.reset();
   aws_api.Stop();
+  rest_api.Stop();
   looker_hub.Stop();
   if (oidc_keys) oidc_keys->Stop();
   engine->Stop();

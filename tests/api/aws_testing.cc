@@ -124,6 +124,8 @@ AwsStack::AwsStack(StackOptions options) : sign_as_(options.sign_as), auth_clock
   authenticator_ = std::make_unique<Authenticator>(options.auth, &auth_clock_);
   api_ = std::make_unique<AwsJsonApi>(options.api, authenticator_.get(), logger("api"));
   api_->AddRoutes(router_);
+  rest_ = std::make_unique<RestApi>(options.api, authenticator_.get(), logger("rest"));
+  rest_->AddRoutes(router_);
 
   activities_ = std::make_unique<runtime::ActivityQueue>(store_, SystemClock::Default(),
                                                          logger("activities"));
@@ -148,12 +150,14 @@ AwsStack::~AwsStack() {
   // As `stepd serve` stops: polls answered, API drained, then the runtime.
   activities_->Stop();
   api_->Stop();
+  rest_->Stop();
   engine_->Stop();
   engine_.reset();
   connections_.reset();
   fetcher_.reset();
   activities_.reset();
   api_.reset();
+  rest_.reset();
   wrapper_.reset();
   real_store_.reset();
   if (!dir_.empty()) {
@@ -165,6 +169,16 @@ AwsStack::~AwsStack() {
 void AwsStack::Attach() {
   api_->Attach(
       {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
+  rest_->Attach(
+      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
+}
+
+AwsAnswer AwsStack::Rest(std::string method, std::string_view target, std::string body,
+                         http::Headers headers) const {
+  if (!body.empty() && !headers.Has("Content-Type")) {
+    headers.Set("Content-Type", "application/json");
+  }
+  return Send(http::MakeRequest(std::move(method), target, std::move(body), std::move(headers)));
 }
 
 http::Request AwsStack::Request(std::string_view operation, std::string body) {

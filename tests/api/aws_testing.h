@@ -19,6 +19,7 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
+#include "stepd/api/rest_api.h"
 #include "stepd/api/options.h"
 #include "stepd/base/clock.h"
 #include "stepd/base/json.h"
@@ -141,6 +142,11 @@ class AwsStack {
   AwsAnswer CallRaw(std::string_view operation, std::string body) const;
   // An EventBridge operation (EventsRequest).
   AwsAnswer CallEvents(std::string_view operation, const Json& input = Json::object()) const;
+  // A request to the REST API (RestApi, on the same router and backend):
+  // `target` is the path with its query ("/v1/executions?limit=2"); `body`
+  // is sent as is with Content-Type application/json when not empty.
+  AwsAnswer Rest(std::string method, std::string_view target, std::string body = {},
+                 http::Headers headers = {}) const;
   // Sends without waiting: the sink gets the answer.
   std::shared_ptr<http::testing::CapturingSink> SendAsync(http::Request request) const;
   void SendTo(http::Request request, std::shared_ptr<http::ResponseSink> sink) const;
@@ -159,6 +165,8 @@ class AwsStack {
   Json TakeTask(const std::string& activity_arn);
 
   AwsJsonApi& api() { return *api_; }
+  RestApi& rest() { return *rest_; }
+  const http::Router& router() const { return router_; }
   store::Store* store() { return store_; }
   runtime::Engine& engine() { return *engine_; }
   runtime::ActivityQueue& activities() { return *activities_; }
@@ -177,6 +185,7 @@ class AwsStack {
   std::unique_ptr<Authenticator> authenticator_;
   http::Router router_;
   std::unique_ptr<AwsJsonApi> api_;
+  std::unique_ptr<RestApi> rest_;
   runtime::TaskRouter tasks_;
   std::unique_ptr<runtime::ActivityQueue> activities_;
   std::unique_ptr<runtime::Engine> engine_;

@@ -111,6 +111,30 @@ class ServeWithOidc : public ::testing::Test {
     return answer;
   }
 
+  // A request to the REST API with `token` (none when empty).
+  Answer Rest(const std::string& method, const std::string& path, const std::string& token,
+              const Json& body = Json()) {
+    http::ClientRequest request;
+    request.method = method;
+    request.url = server_->base_url() + path;
+    if (!body.is_null()) {
+      request.headers.Add("Content-Type", "application/json");
+      request.body = body.dump();
+    }
+    if (!token.empty()) {
+      used_tokens_.push_back(token);
+      request.headers.Add("Authorization", "Bearer " + token);
+    }
+    auto response = http::Fetch(request);
+    if (!response.ok()) {
+      ADD_FAILURE() << method << " " << path << ": " << response.status();
+      return {};
+    }
+    Answer answer{response->status, response->body, ""};
+    if (auto h = response->headers.Get("WWW-Authenticate")) answer.www_authenticate = *h;
+    return answer;
+  }
+
   std::string MachineArn(const std::string& name) const {
     return "arn:aws:states:us-east-1:123456789012:stateMachine:" + name;
   }
@@ -230,6 +254,47 @@ TEST_F(ServeWithOidc, EachRoleFromTheBindingsIsAllowedOrRefused403) {
   const std::string bot = Token("etl-bot");
   EXPECT_EQ(Aws("StartExecution", {{"stateMachineArn", etl}}, bot).status, 200);
   EXPECT_EQ(Aws("StartExecution", {{"stateMachineArn", machine}}, bot).status, 403);
+}
+
+TEST_F(ServeWithOidc, TheRestApiHoldsEachRoleToTheSameRulesAsTheAwsApi) {
+  CreateMachine("m", kWaitDefinition);
+  CreateMachine("etl-daily", kWaitDefinition);
+  Answer none = Rest("GET", "/v1/executions", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.www_authenticate, "Bearer");
+  EXPECT_THAT(none.body, HasSubstr("\"type\":\"urn:stepd:problem:unauthorized\""));
+
+  EXPECT_EQ(Rest("POST", "/v1/state-machines/m/executions", Trigger(), {{"name", "t1"}}).status,
+            201);
+  EXPECT_EQ(Rest("GET", "/v1/executions", Viewer()).status, 200);
+  Answer viewer_stop = Rest("POST", "/v1/executions/m:t1/stop", Viewer(), Json::object());
+  EXPECT_EQ(viewer_stop.status, 403) << viewer_stop.body;
+  EXPECT_THAT(viewer_stop.body, HasSubstr("it needs the 'operate' permission"));
+  EXPECT_THAT(viewer_stop.body, HasSubstr("\"code\":\"AccessDeniedException\""));
+  EXPECT_EQ(Rest("GET", "/v1/audit", Viewer()).status, 403);
+  EXPECT_EQ(Rest("POST", "/v1/executions/m:t1/stop", Operator(), Json::object()).status, 200);
+  EXPECT_EQ(Rest("GET", "/v1/audit?action=StopExecution", Operator()).status, 200);
+
+  // The scoped bot sees and acts on etl-* only, in bulk too.
+  const std::string bot = Token("etl-bot");
+  EXPECT_EQ(Rest("POST", "/v1/state-machines/etl-daily/executions", bot, {{"name", "e1"}}).status,
+            201);
+  EXPECT_EQ(Rest("POST", "/v1/state-machines/m/executions", Admin(), {{"name", "t2"}}).status,
+            201);
+  Answer listed = Rest("GET", "/v1/executions?status=RUNNING", bot);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_THAT(listed.body, HasSubstr("etl-daily:e1"));
+  EXPECT_THAT(listed.body, Not(HasSubstr("m:t2")));
+  Answer bulk = Rest("POST", "/v1/executions:stop", bot, {{"all", true}});
+  ASSERT_EQ(bulk.status, 200) << bulk.body;
+  EXPECT_THAT(bulk.body, HasSubstr("\"succeeded\":1"));
+  Answer still = Rest("GET", "/v1/executions/m:t2", Admin());
+  EXPECT_THAT(still.body, HasSubstr("\"status\":\"RUNNING\""));
+  // No token ends up in the audit rows the REST calls wrote.
+  Answer audit = Rest("GET", "/v1/audit", Admin());
+  for (const std::string& token : used_tokens_) {
+    EXPECT_EQ(audit.body.find(token.substr(token.rfind('.') + 1)), std::string::npos);
+  }
 }
 
 TEST_F(ServeWithOidc, AnIdentityAwareProxysHeaderCarriesTheTokenItself) {

@@ -1,0 +1,282 @@
+// /v1/executions: find, inspect, stop, redrive, restart, one by one and in
+// bulk, through the in-process stack (real SQLite file, real engine).
+
+#include <set>
+
+#include "api/rest_testing.h"
+#include "stepd/base/percent_encoding.h"
+
+namespace stepd::api::testing {
+namespace {
+
+// A then B (reads variable x that A assigned) then C: fails in F when the
+// input says so, else ends in D.
+constexpr char kRestartable[] = R"({
+  "StartAt": "A",
+  "States": {
+    "A": {"Type": "Pass", "Assign": {"x": 1}, "Next": "B"},
+    "B": {"Type": "Pass", "Parameters": {"seen.$": "$x", "fail.$": "$.fail"},
+          "Assign": {"y": 2}, "Next": "C"},
+    "C": {"Type": "Choice", "Choices": [{"Variable": "$.fail", "BooleanEquals": true, "Next": "F"}],
+          "Default": "D"},
+    "D": {"Type": "Pass", "Parameters": {"seen.$": "$.seen", "y.$": "$y"}, "End": true},
+    "F": {"Type": "Fail", "Error": "Told", "Cause": "the input said fail"}
+  }
+})";
+
+class RestExecutions : public RestTest {
+ protected:
+  std::string Start(const std::string& machine, const std::string& name, const Json& input) {
+    AwsAnswer a =
+        Post("/v1/state-machines/" + machine + "/executions", {{"name", name}, {"input", input}});
+    EXPECT_EQ(a.status, 201) << a.raw;
+    return a.body.value("id", "");
+  }
+};
+
+TEST_F(RestExecutions, AnExecutionIsFoundByItsShortIdOrItsEncodedArnWithPayloadsAsJson) {
+  stack_->CreateMachine("m", kPassDefinition);
+  const std::string id = Start("m", "run-1", {{"a", 1}});
+  EXPECT_EQ(id, "m:run-1");
+  Json by_id = WaitForEnd(id);
+  EXPECT_EQ(by_id["status"], "SUCCEEDED");
+  EXPECT_EQ(by_id["input"], Json({{"a", 1}}));
+  EXPECT_EQ(by_id["output"], Json({{"a", 1}}));
+  EXPECT_EQ(by_id["current_state"], "P");
+  EXPECT_EQ(by_id["links"]["history"], "/v1/executions/m%3Arun-1/history");
+  AwsAnswer by_arn = Get("/v1/executions/" + PercentEncode(ExecutionArn("m", "run-1")));
+  ASSERT_EQ(by_arn.status, 200) << by_arn.raw;
+  EXPECT_EQ(by_arn.body["arn"], ExecutionArn("m", "run-1"));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/m:nope")),
+            std::make_pair(404, std::string("ExecutionDoesNotExist")));
+  AwsAnswer problem = Get("/v1/executions/m:nope");
+  EXPECT_EQ(problem.headers.Get("Content-Type").value_or(""), "application/problem+json");
+  EXPECT_EQ(problem.body["instance"], "/v1/executions/m:nope");
+  EXPECT_EQ(problem.body["type"], "urn:stepd:problem:not-found");
+}
+
+TEST_F(RestExecutions, FiltersNarrowTheListAndTheCursorWalksItOnce) {
+  stack_->CreateMachine("etl", kFailDefinition);
+  stack_->CreateMachine("web", kPassDefinition);
+  for (int i = 0; i < 5; ++i) Start("etl", "nightly-" + std::to_string(i), Json::object());
+  Start("etl", "adhoc", Json::object());
+  Start("web", "nightly-web", Json::object());
+  for (const char* id : {"etl:nightly-4", "etl:adhoc", "web:nightly-web"}) WaitForEnd(id);
+
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    AwsAnswer page = Get("/v1/executions?state_machine=etl&name_prefix=nightly-&limit=2" +
+                         (cursor.empty() ? "" : "&cursor=" + PercentEncode(cursor)));
+    ASSERT_EQ(page.status, 200) << page.raw;
+    for (const Json& e : page.body["items"]) EXPECT_TRUE(seen.insert(e["id"]).second) << e["id"];
+    cursor = page.body.value("next_cursor", "");
+    ++pages;
+  } while (!cursor.empty() && pages < 10);
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(pages, 3);
+
+  AwsAnswer failed = Get("/v1/executions?status=FAILED&error=Boom");
+  EXPECT_EQ(failed.body["items"].size(), 6u) << failed.raw;
+  AwsAnswer other_error = Get("/v1/executions?error=Other");
+  EXPECT_TRUE(other_error.body["items"].empty());
+  AwsAnswer succeeded = Get("/v1/executions?status=SUCCEEDED");
+  ASSERT_EQ(succeeded.body["items"].size(), 1u);
+  EXPECT_EQ(succeeded.body["items"][0]["id"], "web:nightly-web");
+
+  const std::string third = Get("/v1/executions/etl:nightly-2").body["started_at"];
+  AwsAnswer after = Get("/v1/executions?state_machine=etl&started_after=" + PercentEncode(third));
+  for (const Json& e : after.body["items"]) EXPECT_GE(e["started_at"].get<std::string>(), third);
+  AwsAnswer before = Get("/v1/executions?state_machine=etl&started_before=" + PercentEncode(third));
+  for (const Json& e : before.body["items"]) EXPECT_LT(e["started_at"].get<std::string>(), third);
+  EXPECT_EQ(after.body["items"].size() + before.body["items"].size(), 6u);
+}
+
+TEST_F(RestExecutions, BadFiltersAreRefusedNamingWhatIsWrong) {
+  stack_->CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?status=DONE")),
+            std::make_pair(400, std::string("InvalidFilter")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?started_after=yesterday")),
+            std::make_pair(400, std::string("InvalidFilter")));
+  AwsAnswer unknown = Get("/v1/executions?stats=FAILED");
+  EXPECT_EQ(ProblemOf(unknown), std::make_pair(400, std::string("InvalidQueryParameter")));
+  EXPECT_NE(unknown.body["detail"].get<std::string>().find("'stats'"), std::string::npos);
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?limit=0")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?cursor=garbage")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?state_machine=ghost")),
+            std::make_pair(404, std::string("StateMachineDoesNotExist")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions?state_machine=m:1")),
+            std::make_pair(400, std::string("InvalidFilter")));
+  // The server keeps serving.
+  EXPECT_EQ(Get("/v1/executions").status, 200);
+}
+
+TEST_F(RestExecutions, HistoryPagesForwardAndBackAndCanLeaveOutData) {
+  stack_->CreateMachine("m", kPassDefinition);
+  const std::string id = Start("m", "h", {{"secret-ish", "payload"}});
+  WaitForEnd(id);
+  AwsAnswer all = Get("/v1/executions/" + id + "/history");
+  ASSERT_EQ(all.status, 200) << all.raw;
+  ASSERT_EQ(all.body["items"].size(), 4u);
+  EXPECT_EQ(all.body["items"][0]["type"], "ExecutionStarted");
+  AwsAnswer first = Get("/v1/executions/" + id + "/history?limit=3");
+  ASSERT_TRUE(first.body.contains("next_cursor"));
+  AwsAnswer rest = Get("/v1/executions/" + id + "/history?limit=3&cursor=" +
+                       PercentEncode(first.body["next_cursor"].get<std::string>()));
+  ASSERT_EQ(rest.body["items"].size(), 1u);
+  EXPECT_EQ(rest.body["items"][0]["type"], "ExecutionSucceeded");
+  AwsAnswer reversed = Get("/v1/executions/" + id + "/history?reverse=true&limit=1");
+  EXPECT_EQ(reversed.body["items"][0]["type"], "ExecutionSucceeded");
+  AwsAnswer bare = Get("/v1/executions/" + id + "/history?include_data=false");
+  EXPECT_EQ(bare.raw.find("payload"), std::string::npos) << bare.raw;
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/" + id + "/history?reverse=maybe")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
+}
+
+TEST_F(RestExecutions, StopAbortsARunningExecutionAndLeavesAnEndedOneAsItIs) {
+  stack_->CreateMachine("w", kWaitDefinition);
+  const std::string id = Start("w", "long", Json::object());
+  AwsAnswer stopped =
+      Post("/v1/executions/" + id + "/stop", {{"error", "Ops"}, {"cause", "bad data"}});
+  ASSERT_EQ(stopped.status, 200) << stopped.raw;
+  EXPECT_EQ(stopped.body["status"], "ABORTED");
+  EXPECT_EQ(stopped.body["error"], "Ops");
+  AwsAnswer again = Post("/v1/executions/" + id + "/stop");
+  EXPECT_EQ(again.status, 200);
+  EXPECT_EQ(again.body["status"], "ABORTED");
+  EXPECT_EQ(ProblemOf(RestRaw("POST", "/v1/executions/" + id + "/stop", "{\"error\": 5}")),
+            std::make_pair(400, std::string("InvalidRequestBody")));
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/w:missing/stop")),
+            std::make_pair(404, std::string("ExecutionDoesNotExist")));
+}
+
+TEST_F(RestExecutions, RedriveRerunsAFailedExecutionAndRefusesASucceededOne) {
+  stack_->CreateMachine("f", kFailDefinition);
+  stack_->CreateMachine("p", kPassDefinition);
+  const std::string failed = Start("f", "once", Json::object());
+  WaitForEnd(failed);
+  AwsAnswer redriven = Post("/v1/executions/" + failed + "/redrive");
+  ASSERT_EQ(redriven.status, 200) << redriven.raw;
+  EXPECT_EQ(redriven.body["redrive_count"], 1);
+  Json ended = WaitForEnd(failed);
+  EXPECT_EQ(ended["status"], "FAILED");
+  EXPECT_EQ(ended["redrive_count"], 1);
+  const std::string ok = Start("p", "fine", Json::object());
+  WaitForEnd(ok);
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/" + ok + "/redrive")),
+            std::make_pair(409, std::string("ExecutionNotRedrivable")));
+}
+
+TEST_F(RestExecutions, RestartBeginsAtTheStateWithTheVariablesTheOldRunHadThere) {
+  stack_->CreateMachine("r", kRestartable);
+  const std::string old_id = Start("r", "first", {{"fail", true}});
+  Json old_run = WaitForEnd(old_id);
+  ASSERT_EQ(old_run["status"], "FAILED");
+  EXPECT_EQ(old_run["current_state"], "F");
+
+  // From B with a new input: B reads $x, which only A assigned.
+  AwsAnswer restarted =
+      Post("/v1/executions/" + old_id + "/restart",
+           {{"from_state", "B"}, {"input", {{"fail", false}}}, {"name", "second"}});
+  ASSERT_EQ(restarted.status, 201) << restarted.raw;
+  EXPECT_EQ(restarted.headers.Get("Location").value_or(""), "/v1/executions/r%3Asecond");
+  EXPECT_EQ(restarted.body["restarted_from"]["id"], old_id);
+  EXPECT_EQ(restarted.body["restarted_from"]["from_state"], "B");
+  Json new_run = WaitForEnd("r:second");
+  EXPECT_EQ(new_run["status"], "SUCCEEDED") << new_run.dump();
+  EXPECT_EQ(new_run["output"], Json({{"seen", 1}, {"y", 2}}));
+  AwsAnswer history = Get("/v1/executions/r:second/history");
+  ASSERT_GE(history.body["items"].size(), 2u);
+  EXPECT_EQ(history.body["items"][1]["details"]["name"], "B");
+
+  // From C without an input: the input C had (fail true), so it fails again,
+  // and y (assigned in B) is in scope.
+  AwsAnswer again = Post("/v1/executions/" + old_id + "/restart", {{"from_state", "C"}});
+  ASSERT_EQ(again.status, 201) << again.raw;
+  EXPECT_EQ(WaitForEnd(again.body["id"].get<std::string>())["status"], "FAILED");
+
+  // Linked both ways.
+  AwsAnswer old_now = Get("/v1/executions/" + old_id);
+  ASSERT_EQ(old_now.body["restarts"].size(), 2u) << old_now.raw;
+  // Audited: the ExecutionStarted row names the old execution and the state.
+  AwsAnswer audit = Get("/v1/audit?action=ExecutionStarted&resource=" +
+                        PercentEncode(ExecutionArn("r", "second")));
+  ASSERT_EQ(audit.body["items"].size(), 1u) << audit.raw;
+  EXPECT_EQ(audit.body["items"][0]["details"]["restarted_from"], ExecutionArn("r", "first"));
+  EXPECT_EQ(audit.body["items"][0]["details"]["from_state"], "B");
+}
+
+TEST_F(RestExecutions, RestartRefusesWhatItCannotDo) {
+  stack_->CreateMachine("r", kRestartable);
+  stack_->CreateMachine("w", kWaitDefinition);
+  const std::string old_id = Start("r", "first", {{"fail", true}});
+  WaitForEnd(old_id);
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/" + old_id + "/restart", {{"from_state", "Nowhere"}})),
+            std::make_pair(400, std::string("ValidationException")));
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/" + old_id + "/restart", {{"from_state", "D"}})),
+            std::make_pair(400, std::string("ValidationException")));  // never entered, no input
+  EXPECT_EQ(ProblemOf(RestRaw("POST", "/v1/executions/" + old_id + "/restart", "{}")),
+            std::make_pair(400, std::string("InvalidRequestBody")));
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/" + old_id + "/restart",
+                           {{"from_state", "B"}, {"name", "first"}})),
+            std::make_pair(409, std::string("ExecutionAlreadyExists")));
+  const std::string running = Start("w", "long", Json::object());
+  EXPECT_EQ(ProblemOf(Post("/v1/executions/" + running + "/restart", {{"from_state", "W"}})),
+            std::make_pair(409, std::string("ConflictException")));
+  // A state never entered restarts when an input is given.
+  AwsAnswer from_d = Post("/v1/executions/" + old_id + "/restart",
+                          {{"from_state", "D"}, {"input", {{"seen", 7}}}});
+  ASSERT_EQ(from_d.status, 201) << from_d.raw;
+  EXPECT_EQ(WaitForEnd(from_d.body["id"].get<std::string>())["output"],
+            Json({{"seen", 7}, {"y", 2}}));
+}
+
+TEST_F(RestExecutions, BulkStopActsOnWhatTheFilterMatchesAndADryRunOnlyLists) {
+  stack_->CreateMachine("w", kWaitDefinition);
+  stack_->CreateMachine("keep", kWaitDefinition);
+  for (int i = 0; i < 3; ++i) Start("w", "job-" + std::to_string(i), Json::object());
+  Start("keep", "job-x", Json::object());
+
+  AwsAnswer dry =
+      Post("/v1/executions:stop", {{"filter", {{"state_machine", "w"}}}, {"dry_run", true}});
+  ASSERT_EQ(dry.status, 200) << dry.raw;
+  EXPECT_EQ(dry.body["matched"], 3);
+  EXPECT_EQ(dry.body["results"][0]["outcome"], "would_be_stopped");
+  EXPECT_EQ(Get("/v1/executions/w:job-0").body["status"], "RUNNING");
+
+  AwsAnswer done =
+      Post("/v1/executions:stop", {{"filter", {{"state_machine", "w"}}}, {"error", "Cleanup"}});
+  ASSERT_EQ(done.status, 200) << done.raw;
+  EXPECT_EQ(done.body["matched"], 3);
+  EXPECT_EQ(done.body["succeeded"], 3);
+  for (const Json& r : done.body["results"]) EXPECT_EQ(r["outcome"], "stopped") << r;
+  EXPECT_EQ(Get("/v1/executions/w:job-1").body["status"], "ABORTED");
+  EXPECT_EQ(Get("/v1/executions/keep:job-x").body["status"], "RUNNING");
+
+  EXPECT_EQ(ProblemOf(Post("/v1/executions:stop", Json::object())),
+            std::make_pair(400, std::string("FilterRequired")));
+  EXPECT_EQ(ProblemOf(Post("/v1/executions:stop", {{"filter", {{"status", "FAILED"}}}})),
+            std::make_pair(400, std::string("InvalidFilter")));
+  EXPECT_EQ(
+      ProblemOf(RestRaw("POST", "/v1/executions:stop", "{\"filter\": {\"colour\": \"red\"}}")),
+      std::make_pair(400, std::string("InvalidFilter")));
+  AwsAnswer all = Post("/v1/executions:stop", {{"all", true}, {"limit", 5}});
+  EXPECT_EQ(all.body["succeeded"], 1);
+}
+
+TEST_F(RestExecutions, BulkRedriveRerunsTheFailedOnes) {
+  stack_->CreateMachine("f", kFailDefinition);
+  for (int i = 0; i < 2; ++i) WaitForEnd(Start("f", "b-" + std::to_string(i), Json::object()));
+  AwsAnswer redriven = Post("/v1/executions:redrive", {{"filter", {{"state_machine", "f"}}}});
+  ASSERT_EQ(redriven.status, 200) << redriven.raw;
+  EXPECT_EQ(redriven.body["succeeded"], 2);
+  EXPECT_EQ(WaitForEnd("f:b-0")["redrive_count"], 1);
+  EXPECT_EQ(ProblemOf(Post("/v1/executions:redrive", {{"filter", {{"status", "RUNNING"}}}})),
+            std::make_pair(400, std::string("InvalidFilter")));
+}
+
+}  // namespace
+}  // namespace stepd::api::testing
