@@ -49,7 +49,9 @@ std::string ErrorTypeWireName(ErrorType type) {
 }
 
 Outcome Outcome::Ok(const Json& body) {
-  return Outcome{body.dump(-1, ' ', false, Json::error_handler_t::replace), std::nullopt};
+  Outcome outcome;
+  AppendJsonText(body, &outcome.body);
+  return outcome;
 }
 
 int64_t Context::NowMs() const {

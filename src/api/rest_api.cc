@@ -280,12 +280,39 @@ std::optional<Json> Exchange::Expect(const aws::Outcome& outcome) {
   return std::move(parsed).value();
 }
 
+void Exchange::ReplyPage(std::string_view aws_operation, Json input, const AwsPaging& paging,
+                         const std::function<std::optional<Json>(const Json&)>& item) {
+  std::optional<store::PageRequest> page = Page();
+  if (!page) return;
+  input[paging.limit_member] = std::min(page->max_results, paging.max_limit);
+  if (!page->next_token.empty()) input[paging.token_member] = page->next_token;
+  aws::Outcome outcome = Read(aws_operation, std::move(input));
+  // A cursor the operation does not know is the caller's mistake, named as
+  // the REST API names it whatever the operation calls it.
+  if (outcome.error && !page->next_token.empty() &&
+      (outcome.error->type == aws::ErrorType::kInvalidToken ||
+       outcome.error->type == aws::ErrorType::kValidationException)) {
+    return Fail(BadRequest("InvalidQueryParameter", "cursor is not a next_cursor of this list"));
+  }
+  std::optional<Json> listed = Expect(outcome);
+  if (!listed) return;
+  Json items = Json::array();
+  for (const Json& one : listed->value(paging.items_member, Json::array())) {
+    std::optional<Json> shown = item(one);
+    if (!shown) return;  // answered
+    items.push_back(std::move(*shown));
+  }
+  Json body = {{"items", std::move(items)}};
+  if (listed->contains(paging.token_member)) body["next_cursor"] = (*listed)[paging.token_member];
+  Reply(200, body);
+}
+
 void Exchange::Reply(int status, const Json& body, std::string_view location) {
   http::Response response;
   response.status = status;
   response.headers.Set("Content-Type", "application/json");
   if (!location.empty()) response.headers.Set("Location", std::string(location));
-  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  AppendJsonText(body, &response.body);
   responder_.Send(std::move(response));
 }
 
@@ -471,10 +498,7 @@ class RestApi::Impl {
        std::shared_ptr<spdlog::logger> logger)
       : authenticator_(authenticator), service_(options, std::move(logger)) {}
 
-  void Attach(const AwsBackend& backend) {
-    service_.Attach(
-        {backend.store, backend.engine, backend.activities, backend.clock, backend.connections});
-  }
+  void Attach(const AwsBackend& backend) { service_.Attach(backend); }
   void Stop() { service_.Stop(); }
 
   http::Handler Route(void (*handler)(const rest::ExchangePtr&)) {
