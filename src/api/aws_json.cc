@@ -63,8 +63,7 @@ class AwsJsonApi::Impl {
       : options_(options), authenticator_(authenticator), service_(options, std::move(logger)) {}
 
   void Attach(const AwsBackend& backend) {
-    service_.Attach({backend.store, backend.engine, backend.activities, backend.clock,
-                     backend.connections});
+    service_.Attach(backend);
   }
 
   void Stop() { service_.Stop(); }

@@ -78,6 +78,19 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   // --- Answering ------------------------------------------------------------------
 
+  // How an AWS list operation pages: its members and largest page.
+  struct AwsPaging {
+    const char* items_member;  // "stateMachines"
+    const char* limit_member = "maxResults";
+    const char* token_member = "nextToken";
+    int max_limit = 1000;
+  };
+  // Answers a page of the AWS list operation run with `input` plus ?limit
+  // and ?cursor: {"items": [item(each)], "next_cursor"?}. `item` answers
+  // and returns nullopt on an error of its own.
+  void ReplyPage(std::string_view aws_operation, Json input, const AwsPaging& paging,
+                 const std::function<std::optional<Json>(const Json&)>& item);
+
   void Reply(int status, const Json& body, std::string_view location = {});
   void ReplyText(int status, std::string content_type, std::string body);
   void NoContent();

@@ -93,17 +93,8 @@ Json ActivityJson(const Json& d) {
 
 void ListActivities(const ExchangePtr& x) {
   if (!x->AllowQuery({"limit", "cursor"})) return;
-  auto page = x->Page();
-  if (!page) return;
-  Json input = {{"maxResults", page->max_results}};
-  if (!page->next_token.empty()) input["nextToken"] = page->next_token;
-  std::optional<Json> listed = x->Expect(x->Read("ListActivities", input));
-  if (!listed) return;
-  Json items = Json::array();
-  for (const Json& a : (*listed)["activities"]) items.push_back(ActivityJson(a));
-  Json body = {{"items", std::move(items)}};
-  if (listed->contains("nextToken")) body["next_cursor"] = (*listed)["nextToken"];
-  x->Reply(200, body);
+  x->ReplyPage("ListActivities", Json::object(), {"activities"},
+               [](const Json& a) -> std::optional<Json> { return ActivityJson(a); });
 }
 
 void GetActivity(const ExchangePtr& x) {
@@ -193,22 +184,8 @@ Json ConnectionJson(const Json& c) {
 
 void ListConnections(const ExchangePtr& x) {
   if (!x->AllowQuery({"limit", "cursor"})) return;
-  auto page = x->Page();
-  if (!page) return;
-  Json input = {{"Limit", std::min(page->max_results, 100)}};
-  if (!page->next_token.empty()) input["NextToken"] = page->next_token;
-  aws::Outcome outcome = x->Read("ListConnections", input);
-  if (outcome.error && outcome.error->type == aws::ErrorType::kValidationException) {
-    return x->Fail(
-        BadRequest("InvalidQueryParameter", "cursor is not a next_cursor of this query"));
-  }
-  std::optional<Json> listed = x->Expect(outcome);
-  if (!listed) return;
-  Json items = Json::array();
-  for (const Json& c : (*listed)["Connections"]) items.push_back(ConnectionJson(c));
-  Json body = {{"items", std::move(items)}};
-  if (listed->contains("NextToken")) body["next_cursor"] = (*listed)["NextToken"];
-  x->Reply(200, body);
+  x->ReplyPage("ListConnections", Json::object(), {"Connections", "Limit", "NextToken", 100},
+               [](const Json& c) -> std::optional<Json> { return ConnectionJson(c); });
 }
 
 void GetConnection(const ExchangePtr& x) {

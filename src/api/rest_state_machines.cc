@@ -49,11 +49,6 @@ int64_t VersionOf(std::string_view version_arn) {
   return n;
 }
 
-std::string LastPart(std::string_view arn) {
-  const size_t colon = arn.rfind(':');
-  return std::string(colon == std::string_view::npos ? arn : arn.substr(colon + 1));
-}
-
 // A Describe(StateMachine|Version) answer as REST shows it.
 Json MachineJson(const Json& d) {
   const std::string name = d.value("name", "");
@@ -175,24 +170,15 @@ void ReplyMachine(const ExchangePtr& x, const std::string& arn, int status) {
 
 void ListStateMachines(const ExchangePtr& x) {
   if (!x->AllowQuery({"limit", "cursor"})) return;
-  auto page = x->Page();
-  if (!page) return;
-  Json input = {{"maxResults", page->max_results}};
-  if (!page->next_token.empty()) input["nextToken"] = page->next_token;
-  std::optional<Json> listed = x->Expect(x->Read("ListStateMachines", input));
-  if (!listed) return;
-  Json items = Json::array();
-  for (const Json& m : (*listed)["stateMachines"]) {
-    const std::string name = m.value("name", "");
-    items.push_back({{"name", name},
-                     {"arn", m.value("stateMachineArn", "")},
-                     {"type", m.value("type", "STANDARD")},
-                     {"created_at", IsoTime(MillisOf(m["creationDate"]))},
-                     {"links", {{"self", "/v1/state-machines/" + PathSegment(name)}}}});
-  }
-  Json body = {{"items", std::move(items)}};
-  if (listed->contains("nextToken")) body["next_cursor"] = (*listed)["nextToken"];
-  x->Reply(200, body);
+  x->ReplyPage("ListStateMachines", Json::object(), {"stateMachines"},
+               [](const Json& m) -> std::optional<Json> {
+                 const std::string name = m.value("name", "");
+                 return Json{{"name", name},
+                             {"arn", m.value("stateMachineArn", "")},
+                             {"type", m.value("type", "STANDARD")},
+                             {"created_at", IsoTime(MillisOf(m["creationDate"]))},
+                             {"links", {{"self", "/v1/state-machines/" + PathSegment(name)}}}};
+               });
 }
 
 void CreateStateMachine(const ExchangePtr& x) {
@@ -267,25 +253,15 @@ void DeleteStateMachine(const ExchangePtr& x) {
 
 void ListVersions(const ExchangePtr& x) {
   if (!x->AllowQuery({"limit", "cursor"})) return;
-  auto page = x->Page();
-  if (!page) return;
   const std::string name = MachineName(*x);
-  Json input = {{"stateMachineArn", MachineArnFor(x->context(), name)},
-                {"maxResults", page->max_results}};
-  if (!page->next_token.empty()) input["nextToken"] = page->next_token;
-  std::optional<Json> listed = x->Expect(x->Read("ListStateMachineVersions", input));
-  if (!listed) return;
-  Json items = Json::array();
-  for (const Json& v : (*listed)["stateMachineVersions"]) {
-    const int64_t n = VersionOf(v.value("stateMachineVersionArn", ""));
-    items.push_back({{"version", n},
-                     {"arn", v["stateMachineVersionArn"]},
-                     {"created_at", IsoTime(MillisOf(v["creationDate"]))},
-                     {"links", VersionLinks(name, n)}});
-  }
-  Json body = {{"items", std::move(items)}};
-  if (listed->contains("nextToken")) body["next_cursor"] = (*listed)["nextToken"];
-  x->Reply(200, body);
+  x->ReplyPage("ListStateMachineVersions", {{"stateMachineArn", MachineArnFor(x->context(), name)}},
+               {"stateMachineVersions"}, [&name](const Json& v) -> std::optional<Json> {
+                 const int64_t n = VersionOf(v.value("stateMachineVersionArn", ""));
+                 return Json{{"version", n},
+                             {"arn", v["stateMachineVersionArn"]},
+                             {"created_at", IsoTime(MillisOf(v["creationDate"]))},
+                             {"links", VersionLinks(name, n)}};
+               });
 }
 
 namespace {
@@ -422,24 +398,17 @@ void SaveAlias(const ExchangePtr& x, const std::string& alias_name, const Json& 
 
 void ListAliases(const ExchangePtr& x) {
   if (!x->AllowQuery({"limit", "cursor"})) return;
-  auto page = x->Page();
-  if (!page) return;
   const std::string name = MachineName(*x);
-  Json input = {{"stateMachineArn", MachineArnFor(x->context(), name)},
-                {"maxResults", std::min(page->max_results, 100)}};
-  if (!page->next_token.empty()) input["nextToken"] = page->next_token;
-  std::optional<Json> listed = x->Expect(x->Read("ListStateMachineAliases", input));
-  if (!listed) return;
-  Json items = Json::array();
-  for (const Json& a : (*listed)["stateMachineAliases"]) {
-    std::optional<Json> alias = x->Expect(x->Read(
-        "DescribeStateMachineAlias", {{"stateMachineAliasArn", a["stateMachineAliasArn"]}}));
-    if (!alias) return;
-    items.push_back(AliasJson(name, *alias));
-  }
-  Json body = {{"items", std::move(items)}};
-  if (listed->contains("nextToken")) body["next_cursor"] = (*listed)["nextToken"];
-  x->Reply(200, body);
+  Exchange::AwsPaging paging{"stateMachineAliases"};
+  paging.max_limit = 100;
+  x->ReplyPage("ListStateMachineAliases", {{"stateMachineArn", MachineArnFor(x->context(), name)}},
+               paging, [&x, &name](const Json& a) -> std::optional<Json> {
+                 std::optional<Json> alias =
+                     x->Expect(x->Read("DescribeStateMachineAlias",
+                                       {{"stateMachineAliasArn", a["stateMachineAliasArn"]}}));
+                 if (!alias) return std::nullopt;
+                 return AliasJson(name, *alias);
+               });
 }
 
 void CreateAlias(const ExchangePtr& x) {

@@ -97,7 +97,7 @@ Service::Service(const ApiOptions& options, std::shared_ptr<spdlog::logger> logg
 
 Service::~Service() { Stop(); }
 
-void Service::Attach(const ServiceBackend& backend) {
+void Service::Attach(const AwsBackend& backend) {
   context_.store = backend.store;
   context_.engine = backend.engine;
   context_.activities = backend.activities;

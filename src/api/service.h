@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "aws_internal.h"
+#include "stepd/api/aws_json.h"
 #include "stepd/base/thread_pool.h"
 
 namespace stepd::api::aws {
@@ -44,14 +45,6 @@ AccessTarget TargetOf(std::string_view operation, const Json& input);
 AwsError Denied(const Principal& principal, std::string_view action, Permission permission,
                 std::string_view resource);
 
-struct ServiceBackend {
-  store::Store* store = nullptr;
-  runtime::Engine* engine = nullptr;
-  runtime::ActivityQueue* activities = nullptr;
-  Clock* clock = nullptr;
-  runtime::StoredConnections* connections = nullptr;
-};
-
 class Service {
  public:
   Service(const ApiOptions& options, std::shared_ptr<spdlog::logger> logger);
@@ -59,7 +52,7 @@ class Service {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  void Attach(const ServiceBackend& backend);
+  void Attach(const AwsBackend& backend);
   // Finishes the work queued (answers are sent) and stops the pool; later
   // calls are answered ServiceUnavailable.
   void Stop();

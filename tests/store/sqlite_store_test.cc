@@ -356,20 +356,27 @@ TEST(SqliteStore, MigratesASchema0001DatabaseKeepingHistoryRevisionsAndTheOldAud
               ::testing::HasSubstr("VerifyAuditChain: audit_log_v1: audit row 1 was altered"));
 }
 
-// A database written by a stepd that knew schema 0003: a machine with two
-// revisions and a finished execution with its history.
-void WriteSchema0003Database(const std::string& path) {
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
-  RawDb raw(path);
+// Applies the first `n` embedded migrations to `raw` as a stepd that knew
+// only those would have, recording each.
+void ApplyMigrationsUpTo(RawDb& raw, size_t n) {
   ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
                      "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
             SQLITE_OK);
-  for (const Migration& m : EmbeddedMigrations().first(3)) {
+  for (const Migration& m : EmbeddedMigrations().first(n)) {
     ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
     ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
                        ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
               SQLITE_OK);
   }
+}
+
+// A database written by a stepd that knew schema 0003: a machine with two
+// revisions and a finished execution with its history.
+void WriteSchema0003Database(const std::string& path) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  RawDb raw(path);
+  ApplyMigrationsUpTo(raw, 3);
+  if (::testing::Test::HasFatalFailure()) return;
   ASSERT_EQ(raw.Exec("INSERT INTO state_machines (arn, name, type, definition, role_arn, "
                      "revision_id, attributes, created_at, updated_at) VALUES ('" +
                      MachineArn("m") +
@@ -671,15 +678,8 @@ TEST(SqliteStore, MigratesASchema0010DatabaseToKeepLookerDeliveriesAndArtifacts)
 void WriteSchema0011Database(const std::string& path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   RawDb raw(path);
-  ASSERT_EQ(raw.Exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
-                     "NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"),
-            SQLITE_OK);
-  for (const Migration& m : EmbeddedMigrations().first(11)) {
-    ASSERT_EQ(raw.Exec(std::string(m.sql)), SQLITE_OK) << raw.last_error();
-    ASSERT_EQ(raw.Exec("INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) +
-                       ", '" + std::string(m.name) + "', 1, '" + MigrationChecksum(m) + "')"),
-              SQLITE_OK);
-  }
+  ApplyMigrationsUpTo(raw, 11);
+  if (::testing::Test::HasFatalFailure()) return;
   ASSERT_EQ(raw.QueryText("SELECT count(*) FROM pragma_table_info('executions') WHERE name = "
                           "'restarted_from'"),
             "0");
