@@ -158,6 +158,61 @@ TEST(Engine, ARestartResumesParkedExecutionsFromTheirLastDurableStep) {
   ExpectExactlyOnce(*store, arn);
 }
 
+// A then a Wait, then P, which shows the variable v.
+constexpr char kAssignWaitShow[] = R"({"StartAt":"A","States":{
+    "A":{"Type":"Pass","Assign":{"v":1},"Next":"W"},
+    "W":{"Type":"Wait","Seconds":3600,"Next":"P"},
+    "P":{"Type":"Pass","Parameters":{"v.$":"$v","x.$":"$.x"},"End":true}}})";
+
+TEST(Engine, ARestartBeginsAtItsStateWithItsVariablesAndResumesThereAfterACrash) {
+  TestStore store;
+  store.CreateMachine("m", kAssignWaitShow);
+  std::string arn;
+  {
+    TestEngine t(store.get());
+    StartRequest request;
+    request.input = R"({"x":"given"})";
+    request.start_state = "W";
+    request.start_variables_json = R"({"v":7})";
+    request.restarted_from = ExecutionArn("m", "old");
+    auto started = t.Start("m", "again", std::move(request));
+    ASSERT_TRUE(started.ok()) << started.status();
+    arn = started->execution_arn;
+    ASSERT_TRUE(WaitUntil([&] { return store->GetExecution(arn)->wake_at_ms.has_value(); }));
+  }
+  store.Reopen();
+  TestEngine again(store.get());
+  again.clock.Advance(std::chrono::hours(1));
+  store::ExecutionRecord ended = WaitForEnd(*store, arn);
+  EXPECT_EQ(ended.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_EQ(ended.output, R"({"v":7,"x":"given"})");
+  EXPECT_EQ(ended.restarted_from, ExecutionArn("m", "old"));
+  std::vector<std::string> entered;
+  for (const store::HistoryEventRecord& e : History(*store, arn)) {
+    if (e.type.ends_with("StateEntered")) entered.push_back(e.type);
+  }
+  EXPECT_EQ(entered, (std::vector<std::string>{"WaitStateEntered", "PassStateEntered"}));
+  ExpectExactlyOnce(*store, arn);
+}
+
+TEST(Engine, ARestartAtAStateThatIsNotThereIsRefusedAndLeavesTheNameFree) {
+  TestStore store;
+  store.CreateMachine("m", kAssignWaitShow);
+  TestEngine t(store.get());
+  StartRequest request;
+  request.start_state = "Nowhere";
+  auto refused = t.Start("m", "n", std::move(request));
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << refused.status();
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("'Nowhere'"));
+  StartRequest bad_variables;
+  bad_variables.start_state = "W";
+  bad_variables.start_variables_json = "[1]";
+  EXPECT_EQ(t.Start("m", "n", std::move(bad_variables)).status().code(),
+            StatusCode::kInvalidArgument);
+  EXPECT_EQ(store->GetExecution(ExecutionArn("m", "n")).status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(t.Start("m", "n").ok());
+}
+
 constexpr char kTask[] = R"({"StartAt":"T","States":{
     "T":{"Type":"Task","Resource":"arn:aws:lambda:us-east-1:123456789012:function:f",
          "TimeoutSeconds":30,"HeartbeatSeconds":10,
@@ -438,9 +493,8 @@ TEST(Engine, DistributedMapChildExecutionsArePersistedUnderTheirMapRun) {
 // Redrives `arn` and waits until the redrive is durable.
 StatusOr<RedriveResult> Redrive(TestEngine& t, const std::string& arn) {
   std::promise<StatusOr<RedriveResult>> answer;
-  t.engine->RedriveExecution({arn, "operator", ""}, [&](StatusOr<RedriveResult> r) {
-    answer.set_value(std::move(r));
-  });
+  t.engine->RedriveExecution({arn, "operator", ""},
+                             [&](StatusOr<RedriveResult> r) { answer.set_value(std::move(r)); });
   return answer.get_future().get();
 }
 
@@ -504,7 +558,8 @@ TEST(Engine, ARedriveReopensTheFailedChildExecutionsOfADistributedMap) {
   t.executor.AnswerAll(Json("ok"));
   ASSERT_TRUE(Redrive(t, arn).ok());
   store::ExecutionRecord after = WaitForEnd(*store, arn);
-  ASSERT_EQ(after.status, store::ExecutionStatus::kSucceeded) << after.error.value_or("") << " " << after.cause.value_or("");
+  ASSERT_EQ(after.status, store::ExecutionStatus::kSucceeded)
+      << after.error.value_or("") << " " << after.cause.value_or("");
   store::MapRunRecord redriven_run = store->GetMapRun(run).value();
   EXPECT_EQ(redriven_run.status, store::MapRunStatus::kSucceeded);
   EXPECT_EQ(redriven_run.redrive_count, 1);

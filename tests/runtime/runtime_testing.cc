@@ -151,13 +151,18 @@ Status FaultyStore::CommitTransitions(std::span<const store::TransitionGroup> gr
 
 StatusOr<StartResult> TestEngine::Start(const std::string& machine, const std::string& name,
                                         const std::string& input) {
+  StartRequest request;
+  request.input = input;
+  return Start(machine, name, std::move(request));
+}
+
+StatusOr<StartResult> TestEngine::Start(const std::string& machine, const std::string& name,
+                                        StartRequest request) {
   std::mutex mu;
   std::condition_variable cv;
   std::optional<StatusOr<StartResult>> out;
-  StartRequest request;
   request.state_machine_arn = MachineArn(machine);
   request.name = name;
-  request.input = input;
   request.principal = "tester";
   engine->StartExecution(std::move(request), [&](StatusOr<StartResult> r) {
     std::lock_guard lock(mu);
@@ -175,11 +180,12 @@ StatusOr<StopResult> TestEngine::Stop(const std::string& arn, const std::string&
   std::mutex mu;
   std::condition_variable cv;
   std::optional<StatusOr<StopResult>> out;
-  engine->StopExecution(StopRequest{arn, error, cause, "operator", ""}, [&](StatusOr<StopResult> r) {
-    std::lock_guard lock(mu);
-    out = std::move(r);
-    cv.notify_all();
-  });
+  engine->StopExecution(StopRequest{arn, error, cause, "operator", ""},
+                        [&](StatusOr<StopResult> r) {
+                          std::lock_guard lock(mu);
+                          out = std::move(r);
+                          cv.notify_all();
+                        });
   std::unique_lock lock(mu);
   cv.wait_for(lock, std::chrono::seconds(20), [&] { return out.has_value(); });
   if (!out) return DeadlineExceededError("StopExecution did not answer");

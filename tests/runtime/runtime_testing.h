@@ -87,6 +87,10 @@ struct TestEngine {
   // Starts an execution and waits for the durable start.
   StatusOr<StartResult> Start(const std::string& machine, const std::string& name,
                               const std::string& input = "{}");
+  // The same with every field of `request` the caller set (the machine's
+  // ARN, name and principal are filled in).
+  StatusOr<StartResult> Start(const std::string& machine, const std::string& name,
+                              StartRequest request);
   StatusOr<StopResult> Stop(const std::string& arn, const std::string& error = "",
                             const std::string& cause = "");
 };
