@@ -213,6 +213,8 @@ Json AuditJson(const store::AuditRecord& r) {
   return j;
 }
 
+constexpr size_t kExportBuffer = 1 << 20;
+
 // The audit log is every state machine's: only a principal who may operate
 // on all of them (an unscoped operator or admin) reads it.
 bool MayReadAudit(const ExchangePtr& x) {
@@ -287,7 +289,11 @@ void ListAudit(const ExchangePtr& x) {
       AppendJsonText(AuditJson(r), &chunk);
       chunk += '\n';
     }
-    if (!chunk.empty() && !stream.Write(std::move(chunk))) return;  // the client left
+    // At most a few pages wait for a slow reader: the export never holds
+    // the whole log in memory.
+    if (!chunk.empty() && (!stream.Write(std::move(chunk)) || !stream.WaitForRoom(kExportBuffer))) {
+      return;  // the client left
+    }
     if (rows.next_token.empty()) break;
     store::PageRequest next = *page;
     next.next_token = rows.next_token;

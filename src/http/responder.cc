@@ -1,7 +1,10 @@
 #include "stepd/http/responder.h"
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace stepd::http {
 namespace internal {
@@ -61,6 +64,18 @@ void Stream::Finish() const {
   if (state_->finished) return;
   state_->finished = true;
   state_->exchange->sink->OnStreamEnd(true);
+}
+
+bool Stream::WaitForRoom(size_t max_queued_bytes) const {
+  if (!state_) return false;
+  const ResponseSink& sink = *state_->exchange->sink;
+  auto pause = std::chrono::microseconds(200);
+  while (sink.QueuedBytes() > max_queued_bytes) {
+    if (sink.ClientGone()) return false;
+    std::this_thread::sleep_for(pause);
+    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(20));
+  }
+  return !sink.ClientGone();
 }
 
 bool Stream::client_gone() const { return !state_ || state_->exchange->sink->ClientGone(); }

@@ -199,13 +199,19 @@ class Connection final : public ConnectionBase,
   void Deliver(uint64_t seq, Outbound item) {
     core_->Post(executor_,
                 [self = this->shared_from_this(), seq, item = std::move(item)]() mutable {
-                  if (self->closed_ || seq != self->seq_) return;
+                  if (self->closed_ || seq != self->seq_) {
+                    if (item.kind == Outbound::Kind::kStreamData) self->queued_ -= item.data.size();
+                    return;
+                  }
                   self->outbox_.push_back(std::move(item));
                   self->wake_.cancel();
                 });
   }
 
   bool gone() const { return gone_.load(); }
+  // Stream data handed to Deliver and not yet written (or dropped).
+  void AddQueued(size_t bytes) { queued_ += bytes; }
+  size_t queued() const { return queued_.load(); }
   const net::any_io_executor& stream_executor() const { return executor_; }
 
  private:
@@ -242,6 +248,7 @@ class Connection final : public ConnectionBase,
   const bool rejected_;
   const std::string peer_;
   std::atomic<bool> gone_{false};
+  std::atomic<size_t> queued_{0};
 
   // Touched on the strand only.
   beast::flat_buffer buffer_;
@@ -278,6 +285,7 @@ class ExchangeSink final : public ResponseSink {
     connection_->Deliver(seq_, {Outbound::Kind::kStreamStart, std::move(r), {}, false});
   }
   void OnStreamData(std::string data) override {
+    connection_->AddQueued(data.size());
     connection_->Deliver(seq_, {Outbound::Kind::kStreamData, {}, std::move(data), false});
   }
   void OnStreamEnd(bool complete) override {
@@ -287,6 +295,7 @@ class ExchangeSink final : public ResponseSink {
     connection_->Deliver(seq_, {Outbound::Kind::kAbandoned, {}, {}, false});
   }
   bool ClientGone() const override { return connection_->gone(); }
+  size_t QueuedBytes() const override { return connection_->queued(); }
 
  private:
   std::shared_ptr<Connection<Stream>> connection_;
@@ -662,6 +671,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
           } else {
             co_await net::async_write(stream_, net::buffer(item.data), Tok(ec));
           }
+          queued_ -= item.data.size();
           if (ec) {
             gone_ = true;
             Close();

@@ -123,14 +123,16 @@ void RawClient::Send(std::string_view bytes) {
 }
 
 std::string RawClient::ReadResponse(int* status, std::string* raw_headers) {
-  bhttp::response<bhttp::string_body> res;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(boost::none);  // tests read large streamed bodies too
   boost::system::error_code ec;
   RecvStream stream{socket_.native_handle()};
-  bhttp::read(stream, buffer_, res, ec);
+  bhttp::read(stream, buffer_, parser, ec);
   if (ec) {
     *status = 0;
     return "";
   }
+  bhttp::response<bhttp::string_body> res = parser.release();
   *status = static_cast<int>(res.result_int());
   if (raw_headers) {
     std::ostringstream out;

@@ -481,6 +481,38 @@ TEST(Server, StreamWritesStopOnceTheClientHasGone) {
   EXPECT_LT(writes, 1000);
 }
 
+TEST(Server, AProducerThatWaitsForRoomIsHeldBackByASlowReader) {
+  constexpr size_t kChunk = 256 * 1024;
+  constexpr int kChunks = 64;  // 16 MiB: more than loopback socket buffers hold
+  auto router = std::make_shared<Router>();
+  std::atomic<int> written{0};
+  std::thread producer;
+  router->Add("GET", "/big", [&](const Request&, Responder responder) {
+    Stream stream = responder.StartStream(200);
+    producer = std::thread([stream, &written] {
+      for (int i = 0; i < kChunks; ++i) {
+        if (!stream.Write(std::string(kChunk, static_cast<char>('a' + i % 26)))) return;
+        written = i + 1;
+        if (!stream.WaitForRoom(512 * 1024)) return;
+      }
+      stream.Finish();
+    });
+  });
+  TestServer server(router);
+  RawClient client(server.port());
+  client.Send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(300ms);  // not reading: the producer must wait
+  const int before_reading = written.load();
+  EXPECT_LT(before_reading, kChunks);
+  int status = 0;
+  const std::string body = client.ReadResponse(&status);
+  producer.join();
+  EXPECT_EQ(status, 200);
+  ASSERT_EQ(body.size(), kChunk * kChunks);
+  EXPECT_EQ(body[kChunk * 27], 'b');
+  EXPECT_EQ(written.load(), kChunks);
+}
+
 // Answers GET and HEAD /file/{name} with the file `name` of `dir`.
 std::shared_ptr<Router> FileRouter(const std::filesystem::path& dir) {
   auto router = EchoRouter();
@@ -758,9 +790,7 @@ TEST(Server, ServersSharingAPoolStopOneAtATime) {
   // A keep-alive connection that sends its request as Stop runs: its
   // handler is either called before Stop returns or never.
   RawClient racing(first.port());
-  std::thread sender([&racing] {
-    racing.Send("GET /count HTTP/1.1\r\nHost: x\r\n\r\n");
-  });
+  std::thread sender([&racing] { racing.Send("GET /count HTTP/1.1\r\nHost: x\r\n\r\n"); });
   first.Stop();
   sender.join();
   const int calls_at_stop = calls.load();

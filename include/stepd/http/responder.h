@@ -35,6 +35,8 @@ class ResponseSink {
   virtual void OnAbandoned() = 0;
   // The peer is known to be gone (a write failed or the server closed it).
   virtual bool ClientGone() const = 0;
+  // Bytes of stream data accepted and not yet written to the peer.
+  virtual size_t QueuedBytes() const { return 0; }
 };
 
 namespace internal {
@@ -50,8 +52,12 @@ class Stream {
   // Queues `data` as one chunk (empty data is ignored). False when the stream
   // is finished, invalid, or the client is gone; the producer should stop.
   // Chunks are buffered without bound: producers of large bodies pace
-  // themselves (e.g. by answering from a worker that writes in slices).
+  // themselves with WaitForRoom (from a worker thread, never an I/O thread).
   bool Write(std::string data) const;
+  // Blocks while more than `max_queued_bytes` written chunks wait for the
+  // peer. False when the client went away meanwhile (or the stream is
+  // invalid); true once there is room.
+  bool WaitForRoom(size_t max_queued_bytes) const;
   // Ends the body with the last chunk. Idempotent.
   void Finish() const;
   bool valid() const { return state_ != nullptr; }
