@@ -230,7 +230,9 @@ void Exchange::Call(const aws::OperationInfo& op, Json input,
   call.operation = std::string(op.name);
   call.source = request_.remote_address;
   call.request_id = request_.request_id;
-  call.audit_details = std::move(audit_details);
+  // Audit rows tell which surface a call came through.
+  call.audit_details = audit_details.is_object() ? std::move(audit_details) : Json::object();
+  call.audit_details["api"] = "rest";
   call.client_gone = [responder = responder_] { return responder.client_gone(); };
   aws::Service* service = service_;
   // Continuations run on a pool thread, never on an engine thread.
@@ -261,6 +263,7 @@ aws::Outcome Exchange::Read(std::string_view aws_operation, Json input) {
   call.operation = std::string(op->name);
   call.source = request_.remote_address;
   call.request_id = request_.request_id;
+  call.audit_details = {{"api", "rest"}};
   call.reply = [promise](aws::Outcome outcome) { promise->set_value(std::move(outcome)); };
   std::string_view prefix = aws::FindEventsOperation(op->name) == op ? "events" : "states";
   service_->Invoke(*op, std::move(call), prefix);
@@ -434,7 +437,7 @@ std::string ExecutionId(std::string_view arn) {
 
 std::optional<std::string> ExecutionArnFor(const aws::Context& context, std::string_view id) {
   if (id.rfind("arn:", 0) == 0) return std::string(id);
-  if (id.empty() || id.find('/') != std::string_view::npos) return std::nullopt;
+  if (id.empty()) return std::nullopt;
   const std::string prefix =
       "arn:aws:states:" + context.options->region + ":" + context.options->account_id + ":";
   for (const char* type : {"execution:", "express:"}) {

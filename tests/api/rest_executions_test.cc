@@ -55,6 +55,31 @@ TEST_F(RestExecutions, AnExecutionIsFoundByItsShortIdOrItsEncodedArnWithPayloads
   EXPECT_EQ(problem.body["type"], "urn:stepd:problem:not-found");
 }
 
+TEST_F(RestExecutions, AMapRunsChildIsFoundThroughItsLinkAndNamesItsParent) {
+  stack_->CreateMachine("fan", R"({"StartAt":"Fan","States":{"Fan":{"Type":"Map",
+      "Label":"Orders","ItemsPath":"$.items",
+      "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
+        "StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},"End":true}}})");
+  const std::string parent = Start("fan", "run", {{"items", {1, 2}}});
+  EXPECT_EQ(WaitForEnd(parent)["status"], "SUCCEEDED");
+  AwsAnswer runs = stack_->Call("ListMapRuns", {{"executionArn", ExecutionArn("fan", "run")}});
+  ASSERT_EQ(runs.body["mapRuns"].size(), 1u) << runs.raw;
+  AwsAnswer children =
+      stack_->Call("ListExecutions", {{"mapRunArn", runs.body["mapRuns"][0]["mapRunArn"]}});
+  ASSERT_EQ(children.body["executions"].size(), 2u) << children.raw;
+  const std::string child = children.body["executions"][0]["executionArn"];
+  // A child's id holds a '/': its link encodes it, and the link works.
+  const std::string link =
+      "/v1/executions/" + PercentEncode(child.substr(child.find("execution:") + 10));
+  AwsAnswer got = Get(link);
+  ASSERT_EQ(got.status, 200) << got.raw;
+  EXPECT_EQ(got.body["links"]["self"], link);
+  EXPECT_EQ(got.body["parent"]["id"], parent);
+  EXPECT_EQ(got.body["map_run_arn"], runs.body["mapRuns"][0]["mapRunArn"]);
+  // The list of executions holds top-level executions only.
+  EXPECT_EQ(Get("/v1/executions").body["items"].size(), 1u);
+}
+
 TEST_F(RestExecutions, FiltersNarrowTheListAndTheCursorWalksItOnce) {
   stack_->CreateMachine("etl", kFailDefinition);
   stack_->CreateMachine("web", kPassDefinition);
@@ -207,6 +232,7 @@ TEST_F(RestExecutions, RestartBeginsAtTheStateWithTheVariablesTheOldRunHadThere)
   ASSERT_EQ(audit.body["items"].size(), 1u) << audit.raw;
   EXPECT_EQ(audit.body["items"][0]["details"]["restarted_from"], ExecutionArn("r", "first"));
   EXPECT_EQ(audit.body["items"][0]["details"]["from_state"], "B");
+  EXPECT_EQ(audit.body["items"][0]["details"]["api"], "rest");
 }
 
 TEST_F(RestExecutions, RestartRefusesWhatItCannotDo) {
