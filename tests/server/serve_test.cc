@@ -1004,6 +1004,19 @@ TEST_F(ServeLambdaFunctions, WaitForTaskTokenInvokesTheFunctionThenWaitsForTheTo
   EXPECT_EQ((*payload)["order"], 42);
   const std::string token = payload->value("token", "");
   ASSERT_EQ(token.size(), 64u) << payload->dump();
+  // Waits for the function's answer to be recorded (TaskSubmitted): a token
+  // sent before it ends the task first, and the late answer is then dropped
+  // like any answer to a task no longer awaited.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  bool submitted = false;
+  while (!submitted && std::chrono::steady_clock::now() < deadline) {
+    for (const Json& event : Aws("GetExecutionHistory", {{"executionArn", arn}})
+                                 .value("events", Json::array())) {
+      submitted = submitted || event["type"] == "TaskSubmitted";
+    }
+    if (!submitted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(submitted);
   Aws("SendTaskSuccess", {{"taskToken", token}, {"output", R"({"approved": true})"}});
   Json described = WaitForEnd(arn);
   ASSERT_EQ(described["status"], "SUCCEEDED") << described.dump();
