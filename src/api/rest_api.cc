@@ -319,6 +319,14 @@ void Exchange::Reply(int status, const Json& body, std::string_view location) {
   responder_.Send(std::move(response));
 }
 
+void Exchange::ReplyJsonText(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.headers.Set("Content-Type", "application/json");
+  response.body = std::move(body);
+  responder_.Send(std::move(response));
+}
+
 void Exchange::ReplyText(int status, std::string content_type, std::string body) {
   responder_.Send(http::Response::Text(status, std::move(body), std::move(content_type)));
 }
@@ -489,6 +497,92 @@ Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads) {
                 {"history", self + "/history"},
                 {"state_machine", "/v1/state-machines/" + PathSegment(machine_name)}};
   return j;
+}
+
+namespace {
+
+void AppendKey(std::string_view key, std::string* out) {
+  out->push_back(',');
+  out->push_back('"');
+  out->append(key);
+  out->append("\":");
+}
+
+void AppendString(std::string_view value, std::string* out) {
+  out->push_back('"');
+  AppendJsonStringBody(value, out);
+  out->push_back('"');
+}
+
+}  // namespace
+
+void AppendExecutionSummary(const store::ExecutionRecord& e, std::string* out) {
+  std::optional<aws::Arn> machine = aws::ParseArn(e.state_machine_arn);
+  const std::string_view machine_name =
+      machine ? std::string_view(machine->resource) : std::string_view(e.state_machine_arn);
+  const std::string id = ExecutionId(e.arn);
+  out->append("{\"id\":");
+  AppendString(id, out);
+  AppendKey("arn", out);
+  AppendString(e.arn, out);
+  AppendKey("name", out);
+  AppendString(std::string_view(e.name).substr(0, e.name.find(':')), out);
+  AppendKey("state_machine", out);
+  AppendString(machine_name, out);
+  AppendKey("state_machine_arn", out);
+  AppendString(e.state_machine_arn, out);
+  AppendKey("status", out);
+  AppendString(store::ExecutionStatusName(e.status), out);
+  AppendKey("started_at", out);
+  AppendString(IsoTime(e.start_time_ms), out);
+  if (e.state_machine_version > 0) {
+    AppendKey("version", out);
+    out->append(std::to_string(e.state_machine_version));
+  }
+  if (!e.state_machine_alias.empty()) {
+    AppendKey("alias", out);
+    AppendString(e.state_machine_alias, out);
+  }
+  if (e.stop_time_ms) {
+    AppendKey("stopped_at", out);
+    AppendString(IsoTime(*e.stop_time_ms), out);
+  }
+  if (e.error) {
+    AppendKey("error", out);
+    AppendString(*e.error, out);
+  }
+  if (e.cause) {
+    AppendKey("cause", out);
+    AppendString(*e.cause, out);
+  }
+  AppendKey("redrive_count", out);
+  out->append(std::to_string(e.redrive_count));
+  if (e.redrive_time_ms) {
+    AppendKey("redriven_at", out);
+    AppendString(IsoTime(*e.redrive_time_ms), out);
+  }
+  if (!e.started_by.empty()) {
+    AppendKey("started_by", out);
+    AppendString(e.started_by, out);
+  }
+  if (!e.restarted_from.empty() || !e.started_by_execution_arn.empty()) {
+    // Rare: the general form.
+    Json j = ExecutionJson(e, false);
+    for (const char* key : {"restarted_from", "started_by_execution"}) {
+      if (auto it = j.find(key); it != j.end()) {
+        AppendKey(key, out);
+        AppendJsonText(*it, out);
+      }
+    }
+  }
+  const std::string self = ExecutionPath(e.arn);
+  out->append(",\"links\":{\"self\":");
+  AppendString(self, out);
+  out->append(",\"history\":");
+  AppendString(self + "/history", out);
+  out->append(",\"state_machine\":");
+  AppendString("/v1/state-machines/" + PathSegment(machine_name), out);
+  out->append("}}");
 }
 
 }  // namespace rest

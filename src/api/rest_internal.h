@@ -93,6 +93,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void Reply(int status, const Json& body, std::string_view location = {});
   void ReplyText(int status, std::string content_type, std::string body);
+  // `body` is JSON text already (application/json).
+  void ReplyJsonText(int status, std::string body);
   void NoContent();
   void Fail(const Problem& problem);
   void Fail(const aws::AwsError& error) { Fail(ProblemOf(error)); }
@@ -131,6 +133,8 @@ std::string ExecutionPath(std::string_view arn);
 
 // The REST form of a stored execution (summary: without payloads).
 Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads);
+// ExecutionJson(e, false) written straight as JSON text, for long lists.
+void AppendExecutionSummary(const store::ExecutionRecord& e, std::string* out);
 
 // --- Handlers, by resource -------------------------------------------------------------
 

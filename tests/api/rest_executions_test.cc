@@ -118,6 +118,42 @@ TEST_F(RestExecutions, FiltersNarrowTheListAndTheCursorWalksItOnce) {
   EXPECT_EQ(after.body["items"].size() + before.body["items"].size(), 6u);
 }
 
+TEST_F(RestExecutions, AListedExecutionShowsWhatItsOwnPageShows) {
+  stack_->CreateMachine("r", kRestartable);
+  ASSERT_EQ(Post("/v1/state-machines/r/versions").status, 201);
+  ASSERT_EQ(Post("/v1/state-machines/r/aliases",
+                 {{"name", "live"}, {"routing", {{{"version", 1}, {"weight", 100}}}}})
+                .status,
+            201);
+  ASSERT_EQ(Post("/v1/state-machines/r/executions",
+                 {{"name", "\u00e9t\u00e9-1"}, {"alias", "live"}, {"input", {{"fail", true}}}})
+                .status,
+            201);
+  WaitForEnd("r:%C3%A9t%C3%A9-1");
+  ASSERT_EQ(Post("/v1/executions/r:%C3%A9t%C3%A9-1/redrive").status, 200);
+  WaitForEnd("r:%C3%A9t%C3%A9-1");
+  ASSERT_EQ(
+      Post("/v1/executions/r:%C3%A9t%C3%A9-1/restart", {{"from_state", "C"}, {"name", "again"}})
+          .status,
+      201);
+  WaitForEnd("r:again");
+  AwsAnswer listed = Get("/v1/executions?state_machine=r");
+  ASSERT_EQ(listed.body["items"].size(), 2u) << listed.raw;
+  for (const Json& item : listed.body["items"]) {
+    Json own = Get(item["links"]["self"].get<std::string>()).body;
+    for (const char* detail : {"input", "output", "current_state", "redrivable",
+                               "not_redrivable_reason", "restarts", "map_run_arn", "parent"}) {
+      own.erase(detail);
+    }
+    for (const char* link : {"stop", "redrive", "restart"}) own["links"].erase(link);
+    EXPECT_EQ(item, own);
+  }
+  EXPECT_EQ(listed.body["items"][1]["alias"], "live");
+  EXPECT_EQ(listed.body["items"][1]["version"], 1);
+  EXPECT_EQ(listed.body["items"][1]["redrive_count"], 1);
+  EXPECT_EQ(listed.body["items"][0]["restarted_from"]["from_state"], "C");
+}
+
 TEST_F(RestExecutions, BadFiltersAreRefusedNamingWhatIsWrong) {
   stack_->CreateMachine("m", kPassDefinition);
   EXPECT_EQ(ProblemOf(Get("/v1/executions?status=DONE")),
