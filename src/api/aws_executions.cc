@@ -530,10 +530,6 @@ void GetExecutionHistory(const Context& context, Call call) {
   call.reply(Outcome{std::move(body), std::nullopt});
 }
 
-}  // namespace stepd::api::aws
-
-namespace stepd::api::aws {
-
 void RestartExecution(const Context& context, Call call) {
   Fields f(call.input);
   auto arn = f.String("executionArn", true, 1, 256);

@@ -222,8 +222,28 @@ std::optional<Json> Exchange::Body(std::initializer_list<std::string_view> allow
   return std::move(parsed).value();
 }
 
-void Exchange::Call(const aws::OperationInfo& op, Json input,
-                    std::function<void(aws::Outcome)> then, Json audit_details) {
+bool Exchange::MemberIs(const Json& body, std::string_view name,
+                        std::initializer_list<std::string_view> types, std::string_view code,
+                        std::string_view what) {
+  auto it = body.find(name);
+  if (it == body.end()) return true;
+  std::string expected;
+  for (std::string_view type : types) {
+    if ((type == "string" && it->is_string()) || (type == "object" && it->is_object()) ||
+        (type == "boolean" && it->is_boolean()) || (type == "array" && it->is_array()) ||
+        (type == "integer" && it->is_number_integer())) {
+      return true;
+    }
+    expected += (expected.empty() ? "" : " or ") + std::string(type);
+  }
+  const bool vowel = expected[0] == 'o' || expected[0] == 'a' || expected[0] == 'i';
+  Fail(BadRequest(std::string(code), std::string(what) + " '" + std::string(name) + "' must be " +
+                                         (vowel ? "an " : "a ") + expected + ", not " +
+                                         it->type_name()));
+  return false;
+}
+
+aws::Call Exchange::NewCall(const aws::OperationInfo& op, Json input, Json audit_details) const {
   aws::Call call;
   call.input = std::move(input);
   call.principal = principal_;
@@ -234,6 +254,17 @@ void Exchange::Call(const aws::OperationInfo& op, Json input,
   call.audit_details = audit_details.is_object() ? std::move(audit_details) : Json::object();
   call.audit_details["api"] = "rest";
   call.client_gone = [responder = responder_] { return responder.client_gone(); };
+  return call;
+}
+
+void Exchange::Invoke(const aws::OperationInfo& op, aws::Call call) {
+  service_->Invoke(op, std::move(call),
+                   aws::FindEventsOperation(op.name) == &op ? "events" : "states");
+}
+
+void Exchange::Call(const aws::OperationInfo& op, Json input,
+                    std::function<void(aws::Outcome)> then, Json audit_details) {
+  aws::Call call = NewCall(op, std::move(input), std::move(audit_details));
   aws::Service* service = service_;
   // Continuations run on a pool thread, never on an engine thread.
   call.reply = [service, then = std::move(then)](aws::Outcome outcome) {
@@ -241,32 +272,23 @@ void Exchange::Call(const aws::OperationInfo& op, Json input,
     auto shared = std::make_shared<aws::Outcome>(std::move(outcome));
     if (!service->Submit([then, shared] { then(std::move(*shared)); })) then(std::move(*shared));
   };
-  std::string_view prefix = aws::FindEventsOperation(op.name) == &op ? "events" : "states";
-  service_->Invoke(op, std::move(call), prefix);
+  Invoke(op, std::move(call));
 }
 
 void Exchange::Call(std::string_view aws_operation, Json input,
                     std::function<void(aws::Outcome)> then) {
-  const aws::OperationInfo* op = FindAnyOperation(aws_operation);
-  Call(*op, std::move(input), std::move(then));
+  Call(*FindAnyOperation(aws_operation), std::move(input), std::move(then));
 }
 
 aws::Outcome Exchange::Read(std::string_view aws_operation, Json input) {
-  const aws::OperationInfo* op = FindAnyOperation(aws_operation);
+  const aws::OperationInfo& op = *FindAnyOperation(aws_operation);
   // Reads answer on the calling thread; the promise only guards against
   // one that would not.
   auto promise = std::make_shared<std::promise<aws::Outcome>>();
   std::future<aws::Outcome> answer = promise->get_future();
-  aws::Call call;
-  call.input = std::move(input);
-  call.principal = principal_;
-  call.operation = std::string(op->name);
-  call.source = request_.remote_address;
-  call.request_id = request_.request_id;
-  call.audit_details = {{"api", "rest"}};
+  aws::Call call = NewCall(op, std::move(input), Json());
   call.reply = [promise](aws::Outcome outcome) { promise->set_value(std::move(outcome)); };
-  std::string_view prefix = aws::FindEventsOperation(op->name) == op ? "events" : "states";
-  service_->Invoke(*op, std::move(call), prefix);
+  Invoke(op, std::move(call));
   return answer.get();
 }
 
@@ -459,46 +481,6 @@ std::string ExecutionPath(std::string_view arn) {
   return "/v1/executions/" + PathSegment(ExecutionId(arn));
 }
 
-Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads) {
-  std::optional<aws::Arn> machine = aws::ParseArn(e.state_machine_arn);
-  const std::string machine_name = machine ? machine->resource : e.state_machine_arn;
-  Json j = {{"id", ExecutionId(e.arn)},
-            {"arn", e.arn},
-            {"name", e.name.substr(0, e.name.find(':'))},
-            {"state_machine", machine_name},
-            {"state_machine_arn", e.state_machine_arn},
-            {"status", store::ExecutionStatusName(e.status)},
-            {"started_at", IsoTime(e.start_time_ms)}};
-  if (e.state_machine_version > 0) j["version"] = e.state_machine_version;
-  if (!e.state_machine_alias.empty()) j["alias"] = e.state_machine_alias;
-  if (e.stop_time_ms) j["stopped_at"] = IsoTime(*e.stop_time_ms);
-  if (with_payloads) {
-    j["input"] = JsonValueOf(e.input);
-    if (e.output) j["output"] = JsonValueOf(*e.output);
-  }
-  if (e.error) j["error"] = *e.error;
-  if (e.cause) j["cause"] = *e.cause;
-  j["redrive_count"] = e.redrive_count;
-  if (e.redrive_time_ms) j["redriven_at"] = IsoTime(*e.redrive_time_ms);
-  if (!e.started_by.empty()) j["started_by"] = e.started_by;
-  if (!e.restarted_from.empty()) {
-    j["restarted_from"] = {{"id", ExecutionId(e.restarted_from)}, {"arn", e.restarted_from}};
-    Json attributes = aws::JsonObjectOrEmpty(e.attributes_json);
-    if (auto it = attributes.find("restartedFromState"); it != attributes.end()) {
-      j["restarted_from"]["from_state"] = *it;
-    }
-  }
-  if (!e.started_by_execution_arn.empty()) {
-    j["started_by_execution"] = {{"id", ExecutionId(e.started_by_execution_arn)},
-                                 {"arn", e.started_by_execution_arn}};
-  }
-  const std::string self = ExecutionPath(e.arn);
-  j["links"] = {{"self", self},
-                {"history", self + "/history"},
-                {"state_machine", "/v1/state-machines/" + PathSegment(machine_name)}};
-  return j;
-}
-
 namespace {
 
 void AppendKey(std::string_view key, std::string* out) {
@@ -565,15 +547,20 @@ void AppendExecutionSummary(const store::ExecutionRecord& e, std::string* out) {
     AppendKey("started_by", out);
     AppendString(e.started_by, out);
   }
-  if (!e.restarted_from.empty() || !e.started_by_execution_arn.empty()) {
-    // Rare: the general form.
-    Json j = ExecutionJson(e, false);
-    for (const char* key : {"restarted_from", "started_by_execution"}) {
-      if (auto it = j.find(key); it != j.end()) {
-        AppendKey(key, out);
-        AppendJsonText(*it, out);
-      }
+  if (!e.restarted_from.empty()) {
+    AppendKey("restarted_from", out);
+    Json from = {{"id", ExecutionId(e.restarted_from)}, {"arn", e.restarted_from}};
+    Json attributes = aws::JsonObjectOrEmpty(e.attributes_json);
+    if (auto it = attributes.find("restartedFromState"); it != attributes.end()) {
+      from["from_state"] = *it;
     }
+    AppendJsonText(from, out);
+  }
+  if (!e.started_by_execution_arn.empty()) {
+    AppendKey("started_by_execution", out);
+    AppendJsonText(
+        Json{{"id", ExecutionId(e.started_by_execution_arn)}, {"arn", e.started_by_execution_arn}},
+        out);
   }
   const std::string self = ExecutionPath(e.arn);
   out->append(",\"links\":{\"self\":");
@@ -583,6 +570,17 @@ void AppendExecutionSummary(const store::ExecutionRecord& e, std::string* out) {
   out->append(",\"state_machine\":");
   AppendString("/v1/state-machines/" + PathSegment(machine_name), out);
   out->append("}}");
+}
+
+Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads) {
+  std::string text;
+  AppendExecutionSummary(e, &text);
+  Json j = ParseJson(text).value();  // our own text: always JSON
+  if (with_payloads) {
+    j["input"] = JsonValueOf(e.input);
+    if (e.output) j["output"] = JsonValueOf(*e.output);
+  }
+  return j;
 }
 
 }  // namespace rest

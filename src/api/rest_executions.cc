@@ -17,19 +17,15 @@ constexpr std::string_view kStatuses[] = {"RUNNING",   "SUCCEEDED", "FAILED",
 std::optional<store::ExecutionFilter> ReadFilter(Exchange& x, const Json& given,
                                                  std::string* machine_name) {
   store::ExecutionFilter filter;
-  auto text = [&](std::string_view name) -> std::optional<std::string> {
-    auto it = given.find(name);
-    if (it == given.end()) return std::nullopt;
-    if (!it->is_string()) return std::string("\x01");
-    return it->get<std::string>();
-  };
   for (std::string_view name :
        {"state_machine", "status", "started_after", "started_before", "name_prefix", "error"}) {
-    if (text(name) == std::string("\x01")) {
-      x.Fail(BadRequest("InvalidFilter", "Filter '" + std::string(name) + "' must be a string"));
-      return std::nullopt;
-    }
+    if (!x.MemberIs(given, name, {"string"}, "InvalidFilter", "Filter")) return std::nullopt;
   }
+  auto text = [&given](std::string_view name) -> std::optional<std::string> {
+    auto it = given.find(name);
+    if (it == given.end()) return std::nullopt;
+    return it->get<std::string>();
+  };
   if (auto machine = text("state_machine")) {
     if (machine->empty()) {
       x.Fail(BadRequest("InvalidFilter", "Filter 'state_machine' must not be empty"));
@@ -264,12 +260,7 @@ void StopExecution(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"error", "cause"});
   if (!body) return;
-  for (const char* member : {"error", "cause"}) {
-    if (body->contains(member) && !(*body)[member].is_string()) {
-      return x->Fail(BadRequest("InvalidRequestBody",
-                                "Member '" + std::string(member) + "' must be a string"));
-    }
-  }
+  if (!x->MemberIs(*body, "error", {"string"}) || !x->MemberIs(*body, "cause", {"string"})) return;
   std::optional<std::string> arn = ArnOf(*x);
   if (!arn) return;
   Json input = {{"executionArn", *arn}};
@@ -301,9 +292,7 @@ void RestartExecution(const ExchangePtr& x) {
                               "Member 'from_state' (a string: the top-level state to restart "
                               "at) is required"));
   }
-  if (body->contains("name") && !(*body)["name"].is_string()) {
-    return x->Fail(BadRequest("InvalidRequestBody", "Member 'name' must be a string"));
-  }
+  if (!x->MemberIs(*body, "name", {"string"})) return;
   std::optional<std::string> arn = ArnOf(*x);
   if (!arn) return;
   Json input = {{"executionArn", *arn}, {"fromState", (*body)["from_state"]}};
@@ -425,17 +414,11 @@ void Bulk(const ExchangePtr& x, std::string operation, std::string done_word,
                                           "started_before, name_prefix, error"));
     }
   }
-  for (const char* flag : {"all", "dry_run"}) {
-    if (body->contains(flag) && !(*body)[flag].is_boolean()) {
-      return x->Fail(BadRequest("InvalidRequestBody",
-                                "Member '" + std::string(flag) + "' must be true or false"));
-    }
+  for (const char* member : {"all", "dry_run"}) {
+    if (!x->MemberIs(*body, member, {"boolean"})) return;
   }
-  for (const char* text : {"error", "cause"}) {
-    if (body->contains(text) && !(*body)[text].is_string()) {
-      return x->Fail(
-          BadRequest("InvalidRequestBody", "Member '" + std::string(text) + "' must be a string"));
-    }
+  for (const char* member : {"error", "cause"}) {
+    if (!x->MemberIs(*body, member, {"string"})) return;
   }
   int64_t limit = 1000;
   if (body->contains("limit")) {

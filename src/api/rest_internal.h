@@ -61,6 +61,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // The body as a JSON object ({} when empty) whose members are all in
   // `allowed`.
   std::optional<Json> Body(std::initializer_list<std::string_view> allowed);
+  // Member `name` of `body`, when present, is one of `types` ("string",
+  // "object", "boolean", "array", "integer"); answers 400 otherwise.
+  bool MemberIs(const Json& body, std::string_view name,
+                std::initializer_list<std::string_view> types,
+                std::string_view code = "InvalidRequestBody", std::string_view what = "Member");
 
   // --- Running operations ------------------------------------------------------
 
@@ -101,6 +106,11 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   http::Stream StartStream(int status, std::string content_type);
 
  private:
+  // A call of `op` as this request's principal, from its address, with its
+  // request id; no reply yet.
+  aws::Call NewCall(const aws::OperationInfo& op, Json input, Json audit_details) const;
+  void Invoke(const aws::OperationInfo& op, aws::Call call);
+
   aws::Service* service_;
   http::Request request_;
   Principal principal_;
@@ -131,10 +141,11 @@ std::string ExecutionId(std::string_view arn);
 std::optional<std::string> ExecutionArnFor(const aws::Context& context, std::string_view id);
 std::string ExecutionPath(std::string_view arn);
 
-// The REST form of a stored execution (summary: without payloads).
-Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads);
-// ExecutionJson(e, false) written straight as JSON text, for long lists.
+// The REST form of a stored execution without its payloads, as JSON text
+// (lists write it straight into their answer).
 void AppendExecutionSummary(const store::ExecutionRecord& e, std::string* out);
+// The same as a value, with input and output when `with_payloads`.
+Json ExecutionJson(const store::ExecutionRecord& e, bool with_payloads);
 
 // --- Handlers, by resource -------------------------------------------------------------
 

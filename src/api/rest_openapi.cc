@@ -1127,7 +1127,7 @@ const std::string& RestApi::OpenApiDocument() {
   "/v1/activities/{name}": {
    "get": {
     "operationId": "getActivity",
-    "summary": "An activity and how many tasks wait",
+    "summary": "An activity",
     "responses": {
      "200": {
       "description": "OK",
@@ -2727,12 +2727,6 @@ const std::string& RestApi::OpenApiDocument() {
      "created_at": {
       "type": "string",
       "format": "date-time"
-     },
-     "queued_tasks": {
-      "type": "integer"
-     },
-     "started_tasks": {
-      "type": "integer"
      },
      "links": {
       "type": "object",

@@ -102,23 +102,7 @@ void GetActivity(const ExchangePtr& x) {
   const std::string arn = ActivityArnFor(x->context(), x->Param("name"));
   std::optional<Json> described = x->Expect(x->Read("DescribeActivity", {{"activityArn", arn}}));
   if (!described) return;
-  Json j = ActivityJson(*described);
-  // How much work waits: the pending tasks, counted up to 1000 each.
-  for (store::ActivityTaskState state :
-       {store::ActivityTaskState::kQueued, store::ActivityTaskState::kStarted}) {
-    store::ActivityTaskFilter filter;
-    filter.activity_arn = arn;
-    filter.states = {state};
-    store::PageRequest page;
-    page.max_results = 1000;
-    auto listed = x->context().store->ListActivityTasks(filter, page);
-    if (!listed.ok()) {
-      return x->Fail(*aws::StoreFailure(x->context(), listed.status(), "GetActivity").error);
-    }
-    j[state == store::ActivityTaskState::kQueued ? "queued_tasks" : "started_tasks"] =
-        listed->items.size();
-  }
-  x->Reply(200, j);
+  x->Reply(200, ActivityJson(*described));
 }
 
 void ListActivityTasks(const ExchangePtr& x) {

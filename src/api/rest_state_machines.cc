@@ -6,30 +6,6 @@
 namespace stepd::api::rest {
 namespace {
 
-// Checks that `body`'s member `name`, when present, has one of `types`
-// ("string", "object", "boolean", "array", "integer"); answers 400 otherwise.
-bool MemberIs(Exchange& x, const Json& body, std::string_view name,
-              std::initializer_list<std::string_view> types) {
-  auto it = body.find(name);
-  if (it == body.end()) return true;
-  for (std::string_view type : types) {
-    if ((type == "string" && it->is_string()) || (type == "object" && it->is_object()) ||
-        (type == "boolean" && it->is_boolean()) || (type == "array" && it->is_array()) ||
-        (type == "integer" && it->is_number_integer())) {
-      return true;
-    }
-  }
-  std::string expected;
-  for (std::string_view type : types) {
-    expected += (expected.empty() ? "" : " or ") + std::string(type);
-  }
-  x.Fail(BadRequest("InvalidRequestBody",
-                    "Member '" + std::string(name) + "' must be " +
-                        (expected == "object" || expected == "array" ? "an " : "a ") + expected +
-                        ", not " + it->type_name()));
-  return false;
-}
-
 std::string MachineName(Exchange& x) { return std::string(x.Param("name")); }
 
 Json VersionLinks(std::string_view machine, int64_t version) {
@@ -91,12 +67,12 @@ Json AliasJson(std::string_view machine, const Json& d) {
 // The members of a REST machine body as CreateStateMachine/
 // UpdateStateMachine take them; false when answered (bad member type).
 bool ToAwsMachineInput(Exchange& x, const Json& body, Json* input, bool create) {
-  if (!MemberIs(x, body, "definition", {"object", "string"}) ||
-      !MemberIs(x, body, "type", {"string"}) || !MemberIs(x, body, "role_arn", {"string"}) ||
-      !MemberIs(x, body, "logging_configuration", {"object"}) ||
-      !MemberIs(x, body, "tracing_configuration", {"object"}) ||
-      !MemberIs(x, body, "tags", {"object"}) || !MemberIs(x, body, "publish", {"boolean"}) ||
-      !MemberIs(x, body, "version_description", {"string"})) {
+  if (!x.MemberIs(body, "definition", {"object", "string"}) ||
+      !x.MemberIs(body, "type", {"string"}) || !x.MemberIs(body, "role_arn", {"string"}) ||
+      !x.MemberIs(body, "logging_configuration", {"object"}) ||
+      !x.MemberIs(body, "tracing_configuration", {"object"}) ||
+      !x.MemberIs(body, "tags", {"object"}) || !x.MemberIs(body, "publish", {"boolean"}) ||
+      !x.MemberIs(body, "version_description", {"string"})) {
     return false;
   }
   if (auto it = body.find("definition"); it != body.end()) {
@@ -185,7 +161,7 @@ void CreateStateMachine(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"name", "definition", "type", "role_arn", "logging_configuration",
                        "tracing_configuration", "tags", "publish", "version_description"});
-  if (!body || !MemberIs(*x, *body, "name", {"string"})) return;
+  if (!body || !x->MemberIs(*body, "name", {"string"})) return;
   if (!body->contains("name")) {
     return x->Fail(BadRequest("InvalidRequestBody", "Member 'name' is required"));
   }
@@ -302,8 +278,8 @@ void ReplyVersion(const ExchangePtr& x, const std::string& version_arn, int stat
 void PublishVersion(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"description", "revision_id"});
-  if (!body || !MemberIs(*x, *body, "description", {"string"}) ||
-      !MemberIs(*x, *body, "revision_id", {"string"})) {
+  if (!body || !x->MemberIs(*body, "description", {"string"}) ||
+      !x->MemberIs(*body, "revision_id", {"string"})) {
     return;
   }
   Json input = {{"stateMachineArn", MachineArnFor(x->context(), MachineName(*x))}};
@@ -414,8 +390,8 @@ void ListAliases(const ExchangePtr& x) {
 void CreateAlias(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"name", "description", "routing"});
-  if (!body || !MemberIs(*x, *body, "name", {"string"}) ||
-      !MemberIs(*x, *body, "description", {"string"})) {
+  if (!body || !x->MemberIs(*body, "name", {"string"}) ||
+      !x->MemberIs(*body, "description", {"string"})) {
     return;
   }
   if (!body->contains("name")) {
@@ -440,7 +416,7 @@ void GetAlias(const ExchangePtr& x) {
 void PutAlias(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"description", "routing"});
-  if (!body || !MemberIs(*x, *body, "description", {"string"})) return;
+  if (!body || !x->MemberIs(*body, "description", {"string"})) return;
   const std::string alias(x->Param("alias"));
   const std::string machine_arn = MachineArnFor(x->context(), MachineName(*x));
   aws::Outcome existing = x->Read("DescribeStateMachineAlias",
@@ -469,9 +445,9 @@ void DeleteAlias(const ExchangePtr& x) {
 void StartExecution(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   auto body = x->Body({"name", "input", "version", "alias", "trace_header"});
-  if (!body || !MemberIs(*x, *body, "name", {"string"}) ||
-      !MemberIs(*x, *body, "version", {"integer"}) || !MemberIs(*x, *body, "alias", {"string"}) ||
-      !MemberIs(*x, *body, "trace_header", {"string"})) {
+  if (!body || !x->MemberIs(*body, "name", {"string"}) ||
+      !x->MemberIs(*body, "version", {"integer"}) || !x->MemberIs(*body, "alias", {"string"}) ||
+      !x->MemberIs(*body, "trace_header", {"string"})) {
     return;
   }
   if (body->contains("version") && body->contains("alias")) {

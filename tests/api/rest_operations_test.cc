@@ -17,7 +17,8 @@ TEST_F(RestOperations, PendingActivityTasksShowWhoWorksOnWhatButNeverATaskToken)
   const std::string machine = stack_->CreateMachine("m", kActivityDefinition);
   stack_->StartExecution(machine, "job", R"({"n": 1})");
   ASSERT_TRUE(
-      WaitUntil([&] { return Get("/v1/activities/work").body.value("queued_tasks", 0) == 1; }));
+      WaitUntil([&] { return Get("/v1/activities/work/tasks").body["items"].size() == 1; }));
+  EXPECT_EQ(Get("/v1/activities/work").body["arn"], activity);
   AwsAnswer activities = Get("/v1/activities");
   ASSERT_EQ(activities.body["items"].size(), 1u) << activities.raw;
   EXPECT_EQ(activities.body["items"][0]["links"]["tasks"], "/v1/activities/work/tasks");
