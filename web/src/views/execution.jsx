@@ -1,0 +1,1 @@
+export function ExecutionPage({ id }) { return <div>{id}</div>; }

@@ -1,0 +1,1 @@
+export function ExecutionsPage() { return <div data-testid="executions">Executions</div>; }
