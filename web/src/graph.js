@@ -28,8 +28,9 @@ export function describeRule(rule) {
   if (typeof rule.Condition === 'string') return rule.Condition.replace(/^\{%\s*|\s*%\}$/g, '');
   for (const op of ['And', 'Or']) if (Array.isArray(rule[op])) return `${op}(${rule[op].length})`;
   if (rule.Not) return `Not(${describeRule(rule.Not)})`;
+  // Longest first: "GreaterThanEquals" also ends with "Equals".
   const symbols = {
-    Equals: '==', LessThan: '<', GreaterThan: '>', LessThanEquals: '<=', GreaterThanEquals: '>=', Matches: '~',
+    LessThanEquals: '<=', GreaterThanEquals: '>=', LessThan: '<', GreaterThan: '>', Equals: '==', Matches: '~',
   };
   for (const [key, value] of Object.entries(rule)) {
     if (key === 'Variable' || key === 'Next' || key === 'Comment' || key === 'Assign' || key === 'Output') continue;

@@ -10,6 +10,7 @@ import { ExecutionsPage } from './views/executions.jsx';
 import { ExecutionPage } from './views/execution.jsx';
 import { StateMachinesPage, StateMachinePage } from './views/state_machines.jsx';
 import { AuditPage } from './views/audit.jsx';
+import { TasksPage } from './views/tasks.jsx';
 
 const config = readConfig();
 
@@ -86,6 +87,7 @@ function Shell({ session, onSignOut }) {
   else if (section === 'state-machines' && id) page = <StateMachinePage name={id} key={id} />;
   else if (section === 'state-machines') page = <StateMachinesPage />;
   else if (section === 'audit') page = <AuditPage query={route.query} />;
+  else if (section === 'tasks') page = <TasksPage />;
   else page = <ExecutionsPage query={route.query} />;
   const tab = (name, label) => (
     <a href={`#/${name}`} class={section === name || (!section && name === 'executions') ? 'active' : ''}>{label}</a>
@@ -97,6 +99,7 @@ function Shell({ session, onSignOut }) {
         <nav>
           {tab('executions', 'Executions')}
           {tab('state-machines', 'State machines')}
+          {tab('tasks', 'Waiting tasks')}
           {tab('audit', 'Audit log')}
         </nav>
         <div class="who">

@@ -122,6 +122,7 @@ export function ExecutionsPage({ query }) {
           <button class="link" onClick={() => { setText({ name_prefix: '', error: '' }); setFilters({}); }}>Clear filters</button>
         )}
       </div>
+      <BulkActions filters={filters} onDone={() => { list.reload(); counts.reload(); }} />
       <ProblemBox error={list.error || counts.error} />
       <table class="table executions-table">
         <thead><tr><th>Name</th><th>State machine</th><th>Status</th><th>Started</th><th>Duration</th><th>Error</th></tr></thead>
@@ -141,6 +142,45 @@ export function ExecutionsPage({ query }) {
       {list.data && items.length === 0 && <p class="empty muted">No executions match.</p>}
       {hasMore && <button onClick={more} data-testid="more">Load more</button>}
       <ProblemBox error={extra.error} />
+    </div>
+  );
+}
+
+// Stop or redrive every execution the filters match: a dry run first says
+// how many, then the user confirms.
+function BulkActions({ filters, onDone }) {
+  const [state, setState] = useState({ busy: '', error: null, result: null });
+  if (Object.keys(filters).length === 0) return null;
+  const act = async (kind) => {
+    const path = `/v1/executions:${kind}`;
+    setState({ busy: kind, error: null, result: null });
+    try {
+      const preview = await api(path, { method: 'POST', body: { filter: filters, dry_run: true } });
+      const word = kind === 'stop' ? 'Stop' : 'Redrive';
+      if (preview.matched === 0) {
+        setState({ busy: '', error: null, result: { text: `No matching execution can be ${kind === 'stop' ? 'stopped' : 'redriven'}.` } });
+        return;
+      }
+      if (!confirm(`${word} ${preview.matched}${preview.truncated ? '+' : ''} execution(s)?`)) {
+        setState({ busy: '', error: null, result: null });
+        return;
+      }
+      const body = { filter: filters };
+      if (kind === 'stop') Object.assign(body, { error: 'Console.Stopped', cause: 'stopped in bulk from the stepd console' });
+      const done = await api(path, { method: 'POST', body });
+      setState({ busy: '', error: null, result: { text: `${done.succeeded} of ${done.matched} ${kind === 'stop' ? 'stopped' : 'redriven'}${done.failed ? `, ${done.failed} refused` : ''}.` } });
+      onDone();
+    } catch (error) {
+      setState({ busy: '', error, result: null });
+    }
+  };
+  return (
+    <div class="bulk">
+      <span class="muted">Every execution matching these filters:</span>
+      <button data-testid="bulk-redrive" disabled={!!state.busy} onClick={() => act('redrive')}>Redrive</button>
+      <button data-testid="bulk-stop" disabled={!!state.busy} onClick={() => act('stop')}>Stop</button>
+      {state.result && <span data-testid="bulk-result">{state.result.text}</span>}
+      <ProblemBox error={state.error} />
     </div>
   );
 }
