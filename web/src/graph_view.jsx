@@ -14,12 +14,23 @@ function pathOf(points) {
   return points.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
 }
 
-function Scope({ layout, statuses, selected, onSelect, x = 0, y = 0 }) {
+const RAN = new Set(['succeeded', 'failed', 'caught', 'running', 'cancelled']);
+
+// An edge was taken when the history has the transition, or for the start
+// and end points, when the state at its other end ran.
+function wasTaken(edge, statuses, taken) {
+  if (!statuses || !taken) return false;
+  if (edge.from === '__start') return RAN.has((statuses[edge.to] || {}).status);
+  if (edge.to === '__end') return ['succeeded', 'failed'].includes((statuses[edge.from] || {}).status);
+  return taken.has(`${edge.from}|${edge.to}`);
+}
+
+function Scope({ layout, statuses, taken, selected, onSelect, x = 0, y = 0 }) {
   return (
     <g transform={`translate(${x},${y})`}>
       {layout.edges.map((e) => (
-        <g class={`edge e-${e.kind}`}>
-          <path d={pathOf(e.points)} marker-end="url(#arrow)" />
+        <g class={`edge e-${e.kind}${wasTaken(e, statuses, taken) ? ' taken' : ''}`} data-edge={`${e.from}->${e.to}`}>
+          <path d={pathOf(e.points)} marker-end={wasTaken(e, statuses, taken) ? 'url(#arrow-taken)' : 'url(#arrow)'} />
           {e.labelAt && (
             <text x={e.labelAt.x} y={e.labelAt.y + 4} text-anchor="middle" class="edge-label">{e.label}</text>
           )}
@@ -53,7 +64,7 @@ function Scope({ layout, statuses, selected, onSelect, x = 0, y = 0 }) {
             {box && n.children.map((c) => (
               <g>
                 <text x={c.x + 2} y={c.y - 5} class="branch-label">{c.label}</text>
-                <Scope layout={c.layout} statuses={statuses} selected={selected} onSelect={onSelect} x={c.x} y={c.y} />
+                <Scope layout={c.layout} statuses={statuses} taken={taken} selected={selected} onSelect={onSelect} x={c.x} y={c.y} />
               </g>
             ))}
           </g>
@@ -63,7 +74,7 @@ function Scope({ layout, statuses, selected, onSelect, x = 0, y = 0 }) {
   );
 }
 
-export function GraphView({ definition, statuses, selected, onSelect }) {
+export function GraphView({ definition, statuses, taken, selected, onSelect }) {
   const layout = useMemo(() => {
     try {
       return layoutScope(definition);
@@ -94,8 +105,11 @@ export function GraphView({ definition, statuses, selected, onSelect }) {
           <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">
             <path d="M0,0 L10,5 L0,10 z" class="arrow" />
           </marker>
+          <marker id="arrow-taken" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" orient="auto-start-reverse">
+            <path d="M0,0 L10,5 L0,10 z" class="arrow-taken" />
+          </marker>
         </defs>
-        <Scope layout={layout} statuses={statuses} selected={selected} onSelect={onSelect} />
+        <Scope layout={layout} statuses={statuses} taken={taken} selected={selected} onSelect={onSelect} />
       </svg>
     </div>
   );

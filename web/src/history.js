@@ -31,7 +31,8 @@ function kindOf(type) {
 }
 
 // Returns {runs: Map(name -> [run]), failed: {name, error, cause} | null,
-//          redrives: [eventId], ended: status | null, byRun: Map(eventId -> run)}
+//          redrives: [eventId], ended: status | null, byRun: Map(eventId -> run),
+//          transitions: Set("From|To") of the transitions taken}
 // run: {name, kind, entered_id, entered_at, exited_at, input, output,
 //       status: 'running'|'succeeded'|'caught'|'failed'|'cancelled',
 //       attempts: [{at, error, cause, type}], iteration, epoch, events: [event]}
@@ -45,6 +46,7 @@ export function analyse(events, executionStatus) {
   const redrives = [];
   let failed = null;
   let ended = null;
+  const transitions = new Set();  // "From|To" for each transition taken
 
   // The run an event belongs to: the nearest *StateEntered up its chain
   // whose state is the event's own (by name, or by kind for unnamed ones).
@@ -84,7 +86,11 @@ export function analyse(events, executionStatus) {
         exited_at: null, input: parseJson(d.input), output: undefined, status: 'running', attempts: [], epoch,
         iteration: null, events: [event],
       };
-      const iteration = byId.get(event.previous_event_id);
+      const before = byId.get(event.previous_event_id);
+      if (before && before.type.endsWith('StateExited') && before.details) {
+        transitions.add(`${before.details.name}|${d.name}`);
+      }
+      const iteration = before;
       if (iteration && iteration.type === 'MapIterationStarted') run.iteration = iteration.details.index;
       byRun.set(event.id, run);
       runOfEvent.set(event.id, run);
@@ -145,7 +151,7 @@ export function analyse(events, executionStatus) {
       for (const r of list) if (r.status === 'running') r.status = 'cancelled';
     }
   }
-  return { runs, failed, redrives, ended, byRun };
+  return { runs, failed, redrives, ended, byRun, transitions };
 }
 
 function lastOpen(runs) {

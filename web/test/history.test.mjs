@@ -109,3 +109,15 @@ test('durations read as people write them', () => {
   assert.equal(duration('2026-12-02T08:00:00.000Z', '2026-12-02T10:05:00.000Z'), '2 h 5 min');
   assert.equal(duration('', ''), '');
 });
+
+test('the transitions taken are recorded, including the Choice branch and the Catch', () => {
+  const { analysis } = summaries('run2');
+  assert.ok(analysis.transitions.has('Route|Fanout'));
+  assert.ok(!analysis.transitions.has('Route|Refresh'));
+  assert.ok(analysis.transitions.has('Each|Refresh'));
+  assert.ok(analysis.transitions.has('Refresh|Done'));
+  assert.ok(analysis.transitions.has('B1|B2'));
+  const caught = summaries('run3').analysis;
+  assert.ok(caught.transitions.has('Route|Refresh'));
+  assert.ok(caught.transitions.has('Refresh|Notify'));
+});

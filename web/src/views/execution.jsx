@@ -153,7 +153,8 @@ export function ExecutionPage({ id, query }) {
         <div class="graph-pane">
           {definition.error && <ProblemBox error={definition.error} />}
           {definition.data && (
-            <GraphView definition={definition.data.definition} statuses={statuses || {}} selected={selected} onSelect={setSelected} />
+            <GraphView definition={definition.data.definition} statuses={statuses || {}}
+              taken={analysis ? analysis.transitions : null} selected={selected} onSelect={setSelected} />
           )}
         </div>
         <div class="side-pane">
