@@ -1,7 +1,7 @@
 // One execution: its graph coloured by what each state did, the state a
 // click selects (input, output, error, attempts, timings), the event
 // timeline, and stop / redrive / restart-from-here.
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, enc } from '../api.js';
 import {
   Json, ProblemBox, StatusBadge, Tabs, Time, navigate, usePoll,
@@ -13,7 +13,31 @@ import { analyse, duration, parseJson, stateSummary } from '../history.js';
 const LIVE = new Set(['RUNNING', 'PENDING_REDRIVE']);
 const MAX_EVENTS = 25000;
 
-async function loadHistory(id) {
+// The whole history the first time; then, while the execution runs, only
+// the events after those already held (read newest first until a known
+// one), so polling a long history stays cheap.
+async function loadHistory(id, held) {
+  if (held && held.events.length && !held.truncated) {
+    const last = held.events[held.events.length - 1].id;
+    const fresh = [];
+    let cursor;
+    let reached = false;
+    do {
+      const page = await api(`/v1/executions/${enc(id)}/history`, { query: { limit: 200, reverse: true, cursor } });
+      for (const event of page.items) {
+        if (event.id <= last) {
+          reached = true;
+          break;
+        }
+        fresh.push(event);
+      }
+      cursor = page.next_cursor;
+    } while (!reached && cursor);
+    if (reached || !cursor) {
+      if (!fresh.length) return held;
+      return { events: [...held.events, ...fresh.reverse()], truncated: false };
+    }
+  }
   const events = [];
   let cursor;
   do {
@@ -36,7 +60,11 @@ export function ExecutionPage({ id, query }) {
   useEffect(() => {
     if (status && !running) setLive(false);
   }, [status]);
-  const history = usePoll(() => loadHistory(id), [id, status, execution.data && execution.data.redrive_count],
+  const held = useRef(null);
+  const history = usePoll(async () => {
+    held.current = await loadHistory(id, held.current);
+    return held.current;
+  }, [id, status, execution.data && execution.data.redrive_count],
     { intervalMs: running ? 1500 : 0, active: running });
   const definition = usePoll(() => api(`/v1/executions/${enc(id)}/definition`).catch((e) => {
     // Before the definition route existed: the machine's current definition.
