@@ -685,6 +685,7 @@ void RestApi::AddRoutes(http::Router& router) {
       {"DELETE", "/v1/state-machines/{name}/aliases/{alias}", rest::DeleteAlias},
       {"POST", "/v1/state-machines/{name}/executions", rest::StartExecution},
       {"GET", "/v1/executions", rest::ListExecutions},
+      {"GET", "/v1/executions:counts", rest::CountExecutions},
       {"POST", "/v1/executions:stop", rest::BulkStop},
       {"POST", "/v1/executions:redrive", rest::BulkRedrive},
       {"GET", "/v1/executions/{id}", rest::GetExecution},

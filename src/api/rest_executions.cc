@@ -179,6 +179,42 @@ void ListExecutions(const ExchangePtr& x) {
   x->ReplyJsonText(200, std::move(body));
 }
 
+void CountExecutions(const ExchangePtr& x) {
+  if (!x->AllowQuery(
+          {"state_machine", "started_after", "started_before", "name_prefix", "error"})) {
+    return;
+  }
+  std::string machine;
+  std::optional<store::ExecutionFilter> filter =
+      ReadFilter(*x, QueryAsJson(x->request()), &machine);
+  if (!filter) return;
+  const Principal& p = x->principal();
+  const bool filter_each = machine.empty() && !MayRead(p, "");
+  if ((!machine.empty() && !MayRead(p, machine)) ||
+      (machine.empty() && !p.CanOnSome(Permission::kRead))) {
+    return x->Fail(aws::Denied(p, "stepd:CountExecutions", Permission::kRead,
+                               machine.empty() ? "" : filter->state_machine_arn));
+  }
+  auto counted = x->context().store->CountExecutions(*filter);
+  if (counted.status().code() == StatusCode::kNotFound) {
+    return x->Fail(Problem{404, "StateMachineDoesNotExist",
+                           "State Machine Does Not Exist: '" + filter->state_machine_arn + "'"});
+  }
+  if (!counted.ok()) {
+    return x->Fail(*aws::StoreFailure(x->context(), counted.status(), "CountExecutions").error);
+  }
+  Json counts = Json::object();
+  for (std::string_view status : kStatuses) counts[std::string(status)] = 0;
+  int64_t total = 0;
+  for (const store::ExecutionCount& c : *counted) {
+    if (filter_each && !MayRead(p, aws::MachineNameOf(c.state_machine_arn))) continue;
+    Json& n = counts[std::string(store::ExecutionStatusName(c.status))];
+    n = n.get<int64_t>() + c.count;
+    total += c.count;
+  }
+  x->Reply(200, {{"counts", std::move(counts)}, {"total", total}});
+}
+
 void GetExecution(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   std::optional<std::string> arn = ArnOf(*x);

@@ -166,6 +166,7 @@ void DeleteAlias(const ExchangePtr& x);
 void StartExecution(const ExchangePtr& x);
 
 void ListExecutions(const ExchangePtr& x);
+void CountExecutions(const ExchangePtr& x);
 void GetExecution(const ExchangePtr& x);
 void GetHistory(const ExchangePtr& x);
 void StopExecution(const ExchangePtr& x);

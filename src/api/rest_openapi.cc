@@ -759,6 +759,57 @@ const std::string& RestApi::OpenApiDocument() {
     ]
    }
   },
+  "/v1/executions:counts": {
+   "get": {
+    "operationId": "countExecutions",
+    "summary": "How many executions a filter matches, by status",
+    "description": "Counts what GET /v1/executions lists with the same filter (top-level executions, not a Map Run's children), of the state machines the caller may read.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ExecutionCounts"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/f_state_machine"
+     },
+     {
+      "$ref": "#/components/parameters/f_started_after"
+     },
+     {
+      "$ref": "#/components/parameters/f_started_before"
+     },
+     {
+      "$ref": "#/components/parameters/f_name_prefix"
+     },
+     {
+      "$ref": "#/components/parameters/f_error"
+     }
+    ]
+   }
+  },
   "/v1/executions:stop": {
    "post": {
     "operationId": "bulkStop",
@@ -2575,6 +2626,59 @@ const std::string& RestApi::OpenApiDocument() {
      "current_state",
      "redrivable",
      "restarts"
+    ],
+    "additionalProperties": false
+   },
+   "ExecutionCounts": {
+    "type": "object",
+    "properties": {
+     "counts": {
+      "type": "object",
+      "description": "Executions by status; every status is present (0 when none)",
+      "properties": {
+      "RUNNING": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "SUCCEEDED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "FAILED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "TIMED_OUT": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "ABORTED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "PENDING_REDRIVE": {
+       "type": "integer",
+       "minimum": 0
+      }
+      },
+      "required": [
+      "RUNNING",
+      "SUCCEEDED",
+      "FAILED",
+      "TIMED_OUT",
+      "ABORTED",
+      "PENDING_REDRIVE"
+      ],
+      "additionalProperties": false
+     },
+     "total": {
+      "type": "integer",
+      "minimum": 0
+     }
+    },
+    "required": [
+     "counts",
+     "total"
     ],
     "additionalProperties": false
    },
