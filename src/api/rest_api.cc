@@ -689,6 +689,7 @@ void RestApi::AddRoutes(http::Router& router) {
       {"POST", "/v1/executions:stop", rest::BulkStop},
       {"POST", "/v1/executions:redrive", rest::BulkRedrive},
       {"GET", "/v1/executions/{id}", rest::GetExecution},
+      {"GET", "/v1/executions/{id}/definition", rest::GetExecutionDefinition},
       {"GET", "/v1/executions/{id}/history", rest::GetHistory},
       {"POST", "/v1/executions/{id}/stop", rest::StopExecution},
       {"POST", "/v1/executions/{id}/redrive", rest::RedriveExecution},

@@ -251,6 +251,27 @@ void GetExecution(const ExchangePtr& x) {
   j["links"]["stop"] = self + "/stop";
   j["links"]["redrive"] = self + "/redrive";
   j["links"]["restart"] = self + "/restart";
+  j["links"]["definition"] = self + "/definition";
+  x->Reply(200, j);
+}
+
+void GetExecutionDefinition(const ExchangePtr& x) {
+  if (!x->AllowQuery({})) return;
+  std::optional<std::string> arn = ArnOf(*x);
+  if (!arn) return;
+  std::optional<Json> d =
+      x->Expect(x->Read("DescribeStateMachineForExecution", {{"executionArn", *arn}}));
+  if (!d) return;
+  // Which version ran, DescribeStateMachineForExecution does not say.
+  auto record = x->context().store->GetExecution(*arn);
+  if (!record.ok()) return x->Fail(NotFound(*arn));
+  Json j = {
+      {"state_machine", {{"name", d->value("name", "")}, {"arn", d->value("stateMachineArn", "")}}},
+      {"definition", JsonValueOf(d->value("definition", "{}"))},
+      {"revision_id", d->value("revisionId", "")}};
+  if (record->state_machine_version != 0) j["version"] = record->state_machine_version;
+  j["updated_at"] = IsoTime(MillisOf(d->value("updateDate", Json())));
+  if (d->contains("mapRunArn")) j["map_run_arn"] = (*d)["mapRunArn"];
   x->Reply(200, j);
 }
 

@@ -168,6 +168,7 @@ void StartExecution(const ExchangePtr& x);
 void ListExecutions(const ExchangePtr& x);
 void CountExecutions(const ExchangePtr& x);
 void GetExecution(const ExchangePtr& x);
+void GetExecutionDefinition(const ExchangePtr& x);
 void GetHistory(const ExchangePtr& x);
 void StopExecution(const ExchangePtr& x);
 void RedriveExecution(const ExchangePtr& x);

@@ -934,6 +934,44 @@ const std::string& RestApi::OpenApiDocument() {
     ]
    }
   },
+  "/v1/executions/{id}/definition": {
+   "get": {
+    "operationId": "getExecutionDefinition",
+    "summary": "The state machine definition an execution ran (its revision, which an update of the state machine does not change)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ExecutionDefinition"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/id"
+     }
+    ]
+   }
+  },
   "/v1/executions/{id}/history": {
    "get": {
     "operationId": "getHistory",
@@ -2537,6 +2575,10 @@ const std::string& RestApi::OpenApiDocument() {
        "restart": {
         "type": "string",
         "format": "uri-reference"
+       },
+       "definition": {
+        "type": "string",
+        "format": "uri-reference"
        }
       },
       "required": [
@@ -2679,6 +2721,55 @@ const std::string& RestApi::OpenApiDocument() {
     "required": [
      "counts",
      "total"
+    ],
+    "additionalProperties": false
+   },
+   "ExecutionDefinition": {
+    "type": "object",
+    "properties": {
+     "state_machine": {
+      "type": "object",
+      "properties": {
+       "name": {
+        "type": "string"
+       },
+       "arn": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "name",
+       "arn"
+      ],
+      "additionalProperties": false
+     },
+     "definition": {
+      "type": "object",
+      "description": "The Amazon States Language definition of the revision the execution ran"
+     },
+     "revision_id": {
+      "type": "string",
+      "description": "That revision's id; empty while the state machine was never updated (as the state machine's own revision_id)"
+     },
+     "version": {
+      "type": "integer",
+      "description": "The version the execution ran; absent when it ran the state machine itself"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time",
+      "description": "When the state machine was last updated (AWS's updateDate: the state machine's, not the revision's)"
+     },
+     "map_run_arn": {
+      "type": "string",
+      "description": "The Map Run that started the execution, for a Map Run's child"
+     }
+    },
+    "required": [
+     "state_machine",
+     "definition",
+     "revision_id",
+     "updated_at"
     ],
     "additionalProperties": false
    },

@@ -113,6 +113,11 @@ TEST_F(RestExecutions, AMapRunsChildIsFoundThroughItsLinkAndNamesItsParent) {
   // The list of executions holds top-level executions only; so do the counts.
   EXPECT_EQ(Get("/v1/executions").body["items"].size(), 1u);
   EXPECT_EQ(Get("/v1/executions:counts").body["total"], 1);
+  // A child's definition names its Map Run.
+  AwsAnswer definition = Get(got.body["links"]["definition"].get<std::string>());
+  ASSERT_EQ(definition.status, 200) << definition.raw;
+  EXPECT_EQ(definition.body["map_run_arn"], runs.body["mapRuns"][0]["mapRunArn"]);
+  EXPECT_EQ(definition.body["state_machine"]["name"], "fan");
 }
 
 TEST_F(RestExecutions, FiltersNarrowTheListAndTheCursorWalksItOnce) {
@@ -180,7 +185,9 @@ TEST_F(RestExecutions, AListedExecutionShowsWhatItsOwnPageShows) {
                                "not_redrivable_reason", "restarts", "map_run_arn", "parent"}) {
       own.erase(detail);
     }
-    for (const char* link : {"stop", "redrive", "restart"}) own["links"].erase(link);
+    for (const char* link : {"stop", "redrive", "restart", "definition"}) {
+      own["links"].erase(link);
+    }
     EXPECT_EQ(item, own);
   }
   EXPECT_EQ(listed.body["items"][1]["alias"], "live");
@@ -437,7 +444,7 @@ TEST_F(RestExecutions, CountsRefuseWhatTheyDoNotTakeAsTheListDoes) {
   EXPECT_EQ(Get("/v1/executions:counts?state_machine=m").body["total"], 0);
 }
 
-TEST_F(RestExecutions, AReaderOfSomeStateMachinesCountsThoseOnly) {
+TEST_F(RestExecutions, AReaderOfSomeStateMachinesCountsAndReadsDefinitionsOfThoseOnly) {
   stack_ = std::make_unique<AwsStack>(WithAnEtlViewer());
   const std::string etl_a = stack_->CreateMachine("etl-a", kPassDefinition);
   const std::string etl_b = stack_->CreateMachine("etl-b", kFailDefinition);
@@ -466,6 +473,68 @@ TEST_F(RestExecutions, AReaderOfSomeStateMachinesCountsThoseOnly) {
   EXPECT_EQ(GetAs("/v1/executions:counts?state_machine=etl-b", kEtlViewerKey, kEtlViewerSecret)
                 .body["total"],
             1);
+
+  EXPECT_EQ(GetAs("/v1/executions/etl-a:a1/definition", kEtlViewerKey, kEtlViewerSecret).status,
+            200);
+  EXPECT_EQ(
+      ProblemOf(GetAs("/v1/executions/billing:x1/definition", kEtlViewerKey, kEtlViewerSecret)),
+      std::make_pair(403, std::string("AccessDeniedException")));
+}
+
+TEST_F(RestExecutions, ADefinitionIsTheRevisionTheExecutionRanNotTheCurrentOne) {
+  const std::string machine = stack_->CreateMachine("m", kWaitDefinition);
+  const std::string old_id = Start("m", "old", Json::object());
+  AwsAnswer updated = stack_->Call("UpdateStateMachine",
+                                   {{"stateMachineArn", machine}, {"definition", kPassDefinition}});
+  ASSERT_EQ(updated.status, 200) << updated.raw;
+  const std::string new_id = Start("m", "new", Json::object());
+  WaitForEnd(new_id);
+
+  AwsAnswer old_run = Get("/v1/executions/" + old_id + "/definition");
+  ASSERT_EQ(old_run.status, 200) << old_run.raw;
+  EXPECT_EQ(old_run.body["definition"], ParseJson(kWaitDefinition).value());
+  EXPECT_EQ(old_run.body["state_machine"], Json({{"name", "m"}, {"arn", machine}}));
+  EXPECT_NE(old_run.body["revision_id"], updated.body["revisionId"]);
+  EXPECT_NE(old_run.body["revision_id"], "");
+  EXPECT_FALSE(old_run.body.contains("version"));
+  EXPECT_FALSE(old_run.body.contains("map_run_arn"));
+  const AwsAnswer current = Get("/v1/state-machines/m");
+  EXPECT_EQ(current.body["definition"], ParseJson(kPassDefinition).value());
+
+  AwsAnswer new_run = Get("/v1/executions/" + new_id + "/definition");
+  ASSERT_EQ(new_run.status, 200) << new_run.raw;
+  EXPECT_EQ(new_run.body["definition"], ParseJson(kPassDefinition).value());
+  EXPECT_EQ(new_run.body["revision_id"], updated.body["revisionId"]);
+  EXPECT_EQ(new_run.body["revision_id"], current.body["revision_id"]);
+  // updated_at is the state machine's (AWS's updateDate), whichever revision ran.
+  EXPECT_EQ(new_run.body["updated_at"], old_run.body["updated_at"]);
+  EXPECT_GE(old_run.body["updated_at"].get<std::string>(),
+            current.body["created_at"].get<std::string>());
+
+  // The execution's own page links to it.
+  EXPECT_EQ(Get("/v1/executions/" + old_id).body["links"]["definition"],
+            "/v1/executions/m%3Aold/definition");
+
+  // An execution of a version says which.
+  ASSERT_EQ(Post("/v1/state-machines/m/versions").status, 201);
+  ASSERT_EQ(Post("/v1/state-machines/m/executions", {{"name", "pinned"}, {"version", 1}}).status,
+            201);
+  AwsAnswer pinned = Get("/v1/executions/m:pinned/definition");
+  ASSERT_EQ(pinned.status, 200) << pinned.raw;
+  EXPECT_EQ(pinned.body["version"], 1);
+  EXPECT_EQ(pinned.body["definition"], ParseJson(kPassDefinition).value());
+}
+
+TEST_F(RestExecutions, TheDefinitionOfAnUnknownExecutionIsNotFound) {
+  stack_->CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/m:nope/definition")),
+            std::make_pair(404, std::string("ExecutionDoesNotExist")));
+  EXPECT_EQ(
+      ProblemOf(Get("/v1/executions/" + PercentEncode(ExecutionArn("m", "nope")) + "/definition")),
+      std::make_pair(404, std::string("ExecutionDoesNotExist")));
+  const std::string id = Start("m", "here", Json::object());
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/" + id + "/definition?full=true")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 // Resources (the OpenAPI 3 document at GET /v1/openapi.json is the
 // reference; a test checks every route and answer against it):
 //   /v1/state-machines[/{name}[/versions[/{n}]|/aliases[/{alias}]|/executions]]
-//   /v1/executions[/{id}[/history|/stop|/redrive|/restart]]
+//   /v1/executions[/{id}[/history|/definition|/stop|/redrive|/restart]]
 //   /v1/executions:counts                              (by status, by filter)
 //   /v1/executions:stop, /v1/executions:redrive        (bulk, by filter)
 //   /v1/activities[/{name}[/tasks]], /v1/tasks, /v1/connections[/{name}]
