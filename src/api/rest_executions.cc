@@ -179,6 +179,42 @@ void ListExecutions(const ExchangePtr& x) {
   x->ReplyJsonText(200, std::move(body));
 }
 
+void CountExecutions(const ExchangePtr& x) {
+  if (!x->AllowQuery(
+          {"state_machine", "started_after", "started_before", "name_prefix", "error"})) {
+    return;
+  }
+  std::string machine;
+  std::optional<store::ExecutionFilter> filter =
+      ReadFilter(*x, QueryAsJson(x->request()), &machine);
+  if (!filter) return;
+  const Principal& p = x->principal();
+  const bool filter_each = machine.empty() && !MayRead(p, "");
+  if ((!machine.empty() && !MayRead(p, machine)) ||
+      (machine.empty() && !p.CanOnSome(Permission::kRead))) {
+    return x->Fail(aws::Denied(p, "stepd:CountExecutions", Permission::kRead,
+                               machine.empty() ? "" : filter->state_machine_arn));
+  }
+  auto counted = x->context().store->CountExecutions(*filter);
+  if (counted.status().code() == StatusCode::kNotFound) {
+    return x->Fail(Problem{404, "StateMachineDoesNotExist",
+                           "State Machine Does Not Exist: '" + filter->state_machine_arn + "'"});
+  }
+  if (!counted.ok()) {
+    return x->Fail(*aws::StoreFailure(x->context(), counted.status(), "CountExecutions").error);
+  }
+  Json counts = Json::object();
+  for (std::string_view status : kStatuses) counts[std::string(status)] = 0;
+  int64_t total = 0;
+  for (const store::ExecutionCount& c : *counted) {
+    if (filter_each && !MayRead(p, aws::MachineNameOf(c.state_machine_arn))) continue;
+    Json& n = counts[std::string(store::ExecutionStatusName(c.status))];
+    n = n.get<int64_t>() + c.count;
+    total += c.count;
+  }
+  x->Reply(200, {{"counts", std::move(counts)}, {"total", total}});
+}
+
 void GetExecution(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return;
   std::optional<std::string> arn = ArnOf(*x);
@@ -215,6 +251,27 @@ void GetExecution(const ExchangePtr& x) {
   j["links"]["stop"] = self + "/stop";
   j["links"]["redrive"] = self + "/redrive";
   j["links"]["restart"] = self + "/restart";
+  j["links"]["definition"] = self + "/definition";
+  x->Reply(200, j);
+}
+
+void GetExecutionDefinition(const ExchangePtr& x) {
+  if (!x->AllowQuery({})) return;
+  std::optional<std::string> arn = ArnOf(*x);
+  if (!arn) return;
+  std::optional<Json> d =
+      x->Expect(x->Read("DescribeStateMachineForExecution", {{"executionArn", *arn}}));
+  if (!d) return;
+  // Which version ran, DescribeStateMachineForExecution does not say.
+  auto record = x->context().store->GetExecution(*arn);
+  if (!record.ok()) return x->Fail(NotFound(*arn));
+  Json j = {
+      {"state_machine", {{"name", d->value("name", "")}, {"arn", d->value("stateMachineArn", "")}}},
+      {"definition", JsonValueOf(d->value("definition", "{}"))},
+      {"revision_id", d->value("revisionId", "")}};
+  if (record->state_machine_version != 0) j["version"] = record->state_machine_version;
+  j["updated_at"] = IsoTime(MillisOf(d->value("updateDate", Json())));
+  if (d->contains("mapRunArn")) j["map_run_arn"] = (*d)["mapRunArn"];
   x->Reply(200, j);
 }
 

@@ -166,7 +166,9 @@ void DeleteAlias(const ExchangePtr& x);
 void StartExecution(const ExchangePtr& x);
 
 void ListExecutions(const ExchangePtr& x);
+void CountExecutions(const ExchangePtr& x);
 void GetExecution(const ExchangePtr& x);
+void GetExecutionDefinition(const ExchangePtr& x);
 void GetHistory(const ExchangePtr& x);
 void StopExecution(const ExchangePtr& x);
 void RedriveExecution(const ExchangePtr& x);

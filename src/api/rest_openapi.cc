@@ -759,6 +759,57 @@ const std::string& RestApi::OpenApiDocument() {
     ]
    }
   },
+  "/v1/executions:counts": {
+   "get": {
+    "operationId": "countExecutions",
+    "summary": "How many executions a filter matches, by status",
+    "description": "Counts what GET /v1/executions lists with the same filter (top-level executions, not a Map Run's children), of the state machines the caller may read.",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ExecutionCounts"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/f_state_machine"
+     },
+     {
+      "$ref": "#/components/parameters/f_started_after"
+     },
+     {
+      "$ref": "#/components/parameters/f_started_before"
+     },
+     {
+      "$ref": "#/components/parameters/f_name_prefix"
+     },
+     {
+      "$ref": "#/components/parameters/f_error"
+     }
+    ]
+   }
+  },
   "/v1/executions:stop": {
    "post": {
     "operationId": "bulkStop",
@@ -856,6 +907,44 @@ const std::string& RestApi::OpenApiDocument() {
        "application/json": {
         "schema": {
          "$ref": "#/components/schemas/Execution"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/id"
+     }
+    ]
+   }
+  },
+  "/v1/executions/{id}/definition": {
+   "get": {
+    "operationId": "getExecutionDefinition",
+    "summary": "The state machine definition an execution ran (its revision, which an update of the state machine does not change)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ExecutionDefinition"
         }
        }
       }
@@ -2486,6 +2575,10 @@ const std::string& RestApi::OpenApiDocument() {
        "restart": {
         "type": "string",
         "format": "uri-reference"
+       },
+       "definition": {
+        "type": "string",
+        "format": "uri-reference"
        }
       },
       "required": [
@@ -2575,6 +2668,108 @@ const std::string& RestApi::OpenApiDocument() {
      "current_state",
      "redrivable",
      "restarts"
+    ],
+    "additionalProperties": false
+   },
+   "ExecutionCounts": {
+    "type": "object",
+    "properties": {
+     "counts": {
+      "type": "object",
+      "description": "Executions by status; every status is present (0 when none)",
+      "properties": {
+      "RUNNING": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "SUCCEEDED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "FAILED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "TIMED_OUT": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "ABORTED": {
+       "type": "integer",
+       "minimum": 0
+      },
+      "PENDING_REDRIVE": {
+       "type": "integer",
+       "minimum": 0
+      }
+      },
+      "required": [
+      "RUNNING",
+      "SUCCEEDED",
+      "FAILED",
+      "TIMED_OUT",
+      "ABORTED",
+      "PENDING_REDRIVE"
+      ],
+      "additionalProperties": false
+     },
+     "total": {
+      "type": "integer",
+      "minimum": 0
+     }
+    },
+    "required": [
+     "counts",
+     "total"
+    ],
+    "additionalProperties": false
+   },
+   "ExecutionDefinition": {
+    "type": "object",
+    "properties": {
+     "state_machine": {
+      "type": "object",
+      "properties": {
+       "name": {
+        "type": "string"
+       },
+       "arn": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "name",
+       "arn"
+      ],
+      "additionalProperties": false
+     },
+     "definition": {
+      "type": "object",
+      "description": "The Amazon States Language definition of the revision the execution ran"
+     },
+     "revision_id": {
+      "type": "string",
+      "description": "That revision's id; empty while the state machine was never updated (as the state machine's own revision_id)"
+     },
+     "version": {
+      "type": "integer",
+      "description": "The version the execution ran; absent when it ran the state machine itself"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time",
+      "description": "When the state machine was last updated (AWS's updateDate: the state machine's, not the revision's)"
+     },
+     "map_run_arn": {
+      "type": "string",
+      "description": "The Map Run that started the execution, for a Map Run's child"
+     }
+    },
+    "required": [
+     "state_machine",
+     "definition",
+     "revision_id",
+     "updated_at"
     ],
     "additionalProperties": false
    },

@@ -61,6 +61,7 @@ class MemStore final : public Store {
   StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
   StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                  const PageRequest& page) override;
+  StatusOr<std::vector<ExecutionCount>> CountExecutions(const ExecutionFilter& filter) override;
   Status CommitTransitions(std::span<const TransitionGroup> groups,
                            std::vector<Status>* results) override;
   StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
@@ -139,6 +140,9 @@ class MemStore final : public Store {
   int64_t MachineId(std::string_view arn) const;
   int64_t ExecutionId(std::string_view arn) const;
   int64_t MapRunId(std::string_view arn) const;
+  // As SqliteStore's: the id of the machine `filter` names (0: none), after
+  // the checks ListExecutions and CountExecutions share. mu_ held.
+  StatusOr<int64_t> FilterMachineLocked(const ExecutionFilter& filter, std::string_view op) const;
   // Appends `audit`; ALREADY_EXISTS (nothing appended) when a transition row
   // repeats (target, event_id). mu_ held exclusively.
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
@@ -595,14 +599,35 @@ StatusOr<ExecutionRecord> MemStore::GetExecution(std::string_view arn) {
   return executions_.at(id).record;
 }
 
-// The conditions of `filter` beyond machine, status, map run, version,
-// alias and redrives.
-bool ExecutionMatches(const ExecutionFilter& filter, const ExecutionRecord& r) {
+// `r`, an execution of machine `execution_machine_id`, is among those
+// `filter` selects; `machine_id` is the id of filter.state_machine_arn (0:
+// any machine).
+bool Selects(const ExecutionFilter& filter, int64_t machine_id, int64_t execution_machine_id,
+             const ExecutionRecord& r) {
+  if (machine_id != 0 && execution_machine_id != machine_id) return false;
+  if (filter.status && r.status != *filter.status) return false;
+  if (r.map_run_arn != filter.map_run_arn) return false;
+  if (filter.version != 0 && r.state_machine_version != filter.version) return false;
+  if (!filter.alias.empty() && r.state_machine_alias != filter.alias) return false;
+  if (filter.redriven && (r.redrive_count > 0) != *filter.redriven) return false;
   if (filter.started_after_ms && r.start_time_ms < *filter.started_after_ms) return false;
   if (filter.started_before_ms && r.start_time_ms >= *filter.started_before_ms) return false;
   if (!r.name.starts_with(filter.name_prefix)) return false;
   if (!filter.error.empty() && r.error != filter.error) return false;
   return filter.restarted_from.empty() || r.restarted_from == filter.restarted_from;
+}
+
+StatusOr<int64_t> MemStore::FilterMachineLocked(const ExecutionFilter& filter,
+                                                std::string_view op) const {
+  if (filter.state_machine_arn.empty()) {
+    if (filter.version != 0 || !filter.alias.empty()) {
+      return internal::VersionFilterWithoutMachine(op);
+    }
+    return 0;
+  }
+  const int64_t machine_id = MachineId(filter.state_machine_arn);
+  if (machine_id == 0) return internal::StateMachineNotFound(op, filter.state_machine_arn);
+  return machine_id;
 }
 
 StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& filter,
@@ -612,27 +637,14 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
   STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
                          internal::DecodePageToken(kOp, TokenKind::kExecutions, page));
   std::shared_lock lock(mu_);
-  int64_t machine_id = 0;
-  if (filter.state_machine_arn.empty() && (filter.version != 0 || !filter.alias.empty())) {
-    return internal::VersionFilterWithoutMachine(kOp);
-  }
-  if (!filter.state_machine_arn.empty()) {
-    machine_id = MachineId(filter.state_machine_arn);
-    if (machine_id == 0) return internal::StateMachineNotFound(kOp, filter.state_machine_arn);
-  }
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachineLocked(filter, kOp));
   Page<ExecutionRecord> result;
   int64_t last_id = 0;
   auto it = after.has_position ? std::make_reverse_iterator(executions_.lower_bound(after.position))
                                : executions_.rbegin();
   for (; it != executions_.rend(); ++it) {
     const Execution& execution = it->second;
-    if (machine_id != 0 && execution.machine_id != machine_id) continue;
-    if (filter.status && execution.record.status != *filter.status) continue;
-    if (execution.record.map_run_arn != filter.map_run_arn) continue;
-    if (filter.version != 0 && execution.record.state_machine_version != filter.version) continue;
-    if (!filter.alias.empty() && execution.record.state_machine_alias != filter.alias) continue;
-    if (filter.redriven && (execution.record.redrive_count > 0) != *filter.redriven) continue;
-    if (!ExecutionMatches(filter, execution.record)) continue;
+    if (!Selects(filter, machine_id, execution.machine_id, execution.record)) continue;
     if (static_cast<int>(result.items.size()) == limit) {
       result.next_token = internal::EncodePageToken(TokenKind::kExecutions, last_id);
       break;
@@ -641,6 +653,21 @@ StatusOr<Page<ExecutionRecord>> MemStore::ListExecutions(const ExecutionFilter& 
     result.items.push_back(execution.record);
   }
   return result;
+}
+
+StatusOr<std::vector<ExecutionCount>> MemStore::CountExecutions(const ExecutionFilter& filter) {
+  std::shared_lock lock(mu_);
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachineLocked(filter, "CountExecutions"));
+  // Ordered as the answer is: by machine ARN, then status.
+  std::map<std::pair<std::string, ExecutionStatus>, int64_t> counted;
+  for (const auto& [id, execution] : executions_) {
+    if (Selects(filter, machine_id, execution.machine_id, execution.record)) {
+      ++counted[{execution.record.state_machine_arn, execution.record.status}];
+    }
+  }
+  std::vector<ExecutionCount> counts;
+  for (const auto& [key, n] : counted) counts.push_back({key.first, key.second, n});
+  return counts;
 }
 
 Status MemStore::ApplyTransitionLocked(const Transition& transition) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -81,6 +82,61 @@ std::optional<std::string> PrefixSuccessor(std::string prefix) {
   prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
   return prefix;
 }
+
+// The conditions of an ExecutionFilter over `executions e`, as ListExecutions
+// and CountExecutions put them after their WHERE: one fixed SQL text per
+// filter shape, so that each shape gets its index and its cached statement.
+// Values are always bound, as ?3 to ?13 (?1 and ?2 are left to the
+// statement). `machine_id` is the internal id of filter.state_machine_arn
+// (0: any machine). Keeps a reference to `filter`.
+class ExecutionConditions {
+ public:
+  ExecutionConditions(const ExecutionFilter& filter, int64_t machine_id)
+      : filter_(filter), machine_id_(machine_id) {
+    sql_ = filter.map_run_arn.empty() ? "e.map_run_arn IS NULL" : "e.map_run_arn = ?5";
+    if (machine_id != 0) sql_ += " AND e.state_machine_id = ?3";
+    if (filter.status) sql_ += " AND e.status = ?4";
+    if (filter.version != 0) sql_ += " AND e.state_machine_version = ?6";
+    if (!filter.alias.empty()) sql_ += " AND e.state_machine_alias = ?7";
+    if (filter.redriven) {
+      sql_ += *filter.redriven ? " AND e.redrive_count > 0" : " AND e.redrive_count = 0";
+    }
+    if (filter.started_after_ms) sql_ += " AND e.start_time >= ?8";
+    if (filter.started_before_ms) sql_ += " AND e.start_time < ?9";
+    // A name prefix as a range of names: the BINARY collation compares
+    // bytes, so this is exact where LIKE or GLOB would need their wildcards
+    // escaped (and LIKE folds ASCII case).
+    if (!filter.name_prefix.empty()) {
+      past_prefix_ = PrefixSuccessor(filter.name_prefix);
+      sql_ += " AND e.name >= ?10";
+      if (past_prefix_) sql_ += " AND e.name < ?11";
+    }
+    if (!filter.error.empty()) sql_ += " AND e.error = ?12";
+    if (!filter.restarted_from.empty()) sql_ += " AND e.restarted_from = ?13";
+  }
+
+  const std::string& sql() const { return sql_; }
+
+  void Bind(Statement& s) const {
+    if (machine_id_ != 0) s.Bind(3, machine_id_);
+    if (filter_.status) s.Bind(4, ExecutionStatusName(*filter_.status));
+    if (!filter_.map_run_arn.empty()) s.Bind(5, filter_.map_run_arn);
+    if (filter_.version != 0) s.Bind(6, filter_.version);
+    if (!filter_.alias.empty()) s.Bind(7, filter_.alias);
+    if (filter_.started_after_ms) s.Bind(8, *filter_.started_after_ms);
+    if (filter_.started_before_ms) s.Bind(9, *filter_.started_before_ms);
+    if (!filter_.name_prefix.empty()) s.Bind(10, filter_.name_prefix);
+    if (past_prefix_) s.Bind(11, *past_prefix_);
+    if (!filter_.error.empty()) s.Bind(12, filter_.error);
+    if (!filter_.restarted_from.empty()) s.Bind(13, filter_.restarted_from);
+  }
+
+ private:
+  const ExecutionFilter& filter_;
+  const int64_t machine_id_;
+  std::optional<std::string> past_prefix_;
+  std::string sql_;
+};
 
 ExecutionRecord ReadExecution(const Statement& row) {
   ExecutionRecord e;
@@ -166,6 +222,7 @@ class SqliteStore final : public Store {
   StatusOr<ExecutionRecord> GetExecution(std::string_view arn) override;
   StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                  const PageRequest& page) override;
+  StatusOr<std::vector<ExecutionCount>> CountExecutions(const ExecutionFilter& filter) override;
   Status CommitTransitions(std::span<const TransitionGroup> groups,
                            std::vector<Status>* results) override;
   StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
@@ -267,6 +324,10 @@ class SqliteStore final : public Store {
                                                 std::string_view op);
   StatusOr<ExecutionRecord> ReadExecutionByArn(Connection& c, std::string_view arn,
                                                std::string_view op);
+  // The internal id of the machine `filter` names (0: none), after the
+  // checks ListExecutions and CountExecutions share (see Store).
+  StatusOr<int64_t> FilterMachine(Connection& c, const ExecutionFilter& filter,
+                                  std::string_view op);
   // Appends `audit` to the chain inside the writer's open transaction.
   Status AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op);
   // Inserts `execution` (after the checks of CreateExecution) inside the
@@ -649,6 +710,18 @@ StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::st
   STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return internal::ExecutionNotFound(op, arn);
   return ReadExecution(s);
+}
+
+StatusOr<int64_t> SqliteStore::FilterMachine(Connection& c, const ExecutionFilter& filter,
+                                             std::string_view op) {
+  if (filter.state_machine_arn.empty()) {
+    if (filter.version != 0 || !filter.alias.empty()) {
+      return internal::VersionFilterWithoutMachine(op);
+    }
+    return 0;
+  }
+  STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(c, filter.state_machine_arn, op));
+  return machine.first;
 }
 
 namespace {
@@ -1365,56 +1438,42 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
                          internal::DecodePageToken(kOp, TokenKind::kExecutions, page));
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
-  int64_t machine_id = 0;
-  if (filter.state_machine_arn.empty() && (filter.version != 0 || !filter.alias.empty())) {
-    return internal::VersionFilterWithoutMachine(kOp);
-  }
-  if (!filter.state_machine_arn.empty()) {
-    STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*reader, filter.state_machine_arn, kOp));
-    machine_id = machine.first;
-  }
-  // One fixed SQL text per filter shape, so each gets its index and its
-  // cached statement; values are always bound.
-  const bool by_machine = machine_id != 0;
-  const bool by_status = filter.status.has_value();
-  const bool by_map_run = !filter.map_run_arn.empty();
-  const bool by_version = filter.version != 0;
-  const bool by_alias = !filter.alias.empty();
-  std::string sql = kExecutionColumns;
-  sql += "WHERE e.id < ?1";
-  sql += by_map_run ? " AND e.map_run_arn = ?5" : " AND e.map_run_arn IS NULL";
-  if (by_machine) sql += " AND e.state_machine_id = ?3";
-  if (by_status) sql += " AND e.status = ?4";
-  if (by_version) sql += " AND e.state_machine_version = ?6";
-  if (by_alias) sql += " AND e.state_machine_alias = ?7";
-  if (filter.redriven) sql += *filter.redriven ? " AND e.redrive_count > 0" : " AND e.redrive_count = 0";
-  if (filter.started_after_ms) sql += " AND e.start_time >= ?8";
-  if (filter.started_before_ms) sql += " AND e.start_time < ?9";
-  // A name prefix as a range of names: the BINARY collation compares bytes,
-  // so this is exact where LIKE or GLOB would need their wildcards escaped
-  // (and LIKE folds ASCII case).
-  const bool by_prefix = !filter.name_prefix.empty();
-  const std::optional<std::string> past_prefix =
-      by_prefix ? PrefixSuccessor(filter.name_prefix) : std::nullopt;
-  if (by_prefix) sql += " AND e.name >= ?10";
-  if (past_prefix) sql += " AND e.name < ?11";
-  if (!filter.error.empty()) sql += " AND e.error = ?12";
-  if (!filter.restarted_from.empty()) sql += " AND e.restarted_from = ?13";
-  sql += " ORDER BY e.id DESC LIMIT ?2";
-  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachine(*reader, filter, kOp));
+  const ExecutionConditions where(filter, machine_id);
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kExecutionColumns) + "WHERE e.id < ?1 AND " +
+                                             where.sql() + " ORDER BY e.id DESC LIMIT ?2",
+                                         kOp));
   s.Bind(1, after.has_position ? after.position : INT64_MAX).Bind(2, int64_t{limit} + 1);
-  if (by_machine) s.Bind(3, machine_id);
-  if (by_status) s.Bind(4, ExecutionStatusName(*filter.status));
-  if (by_map_run) s.Bind(5, filter.map_run_arn);
-  if (by_version) s.Bind(6, filter.version);
-  if (by_alias) s.Bind(7, filter.alias);
-  if (filter.started_after_ms) s.Bind(8, *filter.started_after_ms);
-  if (filter.started_before_ms) s.Bind(9, *filter.started_before_ms);
-  if (by_prefix) s.Bind(10, filter.name_prefix);
-  if (past_prefix) s.Bind(11, *past_prefix);
-  if (!filter.error.empty()) s.Bind(12, filter.error);
-  if (!filter.restarted_from.empty()) s.Bind(13, filter.restarted_from);
+  where.Bind(s);
   return ReadIdPage<ExecutionRecord>(s, limit, TokenKind::kExecutions, ReadExecution);
+}
+
+StatusOr<std::vector<ExecutionCount>> SqliteStore::CountExecutions(const ExecutionFilter& filter) {
+  constexpr std::string_view kOp = "CountExecutions";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachine(*reader, filter, kOp));
+  const ExecutionConditions where(filter, machine_id);
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare("SELECT m.arn, e.status, count(*) FROM executions e JOIN state_machines m "
+                      "ON m.id = e.state_machine_id WHERE " +
+                          where.sql() + " GROUP BY e.state_machine_id, e.status",
+                      kOp));
+  where.Bind(s);
+  std::vector<ExecutionCount> counts;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    if (std::optional<ExecutionStatus> status = ParseExecutionStatus(s.Text(1))) {
+      counts.push_back({s.Text(0), *status, s.Int64(2)});
+    }
+  }
+  std::sort(counts.begin(), counts.end(), [](const ExecutionCount& a, const ExecutionCount& b) {
+    return std::tie(a.state_machine_arn, a.status) < std::tie(b.state_machine_arn, b.status);
+  });
+  return counts;
 }
 
 Status SqliteStore::InsertHistoryLocked(int64_t execution_id, const Transition& transition,

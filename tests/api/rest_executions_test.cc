@@ -1,5 +1,5 @@
-// /v1/executions: find, inspect, stop, redrive, restart, one by one and in
-// bulk, through the in-process stack (real SQLite file, real engine).
+// /v1/executions: find, count, inspect, stop, redrive, restart, one by one
+// and in bulk, through the in-process stack (real SQLite file, real engine).
 
 #include <set>
 
@@ -32,7 +32,41 @@ class RestExecutions : public RestTest {
     EXPECT_EQ(a.status, 201) << a.raw;
     return a.body.value("id", "");
   }
+
+  // The answer GET /v1/executions:counts should give for `query`: the items
+  // GET /v1/executions lists for it, counted by status.
+  Json CountsOfList(const std::string& query) {
+    Json counts = {{"RUNNING", 0},   {"SUCCEEDED", 0}, {"FAILED", 0},
+                   {"TIMED_OUT", 0}, {"ABORTED", 0},   {"PENDING_REDRIVE", 0}};
+    AwsAnswer listed = Get("/v1/executions?limit=1000" + (query.empty() ? "" : "&" + query));
+    EXPECT_EQ(listed.status, 200) << listed.raw;
+    EXPECT_FALSE(listed.body.contains("next_cursor"));
+    int total = 0;
+    for (const Json& e : listed.body["items"]) {
+      Json& n = counts[e["status"].get<std::string>()];
+      n = n.get<int>() + 1;
+      ++total;
+    }
+    return {{"counts", counts}, {"total", total}};
+  }
 };
+
+// Access keys of an admin and of a viewer bound to the etl-* state machines;
+// the stack's own calls sign as the admin.
+constexpr char kAdminKey[] = "AKIAADMIN000000001";
+constexpr char kAdminSecret[] = "admin-secret";
+constexpr char kEtlViewerKey[] = "AKIAETLVIEWER00001";
+constexpr char kEtlViewerSecret[] = "etl-viewer-secret";
+
+StackOptions WithAnEtlViewer() {
+  StackOptions options;
+  options.auth.access_keys = {{kAdminKey, kAdminSecret, "", Role::kAdmin},
+                              {kEtlViewerKey, kEtlViewerSecret, "", std::nullopt}};
+  options.auth.bindings = {
+      {RoleBinding::Kind::kAccessKey, kEtlViewerKey, Role::kViewer, {"etl-*"}}};
+  options.sign_as = {kAdminKey, kAdminSecret};
+  return options;
+}
 
 TEST_F(RestExecutions, AnExecutionIsFoundByItsShortIdOrItsEncodedArnWithPayloadsAsJson) {
   stack_->CreateMachine("m", kPassDefinition);
@@ -76,8 +110,14 @@ TEST_F(RestExecutions, AMapRunsChildIsFoundThroughItsLinkAndNamesItsParent) {
   EXPECT_EQ(got.body["links"]["self"], link);
   EXPECT_EQ(got.body["parent"]["id"], parent);
   EXPECT_EQ(got.body["map_run_arn"], runs.body["mapRuns"][0]["mapRunArn"]);
-  // The list of executions holds top-level executions only.
+  // The list of executions holds top-level executions only; so do the counts.
   EXPECT_EQ(Get("/v1/executions").body["items"].size(), 1u);
+  EXPECT_EQ(Get("/v1/executions:counts").body["total"], 1);
+  // A child's definition names its Map Run.
+  AwsAnswer definition = Get(got.body["links"]["definition"].get<std::string>());
+  ASSERT_EQ(definition.status, 200) << definition.raw;
+  EXPECT_EQ(definition.body["map_run_arn"], runs.body["mapRuns"][0]["mapRunArn"]);
+  EXPECT_EQ(definition.body["state_machine"]["name"], "fan");
 }
 
 TEST_F(RestExecutions, FiltersNarrowTheListAndTheCursorWalksItOnce) {
@@ -145,7 +185,9 @@ TEST_F(RestExecutions, AListedExecutionShowsWhatItsOwnPageShows) {
                                "not_redrivable_reason", "restarts", "map_run_arn", "parent"}) {
       own.erase(detail);
     }
-    for (const char* link : {"stop", "redrive", "restart"}) own["links"].erase(link);
+    for (const char* link : {"stop", "redrive", "restart", "definition"}) {
+      own["links"].erase(link);
+    }
     EXPECT_EQ(item, own);
   }
   EXPECT_EQ(listed.body["items"][1]["alias"], "live");
@@ -338,6 +380,161 @@ TEST_F(RestExecutions, BulkRedriveRerunsTheFailedOnes) {
   EXPECT_EQ(WaitForEnd("f:b-0")["redrive_count"], 1);
   EXPECT_EQ(ProblemOf(Post("/v1/executions:redrive", {{"filter", {{"status", "RUNNING"}}}})),
             std::make_pair(400, std::string("InvalidFilter")));
+}
+
+TEST_F(RestExecutions, CountsByStatusAreWhatTheListOfTheSameFilterHolds) {
+  stack_->CreateMachine("etl", kFailDefinition);
+  stack_->CreateMachine("web", kPassDefinition);
+  stack_->CreateMachine("slow", kWaitDefinition);
+  for (int i = 0; i < 5; ++i) Start("etl", "nightly-" + std::to_string(i), Json::object());
+  Start("etl", "adhoc", Json::object());
+  Start("web", "nightly-web", Json::object());
+  Start("slow", "parked", Json::object());
+  Start("slow", "stopped", Json::object());
+  ASSERT_EQ(Post("/v1/executions/slow:stopped/stop").status, 200);
+  for (const char* id : {"etl:nightly-4", "etl:adhoc", "web:nightly-web"}) WaitForEnd(id);
+
+  AwsAnswer all = Get("/v1/executions:counts");
+  ASSERT_EQ(all.status, 200) << all.raw;
+  EXPECT_EQ(all.body, Json({{"counts",
+                             {{"RUNNING", 1},
+                              {"SUCCEEDED", 1},
+                              {"FAILED", 6},
+                              {"TIMED_OUT", 0},
+                              {"ABORTED", 1},
+                              {"PENDING_REDRIVE", 0}}},
+                            {"total", 9}}));
+  const std::string third = Get("/v1/executions/etl:nightly-2").body["started_at"];
+  for (const std::string& query :
+       {std::string(), std::string("state_machine=etl"), std::string("state_machine=slow"),
+        std::string("name_prefix=nightly-"), std::string("error=Boom"), std::string("error=Other"),
+        "started_after=" + PercentEncode(third),
+        "state_machine=etl&name_prefix=nightly-&started_before=" + PercentEncode(third),
+        "state_machine=" + PercentEncode(MachineArn("web"))}) {
+    AwsAnswer counted = Get("/v1/executions:counts" + (query.empty() ? "" : "?" + query));
+    ASSERT_EQ(counted.status, 200) << query << ": " << counted.raw;
+    EXPECT_EQ(counted.body, CountsOfList(query)) << query;
+  }
+  EXPECT_EQ(Get("/v1/executions:counts?name_prefix=nightly-").body["total"], 6);
+  // A time splits a machine's executions in two.
+  const Json after =
+      Get("/v1/executions:counts?state_machine=etl&started_after=" + PercentEncode(third)).body;
+  const Json before =
+      Get("/v1/executions:counts?state_machine=etl&started_before=" + PercentEncode(third)).body;
+  EXPECT_GE(after["total"], 1);
+  EXPECT_EQ(after["total"].get<int>() + before["total"].get<int>(), 6);
+}
+
+TEST_F(RestExecutions, CountsRefuseWhatTheyDoNotTakeAsTheListDoes) {
+  stack_->CreateMachine("m", kPassDefinition);
+  for (const char* query : {"status=FAILED", "limit=10", "cursor=abc", "stats=FAILED"}) {
+    AwsAnswer refused = Get(std::string("/v1/executions:counts?") + query);
+    EXPECT_EQ(ProblemOf(refused), std::make_pair(400, std::string("InvalidQueryParameter")))
+        << query;
+    const std::string name(query, std::string_view(query).find('='));
+    EXPECT_NE(refused.body.value("detail", "").find("'" + name + "'"), std::string::npos)
+        << refused.raw;
+  }
+  EXPECT_EQ(ProblemOf(Get("/v1/executions:counts?started_after=yesterday")),
+            std::make_pair(400, std::string("InvalidFilter")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions:counts?state_machine=m:1")),
+            std::make_pair(400, std::string("InvalidFilter")));
+  EXPECT_EQ(ProblemOf(Get("/v1/executions:counts?state_machine=ghost")),
+            std::make_pair(404, std::string("StateMachineDoesNotExist")));
+  EXPECT_EQ(Get("/v1/executions:counts?state_machine=m").body["total"], 0);
+}
+
+TEST_F(RestExecutions, AReaderOfSomeStateMachinesCountsAndReadsDefinitionsOfThoseOnly) {
+  stack_ = std::make_unique<AwsStack>(WithAnEtlViewer());
+  const std::string etl_a = stack_->CreateMachine("etl-a", kPassDefinition);
+  const std::string etl_b = stack_->CreateMachine("etl-b", kFailDefinition);
+  const std::string billing = stack_->CreateMachine("billing", kPassDefinition);
+  std::vector<std::string> runs = {
+      stack_->StartExecution(etl_a, "a1"),   stack_->StartExecution(etl_a, "a2"),
+      stack_->StartExecution(etl_b, "b1"),   stack_->StartExecution(billing, "x1"),
+      stack_->StartExecution(billing, "x2"), stack_->StartExecution(billing, "x3")};
+  for (const std::string& run : runs) stack_->WaitForEnd(run);
+
+  AwsAnswer viewer = GetAs("/v1/executions:counts", kEtlViewerKey, kEtlViewerSecret);
+  ASSERT_EQ(viewer.status, 200) << viewer.raw;
+  EXPECT_EQ(viewer.body["total"], 3);
+  EXPECT_EQ(viewer.body["counts"]["SUCCEEDED"], 2);
+  EXPECT_EQ(viewer.body["counts"]["FAILED"], 1);
+  // As many as the viewer's list shows.
+  AwsAnswer listed = GetAs("/v1/executions", kEtlViewerKey, kEtlViewerSecret);
+  EXPECT_EQ(listed.body["items"].size(), 3u) << listed.raw;
+  AwsAnswer admin = GetAs("/v1/executions:counts", kAdminKey, kAdminSecret);
+  EXPECT_EQ(admin.body["total"], 6) << admin.raw;
+  EXPECT_EQ(admin.body["counts"]["SUCCEEDED"], 5);
+  // A machine it may not read is refused, not counted as empty.
+  EXPECT_EQ(ProblemOf(GetAs("/v1/executions:counts?state_machine=billing", kEtlViewerKey,
+                            kEtlViewerSecret)),
+            std::make_pair(403, std::string("AccessDeniedException")));
+  EXPECT_EQ(GetAs("/v1/executions:counts?state_machine=etl-b", kEtlViewerKey, kEtlViewerSecret)
+                .body["total"],
+            1);
+
+  EXPECT_EQ(GetAs("/v1/executions/etl-a:a1/definition", kEtlViewerKey, kEtlViewerSecret).status,
+            200);
+  EXPECT_EQ(
+      ProblemOf(GetAs("/v1/executions/billing:x1/definition", kEtlViewerKey, kEtlViewerSecret)),
+      std::make_pair(403, std::string("AccessDeniedException")));
+}
+
+TEST_F(RestExecutions, ADefinitionIsTheRevisionTheExecutionRanNotTheCurrentOne) {
+  const std::string machine = stack_->CreateMachine("m", kWaitDefinition);
+  const std::string old_id = Start("m", "old", Json::object());
+  AwsAnswer updated = stack_->Call("UpdateStateMachine",
+                                   {{"stateMachineArn", machine}, {"definition", kPassDefinition}});
+  ASSERT_EQ(updated.status, 200) << updated.raw;
+  const std::string new_id = Start("m", "new", Json::object());
+  WaitForEnd(new_id);
+
+  AwsAnswer old_run = Get("/v1/executions/" + old_id + "/definition");
+  ASSERT_EQ(old_run.status, 200) << old_run.raw;
+  EXPECT_EQ(old_run.body["definition"], ParseJson(kWaitDefinition).value());
+  EXPECT_EQ(old_run.body["state_machine"], Json({{"name", "m"}, {"arn", machine}}));
+  EXPECT_NE(old_run.body["revision_id"], updated.body["revisionId"]);
+  EXPECT_NE(old_run.body["revision_id"], "");
+  EXPECT_FALSE(old_run.body.contains("version"));
+  EXPECT_FALSE(old_run.body.contains("map_run_arn"));
+  const AwsAnswer current = Get("/v1/state-machines/m");
+  EXPECT_EQ(current.body["definition"], ParseJson(kPassDefinition).value());
+
+  AwsAnswer new_run = Get("/v1/executions/" + new_id + "/definition");
+  ASSERT_EQ(new_run.status, 200) << new_run.raw;
+  EXPECT_EQ(new_run.body["definition"], ParseJson(kPassDefinition).value());
+  EXPECT_EQ(new_run.body["revision_id"], updated.body["revisionId"]);
+  EXPECT_EQ(new_run.body["revision_id"], current.body["revision_id"]);
+  // updated_at is the state machine's (AWS's updateDate), whichever revision ran.
+  EXPECT_EQ(new_run.body["updated_at"], old_run.body["updated_at"]);
+  EXPECT_GE(old_run.body["updated_at"].get<std::string>(),
+            current.body["created_at"].get<std::string>());
+
+  // The execution's own page links to it.
+  EXPECT_EQ(Get("/v1/executions/" + old_id).body["links"]["definition"],
+            "/v1/executions/m%3Aold/definition");
+
+  // An execution of a version says which.
+  ASSERT_EQ(Post("/v1/state-machines/m/versions").status, 201);
+  ASSERT_EQ(Post("/v1/state-machines/m/executions", {{"name", "pinned"}, {"version", 1}}).status,
+            201);
+  AwsAnswer pinned = Get("/v1/executions/m:pinned/definition");
+  ASSERT_EQ(pinned.status, 200) << pinned.raw;
+  EXPECT_EQ(pinned.body["version"], 1);
+  EXPECT_EQ(pinned.body["definition"], ParseJson(kPassDefinition).value());
+}
+
+TEST_F(RestExecutions, TheDefinitionOfAnUnknownExecutionIsNotFound) {
+  stack_->CreateMachine("m", kPassDefinition);
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/m:nope/definition")),
+            std::make_pair(404, std::string("ExecutionDoesNotExist")));
+  EXPECT_EQ(
+      ProblemOf(Get("/v1/executions/" + PercentEncode(ExecutionArn("m", "nope")) + "/definition")),
+      std::make_pair(404, std::string("ExecutionDoesNotExist")));
+  const std::string id = Start("m", "here", Json::object());
+  EXPECT_EQ(ProblemOf(Get("/v1/executions/" + id + "/definition?full=true")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
 }
 
 }  // namespace

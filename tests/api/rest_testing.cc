@@ -27,6 +27,19 @@ AwsAnswer RestTest::Rest(std::string method, std::string_view target, const Json
                               std::move(headers)));
 }
 
+AwsAnswer RestTest::GetAs(std::string_view target, const std::string& key_id,
+                          const std::string& secret) {
+  // The headers an AWS request is signed over, on a REST request.
+  const http::Request aws = AwsStack::Request("Rest", "");
+  http::Request request =
+      http::MakeRequest("GET", target, "",
+                        {{"Host", std::string(*aws.headers.Get("Host"))},
+                         {"X-Amz-Date", std::string(*aws.headers.Get("X-Amz-Date"))},
+                         {"X-Amz-Target", "rest"}});
+  AwsStack::Sign(&request, key_id, secret);
+  return Checked("GET", target, stack_->Send(std::move(request)));
+}
+
 AwsAnswer RestTest::RestRaw(std::string method, std::string_view target, std::string raw_body) {
   return Checked(method, target, stack_->Rest(method, target, std::move(raw_body)));
 }

@@ -24,6 +24,9 @@ class RestTest : public ::testing::Test {
   // Sends `raw_body` as is (malformed requests); checks only the answer.
   AwsAnswer RestRaw(std::string method, std::string_view target, std::string raw_body);
   AwsAnswer Get(std::string_view target) { return Rest("GET", target); }
+  // GET `target` signed with SigV4 as access key `key_id` (for a stack_
+  // with access keys configured), its answer checked as Rest()'s.
+  AwsAnswer GetAs(std::string_view target, const std::string& key_id, const std::string& secret);
   AwsAnswer Post(std::string_view target, const Json& body = Json::object()) {
     return Rest("POST", target, body);
   }

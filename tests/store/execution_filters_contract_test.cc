@@ -1,13 +1,15 @@
 // The operators' execution listings, part of the Store contract, run against
 // every implementation: executions found by start time, name prefix, error
 // and the execution they were restarted from, each condition alone and
-// combined with the others, page after page; and restarted_from kept
-// however an execution is created.
+// combined with the others, page after page; restarted_from kept however an
+// execution is created; and the same filters counted by machine and status.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "stepd/store/store.h"
@@ -367,6 +369,215 @@ TEST_P(ExecutionFilterContract, APageTokenCarriesThePositionNotTheFilter) {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllStores, ExecutionFilterContract,
+                         ::testing::ValuesIn(testing::StoreImplementations()),
+                         [](const ::testing::TestParamInfo<StoreFactory>& info) {
+                           return info.param.name;
+                         });
+
+// --- CountExecutions ------------------------------------------------------------
+
+// `n` executions of `machine` named "<prefix><i>" in `status`, the i-th
+// started at start_ms + i, each failed one with `error`.
+std::vector<ExecutionRecord> Executions(const std::string& machine, const std::string& prefix,
+                                        int n, ExecutionStatus status, int64_t start_ms,
+                                        const std::string& error = "") {
+  std::vector<ExecutionRecord> out;
+  for (int i = 0; i < n; ++i) {
+    ExecutionRecord e = Execution(machine, prefix + std::to_string(i), start_ms + i);
+    e.status = status;
+    if (status != ExecutionStatus::kRunning) e.stop_time_ms = start_ms + i + 1;
+    if (!error.empty()) e.error = error;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+// What ListExecutions lists for `filter`, counted as CountExecutions counts.
+std::vector<ExecutionCount> CountOfListed(Store& store, const ExecutionFilter& filter) {
+  std::map<std::pair<std::string, ExecutionStatus>, int64_t> counted;
+  PageRequest request{1000, ""};
+  while (true) {
+    StatusOr<Page<ExecutionRecord>> page = store.ListExecutions(filter, request);
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) break;
+    for (const ExecutionRecord& e : page->items) ++counted[{e.state_machine_arn, e.status}];
+    if (page->next_token.empty()) break;
+    request.next_token = page->next_token;
+  }
+  std::vector<ExecutionCount> out;
+  for (const auto& [key, n] : counted) out.push_back({key.first, key.second, n});
+  return out;
+}
+
+class ExecutionCountContract : public ExecutionFilterContract {
+ protected:
+  void SetUp() override {
+    ExecutionFilterContract::SetUp();
+    ASSERT_EQ(store_->CreateStateMachine(Machine("n"), {}), Status::OK());
+  }
+
+  void CreateAll(const std::vector<ExecutionRecord>& executions) {
+    for (const ExecutionRecord& e : executions) {
+      ASSERT_EQ(store_->CreateExecution(e, {}), Status::OK()) << e.name;
+    }
+  }
+
+  std::vector<ExecutionCount> Count(const ExecutionFilter& filter) {
+    StatusOr<std::vector<ExecutionCount>> counts = store_->CountExecutions(filter);
+    EXPECT_TRUE(counts.ok()) << counts.status();
+    return counts.ok() ? *counts : std::vector<ExecutionCount>{};
+  }
+};
+
+TEST_P(ExecutionCountContract, CountsAreByMachineThenStatusWithOnlyTheStatusesThatOccur) {
+  CreateAll(Executions("n", "run-", 2, ExecutionStatus::kRunning, 1000));
+  CreateAll(Executions("m", "ok-", 3, ExecutionStatus::kSucceeded, 1100));
+  CreateAll(Executions("m", "bad-", 2, ExecutionStatus::kFailed, 1200, "States.TaskFailed"));
+  CreateAll(Executions("m", "run-", 1, ExecutionStatus::kRunning, 1300));
+  CreateAll(Executions("m", "late-", 1, ExecutionStatus::kPendingRedrive, 1400, "Boom"));
+  CreateAll(Executions("n", "stop-", 4, ExecutionStatus::kAborted, 1500));
+  CreateAll(Executions("n", "slow-", 1, ExecutionStatus::kTimedOut, 1600, "States.Timeout"));
+  EXPECT_THAT(Count({}),
+              ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 1},
+                          ExecutionCount{MachineArn("m"), ExecutionStatus::kSucceeded, 3},
+                          ExecutionCount{MachineArn("m"), ExecutionStatus::kFailed, 2},
+                          ExecutionCount{MachineArn("m"), ExecutionStatus::kPendingRedrive, 1},
+                          ExecutionCount{MachineArn("n"), ExecutionStatus::kRunning, 2},
+                          ExecutionCount{MachineArn("n"), ExecutionStatus::kTimedOut, 1},
+                          ExecutionCount{MachineArn("n"), ExecutionStatus::kAborted, 4}));
+  ExecutionFilter of_n;
+  of_n.state_machine_arn = MachineArn("n");
+  EXPECT_THAT(Count(of_n),
+              ElementsAre(ExecutionCount{MachineArn("n"), ExecutionStatus::kRunning, 2},
+                          ExecutionCount{MachineArn("n"), ExecutionStatus::kTimedOut, 1},
+                          ExecutionCount{MachineArn("n"), ExecutionStatus::kAborted, 4}));
+  // A status filter counts that status only.
+  of_n.status = ExecutionStatus::kAborted;
+  EXPECT_THAT(Count(of_n),
+              ElementsAre(ExecutionCount{MachineArn("n"), ExecutionStatus::kAborted, 4}));
+  // Nothing selected: no rows, not rows of 0.
+  ExecutionFilter none;
+  none.name_prefix = "nothing-";
+  EXPECT_THAT(Count(none), IsEmpty());
+  ASSERT_EQ(store_->CreateStateMachine(Machine("empty"), {}), Status::OK());
+  none = {};
+  none.state_machine_arn = MachineArn("empty");
+  EXPECT_THAT(Count(none), IsEmpty());
+}
+
+TEST_P(ExecutionCountContract, CountsWhatTheListListsForEachFilter) {
+  CreateAll(Executions("m", "nightly-", 5, ExecutionStatus::kSucceeded, 1000));
+  CreateAll(Executions("m", "nightly-f", 3, ExecutionStatus::kFailed, 1100, "States.TaskFailed"));
+  CreateAll(Executions("m", "adhoc-", 2, ExecutionStatus::kFailed, 1200, "States.Timeout"));
+  CreateAll(Executions("m", "adhoc-r", 2, ExecutionStatus::kRunning, 1300));
+  CreateAll(Executions("n", "nightly-", 4, ExecutionStatus::kFailed, 1050, "States.TaskFailed"));
+  CreateAll(Executions("n", "other-", 3, ExecutionStatus::kAborted, 1250));
+  std::vector<ExecutionRecord> versioned =
+      Executions("m", "v-", 2, ExecutionStatus::kRunning, 1400);
+  for (ExecutionRecord& e : versioned) {
+    e.state_machine_version = 1;
+    e.state_machine_alias = "live";
+  }
+  CreateAll(versioned);
+  ExecutionRecord redriven = Execution("n", "redriven", 1500);
+  redriven.redrive_count = 1;
+  CreateAll({redriven});
+
+  std::vector<std::pair<std::string, ExecutionFilter>> filters(11);
+  filters[0].first = "nothing";
+  filters[1].first = "state_machine_arn";
+  filters[1].second.state_machine_arn = MachineArn("m");
+  filters[2].first = "started_after_ms";
+  filters[2].second.started_after_ms = 1102;
+  filters[3].first = "started_before_ms";
+  filters[3].second.started_before_ms = 1202;
+  filters[4].first = "a time range";
+  filters[4].second.started_after_ms = 1050;
+  filters[4].second.started_before_ms = 1251;
+  filters[5].first = "name_prefix";
+  filters[5].second.name_prefix = "nightly-f";
+  filters[6].first = "error";
+  filters[6].second.error = "States.TaskFailed";
+  filters[7].first = "all of them";
+  filters[7].second.state_machine_arn = MachineArn("n");
+  filters[7].second.started_after_ms = 1051;
+  filters[7].second.started_before_ms = 1053;
+  filters[7].second.name_prefix = "nightly-";
+  filters[7].second.error = "States.TaskFailed";
+  filters[8].first = "version";
+  filters[8].second.state_machine_arn = MachineArn("m");
+  filters[8].second.version = 1;
+  filters[9].first = "alias";
+  filters[9].second.state_machine_arn = MachineArn("m");
+  filters[9].second.alias = "live";
+  filters[10].first = "redriven";
+  filters[10].second.redriven = true;
+  const std::vector<int64_t> expected_totals = {22, 14, 11, 14, 10, 3, 7, 2, 2, 2, 1};
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const auto& [label, filter] = filters[i];
+    std::vector<ExecutionCount> counts = Count(filter);
+    EXPECT_EQ(counts, CountOfListed(*store_, filter)) << label;
+    int64_t total = 0;
+    for (const ExecutionCount& c : counts) total += c.count;
+    EXPECT_EQ(total, expected_totals[i]) << label;
+  }
+}
+
+TEST_P(ExecutionCountContract, AMapRunsChildrenAreCountedOnlyWhenTheFilterNamesTheirMapRun) {
+  CreateAll(Executions("m", "top-", 2, ExecutionStatus::kRunning, 1000));
+  const std::string map_run = "arn:aws:states:us-east-1:123456789012:mapRun:m/Fan:run-1";
+  std::vector<ExecutionRecord> children =
+      Executions("m", "child-", 3, ExecutionStatus::kSucceeded, 1100);
+  children.push_back(Execution("m", "child-running", 1200));
+  for (ExecutionRecord& child : children) {
+    child.parent_arn = ExecutionArn("m", "top-0");
+    child.map_run_arn = map_run;
+  }
+  CreateAll(children);
+  // As the list: top-level executions only.
+  EXPECT_THAT(Count({}),
+              ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 2}));
+  ExecutionFilter of_m;
+  of_m.state_machine_arn = MachineArn("m");
+  EXPECT_THAT(Count(of_m),
+              ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 2}));
+  ExecutionFilter of_run;
+  of_run.map_run_arn = map_run;
+  EXPECT_THAT(Count(of_run),
+              ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 1},
+                          ExecutionCount{MachineArn("m"), ExecutionStatus::kSucceeded, 3}));
+  EXPECT_EQ(Count(of_run), CountOfListed(*store_, of_run));
+  of_run.name_prefix = "child-r";
+  EXPECT_THAT(Count(of_run),
+              ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 1}));
+}
+
+TEST_P(ExecutionCountContract, CountsFollowTransitionsAndRefuseWhatTheListRefuses) {
+  CreateAll(Executions("m", "run-", 2, ExecutionStatus::kRunning, 1000));
+  Transition fail;
+  fail.execution_arn = ExecutionArn("m", "run-1");
+  fail.update.status = ExecutionStatus::kFailed;
+  fail.update.error = "States.TaskFailed";
+  ASSERT_TRUE(store_->CommitTransition(fail).ok());
+  EXPECT_THAT(Count({}), ElementsAre(ExecutionCount{MachineArn("m"), ExecutionStatus::kRunning, 1},
+                                     ExecutionCount{MachineArn("m"), ExecutionStatus::kFailed, 1}));
+
+  ExecutionFilter ghost;
+  ghost.state_machine_arn = MachineArn("ghost");
+  EXPECT_EQ(
+      store_->CountExecutions(ghost).status(),
+      NotFoundError("CountExecutions: state machine '" + MachineArn("ghost") + "' does not exist"));
+  ExecutionFilter version_alone;
+  version_alone.version = 1;
+  EXPECT_EQ(
+      store_->CountExecutions(version_alone).status(),
+      InvalidArgumentError("CountExecutions: a version or alias filter needs a state machine arn"));
+  ExecutionFilter alias_alone;
+  alias_alone.alias = "live";
+  EXPECT_EQ(store_->CountExecutions(alias_alone).status().code(), StatusCode::kInvalidArgument);
+}
+
+INSTANTIATE_TEST_SUITE_P(AllStores, ExecutionCountContract,
                          ::testing::ValuesIn(testing::StoreImplementations()),
                          [](const ::testing::TestParamInfo<StoreFactory>& info) {
                            return info.param.name;

@@ -756,6 +756,29 @@ TEST(SqliteStore, ListingRestartsOrErrorsReadsThroughTheirIndexes) {
                                ::testing::Not(::testing::HasSubstr("TEMP B-TREE"))));
 }
 
+// The statement of CountExecutions for one state machine (its text as
+// sqlite_store.cc builds it) reads that machine's executions through an
+// index that starts with state_machine_id (executions_by_machine*, or the
+// (machine, name) one for a name prefix), not a scan of every execution.
+TEST(SqliteStore, CountingTheExecutionsOfAMachineReadsThroughItsIndex) {
+  TempDir dir;
+  StoreOptions options = OptionsIn(dir);
+  ASSERT_NE(OpenOrDie(options), nullptr);
+  const std::string count =
+      "SELECT m.arn, e.status, count(*) FROM executions e JOIN state_machines m "
+      "ON m.id = e.state_machine_id WHERE e.map_run_arn IS NULL AND e.state_machine_id = ?3";
+  const std::string group = " GROUP BY e.state_machine_id, e.status";
+  for (const std::string& more :
+       {std::string(), std::string(" AND e.start_time >= ?8 AND e.start_time < ?9"),
+        std::string(" AND e.name >= ?10 AND e.name < ?11"), std::string(" AND e.error = ?12")}) {
+    EXPECT_THAT(QueryPlan(options.path, count + more + group),
+                ::testing::AllOf(::testing::ContainsRegex("SEARCH e USING (COVERING )?INDEX "
+                                                          "[a-z0-9_]+ \\(state_machine_id=\\?"),
+                                 ::testing::Not(::testing::HasSubstr("SCAN e"))))
+        << more;
+  }
+}
+
 // The statements of ListActivityTasks for pending tasks (their text as
 // sqlite_store.cc builds it) read through the partial indexes of 0012, both
 // tables in the listing order, merged, not scanned and sorted.

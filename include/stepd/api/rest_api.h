@@ -3,14 +3,16 @@
 // speak plain HTTP and JSON rather than AWS's RPC protocol. It runs the same
 // operations as the AWS JSON API (one service layer: permissions, audit rows
 // and behaviour are the AWS operations'), and adds what operators need
-// beyond AWS: finding executions across state machines by time, name
-// prefix and error; stopping and redriving them in bulk; restarting an
-// ended execution from a top-level state; pending tasks; the audit log.
+// beyond AWS: finding and counting executions across state machines by
+// time, name prefix and error; stopping and redriving them in bulk;
+// restarting an ended execution from a top-level state; pending tasks; the
+// audit log.
 //
 // Resources (the OpenAPI 3 document at GET /v1/openapi.json is the
 // reference; a test checks every route and answer against it):
 //   /v1/state-machines[/{name}[/versions[/{n}]|/aliases[/{alias}]|/executions]]
-//   /v1/executions[/{id}[/history|/stop|/redrive|/restart]]
+//   /v1/executions[/{id}[/history|/definition|/stop|/redrive|/restart]]
+//   /v1/executions:counts                              (by status, by filter)
 //   /v1/executions:stop, /v1/executions:redrive        (bulk, by filter)
 //   /v1/activities[/{name}[/tasks]], /v1/tasks, /v1/connections[/{name}]
 //   /v1/audit, /v1/audit/verify

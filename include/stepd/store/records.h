@@ -287,8 +287,9 @@ struct PageRequest {
   std::string next_token;
 };
 
-// Which executions ListExecutions returns: every condition given must hold
-// (they are ANDed); a member left at its default sets no condition.
+// Which executions ListExecutions returns and CountExecutions counts: every
+// condition given must hold (they are ANDed); a member left at its default
+// sets no condition.
 struct ExecutionFilter {
   std::string state_machine_arn;          // empty: executions of every machine
   std::optional<ExecutionStatus> status;  // unset: any status
@@ -359,6 +360,15 @@ struct AuditQuery {
 struct AuditHead {
   int64_t seq = 0;
   std::string hash;
+};
+
+// How many of the executions a filter selects belong to one state machine
+// and have one status (CountExecutions).
+struct ExecutionCount {
+  std::string state_machine_arn;
+  ExecutionStatus status = ExecutionStatus::kRunning;
+  int64_t count = 0;  // > 0
+  bool operator==(const ExecutionCount&) const = default;
 };
 
 // Child executions of a Map Run by status (ListExecutions-independent).

@@ -140,6 +140,13 @@ class Store {
   // filter; nothing is refused).
   virtual StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                          const PageRequest& page) = 0;
+  // How many executions `filter` selects, by state machine and status: one
+  // row per (state_machine_arn, status) that has any, ordered by ARN, then
+  // by status in ExecutionStatus order. Selects exactly what ListExecutions
+  // lists with the same filter (so, by default, no Map Run's children), and
+  // refuses the same filters with the same errors (messages name
+  // CountExecutions). One read, consistent as of one moment.
+  virtual StatusOr<std::vector<ExecutionCount>> CountExecutions(const ExecutionFilter& filter) = 0;
 
   // The exactly-once primitive, with group commit. In ONE database
   // transaction, applies each group of `groups` whole or not at all; for a
@@ -434,6 +441,9 @@ class StoreWrapper : public Store {
   StatusOr<Page<ExecutionRecord>> ListExecutions(const ExecutionFilter& filter,
                                                  const PageRequest& page) override {
     return target_->ListExecutions(filter, page);
+  }
+  StatusOr<std::vector<ExecutionCount>> CountExecutions(const ExecutionFilter& filter) override {
+    return target_->CountExecutions(filter);
   }
   Status CommitTransitions(std::span<const TransitionGroup> groups,
                            std::vector<Status>* results) override {
