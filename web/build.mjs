@@ -47,6 +47,7 @@ const page = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>stepd console</title>
 <style>${style}</style>
 <script type="application/json" id="stepd-config">__STEPD_CONSOLE_CONFIG__</script>

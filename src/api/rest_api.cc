@@ -694,6 +694,7 @@ void RestApi::AddRoutes(http::Router& router) {
       {"POST", "/v1/executions/{id}/stop", rest::StopExecution},
       {"POST", "/v1/executions/{id}/redrive", rest::RedriveExecution},
       {"POST", "/v1/executions/{id}/restart", rest::RestartExecution},
+      {"GET", "/v1/me", rest::GetMe},
       {"GET", "/v1/activities", rest::ListActivities},
       {"GET", "/v1/activities/{name}", rest::GetActivity},
       {"GET", "/v1/activities/{name}/tasks", rest::ListActivityTasks},

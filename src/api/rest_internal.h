@@ -176,6 +176,7 @@ void RestartExecution(const ExchangePtr& x);
 void BulkStop(const ExchangePtr& x);
 void BulkRedrive(const ExchangePtr& x);
 
+void GetMe(const ExchangePtr& x);
 void ListActivities(const ExchangePtr& x);
 void GetActivity(const ExchangePtr& x);
 void ListActivityTasks(const ExchangePtr& x);

@@ -1298,6 +1298,43 @@ const std::string& RestApi::OpenApiDocument() {
     ]
    }
   },
+  "/v1/me": {
+   "get": {
+    "operationId": "getMe",
+    "summary": "The caller: its principal, roles and permissions (everywhere, and on one state machine)",
+    "parameters": [
+     {
+      "name": "state_machine",
+      "in": "query",
+      "description": "Also answer the permissions on this state machine",
+      "schema": {
+       "type": "string"
+      }
+     }
+    ],
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Me"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     }
+    }
+   }
+  },
   "/v1/tasks": {
    "get": {
     "operationId": "listTasks",
@@ -3053,6 +3090,49 @@ const std::string& RestApi::OpenApiDocument() {
      "created_at",
      "input"
     ],
+    "additionalProperties": false
+   },
+   "Me": {
+    "type": "object",
+    "properties": {
+     "principal": {"type": "string", "description": "The principal as audit rows name it"},
+     "kind": {"type": "string", "enum": ["local", "oidc", "sigv4", "looker"]},
+     "subject": {"type": "string"},
+     "email": {"type": "string"},
+     "groups": {"type": "array", "items": {"type": "string"}},
+     "roles": {"type": "string", "description": "Readable: \"operator (etl-*), viewer\"; \"none\""},
+     "grants": {
+      "type": "array",
+      "items": {
+       "type": "object",
+       "properties": {
+        "role": {"type": "string", "enum": ["viewer", "trigger", "operator", "admin"]},
+        "state_machines": {"type": "array", "items": {"type": "string"}, "description": "Patterns; empty: every state machine"}
+       },
+       "required": ["role", "state_machines"],
+       "additionalProperties": false
+      }
+     },
+     "permissions": {"$ref": "#/components/schemas/Permissions"},
+     "state_machine": {
+      "allOf": [{"$ref": "#/components/schemas/Permissions"}],
+      "description": "The permissions on the state machine named by ?state_machine, with its name"
+     }
+    },
+    "required": ["principal", "kind", "roles", "grants", "permissions"],
+    "additionalProperties": false
+   },
+   "Permissions": {
+    "type": "object",
+    "description": "What the caller may do (everywhere, or on one state machine)",
+    "properties": {
+     "name": {"type": "string"},
+     "read": {"type": "boolean"},
+     "start": {"type": "boolean"},
+     "operate": {"type": "boolean"},
+     "manage": {"type": "boolean"}
+    },
+    "required": ["read", "start", "operate", "manage"],
     "additionalProperties": false
    },
    "TaskList": {

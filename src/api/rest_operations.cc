@@ -1,5 +1,5 @@
-// The operators' other resources: activities and pending tasks,
-// connections (never their secrets), and the audit log.
+// The operators' other resources: who the caller is, activities and pending
+// tasks, connections (never their secrets), and the audit log.
 
 #include <spdlog/spdlog.h>
 
@@ -306,6 +306,35 @@ void VerifyAudit(const ExchangePtr& x) {
                {"head", {{"seq", head->seq}, {"hash", head->hash}}}};
   if (!verified.ok()) body["problem"] = std::string(verified.message());
   x->Reply(200, body);
+}
+
+void GetMe(const ExchangePtr& x) {
+  if (!x->AllowQuery({"state_machine"})) return;
+  const Principal& p = x->principal();
+  Json j = {{"principal", p.id}, {"kind", p.kind}};
+  if (!p.subject.empty()) j["subject"] = p.subject;
+  if (!p.email.empty()) j["email"] = p.email;
+  if (!p.groups.empty()) j["groups"] = p.groups;
+  j["roles"] = p.DescribeGrants();
+  j["grants"] = Json::array();
+  for (const Grant& g : p.grants) {
+    j["grants"].push_back({{"role", RoleName(g.role)}, {"state_machines", g.state_machines}});
+  }
+  const auto permissions = [&p](std::string_view machine) {
+    Json out = Json::object();
+    for (Permission permission :
+         {Permission::kRead, Permission::kStart, Permission::kOperate, Permission::kManage}) {
+      out[std::string(PermissionName(permission))] = p.Can(permission, machine);
+    }
+    return out;
+  };
+  j["permissions"] = permissions({});
+  if (std::optional<std::string> machine = x->Query("state_machine")) {
+    Json scoped = permissions(*machine);
+    scoped["name"] = *machine;
+    j["state_machine"] = std::move(scoped);
+  }
+  x->Reply(200, j);
 }
 
 }  // namespace stepd::api::rest

@@ -1,4 +1,4 @@
-// Activities and pending tasks, connections, the audit log.
+// Who the caller is, activities and pending tasks, connections, the audit log.
 
 #include <sqlite3.h>
 
@@ -11,6 +11,42 @@ namespace stepd::api::testing {
 namespace {
 
 class RestOperations : public RestTest {};
+
+TEST_F(RestOperations, MeNamesTheCallerItsRolesAndWhatItMayDoOnAStateMachine) {
+  StackOptions options;
+  options.auth.access_keys = {{"AKIDMEADMIN00001", "admin-secret", "", Role::kAdmin},
+                              {"AKIDMEVIEWER0001", "viewer-secret", "ops-viewer", std::nullopt}};
+  options.auth.bindings = {
+      {RoleBinding::Kind::kAccessKey, "AKIDMEVIEWER0001", Role::kOperator, {"etl-*"}}};
+  options.sign_as = {"AKIDMEADMIN00001", "admin-secret"};
+  stack_ = std::make_unique<AwsStack>(options);
+
+  AwsAnswer admin = GetAs("/v1/me?state_machine=billing", "AKIDMEADMIN00001", "admin-secret");
+  ASSERT_EQ(admin.status, 200) << admin.raw;
+  EXPECT_EQ(admin.body["kind"], "sigv4");
+  EXPECT_EQ(admin.body["roles"], "admin");
+  EXPECT_EQ(admin.body["permissions"],
+            Json({{"read", true}, {"start", true}, {"operate", true}, {"manage", true}}));
+  EXPECT_EQ(admin.body["state_machine"]["operate"], true);
+
+  // Scoped: an operator on etl-* only, the default viewer elsewhere.
+  AwsAnswer scoped = GetAs("/v1/me?state_machine=etl-load", "AKIDMEVIEWER0001", "viewer-secret");
+  ASSERT_EQ(scoped.status, 200) << scoped.raw;
+  EXPECT_EQ(scoped.body["principal"], "ops-viewer");
+  EXPECT_EQ(scoped.body["grants"][0], Json({{"role", "operator"}, {"state_machines", {"etl-*"}}}));
+  EXPECT_EQ(scoped.body["permissions"]["operate"], false);
+  EXPECT_EQ(scoped.body["state_machine"], Json({{"read", true},
+                                                {"start", true},
+                                                {"operate", true},
+                                                {"manage", false},
+                                                {"name", "etl-load"}}));
+  AwsAnswer elsewhere = GetAs("/v1/me?state_machine=billing", "AKIDMEVIEWER0001", "viewer-secret");
+  EXPECT_EQ(elsewhere.body["state_machine"]["operate"], false);
+  EXPECT_FALSE(elsewhere.body.contains("email"));
+
+  EXPECT_EQ(ProblemOf(GetAs("/v1/me?machine=x", "AKIDMEADMIN00001", "admin-secret")),
+            std::make_pair(400, std::string("InvalidQueryParameter")));
+}
 
 TEST_F(RestOperations, PendingActivityTasksShowWhoWorksOnWhatButNeverATaskToken) {
   const std::string activity = stack_->CreateActivity("work");

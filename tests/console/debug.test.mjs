@@ -1,7 +1,8 @@
 // The console's reason to exist, end to end in a real browser: a workflow
 // fails, the operator opens the console, finds the failed state highlighted
 // in the graph, reads its error, redrives the execution and watches it
-// succeed; a viewer sees the same but is refused the redrive; a restart from
+// succeed; a viewer sees the same but may not redrive (the console says why
+// and stepd refuses the viewer's token); a restart from
 // a chosen state starts a new, linked execution.
 //
 // The state machine's task is an activity, worked by this test through the
@@ -173,10 +174,17 @@ test('a viewer sees the failure but the redrive is refused, and nothing changes'
     await page.goto(`${STEPD_URL}/console/#/executions/${encodeURIComponent('nightly-refresh:orders-2026-12-03')}`);
     await page.locator('[data-testid=execution][data-execution-status=FAILED]').waitFor(WAIT);
     await page.locator('[data-testid="state-Refresh"][data-status=failed]').waitFor(WAIT);
-    await page.locator('[data-testid=redrive]').click();
-    const problem = page.locator('[data-testid=problem]');
-    await problem.waitFor(WAIT);
-    assert.match(await problem.innerText(), /Your role does not allow this/);
+    // The console knows the role: the redrive is offered disabled, with the reason.
+    await page.locator('[data-testid=roles]').filter({ hasText: 'viewer' }).waitFor(WAIT);
+    const refusal = page.locator('[data-testid=refusal]');
+    await refusal.waitFor(WAIT);
+    assert.match(await refusal.innerText(), /Your role \(viewer\) may not operate on nightly-refresh/);
+    assert.equal(await page.locator('[data-testid=redrive]').isEnabled(), false);
+    // And stepd itself refuses the viewer's token, whatever the page shows.
+    const victorToken = await apiToken(page);
+    const refused = await rest('POST', `/v1/executions/${encodeURIComponent('nightly-refresh:orders-2026-12-03')}/redrive`, victorToken, {});
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.type.startsWith('urn:stepd:problem:'), true);
     await screenshot(page, '5-viewer-refused');
     const after = await rest('GET', `/v1/executions/${encodeURIComponent('nightly-refresh:orders-2026-12-03')}`, token);
     assert.equal(after.body.status, 'FAILED');

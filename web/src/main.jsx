@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import {
   completeSignIn, currentSession, displayName, readConfig, signIn, signOut, usePastedToken,
 } from './auth.js';
-import { setUnauthorizedHandler } from './api.js';
+import { api, setUnauthorizedHandler } from './api.js';
 import { ExecutionsPage } from './views/executions.jsx';
 import { ExecutionPage } from './views/execution.jsx';
 import { StateMachinesPage, StateMachinePage } from './views/state_machines.jsx';
@@ -81,6 +81,10 @@ function hostOf(url) {
 
 function Shell({ session, onSignOut }) {
   const route = useRoute();
+  const [me, setMe] = useState(null);
+  useEffect(() => {
+    api('/v1/me').then(setMe).catch(() => setMe(null));
+  }, []);
   const [section, id] = route.parts;
   let page;
   if (section === 'executions' && id) page = <ExecutionPage id={id} key={id} query={route.query} />;
@@ -106,7 +110,8 @@ function Shell({ session, onSignOut }) {
           {config.version && <span class="muted">v{config.version}</span>}
           {session ? (
             <>
-              <span data-testid="user">{displayName(session)}</span>
+              <span data-testid="user" title={me ? me.principal : ''}>{displayName(session)}</span>
+              {me && <span class="muted" data-testid="roles">{me.roles}</span>}
               <button class="link" data-testid="sign-out" onClick={onSignOut}>Sign out</button>
             </>
           ) : (

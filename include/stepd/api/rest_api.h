@@ -16,6 +16,7 @@
 //   /v1/executions:stop, /v1/executions:redrive        (bulk, by filter)
 //   /v1/activities[/{name}[/tasks]], /v1/tasks, /v1/connections[/{name}]
 //   /v1/audit, /v1/audit/verify
+//   /v1/me                          (the caller, its roles and permissions)
 // An execution's {id} is its ARN (URL-encoded) or its short id
 // "<machine>:<name>" (for an EXPRESS execution "<machine>:<name>:<uuid>").
 //

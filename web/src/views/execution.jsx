@@ -72,6 +72,11 @@ export function ExecutionPage({ id, query }) {
     return api(`/v1/state-machines/${enc(execution.data.state_machine)}`).then((m) => ({ definition: m.definition, current: true }));
   }), [id, Boolean(execution.data)]);
 
+  const machineName = execution.data && execution.data.state_machine;
+  const me = usePoll(() => (machineName ? api('/v1/me', { query: { state_machine: machineName } }) : null), [machineName]);
+  const allowed = me.data && me.data.state_machine ? me.data.state_machine : null;
+  const mayOperate = !allowed || allowed.operate;
+  const refusal = allowed && !allowed.operate ? `Your role (${me.data.roles}) may not operate on ${machineName}` : '';
   const analysis = useMemo(
     () => (history.data ? analyse(history.data.events, status) : null), [history.data, status]);
   const statuses = useMemo(() => {
@@ -125,7 +130,7 @@ export function ExecutionPage({ id, query }) {
     run('restart', `/v1/executions/${enc(id)}/restart`, { from_state: selected },
       (answer) => navigate(`#/executions/${enc(answer.id)}`));
   };
-  const canRestart = selected && topLevel.includes(selected) && !running;
+  const canRestart = selected && topLevel.includes(selected) && !running && mayOperate;
 
   return (
     <div class="page execution" data-testid="execution" data-execution-status={e.status}>
@@ -138,17 +143,18 @@ export function ExecutionPage({ id, query }) {
         {running && <span class="live-dot" title="Updating live">live</span>}
         <div class="spacer" />
         <div class="actions">
-          {running && <button data-testid="stop" disabled={!!action.busy} onClick={stop}>Stop</button>}
-          <button data-testid="redrive" class={e.redrivable ? 'primary' : ''} disabled={!e.redrivable || !!action.busy}
-            title={e.redrivable ? 'Run again from the states that did not succeed' : e.not_redrivable_reason} onClick={redrive}>
+          {running && <button data-testid="stop" disabled={!!action.busy || !mayOperate} title={refusal} onClick={stop}>Stop</button>}
+          <button data-testid="redrive" class={e.redrivable && mayOperate ? 'primary' : ''} disabled={!e.redrivable || !!action.busy || !mayOperate}
+            title={refusal || (e.redrivable ? 'Run again from the states that did not succeed' : e.not_redrivable_reason)} onClick={redrive}>
             {action.busy === 'redrive' ? 'Redriving…' : 'Redrive'}
           </button>
           <button data-testid="restart" disabled={!canRestart || !!action.busy} onClick={restart}
-            title={canRestart ? `Start a new execution from ${selected}` : 'Select a top-level state of an ended execution to restart from it'}>
+            title={refusal || (canRestart ? `Start a new execution from ${selected}` : 'Select a top-level state of an ended execution to restart from it')}>
             {selected && canRestart ? `Restart from ${selected}` : 'Restart from here'}
           </button>
         </div>
       </div>
+      {refusal && <div class="muted" data-testid="refusal">{refusal}: you can look, not stop, redrive or restart.</div>}
       <ProblemBox error={action.error} />
       <dl class="facts">
         <div><dt>State machine</dt><dd><a href={`#/state-machines/${enc(e.state_machine)}`}>{e.state_machine}</a>

@@ -96,13 +96,20 @@ export function StateMachinePage({ name }) {
 }
 
 function StartForm({ machine }) {
+  const me = usePoll(() => api('/v1/me', { query: { state_machine: machine.name } }), [machine.name]);
   const [open, setOpen] = useState(false);
   const [input, setInput] = useState('{}');
   const [runName, setRunName] = useState('');
   const [target, setTarget] = useState('');
   const [state, setState] = useState({ busy: false, error: null });
+  const mayStart = !(me.data && me.data.state_machine && !me.data.state_machine.start);
   if (!open) {
-    return <button class="primary" data-testid="start-open" onClick={() => setOpen(true)}>Start execution</button>;
+    return (
+      <div class="actions">
+        <button class="primary" data-testid="start-open" disabled={!mayStart} onClick={() => setOpen(true)}
+          title={mayStart ? '' : `Your role (${me.data.roles}) may not start ${machine.name}`}>Start execution</button>
+      </div>
+    );
   }
   let parsed;
   let parseError = '';
