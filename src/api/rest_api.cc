@@ -41,24 +41,6 @@ ProblemKind KindOf(int status) {
   }
 }
 
-http::Response ProblemResponse(const Problem& problem, const http::Request& request) {
-  const ProblemKind kind = KindOf(problem.status);
-  Json body = {{"type", "urn:stepd:problem:" + std::string(kind.kind)},
-               {"title", kind.title},
-               {"status", kind.status},
-               {"detail", problem.detail},
-               {"instance", request.path},
-               {"code", problem.code},
-               {"request_id", request.request_id}};
-  http::Response response;
-  response.status = kind.status;
-  response.headers.Set("Content-Type", "application/problem+json");
-  if (kind.status == 401) response.headers.Set("WWW-Authenticate", "Bearer");
-  if (kind.status == 503) response.headers.Set("Retry-After", "1");
-  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
-  return response;
-}
-
 constexpr aws::OperationInfo kRestart{"RestartExecution", Permission::kOperate,
                                       aws::RestartExecution};
 
@@ -118,6 +100,24 @@ Problem ProblemOf(const aws::AwsError& error) {
 
 Problem BadRequest(std::string code, std::string detail) {
   return Problem{400, std::move(code), std::move(detail)};
+}
+
+http::Response ProblemResponse(const Problem& problem, const http::Request& request) {
+  const ProblemKind kind = KindOf(problem.status);
+  Json body = {{"type", "urn:stepd:problem:" + std::string(kind.kind)},
+               {"title", kind.title},
+               {"status", kind.status},
+               {"detail", problem.detail},
+               {"instance", request.path},
+               {"code", problem.code},
+               {"request_id", request.request_id}};
+  http::Response response;
+  response.status = kind.status;
+  response.headers.Set("Content-Type", "application/problem+json");
+  if (kind.status == 401) response.headers.Set("WWW-Authenticate", "Bearer");
+  if (kind.status == 503) response.headers.Set("Retry-After", "1");
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return response;
 }
 
 // --- Exchange --------------------------------------------------------------------

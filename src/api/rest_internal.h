@@ -25,6 +25,9 @@ struct Problem {
 // (not found 404, conflicts 409, overload 503, ...), its name as the code.
 Problem ProblemOf(const aws::AwsError& error);
 Problem BadRequest(std::string code, std::string detail);
+// The problem+json answer to `request`: 401 carries `WWW-Authenticate:
+// Bearer`, 503 `Retry-After`. For the console's answers too.
+http::Response ProblemResponse(const Problem& problem, const http::Request& request);
 
 // One request on a pool thread: who sent it, what it asks, and how to
 // answer. Handlers answer exactly once, through Reply/Fail (possibly later,

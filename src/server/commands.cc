@@ -46,6 +46,7 @@ class OptionFlags {
       std::string help = info.help + "; env " + info.env;
       if (info.expected == "a boolean") {
         options_[info.key] = command->add_flag(info.flag, bools_[info.key], help);
+        if (info.flag.rfind("--no-", 0) == 0) negated_.insert(info.key);
       } else {
         options_[info.key] =
             command->add_option(info.flag, texts_[info.key], help)->type_name(ValueName(info));
@@ -59,7 +60,13 @@ class OptionFlags {
     for (const auto& [key, option] : options_) {
       if (option->count() == 0) continue;
       auto b = bools_.find(key);
-      values.options[key] = b != bools_.end() ? (b->second ? "true" : "false") : texts_.at(key);
+      if (b == bools_.end()) {
+        values.options[key] = texts_.at(key);
+      } else {
+        // "--no-console" given: console.enabled is false.
+        const bool negated = negated_.count(key) > 0;
+        values.options[key] = b->second != negated ? "true" : "false";
+      }
     }
     return values;
   }
@@ -71,6 +78,8 @@ class OptionFlags {
   // Storage CLI11 writes into; std::map keeps element addresses stable.
   std::map<std::string, std::string> texts_;
   std::map<std::string, bool> bools_;
+  // Boolean options whose flag ("--no-console") sets them false.
+  std::set<std::string> negated_;
 };
 
 }  // namespace
@@ -116,10 +125,12 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
   app.footer("With no subcommand, stepd serves. Exit codes: 0 ok, 1 failure, 2 bad usage.");
 
   s.serve = app.add_subcommand("serve", "Run the server (the default)");
-  s.serve_flags.AddTo(s.serve,
-                      {"http.listen", "store.path", "log.format", "log.level", "insecure",
-                       "auth.oidc.issuer", "auth.oidc.audience", "auth.oidc.jwks_file",
-                       "auth.oidc.jwks_uri", "auth.oidc.algorithms", "auth.oidc.clock_skew"});
+  s.serve_flags.AddTo(
+      s.serve,
+      {"http.listen", "store.path", "log.format", "log.level", "insecure", "auth.oidc.issuer",
+       "auth.oidc.audience", "auth.oidc.jwks_file", "auth.oidc.jwks_uri", "auth.oidc.algorithms",
+       "auth.oidc.clock_skew", "console.enabled", "console.oidc.client_id", "console.oidc.scopes",
+       "console.oidc.audience", "console.oidc.token"});
   s.serve
       ->add_option("--port-file", s.port_file,
                    "write the bound port to FILE once listening (for --listen HOST:0)")

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <utility>
 
+#include "stepd/api/console.h"
 #include "stepd/api/jwt.h"
 
 extern char** environ;
@@ -656,6 +657,16 @@ Option WithFlag(Option option, std::string flag) {
 }
 
 bool NonEmpty(std::string_view t) { return !t.empty(); }
+bool HasOpenIdScope(std::string_view t) {
+  for (size_t start = 0; start < t.size();) {
+    size_t end = std::min(t.find(' ', start), t.size());
+    if (t.substr(start, end - start) == "openid") return true;
+    start = end + 1;
+  }
+  return false;
+}
+// "https://host[:port]": an origin and nothing more (lower-case, no path).
+bool IsOrigin(std::string_view t) { return api::OriginOf(t) == t; }
 bool IsJwtAlgorithm(std::string_view t) { return api::ParseJwtAlgorithm(t).has_value(); }
 bool IsClaimPath(std::string_view t) {
   return !t.empty() && t.front() != '.' && t.back() != '.' && t.find("..") == std::string::npos;
@@ -1227,6 +1238,35 @@ const std::vector<Option>& Options() {
                  "hub requests must also carry the identity-aware proxy's OIDC assertion "
                  "(auth.oidc.header)",
                  [](ServerOptions& o) -> bool& { return o.looker.require_proxy_assertion; }),
+      BoolOption("console.enabled", "", "--no-console",
+                 "serve the web console at /console/; --no-console turns it off (404 there)",
+                 [](ServerOptions& o) -> bool& { return o.console.enabled; }),
+      StringOption("console.oidc.client_id", "", "--console-oidc-client-id",
+                   "the console's public OAuth client at auth.oidc.issuer (code flow with PKCE, "
+                   "redirect URI <stepd origin>/console/); empty: users paste a bearer token",
+                   [](ServerOptions& o) -> std::string& { return o.console.oidc_client_id; }),
+      WithFlag(
+          PatternOption("console.oidc.scopes", "space-separated scopes including openid",
+                        "scopes the console asks the issuer for", HasOpenIdScope,
+                        [](ServerOptions& o) -> std::string& { return o.console.oidc_scopes; }),
+          "--console-oidc-scopes"),
+      StringOption("console.oidc.audience", "", "--console-oidc-audience",
+                   "sent as audience and resource when the console signs in, for issuers that "
+                   "mint access tokens per API; empty: not sent",
+                   [](ServerOptions& o) -> std::string& { return o.console.oidc_audience; }),
+      EnumOption<std::string>(
+          "console.oidc.token", "", "--console-oidc-token",
+          "the token the console sends as its bearer: id_token (its aud is the client id, "
+          "which auth.oidc.audience must list) or access_token",
+          {{"id_token", "id_token"}, {"access_token", "access_token"}},
+          [](ServerOptions& o) -> std::string& { return o.console.oidc_token; }),
+      StringListOption(
+          "console.connect_origins", "",
+          "a JSON array of origins, scheme://host[:port] (elsewhere also comma-separated)",
+          "origins the console may call besides stepd and the issuer (its CSP connect-src), e.g. "
+          "a token endpoint on another host",
+          IsOrigin,
+          [](ServerOptions& o) -> std::vector<std::string>& { return o.console.connect_origins; }),
       BoolOption("insecure", "", "--insecure",
                  "allow a non-loopback listen address without authentication (callers are admin)",
                  [](ServerOptions& o) -> bool& { return o.insecure; }),
@@ -1313,6 +1353,23 @@ Status Validate(const ServerOptions& o) {
     return InvalidArgumentError(
         "looker.require_proxy_assertion needs auth.oidc.issuer and auth.oidc.header (the header "
         "the proxy puts its assertion in)");
+  }
+  if (o.console.enabled && !o.console.oidc_client_id.empty()) {
+    if (!o.auth.oidc.configured()) {
+      return InvalidArgumentError(
+          "console.oidc.client_id (--console-oidc-client-id) needs auth.oidc.issuer "
+          "(--oidc-issuer): the console signs in there");
+    }
+    const std::vector<std::string>& audiences = o.auth.oidc.audiences;
+    if (o.console.oidc_token == "id_token" &&
+        std::find(audiences.begin(), audiences.end(), o.console.oidc_client_id) ==
+            audiences.end()) {
+      return InvalidArgumentError(
+          "auth.oidc.audience (--oidc-audience) must list the console's client id " +
+          Quoted(o.console.oidc_client_id) +
+          ": the console sends its id_token, whose aud is that id (or set console.oidc.token "
+          "to access_token)");
+    }
   }
   if (!o.insecure && !o.auth.configured() && !IsLoopbackHost(o.http.host)) {
     return InvalidArgumentError(

@@ -15,6 +15,7 @@
 
 #include "stepd/api/auth.h"
 #include "stepd/api/aws_json.h"
+#include "stepd/api/console.h"
 #include "stepd/api/rest_api.h"
 #include "stepd/api/key_set.h"
 #include "stepd/api/looker_hub.h"
@@ -118,6 +119,33 @@ void LogAuthenticationMode(spdlog::logger& logger, const ServerOptions& options)
   }
 }
 
+bool IsUnspecifiedHost(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
+
+void LogConsole(spdlog::logger& logger, const api::Console& console, const ServerOptions& options,
+                uint16_t port) {
+  if (!console.serving()) {
+    logger.info("web console off: {}", console.unavailable_reason());
+    return;
+  }
+  std::string sign_in;
+  switch (console.mode()) {
+    case api::Console::Mode::kNone:
+      sign_in = "none (local mode)";
+      break;
+    case api::Console::Mode::kOidc:
+      sign_in = "OIDC at " + options.auth.oidc.issuer + " as client " +
+                options.console.oidc_client_id + ", sending its " + options.console.oidc_token;
+      break;
+    case api::Console::Mode::kToken:
+      sign_in = "a pasted bearer token (no console.oidc.client_id)";
+      break;
+  }
+  const std::string host = IsUnspecifiedHost(options.http.host) ? "127.0.0.1" : options.http.host;
+  logger.info("web console at {}://{}/console/ (sign-in: {})",
+              options.http.tls_cert_file.empty() ? "http" : "https",
+              FormatListenAddress(host, port), sign_in);
+}
+
 // Who may do what is configuration; a change of it is an action worth an
 // audit row. The row holds the auth section as `ServerOptionsToJson` prints
 // it (secrets redacted) and is appended when it differs from the last one.
@@ -159,7 +187,6 @@ std::string ArtifactDir(const ServerOptions& options) {
   return (slash == std::string::npos ? std::string(".") : db.substr(0, slash)) + "/artifacts";
 }
 
-bool IsUnspecifiedHost(const std::string& host) { return host == "0.0.0.0" || host == "::"; }
 
 }  // namespace
 
@@ -229,6 +256,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   aws_api.AddRoutes(*router);
   api::RestApi rest_api(options.api, &authenticator, Named(logger, "rest"));
   rest_api.AddRoutes(*router);
+  api::Console console(options.console, &authenticator);
+  console.AddRoutes(*router);
   api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"));
   looker_hub.AddRoutes(*router);
   std::unique_ptr<DelayRoute> delay_route;
@@ -245,6 +274,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   logger->info("listening on {}", FormatListenAddress(options.http.host, server.port()));
+  LogConsole(*logger, console, options, server.port());
   if (!args.port_file.empty()) {
     if (Status status = WritePortFile(args.port_file, server.port()); !status.ok()) {
       logger->error("{}", status.ToString());

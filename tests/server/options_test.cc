@@ -69,11 +69,13 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   }
   EXPECT_TRUE(envs.count("STEPD_LISTEN"));
   EXPECT_TRUE(envs.count("STEPD_DB"));
-  EXPECT_EQ(flags, (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level",
-                                          "--insecure", "--key-file", "--secrets-key-file",
-                                          "--oidc-issuer", "--oidc-audience", "--oidc-jwks-file",
-                                          "--oidc-jwks-uri", "--oidc-algorithms",
-                                          "--oidc-clock-skew"}));
+  EXPECT_EQ(flags,
+            (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level", "--insecure",
+                                   "--key-file", "--secrets-key-file", "--oidc-issuer",
+                                   "--oidc-audience", "--oidc-jwks-file", "--oidc-jwks-uri",
+                                   "--oidc-algorithms", "--oidc-clock-skew", "--no-console",
+                                   "--console-oidc-client-id", "--console-oidc-scopes",
+                                   "--console-oidc-audience", "--console-oidc-token"}));
 }
 
 // The number of fields of aggregate T: the most initializers T{...} accepts.
@@ -121,6 +123,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       << "OidcOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::LookerOptions>(), CountKeys("looker."))
       << "LookerOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<api::ConsoleOptions>(), CountKeys("console."))
+      << "ConsoleOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
       << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "
@@ -294,6 +298,89 @@ TEST(ServerOptions, OidcRefusesNoneHmacAndAnIssuerWithoutAudience) {
                 .status()
                 .code(),
             StatusCode::kInvalidArgument);
+}
+
+// OIDC with the console's client, whose id_token the API must accept.
+CommandLineValues ConsoleFlags() {
+  return CommandLineValues{std::nullopt,
+                           {{"auth.oidc.issuer", "https://idp.example.com"},
+                            {"auth.oidc.audience", "stepd,stepd-console"},
+                            {"console.oidc.client_id", "stepd-console"}}};
+}
+
+TEST(ServerOptions, TheConsoleIsOnByDefaultAndSignsInAsItsClient) {
+  auto resolved = Resolve({}, {}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_TRUE(resolved->options.console.enabled);
+  EXPECT_EQ(resolved->options.console.oidc_scopes, "openid profile email");
+  EXPECT_EQ(resolved->options.console.oidc_token, "id_token");
+
+  CommandLineValues flags = ConsoleFlags();
+  flags.options["console.oidc.scopes"] = "openid groups";
+  flags.options["console.oidc.audience"] = "https://stepd.example.com";
+  flags.options["console.oidc.token"] = "access_token";
+  resolved =
+      Resolve(flags, {{"STEPD_CONSOLE_CONNECT_ORIGINS", "https://oauth2.example.com"}}, nullptr);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const api::ConsoleOptions& console = resolved->options.console;
+  EXPECT_EQ(console.oidc_client_id, "stepd-console");
+  EXPECT_EQ(console.oidc_scopes, "openid groups");
+  EXPECT_EQ(console.oidc_audience, "https://stepd.example.com");
+  EXPECT_EQ(console.oidc_token, "access_token");
+  EXPECT_THAT(console.connect_origins, ElementsAre("https://oauth2.example.com"));
+
+  std::string file =
+      R"({"console": {"enabled": false, "connect_origins": ["http://127.0.0.1:9000"]}})";
+  resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_FALSE(resolved->options.console.enabled);
+  EXPECT_THAT(resolved->options.console.connect_origins, ElementsAre("http://127.0.0.1:9000"));
+  // --no-console arrives as "false"; the environment says it like any boolean.
+  EXPECT_FALSE(Resolve(CommandLineValues{std::nullopt, {{"console.enabled", "false"}}}, {}, nullptr)
+                   ->options.console.enabled);
+  EXPECT_FALSE(Resolve({}, {{"STEPD_CONSOLE_ENABLED", "false"}}, nullptr)->options.console.enabled);
+}
+
+TEST(ServerOptions, TheConsolesTokenIsAnIdTokenOrAnAccessToken) {
+  CommandLineValues flags = ConsoleFlags();
+  flags.options["console.oidc.token"] = "refresh_token";
+  EXPECT_EQ(
+      Resolve(flags, {}, nullptr).status(),
+      InvalidArgumentError(
+          R"(--console-oidc-token must be one of id_token, access_token, got "refresh_token")"));
+  EXPECT_EQ(
+      Resolve({}, {{"STEPD_CONSOLE_OIDC_TOKEN", "ID_TOKEN"}}, nullptr).status(),
+      InvalidArgumentError(
+          R"(STEPD_CONSOLE_OIDC_TOKEN must be one of id_token, access_token, got "ID_TOKEN")"));
+}
+
+TEST(ServerOptions, AConsoleMistakeIsRefusedAtStartNotAtSignIn) {
+  // Nowhere to sign in.
+  EXPECT_EQ(Resolve(CommandLineValues{std::nullopt, {{"console.oidc.client_id", "stepd-console"}}},
+                    {}, nullptr)
+                .status(),
+            InvalidArgumentError("console.oidc.client_id (--console-oidc-client-id) needs "
+                                 "auth.oidc.issuer (--oidc-issuer): the console signs in there"));
+  // The id_token's aud is the client id: the API would refuse every sign-in.
+  CommandLineValues flags = ConsoleFlags();
+  flags.options["auth.oidc.audience"] = "stepd";
+  EXPECT_EQ(Resolve(flags, {}, nullptr).status(),
+            InvalidArgumentError("auth.oidc.audience (--oidc-audience) must list the console's "
+                                 "client id \"stepd-console\": the console sends its id_token, "
+                                 "whose aud is that id (or set console.oidc.token to "
+                                 "access_token)"));
+  flags.options["console.oidc.token"] = "access_token";
+  EXPECT_TRUE(Resolve(flags, {}, nullptr).ok());
+  // No openid scope: no id_token to show who signed in.
+  flags = ConsoleFlags();
+  flags.options["console.oidc.scopes"] = "profile openidx";
+  EXPECT_EQ(Resolve(flags, {}, nullptr).status().code(), StatusCode::kInvalidArgument);
+  // An origin is scheme://host[:port] and nothing more.
+  for (const char* origin : {"https://oauth2.example.com/token", "oauth2.example.com",
+                             "https://OAuth2.example.com", "*"}) {
+    std::string file = std::string(R"({"console": {"connect_origins": [")") + origin + R"("]}})";
+    EXPECT_EQ(Resolve({}, {}, &file).status().code(), StatusCode::kInvalidArgument) << origin;
+  }
 }
 
 TEST(ServerOptions, BindingsNameOneIdentityARoleAndOptionalStateMachines) {

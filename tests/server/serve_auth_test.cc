@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/stepd_process_testing.h"
+#include "stepd/api/console.h"
 #include "stepd/base/json.h"
 #include "stepd/http/client.h"
 #include "support/jwt_signer.h"
@@ -210,6 +211,34 @@ TEST_F(ServeWithOidc, ARequestWithoutAValidTokenIs401WithTheReasonAndNothingIsDo
       EXPECT_THAT(log, Not(HasSubstr(c.token))) << c.name;
     }
   }
+}
+
+TEST_F(ServeWithOidc, TheConsoleWantsTheApisCredentialAndShowsBrowsersItsPageToSignIn) {
+  if (api::EmbeddedConsolePage().html.empty()) GTEST_SKIP() << "built with -DSTEPD_CONSOLE=OFF";
+  auto open = [&](const std::string& accept, const std::string& token) {
+    http::ClientRequest request;
+    request.url = server_->base_url() + "/console/";
+    if (!accept.empty()) request.headers.Add("Accept", accept);
+    if (!token.empty()) request.headers.Add("Authorization", "Bearer " + token);
+    auto response = http::Fetch(request);
+    EXPECT_TRUE(response.ok()) << response.status();
+    return response.ok() ? *response : http::ClientResponse{};
+  };
+  http::ClientResponse tool = open("application/json", "");
+  EXPECT_EQ(tool.status, 401);
+  EXPECT_EQ(tool.headers.Get("WWW-Authenticate").value_or(""), "Bearer");
+  EXPECT_EQ(tool.headers.Get("Content-Type").value_or(""), "application/problem+json");
+  http::ClientResponse browser = open("text/html,application/xhtml+xml,*/*;q=0.8", "");
+  EXPECT_EQ(browser.status, 401);
+  EXPECT_EQ(browser.headers.Get("WWW-Authenticate").value_or(""), "Bearer");
+  EXPECT_EQ(browser.headers.Get("Content-Type").value_or(""), "text/html; charset=utf-8");
+  // No console client is configured: the user pastes a token.
+  EXPECT_THAT(browser.body, HasSubstr(R"("auth":{"mode":"token"})"));
+  EXPECT_THAT(std::string(browser.headers.Get("Content-Security-Policy").value_or("")),
+              HasSubstr("connect-src 'self' https://idp.example.com;"));
+  EXPECT_EQ(open("text/html", Viewer()).status, 200);
+  EXPECT_THAT(server_->process().Stderr(),
+              HasSubstr("/console/ (sign-in: a pasted bearer token (no console.oidc.client_id))"));
 }
 
 TEST_F(ServeWithOidc, EachRoleFromTheBindingsIsAllowedOrRefused403) {

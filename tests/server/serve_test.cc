@@ -21,6 +21,7 @@
 #include "http/target_server_testing.h"
 #include "runtime/token_server_testing.h"
 #include "server/stepd_process_testing.h"
+#include "stepd/api/console.h"
 #include "stepd/base/crypto.h"
 #include "stepd/base/json.h"
 #include "stepd/http/client.h"
@@ -236,6 +237,38 @@ TEST(Serve, TestRoutesAreAbsentWithoutTheHiddenFlag) {
   EXPECT_EQ(response->status, 404);
   server->process().Signal(SIGTERM);
   EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+}
+
+TEST(Serve, TheConsoleIsServedAtConsoleAndNoConsoleTurnsItOff) {
+  if (api::EmbeddedConsolePage().html.empty()) GTEST_SKIP() << "built with -DSTEPD_CONSOLE=OFF";
+  ScratchDir dir;
+  auto server = RunningServer::Start(dir);
+  ASSERT_NE(server, nullptr);
+  auto page = Get(server->base_url() + "/console/");
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->headers.Get("Content-Type").value_or(""), "text/html; charset=utf-8");
+  EXPECT_THAT(std::string(page->headers.Get("Content-Security-Policy").value_or("")),
+              HasSubstr("script-src 'sha256-" +
+                        std::string(api::EmbeddedConsolePage().script_sha256) + "'"));
+  EXPECT_THAT(page->body, HasSubstr(R"("auth":{"mode":"none"})"));
+  EXPECT_THAT(server->process().Stderr(),
+              HasSubstr("web console at http://127.0.0.1:" + std::to_string(server->port()) +
+                        "/console/ (sign-in: none (local mode))"));
+  server->process().Signal(SIGTERM);
+  EXPECT_EQ(server->process().Wait(std::chrono::seconds(20)), 0);
+
+  ScratchDir off_dir;
+  auto off = RunningServer::Start(off_dir, {"--no-console"});
+  ASSERT_NE(off, nullptr);
+  auto missing = Get(off->base_url() + "/console/");
+  ASSERT_TRUE(missing.ok()) << missing.status();
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_EQ(missing->headers.Get("Content-Type").value_or(""), "application/problem+json");
+  EXPECT_THAT(off->process().Stderr(),
+              HasSubstr("web console off: the web console is disabled on this stepd"));
+  off->process().Signal(SIGTERM);
+  EXPECT_EQ(off->process().Wait(std::chrono::seconds(20)), 0);
 }
 
 TEST(Serve, SighupRevalidatesTheConfigFileAndKeepsServing) {

@@ -158,6 +158,33 @@ struct ApiOptions {
   size_t queue_capacity = 10000;
 };
 
+// The web console at /console/ (console.h): one page that calls the REST
+// API with the signed-in user's credential, so the user's roles apply to
+// everything it does.
+struct ConsoleOptions {
+  // Serve the console. Default true; false: /console/ answers 404.
+  bool enabled = true;
+  // The console's OAuth client at the OIDC issuer (AuthOptions::oidc): a
+  // public client (no secret) using the authorization code flow with PKCE,
+  // whose redirect URI is "<stepd's origin>/console/". Empty: with
+  // authentication on, the user pastes a bearer token instead of signing in.
+  std::string oidc_client_id;
+  // Scopes the console asks for. Default "openid profile email".
+  std::string oidc_scopes = "openid profile email";
+  // Sent as `audience` and `resource` in the authorization request, for
+  // issuers that mint access tokens per API (Auth0, Okta). Default empty.
+  std::string oidc_audience;
+  // The token sent to the API as the bearer: "id_token" (its "aud" is
+  // oidc_client_id, which AuthOptions::oidc::audiences must then hold) or
+  // "access_token" (a JWT the issuer makes for oidc_audience). Default
+  // "id_token".
+  std::string oidc_token = "id_token";
+  // Origins the page may call besides stepd and the issuer (the CSP's
+  // connect-src), e.g. a token endpoint on another host than the issuer:
+  // "https://oauth2.example.com". Default none.
+  std::vector<std::string> connect_origins;
+};
+
 // --- Looker Action Hub -------------------------------------------------------
 //
 // The actions stepd offers Looker: each starts one state machine. Field names

@@ -87,6 +87,8 @@ struct ServerOptions {
   runtime::LambdaFunctions functions;
   // The Looker Action Hub: its actions and limits (hub tokens are in auth).
   api::LookerOptions looker;
+  // The web console at /console/: on or off, and how it signs users in.
+  api::ConsoleOptions console;
   AuditOptions audit;
   SecretsOptions secrets;
   LogOptions log;
@@ -100,7 +102,9 @@ struct ServerOptions {
 struct OptionInfo {
   std::string key;       // config file path, e.g. "http.read_timeout_ms"
   std::string env;       // environment variable, e.g. "STEPD_HTTP_READ_TIMEOUT_MS"
-  std::string flag;      // command-line flag ("--listen") or empty when file/env only
+  // Command-line flag ("--listen") or empty when file/env only. A boolean
+  // option's flag sets it true, or false when named "--no-...".
+  std::string flag;
   std::string expected;  // what a value must be, e.g. "an integer >= 1"
   std::string help;      // one line for --help and the example config
 };
