@@ -127,6 +127,27 @@ void ReplyExecution(const ExchangePtr& x, const std::string& arn, int status, bo
   x->Reply(status, j, status == 201 ? ExecutionPath(arn) : "");
 }
 
+// The list's filters from the query, once the caller may read what they
+// name: `filter_each` tells a caller who may read only some state machines
+// to drop the others' executions from what it answers. Answers on error.
+struct ReadableFilter {
+  store::ExecutionFilter filter;
+  bool filter_each = false;
+};
+std::optional<ReadableFilter> ReadReadableFilter(Exchange& x, const char* action) {
+  std::string machine;
+  std::optional<store::ExecutionFilter> filter = ReadFilter(x, QueryAsJson(x.request()), &machine);
+  if (!filter) return std::nullopt;
+  const Principal& p = x.principal();
+  if ((!machine.empty() && !MayRead(p, machine)) ||
+      (machine.empty() && !p.CanOnSome(Permission::kRead))) {
+    x.Fail(aws::Denied(p, action, Permission::kRead,
+                       machine.empty() ? "" : filter->state_machine_arn));
+    return std::nullopt;
+  }
+  return ReadableFilter{std::move(*filter), machine.empty() && !MayRead(p, "")};
+}
+
 }  // namespace
 
 void ListExecutions(const ExchangePtr& x) {
@@ -136,17 +157,11 @@ void ListExecutions(const ExchangePtr& x) {
   }
   auto page = x->Page();
   if (!page) return;
-  std::string machine;
-  std::optional<store::ExecutionFilter> filter =
-      ReadFilter(*x, QueryAsJson(x->request()), &machine);
-  if (!filter) return;
+  std::optional<ReadableFilter> readable = ReadReadableFilter(*x, "stepd:ListExecutions");
+  if (!readable) return;
+  const store::ExecutionFilter* filter = &readable->filter;
+  const bool filter_each = readable->filter_each;
   const Principal& p = x->principal();
-  const bool filter_each = machine.empty() && !MayRead(p, "");
-  if ((!machine.empty() && !MayRead(p, machine)) ||
-      (machine.empty() && !p.CanOnSome(Permission::kRead))) {
-    return x->Fail(aws::Denied(p, "stepd:ListExecutions", Permission::kRead,
-                               machine.empty() ? "" : filter->state_machine_arn));
-  }
   auto listed = x->context().store->ListExecutions(*filter, *page);
   if (listed.status().code() == StatusCode::kNotFound) {
     return x->Fail(Problem{404, "StateMachineDoesNotExist",
@@ -184,17 +199,11 @@ void CountExecutions(const ExchangePtr& x) {
           {"state_machine", "started_after", "started_before", "name_prefix", "error"})) {
     return;
   }
-  std::string machine;
-  std::optional<store::ExecutionFilter> filter =
-      ReadFilter(*x, QueryAsJson(x->request()), &machine);
-  if (!filter) return;
+  std::optional<ReadableFilter> readable = ReadReadableFilter(*x, "stepd:CountExecutions");
+  if (!readable) return;
+  const store::ExecutionFilter* filter = &readable->filter;
+  const bool filter_each = readable->filter_each;
   const Principal& p = x->principal();
-  const bool filter_each = machine.empty() && !MayRead(p, "");
-  if ((!machine.empty() && !MayRead(p, machine)) ||
-      (machine.empty() && !p.CanOnSome(Permission::kRead))) {
-    return x->Fail(aws::Denied(p, "stepd:CountExecutions", Permission::kRead,
-                               machine.empty() ? "" : filter->state_machine_arn));
-  }
   auto counted = x->context().store->CountExecutions(*filter);
   if (counted.status().code() == StatusCode::kNotFound) {
     return x->Fail(Problem{404, "StateMachineDoesNotExist",

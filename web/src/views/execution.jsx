@@ -12,6 +12,7 @@ import { analyse, duration, parseJson, stateSummary } from '../history.js';
 
 const LIVE = new Set(['RUNNING', 'PENDING_REDRIVE']);
 const MAX_EVENTS = 25000;
+const TIMELINE_PAGE = 500;
 
 // The whole history the first time; then, while the execution runs, only
 // the events after those already held (read newest first until a known
@@ -299,7 +300,11 @@ function Timeline({ events, analysis, selected, onSelect, error }) {
     }
     return map;
   }, [analysis]);
-  const shown = onlySelected && selected ? events.filter((ev) => stateOf.get(ev.id) === selected) : events;
+  const [limit, setLimit] = useState(TIMELINE_PAGE);
+  const matching = onlySelected && selected ? events.filter((ev) => stateOf.get(ev.id) === selected) : events;
+  // A long history is listed a page at a time: thousands of rows at once
+  // would make the page slow to open.
+  const shown = matching.length > limit ? matching.slice(0, limit) : matching;
   const start = events.length ? Date.parse(events[0].timestamp) : 0;
   return (
     <div class="timeline" data-testid="timeline">
@@ -329,6 +334,11 @@ function Timeline({ events, analysis, selected, onSelect, error }) {
           })}
         </tbody>
       </table>
+      {matching.length > shown.length && (
+        <button data-testid="timeline-more" onClick={() => setLimit(limit + TIMELINE_PAGE)}>
+          Show {Math.min(TIMELINE_PAGE, matching.length - shown.length)} more of {matching.length - shown.length} remaining events
+        </button>
+      )}
     </div>
   );
 }
