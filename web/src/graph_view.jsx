@@ -49,7 +49,15 @@ function Scope({ layout, statuses, taken, selected, onSelect, x = 0, y = 0 }) {
         const title = `${n.name} (${n.type})${statuses ? `: ${STATUS_TEXT[summary.status] || summary.status}` : ''}`;
         return (
           <g class={cls} data-state={n.name} data-status={summary.status} data-testid={`state-${n.name}`}
-            transform={`translate(${n.x},${n.y})`} onClick={(ev) => { ev.stopPropagation(); onSelect && onSelect(n.name); }}>
+            transform={`translate(${n.x},${n.y})`} tabIndex={onSelect ? 0 : undefined} role={onSelect ? 'button' : undefined}
+            aria-label={title} onClick={(ev) => { ev.stopPropagation(); onSelect && onSelect(n.name); }}
+            onKeyDown={(ev) => {
+              if (onSelect && (ev.key === 'Enter' || ev.key === ' ')) {
+                ev.preventDefault();
+                ev.stopPropagation();
+                onSelect(n.name);
+              }
+            }}>
             <title>{title}</title>
             <rect width={n.width} height={n.height} rx={box ? 8 : 6} />
             {box ? (
