@@ -105,6 +105,19 @@ test('an operator deploys a machine, finds a failed run, fixes it and restarts i
   const history = await rest('GET', `/v1/executions/${encodeURIComponent(restarted.body.id)}/history?limit=2`);
   assert.equal(history.body.items[1].details.name, 'Transform');
   assert.ok(history.body.next_cursor);
+  // What the console reads: counts by status, the definition an execution ran, who am I.
+  const counts = await rest('GET', `/v1/executions:counts?state_machine=${name}`);
+  assert.equal(counts.body.counts.FAILED, 1);
+  assert.equal(counts.body.counts.SUCCEEDED, 1);
+  assert.equal(counts.body.total, 2);
+  const fixed = { ...failing, Comment: 'fixed' };
+  assert.equal((await rest('PUT', `/v1/state-machines/${name}`, { definition: fixed })).status, 200);
+  const ran = await rest('GET', `/v1/executions/${encodeURIComponent(`${name}:nightly`)}/definition`);
+  assert.deepEqual(ran.body.definition, failing, 'the definition it ran, not the one updated since');
+  assert.equal(ran.body.state_machine.name, name);
+  const me = await rest('GET', `/v1/me?state_machine=${name}`);
+  assert.equal(me.body.kind, 'local');
+  assert.equal(me.body.state_machine.operate, true);
 });
 
 test('bulk stop, a dry run first', async () => {
