@@ -1,5 +1,8 @@
 #include "stepd/api/console.h"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
 #include <cctype>
 
 #include "rest_internal.h"
@@ -33,41 +36,6 @@ std::string ScriptSafeJson(const Json& value) {
     }
   }
   return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// The text up to `separator` (all of it when absent), trimmed; `text` keeps
-// what follows the separator.
-std::string_view TakeUntil(std::string_view& text, char separator) {
-  const size_t at = text.find(separator);
-  std::string_view part = text.substr(0, at);
-  text = at == std::string_view::npos ? std::string_view() : text.substr(at + 1);
-  return Trim(part);
-}
-
-// The Accept header names text/html with a non-zero quality: a browser
-// navigating to the page.
-bool AcceptsHtml(const http::Request& request) {
-  for (std::string_view accept : request.headers.GetAll("Accept")) {
-    while (!accept.empty()) {
-      std::string_view params = TakeUntil(accept, ',');
-      if (!http::EqualsIgnoreCase(TakeUntil(params, ';'), "text/html")) continue;
-      bool refused = false;  // "text/html;q=0": anything but HTML
-      while (!params.empty()) {
-        std::string_view param = TakeUntil(params, ';');
-        if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-          refused = param.find_first_not_of("0.", 2) == std::string_view::npos;
-        }
-      }
-      if (!refused) return true;
-    }
-  }
-  return false;
 }
 
 Json SettingsJson(Console::Mode mode, const ConsoleOptions& options, const AuthOptions& auth) {
@@ -114,20 +82,16 @@ std::string_view ConsoleModeName(Console::Mode mode) {
 }
 
 std::string OriginOf(std::string_view url) {
-  const size_t scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return "";
-  std::string origin;
-  for (char c : url.substr(0, scheme_end)) {
-    origin.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  auto parsed = boost::urls::parse_uri(url);  // absolute, a #fragment allowed
+  if (!parsed) return "";
+  const boost::urls::url_view& u = *parsed;
+  if (u.scheme_id() != boost::urls::scheme::http && u.scheme_id() != boost::urls::scheme::https) {
+    return "";
   }
-  if (origin != "http" && origin != "https") return "";
-  std::string_view authority = url.substr(scheme_end + 3);
-  authority = authority.substr(0, authority.find_first_of("/?#"));
-  if (authority.empty() || authority.find('@') != std::string_view::npos) return "";
-  origin += "://";
-  for (char c : authority) {
-    origin.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  }
+  if (!u.has_authority() || u.encoded_host().empty() || u.has_userinfo()) return "";
+  if (u.has_port() && u.port_number() == 0) return "";
+  std::string origin = std::string(u.scheme()) + "://" + std::string(u.encoded_host_and_port());
+  for (char& c : origin) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return origin;
 }
 
@@ -181,7 +145,7 @@ void Console::ServePage(const http::Request& request, const http::Responder& res
       request, [this, responder](const http::Request& req, Authenticator::Result auth) {
         if (auth.principal) {
           responder.Send(PageResponse(200));
-        } else if (AcceptsHtml(req)) {
+        } else if (http::AcceptsMediaType(req.headers, "text/html")) {
           responder.Send(PageResponse(401));
         } else {
           responder.Send(

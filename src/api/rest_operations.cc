@@ -234,9 +234,7 @@ void ListAudit(const ExchangePtr& x) {
   query.newest_first = order == "desc";
   std::string format = x->Query("format").value_or("");
   if (format.empty()) {
-    auto accept = x->request().headers.Get("Accept");
-    format =
-        accept && accept->find("application/x-ndjson") != std::string_view::npos ? "jsonl" : "json";
+    format = http::AcceptsMediaType(x->request().headers, "application/x-ndjson") ? "jsonl" : "json";
   }
   if (format != "json" && format != "jsonl") {
     return x->Fail(

@@ -22,6 +22,43 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
+namespace {
+
+std::string_view TrimBlanks(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+// The text up to `separator` (all of it when absent), trimmed; `text` keeps
+// what follows the separator.
+std::string_view TakeUntil(std::string_view& text, char separator) {
+  const size_t at = text.find(separator);
+  std::string_view part = text.substr(0, at);
+  text = at == std::string_view::npos ? std::string_view() : text.substr(at + 1);
+  return TrimBlanks(part);
+}
+
+}  // namespace
+
+bool AcceptsMediaType(const Headers& headers, std::string_view media_type) {
+  for (std::string_view accept : headers.GetAll("Accept")) {
+    while (!accept.empty()) {
+      std::string_view params = TakeUntil(accept, ',');
+      if (!EqualsIgnoreCase(TakeUntil(params, ';'), media_type)) continue;
+      bool refused = false;  // q=0 (0, 0.0, 0.000): anything but this type
+      while (!params.empty()) {
+        std::string_view param = TakeUntil(params, ';');
+        if (param.size() > 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+          refused = param.find_first_not_of("0.", 2) == std::string_view::npos;
+        }
+      }
+      if (!refused) return true;
+    }
+  }
+  return false;
+}
+
 Headers::Headers(std::initializer_list<Field> fields) : fields_(fields) {}
 
 std::optional<std::string_view> Headers::Get(std::string_view name) const {

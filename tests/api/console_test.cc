@@ -268,6 +268,11 @@ TEST(ConsoleOrigin, IsSchemeHostAndPortOfAnHttpUrl) {
   EXPECT_EQ(OriginOf("ftp://example.com"), "");
   EXPECT_EQ(OriginOf("https://user@example.com/"), "");
   EXPECT_EQ(OriginOf("example.com"), "");
+  EXPECT_EQ(OriginOf("HTTPS://idp.example.com:443"), "https://idp.example.com:443");
+  EXPECT_EQ(OriginOf("https://idp.example.com:port/"), "");
+  EXPECT_EQ(OriginOf("https://idp.example.com:0/"), "");
+  EXPECT_EQ(OriginOf("https:///path"), "");
+  EXPECT_EQ(OriginOf("https://idp example.com/"), "");
 }
 
 // The page the build compiled in: its settings placeholder appears once, and

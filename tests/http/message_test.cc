@@ -28,6 +28,27 @@ TEST(Headers, SetReplacesEveryFieldOfTheName) {
   EXPECT_TRUE(headers.empty());
 }
 
+TEST(AcceptsMediaType, NamesTheTypeWithAQualityAboveZeroInAnyAcceptField) {
+  auto accepts = [](std::vector<std::string> fields, std::string_view type) {
+    Headers headers;
+    for (std::string& f : fields) headers.Add("Accept", std::move(f));
+    return AcceptsMediaType(headers, type);
+  };
+  const std::string chromium =
+      "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8";
+  EXPECT_TRUE(accepts({chromium}, "text/html"));
+  EXPECT_TRUE(accepts({"application/json", " TEXT/HTML ; q=0.5"}, "text/html"));
+  EXPECT_TRUE(accepts({"application/x-ndjson"}, "application/x-ndjson"));
+  EXPECT_FALSE(accepts({}, "text/html"));
+  EXPECT_FALSE(accepts({"*/*"}, "text/html"));
+  EXPECT_FALSE(accepts({"text/*"}, "text/html"));
+  EXPECT_FALSE(accepts({"text/htmlx, xtext/html"}, "text/html"));
+  EXPECT_FALSE(accepts({"text/html;q=0"}, "text/html"));
+  EXPECT_FALSE(accepts({"text/html; Q=0.000"}, "text/html"));
+  EXPECT_TRUE(accepts({"text/html;q=0, text/html;q=0.1"}, "text/html"));
+  EXPECT_FALSE(accepts({"application/json;q=0.9, application/x-ndjson;q=0"}, "application/x-ndjson"));
+}
+
 TEST(ParseTarget, SplitsPathAndDecodesQueryInOrder) {
   Request request;
   ASSERT_TRUE(ParseTarget("/v1/executions/arn%3Ax?maxResults=10&name=a%20b&name=c", &request).ok());

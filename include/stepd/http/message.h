@@ -45,6 +45,12 @@ class Headers {
 // ASCII case-insensitive equality, as header names compare.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// The request's Accept fields (all of them, comma-separated lists) name
+// `media_type` ("text/html", compared without case) with a quality above
+// zero: "text/html;q=0" is a refusal. Wildcards (*/*, text/*) do not count:
+// the caller asks whether the client named this type.
+bool AcceptsMediaType(const Headers& headers, std::string_view media_type);
+
 struct Request {
   // "GET", "POST", ... as sent (methods are case-sensitive in HTTP).
   std::string method;
