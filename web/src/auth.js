@@ -71,10 +71,15 @@ export function currentSession() {
   }
 }
 
-function saveSession(token, extra = {}) {
-  const claims = claimsOf(token) || {};
-  const expiresAt = claims.exp ? claims.exp * 1000 : extra.expires_at || 0;
-  const session = { token, claims, expires_at: expiresAt, ...extra };
+// Keeps `token` for this tab. It expires at its own "exp" when it is a JWT,
+// else `expiresIn` seconds from now (the token endpoint's expires_in; 0:
+// when stepd refuses it). `claims` name who signed in.
+function saveSession(token, { claims, expiresIn = 0 } = {}) {
+  const own = claimsOf(token) || {};
+  let expiresAt = 0;
+  if (own.exp) expiresAt = own.exp * 1000;
+  else if (expiresIn) expiresAt = Date.now() + expiresIn * 1000;
+  const session = { token, claims: claims || own, expires_at: expiresAt };
   sessionStorage.setItem(KEY, JSON.stringify(session));
   return session;
 }
@@ -165,12 +170,10 @@ export async function completeSignIn(auth) {
   if (idClaims.nonce !== pending.nonce) throw new Error('sign-in failed: the id_token does not carry this sign-in\'s nonce');
   const token = auth.token === 'access_token' ? body.access_token : body.id_token;
   if (!token) throw new Error(`sign-in failed: the identity provider returned no ${auth.token}`);
+  // Who signed in comes from the id_token, whichever token is sent.
   const session = saveSession(token, {
-    claims_id: idClaims,
-    expires_at: body.expires_in ? Date.now() + body.expires_in * 1000 : 0,
+    claims: { ...idClaims, ...(claimsOf(token) || {}) },
+    expiresIn: Number(body.expires_in) || 0,
   });
-  // Show who signed in from the id_token, whichever token is sent.
-  session.claims = { ...idClaims, ...(claimsOf(token) || {}) };
-  sessionStorage.setItem(KEY, JSON.stringify(session));
   return { session, returnTo: pending.return_to };
 }

@@ -55,14 +55,8 @@ export function analyse(events, executionStatus) {
     const kind = kindOf(event.type);
     let cursor = byId.get(event.previous_event_id);
     for (let hops = 0; cursor && hops < 100000; hops++) {
-      if (runOfEvent.has(cursor.id)) {
-        const run = runOfEvent.get(cursor.id);
-        if ((!name || run.name === name) && (!kind || run.kind === kind)) return run;
-      }
-      if (cursor.type.endsWith('StateEntered')) {
-        const run = byRun.get(cursor.id);
-        if (run && (!name || run.name === name) && (!kind || run.kind === kind)) return run;
-      }
+      const run = runOfEvent.get(cursor.id);  // StateEntered events included
+      if (run && (!name || run.name === name) && (!kind || run.kind === kind)) return run;
       cursor = byId.get(cursor.previous_event_id);
     }
     return null;
@@ -143,7 +137,6 @@ export function analyse(events, executionStatus) {
     } else if (/Succeeded$/.test(event.type) && !/Iteration/.test(event.type)) {
       run.error = null;
       run.cause = null;
-      if (d.output !== undefined) run.result = parseJson(d.output);
     }
   }
   if (executionStatus && executionStatus !== 'RUNNING') {
@@ -162,6 +155,13 @@ function lastOpen(runs) {
   return best;
 }
 
+// Failed attempts a run went past: each failure but the one that stands as
+// its error (a run that failed or caught its error tried once more than it
+// retried).
+export function retriesOf(run) {
+  return Math.max(0, run.attempts.length - (run.error ? 1 : 0));
+}
+
 const PRIORITY = ['running', 'failed', 'caught', 'cancelled', 'succeeded'];
 
 // What the graph shows for a state: the most telling status of its runs in
@@ -174,9 +174,9 @@ export function stateSummary(list, epoch) {
   for (const r of shown) if (PRIORITY.indexOf(r.status) < PRIORITY.indexOf(status)) status = r.status;
   const counts = {};
   for (const r of shown) counts[r.status] = (counts[r.status] || 0) + 1;
-  const retries = shown.reduce((n, r) => n + r.attempts.length - (r.status === 'failed' || r.status === 'caught' ? 1 : 0), 0);
+  const retries = shown.reduce((n, r) => n + retriesOf(r), 0);
   const earlierFailure = latest.length > 0 && list.some((r) => r.epoch < epoch && r.status === 'failed');
-  return { status, runs: shown.length, counts, retries: Math.max(0, retries), earlierFailure };
+  return { status, runs: shown.length, counts, retries, earlierFailure };
 }
 
 export function duration(from, to) {

@@ -6,7 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { analyse, duration, stateSummary } from '../src/history.js';
+import {
+  analyse, duration, retriesOf, stateSummary,
+} from '../src/history.js';
 
 const fixture = (name) => JSON.parse(readFileSync(new URL(`./fixtures/${name}.json`, import.meta.url)));
 const summaries = (name) => {
@@ -120,4 +122,14 @@ test('the transitions taken are recorded, including the Choice branch and the Ca
   const caught = summaries('run3').analysis;
   assert.ok(caught.transitions.has('Route|Refresh'));
   assert.ok(caught.transitions.has('Refresh|Notify'));
+});
+
+test('a run retried as often as it failed before the failure that stands', () => {
+  const refresh = summaries('run2').analysis.runs.get('Refresh');
+  assert.equal(retriesOf(refresh[0]), 1, 'Upstream.Busy retried, Warehouse.Unavailable stands');
+  assert.equal(retriesOf(refresh[1]), 0);
+  const each = summaries('run1').analysis.runs.get('Each')[0];
+  assert.equal(each.error, 'States.Runtime');
+  assert.equal(retriesOf(each), 0, 'an error with no failed attempt is no retry');
+  assert.equal(retriesOf(summaries('run3').analysis.runs.get('Refresh')[0]), 0, 'a caught error');
 });

@@ -8,7 +8,9 @@ import {
 } from '../components.jsx';
 import { GraphView } from '../graph_view.jsx';
 import { allStates } from '../graph.js';
-import { analyse, duration, parseJson, stateSummary } from '../history.js';
+import {
+  analyse, duration, parseJson, retriesOf, stateSummary,
+} from '../history.js';
 
 const LIVE = new Set(['RUNNING', 'PENDING_REDRIVE']);
 const MAX_EVENTS = 25000;
@@ -67,11 +69,7 @@ export function ExecutionPage({ id, query }) {
     return held.current;
   }, [id, status, execution.data && execution.data.redrive_count],
     { intervalMs: running ? 1500 : 0, active: running });
-  const definition = usePoll(() => api(`/v1/executions/${enc(id)}/definition`).catch((e) => {
-    // Before the definition route existed: the machine's current definition.
-    if (e.status !== 404 || !execution.data) throw e;
-    return api(`/v1/state-machines/${enc(execution.data.state_machine)}`).then((m) => ({ definition: m.definition, current: true }));
-  }), [id, Boolean(execution.data)]);
+  const definition = usePoll(() => api(`/v1/executions/${enc(id)}/definition`), [id]);
 
   const machineName = execution.data && execution.data.state_machine;
   const me = usePoll(() => (machineName ? api('/v1/me', { query: { state_machine: machineName } }) : null), [machineName]);
@@ -178,9 +176,6 @@ export function ExecutionPage({ id, query }) {
           {e.cause && <pre class="cause">{prettyCause(e.cause)}</pre>}
         </div>
       )}
-      {definition.data && definition.data.current && (
-        <p class="muted">The execution's own definition is unavailable: showing the state machine's current one.</p>
-      )}
       {history.data && history.data.truncated && (
         <p class="muted">This history has more than {MAX_EVENTS} events: the graph shows the first {MAX_EVENTS}.</p>
       )}
@@ -256,7 +251,7 @@ function StateDetails({ name, definition, runs, epoch, onClose }) {
             <div><dt>Entered</dt><dd><Time at={run.entered_at} /></dd></div>
             <div><dt>Exited</dt><dd><Time at={run.exited_at} /></dd></div>
             <div><dt>Duration</dt><dd>{duration(run.entered_at, run.exited_at)}</dd></div>
-            <div><dt>Attempts</dt><dd data-testid="state-attempts">{Math.max(1, run.attempts.length + (run.status === 'succeeded' && run.attempts.length ? 1 : 0))}</dd></div>
+            <div><dt>Attempts</dt><dd data-testid="state-attempts">{retriesOf(run) + 1}</dd></div>
           </dl>
           {(run.status === 'failed' || run.status === 'caught') && run.error && (
             <div class="failure" data-testid="state-error">
