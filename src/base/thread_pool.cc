@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "stepd/base/log_context.h"
+
 namespace stepd {
 
 ThreadPool::ThreadPool(size_t threads, size_t queue_capacity)
@@ -14,6 +16,14 @@ ThreadPool::ThreadPool(size_t threads, size_t queue_capacity)
 ThreadPool::~ThreadPool() { Shutdown(); }
 
 bool ThreadPool::TrySubmit(std::function<void()> task) {
+  // The task logs as part of what its submitter was doing.
+  if (const LogContext& context = CurrentLogContext();
+      !context.request_id.empty() || !context.execution_arn.empty()) {
+    task = [context, inner = std::move(task)] {
+      ScopedLogContext scope(context);
+      inner();
+    };
+  }
   {
     std::lock_guard lock(mu_);
     if (shutting_down_ || queue_.size() >= capacity_) return false;

@@ -29,6 +29,8 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "stepd/base/log_context.h"
+#include "stepd/base/metrics.h"
 #include "stepd/http/io_pool.h"
 
 namespace stepd::http {
@@ -109,8 +111,36 @@ struct Outbound {
 
 struct internal::ServerCore : std::enable_shared_from_this<internal::ServerCore> {
   ServerCore(HttpOptions o, std::shared_ptr<const Router> r, std::shared_ptr<spdlog::logger> l,
-             IoPool* shared_pool)
-      : options(std::move(o)), router(std::move(r)), logger(std::move(l)), pool(shared_pool) {}
+             IoPool* shared_pool, metrics::Registry* metrics)
+      : options(std::move(o)), router(std::move(r)), logger(std::move(l)), pool(shared_pool) {
+    if (metrics != nullptr) {
+      requests = &metrics->AddCounter("stepd_http_requests_total",
+                                      "HTTP requests answered, by method, route template and status.",
+                                      {"method", "route", "status"});
+      durations = &metrics->AddHistogram(
+          "stepd_http_request_duration_seconds",
+          "Time from a request's first byte to the end of its answer, by method and route template.",
+          {"method", "route"}, metrics::DurationBuckets());
+    }
+  }
+
+  // Counts an answered request (no-op without a registry). `route` is the
+  // route's template, so that the label's values are bounded.
+  void Observe(const Request& request, std::string_view route, int status) {
+    if (requests == nullptr) return;
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request.received_at)
+            .count();
+    // Methods outside the standard ones are counted together.
+    static constexpr std::string_view kMethods[] = {"GET",  "HEAD",    "POST",  "PUT",
+                                                    "PATCH", "DELETE", "OPTIONS"};
+    std::string method = "other";
+    for (std::string_view m : kMethods) {
+      if (request.method == m) method = std::string(m);
+    }
+    requests->With({method, std::string(route), std::to_string(status)}).Increment();
+    durations->With({method, std::string(route)}).Observe(seconds);
+  }
 
   // Posts `fn` to `ex` unless the server has fully stopped (then drops it:
   // nothing runs the I/O context any more).
@@ -141,6 +171,8 @@ struct internal::ServerCore : std::enable_shared_from_this<internal::ServerCore>
   IoPool* pool;
   std::optional<ssl::context> tls;
   std::optional<tcp::acceptor> acceptor;  // used on the acceptor strand only
+  metrics::Family<metrics::Counter>* requests = nullptr;
+  metrics::Family<metrics::Histogram>* durations = nullptr;
   bool accept_loop_done = false;          // guarded by mu
   std::atomic<uint16_t> port{0};
 
@@ -238,7 +270,9 @@ class Connection final : public ConnectionBase,
   net::awaitable<bool> WriteResponse(Response response, bool keep_alive, bool head,
                                      const std::string& request_id, int* status, size_t* bytes);
   net::awaitable<void> CloseGracefully(bool linger);
-  void LogAccess(const Request& request, int status, size_t bytes) const;
+  // The access log line and the request's metrics. `route`: the matched
+  // route's template, "-" before routing, "unmatched" when none matched.
+  void LogAccess(const Request& request, std::string_view route, int status, size_t bytes) const;
 
   std::shared_ptr<internal::ServerCore> core_;
   Stream stream_;
@@ -304,7 +338,10 @@ class ExchangeSink final : public ResponseSink {
 };
 
 template <class Stream>
-void Connection<Stream>::LogAccess(const Request& request, int status, size_t bytes) const {
+void Connection<Stream>::LogAccess(const Request& request, std::string_view route, int status,
+                                   size_t bytes) const {
+  core_->Observe(request, route, status);
+  ScopedLogContext scope(LogContext::OfRequest(request.request_id));
   auto ms = std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() -
                                                      request.received_at)
                 .count();
@@ -450,6 +487,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
       Lowest().expires_after(options.read_timeout);
     }
 
+    std::string_view route = "-";  // the route template, once the header block is read
     // Answers an error the server produces itself, then closes.
     auto fail = [&](int status, std::string message) -> net::awaitable<void> {
       if (request.request_id.empty()) request.request_id = NewRequestId();
@@ -458,7 +496,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
       size_t bytes = 0;
       bool ok = co_await WriteResponse(std::move(response), false, request.method == "HEAD",
                                        request.request_id, &status, &bytes);
-      LogAccess(request, status, bytes);
+      LogAccess(request, route, status, bytes);
       if (ok) co_await CloseGracefully(status == 413 || status == 503);
       Close();
     };
@@ -499,6 +537,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
     const bool keep_alive = header_parser.keep_alive();
 
     Router::Match match = core_->router->Find(request);
+    route = match.route ? std::string_view(match.route->path_template) : "unmatched";
     const RouteOptions* route_options = match.route ? &match.route->options : nullptr;
     size_t limit = options.default_body_limit_bytes;
     if (route_options && route_options->body_limit_bytes > 0) {
@@ -591,6 +630,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
       } else {
         request.path_params = std::move(match.path_params);
         try {
+          ScopedLogContext scope(LogContext::OfRequest(request.request_id));
           match.route->handler(request, responder);
         } catch (const std::exception& e) {
           core_->logger->error("handler for {} {} threw: {} (id={})", request.method,
@@ -696,7 +736,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
           break;
       }
     }
-    LogAccess(request, closed_ && status == 0 ? 499 : status, bytes);
+    LogAccess(request, route, closed_ && status == 0 ? 499 : status, bytes);
     if (closed_) co_return;
     if (!stay_open || stopping_) {
       co_await CloseGracefully(false);
@@ -767,9 +807,9 @@ net::awaitable<void> internal::ServerCore::AcceptLoop() {
 }
 
 Server::Server(HttpOptions options, std::shared_ptr<const Router> router,
-               std::shared_ptr<spdlog::logger> logger, IoPool* pool)
+               std::shared_ptr<spdlog::logger> logger, IoPool* pool, metrics::Registry* metrics)
     : core_(std::make_shared<internal::ServerCore>(std::move(options), std::move(router),
-                                                   std::move(logger), pool)) {}
+                                                   std::move(logger), pool, metrics)) {}
 
 Server::~Server() { Stop(); }
 

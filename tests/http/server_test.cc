@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "http_testing.h"
+#include "stepd/base/log_context.h"
+#include "stepd/base/metrics.h"
 #include "stepd/http/client.h"
 #include "stepd/http/io_pool.h"
 
@@ -880,6 +882,87 @@ TEST_F(TlsServerTest, PlainHttpToTheTlsListenerIsDropped) {
   EXPECT_FALSE(r.ok());
   auto good = Fetch({.url = server.Url("/hello/a")}, {.ca_file = options_.tls_cert_file});
   ASSERT_TRUE(good.ok()) << good.status();
+}
+
+}  // namespace
+}  // namespace stepd::http
+
+namespace stepd::http {
+namespace {
+
+// The access log (and the metrics) are written once the answer is out, so a
+// client may read its answer first: wait for the count.
+bool WaitForText(const metrics::Registry& registry, std::string_view text) {
+  for (int i = 0; i < 500; ++i) {
+    if (registry.Render().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+TEST(ServerMetrics, CountsRequestsByRouteTemplateNeverByPath) {
+  metrics::Registry registry;
+  auto out = std::make_shared<std::ostringstream>();
+  Server server(testing::TestOptions(), EchoRouter(), testing::MakeCapturingLogger(out), nullptr,
+                &registry);
+  ASSERT_TRUE(server.Start().ok());
+  const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+  ASSERT_TRUE(Get(base + "/hello/alice").ok());
+  ASSERT_TRUE(Get(base + "/hello/bob").ok());
+  ASSERT_TRUE(Get(base + "/secret-looking-path-123").ok());
+  ASSERT_TRUE(Get(base + "/echo").ok());  // 405
+  ClientRequest request;
+  request.method = "BREW";
+  request.url = base + "/hello/x";
+  ASSERT_TRUE(Fetch(request).ok());
+  EXPECT_TRUE(WaitForText(
+      registry,
+      "stepd_http_requests_total{method=\"GET\",route=\"/hello/{name}\",status=\"200\"} 2\n"));
+  EXPECT_TRUE(WaitForText(
+      registry, "stepd_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1\n"));
+  EXPECT_TRUE(WaitForText(
+      registry,
+      "stepd_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"405\"} 1\n"));
+  // An unknown method is counted as "other" (and no route takes it).
+  EXPECT_TRUE(WaitForText(registry, "method=\"other\",route=\"unmatched\",status=\"405\"} 1\n"));
+  EXPECT_TRUE(WaitForText(
+      registry,
+      "stepd_http_request_duration_seconds_count{method=\"GET\",route=\"/hello/{name}\"} 2\n"));
+  const std::string text = registry.Render();
+  EXPECT_THAT(text, Not(HasSubstr("alice")));
+  EXPECT_THAT(text, Not(HasSubstr("secret-looking-path")));
+  server.Stop();
+}
+
+TEST(ServerMetrics, ARequestRefusedBeforeRoutingCountsUnderADash) {
+  metrics::Registry registry;
+  auto out = std::make_shared<std::ostringstream>();
+  HttpOptions options = testing::TestOptions();
+  options.header_limit_bytes = 256;
+  Server server(options, EchoRouter(), testing::MakeCapturingLogger(out), nullptr, &registry);
+  ASSERT_TRUE(server.Start().ok());
+  testing::RawClient client(server.port());
+  client.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(1000, 'a') +
+              "\r\n\r\n");
+  int status = 0;
+  client.ReadResponse(&status);
+  EXPECT_EQ(status, 431);
+  EXPECT_TRUE(WaitForText(registry, "route=\"-\",status=\"431\"} 1\n"));
+  server.Stop();
+}
+
+TEST(ServerLogContext, HandlersLogInTheRequestsContext) {
+  auto router = std::make_shared<Router>();
+  std::string seen;
+  router->Add("GET", "/who", [&seen](const Request&, Responder responder) {
+    seen = CurrentLogContext().request_id;
+    responder.Send(Response::Text(200, "ok"));
+  });
+  testing::TestServer server(router);
+  auto r = Get(server.Url("/who"), {{"X-Request-Id", "ctx-77"}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(seen, "ctx-77");
+  EXPECT_EQ(CurrentLogContext().request_id, "");  // this thread's is untouched
 }
 
 }  // namespace

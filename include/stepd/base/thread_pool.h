@@ -27,7 +27,7 @@ class ThreadPool {
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  // Queues `task`. False (and `task` is dropped unrun) when the queue is
+  // Queues `task`, to run in the submitting thread's LogContext. False (and `task` is dropped unrun) when the queue is
   // full or the pool is shut down.
   bool TrySubmit(std::function<void()> task);
   // Refuses new tasks, runs the queued ones, joins the threads. Idempotent.

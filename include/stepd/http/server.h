@@ -34,7 +34,13 @@
 // - "Expect: 100-continue" is honoured (100 sent before the body is read).
 // - Access log (info): `<method> <path> <status> <bytes>B <ms>ms id=<id>
 //   peer=<addr>`, <bytes> counting the body bytes written; never the query
-//   string, headers, or bodies.
+//   string, headers, or bodies. Logged, like everything a handler logs on
+//   the I/O thread, in the request's LogContext (its request id).
+// - Metrics (with a registry): stepd_http_requests_total{method,route,status}
+//   and stepd_http_request_duration_seconds{method,route}, where route is
+//   the matched route's template ("/v1/executions/{id}"), "unmatched" when
+//   the router has no route for the path and method (404, 405), "-" for a request refused before routing; so label
+//   values stay bounded whatever paths clients send.
 //
 // Thread-safety: Start, Stop and port may be called from any one thread.
 
@@ -47,6 +53,10 @@
 
 namespace spdlog {
 class logger;
+}
+
+namespace stepd::metrics {
+class Registry;
 }
 
 namespace stepd::http {
@@ -63,9 +73,11 @@ class Server {
   // and connection errors; must not be null. With `pool` (which must
   // outlive the Server and be stopped after it), connections run on its
   // threads and HttpOptions::io_threads is not used; without, the Server
-  // starts io_threads threads of its own.
+  // starts io_threads threads of its own. With `metrics` (which must
+  // outlive the Server), requests are counted and timed there.
   Server(HttpOptions options, std::shared_ptr<const Router> router,
-         std::shared_ptr<spdlog::logger> logger, IoPool* pool = nullptr);
+         std::shared_ptr<spdlog::logger> logger, IoPool* pool = nullptr,
+         metrics::Registry* metrics = nullptr);
   // Calls Stop().
   ~Server();
   Server(const Server&) = delete;
