@@ -16,7 +16,9 @@
 #include "stepd/asl/interpreter.h"
 #include "stepd/asl/states.h"
 #include "stepd/base/crypto.h"
+#include "stepd/base/log_context.h"
 #include "stepd/runtime/activities.h"
+#include "stepd/runtime/engine_metrics.h"
 #include "transitions.h"
 
 namespace stepd::runtime {
@@ -169,8 +171,13 @@ struct TimerEntry {
 class Engine::Impl {
  public:
   Impl(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
-       std::shared_ptr<spdlog::logger> logger)
-      : options_(options), store_(store), clock_(clock), tasks_(tasks), log_(std::move(logger)) {
+       std::shared_ptr<spdlog::logger> logger, metrics::Registry* registry)
+      : options_(options),
+        store_(store),
+        clock_(clock),
+        tasks_(tasks),
+        log_(std::move(logger)),
+        metrics_(registry, [this] { return Stats(); }) {
     exec_options_.max_payload_bytes = options_.max_payload_bytes;
     exec_options_.record_history = true;
   }
@@ -259,6 +266,7 @@ class Engine::Impl {
   Clock* const clock_;
   TaskRouter* const tasks_;
   std::shared_ptr<spdlog::logger> log_;
+  EngineMetrics metrics_;
   asl::ExecutionOptions exec_options_;
 
   mutable std::mutex mu_;
@@ -953,6 +961,7 @@ std::optional<TimePoint> Engine::Impl::WakeAt(const Slot& slot, const asl::StepR
 }
 
 void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
+  ScopedLogContext scope(LogContext::OfExecution(slot->arn));
   std::vector<Inbox> inbox;
   {
     std::lock_guard lock(mu_);
@@ -1336,6 +1345,7 @@ void Engine::Impl::CommitLoop() {
       committed = store_->CommitTransitions(groups, &results);
     }
     if (!committed.ok()) {
+      metrics_.CommitFailed();
       log_->error(
           "commit of {} executions failed, giving up: {}; they resume from their last "
           "durable step",
@@ -1344,10 +1354,13 @@ void Engine::Impl::CommitLoop() {
       continue;
     }
     {
+      const double seconds =
+          std::chrono::duration<double>(SteadyClock::now() - commit_started).count();
+      metrics_.Committed(groups, results, seconds);
       std::lock_guard lock(commit_mu_);
       ++commit_count_;
       committed_groups_ += groups.size();
-      commit_seconds_ += std::chrono::duration<double>(SteadyClock::now() - commit_started).count();
+      commit_seconds_ += seconds;
     }
     for (size_t i = 0; i < live.size(); ++i) {
       if (results[i].ok()) {
@@ -1465,9 +1478,9 @@ void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
 void Engine::Impl::Dispatch(const std::string& arn, std::vector<TaskCall> calls) {
   for (TaskCall& call : calls) {
     const int64_t task_id = call.request.task_id;
-    tasks_->Invoke(call, [this, arn, task_id](asl::AslResult<Json> result) {
+    tasks_->Invoke(call, metrics_.Timed(call, [this, arn, task_id](asl::AslResult<Json> result) {
       CompleteTask(arn, task_id, std::move(result));
-    });
+    }));
   }
 }
 
@@ -1488,8 +1501,8 @@ void Engine::Impl::FireDueTimersLocked(TimePoint now) {
 // ---------------------------------------------------------------------------
 
 Engine::Engine(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
-               std::shared_ptr<spdlog::logger> logger)
-    : impl_(std::make_unique<Impl>(options, store, clock, tasks, std::move(logger))) {}
+               std::shared_ptr<spdlog::logger> logger, metrics::Registry* metrics)
+    : impl_(std::make_unique<Impl>(options, store, clock, tasks, std::move(logger), metrics)) {}
 Engine::~Engine() { impl_->Stop(); }
 Status Engine::Recover() { return impl_->Recover(); }
 void Engine::Start() { impl_->Start(); }

@@ -126,11 +126,12 @@ void ScriptedExecutor::Answer(size_t i, asl::AslResult<Json> result) {
   done(std::move(result));
 }
 
-TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start) {
+TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start,
+                       metrics::Registry* metrics) {
   router.Register("arn:aws:lambda:", &executor);
   router.Register("arn:aws:states:::lambda:invoke", &executor);
   log = std::make_shared<CapturingSink>();
-  engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger(log));
+  engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger(log), metrics);
   EXPECT_EQ(engine->Recover(), Status::OK());
   if (start) engine->Start();
 }

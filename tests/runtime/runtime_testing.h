@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "stepd/base/clock.h"
+#include "stepd/base/metrics.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/task_executor.h"
 #include "stepd/store/store.h"
@@ -74,7 +75,9 @@ class ScriptedExecutor final : public TaskExecutor {
 // An engine on `store`, with a fake clock, test executors under
 // "arn:aws:lambda:" and the given options.
 struct TestEngine {
-  TestEngine(store::Store* store, RuntimeOptions options = {}, bool start = true);
+  // `metrics`, when given, must outlive the engine.
+  TestEngine(store::Store* store, RuntimeOptions options = {}, bool start = true,
+             metrics::Registry* metrics = nullptr);
   // What the engine logged (warnings and errors).
   std::string Log() const;
   std::shared_ptr<CapturingSink> log;

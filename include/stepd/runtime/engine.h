@@ -52,6 +52,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace stepd::metrics {
+class Registry;
+}
+
 namespace stepd::runtime {
 
 struct StartRequest {
@@ -142,9 +146,12 @@ struct EngineStats {
 
 class Engine {
  public:
-  // `store`, `clock` and `tasks` must outlive the engine.
+  // `store`, `clock` and `tasks` must outlive the engine. With `metrics`
+  // (which must outlive it too), the engine reports what
+  // runtime/engine_metrics.h lists. Each slice of steps logs in its
+  // execution's LogContext (execution_arn).
   Engine(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
-         std::shared_ptr<spdlog::logger> logger);
+         std::shared_ptr<spdlog::logger> logger, metrics::Registry* metrics = nullptr);
   ~Engine();  // Stop()
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
