@@ -8,6 +8,7 @@
 
 #include "aws_internal.h"
 #include "service.h"
+#include "stepd/base/metrics.h"
 
 namespace stepd::api {
 namespace {
@@ -59,8 +60,16 @@ http::Response ErrorAnswer(const Protocol& service, aws::ErrorType type, std::st
 class AwsJsonApi::Impl {
  public:
   Impl(const ApiOptions& options, const Authenticator* authenticator,
-       std::shared_ptr<spdlog::logger> logger)
-      : options_(options), authenticator_(authenticator), service_(options, std::move(logger)) {}
+       std::shared_ptr<spdlog::logger> logger, metrics::Registry* metrics)
+      : options_(options),
+        authenticator_(authenticator),
+        service_(options, std::move(logger)),
+        operations_(metrics == nullptr
+                        ? nullptr
+                        : &metrics->AddCounter("stepd_aws_requests_total",
+                                               "AWS JSON API operations answered, by operation "
+                                               "and outcome (ok or the error's type).",
+                                               {"operation", "outcome"})) {}
 
   void Attach(const AwsBackend& backend) {
     service_.Attach(backend);
@@ -134,7 +143,14 @@ class AwsJsonApi::Impl {
     call.source = request.remote_address;
     call.request_id = request.request_id;
     call.client_gone = [responder] { return responder.client_gone(); };
-    call.reply = [&service, responder, request_id = request.request_id](aws::Outcome outcome) {
+    call.reply = [&service, responder, request_id = request.request_id, counter = operations_,
+                  operation = std::string(op->name)](aws::Outcome outcome) {
+      if (counter != nullptr) {
+        counter
+            ->With({operation,
+                    outcome.error ? std::string(aws::ErrorTypeName(outcome.error->type)) : "ok"})
+            .Increment();
+      }
       if (outcome.error) {
         responder.Send(
             ErrorAnswer(service, outcome.error->type, outcome.error->message, request_id));
@@ -161,11 +177,12 @@ class AwsJsonApi::Impl {
   const ApiOptions options_;
   const Authenticator* const authenticator_;
   aws::Service service_;
+  metrics::Family<metrics::Counter>* const operations_;  // null: not counted
 };
 
 AwsJsonApi::AwsJsonApi(const ApiOptions& options, const Authenticator* authenticator,
-                       std::shared_ptr<spdlog::logger> logger)
-    : impl_(std::make_unique<Impl>(options, authenticator, std::move(logger))) {}
+                       std::shared_ptr<spdlog::logger> logger, metrics::Registry* metrics)
+    : impl_(std::make_unique<Impl>(options, authenticator, std::move(logger), metrics)) {}
 
 AwsJsonApi::~AwsJsonApi() { Stop(); }
 

@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "aws_internal.h"
+#include "stepd/base/metrics.h"
 #include "stepd/api/looker_envelope.h"
 #include "stepd/asl/context_object.h"
 #include "stepd/base/crypto.h"
@@ -180,8 +181,16 @@ Json LookerActionForm(const LookerAction& action) {
 class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
  public:
   Impl(const LookerOptions& options, const ApiOptions& api_options,
-       const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger)
-      : options_(options),
+       const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger,
+       metrics::Registry* metrics)
+      : deliveries_(metrics == nullptr
+                        ? nullptr
+                        : &metrics->AddCounter("stepd_looker_deliveries_total",
+                                               "Looker Action Hub deliveries, by action and "
+                                               "outcome (started, duplicate, denied, refused, "
+                                               "error).",
+                                               {"action", "outcome"})),
+        options_(options),
         api_options_(api_options),
         authenticator_(authenticator),
         logger_(logger ? std::move(logger) : spdlog::default_logger()),
@@ -904,6 +913,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       (void)backend_.store->UpdateLookerDelivery(d->id, "started", arn, "");
     }
     if (!d->artifact_id.empty()) (void)backend_.store->SetArtifactExecution(d->artifact_id, arn);
+    CountDelivery(*d, "started");
     const std::string name = arn.substr(arn.rfind(':') + 1);
     Json extra = {{"execution_arn", arn}, {"delivery_id", d->id}, {"duplicate", false}};
     if (d->action->mode == LookerMode::kAsync) {
@@ -952,8 +962,13 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
                                       .dump(-1, ' ', false, Json::error_handler_t::replace)));
   }
 
+  void CountDelivery(const Delivery& d, const std::string& outcome) {
+    if (deliveries_ != nullptr) deliveries_->With({d.action->name, outcome}).Increment();
+  }
+
   void AuditDelivery(const Delivery& d, const std::string& execution_arn,
                      const std::string& outcome, Json details) {
+    CountDelivery(d, outcome);
     aws::Call call;
     call.principal = d.principal;
     call.source = d.request.remote_address;
@@ -1180,6 +1195,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     responder.Send(std::move(response));
   }
 
+  metrics::Family<metrics::Counter>* const deliveries_;  // null: not counted
   const LookerOptions options_;
   const ApiOptions api_options_;
   const Authenticator* authenticator_;
@@ -1197,8 +1213,10 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
 };
 
 LookerHub::LookerHub(const LookerOptions& options, const ApiOptions& api_options,
-                     const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger)
-    : impl_(std::make_shared<Impl>(options, api_options, authenticator, std::move(logger))) {}
+                     const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger,
+                     metrics::Registry* metrics)
+    : impl_(std::make_shared<Impl>(options, api_options, authenticator, std::move(logger),
+                                   metrics)) {}
 
 LookerHub::~LookerHub() { Stop(); }
 

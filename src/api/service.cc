@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "stepd/base/crypto.h"
+#include "stepd/base/log_context.h"
 
 namespace stepd::api::aws {
 namespace {
@@ -127,6 +128,12 @@ void Service::Invoke(const OperationInfo& op, Call call, std::string_view iam_pr
         Outcome::Fail(ErrorType::kServiceUnavailable, "stepd is stopping; try again shortly"));
   }
   const AccessTarget access = TargetOf(op.name, call.input);
+  // An operation on one execution logs as part of it.
+  std::string execution;
+  if (auto arn = call.input.find("executionArn"); arn != call.input.end() && arn->is_string()) {
+    execution = arn->get<std::string>().substr(0, 256);
+  }
+  ScopedLogContext scope(LogContext{call.request_id, std::move(execution)});
   std::string resource = access.resource;
   std::string machine = access.machine_name;
   bool allowed = false;

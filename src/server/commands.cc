@@ -130,7 +130,7 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
       {"http.listen", "store.path", "log.format", "log.level", "insecure", "auth.oidc.issuer",
        "auth.oidc.audience", "auth.oidc.jwks_file", "auth.oidc.jwks_uri", "auth.oidc.algorithms",
        "auth.oidc.clock_skew", "console.enabled", "console.oidc.client_id", "console.oidc.scopes",
-       "console.oidc.audience", "console.oidc.token"});
+       "console.oidc.audience", "console.oidc.token", "metrics.open"});
   s.serve
       ->add_option("--port-file", s.port_file,
                    "write the bound port to FILE once listening (for --listen HOST:0)")

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "stepd/base/json.h"
+#include "stepd/base/log_context.h"
 
 namespace stepd::server {
 namespace {
@@ -43,6 +44,30 @@ std::string Rfc3339Millis(spdlog::log_clock::time_point time) {
   return buf;
 }
 
+// %* in the text pattern: " request_id=... execution_arn=..." for the
+// fields of the current LogContext that are set.
+class ContextFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg&, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    const LogContext& context = CurrentLogContext();
+    auto append = [&dest](std::string_view text) {
+      dest.append(text.data(), text.data() + text.size());
+    };
+    if (!context.request_id.empty()) {
+      append(" request_id=");
+      append(context.request_id);
+    }
+    if (!context.execution_arn.empty()) {
+      append(" execution_arn=");
+      append(context.execution_arn);
+    }
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<ContextFlag>();
+  }
+};
+
 }  // namespace
 
 void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) {
@@ -51,6 +76,9 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   record["level"] = LevelName(msg.level);
   record["logger"] = std::string(msg.logger_name.data(), msg.logger_name.size());
   record["msg"] = std::string(msg.payload.data(), msg.payload.size());
+  const LogContext& context = CurrentLogContext();
+  if (!context.request_id.empty()) record["request_id"] = context.request_id;
+  if (!context.execution_arn.empty()) record["execution_arn"] = context.execution_arn;
   std::string line =
       record.dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
   line += '\n';
@@ -87,8 +115,9 @@ std::shared_ptr<spdlog::logger> MakeLogger(const std::string& name, const LogOpt
   if (options.format == LogFormat::kJson) {
     sink->set_formatter(std::make_unique<JsonLogFormatter>());
   } else {
-    sink->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-        "%Y-%m-%dT%H:%M:%S.%eZ %-8l [%n] %v", spdlog::pattern_time_type::utc));
+    auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
+    formatter->add_flag<ContextFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %-8l [%n] %v%*");
+    sink->set_formatter(std::move(formatter));
   }
   auto logger = std::make_shared<spdlog::logger>(name, std::move(sink));
   logger->set_level(ToSpdlogLevel(options.level));

@@ -1267,6 +1267,11 @@ const std::vector<Option>& Options() {
           "a token endpoint on another host",
           IsOrigin,
           [](ServerOptions& o) -> std::vector<std::string>& { return o.console.connect_origins; }),
+      BoolOption("metrics.open", "", "--metrics-open",
+                 "serve GET /metrics without a credential even when authentication is "
+                 "configured (a scraper on a trusted network); default: a credential with the "
+                 "read permission on every state machine",
+                 [](ServerOptions& o) -> bool& { return o.metrics.open; }),
       BoolOption("insecure", "", "--insecure",
                  "allow a non-loopback listen address without authentication (callers are admin)",
                  [](ServerOptions& o) -> bool& { return o.insecure; }),

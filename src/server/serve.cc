@@ -19,6 +19,8 @@
 #include "stepd/api/rest_api.h"
 #include "stepd/api/key_set.h"
 #include "stepd/api/looker_hub.h"
+#include "stepd/api/metrics_endpoint.h"
+#include "stepd/base/metrics.h"
 #include "stepd/base/version.h"
 #include "stepd/http/async_client.h"
 #include "stepd/http/io_pool.h"
@@ -222,6 +224,11 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   // start-up is handled (once the wait below begins) rather than fatal.
   asio::signal_set signals(io_pool.context(), SIGTERM, SIGINT, SIGHUP);
 
+  // Every layer counts into one registry, read by GET /metrics. Declared
+  // before everything that registers with it, so it outlives them.
+  metrics::Registry metrics_registry;
+  api::AddProcessMetrics(metrics_registry);
+
   auto readiness =
       std::make_shared<Readiness>(std::vector<std::string>{"database", "migrations", "recovery"});
   auto router = std::make_shared<http::Router>();
@@ -252,14 +259,16 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   }
   api::Authenticator authenticator(options.auth, SystemClock::Default(), oidc_keys.get(),
                                    Named(logger, "auth"));
-  api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"));
+  api::AwsJsonApi aws_api(options.api, &authenticator, Named(logger, "api"), &metrics_registry);
   aws_api.AddRoutes(*router);
   api::RestApi rest_api(options.api, &authenticator, Named(logger, "rest"));
   rest_api.AddRoutes(*router);
   api::Console console(options.console, &authenticator);
   console.AddRoutes(*router);
-  api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"));
+  api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"),
+                            &metrics_registry);
   looker_hub.AddRoutes(*router);
+  api::AddMetricsRoute(*router, options.metrics, &metrics_registry, &authenticator);
   std::unique_ptr<DelayRoute> delay_route;
   if (args.test_routes) {
     delay_route = std::make_unique<DelayRoute>(logger, io_pool.context());
@@ -267,7 +276,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     logger->warn("test routes enabled (GET /debug/delay): not for production");
   }
 
-  http::Server server(options.http, router, Named(logger, "http"), &io_pool);
+  http::Server server(options.http, router, Named(logger, "http"), &io_pool, &metrics_registry);
   if (Status status = server.Start(); !status.ok()) {
     logger->error("cannot listen on {}: {}",
                   FormatListenAddress(options.http.host, options.http.port), status.ToString());
@@ -370,7 +379,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   runtime::NestedExecutions nested_executions(db.get(), Named(logger, "nested"));
   task_router.Register(std::string(runtime::kStartExecutionResource), &nested_executions);
   auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
-                                                  &task_router, Named(logger, "runtime"));
+                                                  &task_router, Named(logger, "runtime"),
+                                                  &metrics_registry);
   activities.SetEngine(engine.get());
   nested_executions.SetEngine(engine.get());
   if (Status status = engine->Recover(); !status.ok()) {

@@ -8,6 +8,8 @@
 #include <sstream>
 
 #include "stepd/base/json.h"
+#include "stepd/base/log_context.h"
+#include "stepd/base/thread_pool.h"
 
 namespace stepd::server {
 namespace {
@@ -62,6 +64,57 @@ TEST(TextLog, WritesUtcTimestampLevelLoggerAndMessage) {
   c->logger->info("hello {}", 42);
   EXPECT_THAT(c->out.str(), MatchesRegex(R"([0-9-]+T[0-9:]+\.[0-9][0-9][0-9]Z info +\[stepd\] )"
                                          "hello 42\n"));
+}
+
+TEST(JsonLog, CarriesTheRequestIdAndExecutionArnOfTheCurrentContext) {
+  auto c = Capture(LogFormat::kJson);
+  c->logger->info("outside");
+  {
+    ScopedLogContext request(LogContext::OfRequest("req-1"));
+    ScopedLogContext execution(LogContext::OfExecution("arn:aws:states:r:1:execution:m:e"));
+    c->logger->info("inside");
+  }
+  c->logger->info("after");
+  std::istringstream lines(c->out.str());
+  std::string line;
+  std::vector<Json> records;
+  while (std::getline(lines, line)) records.push_back(*ParseJson(line));
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_FALSE(records[0].contains("request_id"));
+  EXPECT_EQ(records[1]["request_id"], "req-1");
+  EXPECT_EQ(records[1]["execution_arn"], "arn:aws:states:r:1:execution:m:e");
+  EXPECT_FALSE(records[2].contains("request_id"));
+  EXPECT_FALSE(records[2].contains("execution_arn"));
+}
+
+TEST(TextLog, AppendsTheContextFieldsThatAreSet) {
+  auto c = Capture(LogFormat::kText);
+  {
+    ScopedLogContext request(LogContext::OfRequest("req-2"));
+    c->logger->info("hello");
+  }
+  c->logger->info("bye");
+  EXPECT_THAT(c->out.str(), MatchesRegex(R"([0-9-]+T[0-9:]+\.[0-9]+Z info +\[stepd\] hello )"
+                                         "request_id=req-2\n"
+                                         R"([0-9-]+T[0-9:]+\.[0-9]+Z info +\[stepd\] bye)"
+                                         "\n"));
+}
+
+TEST(LogContext, TravelsWithTasksSubmittedToAThreadPool) {
+  auto c = Capture(LogFormat::kJson);
+  ThreadPool pool(1, 4);
+  {
+    ScopedLogContext request(LogContext::OfRequest("req-3"));
+    ASSERT_TRUE(pool.TrySubmit([&] { c->logger->info("on the pool"); }));
+  }
+  ASSERT_TRUE(pool.TrySubmit([&] { c->logger->info("no context"); }));
+  pool.Shutdown();
+  std::istringstream lines(c->out.str());
+  std::string line;
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_EQ((*ParseJson(line))["request_id"], "req-3");
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_FALSE((*ParseJson(line)).contains("request_id"));
 }
 
 TEST(Logger, DropsRecordsBelowTheLevel) {

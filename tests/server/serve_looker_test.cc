@@ -546,6 +546,22 @@ TEST_F(ServeLooker, ARepeatedDeliveryReturnsTheSameExecutionAndStartsNothing) {
   EXPECT_EQ(deliveries[0]["target"], first.json()["stepd"]["execution_arn"]);
   std::vector<Json> started = AuditRows("ExecutionStarted");
   EXPECT_EQ(started.size(), 3u);
+  // The hub's outcomes in /metrics, read with an admin's token (a hub
+  // token may not read them).
+  http::ClientRequest scrape{.method = "GET", .url = server_->base_url() + "/metrics"};
+  scrape.headers.Add("Authorization", "Bearer " + Admin());
+  auto metrics = http::Fetch(scrape);
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  ASSERT_EQ(metrics->status, 200) << metrics->body;
+  EXPECT_THAT(metrics->body, HasSubstr("stepd_looker_deliveries_total{action=\"refresh_orders\","
+                                       "outcome=\"started\"} 3\n"));
+  EXPECT_THAT(metrics->body, HasSubstr("stepd_looker_deliveries_total{action=\"refresh_orders\","
+                                       "outcome=\"duplicate\"} 1\n"));
+  http::ClientRequest as_hub{.method = "GET", .url = server_->base_url() + "/metrics"};
+  as_hub.headers.Add("Authorization", std::string("Token token=\"") + kHubToken + "\"");
+  auto refused = http::Fetch(as_hub);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 401);
 }
 
 TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {

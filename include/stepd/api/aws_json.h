@@ -41,6 +41,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace stepd::metrics {
+class Registry;
+}
+
 namespace stepd::api {
 
 // What the operations work on; every pointer must outlive the API.
@@ -60,9 +64,12 @@ inline constexpr std::string_view kEventsTargetPrefix = "AWSEvents.";
 
 class AwsJsonApi {
  public:
-  // `authenticator` must outlive the API.
+  // `authenticator` (and `metrics`, when given) must outlive the API. With
+  // `metrics`, each operation answered is counted in
+  // stepd_aws_requests_total{operation,outcome}: "StartExecution", and
+  // "ok" or the error's type ("ExecutionDoesNotExist", ...).
   AwsJsonApi(const ApiOptions& options, const Authenticator* authenticator,
-             std::shared_ptr<spdlog::logger> logger);
+             std::shared_ptr<spdlog::logger> logger, metrics::Registry* metrics = nullptr);
   ~AwsJsonApi();  // Stop()
   AwsJsonApi(const AwsJsonApi&) = delete;
   AwsJsonApi& operator=(const AwsJsonApi&) = delete;

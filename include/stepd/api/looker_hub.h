@@ -71,6 +71,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace stepd::metrics {
+class Registry;
+}
+
 namespace stepd::api {
 
 // What the hub works with; every pointer must outlive the hub.
@@ -98,9 +102,13 @@ Json LookerActionForm(const LookerAction& action);
 
 class LookerHub {
  public:
-  // `authenticator` must outlive the hub.
+  // `authenticator` (and `metrics`, when given) must outlive the hub. With
+  // `metrics`, deliveries are counted in
+  // stepd_looker_deliveries_total{action,outcome}: started, duplicate,
+  // denied, refused, error.
   LookerHub(const LookerOptions& options, const ApiOptions& api_options,
-            const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger);
+            const Authenticator* authenticator, std::shared_ptr<spdlog::logger> logger,
+            metrics::Registry* metrics = nullptr);
   ~LookerHub();  // Stop()
   LookerHub(const LookerHub&) = delete;
   LookerHub& operator=(const LookerHub&) = delete;

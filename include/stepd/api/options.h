@@ -158,6 +158,15 @@ struct ApiOptions {
   size_t queue_capacity = 10000;
 };
 
+// GET /metrics (metrics_endpoint.h).
+struct MetricsOptions {
+  // Serve /metrics without a credential even when authentication is
+  // configured (for a scraper on a trusted network). Default false: a
+  // credential with the read permission on everything is needed (local
+  // mode needs none).
+  bool open = false;
+};
+
 // The web console at /console/ (console.h): one page that calls the REST
 // API with the signed-in user's credential, so the user's roles apply to
 // everything it does.

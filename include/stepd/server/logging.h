@@ -5,8 +5,13 @@
 // its default logger.
 //
 // Formats (LogOptions::format):
-//   text  2026-11-24T08:15:02.114Z info  [http] listening on 127.0.0.1:8080
-//   json  {"ts":"2026-11-24T08:15:02.114Z","level":"info","logger":"http","msg":"listening on ..."}
+//   text  2026-11-24T08:15:02.114Z info     [http] GET /v1/executions 200 ... request_id=7f3a...
+//   json  {"ts":"2026-11-24T08:15:02.114Z","level":"info","logger":"http","msg":"GET ...",
+//          "request_id":"7f3a...","execution_arn":"arn:aws:states:..."}
+// request_id and execution_arn are the writing thread's LogContext
+// (base/log_context.h), present only when set: the HTTP request being
+// served (also in the pools its work is handed to) and the execution a
+// runtime worker is stepping.
 // Timestamps are UTC with milliseconds. Messages are JSON-escaped (invalid
 // UTF-8 replaced by U+FFFD), so each JSON record is exactly one line.
 

@@ -89,6 +89,8 @@ struct ServerOptions {
   api::LookerOptions looker;
   // The web console at /console/: on or off, and how it signs users in.
   api::ConsoleOptions console;
+  // GET /metrics: who may read it.
+  api::MetricsOptions metrics;
   AuditOptions audit;
   SecretsOptions secrets;
   LogOptions log;
