@@ -53,8 +53,7 @@ TEST_P(ScheduleContract, RoundTripsEveryFieldAndStartsAtRevisionOne) {
   s.last_execution_arn = "arn:aws:states:us-east-1:123456789012:execution:m:e";
   s.last_error = "States.Boom";
   s.revision = 42;  // ignored: the store counts
-  ASSERT_EQ(store_->CreateSchedule(s, {testing::Audit("CreateSchedule", "nightly")}),
-            Status::OK());
+  ASSERT_EQ(store_->CreateSchedule(s, {testing::Audit("CreateSchedule", "nightly")}), Status::OK());
   ScheduleRecord expected = s;
   expected.revision = 1;
   EXPECT_EQ(store_->GetSchedule("nightly").value(), expected);
