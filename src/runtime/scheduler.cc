@@ -638,8 +638,7 @@ StatusOr<StartResult> Scheduler::Impl::FireNow(const std::string& name,
   request.state_machine_arn = schedule.state_machine_arn;
   request.input = schedule.input;
   request.principal = caller.principal;
-  Json origin = DetailsOf(caller.details_json);
-  origin["source"] = "schedule";
+  Json origin = DetailsOf(caller.details_json);  // "source" stays the caller's address
   origin["schedule"] = name;
   origin["manual"] = true;
   request.origin_json = Dump(origin);

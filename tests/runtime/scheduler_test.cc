@@ -125,7 +125,7 @@ TEST_F(SchedulerTest, RateStartsOneAuditedExecutionPerDueTime) {
   const Json details = ParseJson(started[0].entry.details_json).value();
   EXPECT_EQ(details["source"], "schedule");
   EXPECT_EQ(details["schedule"], "every5");
-  EXPECT_EQ(details["scheduled_time"], "2026-03-28T07:05:00Z");
+  EXPECT_EQ(details["scheduled_time"], "2026-03-28T07:05:00.000Z");
 
   const store::ScheduleRecord s = Stored("every5");
   EXPECT_EQ(s.last_fire_ms, Ms(Utc(2026, 3, 28, 7, 5)));
@@ -210,8 +210,8 @@ TEST_F(SchedulerTest, CatchUpSkipAdvancesPastMissedTimesWithoutStarting) {
   EXPECT_EQ(missed[0].entry.actor, "schedule:hourly");
   const Json details = ParseJson(missed[0].entry.details_json).value();
   EXPECT_EQ(details["missed"], 5);
-  EXPECT_EQ(details["first"], "2026-03-28T08:00:00Z");
-  EXPECT_EQ(details["last"], "2026-03-28T12:00:00Z");
+  EXPECT_EQ(details["first"], "2026-03-28T08:00:00.000Z");
+  EXPECT_EQ(details["last"], "2026-03-28T12:00:00.000Z");
   EXPECT_EQ(details["catch_up"], "SKIP");
 }
 

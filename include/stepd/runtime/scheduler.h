@@ -158,7 +158,9 @@ class Scheduler {
   // NOT_FOUND; FAILED_PRECONDITION for a schedule from the config file.
   Status Delete(const std::string& name, const ScheduleCaller& caller);
   // Starts the schedule's target now, once, as `caller` (outside its due
-  // times: the schedule is not changed). NOT_FOUND for an unknown schedule;
+  // times: the schedule is not changed), with a random execution name; the
+  // ExecutionStarted row's details are the caller's plus {"schedule": name,
+  // "manual": true}. NOT_FOUND for an unknown schedule;
   // otherwise the engine's errors.
   StatusOr<StartResult> FireNow(const std::string& name, const ScheduleCaller& caller);
 
@@ -170,7 +172,8 @@ class Scheduler {
   // becomes a config schedule. Call before Start().
   Status SyncConfig(const std::vector<ScheduleSpec>& specs);
 
-  // The next `count` due times of `schedule` after now (none when disabled).
+  // Up to `count` due times of `schedule` from its next one on (none when
+  // disabled or ended).
   std::vector<TimePoint> Upcoming(const store::ScheduleRecord& schedule, size_t count) const;
   // The spec a stored schedule was made from (state_machine is the ARN).
   static ScheduleSpec SpecOf(const store::ScheduleRecord& schedule);
