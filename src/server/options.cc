@@ -903,8 +903,8 @@ std::optional<Refusal> ParseSchedules(const Json& j, std::vector<runtime::Schedu
   std::vector<runtime::ScheduleSpec> schedules;
   for (const auto& [name, entry] : j.items()) {
     if (!entry.is_object()) {
-      return Refusal{name, "must be an object {\"state_machine\", \"expression\", ...}, got " +
-                               entry.dump()};
+      return Refusal{
+          name, "must be an object {\"state_machine\", \"expression\", ...}, got " + entry.dump()};
     }
     runtime::ScheduleSpec spec;
     spec.name = name;
@@ -979,8 +979,8 @@ std::optional<Refusal> ParseSchedules(const Json& j, std::vector<runtime::Schedu
 Json SchedulesJson(const std::vector<runtime::ScheduleSpec>& schedules) {
   Json all = Json::object();
   auto iso = [](int64_t ms) {
-    return date::format("%FT%TZ", date::sys_time<std::chrono::milliseconds>(
-                                       std::chrono::milliseconds(ms)));
+    return date::format("%FT%TZ",
+                        date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
   };
   for (const runtime::ScheduleSpec& s : schedules) {
     Json j = {{"state_machine", s.state_machine}};

@@ -386,9 +386,9 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   runtime::SchedulerOptions scheduler_options;
   scheduler_options.region = options.api.region;
   scheduler_options.account_id = options.api.account_id;
-  auto scheduler = std::make_unique<runtime::Scheduler>(db.get(), engine.get(),
-                                                        SystemClock::Default(), scheduler_options,
-                                                        Named(logger, "schedules"));
+  auto scheduler =
+      std::make_unique<runtime::Scheduler>(db.get(), engine.get(), SystemClock::Default(),
+                                           scheduler_options, Named(logger, "schedules"));
   if (Status status = scheduler->SyncConfig(options.schedules); !status.ok()) {
     logger->error("schedules of the config file: {}", status.ToString());
     server.Stop();

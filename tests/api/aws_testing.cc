@@ -142,9 +142,9 @@ AwsStack::AwsStack(StackOptions options) : sign_as_(options.sign_as), auth_clock
   }
   activities_->SetEngine(engine_.get());
   // Not started: tests that need due times call FireDue().
-  scheduler_ = std::make_unique<runtime::Scheduler>(store_, engine_.get(), SystemClock::Default(),
-                                                    runtime::SchedulerOptions{},
-                                                    logger("scheduler"));
+  scheduler_ =
+      std::make_unique<runtime::Scheduler>(store_, engine_.get(), SystemClock::Default(),
+                                           runtime::SchedulerOptions{}, logger("scheduler"));
   EXPECT_EQ(engine_->Recover(), Status::OK());
   engine_->Start();
   if (options.attach) Attach();

@@ -255,13 +255,13 @@ TEST(ServerOptions, FunctionsMapLambdaNamesToEndpointsWithOptionalTimeouts) {
 }
 
 TEST(ServerOptions, SchedulesAreReadByNameAndCheckedAtStart) {
-  std::string file = R"({"schedules": {
+  std::string file = R"json({"schedules": {
     "nightly": {"state_machine": "etl", "alias": "prod", "expression": "cron(0 2 * * ? *)",
                 "timezone": "Europe/Berlin", "input": {"mode": "full"}, "catch_up": "SKIP",
                 "start": "2026-01-01T00:00:00Z", "description": "the nightly load"},
     "poll": {"state_machine": "poller", "version": 3, "expression": "rate(5 minutes)",
              "enabled": false}
-  }})";
+  }})json";
   auto resolved = Resolve({}, {}, &file);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
   const auto& schedules = resolved->options.schedules;
@@ -281,14 +281,15 @@ TEST(ServerOptions, SchedulesAreReadByNameAndCheckedAtStart) {
   ASSERT_TRUE(reread.ok()) << reread.status();
   EXPECT_EQ(reread->options.schedules, schedules);
 
-  std::string bad = R"({"schedules": {"s": {"state_machine": "m", "expression": "rate(1 hours)"}}})";
+  std::string bad =
+      R"json({"schedules": {"s": {"state_machine": "m", "expression": "rate(1 hours)"}}})json";
   EXPECT_EQ(Resolve({}, {}, &bad).status().message(),
             "option \"schedules.s\" in /etc/stepd.json is invalid: rate: the unit of 1 is "
             "singular: 'hour', not 'hours'");
   std::string unknown = R"({"schedules": {"s": {"state_machine": "m", "cron": "x"}}})";
   EXPECT_EQ(Resolve({}, {}, &unknown).status().code(), StatusCode::kInvalidArgument);
-  std::string zone = R"({"schedules": {"s": {"state_machine": "m", "expression": "rate(1 hour)",
-                                             "timezone": "Nowhere/City"}}})";
+  std::string zone = R"json({"schedules": {"s": {"state_machine": "m",
+      "expression": "rate(1 hour)", "timezone": "Nowhere/City"}}})json";
   EXPECT_NE(Resolve({}, {}, &zone).status().message().find("unknown time zone 'Nowhere/City'"),
             std::string::npos);
 }
