@@ -151,7 +151,17 @@ std::optional<runtime::ScheduleSpec> SpecOf(const ExchangePtr& x, const Json& bo
     x->Fail(BadRequest("InvalidRequestBody", "Give 'version' or 'alias', not both"));
     return std::nullopt;
   }
-  if (body.contains("version")) spec.qualifier = std::to_string(body["version"].get<int64_t>());
+  if (body.contains("version")) {
+    const int64_t version = body["version"].get<int64_t>();
+    if (version < 1 || version > 999999999) {
+      x->Fail(BadRequest("InvalidRequestBody",
+                         "Member 'version' must be a published version "
+                         "number (1 or more), not " +
+                             std::to_string(version)));
+      return std::nullopt;
+    }
+    spec.qualifier = std::to_string(version);
+  }
   if (body.contains("alias")) spec.qualifier = body["alias"];
   if (body.contains("input")) {
     spec.input = body["input"].dump(-1, ' ', false, Json::error_handler_t::replace);

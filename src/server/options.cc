@@ -928,8 +928,8 @@ std::optional<Refusal> ParseSchedules(const Json& j, std::vector<runtime::Schedu
         refused = text(spec.qualifier);
       } else if (field == "version") {
         int64_t version = 0;
-        if (!JsonInt(value, version) || version < 1) {
-          return Refusal{path, "must be an integer >= 1, got " + value.dump()};
+        if (!JsonInt(value, version) || version < 1 || version > 999999999) {
+          return Refusal{path, "must be a version number from 1 to 999999999, got " + value.dump()};
         }
         spec.qualifier = std::to_string(version);
       } else if (field == "input") {
