@@ -264,6 +264,8 @@ void Scheduler::Impl::FireDue() {
   StatusOr<std::vector<store::ScheduleRecord>> listed = store_->ListSchedules();
   if (!listed.ok()) {
     log_->warn("schedules: cannot read them: {}", listed.status().ToString());
+    std::lock_guard lock(mu_);
+    next_due_ms_ = NowMs() + 1000;  // try again in a second, not in a busy loop
     return;
   }
   const int64_t now = NowMs();
