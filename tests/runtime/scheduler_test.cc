@@ -367,6 +367,22 @@ TEST_F(SchedulerTest, FireNowStartsTheTargetAsTheCaller) {
   EXPECT_EQ(scheduler_->FireNow("nope", kAdmin).status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(SchedulerTest, TheThreadFiresWhatIsDueWhenTheClockGetsThere) {
+  SchedulerOptions options;
+  options.max_sleep = std::chrono::milliseconds(5);  // notices the fake clock's jumps quickly
+  scheduler_ = std::make_unique<Scheduler>(store_.get(), engine_->engine.get(), &engine_->clock,
+                                           options, nullptr);
+  ASSERT_TRUE(scheduler_->Create(Spec("s", "rate(1 minute)"), kAdmin).ok());
+  scheduler_->Start();
+  At(Utc(2026, 3, 28, 7, 1));
+  EXPECT_TRUE(testing::WaitUntil([&] { return Executions().size() == 1; }));
+  At(Utc(2026, 3, 28, 7, 2));
+  EXPECT_TRUE(testing::WaitUntil([&] { return Executions().size() == 2; }));
+  scheduler_->Stop();
+  EXPECT_EQ(ExecutionNames(),
+            (std::vector<std::string>{"s-20260328T070100Z", "s-20260328T070200Z"}));
+}
+
 TEST(ScheduledExecutionName, StaysWithinEightyCharacters) {
   EXPECT_EQ(ScheduledExecutionName("nightly", Utc(2026, 3, 28, 8, 5, 9)),
             "nightly-20260328T080509Z");
