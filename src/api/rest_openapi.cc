@@ -1738,7 +1738,17 @@ const std::string& RestApi::OpenApiDocument() {
      {
       "$ref": "#/components/parameters/schedule"
      }
-    ]
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduleFire"
+       }
+      }
+     }
+    }
    }
   },
   "/v1/audit": {
@@ -3737,6 +3747,12 @@ const std::string& RestApi::OpenApiDocument() {
      "state_machine",
      "expression"
     ],
+    "additionalProperties": false
+   },
+   "ScheduleFire": {
+    "type": "object",
+    "description": "Empty: the schedule's own input is used",
+    "properties": {},
     "additionalProperties": false
    },
    "ScheduleEnabled": {
