@@ -17,7 +17,9 @@ class RestSchedules : public RestTest {
 
   std::vector<store::AuditRecord> Rows(const std::string& action) {
     std::vector<store::AuditRecord> rows;
-    for (const auto& row : stack_->store()->ListAudit({1000, ""}).value().items) {
+    const std::vector<store::AuditRecord> all =
+        stack_->store()->ListAudit({1000, ""}).value().items;
+    for (const auto& row : all) {
       if (row.entry.action == action) rows.push_back(row);
     }
     return rows;

@@ -68,7 +68,8 @@ TEST_P(ScheduleContract, NamesAreUniqueAndListedInOrder) {
   EXPECT_EQ(store_->CreateSchedule(Schedule("a"), {}),
             AlreadyExistsError("CreateSchedule: a schedule named 'a' already exists"));
   std::vector<std::string> names;
-  for (const ScheduleRecord& s : store_->ListSchedules().value()) names.push_back(s.name);
+  const std::vector<ScheduleRecord> listed = store_->ListSchedules().value();
+  for (const ScheduleRecord& s : listed) names.push_back(s.name);
   EXPECT_EQ(names, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(store_->GetSchedule("c").status(),
             NotFoundError("GetSchedule: schedule 'c' does not exist"));
