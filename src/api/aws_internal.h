@@ -16,6 +16,7 @@
 #include "stepd/base/json.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -104,6 +105,7 @@ struct Context {
   runtime::ActivityQueue* activities = nullptr;
   Clock* clock = nullptr;
   runtime::StoredConnections* connections = nullptr;
+  runtime::Scheduler* scheduler = nullptr;
   spdlog::logger* log = nullptr;
 
   int64_t NowMs() const;

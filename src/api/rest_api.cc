@@ -703,6 +703,13 @@ void RestApi::AddRoutes(http::Router& router) {
       {"GET", "/v1/connections/{name}", rest::GetConnection},
       {"GET", "/v1/audit", rest::ListAudit},
       {"GET", "/v1/audit/verify", rest::VerifyAudit},
+      {"GET", "/v1/schedules", rest::ListSchedules},
+      {"POST", "/v1/schedules", rest::CreateSchedule},
+      {"GET", "/v1/schedules/{name}", rest::GetSchedule},
+      {"PUT", "/v1/schedules/{name}", rest::PutSchedule},
+      {"PATCH", "/v1/schedules/{name}", rest::PatchSchedule},
+      {"DELETE", "/v1/schedules/{name}", rest::DeleteSchedule},
+      {"POST", "/v1/schedules/{name}/fire", rest::FireSchedule},
   };
   router.Add("GET", "/v1/openapi.json", impl->OpenApi());
   for (const Entry& e : kRoutes) router.Add(e.method, e.path, impl->Route(e.handler), large);

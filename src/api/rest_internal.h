@@ -189,4 +189,12 @@ void GetConnection(const ExchangePtr& x);
 void ListAudit(const ExchangePtr& x);
 void VerifyAudit(const ExchangePtr& x);
 
+void ListSchedules(const ExchangePtr& x);
+void CreateSchedule(const ExchangePtr& x);
+void GetSchedule(const ExchangePtr& x);
+void PutSchedule(const ExchangePtr& x);
+void PatchSchedule(const ExchangePtr& x);
+void DeleteSchedule(const ExchangePtr& x);
+void FireSchedule(const ExchangePtr& x);
+
 }  // namespace stepd::api::rest

@@ -1461,6 +1461,296 @@ const std::string& RestApi::OpenApiDocument() {
     ]
    }
   },
+  "/v1/schedules": {
+   "get": {
+    "operationId": "listSchedules",
+    "summary": "List schedules (those whose state machine the principal may read)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ScheduleList"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     }
+    }
+   },
+   "post": {
+    "operationId": "createSchedule",
+    "summary": "Create a schedule that starts a state machine at the times of a rate, cron or at expression (needs manage)",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Schedule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduleRequest"
+       }
+      }
+     }
+    }
+   }
+  },
+  "/v1/schedules/{name}": {
+   "get": {
+    "operationId": "getSchedule",
+    "summary": "A schedule, with its next due times (upcoming)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Schedule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/schedule"
+     }
+    ]
+   },
+   "put": {
+    "operationId": "putSchedule",
+    "summary": "Replace a schedule (not one from the config file)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Schedule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/schedule"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduleRequest"
+       }
+      }
+     }
+    }
+   },
+   "patch": {
+    "operationId": "patchSchedule",
+    "summary": "Enable or disable a schedule (enabling does not catch up what was missed)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Schedule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/schedule"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduleEnabled"
+       }
+      }
+     }
+    }
+   },
+   "delete": {
+    "operationId": "deleteSchedule",
+    "summary": "Delete a schedule (not one from the config file)",
+    "responses": {
+     "204": {
+      "description": "Done"
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/schedule"
+     }
+    ]
+   }
+  },
+  "/v1/schedules/{name}/fire": {
+   "post": {
+    "operationId": "fireSchedule",
+    "summary": "Start the schedule's state machine now, once, as the caller (its due times are unchanged; needs start)",
+    "responses": {
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/ExecutionSummary"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/schedule"
+     }
+    ],
+    "requestBody": {
+     "required": false,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/ScheduleFire"
+       }
+      }
+     }
+    }
+   }
+  },
   "/v1/audit": {
    "get": {
     "operationId": "listAudit",
@@ -1636,6 +1926,15 @@ const std::string& RestApi::OpenApiDocument() {
      "type": "integer",
      "minimum": 1,
      "maximum": 1000
+    }
+   },
+   "schedule": {
+    "name": "name",
+    "in": "path",
+    "required": true,
+    "description": "Schedule name",
+    "schema": {
+     "type": "string"
     }
    },
    "cursor": {
@@ -3227,6 +3526,244 @@ const std::string& RestApi::OpenApiDocument() {
     },
     "required": [
      "items"
+    ],
+    "additionalProperties": false
+   },
+   "Schedule": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64,
+      "pattern": "^[0-9A-Za-z_.-]+$"
+     },
+     "description": {
+      "type": "string",
+      "maxLength": 512
+     },
+     "state_machine": {
+      "type": "string",
+      "description": "A state machine's name or unqualified ARN"
+     },
+     "version": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "alias": {
+      "type": "string"
+     },
+     "input": {
+      "description": "The input every start gets (any JSON; default {})"
+     },
+     "expression": {
+      "type": "string",
+      "description": "rate(5 minutes), cron(0 12 * * ? *) or at(2026-12-24T18:00:00), as EventBridge Scheduler"
+     },
+     "timezone": {
+      "type": "string",
+      "description": "IANA time zone of cron and at (default UTC)"
+     },
+     "start": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "end": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "enabled": {
+      "type": "boolean"
+     },
+     "catch_up": {
+      "type": "string",
+      "enum": [
+       "SKIP",
+       "LAST"
+      ]
+     },
+     "state_machine_arn": {
+      "type": "string"
+     },
+     "source": {
+      "type": "string",
+      "enum": [
+       "api",
+       "config"
+      ]
+     },
+     "next_fire": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "last_fire": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "last_execution": {
+      "type": "object",
+      "properties": {
+       "id": {
+        "type": "string"
+       },
+       "arn": {
+        "type": "string"
+       }
+      },
+      "required": [
+       "id",
+       "arn"
+      ],
+      "additionalProperties": false
+     },
+     "last_error": {
+      "type": "string"
+     },
+     "revision": {
+      "type": "integer"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "upcoming": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "format": "date-time"
+      }
+     },
+     "links": {
+      "type": "object",
+      "properties": {
+       "self": {
+        "type": "string",
+        "format": "uri-reference"
+       },
+       "state_machine": {
+        "type": "string",
+        "format": "uri-reference"
+       }
+      },
+      "required": [
+       "self",
+       "state_machine"
+      ],
+      "additionalProperties": false
+     }
+    },
+    "required": [
+     "name",
+     "description",
+     "state_machine",
+     "state_machine_arn",
+     "input",
+     "expression",
+     "timezone",
+     "enabled",
+     "catch_up",
+     "source",
+     "revision",
+     "created_at",
+     "updated_at",
+     "links"
+    ],
+    "additionalProperties": false
+   },
+   "ScheduleList": {
+    "type": "object",
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Schedule"
+      }
+     }
+    },
+    "required": [
+     "items"
+    ],
+    "additionalProperties": false
+   },
+   "ScheduleRequest": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string",
+      "minLength": 1,
+      "maxLength": 64,
+      "pattern": "^[0-9A-Za-z_.-]+$"
+     },
+     "description": {
+      "type": "string",
+      "maxLength": 512
+     },
+     "state_machine": {
+      "type": "string",
+      "description": "A state machine's name or unqualified ARN"
+     },
+     "version": {
+      "type": "integer",
+      "minimum": 1
+     },
+     "alias": {
+      "type": "string"
+     },
+     "input": {
+      "description": "The input every start gets (any JSON; default {})"
+     },
+     "expression": {
+      "type": "string",
+      "description": "rate(5 minutes), cron(0 12 * * ? *) or at(2026-12-24T18:00:00), as EventBridge Scheduler"
+     },
+     "timezone": {
+      "type": "string",
+      "description": "IANA time zone of cron and at (default UTC)"
+     },
+     "start": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "end": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "enabled": {
+      "type": "boolean"
+     },
+     "catch_up": {
+      "type": "string",
+      "enum": [
+       "SKIP",
+       "LAST"
+      ]
+     }
+    },
+    "required": [
+     "state_machine",
+     "expression"
+    ],
+    "additionalProperties": false
+   },
+   "ScheduleFire": {
+    "type": "object",
+    "description": "Empty: the schedule's own input is used",
+    "properties": {},
+    "additionalProperties": false
+   },
+   "ScheduleEnabled": {
+    "type": "object",
+    "properties": {
+     "enabled": {
+      "type": "boolean"
+     }
+    },
+    "required": [
+     "enabled"
     ],
     "additionalProperties": false
    },

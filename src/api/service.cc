@@ -104,6 +104,7 @@ void Service::Attach(const AwsBackend& backend) {
   context_.activities = backend.activities;
   context_.clock = backend.clock;
   context_.connections = backend.connections;
+  context_.scheduler = backend.scheduler;
   attached_.store(true, std::memory_order_release);
 }
 

@@ -1,6 +1,7 @@
 #include "stepd/server/options.h"
 
 #include <arpa/inet.h>
+#include <date/date.h>
 
 #include <algorithm>
 #include <cctype>
@@ -17,6 +18,7 @@
 
 #include "stepd/api/console.h"
 #include "stepd/api/jwt.h"
+#include "stepd/runtime/scheduler.h"
 
 extern char** environ;
 
@@ -881,6 +883,142 @@ Option FunctionsOption() {
       explain};
 }
 
+// schedules: {"NAME": {"state_machine", "expression", ...}} (runtime::ScheduleSpec).
+std::optional<int64_t> ParseScheduleTime(const std::string& text) {
+  for (const char* format : {"%FT%TZ", "%FT%T%Ez"}) {
+    std::istringstream in(text);
+    date::sys_time<std::chrono::milliseconds> t;
+    in >> date::parse(format, t);
+    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) {
+      return t.time_since_epoch().count();
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<Refusal> ParseSchedules(const Json& j, std::vector<runtime::ScheduleSpec>& out) {
+  if (!j.is_object()) {
+    return Refusal{"", "must be a JSON object of schedule names, got " + j.dump()};
+  }
+  std::vector<runtime::ScheduleSpec> schedules;
+  for (const auto& [name, entry] : j.items()) {
+    if (!entry.is_object()) {
+      return Refusal{
+          name, "must be an object {\"state_machine\", \"expression\", ...}, got " + entry.dump()};
+    }
+    runtime::ScheduleSpec spec;
+    spec.name = name;
+    for (const auto& [field, value] : entry.items()) {
+      const std::string path = name + "." + field;
+      auto text = [&](std::string& to) -> std::optional<Refusal> {
+        if (!value.is_string()) return Refusal{path, "must be a string, got " + value.dump()};
+        to = value.get<std::string>();
+        return std::nullopt;
+      };
+      std::optional<Refusal> refused;
+      if (field == "state_machine") {
+        refused = text(spec.state_machine);
+      } else if (field == "expression") {
+        refused = text(spec.expression);
+      } else if (field == "timezone") {
+        refused = text(spec.timezone);
+      } else if (field == "description") {
+        refused = text(spec.description);
+      } else if (field == "alias") {
+        refused = text(spec.qualifier);
+      } else if (field == "version") {
+        int64_t version = 0;
+        if (!JsonInt(value, version) || version < 1 || version > 999999999) {
+          return Refusal{path, "must be a version number from 1 to 999999999, got " + value.dump()};
+        }
+        spec.qualifier = std::to_string(version);
+      } else if (field == "input") {
+        spec.input = value.dump();
+      } else if (field == "enabled") {
+        if (!value.is_boolean()) return Refusal{path, "must be true or false, got " + value.dump()};
+        spec.enabled = value.get<bool>();
+      } else if (field == "catch_up") {
+        std::optional<store::ScheduleCatchUp> catch_up;
+        if (value.is_string()) catch_up = store::ParseScheduleCatchUp(value.get<std::string>());
+        if (!catch_up) return Refusal{path, "must be \"SKIP\" or \"LAST\", got " + value.dump()};
+        spec.catch_up = *catch_up;
+      } else if (field == "start" || field == "end") {
+        std::optional<int64_t> ms;
+        if (value.is_string()) ms = ParseScheduleTime(value.get<std::string>());
+        if (!ms) {
+          return Refusal{path, "must be an RFC 3339 time such as \"2026-12-02T05:00:00Z\", got " +
+                                   value.dump()};
+        }
+        (field == "start" ? spec.start_ms : spec.end_ms) = *ms;
+      } else {
+        return Refusal{path,
+                       "is unknown: a schedule has \"state_machine\", \"version\" or "
+                       "\"alias\", \"input\", \"expression\", \"timezone\", \"start\", "
+                       "\"end\", \"enabled\", \"catch_up\" and \"description\""};
+      }
+      if (refused) return refused;
+    }
+    if (entry.contains("version") && entry.contains("alias")) {
+      return Refusal{name, "has both \"version\" and \"alias\"; give one"};
+    }
+    for (const char* required : {"state_machine", "expression"}) {
+      if (!entry.contains(required)) return Refusal{name + "." + required, "is required"};
+    }
+    if (Status valid = runtime::ValidateScheduleSpec(spec); !valid.ok()) {
+      std::string reason(valid.message());
+      const std::string prefix = "schedule '" + name + "': ";
+      if (reason.rfind(prefix, 0) == 0) reason.erase(0, prefix.size());
+      return Refusal{name, "is invalid: " + reason};
+    }
+    schedules.push_back(std::move(spec));
+  }
+  out = std::move(schedules);
+  return std::nullopt;
+}
+
+Json SchedulesJson(const std::vector<runtime::ScheduleSpec>& schedules) {
+  Json all = Json::object();
+  auto iso = [](int64_t ms) {
+    return date::format("%FT%TZ",
+                        date::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(ms)));
+  };
+  for (const runtime::ScheduleSpec& s : schedules) {
+    Json j = {{"state_machine", s.state_machine}};
+    if (!s.qualifier.empty()) {
+      if (s.qualifier.find_first_not_of("0123456789") == std::string::npos) {
+        j["version"] = std::stoll(s.qualifier);
+      } else {
+        j["alias"] = s.qualifier;
+      }
+    }
+    j["input"] = ParseJson(s.input).value_or(Json::object());
+    j["expression"] = s.expression;
+    j["timezone"] = s.timezone;
+    if (s.start_ms) j["start"] = iso(*s.start_ms);
+    if (s.end_ms) j["end"] = iso(*s.end_ms);
+    j["enabled"] = s.enabled;
+    j["catch_up"] = store::ScheduleCatchUpName(s.catch_up);
+    if (!s.description.empty()) j["description"] = s.description;
+    all[s.name] = std::move(j);
+  }
+  return all;
+}
+
+Option SchedulesOption() {
+  auto explain = [](const Json& j, ServerOptions& o) { return ParseSchedules(j, o.schedules); };
+  return Option{Info("schedules", "", "",
+                     "a JSON object of schedule name -> {\"state_machine\", \"expression\", "
+                     "\"timezone\"?, \"input\"?, \"version\"|\"alias\"?, \"start\"?, "
+                     "\"end\"?, \"enabled\"?, \"catch_up\"?: SKIP|LAST, \"description\"?}",
+                     "schedules that start state machines (read-only through the API)"),
+                [explain](const Json& j, ServerOptions& o) { return !explain(j, o); },
+                [explain](std::string_view t, ServerOptions& o) {
+                  StatusOr<Json> parsed = ParseJson(t);
+                  return parsed.ok() && !explain(*parsed, o);
+                },
+                [](const ServerOptions& o) { return SchedulesJson(o.schedules); }, explain};
+}
+
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -1083,6 +1221,7 @@ const std::vector<Option>& Options() {
            {"always", http::PlainHttp::kAlways}},
           [](ServerOptions& o) -> http::PlainHttp& { return o.outbound.policy.plain_http; }),
       FunctionsOption(),
+      SchedulesOption(),
       AccessKeysOption(),
       EnumOption<api::Role>("auth.default_role", "", "",
                             "role of an authenticated principal that no binding matches",

@@ -28,6 +28,7 @@
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/http_task.h"
 #include "stepd/runtime/lambda_task.h"
 #include "stepd/runtime/nested_execution.h"
@@ -390,14 +391,34 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   engine->Start();
-  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
-  rest_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
+  // Schedules: the config file's replace the stored config ones, then the
+  // thread fires what is due (catching up what was missed while down).
+  runtime::SchedulerOptions scheduler_options;
+  scheduler_options.region = options.api.region;
+  scheduler_options.account_id = options.api.account_id;
+  auto scheduler =
+      std::make_unique<runtime::Scheduler>(db.get(), engine.get(), SystemClock::Default(),
+                                           scheduler_options, Named(logger, "schedules"));
+  if (Status status = scheduler->SyncConfig(options.schedules); !status.ok()) {
+    logger->error("schedules of the config file: {}", status.ToString());
+    server.Stop();
+    engine->Stop();
+    (*outbound_client)->Stop();
+    return kExitFailure;
+  }
+  scheduler->Start();
+  logger->info("{} schedule(s) in the config file", options.schedules.size());
+  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(),
+                  scheduler.get()});
+  rest_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(),
+                   scheduler.get()});
   // Looker deliveries keep large attachments as artifacts, beside the
   // database unless configured elsewhere.
   store::ArtifactFiles artifact_files(ArtifactDir(options));
   if (Status status = artifact_files.Init(); !status.ok()) {
     logger->error("artifacts: {}", status.ToString());
     server.Stop();
+    scheduler->Stop();
     engine->Stop();
     (*outbound_client)->Stop();
     return kExitFailure;
@@ -489,6 +510,8 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   rest_api.Stop();
   looker_hub.Stop();
   if (oidc_keys) oidc_keys->Stop();
+  scheduler->Stop();  // before the engine: it starts executions
+  scheduler.reset();
   engine->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them

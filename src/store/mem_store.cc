@@ -124,6 +124,14 @@ class MemStore final : public Store {
   StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms, size_t limit) override;
   Status DeleteArtifact(std::string_view id) override;
 
+  Status CreateSchedule(const ScheduleRecord& schedule,
+                        const std::vector<AuditEntry>& audit) override;
+  StatusOr<ScheduleRecord> GetSchedule(std::string_view name) override;
+  StatusOr<std::vector<ScheduleRecord>> ListSchedules() override;
+  StatusOr<int64_t> UpdateSchedule(const ScheduleRecord& schedule,
+                                   const std::vector<AuditEntry>& audit) override;
+  Status DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<AuditHead> GetAuditHead() override;
@@ -209,6 +217,7 @@ class MemStore final : public Store {
     return const_cast<LookerDeliveryRecord*>(std::as_const(*this).FindDeliveryLocked(id));
   }
   std::map<std::string, ArtifactRecord, std::less<>> artifacts_;  // by id, guarded by mu_
+  std::map<std::string, ScheduleRecord, std::less<>> schedules_;  // by name, guarded by mu_
   // The connection of `arn`, checked at revision `expected` (NOT_FOUND,
   // ABORTED). mu_ held.
   StatusOr<ConnectionRecord*> ConnectionAtRevisionLocked(std::string_view arn, int64_t expected,
@@ -1340,6 +1349,64 @@ Status MemStore::DeleteArtifact(std::string_view id) {
   if (it == artifacts_.end()) return internal::ArtifactNotFound("DeleteArtifact", id);
   artifacts_.erase(it);
   return Status::OK();
+}
+
+// --- Schedules ---
+
+Status MemStore::CreateSchedule(const ScheduleRecord& schedule,
+                                const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateSchedule(kOp, schedule));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  if (schedules_.count(schedule.name) > 0) return internal::ScheduleNameTaken(kOp, schedule.name);
+  ScheduleRecord stored = schedule;
+  stored.revision = 1;
+  schedules_.emplace(stored.name, std::move(stored));
+  return AppendAuditLocked(audit, kOp);
+}
+
+StatusOr<ScheduleRecord> MemStore::GetSchedule(std::string_view name) {
+  std::shared_lock lock(mu_);
+  auto it = schedules_.find(name);
+  if (it == schedules_.end()) return internal::ScheduleNotFound("GetSchedule", name);
+  return it->second;
+}
+
+StatusOr<std::vector<ScheduleRecord>> MemStore::ListSchedules() {
+  std::shared_lock lock(mu_);
+  std::vector<ScheduleRecord> result;
+  for (const auto& [name, schedule] : schedules_) result.push_back(schedule);
+  return result;
+}
+
+StatusOr<int64_t> MemStore::UpdateSchedule(const ScheduleRecord& schedule,
+                                           const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = schedules_.find(schedule.name);
+  if (it == schedules_.end()) return internal::ScheduleNotFound(kOp, schedule.name);
+  if (it->second.revision != schedule.revision) {
+    return internal::ScheduleRevisionChanged(kOp, schedule.name, it->second.revision,
+                                             schedule.revision);
+  }
+  const int64_t created_at_ms = it->second.created_at_ms;
+  it->second = schedule;
+  it->second.created_at_ms = created_at_ms;
+  const int64_t revision = ++it->second.revision;
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return revision;
+}
+
+Status MemStore::DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = schedules_.find(name);
+  if (it == schedules_.end()) return internal::ScheduleNotFound(kOp, name);
+  schedules_.erase(it);
+  return AppendAuditLocked(audit, kOp);
 }
 
 Status MemStore::AppendAudit(const std::vector<AuditEntry>& audit) {

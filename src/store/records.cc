@@ -166,4 +166,14 @@ std::optional<ActivityTaskState> ParseActivityTaskState(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view ScheduleCatchUpName(ScheduleCatchUp catch_up) {
+  return catch_up == ScheduleCatchUp::kSkip ? "SKIP" : "LAST";
+}
+
+std::optional<ScheduleCatchUp> ParseScheduleCatchUp(std::string_view name) {
+  if (name == "SKIP") return ScheduleCatchUp::kSkip;
+  if (name == "LAST") return ScheduleCatchUp::kLast;
+  return std::nullopt;
+}
+
 }  // namespace stepd::store

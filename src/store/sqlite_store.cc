@@ -285,6 +285,14 @@ class SqliteStore final : public Store {
   StatusOr<std::vector<ArtifactRecord>> ListExpiredArtifacts(int64_t now_ms, size_t limit) override;
   Status DeleteArtifact(std::string_view id) override;
 
+  Status CreateSchedule(const ScheduleRecord& schedule,
+                        const std::vector<AuditEntry>& audit) override;
+  StatusOr<ScheduleRecord> GetSchedule(std::string_view name) override;
+  StatusOr<std::vector<ScheduleRecord>> ListSchedules() override;
+  StatusOr<int64_t> UpdateSchedule(const ScheduleRecord& schedule,
+                                   const std::vector<AuditEntry>& audit) override;
+  Status DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) override;
+
   Status AppendAudit(const std::vector<AuditEntry>& audit) override;
   StatusOr<Page<AuditRecord>> ListAudit(const PageRequest& page) override;
   StatusOr<Page<AuditRecord>> QueryAudit(const AuditQuery& query,
@@ -2763,6 +2771,161 @@ Status SqliteStore::DeleteArtifact(std::string_view id) {
   STEPD_RETURN_IF_ERROR(del.Run());
   if (sqlite3_changes(writer_->db()) == 0) return internal::ArtifactNotFound(kOp, id);
   return Status::OK();
+}
+
+// --- Schedules -------------------------------------------------------------------------
+
+namespace {
+constexpr char kScheduleColumns[] =
+    "SELECT name, description, state_machine_arn, qualifier, input, expression, timezone, "
+    "start_ms, end_ms, enabled, catch_up, source, next_fire_ms, last_fire_ms, "
+    "last_execution_arn, last_error, revision, created_at, updated_at FROM schedules ";
+
+ScheduleRecord ReadSchedule(const Statement& s) {
+  ScheduleRecord r;
+  r.name = s.Text(0);
+  r.description = s.Text(1);
+  r.state_machine_arn = s.Text(2);
+  r.qualifier = s.Text(3);
+  r.input = s.Text(4);
+  r.expression = s.Text(5);
+  r.timezone = s.Text(6);
+  r.start_ms = s.OptionalInt64(7);
+  r.end_ms = s.OptionalInt64(8);
+  r.enabled = s.Int64(9) != 0;
+  r.catch_up = ParseScheduleCatchUp(s.Text(10)).value_or(ScheduleCatchUp::kLast);
+  r.source = s.Text(11);
+  r.next_fire_ms = s.OptionalInt64(12);
+  r.last_fire_ms = s.OptionalInt64(13);
+  r.last_execution_arn = s.Text(14);
+  r.last_error = s.Text(15);
+  r.revision = s.Int64(16);
+  r.created_at_ms = s.Int64(17);
+  r.updated_at_ms = s.Int64(18);
+  return r;
+}
+
+// Binds ?2.. ?17 in the order of the UPDATE below (?1 is the name).
+void BindScheduleFields(Statement& s, const ScheduleRecord& r) {
+  s.Bind(2, r.description)
+      .Bind(3, r.state_machine_arn)
+      .Bind(4, r.qualifier)
+      .Bind(5, r.input)
+      .Bind(6, r.expression)
+      .Bind(7, r.timezone)
+      .BindOptional(8, r.start_ms)
+      .BindOptional(9, r.end_ms)
+      .Bind(10, int64_t{r.enabled ? 1 : 0})
+      .Bind(11, ScheduleCatchUpName(r.catch_up))
+      .Bind(12, r.source)
+      .BindOptional(13, r.next_fire_ms)
+      .BindOptional(14, r.last_fire_ms)
+      .Bind(15, r.last_execution_arn)
+      .Bind(16, r.last_error)
+      .Bind(17, r.updated_at_ms);
+}
+}  // namespace
+
+Status SqliteStore::CreateSchedule(const ScheduleRecord& schedule,
+                                   const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "CreateSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateSchedule(kOp, schedule));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement taken,
+                           writer_->Prepare("SELECT 1 FROM schedules WHERE name = ?1", kOp));
+    taken.Bind(1, schedule.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (row) return internal::ScheduleNameTaken(kOp, schedule.name);
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement insert,
+      writer_->Prepare("INSERT INTO schedules (name, description, state_machine_arn, qualifier, "
+                       "input, expression, timezone, start_ms, end_ms, enabled, catch_up, source, "
+                       "next_fire_ms, last_fire_ms, last_execution_arn, last_error, updated_at, "
+                       "revision, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                       "?11, ?12, ?13, ?14, ?15, ?16, ?17, 1, ?18)",
+                       kOp));
+  insert.Bind(1, schedule.name);
+  BindScheduleFields(insert, schedule);
+  insert.Bind(18, schedule.created_at_ms);
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<ScheduleRecord> SqliteStore::GetSchedule(std::string_view name) {
+  constexpr std::string_view kOp = "GetSchedule";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kScheduleColumns) + "WHERE name = ?1", kOp));
+  s.Bind(1, name);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ScheduleNotFound(kOp, name);
+  return ReadSchedule(s);
+}
+
+StatusOr<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
+  constexpr std::string_view kOp = "ListSchedules";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kScheduleColumns) + "ORDER BY name", kOp));
+  std::vector<ScheduleRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(ReadSchedule(s));
+  }
+  return result;
+}
+
+StatusOr<int64_t> SqliteStore::UpdateSchedule(const ScheduleRecord& schedule,
+                                              const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "UpdateSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           writer_->Prepare("SELECT revision FROM schedules WHERE name = ?1", kOp));
+    s.Bind(1, schedule.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ScheduleNotFound(kOp, schedule.name);
+    if (s.Int64(0) != schedule.revision) {
+      return internal::ScheduleRevisionChanged(kOp, schedule.name, s.Int64(0), schedule.revision);
+    }
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare("UPDATE schedules SET description = ?2, state_machine_arn = ?3, "
+                       "qualifier = ?4, input = ?5, expression = ?6, timezone = ?7, "
+                       "start_ms = ?8, end_ms = ?9, enabled = ?10, catch_up = ?11, source = ?12, "
+                       "next_fire_ms = ?13, last_fire_ms = ?14, last_execution_arn = ?15, "
+                       "last_error = ?16, updated_at = ?17, revision = revision + 1 "
+                       "WHERE name = ?1",
+                       kOp));
+  update.Bind(1, schedule.name);
+  BindScheduleFields(update, schedule);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  return schedule.revision + 1;
+}
+
+Status SqliteStore::DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteSchedule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM schedules WHERE name = ?1", kOp));
+  del.Bind(1, name);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) return internal::ScheduleNotFound(kOp, name);
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
 }
 
 // --- Audit ---------------------------------------------------------------------------

@@ -509,4 +509,22 @@ StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op
   return out;
 }
 
+// --- Schedules ---
+
+Status ValidateSchedule(std::string_view op, const ScheduleRecord& schedule) {
+  if (schedule.name.empty()) return InvalidArgumentError(Op(op) + "a schedule needs a name");
+  return Status::OK();
+}
+Status ScheduleNotFound(std::string_view op, std::string_view name) {
+  return NotFoundError(Op(op) + "schedule " + Quote(name) + " does not exist");
+}
+Status ScheduleNameTaken(std::string_view op, std::string_view name) {
+  return AlreadyExistsError(Op(op) + "a schedule named " + Quote(name) + " already exists");
+}
+Status ScheduleRevisionChanged(std::string_view op, std::string_view name, int64_t stored,
+                               int64_t expected) {
+  return AbortedError(Op(op) + "schedule " + Quote(name) + " is at revision " +
+                      std::to_string(stored) + ", not " + std::to_string(expected));
+}
+
 }  // namespace stepd::store::internal

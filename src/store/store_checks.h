@@ -170,4 +170,11 @@ StatusOr<std::vector<HistoryEventRecord>> DecodeHistoryChunk(std::string_view op
 // The chunk a transition stores: its events_chunk, or its events encoded.
 std::string TransitionChunk(const Transition& transition);
 
+// --- Schedules ---
+Status ValidateSchedule(std::string_view op, const ScheduleRecord& schedule);
+Status ScheduleNotFound(std::string_view op, std::string_view name);
+Status ScheduleNameTaken(std::string_view op, std::string_view name);
+Status ScheduleRevisionChanged(std::string_view op, std::string_view name, int64_t stored,
+                               int64_t expected);
+
 }  // namespace stepd::store::internal

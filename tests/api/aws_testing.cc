@@ -141,6 +141,10 @@ AwsStack::AwsStack(StackOptions options) : sign_as_(options.sign_as), auth_clock
         store_, &*secrets_, SystemClock::Default(), fetcher_.get(), logger("connections"));
   }
   activities_->SetEngine(engine_.get());
+  // Not started: tests that need due times call FireDue().
+  scheduler_ =
+      std::make_unique<runtime::Scheduler>(store_, engine_.get(), SystemClock::Default(),
+                                           runtime::SchedulerOptions{}, logger("scheduler"));
   EXPECT_EQ(engine_->Recover(), Status::OK());
   engine_->Start();
   if (options.attach) Attach();
@@ -151,6 +155,7 @@ AwsStack::~AwsStack() {
   activities_->Stop();
   api_->Stop();
   rest_->Stop();
+  scheduler_.reset();
   engine_->Stop();
   engine_.reset();
   connections_.reset();
@@ -167,10 +172,10 @@ AwsStack::~AwsStack() {
 }
 
 void AwsStack::Attach() {
-  api_->Attach(
-      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
-  rest_->Attach(
-      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
+  api_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
+                connections_.get(), scheduler_.get()});
+  rest_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
+                 connections_.get(), scheduler_.get()});
 }
 
 AwsAnswer AwsStack::Rest(std::string method, std::string_view target, std::string body,

@@ -28,6 +28,7 @@
 #include "stepd/http/testing.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -169,6 +170,7 @@ class AwsStack {
   const http::Router& router() const { return router_; }
   store::Store* store() { return store_; }
   runtime::Engine& engine() { return *engine_; }
+  runtime::Scheduler& scheduler() { return *scheduler_; }
   runtime::ActivityQueue& activities() { return *activities_; }
   // Null when StackOptions::connections is false.
   runtime::StoredConnections* connections() { return connections_.get(); }
@@ -189,6 +191,7 @@ class AwsStack {
   runtime::TaskRouter tasks_;
   std::unique_ptr<runtime::ActivityQueue> activities_;
   std::unique_ptr<runtime::Engine> engine_;
+  std::unique_ptr<runtime::Scheduler> scheduler_;
   std::optional<SecretBox> secrets_;
   std::unique_ptr<runtime::BlockingHttpFetcher> fetcher_;
   std::unique_ptr<runtime::StoredConnections> connections_;

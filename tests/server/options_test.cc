@@ -254,6 +254,46 @@ TEST(ServerOptions, FunctionsMapLambdaNamesToEndpointsWithOptionalTimeouts) {
   EXPECT_EQ(from_env->options.functions.at("validate").url, "http://[::1]:9000/v");
 }
 
+TEST(ServerOptions, SchedulesAreReadByNameAndCheckedAtStart) {
+  std::string file = R"json({"schedules": {
+    "nightly": {"state_machine": "etl", "alias": "prod", "expression": "cron(0 2 * * ? *)",
+                "timezone": "Europe/Berlin", "input": {"mode": "full"}, "catch_up": "SKIP",
+                "start": "2026-01-01T00:00:00Z", "description": "the nightly load"},
+    "poll": {"state_machine": "poller", "version": 3, "expression": "rate(5 minutes)",
+             "enabled": false}
+  }})json";
+  auto resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const auto& schedules = resolved->options.schedules;
+  ASSERT_EQ(schedules.size(), 2u);
+  EXPECT_EQ(schedules[0].name, "nightly");
+  EXPECT_EQ(schedules[0].qualifier, "prod");
+  EXPECT_EQ(schedules[0].timezone, "Europe/Berlin");
+  EXPECT_EQ(schedules[0].input, R"({"mode":"full"})");
+  EXPECT_EQ(schedules[0].catch_up, store::ScheduleCatchUp::kSkip);
+  EXPECT_EQ(schedules[0].start_ms, int64_t{1767225600000});
+  EXPECT_EQ(schedules[1].qualifier, "3");
+  EXPECT_FALSE(schedules[1].enabled);
+  // Printed as read, and read back the same.
+  const Json printed = ServerOptionsToJson(resolved->options);
+  std::string again = Json{{"schedules", printed["schedules"]}}.dump();
+  auto reread = Resolve({}, {}, &again);
+  ASSERT_TRUE(reread.ok()) << reread.status();
+  EXPECT_EQ(reread->options.schedules, schedules);
+
+  std::string bad =
+      R"json({"schedules": {"s": {"state_machine": "m", "expression": "rate(1 hours)"}}})json";
+  EXPECT_EQ(Resolve({}, {}, &bad).status().message(),
+            "option \"schedules.s\" in /etc/stepd.json is invalid: rate: the unit of 1 is "
+            "singular: 'hour', not 'hours'");
+  std::string unknown = R"({"schedules": {"s": {"state_machine": "m", "cron": "x"}}})";
+  EXPECT_EQ(Resolve({}, {}, &unknown).status().code(), StatusCode::kInvalidArgument);
+  std::string zone = R"json({"schedules": {"s": {"state_machine": "m",
+      "expression": "rate(1 hour)", "timezone": "Nowhere/City"}}})json";
+  EXPECT_NE(Resolve({}, {}, &zone).status().message().find("unknown time zone 'Nowhere/City'"),
+            std::string::npos);
+}
+
 TEST(ServerOptions, OidcComesFromTheContractsFlagsOrTheFile) {
   CommandLineValues flags{std::nullopt,
                           {{"auth.oidc.issuer", "https://idp.example.com"},

@@ -34,6 +34,7 @@
 #include "stepd/http/router.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -56,6 +57,8 @@ struct AwsBackend {
   // The connections (with the secrets key); null: the AWSEvents.*Connection
   // operations answer InternalException.
   runtime::StoredConnections* connections = nullptr;
+  // The schedules (/v1/schedules); null: those routes answer 503.
+  runtime::Scheduler* scheduler = nullptr;
 };
 
 // The X-Amz-Target prefixes of the operations.

@@ -28,6 +28,7 @@
 #include "stepd/http/options.h"
 #include "stepd/runtime/lambda_task.h"
 #include "stepd/runtime/options.h"
+#include "stepd/runtime/scheduler.h"
 #include "stepd/store/options.h"
 
 namespace stepd::server {
@@ -85,6 +86,13 @@ struct ServerOptions {
   // "timeout_ms": N}} or {"NAME": URL}. A timeout of 0 is outbound.timeout.
   // Default: none.
   runtime::LambdaFunctions functions;
+  // Schedules that start state machines (runtime/scheduler.h), by name. In
+  // the file: {"NAME": {"state_machine": NAME or ARN, "expression":
+  // "cron(0 2 * * ? *)", "timezone"?, "input"?, "version"? | "alias"?,
+  // "start"?, "end"? (RFC 3339), "enabled"?, "catch_up"?: "SKIP"|"LAST",
+  // "description"?}}. Upserted at start as source "config" (read-only
+  // through the API); one removed from the file is deleted. Default: none.
+  std::vector<runtime::ScheduleSpec> schedules;
   // The Looker Action Hub: its actions and limits (hub tokens are in auth).
   api::LookerOptions looker;
   // The web console at /console/: on or off, and how it signs users in.

@@ -510,4 +510,49 @@ struct ArtifactRecord {
   bool operator==(const ArtifactRecord&) const = default;
 };
 
+// --- Schedules -------------------------------------------------------------------
+//
+// A schedule starts a state machine with a fixed input at the times of an
+// EventBridge Scheduler expression (runtime/schedule_expression.h). The
+// runtime's scheduler fires it; the store keeps what is due next, so that a
+// due time fires once across restarts.
+
+// After downtime: SKIP the missed due times, or run the LAST one once.
+enum class ScheduleCatchUp { kSkip, kLast };
+// "SKIP", "LAST".
+std::string_view ScheduleCatchUpName(ScheduleCatchUp catch_up);
+std::optional<ScheduleCatchUp> ParseScheduleCatchUp(std::string_view name);
+
+struct ScheduleRecord {
+  std::string name;  // unique; 1-64 of [0-9A-Za-z_.-]
+  std::string description;
+  std::string state_machine_arn;  // unqualified
+  // A version number ("3") or an alias name ("prod") of the machine; empty:
+  // its current revision.
+  std::string qualifier;
+  std::string input = "{}";  // JSON text, as given
+  std::string expression;    // "rate(5 minutes)", "cron(0 12 * * ? *)", "at(...)"
+  std::string timezone = "UTC";
+  std::optional<int64_t> start_ms;  // fire times are >= start and < end
+  std::optional<int64_t> end_ms;
+  bool enabled = true;
+  ScheduleCatchUp catch_up = ScheduleCatchUp::kLast;
+  std::string source = "api";  // "api" or "config" (read-only through the API)
+  // The due time to fire next; unset when none (disabled, past its end, an
+  // at() that fired).
+  std::optional<int64_t> next_fire_ms;
+  // The due time fired last, the execution it started, and the error of
+  // the last fire that failed (empty once one succeeds).
+  std::optional<int64_t> last_fire_ms;
+  std::string last_execution_arn;
+  std::string last_error;
+  // 1 when created, +1 on each update (the store sets it). An update names
+  // the revision it read: the scheduler's advance past a due time is a
+  // compare-and-set, so that a due time is fired at most once.
+  int64_t revision = 0;
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  bool operator==(const ScheduleRecord&) const = default;
+};
+
 }  // namespace stepd::store

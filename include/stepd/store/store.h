@@ -337,6 +337,27 @@ class Store {
   // NOT_FOUND when absent.
   virtual Status DeleteArtifact(std::string_view id) = 0;
 
+  // --- Schedules ----------------------------------------------------------------
+
+  // INVALID_ARGUMENT when the name is empty; ALREADY_EXISTS when it is
+  // taken. The stored revision is 1, whatever `schedule.revision` says.
+  virtual Status CreateSchedule(const ScheduleRecord& schedule,
+                                const std::vector<AuditEntry>& audit) = 0;
+  // NOT_FOUND when absent.
+  virtual StatusOr<ScheduleRecord> GetSchedule(std::string_view name) = 0;
+  // Every schedule, in name order (schedules are few: no pages).
+  virtual StatusOr<std::vector<ScheduleRecord>> ListSchedules() = 0;
+  // Replaces every field of schedule `schedule.name` but created_at_ms, if
+  // its stored revision is still `schedule.revision`; returns the new
+  // revision (one more). The scheduler's advance past a due time and the
+  // API's changes alike: a compare-and-set. NOT_FOUND when absent; ABORTED
+  // when another write came first ("UpdateSchedule: schedule 'x' is at
+  // revision 3, not 2").
+  virtual StatusOr<int64_t> UpdateSchedule(const ScheduleRecord& schedule,
+                                           const std::vector<AuditEntry>& audit) = 0;
+  // NOT_FOUND when absent.
+  virtual Status DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) = 0;
+
   // --- Audit ----------------------------------------------------------------
 
   // Appends rows to the audit chain on their own (actions that change no
@@ -572,6 +593,23 @@ class StoreWrapper : public Store {
     return target_->ListExpiredArtifacts(now_ms, limit);
   }
   Status DeleteArtifact(std::string_view id) override { return target_->DeleteArtifact(id); }
+  Status CreateSchedule(const ScheduleRecord& schedule,
+                        const std::vector<AuditEntry>& audit) override {
+    return target_->CreateSchedule(schedule, audit);
+  }
+  StatusOr<ScheduleRecord> GetSchedule(std::string_view name) override {
+    return target_->GetSchedule(name);
+  }
+  StatusOr<std::vector<ScheduleRecord>> ListSchedules() override {
+    return target_->ListSchedules();
+  }
+  StatusOr<int64_t> UpdateSchedule(const ScheduleRecord& schedule,
+                                   const std::vector<AuditEntry>& audit) override {
+    return target_->UpdateSchedule(schedule, audit);
+  }
+  Status DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteSchedule(name, audit);
+  }
   Status AppendAudit(const std::vector<AuditEntry>& audit) override {
     return target_->AppendAudit(audit);
   }
