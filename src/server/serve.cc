@@ -183,6 +183,39 @@ void AuditAuthConfiguration(store::Store& db, const ServerOptions& options,
   }
 }
 
+// The scheduler's Stats() in /metrics, read at each scrape. `scheduler`
+// must outlive the scrapes (it is reset after the listener stops).
+void AddSchedulerMetrics(metrics::Registry& registry, const runtime::Scheduler* scheduler) {
+  using metrics::MetricType;
+  using Samples = metrics::Registry::Samples;
+  auto one = [scheduler](auto field) {
+    return [scheduler, field] { return Samples{{{}, static_cast<double>(field(scheduler->Stats()))}}; };
+  };
+  registry.AddCallback("stepd_schedules_enabled", "Schedules enabled.", MetricType::kGauge, {},
+                       one([](const runtime::SchedulerStats& s) { return s.schedules_enabled; }));
+  registry.AddCallback("stepd_schedule_fires_total", "Executions started by schedules at a due time.",
+                       MetricType::kCounter, {},
+                       one([](const runtime::SchedulerStats& s) { return s.fires; }));
+  registry.AddCallback("stepd_schedule_missed_total",
+                       "Due times not run after downtime (catch-up policy SKIP, or older than "
+                       "the one LAST runs).",
+                       MetricType::kCounter, {},
+                       one([](const runtime::SchedulerStats& s) { return s.missed_skipped; }));
+  registry.AddCallback("stepd_schedule_failures_total",
+                       "Fires whose start was refused (missing target, bad input, overload).",
+                       MetricType::kCounter, {},
+                       one([](const runtime::SchedulerStats& s) { return s.failures; }));
+  registry.AddCallback("stepd_schedule_next_due_timestamp_seconds",
+                       "The earliest due time of any schedule (Unix time); absent when none.",
+                       MetricType::kGauge, {}, [scheduler] {
+                         Samples samples;
+                         if (auto next = scheduler->Stats().next_due_ms) {
+                           samples.push_back({{}, static_cast<double>(*next) / 1000.0});
+                         }
+                         return samples;
+                       });
+}
+
 std::string ArtifactDir(const ServerOptions& options) {
   if (!options.looker.artifact_dir.empty()) return options.looker.artifact_dir;
   const std::string& db = options.store.path;
@@ -407,6 +440,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   scheduler->Start();
+  AddSchedulerMetrics(metrics_registry, scheduler.get());
   logger->info("{} schedule(s) in the config file", options.schedules.size());
   aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(),
                   scheduler.get()});
