@@ -104,6 +104,7 @@ struct Context {
   runtime::ActivityQueue* activities = nullptr;
   Clock* clock = nullptr;
   runtime::StoredConnections* connections = nullptr;
+  runtime::Notifier* notifier = nullptr;
   spdlog::logger* log = nullptr;
 
   int64_t NowMs() const;

@@ -189,4 +189,16 @@ void GetConnection(const ExchangePtr& x);
 void ListAudit(const ExchangePtr& x);
 void VerifyAudit(const ExchangePtr& x);
 
+void ListNotificationSinks(const ExchangePtr& x);
+void GetNotificationSink(const ExchangePtr& x);
+void PutNotificationSink(const ExchangePtr& x);
+void DeleteNotificationSink(const ExchangePtr& x);
+void ListNotificationRules(const ExchangePtr& x);
+void GetNotificationRule(const ExchangePtr& x);
+void PutNotificationRule(const ExchangePtr& x);
+void DeleteNotificationRule(const ExchangePtr& x);
+void ListNotifications(const ExchangePtr& x);
+void GetNotification(const ExchangePtr& x);
+void RetryNotification(const ExchangePtr& x);
+
 }  // namespace stepd::api::rest

@@ -103,6 +103,7 @@ void Service::Attach(const AwsBackend& backend) {
   context_.activities = backend.activities;
   context_.clock = backend.clock;
   context_.connections = backend.connections;
+  context_.notifier = backend.notifier;
   attached_.store(true, std::memory_order_release);
 }
 

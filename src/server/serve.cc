@@ -26,6 +26,7 @@
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/http_task.h"
 #include "stepd/runtime/lambda_task.h"
 #include "stepd/runtime/nested_execution.h"
@@ -380,8 +381,24 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   engine->Start();
-  aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
-  rest_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get()});
+  // Notifications tail the audit chain from their cursor, after recovery,
+  // and deliver on the outbound client (never on an engine thread).
+  runtime::Notifier notifier(options.notifications, db.get(), SystemClock::Default(),
+                             outbound_client->get(), &secrets_key->box,
+                             Named(logger, "notifications"));
+  if (Status status = notifier.Start(); !status.ok()) {
+    logger->error("notifications: {}", status.ToString());
+    server.Stop();
+    engine->Stop();
+    (*outbound_client)->Stop();
+    return kExitFailure;
+  }
+  logger->info("notifications: {} sink(s) and {} rule(s) in the config file",
+               options.notifications.sinks.size(), options.notifications.rules.size());
+  aws_api.Attach(
+      {db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(), &notifier});
+  rest_api.Attach(
+      {db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(), &notifier});
   // Looker deliveries keep large attachments as artifacts, beside the
   // database unless configured elsewhere.
   store::ArtifactFiles artifact_files(ArtifactDir(options));
@@ -479,6 +496,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   rest_api.Stop();
   looker_hub.Stop();
   if (oidc_keys) oidc_keys->Stop();
+  notifier.Stop();  // before the outbound client: deliveries in flight are cancelled
   engine->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them

@@ -167,10 +167,10 @@ AwsStack::~AwsStack() {
 }
 
 void AwsStack::Attach() {
-  api_->Attach(
-      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
-  rest_->Attach(
-      {store_, engine_.get(), activities_.get(), SystemClock::Default(), connections_.get()});
+  api_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
+                connections_.get(), notifier_});
+  rest_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
+                 connections_.get(), notifier_});
 }
 
 AwsAnswer AwsStack::Rest(std::string method, std::string_view target, std::string body,

@@ -125,6 +125,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       << "LookerOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::ConsoleOptions>(), CountKeys("console."))
       << "ConsoleOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<runtime::NotifierOptions>(), CountKeys("notifications."))
+      << "NotifierOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
       << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "

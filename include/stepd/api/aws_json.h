@@ -34,6 +34,7 @@
 #include "stepd/http/router.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -52,6 +53,9 @@ struct AwsBackend {
   // The connections (with the secrets key); null: the AWSEvents.*Connection
   // operations answer InternalException.
   runtime::StoredConnections* connections = nullptr;
+  // Notification sinks, rules and the outbox (REST /v1/notification*);
+  // null: those routes answer 503.
+  runtime::Notifier* notifier = nullptr;
 };
 
 // The X-Amz-Target prefixes of the operations.
