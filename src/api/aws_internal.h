@@ -16,6 +16,7 @@
 #include "stepd/base/json.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 

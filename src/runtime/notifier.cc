@@ -24,7 +24,7 @@ constexpr int kScanBatch = 100;
 constexpr size_t kMaxCauseChars = 1500;
 constexpr size_t kMaxErrorChars = 300;
 
-int64_t MillisOf(Clock::TimePoint t) {
+int64_t MillisOf(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
 }
 

@@ -1,6 +1,8 @@
 // Notification sinks and rules (config ones read-only, secrets never shown),
 // the outbox with its dead letters, and who may do what.
 
+#include <gmock/gmock.h>
+
 #include <memory>
 
 #include "api/rest_testing.h"
