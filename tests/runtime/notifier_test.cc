@@ -429,6 +429,7 @@ TEST_F(NotifierTest, PendingItemsResumeAfterARestartWithoutDuplicates) {
   for (const auto& item : items) EXPECT_EQ(item.status, store::NotificationStatus::kDelivered);
   EXPECT_EQ(receiver_.Count("/echo/slack"), 2u);
   EXPECT_EQ(receiver_.Count("/status/503"), 1u);
+  notifier_.reset();  // before `clock` goes
 }
 
 TEST_F(NotifierTest, StoredSinksAreSealedAndRulesMustNameAKnownSink) {
