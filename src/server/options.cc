@@ -362,7 +362,7 @@ std::optional<Refusal> ExplainNotificationSinks(const Json& j,
   for (const auto& [name, body] : j.items()) {
     StatusOr<runtime::NotificationSink> sink = runtime::ParseNotificationSink(name, body, name);
     if (!sink.ok()) {
-      const std::string& message = sink.status().message();
+      const std::string message = sink.status().message();
       const size_t colon = message.find(": ");
       return Refusal{name, colon == std::string::npos ? message : message.substr(colon + 2)};
     }
@@ -379,7 +379,7 @@ std::optional<Refusal> ExplainNotificationRules(const Json& j,
   for (const auto& [name, body] : j.items()) {
     StatusOr<runtime::NotificationRule> rule = runtime::ParseNotificationRule(name, body, name);
     if (!rule.ok()) {
-      const std::string& message = rule.status().message();
+      const std::string message = rule.status().message();
       const size_t colon = message.find(": ");
       return Refusal{name, colon == std::string::npos ? message : message.substr(colon + 2)};
     }
