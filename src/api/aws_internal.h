@@ -17,6 +17,7 @@
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/scheduler.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -106,6 +107,7 @@ struct Context {
   Clock* clock = nullptr;
   runtime::StoredConnections* connections = nullptr;
   runtime::Scheduler* scheduler = nullptr;
+  runtime::Notifier* notifier = nullptr;
   spdlog::logger* log = nullptr;
 
   int64_t NowMs() const;

@@ -710,6 +710,17 @@ void RestApi::AddRoutes(http::Router& router) {
       {"PATCH", "/v1/schedules/{name}", rest::PatchSchedule},
       {"DELETE", "/v1/schedules/{name}", rest::DeleteSchedule},
       {"POST", "/v1/schedules/{name}/fire", rest::FireSchedule},
+      {"GET", "/v1/notification-sinks", rest::ListNotificationSinks},
+      {"GET", "/v1/notification-sinks/{name}", rest::GetNotificationSink},
+      {"PUT", "/v1/notification-sinks/{name}", rest::PutNotificationSink},
+      {"DELETE", "/v1/notification-sinks/{name}", rest::DeleteNotificationSink},
+      {"GET", "/v1/notification-rules", rest::ListNotificationRules},
+      {"GET", "/v1/notification-rules/{name}", rest::GetNotificationRule},
+      {"PUT", "/v1/notification-rules/{name}", rest::PutNotificationRule},
+      {"DELETE", "/v1/notification-rules/{name}", rest::DeleteNotificationRule},
+      {"GET", "/v1/notifications", rest::ListNotifications},
+      {"GET", "/v1/notifications/{id}", rest::GetNotification},
+      {"POST", "/v1/notifications/{id}/retry", rest::RetryNotification},
   };
   router.Add("GET", "/v1/openapi.json", impl->OpenApi());
   for (const Entry& e : kRoutes) router.Add(e.method, e.path, impl->Route(e.handler), large);

@@ -196,5 +196,16 @@ void PutSchedule(const ExchangePtr& x);
 void PatchSchedule(const ExchangePtr& x);
 void DeleteSchedule(const ExchangePtr& x);
 void FireSchedule(const ExchangePtr& x);
+void ListNotificationSinks(const ExchangePtr& x);
+void GetNotificationSink(const ExchangePtr& x);
+void PutNotificationSink(const ExchangePtr& x);
+void DeleteNotificationSink(const ExchangePtr& x);
+void ListNotificationRules(const ExchangePtr& x);
+void GetNotificationRule(const ExchangePtr& x);
+void PutNotificationRule(const ExchangePtr& x);
+void DeleteNotificationRule(const ExchangePtr& x);
+void ListNotifications(const ExchangePtr& x);
+void GetNotification(const ExchangePtr& x);
+void RetryNotification(const ExchangePtr& x);
 
 }  // namespace stepd::api::rest

@@ -1845,6 +1845,450 @@ const std::string& RestApi::OpenApiDocument() {
     }
    }
   },
+  "/v1/notification-sinks": {
+   "get": {
+    "operationId": "listNotificationSinks",
+    "summary": "Notification sinks, config-file ones first (secrets redacted)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationSinkList"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     }
+    }
+   }
+  },
+  "/v1/notification-sinks/{name}": {
+   "get": {
+    "operationId": "getNotificationSink",
+    "summary": "A notification sink (secrets redacted)",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationSink"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_sink"
+     }
+    ]
+   },
+   "put": {
+    "operationId": "putNotificationSink",
+    "summary": "Create or replace a sink (its secrets are sealed)",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/NotificationSinkPut"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Replaced",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationSink"
+        }
+       }
+      }
+     },
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationSink"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_sink"
+     }
+    ]
+   },
+   "delete": {
+    "operationId": "deleteNotificationSink",
+    "summary": "Delete a sink no rule uses",
+    "responses": {
+     "204": {
+      "description": "Done"
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_sink"
+     }
+    ]
+   }
+  },
+  "/v1/notification-rules": {
+   "get": {
+    "operationId": "listNotificationRules",
+    "summary": "Notification rules, config-file ones first",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationRuleList"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     }
+    }
+   }
+  },
+  "/v1/notification-rules/{name}": {
+   "get": {
+    "operationId": "getNotificationRule",
+    "summary": "A notification rule",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationRule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_rule"
+     }
+    ]
+   },
+   "put": {
+    "operationId": "putNotificationRule",
+    "summary": "Create or replace a rule",
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/NotificationRulePut"
+       }
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "Replaced",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationRule"
+        }
+       }
+      }
+     },
+     "201": {
+      "description": "Created",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationRule"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_rule"
+     }
+    ]
+   },
+   "delete": {
+    "operationId": "deleteNotificationRule",
+    "summary": "Delete a rule",
+    "responses": {
+     "204": {
+      "description": "Done"
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_rule"
+     }
+    ]
+   }
+  },
+  "/v1/notifications": {
+   "get": {
+    "operationId": "listNotifications",
+    "summary": "The notification outbox, newest first",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/NotificationList"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_status"
+     },
+     {
+      "$ref": "#/components/parameters/n_execution"
+     },
+     {
+      "$ref": "#/components/parameters/n_sink_filter"
+     },
+     {
+      "$ref": "#/components/parameters/limit"
+     },
+     {
+      "$ref": "#/components/parameters/cursor"
+     }
+    ]
+   }
+  },
+  "/v1/notifications/{id}": {
+   "get": {
+    "operationId": "getNotification",
+    "summary": "One notification with its delivery state",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Notification"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_id"
+     }
+    ]
+   }
+  },
+  "/v1/notifications/{id}/retry": {
+   "post": {
+    "operationId": "retryNotification",
+    "summary": "Put a dead letter back in the outbox",
+    "responses": {
+     "200": {
+      "description": "OK",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Notification"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/BadRequest"
+     },
+     "401": {
+      "$ref": "#/components/responses/Unauthorized"
+     },
+     "403": {
+      "$ref": "#/components/responses/Forbidden"
+     },
+     "503": {
+      "$ref": "#/components/responses/Unavailable"
+     },
+     "404": {
+      "$ref": "#/components/responses/NotFound"
+     },
+     "409": {
+      "$ref": "#/components/responses/Conflict"
+     }
+    },
+    "parameters": [
+     {
+      "$ref": "#/components/parameters/n_id"
+     }
+    ]
+   }
+  },
   "/v1/artifacts/{id}": {
    "get": {
     "operationId": "getArtifact",
@@ -2103,6 +2547,65 @@ const std::string& RestApi::OpenApiDocument() {
     "in": "query",
     "required": false,
     "description": "Only tasks of this execution (id or ARN)",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "n_sink": {
+    "name": "name",
+    "in": "path",
+    "required": true,
+    "description": "Sink name",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "n_rule": {
+    "name": "name",
+    "in": "path",
+    "required": true,
+    "description": "Rule name",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "n_id": {
+    "name": "id",
+    "in": "path",
+    "required": true,
+    "description": "Notification id",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "n_status": {
+    "name": "status",
+    "in": "query",
+    "required": false,
+    "description": "Only notifications in this state",
+    "schema": {
+     "type": "string",
+     "enum": [
+      "PENDING",
+      "DELIVERED",
+      "DEAD_LETTER"
+     ]
+    }
+   },
+   "n_execution": {
+    "name": "execution",
+    "in": "query",
+    "required": false,
+    "description": "Only notifications about this execution (ARN or short id)",
+    "schema": {
+     "type": "string"
+    }
+   },
+   "n_sink_filter": {
+    "name": "sink",
+    "in": "query",
+    "required": false,
+    "description": "Only notifications to this sink",
     "schema": {
      "type": "string"
     }
@@ -3862,6 +4365,331 @@ const std::string& RestApi::OpenApiDocument() {
      "intact",
      "rows",
      "head"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationSink": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "type": {
+      "type": "string",
+      "enum": [
+       "slack",
+       "pagerduty",
+       "webhook"
+      ]
+     },
+     "url": {
+      "type": "string",
+      "description": "Redacted: scheme and host only"
+     },
+     "secret": {
+      "type": "string",
+      "description": "Always \"(redacted)\""
+     },
+     "routing_key": {
+      "type": "string",
+      "description": "Always \"(redacted)\""
+     },
+     "events_url": {
+      "type": "string"
+     },
+     "severity": {
+      "type": "string",
+      "enum": [
+       "critical",
+       "error",
+       "warning",
+       "info"
+      ]
+     },
+     "source": {
+      "type": "string",
+      "enum": [
+       "config",
+       "api"
+      ]
+     }
+    },
+    "required": [
+     "name",
+     "type",
+     "source"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationSinkList": {
+    "type": "object",
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/NotificationSink"
+      }
+     }
+    },
+    "required": [
+     "items"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationSinkPut": {
+    "type": "object",
+    "properties": {
+     "type": {
+      "type": "string",
+      "enum": [
+       "slack",
+       "pagerduty",
+       "webhook"
+      ]
+     },
+     "url": {
+      "type": "string",
+      "description": "slack, webhook: where to POST (secret)"
+     },
+     "secret": {
+      "type": "string",
+      "minLength": 16,
+      "description": "webhook: the HMAC-SHA256 key (secret)"
+     },
+     "routing_key": {
+      "type": "string",
+      "description": "pagerduty: the integration key (secret)"
+     },
+     "events_url": {
+      "type": "string",
+      "description": "pagerduty: the Events API v2 URL"
+     },
+     "severity": {
+      "type": "string",
+      "enum": [
+       "critical",
+       "error",
+       "warning",
+       "info"
+      ]
+     }
+    },
+    "required": [
+     "type"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationRule": {
+    "type": "object",
+    "properties": {
+     "name": {
+      "type": "string"
+     },
+     "state_machines": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      }
+     },
+     "outcomes": {
+      "type": "array",
+      "items": {
+       "type": "string",
+       "enum": [
+        "FAILED",
+        "TIMED_OUT",
+        "ABORTED",
+        "SUCCEEDED",
+        "REDRIVEN"
+       ]
+      }
+     },
+     "sink": {
+      "type": "string"
+     },
+     "source": {
+      "type": "string",
+      "enum": [
+       "config",
+       "api"
+      ]
+     }
+    },
+    "required": [
+     "name",
+     "state_machines",
+     "outcomes",
+     "sink",
+     "source"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationRuleList": {
+    "type": "object",
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/NotificationRule"
+      }
+     }
+    },
+    "required": [
+     "items"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationRulePut": {
+    "type": "object",
+    "properties": {
+     "state_machines": {
+      "type": "array",
+      "items": {
+       "type": "string"
+      },
+      "description": "Glob patterns of names ('*', '?'); none: every machine"
+     },
+     "outcomes": {
+      "type": "array",
+      "minItems": 1,
+      "items": {
+       "type": "string",
+       "enum": [
+        "FAILED",
+        "TIMED_OUT",
+        "ABORTED",
+        "SUCCEEDED",
+        "REDRIVEN"
+       ]
+      }
+     },
+     "sink": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "outcomes",
+     "sink"
+    ],
+    "additionalProperties": false
+   },
+   "Notification": {
+    "type": "object",
+    "properties": {
+     "id": {
+      "type": "integer"
+     },
+     "status": {
+      "type": "string",
+      "enum": [
+       "PENDING",
+       "DELIVERED",
+       "DEAD_LETTER"
+      ]
+     },
+     "attempts": {
+      "type": "integer"
+     },
+     "outcome": {
+      "type": "string"
+     },
+     "kind": {
+      "type": "string",
+      "enum": [
+       "message",
+       "trigger",
+       "resolve"
+      ]
+     },
+     "rule": {
+      "type": "string"
+     },
+     "sink": {
+      "type": "string"
+     },
+     "sink_type": {
+      "type": "string"
+     },
+     "execution_arn": {
+      "type": "string"
+     },
+     "state_machine": {
+      "type": "string"
+     },
+     "created_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "updated_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "next_attempt_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "delivered_at": {
+      "type": "string",
+      "format": "date-time"
+     },
+     "last_error": {
+      "type": "string"
+     },
+     "event": {
+      "type": "object"
+     },
+     "links": {
+      "type": "object",
+      "properties": {
+       "self": {
+        "type": "string",
+        "format": "uri-reference"
+       },
+       "execution": {
+        "type": "string",
+        "format": "uri-reference"
+       }
+      },
+      "required": [
+       "self",
+       "execution"
+      ],
+      "additionalProperties": false
+     }
+    },
+    "required": [
+     "id",
+     "status",
+     "attempts",
+     "outcome",
+     "kind",
+     "rule",
+     "sink",
+     "sink_type",
+     "execution_arn",
+     "state_machine",
+     "created_at",
+     "updated_at",
+     "event",
+     "links"
+    ],
+    "additionalProperties": false
+   },
+   "NotificationList": {
+    "type": "object",
+    "properties": {
+     "items": {
+      "type": "array",
+      "items": {
+       "$ref": "#/components/schemas/Notification"
+      }
+     },
+     "next_cursor": {
+      "type": "string"
+     }
+    },
+    "required": [
+     "items"
     ],
     "additionalProperties": false
    },

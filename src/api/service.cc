@@ -105,6 +105,7 @@ void Service::Attach(const AwsBackend& backend) {
   context_.clock = backend.clock;
   context_.connections = backend.connections;
   context_.scheduler = backend.scheduler;
+  context_.notifier = backend.notifier;
   attached_.store(true, std::memory_order_release);
 }
 

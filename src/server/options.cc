@@ -354,6 +354,69 @@ Option LookerTokensOption() {
   return option;
 }
 
+// notifications.sinks: {"NAME": {"type", ...}} and notifications.rules:
+// {"NAME": {"state_machines", "outcomes", "sink"}} (runtime::Parse*); in the
+// environment, the same objects as JSON text. Sinks are printed redacted.
+std::optional<Refusal> ExplainNotificationSinks(const Json& j,
+                                                std::vector<runtime::NotificationSink>& out) {
+  if (!j.is_object()) return Refusal{"", "must be a JSON object of sinks by name"};
+  std::vector<runtime::NotificationSink> sinks;
+  for (const auto& [name, body] : j.items()) {
+    StatusOr<runtime::NotificationSink> sink = runtime::ParseNotificationSink(name, body, name);
+    if (!sink.ok()) {
+      const std::string message = sink.status().message();
+      const size_t colon = message.find(": ");
+      return Refusal{name, colon == std::string::npos ? message : message.substr(colon + 2)};
+    }
+    sinks.push_back(std::move(sink).value());
+  }
+  out = std::move(sinks);
+  return std::nullopt;
+}
+
+std::optional<Refusal> ExplainNotificationRules(const Json& j,
+                                                std::vector<runtime::NotificationRule>& out) {
+  if (!j.is_object()) return Refusal{"", "must be a JSON object of rules by name"};
+  std::vector<runtime::NotificationRule> rules;
+  for (const auto& [name, body] : j.items()) {
+    StatusOr<runtime::NotificationRule> rule = runtime::ParseNotificationRule(name, body, name);
+    if (!rule.ok()) {
+      const std::string message = rule.status().message();
+      const size_t colon = message.find(": ");
+      return Refusal{name, colon == std::string::npos ? message : message.substr(colon + 2)};
+    }
+    rules.push_back(std::move(rule).value());
+  }
+  out = std::move(rules);
+  return std::nullopt;
+}
+
+template <typename T>
+Option NotificationsOption(std::string key, std::string expected, std::string help,
+                           std::optional<Refusal> (*explain)(const Json&, std::vector<T>&),
+                           std::vector<T>& (*field)(ServerOptions&), Json (*print)(const T&)) {
+  Option option{Info(std::move(key), "", "", std::move(expected), std::move(help)),
+                [explain, field](const Json& j, ServerOptions& o) { return !explain(j, field(o)); },
+                [explain, field](std::string_view t, ServerOptions& o) {
+                  StatusOr<Json> parsed = ParseJson(t);
+                  return parsed.ok() && !explain(*parsed, field(o));
+                },
+                [field, print](const ServerOptions& o) {
+                  Json all = Json::object();
+                  for (const T& item : field(const_cast<ServerOptions&>(o))) {
+                    Json j = print(item);
+                    j.erase("name");
+                    j.erase("source");
+                    all[item.name] = std::move(j);
+                  }
+                  return all;
+                }};
+  option.explain = [explain, field](const Json& j, ServerOptions& o) {
+    return explain(j, field(o));
+  };
+  return option;
+}
+
 // looker.actions: [{"name", "state_machine", ...}] (api::LookerAction).
 std::optional<Refusal> ExplainLookerActions(const Json& j, std::vector<api::LookerAction>& out) {
   if (!j.is_array()) return Refusal{"", "must be a JSON array of actions"};
@@ -1411,6 +1474,61 @@ const std::vector<Option>& Options() {
                  "configured (a scraper on a trusted network); default: a credential with the "
                  "read permission on every state machine",
                  [](ServerOptions& o) -> bool& { return o.metrics.open; }),
+      NotificationsOption<runtime::NotificationSink>(
+          "notifications.sinks",
+          "a JSON object of sinks by name: {\"type\": \"slack\"|\"pagerduty\"|\"webhook\", ...}",
+          "where notifications go (Slack webhook, PagerDuty Events v2, signed webhook); URLs and "
+          "keys are secrets",
+          ExplainNotificationSinks,
+          [](ServerOptions& o) -> std::vector<runtime::NotificationSink>& {
+            return o.notifications.sinks;
+          },
+          runtime::RedactedSinkJson),
+      NotificationsOption<runtime::NotificationRule>(
+          "notifications.rules",
+          "a JSON object of rules by name: {\"state_machines\": [patterns], \"outcomes\": "
+          "[...], \"sink\": NAME}",
+          "which executions' outcomes (FAILED, TIMED_OUT, ABORTED, SUCCEEDED, REDRIVEN) go to "
+          "which sink",
+          ExplainNotificationRules,
+          [](ServerOptions& o) -> std::vector<runtime::NotificationRule>& {
+            return o.notifications.rules;
+          },
+          runtime::RuleJson),
+      PatternOption("notifications.console_url",
+                    "an https:// or http:// URL (empty: messages carry no console link)",
+                    "stepd's public base URL: messages link to the execution in its console",
+                    [](std::string_view t) {
+                      return t.empty() || t.starts_with("https://") || t.starts_with("http://");
+                    },
+                    [](ServerOptions& o) -> std::string& { return o.notifications.console_url; }),
+      IntOption("notifications.max_attempts", "", 1, 100,
+                "delivery attempts before a notification becomes a dead letter",
+                IntField<int>{
+                    [](ServerOptions& o) -> int& { return o.notifications.max_attempts; }}),
+      IntOption("notifications.initial_backoff_ms", "", 1, 3600000,
+                "wait before the second attempt; doubles with each attempt (with jitter)",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.notifications.initial_backoff;
+                }}),
+      IntOption("notifications.max_backoff_ms", "", 1, 86400000,
+                "the longest wait between two attempts",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.notifications.max_backoff;
+                }}),
+      IntOption("notifications.poll_interval_ms", "", 10, 60000,
+                "how often the audit chain and the outbox are looked at",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.notifications.poll_interval;
+                }}),
+      IntOption("notifications.request_timeout_ms", "", 100, 600000,
+                "a delivery must be answered within this",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.notifications.request_timeout;
+                }}),
+      IntOption("notifications.max_in_flight", "", 1, 1000, "deliveries in flight at once",
+                IntField<int>{
+                    [](ServerOptions& o) -> int& { return o.notifications.max_in_flight; }}),
       BoolOption("insecure", "", "--insecure",
                  "allow a non-loopback listen address without authentication (callers are admin)",
                  [](ServerOptions& o) -> bool& { return o.insecure; }),
@@ -1473,6 +1591,14 @@ Status ApplyFile(const ConfigSource& file, const Json& node, const std::string& 
 }
 
 Status Validate(const ServerOptions& o) {
+  for (const runtime::NotificationRule& rule : o.notifications.rules) {
+    if (std::none_of(o.notifications.sinks.begin(), o.notifications.sinks.end(),
+                     [&](const runtime::NotificationSink& s) { return s.name == rule.sink; })) {
+      return InvalidArgumentError("notifications.rules." + rule.name + ": unknown sink '" +
+                                  rule.sink + "' (notifications.sinks names " +
+                                  std::to_string(o.notifications.sinks.size()) + " sink(s))");
+    }
+  }
   if (o.store.path.empty()) return InvalidArgumentError("store.path (--db) must not be empty");
   if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
     return InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together");

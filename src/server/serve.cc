@@ -28,6 +28,7 @@
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/http_task.h"
 #include "stepd/runtime/lambda_task.h"
@@ -214,6 +215,40 @@ void AddSchedulerMetrics(metrics::Registry& registry, const runtime::Scheduler* 
                          }
                          return samples;
                        });
+}
+
+// The notifier's Stats() in /metrics, read at each scrape. `notifier`
+// must outlive the scrapes.
+void AddNotifierMetrics(metrics::Registry& registry, const runtime::Notifier* notifier) {
+  using metrics::MetricType;
+  using Samples = metrics::Registry::Samples;
+  registry.AddCallback("stepd_notifications_pending",
+                       "Notifications in the outbox not yet delivered (first try or retrying).",
+                       MetricType::kGauge, {}, [notifier] {
+                         return Samples{{{}, static_cast<double>(notifier->Stats().pending)}};
+                       });
+  auto by_sink = [notifier](std::map<std::string, int64_t> runtime::NotifierStats::*field) {
+    return [notifier, field] {
+      Samples samples;
+      for (const auto& [sink_type, n] : notifier->Stats().*field) {
+        samples.push_back({{sink_type}, static_cast<double>(n)});
+      }
+      return samples;
+    };
+  };
+  registry.AddCallback("stepd_notifications_delivered_total",
+                       "Notifications delivered, by sink type.", MetricType::kCounter, {"sink"},
+                       by_sink(&runtime::NotifierStats::delivered));
+  registry.AddCallback("stepd_notification_failed_attempts_total",
+                       "Delivery attempts that failed (each retried or dead-lettered), by sink "
+                       "type.",
+                       MetricType::kCounter, {"sink"},
+                       by_sink(&runtime::NotifierStats::failed_attempts));
+  registry.AddCallback("stepd_notifications_dead_lettered_total",
+                       "Notifications given up on (dead letters, see GET "
+                       "/v1/notifications?status=DEAD_LETTER), by sink type.",
+                       MetricType::kCounter, {"sink"},
+                       by_sink(&runtime::NotifierStats::dead_lettered));
 }
 
 std::string ArtifactDir(const ServerOptions& options) {
@@ -439,13 +474,28 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     (*outbound_client)->Stop();
     return kExitFailure;
   }
+  // Notifications tail the audit chain from their cursor, after recovery,
+  // and deliver on the outbound client (never on an engine thread).
+  runtime::Notifier notifier(options.notifications, db.get(), SystemClock::Default(),
+                             outbound_client->get(), &secrets_key->box,
+                             Named(logger, "notifications"));
+  if (Status status = notifier.Start(); !status.ok()) {
+    logger->error("notifications: {}", status.ToString());
+    server.Stop();
+    engine->Stop();
+    (*outbound_client)->Stop();
+    return kExitFailure;
+  }
   scheduler->Start();
   AddSchedulerMetrics(metrics_registry, scheduler.get());
+  AddNotifierMetrics(metrics_registry, &notifier);
   logger->info("{} schedule(s) in the config file", options.schedules.size());
+  logger->info("notifications: {} sink(s) and {} rule(s) in the config file",
+               options.notifications.sinks.size(), options.notifications.rules.size());
   aws_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(),
-                  scheduler.get()});
+                  scheduler.get(), &notifier});
   rest_api.Attach({db.get(), engine.get(), &activities, SystemClock::Default(), connections.get(),
-                   scheduler.get()});
+                   scheduler.get(), &notifier});
   // Looker deliveries keep large attachments as artifacts, beside the
   // database unless configured elsewhere.
   store::ArtifactFiles artifact_files(ArtifactDir(options));
@@ -546,6 +596,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   if (oidc_keys) oidc_keys->Stop();
   scheduler->Stop();  // before the engine: it starts executions
   scheduler.reset();
+  notifier.Stop();  // before the outbound client: deliveries in flight are cancelled
   engine->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them

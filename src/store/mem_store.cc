@@ -137,6 +137,31 @@ class MemStore final : public Store {
   StatusOr<AuditHead> GetAuditHead() override;
   Status VerifyAuditChain() override;
 
+  StatusOr<std::optional<int64_t>> GetNotificationCursor() override;
+  StatusOr<std::vector<AuditRecord>> ListAuditTransitionsAfter(
+      int64_t after_seq, const std::vector<std::string>& actions, int limit) override;
+  StatusOr<std::vector<int64_t>> EnqueueNotifications(
+      int64_t cursor, const std::vector<NotificationRecord>& items) override;
+  StatusOr<std::vector<NotificationRecord>> ListDueNotifications(int64_t now_ms,
+                                                                 int limit) override;
+  Status RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) override;
+  StatusOr<NotificationRecord> GetNotification(int64_t id) override;
+  StatusOr<Page<NotificationRecord>> ListNotifications(const NotificationFilter& filter,
+                                                       const PageRequest& page) override;
+  StatusOr<int64_t> CountNotifications(NotificationStatus status) override;
+  StatusOr<NotificationRecord> RetryNotification(int64_t id, int64_t now_ms,
+                                                 const std::vector<AuditEntry>& audit) override;
+  StatusOr<bool> PutNotificationSink(const NotificationSinkRecord& sink,
+                                     const std::vector<AuditEntry>& audit) override;
+  StatusOr<std::vector<NotificationSinkRecord>> ListNotificationSinks() override;
+  Status DeleteNotificationSink(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override;
+  StatusOr<bool> PutNotificationRule(const NotificationRuleRecord& rule,
+                                     const std::vector<AuditEntry>& audit) override;
+  StatusOr<std::vector<NotificationRuleRecord>> ListNotificationRules() override;
+  Status DeleteNotificationRule(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override;
+
  private:
   struct Execution {
     int64_t machine_id;
@@ -218,6 +243,11 @@ class MemStore final : public Store {
   }
   std::map<std::string, ArtifactRecord, std::less<>> artifacts_;  // by id, guarded by mu_
   std::map<std::string, ScheduleRecord, std::less<>> schedules_;  // by name, guarded by mu_
+  std::optional<int64_t> notification_cursor_;                    // guarded by mu_
+  int64_t next_notification_id_ = 1;                              // guarded by mu_
+  std::map<int64_t, NotificationRecord> notifications_;           // by id, guarded by mu_
+  std::map<std::string, NotificationSinkRecord, std::less<>> notification_sinks_;  // guarded by mu_
+  std::map<std::string, NotificationRuleRecord, std::less<>> notification_rules_;  // guarded by mu_
   // The connection of `arn`, checked at revision `expected` (NOT_FOUND,
   // ABORTED). mu_ held.
   StatusOr<ConnectionRecord*> ConnectionAtRevisionLocked(std::string_view arn, int64_t expected,
@@ -1447,6 +1477,212 @@ Status MemStore::VerifyAuditChain() {
     STEPD_RETURN_IF_ERROR(internal::CheckAuditRow(row, expected++, prev_hash, audit_key_));
     prev_hash = row.hash;
   }
+  return Status::OK();
+}
+
+// --- Notifications -------------------------------------------------------------------
+
+StatusOr<std::optional<int64_t>> MemStore::GetNotificationCursor() {
+  std::shared_lock lock(mu_);
+  return notification_cursor_;
+}
+
+StatusOr<std::vector<AuditRecord>> MemStore::ListAuditTransitionsAfter(
+    int64_t after_seq, const std::vector<std::string>& actions, int limit) {
+  STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit("ListAuditTransitionsAfter", limit));
+  std::shared_lock lock(mu_);
+  std::vector<AuditRecord> result;
+  for (size_t i = static_cast<size_t>(std::max<int64_t>(after_seq, 0)); i < audit_.size(); ++i) {
+    const AuditRecord& row = audit_[i];
+    if (row.entry.event_id <= 0) continue;
+    if (std::find(actions.begin(), actions.end(), row.entry.action) == actions.end()) continue;
+    result.push_back(row);
+    if (static_cast<int>(result.size()) == limit) break;
+  }
+  return result;
+}
+
+StatusOr<std::vector<int64_t>> MemStore::EnqueueNotifications(
+    int64_t cursor, const std::vector<NotificationRecord>& items) {
+  constexpr std::string_view kOp = "EnqueueNotifications";
+  for (const NotificationRecord& item : items) {
+    STEPD_RETURN_IF_ERROR(internal::ValidateNotification(kOp, item));
+  }
+  std::unique_lock lock(mu_);
+  if (notification_cursor_) {
+    STEPD_RETURN_IF_ERROR(internal::CheckNotificationCursor(kOp, *notification_cursor_, cursor));
+  }
+  std::vector<int64_t> ids;
+  for (NotificationRecord item : items) {
+    item.id = next_notification_id_++;
+    ids.push_back(item.id);
+    notifications_.emplace(item.id, std::move(item));
+  }
+  notification_cursor_ = cursor;
+  return ids;
+}
+
+StatusOr<std::vector<NotificationRecord>> MemStore::ListDueNotifications(int64_t now_ms,
+                                                                         int limit) {
+  STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit("ListDueNotifications", limit));
+  std::shared_lock lock(mu_);
+  std::vector<NotificationRecord> due;
+  for (const auto& [id, n] : notifications_) {
+    if (n.status == NotificationStatus::kPending && n.next_attempt_ms <= now_ms) due.push_back(n);
+  }
+  std::stable_sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+    return a.next_attempt_ms < b.next_attempt_ms;
+  });
+  if (due.size() > static_cast<size_t>(limit)) due.resize(limit);
+  return due;
+}
+
+Status MemStore::RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) {
+  constexpr std::string_view kOp = "RecordNotificationAttempt";
+  std::unique_lock lock(mu_);
+  auto it = notifications_.find(id);
+  if (it == notifications_.end()) return internal::NotificationNotFound(kOp, id);
+  NotificationRecord& n = it->second;
+  if (n.status != NotificationStatus::kPending) {
+    return internal::NotificationNotPending(kOp, id, NotificationStatusName(n.status));
+  }
+  n.status = attempt.status;
+  n.attempts = attempt.attempts;
+  n.next_attempt_ms = attempt.next_attempt_ms;
+  n.updated_ms = attempt.now_ms;
+  if (attempt.status == NotificationStatus::kDelivered) n.delivered_ms = attempt.now_ms;
+  if (!attempt.last_error.empty()) n.last_error = attempt.last_error;
+  return Status::OK();
+}
+
+StatusOr<NotificationRecord> MemStore::GetNotification(int64_t id) {
+  std::shared_lock lock(mu_);
+  auto it = notifications_.find(id);
+  if (it == notifications_.end()) return internal::NotificationNotFound("GetNotification", id);
+  return it->second;
+}
+
+StatusOr<Page<NotificationRecord>> MemStore::ListNotifications(const NotificationFilter& filter,
+                                                               const PageRequest& page) {
+  constexpr std::string_view kOp = "ListNotifications";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kNotifications, page));
+  std::shared_lock lock(mu_);
+  Page<NotificationRecord> result;
+  for (auto it = notifications_.rbegin(); it != notifications_.rend(); ++it) {
+    if (after.has_position && it->first >= after.position) continue;
+    if (!internal::NotificationMatches(filter, it->second)) continue;
+    if (static_cast<int>(result.items.size()) == limit) {
+      result.next_token =
+          internal::EncodePageToken(TokenKind::kNotifications, result.items.back().id);
+      break;
+    }
+    result.items.push_back(it->second);
+  }
+  return result;
+}
+
+StatusOr<int64_t> MemStore::CountNotifications(NotificationStatus status) {
+  std::shared_lock lock(mu_);
+  int64_t count = 0;
+  for (const auto& [id, n] : notifications_) count += n.status == status ? 1 : 0;
+  return count;
+}
+
+StatusOr<NotificationRecord> MemStore::RetryNotification(int64_t id, int64_t now_ms,
+                                                         const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "RetryNotification";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = notifications_.find(id);
+  if (it == notifications_.end()) return internal::NotificationNotFound(kOp, id);
+  NotificationRecord& n = it->second;
+  if (n.status != NotificationStatus::kDeadLetter) {
+    return internal::NotificationNotDeadLetter(kOp, id, NotificationStatusName(n.status));
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  n.status = NotificationStatus::kPending;
+  n.attempts = 0;
+  n.next_attempt_ms = now_ms;
+  n.updated_ms = now_ms;
+  return n;
+}
+
+StatusOr<bool> MemStore::PutNotificationSink(const NotificationSinkRecord& sink,
+                                             const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PutNotificationSink";
+  STEPD_RETURN_IF_ERROR(internal::ValidateNotificationSink(kOp, sink));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = notification_sinks_.find(sink.name);
+  const bool created = it == notification_sinks_.end();
+  NotificationSinkRecord stored = sink;
+  if (!created) stored.created_ms = it->second.created_ms;
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  notification_sinks_[sink.name] = std::move(stored);
+  return created;
+}
+
+StatusOr<std::vector<NotificationSinkRecord>> MemStore::ListNotificationSinks() {
+  std::shared_lock lock(mu_);
+  std::vector<NotificationSinkRecord> result;
+  for (const auto& [name, sink] : notification_sinks_) result.push_back(sink);
+  return result;
+}
+
+Status MemStore::DeleteNotificationSink(std::string_view name,
+                                        const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteNotificationSink";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  std::vector<std::string> users;
+  for (const auto& [rule_name, rule] : notification_rules_) {
+    if (rule.sink == name) users.push_back(rule_name);
+  }
+  if (!users.empty()) return internal::NotificationSinkInUse(kOp, name, users);
+  auto it = notification_sinks_.find(name);
+  if (it == notification_sinks_.end()) {
+    return internal::NotificationConfigNotFound(kOp, "sink", name);
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  notification_sinks_.erase(it);
+  return Status::OK();
+}
+
+StatusOr<bool> MemStore::PutNotificationRule(const NotificationRuleRecord& rule,
+                                             const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PutNotificationRule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateNotificationRule(kOp, rule));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = notification_rules_.find(rule.name);
+  const bool created = it == notification_rules_.end();
+  NotificationRuleRecord stored = rule;
+  if (!created) stored.created_ms = it->second.created_ms;
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  notification_rules_[rule.name] = std::move(stored);
+  return created;
+}
+
+StatusOr<std::vector<NotificationRuleRecord>> MemStore::ListNotificationRules() {
+  std::shared_lock lock(mu_);
+  std::vector<NotificationRuleRecord> result;
+  for (const auto& [name, rule] : notification_rules_) result.push_back(rule);
+  return result;
+}
+
+Status MemStore::DeleteNotificationRule(std::string_view name,
+                                        const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteNotificationRule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::unique_lock lock(mu_);
+  auto it = notification_rules_.find(name);
+  if (it == notification_rules_.end()) {
+    return internal::NotificationConfigNotFound(kOp, "rule", name);
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  notification_rules_.erase(it);
   return Status::OK();
 }
 

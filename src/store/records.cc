@@ -88,6 +88,21 @@ std::optional<MapRunStatus> ParseMapRunStatus(std::string_view name) {
   return Parse(kMapRunStatuses, name);
 }
 
+namespace {
+constexpr std::array<std::pair<NotificationStatus, std::string_view>, 3> kNotificationStatuses{{
+    {NotificationStatus::kPending, "PENDING"},
+    {NotificationStatus::kDelivered, "DELIVERED"},
+    {NotificationStatus::kDeadLetter, "DEAD_LETTER"},
+}};
+}  // namespace
+
+std::string_view NotificationStatusName(NotificationStatus status) {
+  return Name(kNotificationStatuses, status);
+}
+std::optional<NotificationStatus> ParseNotificationStatus(std::string_view name) {
+  return Parse(kNotificationStatuses, name);
+}
+
 std::string_view ConnectionAuthorizationTypeName(ConnectionAuthorizationType type) {
   return Name(kConnectionAuthorizationTypes, type);
 }

@@ -303,6 +303,31 @@ class SqliteStore final : public Store {
   StatusOr<AuditHead> GetAuditHead() override;
   Status VerifyAuditChain() override;
 
+  StatusOr<std::optional<int64_t>> GetNotificationCursor() override;
+  StatusOr<std::vector<AuditRecord>> ListAuditTransitionsAfter(
+      int64_t after_seq, const std::vector<std::string>& actions, int limit) override;
+  StatusOr<std::vector<int64_t>> EnqueueNotifications(
+      int64_t cursor, const std::vector<NotificationRecord>& items) override;
+  StatusOr<std::vector<NotificationRecord>> ListDueNotifications(int64_t now_ms,
+                                                                 int limit) override;
+  Status RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) override;
+  StatusOr<NotificationRecord> GetNotification(int64_t id) override;
+  StatusOr<Page<NotificationRecord>> ListNotifications(const NotificationFilter& filter,
+                                                       const PageRequest& page) override;
+  StatusOr<int64_t> CountNotifications(NotificationStatus status) override;
+  StatusOr<NotificationRecord> RetryNotification(int64_t id, int64_t now_ms,
+                                                 const std::vector<AuditEntry>& audit) override;
+  StatusOr<bool> PutNotificationSink(const NotificationSinkRecord& sink,
+                                     const std::vector<AuditEntry>& audit) override;
+  StatusOr<std::vector<NotificationSinkRecord>> ListNotificationSinks() override;
+  Status DeleteNotificationSink(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override;
+  StatusOr<bool> PutNotificationRule(const NotificationRuleRecord& rule,
+                                     const std::vector<AuditEntry>& audit) override;
+  StatusOr<std::vector<NotificationRuleRecord>> ListNotificationRules() override;
+  Status DeleteNotificationRule(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override;
+
  private:
   // A reader connection borrowed from the pool for one call.
   class ReaderLease {
@@ -3058,6 +3083,417 @@ Status SqliteStore::VerifyAuditChain() {
     prev_hash = std::move(record.hash);
   }
   return Status::OK();
+}
+
+// --- Notifications -------------------------------------------------------------------
+
+namespace {
+constexpr char kNotificationColumns[] =
+    "SELECT id, audit_seq, rule, sink, sink_type, kind, outcome, execution_arn, event_json, "
+    "status, attempts, created_ms, next_attempt_ms, updated_ms, delivered_ms, last_error "
+    "FROM notifications ";
+
+NotificationRecord ReadNotification(const Statement& s) {
+  NotificationRecord n;
+  n.id = s.Int64(0);
+  n.audit_seq = s.Int64(1);
+  n.rule = s.Text(2);
+  n.sink = s.Text(3);
+  n.sink_type = s.Text(4);
+  n.kind = s.Text(5);
+  n.outcome = s.Text(6);
+  n.execution_arn = s.Text(7);
+  n.event_json = s.Text(8);
+  n.status = ParseNotificationStatus(s.Text(9)).value_or(NotificationStatus::kPending);
+  n.attempts = static_cast<int>(s.Int64(10));
+  n.created_ms = s.Int64(11);
+  n.next_attempt_ms = s.Int64(12);
+  n.updated_ms = s.Int64(13);
+  if (!s.IsNull(14)) n.delivered_ms = s.Int64(14);
+  n.last_error = s.Text(15);
+  return n;
+}
+
+std::vector<std::string> StringsOf(std::string_view json_text) {
+  std::vector<std::string> out;
+  Json j = Json::parse(json_text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const Json& v : j) {
+    if (v.is_string()) out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::string JsonOfStrings(const std::vector<std::string>& values) {
+  return Json(values).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+}  // namespace
+
+StatusOr<std::optional<int64_t>> SqliteStore::GetNotificationCursor() {
+  constexpr std::string_view kOp = "GetNotificationCursor";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare("SELECT seq FROM notification_cursors WHERE name = 'notifier'", kOp));
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return std::optional<int64_t>();
+  return std::optional<int64_t>(s.Int64(0));
+}
+
+StatusOr<std::vector<AuditRecord>> SqliteStore::ListAuditTransitionsAfter(
+    int64_t after_seq, const std::vector<std::string>& actions, int limit) {
+  constexpr std::string_view kOp = "ListAuditTransitionsAfter";
+  STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit(kOp, limit));
+  std::vector<AuditRecord> result;
+  if (actions.empty()) return result;
+  std::string sql = std::string(kAuditColumns) + "WHERE seq > ?1 AND event_id > 0 AND action IN (";
+  for (size_t i = 0; i < actions.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += "?" + std::to_string(i + 3);
+  }
+  sql += ") ORDER BY seq LIMIT ?2";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  s.Bind(1, after_seq).Bind(2, int64_t{limit});
+  for (size_t i = 0; i < actions.size(); ++i) s.Bind(static_cast<int>(i + 3), actions[i]);
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(ReadAudit(s));
+  }
+  return result;
+}
+
+StatusOr<std::vector<int64_t>> SqliteStore::EnqueueNotifications(
+    int64_t cursor, const std::vector<NotificationRecord>& items) {
+  constexpr std::string_view kOp = "EnqueueNotifications";
+  for (const NotificationRecord& item : items) {
+    STEPD_RETURN_IF_ERROR(internal::ValidateNotification(kOp, item));
+  }
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s,
+        writer_->Prepare("SELECT seq FROM notification_cursors WHERE name = 'notifier'", kOp));
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (row) STEPD_RETURN_IF_ERROR(internal::CheckNotificationCursor(kOp, s.Int64(0), cursor));
+  }
+  std::vector<int64_t> ids;
+  for (const NotificationRecord& n : items) {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement insert,
+        writer_->Prepare("INSERT INTO notifications (audit_seq, rule, sink, sink_type, kind, "
+                         "outcome, execution_arn, event_json, status, attempts, created_ms, "
+                         "next_attempt_ms, updated_ms, delivered_ms, last_error) VALUES (?1, ?2, "
+                         "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                         kOp));
+    insert.Bind(1, n.audit_seq)
+        .Bind(2, n.rule)
+        .Bind(3, n.sink)
+        .Bind(4, n.sink_type)
+        .Bind(5, n.kind)
+        .Bind(6, n.outcome)
+        .Bind(7, n.execution_arn)
+        .Bind(8, n.event_json)
+        .Bind(9, NotificationStatusName(n.status))
+        .Bind(10, int64_t{n.attempts})
+        .Bind(11, n.created_ms)
+        .Bind(12, n.next_attempt_ms)
+        .Bind(13, n.updated_ms)
+        .Bind(15, n.last_error);
+    if (n.delivered_ms) insert.Bind(14, *n.delivered_ms);
+    STEPD_RETURN_IF_ERROR(insert.Run());
+    ids.push_back(sqlite3_last_insert_rowid(writer_->db()));
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement upsert,
+      writer_->Prepare("INSERT INTO notification_cursors (name, seq) VALUES ('notifier', ?1) "
+                       "ON CONFLICT (name) DO UPDATE SET seq = excluded.seq",
+                       kOp));
+  upsert.Bind(1, cursor);
+  STEPD_RETURN_IF_ERROR(upsert.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return ids;
+}
+
+StatusOr<std::vector<NotificationRecord>> SqliteStore::ListDueNotifications(int64_t now_ms,
+                                                                            int limit) {
+  constexpr std::string_view kOp = "ListDueNotifications";
+  STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit(kOp, limit));
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kNotificationColumns) +
+                                             "WHERE status = 'PENDING' AND next_attempt_ms <= ?1 "
+                                             "ORDER BY next_attempt_ms, id LIMIT ?2",
+                                         kOp));
+  s.Bind(1, now_ms).Bind(2, int64_t{limit});
+  std::vector<NotificationRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(ReadNotification(s));
+  }
+  return result;
+}
+
+Status SqliteStore::RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) {
+  constexpr std::string_view kOp = "RecordNotificationAttempt";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(Statement s,
+                           writer_->Prepare("SELECT status FROM notifications WHERE id = ?1", kOp));
+    s.Bind(1, id);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::NotificationNotFound(kOp, id);
+    if (s.Text(0) != "PENDING") return internal::NotificationNotPending(kOp, id, s.Text(0));
+  }
+  const bool delivered = attempt.status == NotificationStatus::kDelivered;
+  STEPD_ASSIGN_OR_RETURN(
+      Statement update,
+      writer_->Prepare(
+          "UPDATE notifications SET status = ?2, attempts = ?3, next_attempt_ms = ?4, "
+          "updated_ms = ?5, delivered_ms = CASE WHEN ?6 THEN ?5 ELSE delivered_ms END, "
+          "last_error = CASE WHEN ?7 = '' THEN last_error ELSE ?7 END WHERE id = ?1",
+          kOp));
+  update.Bind(1, id)
+      .Bind(2, NotificationStatusName(attempt.status))
+      .Bind(3, int64_t{attempt.attempts})
+      .Bind(4, attempt.next_attempt_ms)
+      .Bind(5, attempt.now_ms)
+      .Bind(6, int64_t{delivered ? 1 : 0})
+      .Bind(7, attempt.last_error);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  return txn.Commit();
+}
+
+StatusOr<NotificationRecord> SqliteStore::GetNotification(int64_t id) {
+  constexpr std::string_view kOp = "GetNotification";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare(std::string(kNotificationColumns) + "WHERE id = ?1", kOp));
+  s.Bind(1, id);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::NotificationNotFound(kOp, id);
+  return ReadNotification(s);
+}
+
+StatusOr<Page<NotificationRecord>> SqliteStore::ListNotifications(const NotificationFilter& filter,
+                                                                  const PageRequest& page) {
+  constexpr std::string_view kOp = "ListNotifications";
+  STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
+  STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
+                         internal::DecodePageToken(kOp, TokenKind::kNotifications, page));
+  std::string sql = std::string(kNotificationColumns) + "WHERE 1";
+  if (filter.status) sql += " AND status = ?1";
+  if (!filter.execution_arn.empty()) sql += " AND execution_arn = ?2";
+  if (!filter.sink.empty()) sql += " AND sink = ?3";
+  if (after.has_position) sql += " AND id < ?4";
+  sql += " ORDER BY id DESC LIMIT ?5";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare(sql, kOp));
+  if (filter.status) s.Bind(1, NotificationStatusName(*filter.status));
+  if (!filter.execution_arn.empty()) s.Bind(2, filter.execution_arn);
+  if (!filter.sink.empty()) s.Bind(3, filter.sink);
+  if (after.has_position) s.Bind(4, after.position);
+  s.Bind(5, int64_t{limit} + 1);
+  return ReadIdPage<NotificationRecord>(s, limit, TokenKind::kNotifications, ReadNotification);
+}
+
+StatusOr<int64_t> SqliteStore::CountNotifications(NotificationStatus status) {
+  constexpr std::string_view kOp = "CountNotifications";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, reader->Prepare("SELECT count(*) FROM notifications WHERE status = ?1", kOp));
+  s.Bind(1, NotificationStatusName(status));
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? s.Int64(0) : 0;
+}
+
+StatusOr<NotificationRecord> SqliteStore::RetryNotification(int64_t id, int64_t now_ms,
+                                                            const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "RetryNotification";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  NotificationRecord n;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare(std::string(kNotificationColumns) + "WHERE id = ?1", kOp));
+    s.Bind(1, id);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::NotificationNotFound(kOp, id);
+    n = ReadNotification(s);
+  }
+  if (n.status != NotificationStatus::kDeadLetter) {
+    return internal::NotificationNotDeadLetter(kOp, id, NotificationStatusName(n.status));
+  }
+  STEPD_ASSIGN_OR_RETURN(Statement update,
+                         writer_->Prepare("UPDATE notifications SET status = 'PENDING', "
+                                          "attempts = 0, next_attempt_ms = ?2, updated_ms = ?2 "
+                                          "WHERE id = ?1",
+                                          kOp));
+  update.Bind(1, id).Bind(2, now_ms);
+  STEPD_RETURN_IF_ERROR(update.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  n.status = NotificationStatus::kPending;
+  n.attempts = 0;
+  n.next_attempt_ms = now_ms;
+  n.updated_ms = now_ms;
+  return n;
+}
+
+StatusOr<bool> SqliteStore::PutNotificationSink(const NotificationSinkRecord& sink,
+                                                const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PutNotificationSink";
+  STEPD_RETURN_IF_ERROR(internal::ValidateNotificationSink(kOp, sink));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  bool created = true;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT 1 FROM notification_sinks WHERE name = ?1", kOp));
+    s.Bind(1, sink.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    created = !row;
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement upsert,
+      writer_->Prepare("INSERT INTO notification_sinks (name, type, settings_json, "
+                       "sealed_secrets, created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "ON CONFLICT (name) DO UPDATE SET type = excluded.type, "
+                       "settings_json = excluded.settings_json, "
+                       "sealed_secrets = excluded.sealed_secrets, updated_ms = excluded.updated_ms",
+                       kOp));
+  upsert.Bind(1, sink.name)
+      .Bind(2, sink.type)
+      .Bind(3, sink.settings_json)
+      .BindBlob(4, sink.sealed_secrets)
+      .Bind(5, sink.created_ms)
+      .Bind(6, sink.updated_ms);
+  STEPD_RETURN_IF_ERROR(upsert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  return created;
+}
+
+StatusOr<std::vector<NotificationSinkRecord>> SqliteStore::ListNotificationSinks() {
+  constexpr std::string_view kOp = "ListNotificationSinks";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, reader->Prepare("SELECT name, type, settings_json, sealed_secrets, created_ms, "
+                                   "updated_ms FROM notification_sinks ORDER BY name",
+                                   kOp));
+  std::vector<NotificationSinkRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(
+        NotificationSinkRecord{s.Text(0), s.Text(1), s.Text(2), s.Blob(3), s.Int64(4), s.Int64(5)});
+  }
+  return result;
+}
+
+Status SqliteStore::DeleteNotificationSink(std::string_view name,
+                                           const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteNotificationSink";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s,
+        writer_->Prepare("SELECT name FROM notification_rules WHERE sink = ?1 ORDER BY name", kOp));
+    s.Bind(1, name);
+    std::vector<std::string> users;
+    while (true) {
+      STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      users.push_back(s.Text(0));
+    }
+    if (!users.empty()) return internal::NotificationSinkInUse(kOp, name, users);
+  }
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM notification_sinks WHERE name = ?1", kOp));
+  del.Bind(1, name);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return internal::NotificationConfigNotFound(kOp, "sink", name);
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
+}
+
+StatusOr<bool> SqliteStore::PutNotificationRule(const NotificationRuleRecord& rule,
+                                                const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "PutNotificationRule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateNotificationRule(kOp, rule));
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  bool created = true;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT 1 FROM notification_rules WHERE name = ?1", kOp));
+    s.Bind(1, rule.name);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    created = !row;
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement upsert,
+      writer_->Prepare("INSERT INTO notification_rules (name, sink, state_machines, outcomes, "
+                       "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+                       "ON CONFLICT (name) DO UPDATE SET sink = excluded.sink, "
+                       "state_machines = excluded.state_machines, outcomes = excluded.outcomes, "
+                       "updated_ms = excluded.updated_ms",
+                       kOp));
+  upsert.Bind(1, rule.name)
+      .Bind(2, rule.sink)
+      .Bind(3, JsonOfStrings(rule.state_machines))
+      .Bind(4, JsonOfStrings(rule.outcomes))
+      .Bind(5, rule.created_ms)
+      .Bind(6, rule.updated_ms);
+  STEPD_RETURN_IF_ERROR(upsert.Run());
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  STEPD_RETURN_IF_ERROR(CommitAudited(txn));
+  return created;
+}
+
+StatusOr<std::vector<NotificationRuleRecord>> SqliteStore::ListNotificationRules() {
+  constexpr std::string_view kOp = "ListNotificationRules";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s,
+                         reader->Prepare("SELECT name, sink, state_machines, outcomes, created_ms, "
+                                         "updated_ms FROM notification_rules ORDER BY name",
+                                         kOp));
+  std::vector<NotificationRuleRecord> result;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    result.push_back(NotificationRuleRecord{s.Text(0), s.Text(1), StringsOf(s.Text(2)),
+                                            StringsOf(s.Text(3)), s.Int64(4), s.Int64(5)});
+  }
+  return result;
+}
+
+Status SqliteStore::DeleteNotificationRule(std::string_view name,
+                                           const std::vector<AuditEntry>& audit) {
+  constexpr std::string_view kOp = "DeleteNotificationRule";
+  STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Statement del,
+                         writer_->Prepare("DELETE FROM notification_rules WHERE name = ?1", kOp));
+  del.Bind(1, name);
+  STEPD_RETURN_IF_ERROR(del.Run());
+  if (sqlite3_changes(writer_->db()) == 0) {
+    return internal::NotificationConfigNotFound(kOp, "rule", name);
+  }
+  STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
+  return CommitAudited(txn);
 }
 
 }  // namespace

@@ -527,4 +527,67 @@ Status ScheduleRevisionChanged(std::string_view op, std::string_view name, int64
                       std::to_string(stored) + ", not " + std::to_string(expected));
 }
 
+// --- Notifications ---------------------------------------------------------------
+
+Status CheckNotificationLimit(std::string_view op, int limit) {
+  if (limit < 1 || limit > kMaxPageSize) {
+    return InvalidArgumentError(Op(op) + "limit " + std::to_string(limit) +
+                                " is out of range 1..1000");
+  }
+  return Status::OK();
+}
+Status ValidateNotification(std::string_view op, const NotificationRecord& item) {
+  if (item.sink.empty()) return InvalidArgumentError(Op(op) + "notification sink is empty");
+  if (item.sink_type.empty())
+    return InvalidArgumentError(Op(op) + "notification sink_type is empty");
+  if (item.kind.empty()) return InvalidArgumentError(Op(op) + "notification kind is empty");
+  if (item.outcome.empty()) return InvalidArgumentError(Op(op) + "notification outcome is empty");
+  if (item.execution_arn.empty()) {
+    return InvalidArgumentError(Op(op) + "notification execution_arn is empty");
+  }
+  return Status::OK();
+}
+Status CheckNotificationCursor(std::string_view op, int64_t stored, int64_t cursor) {
+  if (cursor >= stored) return Status::OK();
+  return FailedPreconditionError(Op(op) + "the cursor is at " + std::to_string(stored) +
+                                 ", not moving back to " + std::to_string(cursor));
+}
+Status NotificationNotFound(std::string_view op, int64_t id) {
+  return NotFoundError(Op(op) + "notification " + std::to_string(id) + " does not exist");
+}
+Status NotificationNotPending(std::string_view op, int64_t id, std::string_view status) {
+  return FailedPreconditionError(Op(op) + "notification " + std::to_string(id) + " is " +
+                                 std::string(status) + ", not PENDING");
+}
+Status NotificationNotDeadLetter(std::string_view op, int64_t id, std::string_view status) {
+  return FailedPreconditionError(Op(op) + "notification " + std::to_string(id) + " is " +
+                                 std::string(status) + ", not DEAD_LETTER");
+}
+Status ValidateNotificationSink(std::string_view op, const NotificationSinkRecord& sink) {
+  if (sink.name.empty()) return InvalidArgumentError(Op(op) + "sink name is empty");
+  if (sink.type.empty()) return InvalidArgumentError(Op(op) + "sink type is empty");
+  return Status::OK();
+}
+Status ValidateNotificationRule(std::string_view op, const NotificationRuleRecord& rule) {
+  if (rule.name.empty()) return InvalidArgumentError(Op(op) + "rule name is empty");
+  if (rule.sink.empty()) return InvalidArgumentError(Op(op) + "rule sink is empty");
+  return Status::OK();
+}
+Status NotificationSinkInUse(std::string_view op, std::string_view sink,
+                             const std::vector<std::string>& rules) {
+  std::string names;
+  for (const std::string& r : rules) names += (names.empty() ? "" : ", ") + r;
+  return FailedPreconditionError(Op(op) + "rules [" + names + "] use sink " + Quote(sink));
+}
+Status NotificationConfigNotFound(std::string_view op, std::string_view what,
+                                  std::string_view name) {
+  return NotFoundError(Op(op) + std::string(what) + " " + Quote(name) + " does not exist");
+}
+bool NotificationMatches(const NotificationFilter& filter, const NotificationRecord& item) {
+  if (filter.status && item.status != *filter.status) return false;
+  if (!filter.execution_arn.empty() && item.execution_arn != filter.execution_arn) return false;
+  if (!filter.sink.empty() && item.sink != filter.sink) return false;
+  return true;
+}
+
 }  // namespace stepd::store::internal

@@ -30,6 +30,7 @@ enum class TokenKind : char {
   kConnections = 'c',
   kLookerDeliveries = 'l',
   kActivityTasks = 'k',
+  kNotifications = 'o',
 };
 
 // The page size to use: max_results, or the default for 0.
@@ -176,5 +177,21 @@ Status ScheduleNotFound(std::string_view op, std::string_view name);
 Status ScheduleNameTaken(std::string_view op, std::string_view name);
 Status ScheduleRevisionChanged(std::string_view op, std::string_view name, int64_t stored,
                                int64_t expected);
+// --- Notifications ---------------------------------------------------------------
+Status CheckNotificationLimit(std::string_view op, int limit);
+Status ValidateNotification(std::string_view op, const NotificationRecord& item);
+// FAILED_PRECONDITION when `cursor` is below `stored`.
+Status CheckNotificationCursor(std::string_view op, int64_t stored, int64_t cursor);
+Status NotificationNotFound(std::string_view op, int64_t id);
+Status NotificationNotPending(std::string_view op, int64_t id, std::string_view status);
+Status NotificationNotDeadLetter(std::string_view op, int64_t id, std::string_view status);
+Status ValidateNotificationSink(std::string_view op, const NotificationSinkRecord& sink);
+Status ValidateNotificationRule(std::string_view op, const NotificationRuleRecord& rule);
+Status NotificationSinkInUse(std::string_view op, std::string_view sink,
+                             const std::vector<std::string>& rules);
+// `what`: "sink" or "rule".
+Status NotificationConfigNotFound(std::string_view op, std::string_view what,
+                                  std::string_view name);
+bool NotificationMatches(const NotificationFilter& filter, const NotificationRecord& item);
 
 }  // namespace stepd::store::internal

@@ -173,9 +173,9 @@ AwsStack::~AwsStack() {
 
 void AwsStack::Attach() {
   api_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
-                connections_.get(), scheduler_.get()});
+                connections_.get(), scheduler_.get(), notifier_});
   rest_->Attach({store_, engine_.get(), activities_.get(), SystemClock::Default(),
-                 connections_.get(), scheduler_.get()});
+                 connections_.get(), scheduler_.get(), notifier_});
 }
 
 AwsAnswer AwsStack::Rest(std::string method, std::string_view target, std::string body,

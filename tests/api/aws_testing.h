@@ -123,6 +123,12 @@ class AwsStack {
 
   // AwsJsonApi::Attach (done by the constructor unless options.attach is false).
   void Attach();
+  // Attaches again with `notifier` (not owned; it must outlive the stack's
+  // use of it) for the REST notification routes.
+  void SetNotifier(runtime::Notifier* notifier) {
+    notifier_ = notifier;
+    Attach();
+  }
 
   // POST / with X-Amz-Target AWSStepFunctions.<operation>, Content-Type
   // application/x-amz-json-1.0, Host localhost:8083, X-Amz-Date of AuthNow(),
@@ -195,6 +201,7 @@ class AwsStack {
   std::optional<SecretBox> secrets_;
   std::unique_ptr<runtime::BlockingHttpFetcher> fetcher_;
   std::unique_ptr<runtime::StoredConnections> connections_;
+  runtime::Notifier* notifier_ = nullptr;
 };
 
 // Polls `condition` (every millisecond) until it holds or `timeout` passed.

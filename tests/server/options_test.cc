@@ -125,6 +125,8 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       << "LookerOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::ConsoleOptions>(), CountKeys("console."))
       << "ConsoleOptions changed: update ServerOptionTable and config/stepd.example.json";
+  EXPECT_EQ(CountFields<runtime::NotifierOptions>(), CountKeys("notifications."))
+      << "NotifierOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)
       << "LambdaFunction changed: update ParseFunctions and FunctionsOption in options.cc, "
@@ -696,6 +698,45 @@ TEST(ServerOptions, ALookerMistakeIsNamedWhereItIs) {
   EXPECT_EQ(short_token.find("short-secret"), std::string::npos);
   EXPECT_THAT(error(R"({"looker": {"require_proxy_assertion": true}})"),
               ::testing::HasSubstr("looker.require_proxy_assertion needs auth.oidc.issuer"));
+}
+
+TEST(ServerOptions, NotificationsSectionReadsSinksAndRulesAndPrintsSecretsRedacted) {
+  std::string file = R"({"notifications": {
+    "sinks": {"ops": {"type": "slack", "url": "https://hooks.slack.com/services/T0/B0/SECRET"}},
+    "rules": {"nightly": {"state_machines": ["nightly-*"], "outcomes": ["FAILED"], "sink": "ops"}},
+    "max_attempts": 3, "initial_backoff_ms": 200}})";
+  auto resolved = Resolve({}, {}, &file);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  const runtime::NotifierOptions& n = resolved->options.notifications;
+  ASSERT_EQ(n.sinks.size(), 1u);
+  EXPECT_EQ(n.sinks[0].url, "https://hooks.slack.com/services/T0/B0/SECRET");
+  ASSERT_EQ(n.rules.size(), 1u);
+  EXPECT_EQ(n.rules[0].state_machines, std::vector<std::string>{"nightly-*"});
+  EXPECT_EQ(n.max_attempts, 3);
+  EXPECT_EQ(n.initial_backoff, std::chrono::milliseconds(200));
+  const std::string printed = ServerOptionsToJson(resolved->options).dump();
+  EXPECT_THAT(printed, ::testing::Not(::testing::HasSubstr("SECRET")));
+}
+
+TEST(ServerOptions, NotificationsSectionRefusesUnknownKeysSinksAndOutcomes) {
+  std::string unknown_key = R"({"notifications": {"retries": 3}})";
+  EXPECT_EQ(Resolve({}, {}, &unknown_key).status(),
+            InvalidArgumentError(R"(unknown option "notifications.retries" in /etc/stepd.json)"));
+  std::string bad_url = R"({"notifications": {"sinks": {"ops": {"type": "slack", "url": "x"}}}})";
+  EXPECT_EQ(Resolve({}, {}, &bad_url).status(),
+            InvalidArgumentError(R"(option "notifications.sinks.ops" in /etc/stepd.json )"
+                                 "member 'url' is not an http(s) URL"));
+  std::string bad_outcome =
+      R"({"notifications": {"rules": {"r": {"outcomes": ["LOST"], "sink": "ops"}}}})";
+  EXPECT_EQ(Resolve({}, {}, &bad_outcome).status(),
+            InvalidArgumentError(R"(option "notifications.rules.r" in /etc/stepd.json unknown )"
+                                 "outcome 'LOST' (FAILED, TIMED_OUT, ABORTED, SUCCEEDED, "
+                                 "REDRIVEN)"));
+  std::string unknown_sink =
+      R"({"notifications": {"rules": {"r": {"outcomes": ["FAILED"], "sink": "nope"}}}})";
+  EXPECT_EQ(Resolve({}, {}, &unknown_sink).status(),
+            InvalidArgumentError("notifications.rules.r: unknown sink 'nope' "
+                                 "(notifications.sinks names 0 sink(s))"));
 }
 
 }  // namespace

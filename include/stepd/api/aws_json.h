@@ -35,6 +35,7 @@
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/scheduler.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/store/store.h"
 
@@ -59,6 +60,9 @@ struct AwsBackend {
   runtime::StoredConnections* connections = nullptr;
   // The schedules (/v1/schedules); null: those routes answer 503.
   runtime::Scheduler* scheduler = nullptr;
+  // Notification sinks, rules and the outbox (REST /v1/notification*);
+  // null: those routes answer 503.
+  runtime::Notifier* notifier = nullptr;
 };
 
 // The X-Amz-Target prefixes of the operations.

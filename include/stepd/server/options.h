@@ -27,6 +27,7 @@
 #include "stepd/http/async_client.h"
 #include "stepd/http/options.h"
 #include "stepd/runtime/lambda_task.h"
+#include "stepd/runtime/notifier.h"
 #include "stepd/runtime/options.h"
 #include "stepd/runtime/scheduler.h"
 #include "stepd/store/options.h"
@@ -102,6 +103,8 @@ struct ServerOptions {
   AuditOptions audit;
   SecretsOptions secrets;
   LogOptions log;
+  // Failure/outcome notifications: sinks, rules, delivery (runtime/notifier.h).
+  runtime::NotifierOptions notifications;
   // Allow a non-loopback listen address although no authentication is
   // configured (every caller is then treated as admin). Default false: such a
   // listen address is refused at start-up (CONTRACTS.md).

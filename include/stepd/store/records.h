@@ -555,4 +555,74 @@ struct ScheduleRecord {
   bool operator==(const ScheduleRecord&) const = default;
 };
 
+// --- Notifications ------------------------------------------------------------
+//
+// The outbox of failure/outcome notifications (runtime/notifier.h), and the
+// sinks and rules made through the REST API. The store never sees a secret
+// in clear: sinks' secrets come sealed.
+
+enum class NotificationStatus { kPending, kDelivered, kDeadLetter };
+// "PENDING", "DELIVERED", "DEAD_LETTER".
+std::string_view NotificationStatusName(NotificationStatus status);
+std::optional<NotificationStatus> ParseNotificationStatus(std::string_view name);
+
+// One message to one sink about one execution transition.
+struct NotificationRecord {
+  int64_t id = 0;         // assigned by EnqueueNotifications; 1, 2, ... in queue order
+  int64_t audit_seq = 0;  // the audit row (transition) it tells of
+  std::string rule;       // the rule that matched; empty for an automatic resolve
+  std::string sink;       // the sink's name
+  std::string sink_type;  // "slack", "pagerduty", "webhook"
+  std::string kind;       // "trigger", "resolve" (PagerDuty), "message" (others)
+  std::string outcome;    // "FAILED", "TIMED_OUT", "ABORTED", "SUCCEEDED", "REDRIVEN"
+  std::string execution_arn;
+  // What the message says (state machine, execution, failed state, error,
+  // cause, ...): a JSON object text without secrets.
+  std::string event_json = "{}";
+  NotificationStatus status = NotificationStatus::kPending;
+  int attempts = 0;  // delivery attempts made
+  int64_t created_ms = 0;
+  int64_t next_attempt_ms = 0;  // PENDING: not sent before this
+  int64_t updated_ms = 0;
+  std::optional<int64_t> delivered_ms;
+  std::string last_error;  // the last failed attempt's reason (no secrets)
+  bool operator==(const NotificationRecord&) const = default;
+};
+
+// The outcome of one delivery attempt (RecordNotificationAttempt).
+struct NotificationAttempt {
+  NotificationStatus status = NotificationStatus::kPending;  // after the attempt
+  int attempts = 0;
+  int64_t next_attempt_ms = 0;  // PENDING: when to try again
+  int64_t now_ms = 0;           // updated_ms; delivered_ms when DELIVERED
+  std::string last_error;       // kept as is when empty and DELIVERED
+};
+
+// Which notifications ListNotifications returns: every member given must match.
+struct NotificationFilter {
+  std::optional<NotificationStatus> status;
+  std::string execution_arn;  // empty: any
+  std::string sink;           // empty: any
+};
+
+struct NotificationSinkRecord {
+  std::string name;                  // unique
+  std::string type;                  // "slack", "pagerduty", "webhook"
+  std::string settings_json = "{}";  // non-secret settings: JSON object text
+  std::string sealed_secrets;        // the sealed JSON object of its secrets
+  int64_t created_ms = 0;            // kept from the first Put
+  int64_t updated_ms = 0;
+  bool operator==(const NotificationSinkRecord&) const = default;
+};
+
+struct NotificationRuleRecord {
+  std::string name;                         // unique
+  std::string sink;                         // a sink's name
+  std::vector<std::string> state_machines;  // glob patterns of names
+  std::vector<std::string> outcomes;        // "FAILED", ..., "REDRIVEN"
+  int64_t created_ms = 0;                   // kept from the first Put
+  int64_t updated_ms = 0;
+  bool operator==(const NotificationRuleRecord&) const = default;
+};
+
 }  // namespace stepd::store

@@ -378,6 +378,72 @@ class Store {
   // Note: dropping rows from the end of the chain is only detectable against
   // a hash recorded elsewhere (compare with the last row of ListAudit).
   virtual Status VerifyAuditChain() = 0;
+
+  // --- Notifications ------------------------------------------------------------
+  //
+  // The notifier (runtime/notifier.h) tails the audit chain from a durable
+  // cursor and queues outbox rows; its worker delivers them.
+
+  // The last audit seq the notifier queued notifications for; nullopt before
+  // the first EnqueueNotifications.
+  virtual StatusOr<std::optional<int64_t>> GetNotificationCursor() = 0;
+  // Transition rows (event_id > 0) with seq > after_seq whose action is one
+  // of `actions`, in seq order, at most `limit` (1..1000, else
+  // INVALID_ARGUMENT).
+  virtual StatusOr<std::vector<AuditRecord>> ListAuditTransitionsAfter(
+      int64_t after_seq, const std::vector<std::string>& actions, int limit) = 0;
+  // In ONE transaction: inserts `items` (ids assigned in order; every other
+  // field as given) and sets the cursor to `cursor`, so that a crash loses
+  // no notification and repeats none. Returns the new ids. FAILED_
+  // PRECONDITION when `cursor` is below the stored cursor (nothing written);
+  // INVALID_ARGUMENT for an item without sink, sink_type, kind, outcome or
+  // execution_arn.
+  virtual StatusOr<std::vector<int64_t>> EnqueueNotifications(
+      int64_t cursor, const std::vector<NotificationRecord>& items) = 0;
+  // PENDING rows with next_attempt_ms <= now_ms, the earliest due first
+  // (then by id), at most `limit`.
+  virtual StatusOr<std::vector<NotificationRecord>> ListDueNotifications(int64_t now_ms,
+                                                                         int limit) = 0;
+  // Records a delivery attempt of PENDING row `id`: its status, attempts,
+  // next_attempt_ms, updated_ms (and delivered_ms when DELIVERED) and
+  // last_error (kept when `attempt.last_error` is empty). NOT_FOUND when
+  // absent; FAILED_PRECONDITION when it is not PENDING (the message names
+  // its status).
+  virtual Status RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) = 0;
+  // NOT_FOUND when absent.
+  virtual StatusOr<NotificationRecord> GetNotification(int64_t id) = 0;
+  // The rows `filter` selects, newest first (by id, descending).
+  virtual StatusOr<Page<NotificationRecord>> ListNotifications(const NotificationFilter& filter,
+                                                               const PageRequest& page) = 0;
+  // How many rows have `status`.
+  virtual StatusOr<int64_t> CountNotifications(NotificationStatus status) = 0;
+  // A dead letter goes back to the outbox: PENDING, attempts 0,
+  // next_attempt_ms = updated_ms = now_ms (last_error kept), with `audit`
+  // appended in the same transaction. Returns it as stored. NOT_FOUND when
+  // absent; FAILED_PRECONDITION when it is not DEAD_LETTER.
+  virtual StatusOr<NotificationRecord> RetryNotification(int64_t id, int64_t now_ms,
+                                                         const std::vector<AuditEntry>& audit) = 0;
+
+  // Creates or replaces sink `sink.name` (a replacement keeps created_ms);
+  // true when it was created. INVALID_ARGUMENT for an empty name or type.
+  virtual StatusOr<bool> PutNotificationSink(const NotificationSinkRecord& sink,
+                                             const std::vector<AuditEntry>& audit) = 0;
+  // Every stored sink, in name order.
+  virtual StatusOr<std::vector<NotificationSinkRecord>> ListNotificationSinks() = 0;
+  // NOT_FOUND when absent; FAILED_PRECONDITION when stored rules use it
+  // ("DeleteNotificationSink: rules [a, b] use sink 'x'", in name order).
+  virtual Status DeleteNotificationSink(std::string_view name,
+                                        const std::vector<AuditEntry>& audit) = 0;
+  // Creates or replaces rule `rule.name` (keeping created_ms); true when
+  // created. INVALID_ARGUMENT for an empty name or sink. The sink is not
+  // checked here (it may be a config-file sink): the caller checks it.
+  virtual StatusOr<bool> PutNotificationRule(const NotificationRuleRecord& rule,
+                                             const std::vector<AuditEntry>& audit) = 0;
+  // Every stored rule, in name order.
+  virtual StatusOr<std::vector<NotificationRuleRecord>> ListNotificationRules() = 0;
+  // NOT_FOUND when absent.
+  virtual Status DeleteNotificationRule(std::string_view name,
+                                        const std::vector<AuditEntry>& audit) = 0;
 };
 
 // Forwards every call to another Store, so that a test can override one
@@ -622,6 +688,61 @@ class StoreWrapper : public Store {
   }
   StatusOr<AuditHead> GetAuditHead() override { return target_->GetAuditHead(); }
   Status VerifyAuditChain() override { return target_->VerifyAuditChain(); }
+
+  StatusOr<std::optional<int64_t>> GetNotificationCursor() override {
+    return target_->GetNotificationCursor();
+  }
+  StatusOr<std::vector<AuditRecord>> ListAuditTransitionsAfter(
+      int64_t after_seq, const std::vector<std::string>& actions, int limit) override {
+    return target_->ListAuditTransitionsAfter(after_seq, actions, limit);
+  }
+  StatusOr<std::vector<int64_t>> EnqueueNotifications(
+      int64_t cursor, const std::vector<NotificationRecord>& items) override {
+    return target_->EnqueueNotifications(cursor, items);
+  }
+  StatusOr<std::vector<NotificationRecord>> ListDueNotifications(int64_t now_ms,
+                                                                 int limit) override {
+    return target_->ListDueNotifications(now_ms, limit);
+  }
+  Status RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) override {
+    return target_->RecordNotificationAttempt(id, attempt);
+  }
+  StatusOr<NotificationRecord> GetNotification(int64_t id) override {
+    return target_->GetNotification(id);
+  }
+  StatusOr<Page<NotificationRecord>> ListNotifications(const NotificationFilter& filter,
+                                                       const PageRequest& page) override {
+    return target_->ListNotifications(filter, page);
+  }
+  StatusOr<int64_t> CountNotifications(NotificationStatus status) override {
+    return target_->CountNotifications(status);
+  }
+  StatusOr<NotificationRecord> RetryNotification(int64_t id, int64_t now_ms,
+                                                 const std::vector<AuditEntry>& audit) override {
+    return target_->RetryNotification(id, now_ms, audit);
+  }
+  StatusOr<bool> PutNotificationSink(const NotificationSinkRecord& sink,
+                                     const std::vector<AuditEntry>& audit) override {
+    return target_->PutNotificationSink(sink, audit);
+  }
+  StatusOr<std::vector<NotificationSinkRecord>> ListNotificationSinks() override {
+    return target_->ListNotificationSinks();
+  }
+  Status DeleteNotificationSink(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteNotificationSink(name, audit);
+  }
+  StatusOr<bool> PutNotificationRule(const NotificationRuleRecord& rule,
+                                     const std::vector<AuditEntry>& audit) override {
+    return target_->PutNotificationRule(rule, audit);
+  }
+  StatusOr<std::vector<NotificationRuleRecord>> ListNotificationRules() override {
+    return target_->ListNotificationRules();
+  }
+  Status DeleteNotificationRule(std::string_view name,
+                                const std::vector<AuditEntry>& audit) override {
+    return target_->DeleteNotificationRule(name, audit);
+  }
 
  private:
   Store* target_;
