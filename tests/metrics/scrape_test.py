@@ -208,6 +208,19 @@ def run(base):
     check(value(families, "stepd_build_info", "stepd_build_info") == 1, "build info present")
     rss = value(families, "process_resident_memory_bytes", "process_resident_memory_bytes")
     check(rss is not None and rss > 1e6, "resident memory reported")
+    # The scheduler's and the notifier's figures.
+    status, _, body = request(base, "POST", "/v1/schedules", json.dumps(
+        {"name": "hourly", "state_machine": "scrape-etl", "expression": "rate(1 hour)",
+         "input": {"wait": 0, "fail": False}}), {"Content-Type": "application/json"})
+    check(status == 201, f"a schedule is created (got {status} {body})")
+    families, _ = scrape(base)
+    check(value(families, "stepd_schedules_enabled", "stepd_schedules_enabled") == 1,
+          "one schedule enabled")
+    due = value(families, "stepd_schedule_next_due_timestamp_seconds",
+                "stepd_schedule_next_due_timestamp_seconds")
+    check(due is not None and due > time.time(), f"its next due time is ahead (got {due})")
+    check(value(families, "stepd_notifications_pending", "stepd_notifications_pending") == 0,
+          "no notification pending (no rule)")
     status, _, _ = request(base, "HEAD", "/metrics")
     check(status == 200, "HEAD /metrics answers 200")
 
