@@ -5,6 +5,7 @@
 #include "stepd/asl/compiler.h"
 #include "stepd/asl/restart.h"
 #include "stepd/base/crypto.h"
+#include "stepd/runtime/alias_routing.h"
 
 namespace stepd::api::aws {
 namespace {
@@ -42,15 +43,7 @@ std::optional<AwsError> ResolveVersion(const Context& context, const MachineRef&
     auto alias = context.store->GetStateMachineAlias(ref.machine_arn, ref.alias);
     if (alias.status().code() == StatusCode::kNotFound) return missing;
     if (!alias.ok()) return StoreFailure(context, alias.status(), "StartExecution").error;
-    const std::string bytes = RandomBytes(4);
-    uint32_t draw = 0;
-    for (unsigned char b : bytes) draw = draw << 8 | b;
-    int point = static_cast<int>(draw % 100);
-    for (const store::AliasRoute& route : alias->routing) {
-      version = route.version;
-      if (point < route.weight) break;
-      point -= route.weight;
-    }
+    version = runtime::PickAliasVersion(*alias);
     request->alias = ref.alias;
   }
   auto record = context.store->GetStateMachineVersion(ref.machine_arn, version);

@@ -11,6 +11,7 @@
 #include "stepd/base/aws_names.h"
 #include "stepd/base/crypto.h"
 #include "stepd/base/json.h"
+#include "stepd/runtime/alias_routing.h"
 
 namespace stepd::runtime {
 namespace {
@@ -478,15 +479,7 @@ Status Scheduler::Impl::ResolveTarget(const store::ScheduleRecord& schedule,
       return alias.status();
     }
     // Weighted routing, as the API's StartExecution through an alias.
-    const std::string bytes = RandomBytes(4);
-    uint32_t draw = 0;
-    for (unsigned char b : bytes) draw = draw << 8 | b;
-    int point = static_cast<int>(draw % 100);
-    for (const store::AliasRoute& route : alias->routing) {
-      version = route.version;
-      if (point < route.weight) break;
-      point -= route.weight;
-    }
+    version = PickAliasVersion(*alias);
     request->alias = schedule.qualifier;
   }
   StatusOr<store::StateMachineVersionRecord> record =
