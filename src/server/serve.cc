@@ -230,7 +230,8 @@ void AddNotifierMetrics(metrics::Registry& registry, const runtime::Notifier* no
   auto by_sink = [notifier](std::map<std::string, int64_t> runtime::NotifierStats::*field) {
     return [notifier, field] {
       Samples samples;
-      for (const auto& [sink_type, n] : notifier->Stats().*field) {
+      const runtime::NotifierStats stats = notifier->Stats();
+      for (const auto& [sink_type, n] : stats.*field) {
         samples.push_back({{sink_type}, static_cast<double>(n)});
       }
       return samples;

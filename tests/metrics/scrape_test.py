@@ -111,9 +111,18 @@ def main():
             code = proc.wait(timeout=30)
             check(code == 0, f"stepd exits 0 on SIGTERM (got {code})")
             log.seek(0)
-            lines = [json.loads(l) for l in log.read().splitlines() if l.startswith("{")]
+            lines = []
+            for l in log.read().splitlines():
+                try:
+                    lines.append(json.loads(l))
+                except ValueError:
+                    pass
             access = [l for l in lines if l.get("logger") == "http" and "request_id" in l]
             check(len(access) > 0, "access log lines carry request_id as a JSON field")
+            if FAILURES:
+                log.seek(0)
+                print("--- stepd's output (last 60 lines)", file=sys.stderr)
+                print("\n".join(log.read().splitlines()[-60:]), file=sys.stderr)
     if FAILURES:
         print(f"{len(FAILURES)} check(s) failed", file=sys.stderr)
         return 1
