@@ -149,9 +149,10 @@ def run(base):
     total, failing = 12, 4
     for i in range(total):
         aws(base, "StartExecution", {"stateMachineArn": machine, "name": f"run-{i}",
-                                     "input": json.dumps({"wait": 2, "fail": i < failing})})
+                                     "input": json.dumps({"wait": 6, "fail": i < failing})})
 
-    # During the workload: the executions wait on timers.
+    # During the workload: the executions wait on timers (6 s: long enough
+    # for the scrape to come first even on a loaded machine).
     families, _ = scrape(base)
     started = value(families, "stepd_executions_started", "stepd_executions_started_total",
                     state_machine="scrape-etl")
