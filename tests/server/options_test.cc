@@ -72,7 +72,7 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
   EXPECT_EQ(flags,
             (std::set<std::string>{"--listen", "--db", "--log-format", "--log-level", "--insecure",
                                    "--key-file", "--secrets-key-file", "--oidc-issuer",
-                                   "--oidc-audience", "--oidc-jwks-file", "--oidc-jwks-uri",
+                                   "--oidc-audience", "--oidc-jwks-file", "--oidc-jwks-uri", "--metrics-open",
                                    "--oidc-algorithms", "--oidc-clock-skew", "--no-console",
                                    "--console-oidc-client-id", "--console-oidc-scopes",
                                    "--console-oidc-audience", "--console-oidc-token"}));
