@@ -737,14 +737,22 @@ Status Notifier::DeliverDue() {
       std::vector<NotificationRecord> due,
       store_->ListDueNotifications(now, std::max(options_.max_in_flight, 1) * 2));
   if (due.empty()) return Status::OK();
+  // One read (and unsealing) of the sinks per pass, not one per item.
+  STEPD_ASSIGN_OR_RETURN(std::vector<NotificationSink> sinks, Sinks());
+  auto find_sink = [&sinks](const std::string& name) -> const NotificationSink* {
+    for (const NotificationSink& s : sinks) {
+      if (s.name == name) return &s;
+    }
+    return nullptr;
+  };
   for (NotificationRecord& item : due) {
     {
       std::lock_guard lock(mu_);
       if (stopping_ || static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;
       if (in_flight_.count(item.id)) continue;
     }
-    STEPD_ASSIGN_OR_RETURN(std::optional<NotificationSink> sink, FindSink(item.sink));
-    if (!sink) {
+    const NotificationSink* sink = find_sink(item.sink);
+    if (sink == nullptr) {
       Answer gone{item,
                   item.sink_type,
                   NotFoundError("sink '" + item.sink + "' no longer exists"),

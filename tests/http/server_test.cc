@@ -953,15 +953,16 @@ TEST(ServerMetrics, ARequestRefusedBeforeRoutingCountsUnderADash) {
 
 TEST(ServerLogContext, HandlersLogInTheRequestsContext) {
   auto router = std::make_shared<Router>();
-  std::string seen;
-  router->Add("GET", "/who", [&seen](const Request&, Responder responder) {
-    seen = CurrentLogContext().request_id;
+  auto seen = std::make_shared<std::promise<std::string>>();
+  router->Add("GET", "/who", [seen](const Request&, Responder responder) {
+    seen->set_value(CurrentLogContext().request_id);
     responder.Send(Response::Text(200, "ok"));
   });
   testing::TestServer server(router);
+  std::future<std::string> handler_context = seen->get_future();
   auto r = Get(server.Url("/who"), {{"X-Request-Id", "ctx-77"}});
   ASSERT_TRUE(r.ok());
-  EXPECT_EQ(seen, "ctx-77");
+  EXPECT_EQ(handler_context.get(), "ctx-77");
   EXPECT_EQ(CurrentLogContext().request_id, "");  // this thread's is untouched
 }
 
