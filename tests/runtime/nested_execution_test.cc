@@ -95,6 +95,14 @@ std::vector<store::ExecutionRecord> ExecutionsOf(store::Store& store, const std:
   return store.ListExecutions(filter, {}).value().items;
 }
 
+// True once the one child has parked in its Wait with a durable timer, so
+// advancing the clock afterwards is sure to wake it (a child still on its
+// way to the Wait would count its hour from the advanced clock).
+bool ChildWaits(store::Store& store) {
+  std::vector<store::ExecutionRecord> children = ExecutionsOf(store, "child");
+  return children.size() == 1 && children[0].wake_at_ms.has_value();
+}
+
 std::vector<std::string> Keys(const Json& object) {
   std::vector<std::string> keys;
   for (const auto& [key, value] : object.items()) keys.push_back(key);
@@ -158,7 +166,7 @@ TEST(NestedExecutions, SyncWaitsForTheChildAndAnswersItsDescriptionWithPayloadsA
   NestedEngine n(store.get());
   auto parent = n.t.Start("parent", "p1", R"({"x":7})");
   ASSERT_TRUE(parent.ok());
-  ASSERT_TRUE(WaitUntil([&] { return ExecutionsOf(*store, "child").size() == 1; }));
+  ASSERT_TRUE(WaitUntil([&] { return ChildWaits(*store); }));
   // The parent waits as long as the child runs.
   EXPECT_EQ(store->GetExecution(parent->execution_arn)->status, store::ExecutionStatus::kRunning);
   n.t.clock.Advance(std::chrono::hours(1));
@@ -423,7 +431,7 @@ TEST(NestedExecutions, ARestartReattachesTheSyncTaskToTheChildItStartedInsteadOf
     auto parent = n.t.Start("parent", "p1", R"({"x":1})");
     ASSERT_TRUE(parent.ok());
     parent_arn = parent->execution_arn;
-    ASSERT_TRUE(WaitUntil([&] { return ExecutionsOf(*store, "child").size() == 1; }));
+    ASSERT_TRUE(WaitUntil([&] { return ChildWaits(*store); }));
   }  // stepd stops while the child runs and the parent waits
   store.Reopen();
   NestedEngine again(store.get());
