@@ -10,6 +10,7 @@
 
 #include "stepd/base/version.h"
 #include "stepd/server/audit.h"
+#include "stepd/server/backup.h"
 #include "stepd/server/healthcheck.h"
 #include "stepd/server/migrate.h"
 #include "stepd/server/options.h"
@@ -109,6 +110,9 @@ struct ServerCommands::Impl {
   CLI::App* keys_rotate = nullptr;
   OptionFlags keys_rotate_flags;
   std::string new_key_file;
+  CLI::App* backup = nullptr;
+  OptionFlags backup_flags;
+  BackupArgs backup_args;
   CLI::Option* url_option = nullptr;
   std::string url;
 
@@ -180,6 +184,15 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
       ->type_name("FILE")
       ->required();
 
+  s.backup = app.add_subcommand(
+      "backup",
+      "Write a consistent copy of the database to DEST (online: the server may be running)");
+  s.backup_flags.AddTo(s.backup, {"store.path"});
+  s.backup->add_option("dest", s.backup_args.dest, "the copy's file (must not exist)")
+      ->type_name("DEST")
+      ->required();
+  s.backup->add_flag("--force", s.backup_args.force, "replace DEST if it exists");
+
   s.healthcheck = app.add_subcommand("healthcheck", "Exit 0 when the server's /readyz answers 200");
   s.url_option =
       s.healthcheck
@@ -238,6 +251,10 @@ int ServerCommands::Run(int argc, char** argv) {
   if (s.keys_rotate->parsed()) {
     return RunKeysRotate(s.keys_rotate_flags.Collect(), ProcessEnvironment(), s.new_key_file,
                          std::cout, std::cerr);
+  }
+  if (s.backup->parsed()) {
+    return RunBackup(s.backup_flags.Collect(), s.backup_args, ProcessEnvironment(), std::cout,
+                     std::cerr);
   }
   if (s.healthcheck->parsed()) {
     std::optional<std::string> url;
