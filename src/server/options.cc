@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "stepd/api/console.h"
+#include "stepd/base/aws_names.h"
 #include "stepd/api/jwt.h"
 #include "stepd/runtime/scheduler.h"
 
@@ -1082,6 +1083,87 @@ Option SchedulesOption() {
                 [](const ServerOptions& o) { return SchedulesJson(o.schedules); }, explain};
 }
 
+// state_machines: {"NAME": {"definition_file" | "definition", "type"?, "role_arn"?}}.
+std::optional<Refusal> ParseStateMachines(const Json& j, std::vector<ConfiguredStateMachine>& out) {
+  if (!j.is_object()) {
+    return Refusal{"", "must be a JSON object of state machine names, got " + j.dump()};
+  }
+  std::vector<ConfiguredStateMachine> machines;
+  for (const auto& [name, entry] : j.items()) {
+    if (!IsValidAwsName(name)) {
+      return Refusal{name, "is not a valid state machine name (1-80 letters, digits, - and _)"};
+    }
+    if (!entry.is_object()) {
+      return Refusal{name, "must be an object {\"definition_file\" or \"definition\", \"type\"?, "
+                           "\"role_arn\"?}, got " + entry.dump()};
+    }
+    ConfiguredStateMachine m;
+    m.name = name;
+    for (const auto& [field, value] : entry.items()) {
+      const std::string path = name + "." + field;
+      if (field == "definition_file" || field == "role_arn") {
+        if (!value.is_string() || value.get<std::string>().empty()) {
+          return Refusal{path, "must be a non-empty string, got " + value.dump()};
+        }
+        (field == "role_arn" ? m.role_arn : m.definition_file) = value.get<std::string>();
+      } else if (field == "definition") {
+        if (!value.is_object()) {
+          return Refusal{path, "must be the ASL definition as a JSON object, got " + value.dump()};
+        }
+        m.definition = value.dump();
+      } else if (field == "type") {
+        std::optional<store::StateMachineType> type;
+        if (value.is_string()) type = store::ParseStateMachineType(value.get<std::string>());
+        if (!type) return Refusal{path, "must be \"STANDARD\" or \"EXPRESS\", got " + value.dump()};
+        m.type = *type;
+      } else {
+        return Refusal{path,
+                       "is unknown: a state machine has \"definition_file\" or \"definition\", "
+                       "\"type\" and \"role_arn\""};
+      }
+    }
+    if (m.definition.empty() == m.definition_file.empty()) {
+      return Refusal{name, "needs exactly one of \"definition_file\" and \"definition\""};
+    }
+    machines.push_back(std::move(m));
+  }
+  out = std::move(machines);
+  return std::nullopt;
+}
+
+Json StateMachinesJson(const std::vector<ConfiguredStateMachine>& machines) {
+  Json all = Json::object();
+  for (const ConfiguredStateMachine& m : machines) {
+    Json j = Json::object();
+    if (!m.definition_file.empty()) {
+      j["definition_file"] = m.definition_file;
+    } else {
+      j["definition"] = ParseJson(m.definition).value_or(Json::object());
+    }
+    j["type"] = store::StateMachineTypeName(m.type);
+    if (!m.role_arn.empty()) j["role_arn"] = m.role_arn;
+    all[m.name] = std::move(j);
+  }
+  return all;
+}
+
+Option StateMachinesOption() {
+  auto explain = [](const Json& j, ServerOptions& o) {
+    return ParseStateMachines(j, o.state_machines);
+  };
+  return Option{Info("state_machines", "", "",
+                     "a JSON object of state machine name -> {\"definition_file\": PATH | "
+                     "\"definition\": {...}, \"type\"?: STANDARD|EXPRESS, \"role_arn\"?}",
+                     "state machines created or updated at start-up"),
+                [explain](const Json& j, ServerOptions& o) { return !explain(j, o); },
+                [explain](std::string_view t, ServerOptions& o) {
+                  StatusOr<Json> parsed = ParseJson(t);
+                  return parsed.ok() && !explain(*parsed, o);
+                },
+                [](const ServerOptions& o) { return StateMachinesJson(o.state_machines); },
+                explain};
+}
+
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[16];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -1284,6 +1366,7 @@ const std::vector<Option>& Options() {
            {"always", http::PlainHttp::kAlways}},
           [](ServerOptions& o) -> http::PlainHttp& { return o.outbound.policy.plain_http; }),
       FunctionsOption(),
+      StateMachinesOption(),
       SchedulesOption(),
       AccessKeysOption(),
       EnumOption<api::Role>("auth.default_role", "", "",

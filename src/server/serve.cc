@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -38,6 +39,7 @@
 #include "stepd/server/commands.h"
 #include "stepd/server/health.h"
 #include "stepd/server/logging.h"
+#include "stepd/server/provision.h"
 #include "stepd/server/readiness.h"
 #include "stepd/server/secrets.h"
 #include "stepd/store/artifact_files.h"
@@ -397,6 +399,28 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
                version.ok() ? std::to_string(*version) : version.status().ToString());
   readiness->MarkDone("migrations");
   AuditAuthConfiguration(*db, options, *logger);
+  // The config file's state machines exist, as written, before recovery
+  // and before any schedule or delivery can name them.
+  ProvisionContext provision;
+  provision.region = options.api.region;
+  provision.account_id = options.api.account_id;
+  provision.base_dir = resolved->config_file.empty()
+                           ? std::filesystem::current_path()
+                           : std::filesystem::absolute(resolved->config_file).parent_path();
+  provision.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         SystemClock::Default()->Now().time_since_epoch())
+                         .count();
+  auto provisioned = ProvisionStateMachines(*db, options.state_machines, provision);
+  if (!provisioned.ok()) {
+    logger->error("state_machines of the config file: {}", provisioned.status().message());
+    server.Stop();
+    return kExitFailure;
+  }
+  if (!options.state_machines.empty()) {
+    logger->info("{} state machine(s) in the config file: {} created, {} updated, {} unchanged",
+                 options.state_machines.size(), provisioned->created.size(),
+                 provisioned->updated.size(), provisioned->unchanged.size());
+  }
 
   // Connection secrets are sealed under the secrets key; a key other than
   // the one they were sealed under stops the start, changing nothing.

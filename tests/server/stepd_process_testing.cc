@@ -35,6 +35,7 @@ ScratchDir::~ScratchDir() {
 
 std::string ScratchDir::Write(const std::string& name, const std::string& text) const {
   std::string path = File(name);
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream out(path, std::ios::trunc);
   out << text;
   return path;

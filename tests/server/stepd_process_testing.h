@@ -25,7 +25,7 @@ class ScratchDir {
   ScratchDir& operator=(const ScratchDir&) = delete;
   const std::string& path() const { return path_; }
   std::string File(const std::string& name) const { return path_ + "/" + name; }
-  // Writes `text` to File(name) and returns its path.
+  // Writes `text` to File(name) (creating its directories) and returns its path.
   std::string Write(const std::string& name, const std::string& text) const;
 
  private:

@@ -30,6 +30,7 @@
 #include "stepd/runtime/notifier.h"
 #include "stepd/runtime/options.h"
 #include "stepd/runtime/scheduler.h"
+#include "stepd/server/provision.h"
 #include "stepd/store/options.h"
 
 namespace stepd::server {
@@ -87,6 +88,11 @@ struct ServerOptions {
   // "timeout_ms": N}} or {"NAME": URL}. A timeout of 0 is outbound.timeout.
   // Default: none.
   runtime::LambdaFunctions functions;
+  // State machines created or updated at start-up (server/provision.h), by
+  // name. In the file: {"NAME": {"definition_file": PATH (relative to the
+  // config file's directory) | "definition": {...}, "type"?: "STANDARD" |
+  // "EXPRESS", "role_arn"?}}. Default: none.
+  std::vector<ConfiguredStateMachine> state_machines;
   // Schedules that start state machines (runtime/scheduler.h), by name. In
   // the file: {"NAME": {"state_machine": NAME or ARN, "expression":
   // "cron(0 2 * * ? *)", "timezone"?, "input"?, "version"? | "alias"?,
