@@ -46,8 +46,7 @@ int RunBackup(const CommandLineValues& flags, const BackupArgs& args, const EnvM
           ? "variable " + std::string(kSecretsKeyEnv)
           : (options.secrets.key_file.empty() ? DefaultSecretsKeyFile(options.store.path)
                                               : options.secrets.key_file);
-  out << "not in the copy: the audit key (" << audit_key << ") and the secrets key ("
-      << secrets_key
+  out << "not in the copy: the audit key (" << audit_key << ") and the secrets key (" << secrets_key
       << "); keep copies of them apart from the backup: without the secrets key the "
          "connection secrets in it cannot be read\n";
   return kExitOk;

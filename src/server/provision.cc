@@ -24,8 +24,8 @@ StatusOr<std::string> ReadDefinition(const ConfiguredStateMachine& m, const Prov
   return text.str();
 }
 
-store::AuditEntry ConfigAudit(const ProvisionContext& c, std::string action,
-                              const std::string& arn, Json details) {
+store::AuditEntry ConfigAudit(const ProvisionContext& c, std::string action, const std::string& arn,
+                              Json details) {
   store::AuditEntry row;
   row.timestamp_ms = c.now_ms;
   row.actor = "config";
@@ -38,19 +38,19 @@ store::AuditEntry ConfigAudit(const ProvisionContext& c, std::string action,
 
 }  // namespace
 
-StatusOr<ProvisionReport> ProvisionStateMachines(store::Store& db,
-                                                 const std::vector<ConfiguredStateMachine>& machines,
-                                                 const ProvisionContext& context) {
+StatusOr<ProvisionReport> ProvisionStateMachines(
+    store::Store& db, const std::vector<ConfiguredStateMachine>& machines,
+    const ProvisionContext& context) {
   ProvisionReport report;
   for (const ConfiguredStateMachine& m : machines) {
     STEPD_ASSIGN_OR_RETURN(std::string definition, ReadDefinition(m, context));
     asl::CompileOptions compile;
     compile.type = m.type == store::StateMachineType::kExpress ? asl::StateMachineType::kExpress
-                                                                : asl::StateMachineType::kStandard;
+                                                               : asl::StateMachineType::kStandard;
     asl::CompileResult compiled = asl::Compile(definition, compile);
     if (!compiled.ok()) {
-      return InvalidArgumentError("state machine '" + m.name + "': " +
-                                  asl::InvalidDefinitionMessage(compiled.diagnostics));
+      return InvalidArgumentError("state machine '" + m.name +
+                                  "': " + asl::InvalidDefinitionMessage(compiled.diagnostics));
     }
     const std::string arn =
         "arn:aws:states:" + context.region + ":" + context.account_id + ":stateMachine:" + m.name;
@@ -67,10 +67,10 @@ StatusOr<ProvisionReport> ProvisionStateMachines(store::Store& db,
       record.definition = definition;
       record.role_arn = role;
       record.revision_id = RandomUuid();
-      record.attributes_json =
-          Json{{"loggingConfiguration", {{"level", "OFF"}, {"includeExecutionData", false}}},
-               {"tracingConfiguration", {{"enabled", false}}}}
-              .dump();
+      record.attributes_json = Json{
+          {"loggingConfiguration", {{"level", "OFF"}, {"includeExecutionData", false}}},
+          {"tracingConfiguration",
+           {{"enabled", false}}}}.dump();
       record.created_at_ms = record.updated_at_ms = context.now_ms;
       STEPD_RETURN_IF_ERROR(db.CreateStateMachine(
           record, {ConfigAudit(context, "CreateStateMachine", arn,

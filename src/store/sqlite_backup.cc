@@ -114,8 +114,8 @@ StatusOr<BackupResult> BackupSqliteDatabase(const std::string& source_path,
   if (!fs::is_directory(dest.parent_path(), ec)) {
     return NotFoundError("backup: no directory " + dest.parent_path().string());
   }
-  const fs::path tmp = dest.parent_path() /
-                       ("." + dest.filename().string() + ".tmp-" + std::to_string(::getpid()));
+  const fs::path tmp =
+      dest.parent_path() / ("." + dest.filename().string() + ".tmp-" + std::to_string(::getpid()));
   fs::remove(tmp, ec);
   auto cleanup = [&] {
     fs::remove(tmp, ec);

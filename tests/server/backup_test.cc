@@ -68,8 +68,8 @@ TEST(BackupCommand, CopiesARunningServersDatabaseThatOpensVerifiesAndHoldsTheExe
 
   // The copy verifies with the original's audit key, and a server started
   // on it (with the keys restored beside it) finds the executions.
-  auto verified = RunStepd(dir, {"audit", "verify", "--db", copy, "--key-file",
-                                 dir.File("audit.key")});
+  auto verified =
+      RunStepd(dir, {"audit", "verify", "--db", copy, "--key-file", dir.File("audit.key")});
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
   EXPECT_THAT(verified.out, HasSubstr("audit chain intact"));
   std::filesystem::copy_file(dir.File("audit.key"), dir.File("backups/audit.key"));

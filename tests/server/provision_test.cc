@@ -173,8 +173,8 @@ TEST(ServeStateMachinesFromConfig, ADefinitionThatDoesNotCompileStopsTheStartNam
   ScratchDir dir;
   const std::string config = dir.Write("stepd.json", R"({"state_machines": {
       "broken": {"definition": {"StartAt": "X", "States": {}}}}})");
-  auto result = testing::RunStepd(dir, {"serve", "--config", config, "--listen",
-                                        "127.0.0.1:0", "--db", dir.File("stepd.db")});
+  auto result = testing::RunStepd(
+      dir, {"serve", "--config", config, "--listen", "127.0.0.1:0", "--db", dir.File("stepd.db")});
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_THAT(result.err, HasSubstr("state machine 'broken'"));
   EXPECT_THAT(result.err, HasSubstr("Invalid State Machine Definition"));
@@ -184,8 +184,8 @@ TEST(ServeStateMachinesFromConfig, AMalformedEntryIsABadOptionNamingItsKey) {
   ScratchDir dir;
   const std::string config = dir.Write("stepd.json", R"({"state_machines": {
       "both": {"definition": {"StartAt": "P", "States": {}}, "definition_file": "x.json"}}})");
-  auto result = testing::RunStepd(dir, {"serve", "--config", config, "--listen",
-                                        "127.0.0.1:0", "--db", dir.File("stepd.db")});
+  auto result = testing::RunStepd(
+      dir, {"serve", "--config", config, "--listen", "127.0.0.1:0", "--db", dir.File("stepd.db")});
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.err, HasSubstr("state_machines.both"));
   EXPECT_THAT(result.err, HasSubstr("exactly one of"));

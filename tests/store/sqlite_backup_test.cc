@@ -15,8 +15,8 @@
 namespace stepd::store {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Audit;
+using ::testing::HasSubstr;
 using testing::Machine;
 using testing::OptionsIn;
 using testing::TempDir;
@@ -128,7 +128,8 @@ TEST(SqliteBackup, AMissingSourceOrDirectoryIsNotFoundAndNothingIsCreated) {
 
   StoreOptions options = OptionsIn(dir);
   ASSERT_TRUE(OpenSqliteStore(options).ok());
-  auto no_dir = BackupSqliteDatabase(options.path, (dir.path() / "no/such/copy.db").string(), false);
+  auto no_dir =
+      BackupSqliteDatabase(options.path, (dir.path() / "no/such/copy.db").string(), false);
   EXPECT_EQ(no_dir.status().code(), StatusCode::kNotFound);
 }
 
@@ -141,8 +142,7 @@ TEST(SqliteBackup, AFileThatIsNoDatabaseFailsAndLeavesNoCopy) {
   EXPECT_FALSE(result.ok());
   EXPECT_FALSE(std::filesystem::exists(copy));
   for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
-    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos)
-        << entry.path();
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
   }
 }
 

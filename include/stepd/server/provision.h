@@ -56,8 +56,8 @@ struct ProvisionReport {
 // (InvalidDefinition's message), a type that differs from the stored
 // machine's (INVALID_ARGUMENT: a type cannot change), a machine being
 // deleted. What was applied before the problem stays applied.
-StatusOr<ProvisionReport> ProvisionStateMachines(store::Store& db,
-                                                 const std::vector<ConfiguredStateMachine>& machines,
-                                                 const ProvisionContext& context);
+StatusOr<ProvisionReport> ProvisionStateMachines(
+    store::Store& db, const std::vector<ConfiguredStateMachine>& machines,
+    const ProvisionContext& context);
 
 }  // namespace stepd::server

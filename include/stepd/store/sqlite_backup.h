@@ -16,9 +16,9 @@
 namespace stepd::store {
 
 struct BackupResult {
-  int64_t bytes = 0;          // size of the copy
-  int64_t pages = 0;          // pages copied
-  int schema_version = 0;     // highest migration applied in the copy
+  int64_t bytes = 0;       // size of the copy
+  int64_t pages = 0;       // pages copied
+  int schema_version = 0;  // highest migration applied in the copy
 };
 
 // Errors: NOT_FOUND when `source_path` does not exist (the source is never
