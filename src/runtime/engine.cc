@@ -563,6 +563,7 @@ void Engine::Impl::StartExecution(StartRequest request,
   // answered at once is answered once mu_ is released: `done` may call the
   // engine again (a nested execution's task waits for the one it gets).
   std::shared_ptr<Slot> slot;
+  bool confirm_running = false;  // an idempotent repeat, if the store agrees
   std::optional<StatusOr<StartResult>> answered_now =
       [&]() -> std::optional<StatusOr<StartResult>> {
     std::lock_guard lock(mu_);
@@ -579,6 +580,7 @@ void Engine::Impl::StartExecution(StartRequest request,
       if (existing.durable && !existing.finished &&
           machine_record->type == store::StateMachineType::kStandard &&
           SameJson(existing.known_input, *input)) {
+        confirm_running = true;
         return StartResult{arn, existing.known_start_ms, true};
       }
       return AlreadyExistsError("Execution Already Exists: '" + arn + "'");
@@ -597,6 +599,14 @@ void Engine::Impl::StartExecution(StartRequest request,
     if (it == slots_.end() && !armed_.contains(arn)) slots_.emplace(arn, slot);
     return std::nullopt;
   }();
+  if (confirm_running) {
+    // The slot learns that its execution finished only after the finish is
+    // committed: a caller who already saw it finished must be refused.
+    StatusOr<store::ExecutionRecord> existing = store_->GetExecution(arn);
+    if (existing.ok() && existing->status != store::ExecutionStatus::kRunning) {
+      answered_now = AlreadyExistsError("Execution Already Exists: '" + arn + "'");
+    }
+  }
   if (answered_now) return done(std::move(*answered_now));
 
   const TimePoint now = clock_->Now();
