@@ -1,0 +1,100 @@
+#pragma once
+// JSONata (https://docs.jsonata.org), the query language of ASL's
+// `"QueryLanguage": "JSONata"`, in native C++.
+//
+// An expression is parsed once (Jsonata::Compile) into an immutable tree and
+// evaluated many times, from any number of threads at once. Evaluation is
+// pure: no I/O; `$now()` and `$millis()` read the clock given in the options.
+// Every evaluation is bounded by a depth limit (nested evaluation, so deep
+// recursion ends with an error, not a crashed worker) and a time limit.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "stepd/base/json.h"
+
+namespace stepd::asl {
+
+namespace jsonata {
+struct Node;
+}
+
+// An error from compiling or evaluating, with jsonata-js' code ("S0201",
+// "T2001", "D3030", ...; U1001 depth limit, U1002 time limit), the position
+// (a character offset into the expression, -1 when unknown) and the
+// offending token (may be empty).
+struct JsonataError {
+  std::string code;
+  std::string message;
+  int position = -1;
+  std::string token;
+
+  // {"code":..., "message":..., "position":..., "token":...} (position and
+  // token left out when unknown).
+  Json ToJson() const;
+};
+
+struct JsonataOptions {
+  // Nested evaluation deeper than this fails with U1001 (jsonata-js' harness
+  // calls the same limit "depth"). Each level costs a few hundred bytes of the
+  // calling thread's stack.
+  int max_depth = 1000;
+  // Evaluation running longer than this fails with U1002; 0: no limit.
+  int64_t time_limit_ms = 10'000;
+  // The clock of $now() and $millis(): milliseconds since the epoch. Unset:
+  // the system clock. Read once per evaluation (all $now() in one evaluation
+  // agree, as in jsonata-js).
+  std::function<int64_t()> now_ms;
+};
+
+// The outcome of an evaluation: a value, undefined (no value: `value` empty
+// and no error), or an error.
+struct JsonataResult {
+  std::optional<Json> value;
+  std::optional<JsonataError> error;
+
+  bool ok() const { return !error.has_value(); }
+  bool undefined() const { return !error && !value; }
+};
+
+// Extra functions callable from expressions (ASL adds $partition, $range,
+// $hash, $random, $uuid, $parse): each receives its evaluated arguments
+// (undefined arguments as std::nullopt) and returns a value, nullopt for
+// undefined, or an error. `signature` is a JSONata signature
+// ("<n-n?:a>") checked before the call; empty: no check.
+struct JsonataFunction {
+  std::string signature;
+  std::function<JsonataResult(const std::vector<std::optional<Json>>& args)> call;
+};
+
+class Jsonata {
+ public:
+  // Parses `text`. Syntax errors (S0xxx) come back as the error.
+  static std::variant<Jsonata, JsonataError> Compile(std::string_view text);
+
+  // Evaluates against `input` (nullptr: undefined input) with variables
+  // `bindings` ($name -> value, names without the `$`) and extra functions.
+  JsonataResult Evaluate(const Json* input, const std::map<std::string, Json>& bindings = {},
+                         const std::map<std::string, JsonataFunction>& functions = {},
+                         const JsonataOptions& options = {}) const;
+
+  const std::string& text() const { return text_; }
+
+ private:
+  Jsonata(std::string text, std::shared_ptr<const jsonata::Node> root)
+      : text_(std::move(text)), root_(std::move(root)) {}
+
+  std::string text_;
+  std::shared_ptr<const jsonata::Node> root_;
+};
+
+}  // namespace stepd::asl

@@ -1,0 +1,960 @@
+// JSONata's grammar: a tokenizer and a Pratt (top-down operator precedence)
+// parser with jsonata-js' binding powers, then the pass that turns `.`
+// chains into paths and attaches predicates, grouping, sorting and bindings
+// to the steps they belong to.
+
+#include <cmath>
+#include <cstdlib>
+#include <unordered_map>
+
+#include "jsonata_ast.h"
+#include "jsonata_error.h"
+#include "jsonata_regex.h"
+
+namespace stepd::asl::jsonata {
+namespace {
+
+enum class Tok : uint8_t { kEnd, kOperator, kName, kVariable, kString, kNumber, kValue, kRegex };
+
+struct Token {
+  Tok kind = Tok::kEnd;
+  std::string value;  // operator text, name, variable (no `$`), string contents
+  Value literal;      // numbers, true/false/null
+  std::shared_ptr<const Regex> regex;
+  int position = 0;  // code points up to the token's end
+};
+
+int LeftBindingPower(const Token& t) {
+  if (t.kind != Tok::kOperator) return 0;
+  static const std::unordered_map<std::string_view, int> kPower = {
+      {".", 75},  {"[", 80},  {"]", 0},   {"{", 70},  {"}", 0},    {"(", 80},  {")", 0},
+      {",", 0},   {"@", 80},  {"#", 80},  {";", 0},   {":", 0},    {"?", 20},  {"+", 50},
+      {"-", 50},  {"*", 60},  {"/", 60},  {"%", 60},  {"|", 0},    {"=", 40},  {"<", 40},
+      {">", 40},  {"^", 40},  {"**", 60}, {"..", 0},  {":=", 10},  {"!=", 40}, {"<=", 40},
+      {">=", 40}, {"~>", 40}, {"?:", 40}, {"??", 40}, {"and", 30}, {"or", 25}, {"in", 40},
+      {"&", 50},  {"!", 0},   {"~", 0}};
+  auto it = kPower.find(t.value);
+  return it == kPower.end() ? 0 : it->second;
+}
+
+bool IsOperatorChar(char c) {
+  switch (c) {
+    case '.':
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+    case '(':
+    case ')':
+    case ',':
+    case '@':
+    case '#':
+    case ';':
+    case ':':
+    case '?':
+    case '+':
+    case '-':
+    case '*':
+    case '/':
+    case '%':
+    case '|':
+    case '=':
+    case '<':
+    case '>':
+    case '^':
+    case '&':
+    case '!':
+    case '~':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'; }
+
+void AppendUtf8(std::string* out, uint32_t cp) {
+  if (cp < 0x80) {
+    out->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+class Lexer {
+ public:
+  explicit Lexer(std::string_view src) : src_(src) {}
+
+  // `operand_expected`: a `/` starts a regex rather than dividing.
+  Token Next(bool operand_expected) {
+    SkipSpaceAndComments();
+    Token t;
+    if (pos_ >= src_.size()) {
+      t.position = Position();
+      return t;
+    }
+    const char c = src_[pos_];
+    if (c == '/' && operand_expected) return ScanRegex();
+    static constexpr std::string_view kDouble[] = {
+        "..", ":=", "!=", ">=", "<=", "**", "~>", "?:", "??"};
+    for (std::string_view op : kDouble) {
+      if (src_.substr(pos_, 2) == op) {
+        pos_ += 2;
+        return Operator(std::string(op));
+      }
+    }
+    if (IsOperatorChar(c)) {
+      ++pos_;
+      return Operator(std::string(1, c));
+    }
+    if (c == '"' || c == '\'') return ScanString(c);
+    if (c >= '0' && c <= '9') return ScanNumber();
+    if (c == '`') {
+      size_t end = src_.find('`', pos_ + 1);
+      if (end == std::string_view::npos) {
+        throw Error("S0105", "Quoted property name must be terminated with a backquote (`)",
+                    Position());
+      }
+      t.kind = Tok::kName;
+      t.value = std::string(src_.substr(pos_ + 1, end - pos_ - 1));
+      pos_ = end + 1;
+      t.position = Position();
+      return t;
+    }
+    size_t end = pos_;
+    while (end < src_.size() && !IsSpace(src_[end]) && !IsOperatorChar(src_[end]) &&
+           src_[end] != '"' && src_[end] != '\'' && src_[end] != '`') {
+      ++end;
+    }
+    std::string word(src_.substr(pos_, end - pos_));
+    pos_ = end;
+    t.position = Position();
+    if (word[0] == '$') {
+      t.kind = Tok::kVariable;
+      t.value = word.substr(1);
+      return t;
+    }
+    if (word == "and" || word == "or" || word == "in") {
+      t.kind = Tok::kOperator;
+      t.value = word;
+      return t;
+    }
+    if (word == "true" || word == "false") {
+      t.kind = Tok::kValue;
+      t.literal = Value::Bool(word == "true");
+      t.value = word;
+      return t;
+    }
+    if (word == "null") {
+      t.kind = Tok::kValue;
+      t.literal = Value::Null();
+      t.value = word;
+      return t;
+    }
+    t.kind = Tok::kName;
+    t.value = std::move(word);
+    return t;
+  }
+
+  int Position() const {
+    int n = 0;
+    for (size_t i = 0; i < pos_ && i < src_.size(); ++i) {
+      if ((static_cast<unsigned char>(src_[i]) & 0xC0) != 0x80) ++n;
+    }
+    return n;
+  }
+
+  // The raw text of a function signature starting at `<`, after the lexer
+  // stopped just past that `<`. Returns "<...>" and moves past it.
+  std::string ScanSignature(size_t start) {
+    int depth = 0;
+    size_t i = start;
+    for (; i < src_.size(); ++i) {
+      if (src_[i] == '<') ++depth;
+      if (src_[i] == '>' && --depth == 0) break;
+    }
+    if (i >= src_.size()) {
+      pos_ = src_.size();
+      throw Error("S0401", "Function signature is not terminated", Position());
+    }
+    pos_ = i + 1;
+    std::string sig;
+    for (size_t k = start; k <= i; ++k) {
+      if (!IsSpace(src_[k])) sig.push_back(src_[k]);
+    }
+    return sig;
+  }
+  size_t offset() const { return pos_; }
+  void set_offset(size_t p) { pos_ = p; }
+
+ private:
+  Token Operator(std::string op) {
+    Token t;
+    t.kind = Tok::kOperator;
+    t.value = std::move(op);
+    t.position = Position();
+    return t;
+  }
+
+  void SkipSpaceAndComments() {
+    for (;;) {
+      while (pos_ < src_.size() && IsSpace(src_[pos_])) ++pos_;
+      if (src_.substr(pos_, 2) != "/*") return;
+      size_t end = src_.find("*/", pos_ + 2);
+      if (end == std::string_view::npos) {
+        pos_ = src_.size();
+        throw Error("S0106", "Comment has no closing tag", Position());
+      }
+      pos_ = end + 2;
+    }
+  }
+
+  Token ScanString(char quote) {
+    Token t;
+    t.kind = Tok::kString;
+    size_t i = pos_ + 1;
+    std::string out;
+    while (i < src_.size()) {
+      char c = src_[i];
+      if (c == quote) {
+        pos_ = i + 1;
+        t.value = std::move(out);
+        t.literal = Value::String(t.value);
+        t.position = Position();
+        return t;
+      }
+      if (c != '\\') {
+        out.push_back(c);
+        ++i;
+        continue;
+      }
+      if (++i >= src_.size()) break;
+      char e = src_[i];
+      switch (e) {
+        case '"':
+        case '\\':
+        case '/':
+        case '\'':
+          out.push_back(e);
+          break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'u': {
+          auto hex4 = [&](size_t at, uint32_t* v) {
+            if (at + 4 > src_.size()) return false;
+            *v = 0;
+            for (size_t k = at; k < at + 4; ++k) {
+              char h = src_[k];
+              int d = (h >= '0' && h <= '9')   ? h - '0'
+                      : (h >= 'a' && h <= 'f') ? h - 'a' + 10
+                      : (h >= 'A' && h <= 'F') ? h - 'A' + 10
+                                               : -1;
+              if (d < 0) return false;
+              *v = *v * 16 + static_cast<uint32_t>(d);
+            }
+            return true;
+          };
+          uint32_t cp;
+          if (!hex4(i + 1, &cp)) {
+            pos_ = i;
+            throw Error("S0104", "The escape sequence \\u must be followed by 4 hex digits",
+                        Position());
+          }
+          i += 4;
+          uint32_t low;
+          if (cp >= 0xD800 && cp < 0xDC00 && i + 2 < src_.size() && src_[i + 1] == '\\' &&
+              src_[i + 2] == 'u' && hex4(i + 3, &low) && low >= 0xDC00 && low < 0xE000) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+            i += 6;
+          }
+          AppendUtf8(&out, cp);
+          break;
+        }
+        default:
+          pos_ = i;
+          throw Error("S0103", std::string("Unsupported escape sequence: \\") + e, Position(),
+                      std::string(1, e));
+      }
+      ++i;
+    }
+    pos_ = src_.size();
+    throw Error("S0101", "String literal must be terminated by a matching quote", Position());
+  }
+
+  Token ScanNumber() {
+    size_t i = pos_;
+    if (src_[i] == '0') {
+      ++i;
+    } else {
+      while (i < src_.size() && src_[i] >= '0' && src_[i] <= '9') ++i;
+    }
+    if (i + 1 < src_.size() && src_[i] == '.' && src_[i + 1] >= '0' && src_[i + 1] <= '9') {
+      ++i;
+      while (i < src_.size() && src_[i] >= '0' && src_[i] <= '9') ++i;
+    }
+    if (i < src_.size() && (src_[i] == 'e' || src_[i] == 'E')) {
+      size_t j = i + 1;
+      if (j < src_.size() && (src_[j] == '+' || src_[j] == '-')) ++j;
+      if (j < src_.size() && src_[j] >= '0' && src_[j] <= '9') {
+        while (j < src_.size() && src_[j] >= '0' && src_[j] <= '9') ++j;
+        i = j;
+      }
+    }
+    std::string text(src_.substr(pos_, i - pos_));
+    pos_ = i;
+    double v = std::strtod(text.c_str(), nullptr);
+    if (!std::isfinite(v)) {
+      throw Error("S0102", "Number out of range: " + text, Position(), text);
+    }
+    Token t;
+    t.kind = Tok::kNumber;
+    t.value = text;
+    t.literal = Value::Number(v);
+    t.position = Position();
+    return t;
+  }
+
+  Token ScanRegex() {
+    // The closing `/` is one outside brackets, parentheses and braces and
+    // not escaped (an even number of backslashes before it).
+    size_t start = ++pos_;
+    int depth = 0;
+    size_t i = start;
+    auto escaped = [&](size_t at) {
+      size_t n = 0;
+      while (at > start + n && src_[at - n - 1] == '\\') ++n;
+      return n % 2 == 1;
+    };
+    for (; i < src_.size(); ++i) {
+      char c = src_[i];
+      if (c == '/' && depth == 0 && !escaped(i)) break;
+      if ((c == '(' || c == '[' || c == '{') && !(i > start && src_[i - 1] == '\\')) ++depth;
+      if ((c == ')' || c == ']' || c == '}') && !(i > start && src_[i - 1] == '\\')) --depth;
+    }
+    if (i >= src_.size()) {
+      pos_ = src_.size();
+      throw Error("S0302", "No terminating / in regular expression", Position());
+    }
+    std::string pattern(src_.substr(start, i - start));
+    if (pattern.empty()) {
+      pos_ = i;
+      throw Error("S0301", "Empty regular expressions are not allowed", Position());
+    }
+    size_t f = i + 1;
+    while (f < src_.size() && (src_[f] == 'i' || src_[f] == 'm')) ++f;
+    std::string flags(src_.substr(i + 1, f - i - 1));
+    pos_ = f;
+    Token t;
+    t.kind = Tok::kRegex;
+    t.value = pattern;
+    t.position = Position();
+    try {
+      t.regex = Regex::Compile(pattern, flags);
+    } catch (Error& e) {
+      if (e.position() < 0) e.set_position(t.position);
+      throw;
+    }
+    return t;
+  }
+
+  std::string_view src_;
+  size_t pos_ = 0;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string_view src) : lexer_(src) { Advance(true); }
+
+  NodePtr ParseAll() {
+    NodePtr root = Expression(0);
+    if (cur_.kind != Tok::kEnd) {
+      throw Error("S0201", "Syntax error: \"" + cur_.value + "\"", cur_.position, cur_.value);
+    }
+    return root;
+  }
+
+ private:
+  bool IsOp(std::string_view op) const { return cur_.kind == Tok::kOperator && cur_.value == op; }
+
+  // Reads the next token. A `/` right after an operand divides; anywhere
+  // else it opens a regex.
+  void Advance(bool operand_expected) {
+    prev_ = std::move(cur_);
+    cur_ = lexer_.Next(operand_expected);
+    if (cur_.kind == Tok::kOperator && (cur_.value == "!" || cur_.value == "~")) {
+      throw Error("S0204", "Unknown operator: " + cur_.value, cur_.position, cur_.value);
+    }
+  }
+  void AdvanceAfter() {
+    const bool after_operand = cur_.kind == Tok::kName || cur_.kind == Tok::kVariable ||
+                               cur_.kind == Tok::kString || cur_.kind == Tok::kNumber ||
+                               cur_.kind == Tok::kValue || cur_.kind == Tok::kRegex ||
+                               (cur_.kind == Tok::kOperator &&
+                                (cur_.value == ")" || cur_.value == "]" || cur_.value == "}"));
+    Advance(!after_operand);
+  }
+
+  void Expect(std::string_view op) {
+    if (cur_.kind == Tok::kEnd) {
+      throw Error("S0203", "Expected \"" + std::string(op) + "\" before end of expression",
+                  cur_.position, std::string(op));
+    }
+    if (!IsOp(op)) {
+      throw Error("S0202", "Expected \"" + std::string(op) + "\", got \"" + cur_.value + "\"",
+                  cur_.position, cur_.value);
+    }
+    AdvanceAfter();
+  }
+
+  NodePtr Expression(int rbp) {
+    Token t = cur_;
+    AdvanceAfter();
+    NodePtr left = Nud(t);
+    while (rbp < LeftBindingPower(cur_)) {
+      t = cur_;
+      AdvanceAfter();
+      left = Led(t, left);
+    }
+    return left;
+  }
+
+  NodePtr Nud(const Token& t) {
+    switch (t.kind) {
+      case Tok::kEnd:
+        throw Error("S0207", "Unexpected end of expression", t.position);
+      case Tok::kName: {
+        auto n = std::make_shared<Node>(NodeType::kName, t.position);
+        n->str = t.value;
+        return n;
+      }
+      case Tok::kVariable: {
+        auto n = std::make_shared<Node>(NodeType::kVariable, t.position);
+        n->str = t.value;
+        return n;
+      }
+      case Tok::kString: {
+        auto n = std::make_shared<Node>(NodeType::kString, t.position);
+        n->literal = t.literal;
+        n->str = t.value;
+        return n;
+      }
+      case Tok::kNumber: {
+        auto n = std::make_shared<Node>(NodeType::kNumber, t.position);
+        n->literal = t.literal;
+        return n;
+      }
+      case Tok::kValue: {
+        auto n = std::make_shared<Node>(NodeType::kValue, t.position);
+        n->literal = t.literal;
+        return n;
+      }
+      case Tok::kRegex: {
+        auto n = std::make_shared<Node>(NodeType::kRegex, t.position);
+        n->regex = t.regex;
+        n->str = t.value;
+        return n;
+      }
+      case Tok::kOperator:
+        break;
+    }
+    const std::string& op = t.value;
+    if (op == "and" || op == "or" || op == "in") {  // field names in operand position
+      auto n = std::make_shared<Node>(NodeType::kName, t.position);
+      n->str = op;
+      return n;
+    }
+    if (op == "-") {
+      NodePtr operand = Expression(70);
+      if (operand->type == NodeType::kNumber) {
+        operand->literal = Value::Number(-operand->literal.number());
+        return operand;
+      }
+      auto n = std::make_shared<Node>(NodeType::kUnary, t.position);
+      n->op = "-";
+      n->lhs = operand;
+      return n;
+    }
+    if (op == "*") return std::make_shared<Node>(NodeType::kWildcard, t.position);
+    if (op == "**") return std::make_shared<Node>(NodeType::kDescendant, t.position);
+    if (op == "%") return std::make_shared<Node>(NodeType::kParent, t.position);
+    if (op == "(") {
+      auto n = std::make_shared<Node>(NodeType::kBlock, t.position);
+      while (!IsOp(")")) {
+        n->items.push_back(Expression(0));
+        if (!IsOp(";")) break;
+        AdvanceAfter();
+      }
+      Expect(")");
+      return n;
+    }
+    if (op == "[") {
+      auto n = std::make_shared<Node>(NodeType::kUnary, t.position);
+      n->op = "[";
+      if (!IsOp("]")) {
+        for (;;) {
+          NodePtr item = Expression(0);
+          if (IsOp("..")) {
+            auto range = std::make_shared<Node>(NodeType::kBinary, cur_.position);
+            AdvanceAfter();
+            range->op = "..";
+            range->lhs = item;
+            range->rhs = Expression(0);
+            item = range;
+          }
+          n->items.push_back(item);
+          if (!IsOp(",")) break;
+          AdvanceAfter();
+        }
+      }
+      Expect("]");
+      return n;
+    }
+    if (op == "{") {
+      auto n = std::make_shared<Node>(NodeType::kUnary, t.position);
+      n->op = "{";
+      n->pairs = ObjectPairs();
+      return n;
+    }
+    if (op == "|") {
+      auto n = std::make_shared<Node>(NodeType::kTransform, t.position);
+      n->lhs = Expression(0);
+      Expect("|");
+      n->rhs = Expression(0);
+      if (IsOp(",")) {
+        AdvanceAfter();
+        n->del = Expression(0);
+      }
+      Expect("|");
+      return n;
+    }
+    throw Error("S0211", "The symbol " + op + " cannot be used as a unary operator", t.position,
+                op);
+  }
+
+  std::vector<std::pair<NodePtr, NodePtr>> ObjectPairs() {
+    std::vector<std::pair<NodePtr, NodePtr>> pairs;
+    if (!IsOp("}")) {
+      for (;;) {
+        NodePtr key = Expression(0);
+        Expect(":");
+        NodePtr value = Expression(0);
+        pairs.emplace_back(key, value);
+        if (!IsOp(",")) break;
+        AdvanceAfter();
+      }
+    }
+    Expect("}");
+    return pairs;
+  }
+
+  NodePtr Binary(const Token& t, const NodePtr& left, NodePtr right) {
+    auto n = std::make_shared<Node>(NodeType::kBinary, t.position);
+    n->op = t.value;
+    n->lhs = left;
+    n->rhs = std::move(right);
+    return n;
+  }
+
+  NodePtr Led(const Token& t, const NodePtr& left) {
+    const std::string& op = t.value;
+    if (op == "(") return Call(t, left);
+    if (op == "[") {
+      if (IsOp("]")) {  // `step[]`: keep singleton arrays
+        Node* step = left.get();
+        while (step->type == NodeType::kBinary && step->op == "[") step = step->lhs.get();
+        step->keep_array = true;
+        AdvanceAfter();
+        return left;
+      }
+      NodePtr rhs = Expression(0);
+      Expect("]");
+      return Binary(t, left, rhs);
+    }
+    if (op == "{") {
+      auto n = Binary(t, left, nullptr);
+      n->pairs = ObjectPairs();
+      return n;
+    }
+    if (op == "^") {
+      auto n = Binary(t, left, nullptr);
+      Expect("(");
+      for (;;) {
+        SortTerm term;
+        if (IsOp("<")) {
+          AdvanceAfter();
+        } else if (IsOp(">")) {
+          term.descending = true;
+          AdvanceAfter();
+        }
+        term.expr = Expression(0);
+        n->terms.push_back(term);
+        if (!IsOp(",")) break;
+        AdvanceAfter();
+      }
+      Expect(")");
+      return n;
+    }
+    if (op == ":=") {
+      if (left->type != NodeType::kVariable) {
+        throw Error("S0212", "The left side of := must be a variable name (start with $)",
+                    left->position);
+      }
+      auto n = std::make_shared<Node>(NodeType::kBind, t.position);
+      n->str = left->str;
+      n->lhs = left;
+      n->rhs = Expression(LeftBindingPower(t) - 1);
+      return n;
+    }
+    if (op == "?") {
+      auto n = std::make_shared<Node>(NodeType::kCondition, t.position);
+      n->cond = left;
+      n->then = Expression(0);
+      if (IsOp(":")) {
+        AdvanceAfter();
+        n->otherwise = Expression(0);
+      }
+      return n;
+    }
+    if (op == "?:") {
+      auto n = std::make_shared<Node>(NodeType::kCondition, t.position);
+      n->cond = left;
+      n->then = left;
+      n->otherwise = Expression(0);
+      return n;
+    }
+    if (op == "??") {
+      auto n = std::make_shared<Node>(NodeType::kCondition, t.position);
+      auto exists = std::make_shared<Node>(NodeType::kCall, t.position);
+      exists->lhs = std::make_shared<Node>(NodeType::kVariable, t.position);
+      exists->lhs->str = "exists";
+      exists->items.push_back(left);
+      n->cond = exists;
+      n->then = left;
+      n->otherwise = Expression(0);
+      return n;
+    }
+    if (op == "@" || op == "#") {
+      NodePtr rhs = Expression(LeftBindingPower(t));
+      if (rhs->type != NodeType::kVariable) {
+        throw Error("S0214", "The right side of " + op + " must be a variable name (start with $)",
+                    rhs->position, op);
+      }
+      return Binary(t, left, rhs);
+    }
+    if (op == "~>") {
+      auto n = std::make_shared<Node>(NodeType::kApply, t.position);
+      n->lhs = left;
+      n->rhs = Expression(LeftBindingPower(t));
+      return n;
+    }
+    static const std::unordered_map<std::string_view, bool> kBinary = {
+        {".", true}, {"+", true},   {"-", true},  {"*", true},  {"/", true},  {"%", true},
+        {"=", true}, {"<", true},   {">", true},  {"!=", true}, {"<=", true}, {">=", true},
+        {"&", true}, {"and", true}, {"or", true}, {"in", true}};
+    if (kBinary.contains(op)) return Binary(t, left, Expression(LeftBindingPower(t)));
+    throw Error("S0204", "Unknown operator: " + op, t.position, op);
+  }
+
+  NodePtr Call(const Token& t, const NodePtr& left) {
+    auto n = std::make_shared<Node>(NodeType::kCall, t.position);
+    n->lhs = left;
+    if (!IsOp(")")) {
+      for (;;) {
+        if (IsOp("?")) {
+          n->type = NodeType::kPartial;
+          n->items.push_back(std::make_shared<Node>(NodeType::kPlaceholder, cur_.position));
+          AdvanceAfter();
+        } else {
+          n->items.push_back(Expression(0));
+        }
+        if (!IsOp(",")) break;
+        AdvanceAfter();
+      }
+    }
+    // The `)` is read with care: a lambda's signature `<...>` follows it raw.
+    if (!IsOp(")")) Expect(")");
+    const bool lambda =
+        left->type == NodeType::kName && (left->str == "function" || left->str == "\u03BB");
+    if (!lambda) {
+      AdvanceAfter();
+      return n;
+    }
+    auto fn = std::make_shared<Node>(NodeType::kLambda, t.position);
+    for (const NodePtr& p : n->items) {
+      if (p->type != NodeType::kVariable) {
+        throw Error("S0208",
+                    "Parameter " + std::to_string(fn->params.size() + 1) +
+                        " of function definition must be a variable name (start with $)",
+                    p->position);
+      }
+      fn->params.push_back(p->str);
+    }
+    // Look at what follows `)` without tokenizing it: a signature is not
+    // JSONata tokens.
+    size_t at = lexer_.offset();
+    (void)at;
+    Advance(false);
+    if (IsOp("<")) {
+      lexer_.set_offset(lexer_.offset() - 1);
+      std::string sig = lexer_.ScanSignature(lexer_.offset());
+      fn->signature = Signature::Parse(sig);
+      Advance(false);
+    }
+    Expect("{");
+    fn->lhs = Expression(0);
+    Expect("}");
+    return fn;
+  }
+
+  Lexer lexer_;
+  Token cur_;
+  Token prev_;
+};
+
+// --- processing -----------------------------------------------------------
+
+NodePtr Process(const NodePtr& expr);
+
+NodePtr AsPath(const NodePtr& n) {
+  if (n->type == NodeType::kPath) return n;
+  auto path = std::make_shared<Node>(NodeType::kPath, n->position);
+  path->items.push_back(n);
+  return path;
+}
+
+// Wraps tail calls of a lambda's body for the trampoline.
+NodePtr TailCallOptimize(const NodePtr& expr) {
+  if (expr->type == NodeType::kCall && expr->stages.empty()) {
+    auto thunk = std::make_shared<Node>(NodeType::kLambda, expr->position);
+    thunk->thunk = true;
+    thunk->lhs = expr;
+    return thunk;
+  }
+  if (expr->type == NodeType::kCondition) {
+    auto copy = std::make_shared<Node>(*expr);
+    copy->then = TailCallOptimize(expr->then);
+    if (expr->otherwise) copy->otherwise = TailCallOptimize(expr->otherwise);
+    return copy;
+  }
+  if (expr->type == NodeType::kBlock && !expr->items.empty()) {
+    auto copy = std::make_shared<Node>(*expr);
+    copy->items.back() = TailCallOptimize(expr->items.back());
+    return copy;
+  }
+  return expr;
+}
+
+NodePtr ProcessBinary(const NodePtr& expr) {
+  const std::string& op = expr->op;
+  if (op == ".") {
+    NodePtr lstep = Process(expr->lhs);
+    NodePtr result;
+    if (lstep->type == NodeType::kPath) {
+      result = lstep;
+    } else {
+      result = std::make_shared<Node>(NodeType::kPath, expr->position);
+      result->items.push_back(lstep);
+    }
+    NodePtr rest = Process(expr->rhs);
+    if (rest->type == NodeType::kPath) {
+      result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
+    } else {
+      result->items.push_back(rest);
+    }
+    for (NodePtr& step : result->items) {
+      if (step->type == NodeType::kNumber || step->type == NodeType::kValue) {
+        throw Error("S0213", "The literal value cannot be used as a step within a path expression",
+                    step->position);
+      }
+      if (step->type == NodeType::kString) {
+        auto name = std::make_shared<Node>(*step);
+        name->type = NodeType::kName;
+        step = name;
+      }
+    }
+    for (const NodePtr& step : result->items) {
+      if (step->keep_array) result->keep_singleton_array = true;
+    }
+    auto cons = [](NodePtr& step) {
+      if (step->type == NodeType::kUnary && step->op == "[") {
+        auto copy = std::make_shared<Node>(*step);
+        copy->cons_array = true;
+        step = copy;
+      }
+    };
+    cons(result->items.front());
+    cons(result->items.back());
+    return result;
+  }
+  if (op == "[") {
+    NodePtr result = Process(expr->lhs);
+    Node* step = result.get();
+    if (result->type == NodeType::kPath) step = result->items.back().get();
+    if (step->has_group) {
+      throw Error("S0209", "A predicate cannot follow a grouping expression in a step",
+                  expr->position);
+    }
+    Stage stage;
+    stage.expr = Process(expr->rhs);
+    stage.position = expr->position;
+    step->stages.push_back(stage);
+    return result;
+  }
+  if (op == "{") {
+    NodePtr result = Process(expr->lhs);
+    if (result->has_group) {
+      throw Error("S0210", "Each step can only have one grouping expression", expr->position);
+    }
+    result->has_group = true;
+    result->group_position = expr->position;
+    for (const auto& [k, v] : expr->pairs) result->group.emplace_back(Process(k), Process(v));
+    return result;
+  }
+  if (op == "^") {
+    NodePtr result = AsPath(Process(expr->lhs));
+    auto sort = std::make_shared<Node>(NodeType::kSort, expr->position);
+    for (const SortTerm& t : expr->terms) sort->terms.push_back({t.descending, Process(t.expr)});
+    result->items.push_back(sort);
+    return result;
+  }
+  if (op == "@") {
+    NodePtr result = Process(expr->lhs);
+    Node* step = result.get();
+    if (result->type == NodeType::kPath) step = result->items.back().get();
+    if (!step->stages.empty()) {
+      throw Error("S0215", "A context variable binding must precede any predicates on a step",
+                  expr->position);
+    }
+    if (step->type == NodeType::kSort) {
+      throw Error("S0216",
+                  "A context variable binding must precede the 'order-by' clause on a step",
+                  expr->position);
+    }
+    if (expr->keep_array) step->keep_array = true;
+    step->focus = expr->rhs->str;
+    step->tuple = true;
+    return result;
+  }
+  if (op == "#") {
+    NodePtr result = Process(expr->lhs);
+    Node* step = result.get();
+    if (result->type == NodeType::kPath) {
+      step = result->items.back().get();
+    } else {
+      result = AsPath(result);
+      step = result->items.back().get();
+    }
+    if (step->type == NodeType::kSort && step->stages.empty()) {
+      step->index_var = expr->rhs->str;
+    } else {
+      Stage stage;
+      stage.is_index = true;
+      stage.var = expr->rhs->str;
+      stage.position = expr->position;
+      step->stages.push_back(stage);
+    }
+    step->tuple = true;
+    return result;
+  }
+  auto result = std::make_shared<Node>(*expr);
+  result->lhs = Process(expr->lhs);
+  result->rhs = Process(expr->rhs);
+  return result;
+}
+
+NodePtr Process(const NodePtr& expr) {
+  switch (expr->type) {
+    case NodeType::kBinary:
+      return ProcessBinary(expr);
+    case NodeType::kName: {
+      auto path = AsPath(expr);
+      if (expr->keep_array) path->keep_singleton_array = true;
+      return path;
+    }
+    case NodeType::kUnary: {
+      auto result = std::make_shared<Node>(*expr);
+      if (expr->lhs) result->lhs = Process(expr->lhs);
+      for (NodePtr& item : result->items) item = Process(item);
+      for (auto& [k, v] : result->pairs) {
+        k = Process(k);
+        v = Process(v);
+      }
+      return result;
+    }
+    case NodeType::kCall:
+    case NodeType::kPartial: {
+      auto result = std::make_shared<Node>(*expr);
+      result->lhs = Process(expr->lhs);
+      for (NodePtr& arg : result->items) arg = Process(arg);
+      return result;
+    }
+    case NodeType::kLambda: {
+      auto result = std::make_shared<Node>(*expr);
+      result->lhs = TailCallOptimize(Process(expr->lhs));
+      return result;
+    }
+    case NodeType::kCondition: {
+      auto result = std::make_shared<Node>(*expr);
+      result->cond = Process(expr->cond);
+      result->then = expr->then == expr->cond ? result->cond : Process(expr->then);
+      if (expr->otherwise) result->otherwise = Process(expr->otherwise);
+      return result;
+    }
+    case NodeType::kBlock: {
+      auto result = std::make_shared<Node>(*expr);
+      for (NodePtr& item : result->items) item = Process(item);
+      return result;
+    }
+    case NodeType::kBind:
+    case NodeType::kApply: {
+      auto result = std::make_shared<Node>(*expr);
+      result->lhs = Process(expr->lhs);
+      result->rhs = Process(expr->rhs);
+      return result;
+    }
+    case NodeType::kTransform: {
+      auto result = std::make_shared<Node>(*expr);
+      result->lhs = Process(expr->lhs);
+      result->rhs = Process(expr->rhs);
+      if (expr->del) result->del = Process(expr->del);
+      return result;
+    }
+    case NodeType::kParent:
+      throw Error("S0217", "The parent operator (%) is not supported by stepd yet", expr->position,
+                  "%");
+    default:
+      return expr;
+  }
+}
+
+}  // namespace
+
+NodePtr Parse(std::string_view text) {
+  Parser parser(text);
+  return Process(parser.ParseAll());
+}
+
+}  // namespace stepd::asl::jsonata
