@@ -3,12 +3,15 @@
 #include <CLI/CLI.hpp>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <random>
 #include <sstream>
+#include <variant>
 
 #include "stepd/asl/compiler.h"
 #include "stepd/asl/interpreter.h"
+#include "stepd/asl/jsonata.h"
 #include "stepd/asl/task_invoker.h"
 #include "stepd/base/clock.h"
 #include "stepd/base/json.h"
@@ -179,6 +182,53 @@ int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std:
   return execution->status() == asl::ExecutionStatus::kSucceeded ? 0 : 1;
 }
 
+int RunJsonataCommand(const JsonataArgs& args, std::istream& in, std::ostream& out,
+                      std::ostream& err) {
+  std::map<std::string, Json> bindings;
+  if (!args.bindings.empty()) {
+    StatusOr<Json> parsed = ParseJson(args.bindings);
+    if (!parsed.ok() || !parsed->is_object()) {
+      err << "stepd jsonata: --bindings must be a JSON object"
+          << (parsed.ok() ? "" : ": " + parsed.status().message()) << "\n";
+      return 2;
+    }
+    for (auto it = parsed->begin(); it != parsed->end(); ++it) bindings[it.key()] = it.value();
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  std::optional<Json> input;
+  if (text.str().find_first_not_of(" \t\r\n") != std::string::npos) {
+    StatusOr<Json> parsed = ParseJson(text.str());
+    if (!parsed.ok()) {
+      err << "stepd jsonata: standard input is not JSON: " << parsed.status().message() << "\n";
+      return 2;
+    }
+    input = std::move(*parsed);
+  }
+  asl::JsonataOptions options;
+  options.time_limit_ms = args.time_limit_ms;
+  options.max_depth = args.depth;
+  auto compiled = asl::Jsonata::Compile(args.expression);
+  asl::JsonataResult result;
+  if (auto* error = std::get_if<asl::JsonataError>(&compiled)) {
+    result.error = *error;
+  } else {
+    result =
+        std::get<asl::Jsonata>(compiled).Evaluate(input ? &*input : nullptr, bindings, {}, options);
+  }
+  if (result.error) {
+    out << Json{{"error", result.error->ToJson()}}.dump() << "\n";
+    return 1;
+  }
+  if (!result.value) {
+    out << R"({"undefined":true})"
+        << "\n";
+    return 0;
+  }
+  out << Json{{"result", *result.value}}.dump() << "\n";
+  return 0;
+}
+
 void AddOfflineCommands(CLI::App& app) {
   auto validate_args = std::make_shared<ValidateArgs>();
   CLI::App* validate =
@@ -211,6 +261,30 @@ void AddOfflineCommands(CLI::App& app) {
                   "largest state input/output in bytes (0: no limit)");
   run->callback([run_args] {
     const int code = RunRunCommand(*run_args, std::cin, std::cout, std::cerr);
+    std::cout.flush();
+    if (code != 0) throw CLI::RuntimeError(code);
+  });
+
+  auto jsonata_args = std::make_shared<JsonataArgs>();
+  CLI::App* jsonata = app.add_subcommand(
+      "jsonata", "Evaluate a JSONata expression against the JSON on standard input (offline)");
+  jsonata->add_option("expression", jsonata_args->expression, "the JSONata expression")->required();
+  jsonata
+      ->add_option("--bindings", jsonata_args->bindings,
+                   "variables as a JSON object ({\"name\": value})")
+      ->type_name("JSON");
+  jsonata
+      ->add_option("--time-limit-ms", jsonata_args->time_limit_ms,
+                   "fail with U1002 past this many milliseconds (0: none; default 10000)")
+      ->type_name("N")
+      ->check(CLI::Range(int64_t{0}, int64_t{3'600'000}));
+  jsonata
+      ->add_option("--depth", jsonata_args->depth,
+                   "fail with U1001 when evaluation nests deeper (default 1000)")
+      ->type_name("N")
+      ->check(CLI::Range(1, 100'000));
+  jsonata->callback([jsonata_args] {
+    const int code = RunJsonataCommand(*jsonata_args, std::cin, std::cout, std::cerr);
     std::cout.flush();
     if (code != 0) throw CLI::RuntimeError(code);
   });

@@ -139,5 +139,47 @@ TEST_F(OfflineCommands, MissingDefinitionFileIsAUsageError) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+TEST_F(OfflineCommands, JsonataPrintsTheResultUndefinedOrTheError) {
+  auto data = Write("d.json", R"({"orders":[{"qty":2,"price":3.5},{"qty":1,"price":10}]})");
+  Result r = Stepd(
+      "jsonata '$sum(orders.(qty * price)) & \" for \" & $who' --bindings "
+      "'{\"who\":\"ops\"}' < " +
+      data);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(Json::parse(r.out), Json::parse(R"({"result":"17 for ops"})"));
+
+  r = Stepd("jsonata 'missing.field' < " + data);
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(Json::parse(r.out), Json::parse(R"({"undefined":true})"));
+
+  r = Stepd("jsonata '1 + \"a\"' < /dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  Json error = Json::parse(r.out)["error"];
+  EXPECT_EQ(error["code"], "T2002");
+  EXPECT_EQ(error["token"], "+");
+
+  r = Stepd("jsonata '(1' < /dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Json::parse(r.out)["error"]["code"], "S0203");
+}
+
+TEST_F(OfflineCommands, JsonataStopsRunawayExpressionsAndRefusesBadInput) {
+  Result r = Stepd(
+      "jsonata --time-limit-ms 200 '($f := function($n){$f($n + 1)}; $f(0))' "
+      "< /dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Json::parse(r.out)["error"]["code"], "U1002");
+
+  r = Stepd(
+      "jsonata --depth 50 '($f := function($n){$n = 0 ? 0 : 1 + $f($n - 1)}; $f(100))' "
+      "< /dev/null");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(Json::parse(r.out)["error"]["code"], "U1001");
+
+  auto bad = Write("bad.json", "{not json");
+  EXPECT_EQ(Stepd("jsonata 'a' < " + bad).exit_code, 2);
+  EXPECT_EQ(Stepd("jsonata --bindings '[1]' 'a' < /dev/null").exit_code, 2);
+}
+
 }  // namespace
 }  // namespace stepd::server

@@ -13,6 +13,14 @@
 //     exit 0 SUCCEEDED, 1 any other final status, 2 definition rejected
 //     ({"error":"InvalidDefinition","message":...}) or bad usage/files.
 //
+//   stepd jsonata [--bindings JSON] [--time-limit-ms N] [--depth N] EXPR
+//     evaluates the JSONata expression EXPR against the JSON document on
+//     standard input (empty input: undefined) with variables from --bindings
+//     (an object: {"name": value}, names without `$`); stdout {"result": ...},
+//     {"undefined": true} or {"error": {"code","message","position","token"}};
+//     exit 0 a result or undefined, 1 an error, 2 bad usage or input that is
+//     not JSON.
+//
 // Task states: with --mocks, answered from the Step Functions Local mock
 // file; without, every Task fails with States.TaskFailed naming its resource
 // (`stepd run` never calls AWS).
@@ -46,12 +54,21 @@ struct RunArgs {
   int64_t max_payload_bytes = 0;   // 0: no limit
 };
 
-// Both return the process exit code and write JSON to `out`, problems with
+struct JsonataArgs {
+  std::string expression;
+  std::string bindings;  // a JSON object, empty: none
+  int64_t time_limit_ms = 10'000;
+  int depth = 1000;
+};
+
+// All return the process exit code and write JSON to `out`, problems with
 // files or flags to `err`.
 int RunValidateCommand(const ValidateArgs& args, std::ostream& out, std::ostream& err);
 int RunRunCommand(const RunArgs& args, std::istream& in, std::ostream& out, std::ostream& err);
+int RunJsonataCommand(const JsonataArgs& args, std::istream& in, std::ostream& out,
+                      std::ostream& err);
 
-// Registers `validate` and `run` on `app`; their callbacks run the commands
+// Registers `validate`, `run` and `jsonata` on `app`; their callbacks run the commands
 // and throw CLI::RuntimeError(code) for a non-zero exit code.
 void AddOfflineCommands(CLI::App& app);
 
