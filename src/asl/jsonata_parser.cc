@@ -402,7 +402,6 @@ class Parser {
   // Reads the next token. A `/` right after an operand divides; anywhere
   // else it opens a regex.
   void Advance(bool operand_expected) {
-    prev_ = std::move(cur_);
     cur_ = lexer_.Next(operand_expected);
     if (cur_.kind == Tok::kOperator && (cur_.value == "!" || cur_.value == "~")) {
       throw Error("S0204", "Unknown operator: " + cur_.value, cur_.position, cur_.value);
@@ -714,8 +713,6 @@ class Parser {
     }
     // Look at what follows `)` without tokenizing it: a signature is not
     // JSONata tokens.
-    size_t at = lexer_.offset();
-    (void)at;
     Advance(false);
     if (IsOp("<")) {
       lexer_.set_offset(lexer_.offset() - 1);
@@ -731,7 +728,6 @@ class Parser {
 
   Lexer lexer_;
   Token cur_;
-  Token prev_;
 };
 
 // --- processing -----------------------------------------------------------
