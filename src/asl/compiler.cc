@@ -29,6 +29,29 @@ bool ContainsContextRef(const Json& j) {
   return false;
 }
 
+bool ContainsText(const Json& j, std::string_view text) {
+  if (j.is_string()) return j.get_ref<const std::string&>().find(text) != std::string::npos;
+  if (j.is_object() || j.is_array()) {
+    for (const auto& v : j) {
+      if (ContainsText(v, text)) return true;
+    }
+  }
+  return false;
+}
+
+// Fields of the JSONPath data flow, which JSONata states replace with
+// Arguments, Output and expressions in the fields themselves.
+const std::set<std::string>& JsonPathOnlyFields() {
+  static const auto* kFields = new std::set<std::string>{
+      "InputPath",         "OutputPath",           "ResultPath",
+      "Parameters",        "ResultSelector",       "ItemsPath",
+      "MaxConcurrencyPath", "ToleratedFailurePercentagePath", "ToleratedFailureCountPath",
+      "TimeoutSecondsPath", "HeartbeatSecondsPath", "SecondsPath",
+      "TimestampPath",     "ErrorPath",            "CausePath",
+      "Result",            "Iterator"};
+  return *kFields;
+}
+
 bool IsIntegral(const Json& v) {
   if (v.is_number_integer()) return true;
   if (v.is_number_float()) {
@@ -115,6 +138,8 @@ class Compiler {
   bool CompileTemplate(const Json& s, std::string_view field, const std::string& location,
                        std::optional<PayloadTemplate>* out);
   bool CompileRetry(const Json& s, const std::string& location, State* state);
+  bool CompileJsonataChoice(const Json& rule, const std::string& location, const StateGraph& graph,
+                            ChoiceState* state);
   bool CompileCatch(const Json& s, const std::string& location, const StateGraph& graph,
                     State* state);
   void CheckReachable(const Json& states, const std::string& start, const std::string& location);
@@ -135,10 +160,19 @@ class Compiler {
                                          const StateGraph& g);
   std::unique_ptr<State> CompileMap(const Json& s, const std::string& loc, const StateGraph& g);
 
+  // JSONata states: `field` as a JsonataTemplate (absent: *out untouched).
+  // `object_or_expression`: the value must be an object or one expression.
+  bool CompileJsonata(const Json& s, std::string_view field, const std::string& location,
+                      std::optional<JsonataTemplate>* out, bool object_or_expression = false);
+  // The fields a state of a type allows: `jsonpath` as written for a JSONPath
+  // state; for a JSONata state without the JSONPath-only fields, plus `jsonata`.
+  std::set<std::string> StateFields(std::set<std::string> jsonpath,
+                                    std::initializer_list<const char*> jsonata) const;
+
   const CompileOptions& options_;
   Diagnostics* diags_;
   StateMachine* machine_ = nullptr;
-  bool jsonata_reported_ = false;
+  bool jsonata_ = false;  // the state being compiled uses JSONata
   std::set<std::string> names_;  // state names are unique across the whole machine
 };
 
@@ -157,9 +191,7 @@ std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
 
   if (auto ql = def.find("QueryLanguage"); ql != def.end()) {
     if (*ql == "JSONata") {
-      jsonata_reported_ = true;
-      Error("QueryLanguage 'JSONata' is not supported yet", "/QueryLanguage",
-            "UNSUPPORTED_FEATURE");
+      machine->query_language = QueryLanguage::kJsonata;
     } else if (*ql != "JSONPath") {
       Error("The field 'QueryLanguage' should have one of these values: [JSONata, JSONPath]",
             "/QueryLanguage");
@@ -196,6 +228,13 @@ std::shared_ptr<StateMachine> Compiler::Run(std::string_view text) {
 
 bool Compiler::CompileGraph(const Json& obj, const std::string& location, StateGraph* graph,
                             bool allow_processor_config) {
+  // The states of a nested graph set jsonata_ for themselves; the enclosing
+  // Parallel or Map state goes on compiling in its own language.
+  struct Restore {
+    bool& flag;
+    bool saved;
+    ~Restore() { flag = saved; }
+  } restore{jsonata_, jsonata_};
   graph->location = location;
   const std::string here = location.empty() ? "/" : location;
   std::vector<std::string> missing;
@@ -297,18 +336,21 @@ std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Jso
     Error("The value for the state '" + name + "' must be an OBJECT", loc);
     return nullptr;
   }
+  // A state uses the machine's language unless it names its own; a machine
+  // in JSONata cannot have JSONPath states (the reverse is allowed).
+  jsonata_ = machine_->query_language == QueryLanguage::kJsonata;
   if (auto ql = s.find("QueryLanguage"); ql != s.end()) {
     if (*ql == "JSONata") {
-      if (!jsonata_reported_) {
-        jsonata_reported_ = true;
-        Error("QueryLanguage 'JSONata' is not supported yet", loc + "/QueryLanguage",
-              "UNSUPPORTED_FEATURE");
-      }
-      return nullptr;
-    }
-    if (*ql != "JSONPath") {
+      jsonata_ = true;
+    } else if (*ql != "JSONPath") {
       Error("The field 'QueryLanguage' should have one of these values: [JSONata, JSONPath]",
             loc + "/QueryLanguage");
+      return nullptr;
+    } else if (jsonata_) {
+      Error(
+          "The QueryLanguage of a state cannot be 'JSONPath' when the state machine's "
+          "QueryLanguage is 'JSONata'",
+          loc + "/QueryLanguage");
       return nullptr;
     }
   }
@@ -345,7 +387,8 @@ std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Jso
   if (!state) return nullptr;
   state->name = name;
   state->location = loc;
-  state->uses_context = ContainsContextRef(s);
+  state->query_language = jsonata_ ? QueryLanguage::kJsonata : QueryLanguage::kJsonPath;
+  state->uses_context = jsonata_ ? ContainsText(s, "$states") : ContainsContextRef(s);
   return state;
 }
 
@@ -361,6 +404,36 @@ int Compiler::ResolveNext(const Json& value, const std::string& location, const 
     Error("Missing 'Next' target: " + name, location, "MISSING_TRANSITION_TARGET");
   }
   return idx;
+}
+
+std::set<std::string> Compiler::StateFields(std::set<std::string> jsonpath,
+                                            std::initializer_list<const char*> jsonata) const {
+  if (!jsonata_) return jsonpath;
+  for (const std::string& f : JsonPathOnlyFields()) jsonpath.erase(f);
+  for (const char* f : jsonata) jsonpath.insert(f);
+  return jsonpath;
+}
+
+bool Compiler::CompileJsonata(const Json& s, std::string_view field, const std::string& location,
+                              std::optional<JsonataTemplate>* out, bool object_or_expression) {
+  auto it = s.find(std::string(field));
+  if (it == s.end()) return true;
+  const std::string loc = location + "/" + std::string(field);
+  if (field == "Assign" && !it->is_object()) {
+    Error("The value for the field 'Assign' must be an OBJECT", loc);
+    return false;
+  }
+  if (object_or_expression && !it->is_object() &&
+      !(it->is_string() && IsJsonataExpression(it->get_ref<const std::string&>()))) {
+    Error("The value for the field '" + std::string(field) +
+              "' must be an OBJECT or a JSONata expression",
+          loc);
+    return false;
+  }
+  JsonataTemplate t;
+  if (!JsonataTemplate::Compile(*it, std::string(field), loc, diags_, &t)) return false;
+  *out = std::move(t);
+  return true;
 }
 
 bool Compiler::CompileTemplate(const Json& s, std::string_view field, const std::string& location,
@@ -408,6 +481,13 @@ bool Compiler::CompileIntOrPath(const Json& s, std::string_view field, const std
     Error("These fields cannot be specified together: [" + f + ", " + fp + "]", location);
     return false;
   }
+  if (has_value && jsonata_ && s[f].is_string() &&
+      IsJsonataExpression(s[f].get_ref<const std::string&>())) {
+    JsonataTemplate t;
+    if (!JsonataTemplate::Compile(s[f], f, location + "/" + f, diags_, &t)) return false;
+    out->expression = std::move(t);
+    return true;
+  }
   if (has_value) {
     const Json& v = s[f];
     if (!IsIntegral(v) || v.get<double>() < static_cast<double>(min) ||
@@ -450,6 +530,13 @@ bool Compiler::CompileCommon(const Json& s, const std::string& loc, const StateG
     } else {
       state->end = true;
     }
+  }
+  if (jsonata_) {
+    if (state->type != StateType::kFail) ok &= CompileJsonata(s, "Output", loc, &state->output);
+    if (state->type != StateType::kSucceed && state->type != StateType::kFail) {
+      ok &= CompileJsonata(s, "Assign", loc, &state->jsonata_assign);
+    }
+    return ok;
   }
   if (state->type != StateType::kFail) {
     ok &= SelectPath::Compile(s.contains("InputPath") ? &s["InputPath"] : nullptr, "InputPath",
@@ -587,7 +674,12 @@ bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGr
       ok = false;
       continue;
     }
-    ok &= CheckFields(c, {"ErrorEquals", "Next", "ResultPath", "Assign", "Comment"}, cl);
+    ok &= CheckFields(c,
+                      jsonata_ ? std::set<std::string>{"ErrorEquals", "Next", "Output", "Assign",
+                                                       "Comment"}
+                               : std::set<std::string>{"ErrorEquals", "Next", "ResultPath",
+                                                       "Assign", "Comment"},
+                      cl);
     Catcher catcher;
     if (!c.contains("ErrorEquals") || !c["ErrorEquals"].is_array() || c["ErrorEquals"].empty()) {
       Error("These fields are required: [ErrorEquals]", cl);
@@ -614,9 +706,14 @@ bool Compiler::CompileCatch(const Json& s, const std::string& loc, const StateGr
     }
     catcher.next = ResolveNext(c["Next"], cl + "/Next", g);
     if (catcher.next < 0) ok = false;
-    ok &= ResultPath::Compile(c.contains("ResultPath") ? &c["ResultPath"] : nullptr,
-                              cl + "/ResultPath", diags_, &catcher.result_path);
-    ok &= CompileTemplate(c, "Assign", cl, &catcher.assign);
+    if (jsonata_) {
+      ok &= CompileJsonata(c, "Output", cl, &catcher.output);
+      ok &= CompileJsonata(c, "Assign", cl, &catcher.jsonata_assign);
+    } else {
+      ok &= ResultPath::Compile(c.contains("ResultPath") ? &c["ResultPath"] : nullptr,
+                                cl + "/ResultPath", diags_, &catcher.result_path);
+      ok &= CompileTemplate(c, "Assign", cl, &catcher.assign);
+    }
     state->catchers.push_back(std::move(catcher));
   }
   return ok;
@@ -627,11 +724,13 @@ std::unique_ptr<State> Compiler::CompilePass(const Json& s, const std::string& l
   auto st = std::make_unique<PassState>();
   st->type = StateType::kPass;
   bool ok = CheckFields(s,
-                        {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
-                         "Parameters", "Result", "Assign", "QueryLanguage"},
+                        StateFields({"Type", "Comment", "Next", "End", "InputPath", "OutputPath",
+                                     "ResultPath", "Parameters", "Result", "Assign",
+                                     "QueryLanguage"},
+                                    {"Output"}),
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
-  if (s.contains("Result")) st->result = s["Result"];
+  if (s.contains("Result") && !jsonata_) st->result = s["Result"];
   return ok ? std::move(st) : nullptr;
 }
 
@@ -641,12 +740,18 @@ std::unique_ptr<State> Compiler::CompileTask(const Json& s, const std::string& l
   st->type = StateType::kTask;
   bool ok = CheckFields(
       s,
-      {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
-       "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds", "TimeoutSecondsPath",
-       "HeartbeatSeconds", "HeartbeatSecondsPath", "Credentials", "Assign", "QueryLanguage"},
+      StateFields({"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                   "Parameters", "ResultSelector", "Retry", "Catch", "Resource", "TimeoutSeconds",
+                   "TimeoutSecondsPath", "HeartbeatSeconds", "HeartbeatSecondsPath",
+                   "Credentials", "Assign", "QueryLanguage"},
+                  {"Arguments", "Output"}),
       loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
-  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  if (jsonata_) {
+    ok &= CompileJsonata(s, "Arguments", loc, &st->arguments, true);
+  } else {
+    ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  }
   ok &= CompileRetry(s, loc, st.get());
   ok &= CompileCatch(s, loc, g, st.get());
   if (!s.contains("Resource")) {
@@ -738,8 +843,9 @@ std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string&
   auto st = std::make_unique<ChoiceState>();
   st->type = StateType::kChoice;
   bool ok = CheckFields(s,
-                        {"Type", "Comment", "InputPath", "OutputPath", "Choices", "Default",
-                         "Assign", "QueryLanguage"},
+                        StateFields({"Type", "Comment", "InputPath", "OutputPath", "Choices",
+                                     "Default", "Assign", "QueryLanguage"},
+                                    {"Output"}),
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
   if (!s.contains("Choices")) {
@@ -753,12 +859,17 @@ std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string&
   }
   for (size_t i = 0; i < choices.size(); ++i) {
     const std::string cl = loc + "/Choices/" + std::to_string(i);
+    if (jsonata_) {
+      ok &= CompileJsonataChoice(choices[i], cl, g, st.get());
+      continue;
+    }
     auto rule = ChoiceRule::Compile(choices[i], cl, true, diags_);
     if (!rule.ok()) {
       ok = false;
       continue;
     }
-    ChoiceBranch b{std::move(rule).value(), -1, std::nullopt};
+    ChoiceBranch b;
+    b.rule = std::move(rule).value();
     b.next = ResolveNext(Json(b.rule.next()), cl + "/Next", g);
     if (b.next < 0) ok = false;
     if (!b.rule.assign().is_null()) {
@@ -776,6 +887,37 @@ std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string&
     if (st->default_next < 0) ok = false;
   }
   return ok ? std::move(st) : nullptr;
+}
+
+// A JSONata Choice rule: {"Condition": true | "{% expr %}", "Next", "Assign"?,
+// "Output"?, "Comment"?}.
+bool Compiler::CompileJsonataChoice(const Json& rule, const std::string& cl, const StateGraph& g,
+                                    ChoiceState* st) {
+  if (!rule.is_object()) {
+    Error("The value for the field 'Choices' must be an ARRAY of OBJECTs", cl);
+    return false;
+  }
+  bool ok = CheckFields(rule, {"Condition", "Next", "Assign", "Output", "Comment"}, cl);
+  if (!rule.contains("Condition") || !rule.contains("Next")) {
+    Error(std::string("These fields are required: [") +
+              (!rule.contains("Condition") ? "Condition" : "Next") + "]",
+          cl);
+    return false;
+  }
+  const Json& c = rule["Condition"];
+  if (!c.is_boolean() && !(c.is_string() && IsJsonataExpression(c.get_ref<const std::string&>()))) {
+    Error("The value for the field 'Condition' must be a BOOLEAN or a JSONata expression",
+          cl + "/Condition");
+    return false;
+  }
+  ChoiceBranch b;
+  ok &= CompileJsonata(rule, "Condition", cl, &b.condition);
+  ok &= CompileJsonata(rule, "Output", cl, &b.output);
+  ok &= CompileJsonata(rule, "Assign", cl, &b.jsonata_assign);
+  b.next = ResolveNext(rule["Next"], cl + "/Next", g);
+  if (b.next < 0) ok = false;
+  st->choices.push_back(std::move(b));
+  return ok;
 }
 
 bool LooksLikeRfc3339(std::string_view t) {
@@ -798,10 +940,30 @@ std::unique_ptr<State> Compiler::CompileWait(const Json& s, const std::string& l
   auto st = std::make_unique<WaitState>();
   st->type = StateType::kWait;
   bool ok = CheckFields(s,
-                        {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "Seconds",
-                         "Timestamp", "SecondsPath", "TimestampPath", "Assign", "QueryLanguage"},
+                        StateFields({"Type", "Comment", "Next", "End", "InputPath", "OutputPath",
+                                     "Seconds", "Timestamp", "SecondsPath", "TimestampPath",
+                                     "Assign", "QueryLanguage"},
+                                    {"Output"}),
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, false, false);
+  if (jsonata_) {
+    if (s.contains("Seconds") == s.contains("Timestamp")) {
+      Error("Exactly one of these fields is required: [Seconds, Timestamp]", loc);
+      return nullptr;
+    }
+    for (const char* f : {"Seconds", "Timestamp"}) {
+      if (!s.contains(f) || !s[f].is_string() ||
+          !IsJsonataExpression(s[f].get_ref<const std::string&>())) {
+        continue;
+      }
+      ok &= CompileJsonata(s, f, loc,
+                           std::string_view(f) == "Seconds" ? &st->seconds_expression
+                                                            : &st->timestamp_expression);
+    }
+    if (st->seconds_expression || st->timestamp_expression) {
+      return ok ? std::move(st) : nullptr;
+    }
+  }
   int n = 0;
   for (const char* f : {"Seconds", "Timestamp", "SecondsPath", "TimestampPath"}) n += s.contains(f);
   if (n != 1) {
@@ -837,7 +999,9 @@ std::unique_ptr<State> Compiler::CompileSucceed(const Json& s, const std::string
                                                 const StateGraph& g) {
   auto st = std::make_unique<SucceedState>();
   st->type = StateType::kSucceed;
-  bool ok = CheckFields(s, {"Type", "Comment", "InputPath", "OutputPath", "QueryLanguage"}, loc);
+  bool ok = CheckFields(
+      s, StateFields({"Type", "Comment", "InputPath", "OutputPath", "QueryLanguage"}, {"Output"}),
+      loc);
   ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
   return ok ? std::move(st) : nullptr;
 }
@@ -847,8 +1011,29 @@ std::unique_ptr<State> Compiler::CompileFail(const Json& s, const std::string& l
   auto st = std::make_unique<FailState>();
   st->type = StateType::kFail;
   bool ok = CheckFields(
-      s, {"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"}, loc);
+      s,
+      StateFields({"Type", "Comment", "Error", "Cause", "ErrorPath", "CausePath", "QueryLanguage"},
+                  {}),
+      loc);
   ok &= CompileCommon(s, loc, g, st.get(), true, false, false);
+  if (jsonata_) {
+    for (const char* f : {"Error", "Cause"}) {
+      if (!s.contains(f)) continue;
+      const Json& v = s[f];
+      if (!v.is_string()) {
+        Error("The value for the field '" + std::string(f) + "' must be a STRING",
+              loc + "/" + f);
+        ok = false;
+      } else if (IsJsonataExpression(v.get_ref<const std::string&>())) {
+        ok &= CompileJsonata(s, f, loc,
+                             std::string_view(f) == "Error" ? &st->error_expression
+                                                            : &st->cause_expression);
+      } else {
+        (std::string_view(f) == "Error" ? st->error : st->cause) = v.get<std::string>();
+      }
+    }
+    return ok ? std::move(st) : nullptr;
+  }
   for (const char* pair : {"Error", "Cause"}) {
     const std::string f = pair;
     const std::string fp = f + "Path";
@@ -909,11 +1094,17 @@ std::unique_ptr<State> Compiler::CompileParallel(const Json& s, const std::strin
   st->type = StateType::kParallel;
   bool ok = CheckFields(
       s,
-      {"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath", "Parameters",
-       "ResultSelector", "Retry", "Catch", "Branches", "Assign", "QueryLanguage"},
+      StateFields({"Type", "Comment", "Next", "End", "InputPath", "OutputPath", "ResultPath",
+                   "Parameters", "ResultSelector", "Retry", "Catch", "Branches", "Assign",
+                   "QueryLanguage"},
+                  {"Arguments", "Output"}),
       loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, true);
-  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  if (jsonata_) {
+    ok &= CompileJsonata(s, "Arguments", loc, &st->arguments, true);
+  } else {
+    ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  }
   ok &= CompileRetry(s, loc, st.get());
   ok &= CompileCatch(s, loc, g, st.get());
   if (!s.contains("Branches")) {
@@ -946,7 +1137,7 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
   auto st = std::make_unique<MapState>();
   st->type = StateType::kMap;
   bool ok = CheckFields(s,
-                        {"Type",
+                        StateFields({"Type",
                          "Comment",
                          "Next",
                          "End",
@@ -972,13 +1163,39 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
                          "ResultWriter",
                          "ItemBatcher",
                          "Assign",
-                         "QueryLanguage"},
+                         "QueryLanguage"}, {"Items", "Output"}),
                         loc);
   ok &= CompileCommon(s, loc, g, st.get(), false, true, false);
-  ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
   ok &= CompileRetry(s, loc, st.get());
   ok &= CompileCatch(s, loc, g, st.get());
-  if (s.contains("ItemSelector") && s.contains("Parameters")) {
+  if (jsonata_) {
+    ok &= CompileJsonata(s, "ItemSelector", loc, &st->jsonata_item_selector);
+    if (s.contains("Items")) {
+      const Json& items = s["Items"];
+      if (!items.is_array() &&
+          !(items.is_string() && IsJsonataExpression(items.get_ref<const std::string&>()))) {
+        Error("The value for the field 'Items' must be an ARRAY or a JSONata expression",
+              loc + "/Items");
+        ok = false;
+      } else {
+        ok &= CompileJsonata(s, "Items", loc, &st->items);
+      }
+    }
+    for (const char* f : {"ToleratedFailurePercentage", "ToleratedFailureCount"}) {
+      if (s.contains(f) && s[f].is_string() &&
+          IsJsonataExpression(s[f].get_ref<const std::string&>())) {
+        ok &= CompileJsonata(s, f, loc,
+                             std::string_view(f) == "ToleratedFailureCount"
+                                 ? &st->tolerated_failure_count_expression
+                                 : &st->tolerated_failure_percentage_expression);
+      }
+    }
+  } else {
+    ok &= CompileTemplate(s, "ResultSelector", loc, &st->result_selector);
+  }
+  if (jsonata_) {
+    // handled above
+  } else if (s.contains("ItemSelector") && s.contains("Parameters")) {
     Error("These fields cannot be specified together: [ItemSelector, Parameters]", loc);
     ok = false;
   } else {
@@ -1042,7 +1259,7 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
         loc);
     ok = false;
   }
-  if (s.contains("ToleratedFailurePercentage")) {
+  if (s.contains("ToleratedFailurePercentage") && !st->tolerated_failure_percentage_expression) {
     const Json& v = s["ToleratedFailurePercentage"];
     if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 100) {
       Error(
@@ -1057,7 +1274,9 @@ std::unique_ptr<State> Compiler::CompileMap(const Json& s, const std::string& lo
                             &st->tolerated_failure_percentage_path,
                             &st->tolerated_failure_percentage_path_text);
   IntOrPath count;
-  ok &= CompileIntOrPath(s, "ToleratedFailureCount", loc, 0, &count);
+  if (!st->tolerated_failure_count_expression) {
+    ok &= CompileIntOrPath(s, "ToleratedFailureCount", loc, 0, &count);
+  }
   st->tolerated_failure_count = count.value;
   st->tolerated_failure_count_path = std::move(count.path);
   st->tolerated_failure_count_path_text = count.path_text;

@@ -35,6 +35,22 @@ AslResult<std::optional<std::string>> Resolve(interpreter_internal::StepContext&
 }  // namespace
 
 void FailState::Enter(interpreter_internal::StepContext& ctx) const {
+  if (jsonata()) {
+    std::string texts[2] = {error.value_or(""), cause.value_or("")};
+    const std::optional<JsonataTemplate>* fields[2] = {&error_expression, &cause_expression};
+    for (int i = 0; i < 2; ++i) {
+      if (!*fields[i]) continue;
+      const JsonataTemplate& t = **fields[i];
+      auto r = t.Evaluate(ctx.JsonataView(&ctx.frame().raw_input));
+      if (auto* f = std::get_if<JsonataFailure>(&r)) {
+        return ctx.FailUnit(ctx.EvaluationFailed(std::move(*f)));
+      }
+      Json v = std::get<Json>(std::move(r));
+      if (!v.is_string()) return ctx.FailUnit(ctx.EvaluationFailed(t.UnexpectedType("string", v)));
+      texts[i] = v.get<std::string>();
+    }
+    return ctx.FailUnit(AslError{std::move(texts[0]), std::move(texts[1])});
+  }
   auto e = Resolve(ctx, error, error_path, error_call, error_path_text, "ErrorPath");
   if (!e.ok()) return ctx.FailUnit(std::move(e).take_error());
   auto c = Resolve(ctx, cause, cause_path, cause_call, cause_path_text, "CausePath");

@@ -555,8 +555,57 @@ AslError StepContext::Contextualize(AslError error) const {
   return error;
 }
 
+JsonataScope StepContext::JsonataView(const Json* input, const Json* result,
+                                      const Json* error_output, const Json* map_index,
+                                      const Json* map_value) {
+  EvalScope es = Scope(input, map_index, map_value);
+  JsonataScope js;
+  js.input = input;
+  js.result = result;
+  js.error_output = error_output;
+  js.context = es.context;
+  js.variables = es.variables;
+  return js;
+}
+
+AslError StepContext::EvaluationFailed(JsonataFailure failure) {
+  AslError e = std::move(failure.error);
+  e.cause = "An error occurred while executing the state '" + state_.name +
+            "' (entered at the event id #" + std::to_string(frame_.entered_event_id) + "). " +
+            e.cause;
+  Emit("EvaluationFailed", "evaluationFailedEventDetails",
+       EventDetails()
+           .String("error", e.error)
+           .String("cause", e.cause)
+           .String("location", failure.field)
+           .String("state", state_.name)
+           .Take());
+  return e;
+}
+
+std::optional<Json> StepContext::EvaluateJsonata(const JsonataTemplate& field,
+                                                 const JsonataScope& scope,
+                                                 std::string_view final_event) {
+  auto r = field.Evaluate(scope);
+  if (auto* failure = std::get_if<JsonataFailure>(&r)) {
+    Fail(EvaluationFailed(std::move(*failure)), final_event);
+    return std::nullopt;
+  }
+  return std::get<Json>(std::move(r));
+}
+
 std::optional<Json> StepContext::EffectiveInput(bool with_parameters, bool consume_raw_input) {
   StateProbe* probe = Probe();
+  if (state_.jsonata()) {
+    // JSONata: Arguments (Task, Parallel) read $states.input; the raw input
+    // stays for Output, Assign and Catch.
+    if (with_parameters && state_.arguments) {
+      std::optional<Json> args = EvaluateJsonata(*state_.arguments, JsonataView(&frame_.raw_input));
+      if (args && probe) probe->after_parameters = *args;
+      return args;
+    }
+    return frame_.raw_input;
+  }
   Json eff;
   // Without Retry/Catch and with a replacing ResultPath nothing reads the raw
   // input after this point: it can be moved instead of copied.
@@ -626,8 +675,46 @@ std::optional<AslError> StepContext::OuterScopeWrite(const Json& assigned) const
   return std::nullopt;
 }
 
+void StepContext::CompleteJsonata(Json result, int next, bool state_assign,
+                                  const ChoiceBranch* branch) {
+  StateProbe* probe = Probe();
+  const bool produces_result = state_.type == StateType::kTask ||
+                               state_.type == StateType::kParallel ||
+                               state_.type == StateType::kMap;
+  if (probe && produces_result) probe->result = result;
+  JsonataScope view = JsonataView(&frame_.raw_input, produces_result ? &result : nullptr);
+  const JsonataTemplate* assign = nullptr;
+  const JsonataTemplate* output = state_.output ? &*state_.output : nullptr;
+  if (branch != nullptr) {
+    if (branch->jsonata_assign) assign = &*branch->jsonata_assign;
+    if (branch->output) output = &*branch->output;
+  } else if (state_assign && state_.jsonata_assign) {
+    assign = &*state_.jsonata_assign;
+  }
+  std::optional<Json> assigned;
+  if (assign) {
+    assigned = EvaluateJsonata(*assign, view);
+    if (!assigned) return;
+    if (auto e = OuterScopeWrite(*assigned)) return Fail(std::move(*e));
+    if (probe) probe->assigned = *assigned;
+  }
+  Json out;
+  if (output) {
+    std::optional<Json> o = EvaluateJsonata(*output, view);
+    if (!o) return;
+    out = std::move(*o);
+  } else if (produces_result) {
+    out = std::move(result);
+  } else {
+    out = std::move(frame_.raw_input);
+  }
+  Exit(std::move(out), std::move(assigned), next);
+}
+
 void StepContext::Complete(Json result, bool apply_selector, int next,
-                           const PayloadTemplate* assign, bool state_assign) {
+                           const PayloadTemplate* assign, bool state_assign,
+                           const ChoiceBranch* branch) {
+  if (state_.jsonata()) return CompleteJsonata(std::move(result), next, state_assign, branch);
   StateProbe* probe = Probe();
   if (probe) probe->result = result;
   if (apply_selector && state_.result_selector) {
@@ -662,6 +749,10 @@ void StepContext::Complete(Json result, bool apply_selector, int next,
     if (!r.ok()) return Fail(Contextualize(std::move(r).take_error()));
     out = std::move(r).value();
   }
+  Exit(std::move(out), std::move(assigned), next);
+}
+
+void StepContext::Exit(Json out, std::optional<Json> assigned, int next) {
   if (runner_.options_.max_payload_bytes &&
       out.dump().size() > runner_.options_.max_payload_bytes) {
     return FailUnit(AslError::Of(StatesError::kDataLimitExceeded,
@@ -746,17 +837,40 @@ void StepContext::Fail(AslError error, std::string_view final_event, bool heartb
       StateProbe* probe = Probe();
       Json err_out = {{"Error", error.error}, {"Cause", error.cause}};
       std::optional<Json> assigned;
-      if (c.assign) {
-        auto r = c.assign->Evaluate(Scope(&err_out));
-        if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
-        assigned = std::move(r).value();
-        if (auto e = OuterScopeWrite(*assigned)) return FailUnit(std::move(*e));
-        if (probe) probe->assigned = *assigned;
-      }
       Json out;
-      auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
-      if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
-      out = std::move(r).value();
+      if (state_.jsonata()) {
+        // Assign and Output read $states.errorOutput; Output defaults to it.
+        JsonataScope view = JsonataView(&frame_.raw_input, nullptr, &err_out);
+        if (c.jsonata_assign) {
+          auto r = c.jsonata_assign->Evaluate(view);
+          if (auto* f = std::get_if<JsonataFailure>(&r)) {
+            return FailUnit(EvaluationFailed(std::move(*f)));
+          }
+          assigned = std::get<Json>(std::move(r));
+          if (auto e = OuterScopeWrite(*assigned)) return FailUnit(std::move(*e));
+          if (probe) probe->assigned = *assigned;
+        }
+        if (c.output) {
+          auto r = c.output->Evaluate(view);
+          if (auto* f = std::get_if<JsonataFailure>(&r)) {
+            return FailUnit(EvaluationFailed(std::move(*f)));
+          }
+          out = std::get<Json>(std::move(r));
+        } else {
+          out = std::move(err_out);
+        }
+      } else {
+        if (c.assign) {
+          auto r = c.assign->Evaluate(Scope(&err_out));
+          if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
+          assigned = std::move(r).value();
+          if (auto e = OuterScopeWrite(*assigned)) return FailUnit(std::move(*e));
+          if (probe) probe->assigned = *assigned;
+        }
+        auto r = c.result_path.Apply(frame_.raw_input, std::move(err_out));
+        if (!r.ok()) return FailUnit(Contextualize(std::move(r).take_error()));
+        out = std::move(r).value();
+      }
       if (probe) {
         probe->handled_error = error;
         probe->catch_index = static_cast<int>(ci);

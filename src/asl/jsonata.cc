@@ -11,6 +11,7 @@
 #include <functional>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "jsonata_ast.h"
 #include "jsonata_error.h"
@@ -30,9 +31,28 @@ using FramePtr = std::shared_ptr<Frame>;
 
 // Variables of one scope. The outermost frame holds the built-ins (shared by
 // every evaluation); the next the caller's bindings and `$$`.
+// The caller's JsonataVariables, with the values already converted.
+struct LazyVariables {
+  const JsonataVariables* source = nullptr;
+  mutable std::unordered_map<std::string, Value> found;
+  mutable std::unordered_set<std::string> missing;
+
+  const Value* Find(std::string_view name) const {
+    if (auto it = found.find(std::string(name)); it != found.end()) return &it->second;
+    if (missing.count(std::string(name))) return nullptr;
+    const Json* j = source->Find(name);
+    if (j == nullptr) {
+      missing.emplace(name);
+      return nullptr;
+    }
+    return &found.emplace(std::string(name), FromJson(*j)).first->second;
+  }
+};
+
 struct Frame {
   FramePtr parent;
   const std::unordered_map<std::string_view, Value>* globals = nullptr;
+  const LazyVariables* lazy = nullptr;
   std::vector<std::pair<std::string, Value>> vars;
 
   explicit Frame(FramePtr p) : parent(std::move(p)) {}
@@ -50,6 +70,9 @@ struct Frame {
     for (const Frame* f = this; f; f = f->parent.get()) {
       for (const auto& [k, v] : f->vars) {
         if (k == name) return &v;
+      }
+      if (f->lazy) {
+        if (const Value* v = f->lazy->Find(name)) return v;
       }
       if (f->globals) {
         auto it = f->globals->find(name);
@@ -1190,6 +1213,20 @@ std::variant<Jsonata, JsonataError> Jsonata::Compile(std::string_view text) {
 JsonataResult Jsonata::Evaluate(const Json* input, const std::map<std::string, Json>& bindings,
                                 const std::map<std::string, JsonataFunction>& functions,
                                 const JsonataOptions& options) const {
+  return EvaluateWith(input, nullptr, bindings, functions, options);
+}
+
+JsonataResult Jsonata::Evaluate(const Json* input, const JsonataVariables& variables,
+                                const std::map<std::string, Json>& bindings,
+                                const std::map<std::string, JsonataFunction>& functions,
+                                const JsonataOptions& options) const {
+  return EvaluateWith(input, &variables, bindings, functions, options);
+}
+
+JsonataResult Jsonata::EvaluateWith(const Json* input, const JsonataVariables* variables,
+                                    const std::map<std::string, Json>& bindings,
+                                    const std::map<std::string, JsonataFunction>& functions,
+                                    const JsonataOptions& options) const {
   using namespace jsonata;
   JsonataResult out;
   try {
@@ -1202,6 +1239,11 @@ JsonataResult Jsonata::Evaluate(const Json* input, const std::map<std::string, J
     Evaluator ev(options, now);
     FramePtr root = ev.NewFrame(nullptr);
     root->globals = &Globals();
+    LazyVariables lazy;
+    if (variables != nullptr) {
+      lazy.source = variables;
+      root->lazy = &lazy;
+    }
     FramePtr env = ev.NewFrame(root);
     for (const auto& [name, fn] : functions) {
       auto f = std::make_shared<BuiltinFunction>();

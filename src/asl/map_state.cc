@@ -45,6 +45,22 @@ AslResult<int64_t> PositiveFromPath(StepContext& ctx, const PathExpr& path, cons
   return static_cast<int64_t>(*n);
 }
 
+// A number from a JSONata field (MaxConcurrency, ToleratedFailure*): nullopt
+// after the state failed with the type error AWS reports.
+std::optional<double> JsonataNumber(StepContext& ctx, const JsonataTemplate& t, const Json& input,
+                                    bool integral, double min, double max) {
+  std::optional<Json> v = ctx.EvaluateJsonata(t, ctx.JsonataView(&input), "MapStateFailed");
+  if (!v) return std::nullopt;
+  const bool ok = v->is_number() && v->get<double>() >= min && v->get<double>() <= max &&
+                  (!integral || std::floor(v->get<double>()) == v->get<double>());
+  if (!ok) {
+    ctx.Fail(ctx.EvaluationFailed(t.UnexpectedType(integral ? "integer" : "number", *v)),
+             "MapStateFailed");
+    return std::nullopt;
+  }
+  return v->get<double>();
+}
+
 constexpr int64_t kMaxBatchBytes = 256 * 1024;
 
 // Number of items a child stands for: its batch's size with an ItemBatcher.
@@ -55,6 +71,23 @@ int64_t ItemsOf(const MapState& map, const Frame& f, int64_t child_index) {
 }
 
 }  // namespace
+
+AslResult<Json> MapState::SelectItem(StepContext& ctx, const Json& effective, int64_t index,
+                                     Json item) const {
+  const Json i = index;
+  if (jsonata_item_selector) {
+    auto r = jsonata_item_selector->Evaluate(
+        ctx.JsonataView(&effective, nullptr, nullptr, &i, &item));
+    if (auto* failure = std::get_if<JsonataFailure>(&r)) {
+      return ctx.EvaluationFailed(std::move(*failure));
+    }
+    return std::get<Json>(std::move(r));
+  }
+  if (!item_selector) return item;
+  auto r = item_selector->Evaluate(ctx.Scope(&effective, &i, &item));
+  if (!r.ok()) return ctx.Contextualize(std::move(r).take_error());
+  return std::move(r).value();
+}
 
 int64_t MapState::TotalItems(const Frame& f) const {
   if (!item_batcher) return f.total_children;
@@ -102,13 +135,9 @@ std::optional<Json> MapState::MakeBatches(StepContext& ctx, const Json& effectiv
     current_bytes = 0;
   };
   for (size_t i = 0; i < items.size(); ++i) {
-    Json item = std::move(items[i]);
-    if (item_selector) {
-      const Json index = static_cast<int64_t>(i);
-      auto r = item_selector->Evaluate(ctx.Scope(&effective, &index, &item));
-      if (!r.ok()) return ctx.Fail(ctx.Contextualize(std::move(r).take_error())), std::nullopt;
-      item = std::move(r).value();
-    }
+    auto selected = SelectItem(ctx, effective, static_cast<int64_t>(i), std::move(items[i]));
+    if (!selected.ok()) return ctx.Fail(std::move(selected).take_error()), std::nullopt;
+    Json item = std::move(selected).value();
     const int64_t bytes = static_cast<int64_t>(item.dump().size());
     if (!current.empty() && ((max_items > 0 && static_cast<int64_t>(current.size()) >= max_items) ||
                              current_bytes + bytes > max_bytes)) {
@@ -140,6 +169,11 @@ void MapState::Enter(StepContext& ctx) const {
   EvalScope scope = ctx.Scope(&*eff);
   // MaxConcurrency.
   int64_t concurrency = max_concurrency.value.value_or(0);
+  if (max_concurrency.expression) {
+    auto n = JsonataNumber(ctx, *max_concurrency.expression, f.raw_input, true, 0, 99999999);
+    if (!n) return;
+    concurrency = static_cast<int64_t>(*n);
+  }
   if (max_concurrency.path) {
     std::optional<Json> v = max_concurrency.path->Evaluate(scope);
     std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
@@ -152,16 +186,43 @@ void MapState::Enter(StepContext& ctx) const {
     concurrency = static_cast<int64_t>(*n);
   }
   // Items.
-  auto items = items_path.Apply(*eff, scope);
-  if (!items.ok()) return ctx.Fail(ctx.Contextualize(std::move(items).take_error()));
-  if (!items.value().is_array()) {
-    return ctx.Fail(
-        ctx.RuntimeError("Map state input must be an array but was: " + items.value().dump()));
+  AslResult<Json> items = Json();
+  if (jsonata()) {
+    // Items (default: the state input) must give an array.
+    if (this->items) {
+      std::optional<Json> v =
+          ctx.EvaluateJsonata(*this->items, ctx.JsonataView(&f.raw_input), "MapStateFailed");
+      if (!v) return;
+      if (!v->is_array()) {
+        return ctx.Fail(ctx.EvaluationFailed(this->items->UnexpectedType("array", *v)),
+                        "MapStateFailed");
+      }
+      items = std::move(*v);
+    } else if (!eff->is_array()) {
+      return ctx.Fail(ctx.EvaluationFailed(JsonataFailure{
+                          AslError::Of(StatesError::kQueryEvaluationError,
+                                       "Map state input must be an array but was: " + eff->dump()),
+                          "Items"}),
+                      "MapStateFailed");
+    } else {
+      items = *eff;
+    }
+  } else {
+    items = items_path.Apply(*eff, scope);
+    if (!items.ok()) return ctx.Fail(ctx.Contextualize(std::move(items).take_error()));
+    if (!items.value().is_array()) {
+      return ctx.Fail(
+          ctx.RuntimeError("Map state input must be an array but was: " + items.value().dump()));
+    }
   }
   ctx.Emit("MapStateStarted", "mapStateStartedEventDetails",
            EventDetails().Int("length", static_cast<int64_t>(items.value().size())).Take());
   // Tolerated failures.
   std::optional<double> pct = tolerated_failure_percentage;
+  if (tolerated_failure_percentage_expression) {
+    pct = JsonataNumber(ctx, *tolerated_failure_percentage_expression, f.raw_input, false, 0, 100);
+    if (!pct) return;
+  }
   if (tolerated_failure_percentage_path) {
     std::optional<Json> v = tolerated_failure_percentage_path->Evaluate(scope);
     pct = v ? NumberOf(*v) : std::nullopt;
@@ -176,6 +237,12 @@ void MapState::Enter(StepContext& ctx) const {
     }
   }
   std::optional<int64_t> count = tolerated_failure_count;
+  if (tolerated_failure_count_expression) {
+    auto n = JsonataNumber(ctx, *tolerated_failure_count_expression, f.raw_input, true, 0,
+                           99999999);
+    if (!n) return;
+    count = static_cast<int64_t>(*n);
+  }
   if (tolerated_failure_count_path) {
     std::optional<Json> v = tolerated_failure_count_path->Evaluate(scope);
     std::optional<double> n = v ? NumberOf(*v) : std::nullopt;
@@ -282,15 +349,14 @@ void MapState::Resume(StepContext& ctx) const {
     const int64_t i = f.next_child++;
     const Json& item = f.items[static_cast<size_t>(i)];
     Json input;
-    if (item_selector && !item_batcher) {
-      const Json index = i;
-      auto r = item_selector->Evaluate(ctx.Scope(&f.effective, &index, &item));
-      if (!r.ok()) {
+    if ((item_selector || jsonata_item_selector) && !item_batcher) {
+      auto selected = SelectItem(ctx, f.effective, i, item);
+      if (!selected.ok()) {
         runner.AbortChildren(f, ctx.now());
         if (distributed) runner.NoteMapRun(f, MapRunStatus::kFailed, ctx.now());
-        return ctx.Fail(ctx.Contextualize(std::move(r).take_error()), "MapStateFailed");
+        return ctx.Fail(std::move(selected).take_error(), "MapStateFailed");
       }
-      input = std::move(r).value();
+      input = std::move(selected).value();
     } else {
       input = item;
     }

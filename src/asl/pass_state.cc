@@ -11,6 +11,7 @@ void State::Resume(StepContext& ctx) const {
 }
 
 void PassState::Enter(StepContext& ctx) const {
+  if (jsonata()) return ctx.Complete(Json(), false);  // Output reads $states.input
   if (result) {
     // Parameters are still evaluated (their errors surface) only when no Result.
     ctx.Complete(*result, false);

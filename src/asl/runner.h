@@ -322,6 +322,21 @@ class StepContext {
   // when the state has no Retry, no Catch and a replacing ResultPath.
   std::optional<Json> EffectiveInput(bool with_parameters, bool consume_raw_input = false);
 
+  // JSONata states: the `$states` an expression of this state reads, over
+  // `input` (the state's raw input), with `result` (after a Task, Parallel
+  // or Map) or `error_output` (in a Catcher); `map_index`/`map_value` add
+  // $states.context.Map.Item.
+  JsonataScope JsonataView(const Json* input, const Json* result = nullptr,
+                           const Json* error_output = nullptr, const Json* map_index = nullptr,
+                           const Json* map_value = nullptr);
+  // A failed JSONata evaluation: records EvaluationFailed and returns the
+  // States.QueryEvaluationError, its cause prefixed like RuntimeError's.
+  AslError EvaluationFailed(JsonataFailure failure);
+  // Evaluates `field`; when that fails, EvaluationFailed, then Fail() with
+  // `final_event`, and nullopt.
+  std::optional<Json> EvaluateJsonata(const JsonataTemplate& field, const JsonataScope& scope,
+                                      std::string_view final_event = {});
+
   // "An error occurred while executing the state 'S' (entered at the event id #N). <cause>"
   AslError RuntimeError(std::string_view cause) const;
   // Adds that prefix to a States.Runtime / States.IntrinsicFailure error
@@ -339,8 +354,14 @@ class StepContext {
   // `next` (default: the state's Next or End).
   // `assign` overrides the state's Assign (Choice rules); with
   // `state_assign` false no Assign applies at all.
+  // JSONata states: `result` is $states.result (Task, Parallel, Map; the
+  // others ignore it), Assign and Output are evaluated, both against the
+  // variables as they were, and Output (default: the result, or the raw
+  // input) leaves the state. `branch`: the Choice rule that matched, whose
+  // Output and Assign apply instead of the state's.
   void Complete(Json result, bool apply_selector, int next = -2,
-                const PayloadTemplate* assign = nullptr, bool state_assign = true);
+                const PayloadTemplate* assign = nullptr, bool state_assign = true,
+                const ChoiceBranch* branch = nullptr);
   // The state failed: Retry, then Catch, then the unit fails. When the
   // failure is not retried, `final_event` (e.g. "MapStateFailed") is
   // recorded first, when given.
@@ -358,6 +379,11 @@ class StepContext {
   int64_t Emit(std::string_view type, std::string_view details_key, std::string details);
 
  private:
+  void CompleteJsonata(Json result, int next, bool state_assign, const ChoiceBranch* branch);
+  // StateExited (with `assigned` stored as variables), then the transition
+  // to `next` (-2: the state's Next or End) with `out` as the next input.
+  void Exit(Json out, std::optional<Json> assigned, int next);
+
   // The Runner's probe when it observes this unit; null otherwise.
   StateProbe* Probe() const {
     return runner_.probe_ != nullptr && runner_.probe_->unit == frame_.id ? runner_.probe_

@@ -1,6 +1,7 @@
 // Task: hands a TaskRequest to the driver and completes when it answers.
 #include <openssl/rand.h>
 
+#include <cmath>
 #include <cstdlib>
 
 #include "runner.h"
@@ -59,6 +60,19 @@ AslResult<std::optional<int64_t>> ResolveSeconds(interpreter_internal::StepConte
                                                  const IntOrPath& f, const Json& input,
                                                  std::string_view field) {
   if (f.value) return std::optional<int64_t>(*f.value);
+  if (f.expression) {
+    auto r = f.expression->Evaluate(ctx.JsonataView(&input));
+    if (auto* failure = std::get_if<JsonataFailure>(&r)) {
+      return ctx.EvaluationFailed(std::move(*failure));
+    }
+    const Json& v = std::get<Json>(r);
+    const bool integral = v.is_number_integer() || v.is_number_unsigned() ||
+                          (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>());
+    if (!integral || v.get<double>() < 1 || v.get<double>() > 99999999) {
+      return ctx.EvaluationFailed(f.expression->UnexpectedType("integer", v));
+    }
+    return std::optional<int64_t>(static_cast<int64_t>(v.get<double>()));
+  }
   if (!f.path) return std::optional<int64_t>();
   std::optional<Json> v = f.path->Evaluate(ctx.Scope(&input));
   if (!v || !v->is_number_integer() || v->get<int64_t>() <= 0) {

@@ -52,5 +52,35 @@ TEST(ChoiceState, OutputIsTheInputAfterOutputPath) {
   EXPECT_EQ(r.output, (Json{{"b", 1}}));
 }
 
+TEST(ChoiceState, JsonataFirstTrueConditionWinsWithItsOutputAndAssign) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[
+        {"Condition":"{% $states.input.n > 10 %}","Next":"Big"},
+        {"Condition":"{% $states.input.n > 1 %}","Next":"Mid","Assign":{"why":"mid"},
+         "Output":{"n":"{% $states.input.n %}"}}],
+        "Default":"Small","Output":"default"},
+      "Big":{"Type":"Fail","Error":"Big"},
+      "Mid":{"Type":"Pass","Output":{"in":"{% $states.input %}","why":"{% $why %}"},"End":true},
+      "Small":{"Type":"Pass","End":true}}})",
+                         Json{{"n", 5}, {"other", true}});
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  EXPECT_EQ(r.output, (Json{{"in", {{"n", 5}}}, {"why", "mid"}}));
+  auto d = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Condition":false,"Next":"E"}],"Default":"E",
+        "Output":"{% 'default for ' & $states.input.who %}"},
+      "E":{"Type":"Succeed"}}})",
+                         Json{{"who", "me"}});
+  EXPECT_EQ(d.output, "default for me");
+}
+
+TEST(ChoiceState, JsonataConditionMustBeBoolean) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"C","States":{
+      "C":{"Type":"Choice","Choices":[{"Condition":"{% $states.input.n %}","Next":"E"}],
+        "Default":"E"},"E":{"Type":"Succeed"}}})",
+                         Json{{"n", 5}});
+  EXPECT_EQ(r.error.error, "States.QueryEvaluationError");
+  EXPECT_THAT(r.error.cause, ::testing::HasSubstr("Expected 'boolean', but was 'number' for value: 5"));
+}
+
 }  // namespace
 }  // namespace stepd::asl

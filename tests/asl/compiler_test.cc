@@ -181,11 +181,78 @@ TEST(Compiler, WaitTimestampMustLookLikeRfc3339) {
             "RFC3339 timestamp at /States/WaitUntil/Timestamp'");
 }
 
-TEST(Compiler, JsonataIsNotSupportedYet) {
-  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass","End":true}}})");
+TEST(Compiler, JsonataStatesParseTheirExpressionsOnce) {
+  CompileResult r = Compile(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Output":{"x":"{% $states.input.x + 1 %}","lit":"{% no"},"End":true}}})");
+  ASSERT_TRUE(r.ok()) << InvalidDefinitionMessage(r.diagnostics);
+  const State& a = r.machine->root.state(0);
+  EXPECT_TRUE(a.jsonata());
+  ASSERT_TRUE(a.output.has_value());
+  EXPECT_FALSE(a.output->is_expression());
+  EXPECT_FALSE(a.output->is_literal());
+}
+
+TEST(Compiler, JsonataSyntaxErrorsAreCaughtAtCreateTime) {
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Output":{"x":"{% $states.input. %}"},"End":true}}})");
   ASSERT_EQ(d.size(), 1u);
-  EXPECT_EQ(d[0].code, "UNSUPPORTED_FEATURE");
-  EXPECT_EQ(d[0].message, "QueryLanguage 'JSONata' is not supported yet");
+  EXPECT_EQ(d[0].code, "SCHEMA_VALIDATION_FAILED");
+  EXPECT_EQ(d[0].location, "/States/A/Output/x");
+  EXPECT_THAT(d[0].message, ::testing::HasSubstr("'Output/x' must be a valid JSONata expression"));
+}
+
+TEST(Compiler, StateMayOptIntoJsonataButNotBackToJsonPath) {
+  EXPECT_TRUE(Compile(R"({"StartAt":"A","States":{"A":{"Type":"Pass","QueryLanguage":"JSONata",
+      "Output":"{% 1 %}","End":true}}})")
+                  .ok());
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass",
+      "QueryLanguage":"JSONPath","End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/A/QueryLanguage");
+}
+
+TEST(Compiler, JsonPathFieldsAreRejectedInJsonataStatesAndViceVersa) {
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Parameters":{},"ResultPath":"$.r","End":true}}})");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].message, "Field 'Parameters' is not supported");
+  EXPECT_EQ(d[1].message, "Field 'ResultPath' is not supported");
+  d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass","Output":{},"End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].message, "Field 'Output' is not supported");
+}
+
+TEST(Compiler, NestedStatesKeepTheLanguageOfTheirEnclosingState) {
+  // A JSONata Map in a JSONPath machine: its processor's states default to
+  // the machine's JSONPath, while the Map itself stays JSONata.
+  CompileResult r = Compile(R"({"StartAt":"M","States":{"M":{"Type":"Map","QueryLanguage":"JSONata",
+      "Items":"{% [1,2] %}","MaxConcurrency":"{% 1 %}","ItemProcessor":{"StartAt":"P","States":{
+      "P":{"Type":"Pass","InputPath":"$","End":true}}},"End":true}}})");
+  ASSERT_TRUE(r.ok()) << InvalidDefinitionMessage(r.diagnostics);
+  const auto& m = static_cast<const MapState&>(r.machine->root.state(0));
+  EXPECT_TRUE(m.jsonata());
+  EXPECT_TRUE(m.max_concurrency.expression.has_value());
+  EXPECT_FALSE(m.processor->state(0).jsonata());
+}
+
+TEST(Compiler, JsonataChoiceRulesNeedABooleanOrExpressionCondition) {
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice",
+      "Choices":[{"Condition":"yes","Next":"E"}],"Default":"E"},"E":{"Type":"Succeed"}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/C/Choices/0/Condition");
+  d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"C","States":{"C":{"Type":"Choice",
+      "Choices":[{"Variable":"$.x","BooleanEquals":true,"Next":"E"}]},"E":{"Type":"Succeed"}}})");
+  std::vector<std::string> messages;
+  for (const Diagnostic& e : d) messages.push_back(e.message);
+  EXPECT_THAT(messages, ::testing::Contains("Field 'Variable' is not supported"));
+}
+
+TEST(Compiler, JsonataMapItemsMustBeAnArrayOrAnExpression) {
+  auto d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+      "Items":{"a":1},"ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}},
+      "End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].location, "/States/M/Items");
 }
 
 TEST(Compiler, MapLabelRejectsInvalidCharacters) {

@@ -1,3 +1,4 @@
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "asl/asl_run_testing.h"
@@ -33,6 +34,19 @@ TEST(FailState, MissingCausePathIsARuntimeError) {
             "An error occurred while executing the state 'fail' (entered at the event id #2). The "
             "JSONPath '$.NoSuchCausePath' specified for the field 'CausePath' could not be found in "
             "the input '{\"a\":1}'");
+}
+
+TEST(FailState, JsonataErrorAndCauseExpressions) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"F","States":{
+      "F":{"Type":"Fail","Error":"{% 'E.' & $states.input.code %}","Cause":"literal cause"}}})",
+                         Json{{"code", "Bad"}});
+  EXPECT_EQ(r.error.error, "E.Bad");
+  EXPECT_EQ(r.error.cause, "literal cause");
+  auto n = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"F","States":{
+      "F":{"Type":"Fail","Cause":"{% $states.input.n %}"}}})",
+                         Json{{"n", 1}});
+  EXPECT_EQ(n.error.error, "States.QueryEvaluationError");
+  EXPECT_THAT(n.error.cause, ::testing::HasSubstr("Expected 'string', but was 'number'"));
 }
 
 }  // namespace

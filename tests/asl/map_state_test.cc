@@ -6,6 +6,7 @@
 namespace stepd::asl {
 namespace {
 
+using ::testing::ElementsAre;
 using testing::MustCompile;
 using testing::RunDefinition;
 using testing::TestInfo;
@@ -441,6 +442,48 @@ TEST(MapState, StoppingTheExecutionAbortsItsRunningMapRun) {
   EXPECT_EQ(changes[0].status, MapRunStatus::kAborted);
   EXPECT_EQ(e->UpdateMapRun(arn, 2, std::nullopt, std::nullopt, TestStart()).code(),
             StatusCode::kNotFound);
+}
+
+TEST(MapState, JsonataItemsItemSelectorAndContext) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+      "Items":"{% $states.input.orders[qty > 1] %}",
+      "ItemSelector":{"sku":"{% $states.context.Map.Item.Value.sku %}",
+        "i":"{% $states.context.Map.Item.Index %}","batch":"{% $states.input.batch %}"},
+      "MaxConcurrency":"{% 1 %}",
+      "ItemProcessor":{"StartAt":"P","States":{"P":{"Type":"Pass",
+        "Output":"{% $states.input.sku & '#' & $states.input.i & '@' & $states.input.batch %}",
+        "End":true}}},
+      "Output":{"skus":"{% $states.result %}","n":"{% $count($states.result) %}"},
+      "End":true}}})",
+                         Json::parse(R"({"batch":"b7","orders":[{"sku":"a","qty":2},
+                             {"sku":"b","qty":1},{"sku":"c","qty":3}]})"));
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  EXPECT_EQ(r.output, Json::parse(R"({"skus":["a#0@b7","c#1@b7"],"n":2})"));
+}
+
+TEST(MapState, JsonataItemsThatAreNotAnArrayFailTheMap) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"M","States":{"M":{"Type":"Map",
+      "Items":"{% $states.input.n %}","ItemProcessor":{"StartAt":"P","States":{
+      "P":{"Type":"Pass","End":true}}},"End":true}}})",
+                         Json{{"n", 1}});
+  EXPECT_EQ(r.error.error, "States.QueryEvaluationError");
+  EXPECT_EQ(r.error.cause,
+            "An error occurred while executing the state 'M' (entered at the event id #2). The "
+            "JSONata expression '$states.input.n' specified for the field 'Items' returned an "
+            "unexpected result type. Expected 'array', but was 'number' for value: 1");
+  EXPECT_THAT(r.types, ElementsAre("ExecutionStarted", "MapStateEntered", "EvaluationFailed",
+                                   "MapStateFailed", "ExecutionFailed"));
+}
+
+TEST(MapState, JsonataIterationsCannotAssignOuterVariables) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{
+      "A":{"Type":"Pass","Assign":{"total":0},"Next":"M"},
+      "M":{"Type":"Map","Items":[1,2],"ItemProcessor":{"StartAt":"P","States":{
+        "P":{"Type":"Pass","Assign":{"total":"{% $total + 1 %}"},"End":true}}},"End":true}}})",
+                         Json::object());
+  EXPECT_EQ(r.status, ExecutionStatus::kFailed);
+  EXPECT_EQ(r.error.error, "States.Runtime");
+  EXPECT_THAT(r.error.cause, ::testing::HasSubstr("The variable 'total' belongs to an outer scope"));
 }
 
 }  // namespace

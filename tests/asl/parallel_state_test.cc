@@ -67,5 +67,17 @@ TEST(ParallelState, BranchVariablesStayInsideTheBranch) {
   EXPECT_EQ(r.output, (Json{{"branch", 1}, {"now", "outer"}}));
 }
 
+TEST(ParallelState, JsonataArgumentsFeedEveryBranch) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"P","States":{"P":{"Type":"Parallel",
+      "Arguments":{"x":"{% $states.input.x %}"},
+      "Branches":[
+        {"StartAt":"A","States":{"A":{"Type":"Pass","Output":"{% $states.input.x + 1 %}","End":true}}},
+        {"StartAt":"B","States":{"B":{"Type":"Pass","Output":"{% $states.input.x * 10 %}","End":true}}}],
+      "Output":"{% $sum($states.result) %}","End":true}}})",
+                         Json{{"x", 2}, {"ignored", true}});
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  EXPECT_EQ(r.output, 23);
+}
+
 }  // namespace
 }  // namespace stepd::asl

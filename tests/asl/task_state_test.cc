@@ -214,5 +214,69 @@ TEST(TaskState, ServiceIntegrationsNameTheExecutionsRegion) {
   auto r = RunDefinition(kTask, Json{{"x", 1}}, &inv);
   EXPECT_EQ(r.events[2].DetailsJson()["region"], "us-east-1");
 }
+TEST(TaskState, JsonataArgumentsResultAndOutput) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json{{"Payload", {{"total", 7}}}}});
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke",
+      "Arguments":{"FunctionName":"f","Payload":{"id":"{% $states.input.id %}"}},
+      "TimeoutSeconds":"{% $states.input.timeout %}",
+      "Assign":{"total":"{% $states.result.Payload.total %}"},
+      "Output":{"in":"{% $states.input.id %}","out":"{% $states.result.Payload.total %}"},
+      "End":true}}})",
+                         Json{{"id", "a1"}, {"timeout", 30}}, &inv);
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  ASSERT_EQ(inv.requests.size(), 1u);
+  EXPECT_EQ(inv.requests[0].parameters, (Json{{"FunctionName", "f"}, {"Payload", {{"id", "a1"}}}}));
+  EXPECT_EQ(inv.requests[0].timeout_seconds, 30);
+  EXPECT_EQ(r.output, (Json{{"in", "a1"}, {"out", 7}}));
+}
+
+TEST(TaskState, JsonataOutputDefaultsToTheResult) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {Json{{"r", 1}}});
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Arguments":{},"End":true}}})",
+                         Json{{"in", 1}}, &inv);
+  EXPECT_EQ(r.output, (Json{{"r", 1}}));
+}
+
+TEST(TaskState, JsonataCatcherReadsErrorOutput) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {AslError{"Boom", "it broke"}});
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","Arguments":{},
+      "Catch":[{"ErrorEquals":["Boom"],"Assign":{"err":"{% $states.errorOutput.Error %}"},
+        "Output":{"input":"{% $states.input %}","cause":"{% $states.errorOutput.Cause %}"},
+        "Next":"H"}],"End":true},
+      "H":{"Type":"Pass","Output":{"err":"{% $err %}","was":"{% $states.input %}"},"End":true}}})",
+                         Json{{"k", 1}}, &inv);
+  ASSERT_EQ(r.status, ExecutionStatus::kSucceeded) << r.error.cause;
+  EXPECT_EQ(r.output, (Json{{"err", "Boom"}, {"was", {{"input", {{"k", 1}}}, {"cause", "it broke"}}}}));
+}
+
+TEST(TaskState, JsonataCatcherWithoutOutputPassesTheErrorOutput) {
+  ScriptedInvoker inv;
+  inv.Answer("T", {AslError{"Boom", "c"}});
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke",
+      "Catch":[{"ErrorEquals":["States.ALL"],"Next":"H"}],"End":true},
+      "H":{"Type":"Succeed"}}})",
+                         Json{{"k", 1}}, &inv);
+  EXPECT_EQ(r.output, (Json{{"Error", "Boom"}, {"Cause", "c"}}));
+}
+
+TEST(TaskState, JsonataTimeoutThatIsNotAPositiveIntegerFails) {
+  ScriptedInvoker inv;
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"T","States":{"T":{"Type":"Task",
+      "Resource":"arn:aws:states:::lambda:invoke","TimeoutSeconds":"{% 'soon' %}","End":true}}})",
+                         Json::object(), &inv);
+  EXPECT_EQ(r.error.error, "States.QueryEvaluationError");
+  EXPECT_THAT(r.error.cause,
+              ::testing::HasSubstr("specified for the field 'TimeoutSeconds' returned an "
+                                   "unexpected result type. Expected 'integer', but was 'string'"));
+  EXPECT_TRUE(inv.requests.empty());
+}
+
 }  // namespace
 }  // namespace stepd::asl

@@ -62,5 +62,22 @@ TEST(WaitState, TimestampInThePastDoesNotWait) {
   EXPECT_EQ(r.output, (Json{{"a", 1}}));
 }
 
+TEST(WaitState, JsonataSecondsAndTimestampExpressions) {
+  auto r = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"W","States":{
+      "W":{"Type":"Wait","Seconds":"{% $states.input.s * 2 %}","End":true}}})",
+                         Json{{"s", 5}});
+  EXPECT_EQ(r.status, ExecutionStatus::kSucceeded);
+  EXPECT_EQ(r.elapsed, std::chrono::seconds(10));
+  EXPECT_EQ(r.output, (Json{{"s", 5}}));
+  auto bad = RunDefinition(R"({"QueryLanguage":"JSONata","StartAt":"W","States":{
+      "W":{"Type":"Wait","Timestamp":"{% $states.input.t %}","End":true}}})",
+                           Json{{"t", "2016-13-05T21:29:29Z"}});
+  EXPECT_EQ(bad.error.error, "States.QueryEvaluationError");
+  EXPECT_EQ(bad.error.cause,
+            "An error occurred while executing the state 'W' (entered at the event id #2). The "
+            "Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
+            "string: 2016-13-05T21:29:29Z");
+}
+
 }  // namespace
 }  // namespace stepd::asl

@@ -23,9 +23,11 @@ struct CompileResult {
 };
 
 // Validates and compiles `definition` (JSON text). Never throws; everything
-// AWS rejects at CreateStateMachine time is an ERROR diagnostic. A definition
-// using QueryLanguage "JSONata" gets the diagnostic
-// UNSUPPORTED_FEATURE "QueryLanguage 'JSONata' is not supported yet".
+// AWS rejects at CreateStateMachine time is an ERROR diagnostic. States use
+// the machine's QueryLanguage (JSONPath by default) unless they name their
+// own; a JSONata machine cannot have JSONPath states. Every JSONata
+// expression ("{% ... %}") is parsed here: a syntax error is a diagnostic at
+// the string that holds it.
 CompileResult Compile(std::string_view definition, const CompileOptions& options = {});
 
 // CreateStateMachine's InvalidDefinition message for the first ERROR:

@@ -76,6 +76,17 @@ struct JsonataFunction {
   std::function<JsonataResult(const std::vector<std::optional<Json>>& args)> call;
 };
 
+// Variables resolved on demand (ASL's workflow variables and `$states`):
+// consulted for a `$name` the expression did not bind itself and the caller's
+// bindings do not hold, before the built-in functions. Each name is asked at
+// most once per evaluation; the pointer must stay valid until it ends.
+class JsonataVariables {
+ public:
+  virtual ~JsonataVariables() = default;
+  // The value of `$name` (name without the `$`), or nullptr when unbound.
+  virtual const Json* Find(std::string_view name) const = 0;
+};
+
 class Jsonata {
  public:
   // Parses `text`. Syntax errors (S0xxx) come back as the error.
@@ -86,10 +97,19 @@ class Jsonata {
   JsonataResult Evaluate(const Json* input, const std::map<std::string, Json>& bindings = {},
                          const std::map<std::string, JsonataFunction>& functions = {},
                          const JsonataOptions& options = {}) const;
+  // The same, with `variables` consulted for names not in `bindings`.
+  JsonataResult Evaluate(const Json* input, const JsonataVariables& variables,
+                         const std::map<std::string, Json>& bindings,
+                         const std::map<std::string, JsonataFunction>& functions,
+                         const JsonataOptions& options) const;
 
   const std::string& text() const { return text_; }
 
  private:
+  JsonataResult EvaluateWith(const Json* input, const JsonataVariables* variables,
+                             const std::map<std::string, Json>& bindings,
+                             const std::map<std::string, JsonataFunction>& functions,
+                             const JsonataOptions& options) const;
   Jsonata(std::string text, std::shared_ptr<const jsonata::Node> root)
       : text_(std::move(text)), root_(std::move(root)) {}
 

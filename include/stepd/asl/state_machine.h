@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "stepd/asl/jsonata_template.h"
 #include "stepd/asl/payload_template.h"
 #include "stepd/asl/state_paths.h"
 #include "stepd/base/json.h"
@@ -62,6 +63,9 @@ struct Catcher {
   int next = -1;           // index of the Next state in the same graph
   ResultPath result_path;  // default "$"
   std::optional<PayloadTemplate> assign;
+  // JSONata states: Output (default $states.errorOutput) and Assign.
+  std::optional<JsonataTemplate> output;
+  std::optional<JsonataTemplate> jsonata_assign;
 
   bool Matches(std::string_view error, bool heartbeat_timeout = false) const;
 };
@@ -96,12 +100,14 @@ class StateMachine {
   }
 };
 
-// A duration or a number that may instead be read from the input by a path.
+// A duration or a number that may instead be read from the input by a path
+// (JSONPath states) or computed by a JSONata expression (JSONata states).
 struct IntOrPath {
   std::optional<int64_t> value;
   std::optional<PathExpr> path;
   std::string path_text;
-  bool present() const { return value.has_value() || path.has_value(); }
+  std::optional<JsonataTemplate> expression;
+  bool present() const { return value.has_value() || path.has_value() || expression.has_value(); }
 };
 
 }  // namespace stepd::asl

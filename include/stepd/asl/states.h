@@ -49,6 +49,14 @@ class State {
   // context object then need not be built for it.
   bool uses_context = true;
 
+  // JSONata states (query_language kJsonata) have none of the paths,
+  // Parameters, ResultSelector or the PayloadTemplate Assign above; instead:
+  QueryLanguage query_language = QueryLanguage::kJsonPath;
+  std::optional<JsonataTemplate> arguments;       // Task, Parallel
+  std::optional<JsonataTemplate> output;          // default: result or input
+  std::optional<JsonataTemplate> jsonata_assign;  // Assign
+  bool jsonata() const { return query_language == QueryLanguage::kJsonata; }
+
   virtual void Enter(StepContext& ctx) const = 0;
   // Default: completes with the effective input (Wait after its timer).
   virtual void Resume(StepContext& ctx) const;
@@ -72,9 +80,13 @@ class TaskState final : public State {
 };
 
 struct ChoiceBranch {
-  ChoiceRule rule;
+  ChoiceRule rule;  // JSONPath
   int next = -1;
   std::optional<PayloadTemplate> assign;
+  // JSONata: Condition (a boolean literal or an expression), Output, Assign.
+  std::optional<JsonataTemplate> condition;
+  std::optional<JsonataTemplate> output;
+  std::optional<JsonataTemplate> jsonata_assign;
 };
 
 class ChoiceState final : public State {
@@ -91,6 +103,9 @@ class WaitState final : public State {
   std::optional<PathExpr> seconds_path;
   std::optional<PathExpr> timestamp_path;
   std::string path_text;  // SecondsPath or TimestampPath as written
+  // JSONata: Seconds or Timestamp given as an expression.
+  std::optional<JsonataTemplate> seconds_expression;
+  std::optional<JsonataTemplate> timestamp_expression;
   void Enter(StepContext& ctx) const override;
 };
 
@@ -109,6 +124,9 @@ class FailState final : public State {
   std::optional<IntrinsicCall> cause_call;
   std::string error_path_text;
   std::string cause_path_text;
+  // JSONata: Error or Cause given as an expression.
+  std::optional<JsonataTemplate> error_expression;
+  std::optional<JsonataTemplate> cause_expression;
   void Enter(StepContext& ctx) const override;
 };
 
@@ -131,6 +149,12 @@ class MapState final : public State {
   std::optional<int64_t> tolerated_failure_count;
   std::optional<PathExpr> tolerated_failure_count_path;
   std::string tolerated_failure_count_path_text;
+  // JSONata: Items (an array, or an expression giving one), ItemSelector,
+  // and the tolerated failures given as expressions.
+  std::optional<JsonataTemplate> items;
+  std::optional<JsonataTemplate> jsonata_item_selector;
+  std::optional<JsonataTemplate> tolerated_failure_percentage_expression;
+  std::optional<JsonataTemplate> tolerated_failure_count_expression;
   std::string label;
   bool distributed = false;
   // DISTRIBUTED: ProcessorConfig.ExecutionType of the child executions.
@@ -152,6 +176,10 @@ class MapState final : public State {
 
  private:
   std::optional<Json> MakeBatches(StepContext& ctx, const Json& effective, Json items) const;
+  // ItemSelector (either language) applied to item `index`; a JSONata
+  // failure has been recorded as EvaluationFailed.
+  AslResult<Json> SelectItem(StepContext& ctx, const Json& effective, int64_t index,
+                             Json item) const;
 };
 
 }  // namespace stepd::asl
