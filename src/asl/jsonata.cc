@@ -1,7 +1,7 @@
 // The evaluator: jsonata-js' semantics over the processed tree
 // (jsonata_ast.h). Paths evaluate step by step over sequences; steps that
-// bind `@`/`#` variables switch to a stream of tuples; lambdas close over
-// their frame; tail calls run on a trampoline.
+// bind `@`/`#` variables or the input a `%` reads switch to a stream of
+// tuples; lambdas close over their frame; tail calls run on a trampoline.
 
 #include "stepd/asl/jsonata.h"
 
@@ -187,7 +187,11 @@ class Evaluator {
   }
 
   double now_ms() const { return now_ms_; }
-  double Random() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
+  // One engine per thread, seeded once: seeding costs a system call, too much per evaluation.
+  double Random() {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    return std::uniform_real_distribution<double>(0, 1)(rng);
+  }
   void CheckTime() {
     if (options_.time_limit_ms > 0 && std::chrono::steady_clock::now() - start_ >
                                           std::chrono::milliseconds(options_.time_limit_ms)) {
@@ -249,7 +253,6 @@ class Evaluator {
 
  private:
   std::chrono::steady_clock::time_point start_;
-  std::mt19937_64 rng_{std::random_device{}()};
   int depth_ = 0;
   uint32_t ticks_ = 0;
   std::vector<std::weak_ptr<Frame>> frames_;
@@ -436,8 +439,11 @@ Value Evaluator::EvalNode(const Node& n, const Value& input, const FramePtr& env
       return Transform(n, input, env);
     case NodeType::kSort:
       return Sort(n, input, env);
+    case NodeType::kParent: {  // the binding of the step it resolved to (jsonata_parser.cc)
+      const Value* v = env->Lookup(n.slot->label);
+      return v ? *v : Value();
+    }
     case NodeType::kPlaceholder:
-    case NodeType::kParent:
       break;
   }
   throw Error("S0206", "Unknown expression type", n.position);
@@ -602,6 +608,7 @@ Value Evaluator::TupleStep(const Node& step, const Value& input, const Value& tu
         if (!step.index_var.empty()) {
           tuple.mutable_object().Set(step.index_var, Value::Number(static_cast<double>(bb)));
         }
+        if (step.ancestor) tuple.mutable_object().Set(step.ancestor->label, tb.Get("@"));
       }
       result.Push(tuple);
     }

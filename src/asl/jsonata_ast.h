@@ -52,6 +52,16 @@ struct Stage {
   int position = 0;
 };
 
+// What a `%` reads: the input of the step `level` steps back from where it
+// stands, bound in the tuple stream under `label` ("!0", "!1"...). Processing
+// (jsonata-js' seekParent) walks `level` down to 0 and may relabel a slot to
+// share a step's existing binding; shared by the `%` and the step it binds.
+struct Slot {
+  std::string label;
+  int level = 1;
+};
+using SlotPtr = std::shared_ptr<Slot>;
+
 struct SortTerm {
   bool descending = false;
   NodePtr expr;
@@ -85,12 +95,14 @@ struct Node {
   bool keep_array = false;            // `step[]`
   bool keep_singleton_array = false;  // on a path with a `[]` step
   bool cons_array = false;            // an array constructor as first/last step
-  bool tuple = false;                 // step binds `@` or `#`
+  bool tuple = false;                 // binds `@`/`#`/ancestor; path, block: yields tuples
   std::string focus;                  // `@$var`
-  std::string index_var;              // `#$var` on a sort step
-  // kParent and steps that bind an ancestor for it.
-  std::string ancestor_label;  // kParent: the label it reads; a step: the label it binds
-  int ancestor_level = 0;
+  std::string index_var;              // `#$var` on a step without predicates
+  SlotPtr slot;                       // kParent: the binding it reads
+  SlotPtr ancestor;                   // a step: binds slot->label to its input
+  // While processing: the slots of the `%`s below not resolved here (once
+  // set, resolved ones stay listed, as jsonata-js' seekingParent).
+  std::vector<SlotPtr> seeking_parent;
 
   explicit Node(NodeType t, int pos = 0) : type(t), position(pos) {}
 };

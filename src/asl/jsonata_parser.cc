@@ -1,7 +1,8 @@
 // JSONata's grammar: a tokenizer and a Pratt (top-down operator precedence)
 // parser with jsonata-js' binding powers, then the pass that turns `.`
-// chains into paths and attaches predicates, grouping, sorting and bindings
-// to the steps they belong to.
+// chains into paths, attaches predicates, grouping, sorting and bindings to
+// the steps they belong to, and resolves each `%` to the step whose input it
+// reads.
 
 #include <cmath>
 #include <cstdlib>
@@ -732,8 +733,6 @@ class Parser {
 
 // --- processing -----------------------------------------------------------
 
-NodePtr Process(const NodePtr& expr);
-
 NodePtr AsPath(const NodePtr& n) {
   if (n->type == NodeType::kPath) return n;
   auto path = std::make_shared<Node>(NodeType::kPath, n->position);
@@ -763,7 +762,138 @@ NodePtr TailCallOptimize(const NodePtr& expr) {
   return expr;
 }
 
-NodePtr ProcessBinary(const NodePtr& expr) {
+// jsonata-js' name of a node type, the token of S0217.
+const char* TypeName(NodeType t) {
+  switch (t) {
+    case NodeType::kPath:
+      return "path";
+    case NodeType::kBinary:
+      return "binary";
+    case NodeType::kUnary:
+      return "unary";
+    case NodeType::kName:
+      return "name";
+    case NodeType::kString:
+      return "string";
+    case NodeType::kNumber:
+      return "number";
+    case NodeType::kValue:
+      return "value";
+    case NodeType::kRegex:
+      return "regex";
+    case NodeType::kVariable:
+      return "variable";
+    case NodeType::kWildcard:
+      return "wildcard";
+    case NodeType::kDescendant:
+      return "descendant";
+    case NodeType::kParent:
+      return "parent";
+    case NodeType::kCondition:
+      return "condition";
+    case NodeType::kBlock:
+      return "block";
+    case NodeType::kBind:
+      return "bind";
+    case NodeType::kCall:
+      return "function";
+    case NodeType::kPartial:
+      return "partial";
+    case NodeType::kPlaceholder:
+      return "operator";
+    case NodeType::kLambda:
+      return "lambda";
+    case NodeType::kApply:
+      return "apply";
+    case NodeType::kTransform:
+      return "transform";
+    case NodeType::kSort:
+      return "sort";
+  }
+  return "";
+}
+
+[[noreturn]] void NoParent(const Node& node) {
+  throw Error("S0217",
+              "The object representing the 'parent' cannot be derived from this expression",
+              node.position, TypeName(node.type));
+}
+
+// jsonata-js' seekParent: moves `slot` back over `node`, a step (or what a
+// block or path ends with); the name or wildcard where its level reaches 0
+// binds its input for the `%` (reusing the label of a binding it has).
+void SeekParent(Node* node, const SlotPtr& slot) {
+  switch (node->type) {
+    case NodeType::kName:
+    case NodeType::kWildcard:
+      if (--slot->level == 0) {
+        if (node->ancestor) slot->label = node->ancestor->label;
+        node->ancestor = slot;
+        node->tuple = true;
+      }
+      return;
+    case NodeType::kParent:
+      ++slot->level;
+      return;
+    case NodeType::kBlock:
+      if (!node->items.empty()) {
+        node->tuple = true;
+        SeekParent(node->items.back().get(), slot);
+      }
+      return;
+    case NodeType::kPath: {
+      node->tuple = true;
+      size_t i = node->items.size();
+      SeekParent(node->items[--i].get(), slot);
+      while (slot->level > 0 && i > 0) SeekParent(node->items[--i].get(), slot);
+      return;
+    }
+    default:
+      NoParent(*node);
+  }
+}
+
+// jsonata-js' pushAncestry: the `%`s `value` leaves unresolved become `into`'s.
+void PushAncestry(Node* into, const Node& value) {
+  into->seeking_parent.insert(into->seeking_parent.end(), value.seeking_parent.begin(),
+                              value.seeking_parent.end());
+  if (value.type == NodeType::kParent) into->seeking_parent.push_back(value.slot);
+}
+
+// jsonata-js' resolveAncestry: the `%`s of a path's last step go back over
+// the steps before it (contiguous `@` steps count as one); those that get
+// past the first step are the path's.
+void ResolveAncestry(Node* path) {
+  const Node& last = *path->items.back();
+  std::vector<SlotPtr> slots = last.seeking_parent;
+  if (last.type == NodeType::kParent) slots.push_back(last.slot);
+  for (const SlotPtr& slot : slots) {
+    size_t i = path->items.size() - 1;  // steps before the last still to visit
+    while (slot->level > 0) {
+      if (i == 0) {
+        path->seeking_parent.push_back(slot);
+        break;
+      }
+      Node* step = path->items[--i].get();
+      while (i > 0 && !step->focus.empty() && !path->items[i - 1]->focus.empty()) {
+        step = path->items[--i].get();
+      }
+      SeekParent(step, slot);
+    }
+  }
+}
+
+class Processor {
+ public:
+  NodePtr Process(const NodePtr& expr);
+
+ private:
+  NodePtr ProcessBinary(const NodePtr& expr);
+
+  int labels_ = 0;  // `%`s so far, for their labels
+};
+
+NodePtr Processor::ProcessBinary(const NodePtr& expr) {
   const std::string& op = expr->op;
   if (op == ".") {
     NodePtr lstep = Process(expr->lhs);
@@ -774,6 +904,7 @@ NodePtr ProcessBinary(const NodePtr& expr) {
       result = std::make_shared<Node>(NodeType::kPath, expr->position);
       result->items.push_back(lstep);
     }
+    if (lstep->type == NodeType::kParent) result->seeking_parent = {lstep->slot};
     NodePtr rest = Process(expr->rhs);
     if (rest->type == NodeType::kPath) {
       result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
@@ -803,6 +934,7 @@ NodePtr ProcessBinary(const NodePtr& expr) {
     };
     cons(result->items.front());
     cons(result->items.back());
+    ResolveAncestry(result.get());
     return result;
   }
   if (op == "[") {
@@ -816,6 +948,17 @@ NodePtr ProcessBinary(const NodePtr& expr) {
     Stage stage;
     stage.expr = Process(expr->rhs);
     stage.position = expr->position;
+    // A `%` in the predicate is the parent of the step's items: the step's input.
+    if (!stage.expr->seeking_parent.empty()) {
+      for (const SlotPtr& slot : stage.expr->seeking_parent) {
+        if (slot->level == 1) {
+          SeekParent(step, slot);
+        } else {
+          --slot->level;
+        }
+      }
+      PushAncestry(step, *stage.expr);
+    }
     step->stages.push_back(stage);
     return result;
   }
@@ -832,8 +975,12 @@ NodePtr ProcessBinary(const NodePtr& expr) {
   if (op == "^") {
     NodePtr result = AsPath(Process(expr->lhs));
     auto sort = std::make_shared<Node>(NodeType::kSort, expr->position);
-    for (const SortTerm& t : expr->terms) sort->terms.push_back({t.descending, Process(t.expr)});
+    for (const SortTerm& t : expr->terms) {
+      sort->terms.push_back({t.descending, Process(t.expr)});
+      PushAncestry(sort.get(), *sort->terms.back().expr);
+    }
     result->items.push_back(sort);
+    ResolveAncestry(result.get());
     return result;
   }
   if (op == "@") {
@@ -855,15 +1002,11 @@ NodePtr ProcessBinary(const NodePtr& expr) {
     return result;
   }
   if (op == "#") {
-    NodePtr result = Process(expr->lhs);
-    Node* step = result.get();
-    if (result->type == NodeType::kPath) {
-      step = result->items.back().get();
-    } else {
-      result = AsPath(result);
-      step = result->items.back().get();
-    }
-    if (step->type == NodeType::kSort && step->stages.empty()) {
+    NodePtr result = AsPath(Process(expr->lhs));
+    Node* step = result->items.back().get();
+    // Without predicates the index counts the step's results per input item;
+    // after them, the whole stream so far.
+    if (step->stages.empty()) {
       step->index_var = expr->rhs->str;
     } else {
       Stage stage;
@@ -878,79 +1021,113 @@ NodePtr ProcessBinary(const NodePtr& expr) {
   auto result = std::make_shared<Node>(*expr);
   result->lhs = Process(expr->lhs);
   result->rhs = Process(expr->rhs);
+  PushAncestry(result.get(), *result->lhs);
+  PushAncestry(result.get(), *result->rhs);
   return result;
 }
 
-NodePtr Process(const NodePtr& expr) {
+NodePtr Processor::Process(const NodePtr& expr) {
+  NodePtr result;
   switch (expr->type) {
     case NodeType::kBinary:
-      return ProcessBinary(expr);
-    case NodeType::kName: {
-      auto path = AsPath(expr);
-      if (expr->keep_array) path->keep_singleton_array = true;
-      return path;
-    }
+      result = ProcessBinary(expr);
+      break;
+    case NodeType::kName:
+      result = AsPath(expr);
+      if (expr->keep_array) result->keep_singleton_array = true;
+      break;
     case NodeType::kUnary: {
-      auto result = std::make_shared<Node>(*expr);
-      if (expr->lhs) result->lhs = Process(expr->lhs);
-      for (NodePtr& item : result->items) item = Process(item);
+      result = std::make_shared<Node>(*expr);
+      if (expr->lhs) {
+        result->lhs = Process(expr->lhs);
+        PushAncestry(result.get(), *result->lhs);
+      }
+      for (NodePtr& item : result->items) {
+        item = Process(item);
+        PushAncestry(result.get(), *item);
+      }
       for (auto& [k, v] : result->pairs) {
         k = Process(k);
+        PushAncestry(result.get(), *k);
         v = Process(v);
+        PushAncestry(result.get(), *v);
       }
-      return result;
+      break;
     }
     case NodeType::kCall:
     case NodeType::kPartial: {
-      auto result = std::make_shared<Node>(*expr);
+      result = std::make_shared<Node>(*expr);
       result->lhs = Process(expr->lhs);
-      for (NodePtr& arg : result->items) arg = Process(arg);
-      return result;
+      for (NodePtr& arg : result->items) {
+        arg = Process(arg);
+        PushAncestry(result.get(), *arg);
+      }
+      break;
     }
-    case NodeType::kLambda: {
-      auto result = std::make_shared<Node>(*expr);
+    case NodeType::kLambda:
+      result = std::make_shared<Node>(*expr);
       result->lhs = TailCallOptimize(Process(expr->lhs));
-      return result;
-    }
+      break;
     case NodeType::kCondition: {
-      auto result = std::make_shared<Node>(*expr);
+      result = std::make_shared<Node>(*expr);
       result->cond = Process(expr->cond);
-      result->then = expr->then == expr->cond ? result->cond : Process(expr->then);
-      if (expr->otherwise) result->otherwise = Process(expr->otherwise);
-      return result;
+      PushAncestry(result.get(), *result->cond);
+      if (expr->then == expr->cond) {  // `a ?: b`: one subtree, its `%`s counted once
+        result->then = result->cond;
+      } else {
+        result->then = Process(expr->then);
+        PushAncestry(result.get(), *result->then);
+      }
+      if (expr->otherwise) {
+        result->otherwise = Process(expr->otherwise);
+        PushAncestry(result.get(), *result->otherwise);
+      }
+      break;
     }
     case NodeType::kBlock: {
-      auto result = std::make_shared<Node>(*expr);
-      for (NodePtr& item : result->items) item = Process(item);
-      return result;
+      result = std::make_shared<Node>(*expr);
+      for (NodePtr& item : result->items) {
+        item = Process(item);
+        PushAncestry(result.get(), *item);
+      }
+      break;
     }
     case NodeType::kBind:
     case NodeType::kApply: {
-      auto result = std::make_shared<Node>(*expr);
+      result = std::make_shared<Node>(*expr);
       result->lhs = Process(expr->lhs);
       result->rhs = Process(expr->rhs);
-      return result;
+      if (expr->type == NodeType::kBind) PushAncestry(result.get(), *result->rhs);
+      break;
     }
     case NodeType::kTransform: {
-      auto result = std::make_shared<Node>(*expr);
+      result = std::make_shared<Node>(*expr);
       result->lhs = Process(expr->lhs);
       result->rhs = Process(expr->rhs);
       if (expr->del) result->del = Process(expr->del);
-      return result;
+      break;
     }
     case NodeType::kParent:
-      throw Error("S0217", "The parent operator (%) is not supported by stepd yet", expr->position,
-                  "%");
+      result = std::make_shared<Node>(NodeType::kParent, expr->position);
+      result->slot = std::make_shared<Slot>();
+      result->slot->label = "!" + std::to_string(labels_++);
+      break;
     default:
-      return expr;
+      result = expr;
+      break;
   }
+  if (expr->keep_array) result->keep_array = true;
+  return result;
 }
 
 }  // namespace
 
 NodePtr Parse(std::string_view text) {
   Parser parser(text);
-  return Process(parser.ParseAll());
+  NodePtr expr = Processor().Process(parser.ParseAll());
+  // A `%` with no step before it to be the parent of.
+  if (expr->type == NodeType::kParent || !expr->seeking_parent.empty()) NoParent(*expr);
+  return expr;
 }
 
 }  // namespace stepd::asl::jsonata
