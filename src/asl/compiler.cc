@@ -29,11 +29,24 @@ bool ContainsContextRef(const Json& j) {
   return false;
 }
 
-bool ContainsText(const Json& j, std::string_view text) {
-  if (j.is_string()) return j.get_ref<const std::string&>().find(text) != std::string::npos;
+// True when a JSONata string may read $states.context: it names "context",
+// or uses $states other than through .input, .result or .errorOutput.
+bool ReadsStatesContext(const Json& j) {
+  if (j.is_string()) {
+    const std::string& t = j.get_ref<const std::string&>();
+    if (t.find("context") != std::string::npos) return true;
+    for (size_t at = t.find("$states"); at != std::string::npos; at = t.find("$states", at + 1)) {
+      std::string_view rest = std::string_view(t).substr(at + 7);
+      if (!rest.starts_with(".input") && !rest.starts_with(".result") &&
+          !rest.starts_with(".errorOutput")) {
+        return true;
+      }
+    }
+    return false;
+  }
   if (j.is_object() || j.is_array()) {
     for (const auto& v : j) {
-      if (ContainsText(v, text)) return true;
+      if (ReadsStatesContext(v)) return true;
     }
   }
   return false;
@@ -388,7 +401,7 @@ std::unique_ptr<State> Compiler::CompileState(const std::string& name, const Jso
   state->name = name;
   state->location = loc;
   state->query_language = jsonata_ ? QueryLanguage::kJsonata : QueryLanguage::kJsonPath;
-  state->uses_context = jsonata_ ? ContainsText(s, "$states") : ContainsContextRef(s);
+  state->uses_context = jsonata_ ? ReadsStatesContext(s) : ContainsContextRef(s);
   return state;
 }
 

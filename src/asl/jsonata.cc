@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cmath>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <random>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,6 +24,18 @@
 
 namespace stepd::asl {
 namespace jsonata {
+
+// The caller's variables and extra functions, converted on first use; a
+// JsonataVariableCache keeps one from one evaluation to the next.
+struct LazyVariables {
+  const JsonataVariables* source = nullptr;
+  const std::map<std::string, JsonataFunction>* functions = nullptr;
+  std::unordered_map<std::string, Value> found;
+  std::unordered_set<std::string> missing;
+
+  const Value* Find(std::string_view name);
+};
+
 namespace {
 
 // --- environments -------------------------------------------------------------
@@ -31,28 +45,10 @@ using FramePtr = std::shared_ptr<Frame>;
 
 // Variables of one scope. The outermost frame holds the built-ins (shared by
 // every evaluation); the next the caller's bindings and `$$`.
-// The caller's JsonataVariables, with the values already converted.
-struct LazyVariables {
-  const JsonataVariables* source = nullptr;
-  mutable std::unordered_map<std::string, Value> found;
-  mutable std::unordered_set<std::string> missing;
-
-  const Value* Find(std::string_view name) const {
-    if (auto it = found.find(std::string(name)); it != found.end()) return &it->second;
-    if (missing.count(std::string(name))) return nullptr;
-    const Json* j = source->Find(name);
-    if (j == nullptr) {
-      missing.emplace(name);
-      return nullptr;
-    }
-    return &found.emplace(std::string(name), FromJson(*j)).first->second;
-  }
-};
-
 struct Frame {
   FramePtr parent;
   const std::unordered_map<std::string_view, Value>* globals = nullptr;
-  const LazyVariables* lazy = nullptr;
+  LazyVariables* lazy = nullptr;
   std::vector<std::pair<std::string, Value>> vars;
 
   explicit Frame(FramePtr p) : parent(std::move(p)) {}
@@ -157,8 +153,7 @@ std::string Excerpt(const Value& v) {
 
 class Evaluator {
  public:
-  Evaluator(const JsonataOptions& options, double now_ms)
-      : options_(options), now_ms_(now_ms), start_(std::chrono::steady_clock::now()) {
+  explicit Evaluator(const JsonataOptions& options) : options_(options) {
     stack_base_ = reinterpret_cast<uintptr_t>(__builtin_frame_address(0));
   }
 
@@ -186,15 +181,31 @@ class Evaluator {
     }
   }
 
-  double now_ms() const { return now_ms_; }
+  // Read on first use (most expressions never ask): the same for the whole
+  // evaluation, as in jsonata-js.
+  double now_ms() const {
+    if (!now_ms_) {
+      now_ms_ = options_.now_ms
+                    ? static_cast<double>(options_.now_ms())
+                    : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch())
+                                              .count());
+    }
+    return *now_ms_;
+  }
   // One engine per thread, seeded once: seeding costs a system call, too much per evaluation.
   double Random() {
     thread_local std::mt19937_64 rng{std::random_device{}()};
     return std::uniform_real_distribution<double>(0, 1)(rng);
   }
+  // Called every 1024 steps. The clock starts at the first call: reading it
+  // for every evaluation costs more than most evaluations (the first 1024
+  // steps, well under a millisecond, go uncounted).
   void CheckTime() {
-    if (options_.time_limit_ms > 0 && std::chrono::steady_clock::now() - start_ >
-                                          std::chrono::milliseconds(options_.time_limit_ms)) {
+    if (options_.time_limit_ms <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!start_) start_ = now;
+    if (now - *start_ > std::chrono::milliseconds(options_.time_limit_ms)) {
       throw Error("U1002",
                   "Expression evaluation timeout: " + std::to_string(options_.time_limit_ms) +
                       " ms. Check for infinite loop");
@@ -245,14 +256,14 @@ class Evaluator {
   FramePtr FrameFromTuple(const FramePtr& env, const Value& tuple);
 
   const JsonataOptions& options_;
-  double now_ms_;
+  mutable std::optional<double> now_ms_;
 
  public:
   // Expressions parsed by $eval: lambdas made from them may outlive the call.
   std::vector<NodePtr> kept_;
 
  private:
-  std::chrono::steady_clock::time_point start_;
+  std::optional<std::chrono::steady_clock::time_point> start_;
   int depth_ = 0;
   uint32_t ticks_ = 0;
   std::vector<std::weak_ptr<Frame>> frames_;
@@ -1198,7 +1209,48 @@ Value Evaluator::Transform(const Node& n, const Value&, const FramePtr& env) {
 }
 
 }  // namespace
+
+const Value* LazyVariables::Find(std::string_view name) {
+  std::string key(name);
+  if (auto it = found.find(key); it != found.end()) return &it->second;
+  if (missing.count(key)) return nullptr;
+  if (functions != nullptr) {
+    if (auto f = functions->find(key); f != functions->end()) {
+      // Signatures are parsed once per process, not once per evaluation.
+      static std::mutex mu;
+      static auto* parsed = new std::map<std::string, std::shared_ptr<const Signature>>();
+      auto b = std::make_shared<BuiltinFunction>();
+      b->name = key;
+      if (!f->second.signature.empty()) {
+        std::lock_guard<std::mutex> lock(mu);
+        auto& sig = (*parsed)[f->second.signature];
+        if (!sig) sig = Signature::Parse(f->second.signature);
+        b->signature = sig;
+      }
+      b->extra = &f->second;
+      b->declared = b->signature ? b->signature->param_count() : 0;
+      return &found.emplace(key, Value::Func(b)).first->second;
+    }
+  }
+  if (source != nullptr) {
+    std::vector<std::pair<std::string_view, const Json*>> members;
+    if (source->FindMembers(name, &members)) {
+      Value o = Value::MakeObject();
+      for (const auto& [k, j] : members) o.mutable_object().Set(std::string(k), FromJson(*j));
+      return &found.emplace(key, std::move(o)).first->second;
+    }
+    if (const Json* j = source->Find(name)) {
+      return &found.emplace(key, FromJson(*j)).first->second;
+    }
+  }
+  missing.insert(std::move(key));
+  return nullptr;
+}
+
 }  // namespace jsonata
+
+JsonataVariableCache::JsonataVariableCache() = default;
+JsonataVariableCache::~JsonataVariableCache() = default;
 
 // --- the public API --------------------------------------------------------------
 
@@ -1220,46 +1272,41 @@ std::variant<Jsonata, JsonataError> Jsonata::Compile(std::string_view text) {
 JsonataResult Jsonata::Evaluate(const Json* input, const std::map<std::string, Json>& bindings,
                                 const std::map<std::string, JsonataFunction>& functions,
                                 const JsonataOptions& options) const {
-  return EvaluateWith(input, nullptr, bindings, functions, options);
+  return EvaluateWith(input, nullptr, bindings, functions, options, nullptr);
 }
 
 JsonataResult Jsonata::Evaluate(const Json* input, const JsonataVariables& variables,
                                 const std::map<std::string, Json>& bindings,
                                 const std::map<std::string, JsonataFunction>& functions,
-                                const JsonataOptions& options) const {
-  return EvaluateWith(input, &variables, bindings, functions, options);
+                                const JsonataOptions& options,
+                                JsonataVariableCache* cache) const {
+  return EvaluateWith(input, &variables, bindings, functions, options, cache);
 }
 
 JsonataResult Jsonata::EvaluateWith(const Json* input, const JsonataVariables* variables,
                                     const std::map<std::string, Json>& bindings,
                                     const std::map<std::string, JsonataFunction>& functions,
-                                    const JsonataOptions& options) const {
+                                    const JsonataOptions& options,
+                                    JsonataVariableCache* cache) const {
   using namespace jsonata;
   JsonataResult out;
   try {
-    const double now =
-        options.now_ms
-            ? static_cast<double>(options.now_ms())
-            : static_cast<double>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count());
-    Evaluator ev(options, now);
+    Evaluator ev(options);
     FramePtr root = ev.NewFrame(nullptr);
     root->globals = &Globals();
-    LazyVariables lazy;
-    if (variables != nullptr) {
-      lazy.source = variables;
-      root->lazy = &lazy;
+    LazyVariables local;
+    LazyVariables* lazy = &local;
+    if (cache != nullptr) {
+      if (!cache->impl_ || cache->impl_->source != variables ||
+          cache->impl_->functions != &functions) {
+        cache->impl_ = std::make_unique<LazyVariables>();
+      }
+      lazy = cache->impl_.get();
     }
+    lazy->source = variables;
+    lazy->functions = &functions;
+    root->lazy = lazy;
     FramePtr env = ev.NewFrame(root);
-    for (const auto& [name, fn] : functions) {
-      auto f = std::make_shared<BuiltinFunction>();
-      f->name = name;
-      if (!fn.signature.empty()) f->signature = Signature::Parse(fn.signature);
-      f->extra = &fn;
-      f->declared = f->signature ? f->signature->param_count() : 0;
-      env->Bind(name, Value::Func(f));
-    }
     Value in = input ? FromJson(*input) : Value();
     if (in.is_array()) {
       Value wrapped = Value::MakeSequence();

@@ -21,23 +21,21 @@ class ScopeVariables final : public JsonataVariables {
   explicit ScopeVariables(const JsonataScope& scope) : scope_(scope) {}
 
   const Json* Find(std::string_view name) const override {
-    if (name == "states") {
-      if (!states_) {
-        Json s = Json::object();
-        if (scope_.input) s["input"] = *scope_.input;
-        if (scope_.result) s["result"] = *scope_.result;
-        if (scope_.error_output) s["errorOutput"] = *scope_.error_output;
-        if (scope_.context) s["context"] = *scope_.context;
-        states_ = std::move(s);
-      }
-      return &*states_;
-    }
-    return scope_.variables ? scope_.variables->Find(name) : nullptr;
+    return scope_.variables && name != "states" ? scope_.variables->Find(name) : nullptr;
+  }
+
+  bool FindMembers(std::string_view name,
+                   std::vector<std::pair<std::string_view, const Json*>>* members) const override {
+    if (name != "states") return false;
+    if (scope_.input) members->emplace_back("input", scope_.input);
+    if (scope_.result) members->emplace_back("result", scope_.result);
+    if (scope_.error_output) members->emplace_back("errorOutput", scope_.error_output);
+    if (scope_.context) members->emplace_back("context", scope_.context);
+    return true;
   }
 
  private:
   const JsonataScope& scope_;
-  mutable std::optional<Json> states_;
 };
 
 void Collect(const Json& v, Json::json_pointer where, const std::string& field,
@@ -146,12 +144,13 @@ const std::string& JsonataTemplate::expression_text() const {
 std::variant<Json, JsonataFailure> JsonataTemplate::Evaluate(const JsonataScope& scope) const {
   if (slots_.empty()) return value_;
   ScopeVariables variables(scope);
+  JsonataVariableCache cache;  // $states is converted once for all the expressions
   static const std::map<std::string, Json> kNoBindings;
   JsonataOptions options;
   Json out = whole_ ? Json() : value_;
   for (const Slot& slot : slots_) {
     JsonataResult r = slot.expression.Evaluate(nullptr, variables, kNoBindings,
-                                               StepFunctionsJsonataFunctions(), options);
+                                               StepFunctionsJsonataFunctions(), options, &cache);
     if (r.error) {
       std::string what = r.error->code.empty() ? r.error->message
                                                : r.error->code + ": " + r.error->message;

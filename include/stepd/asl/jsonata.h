@@ -26,6 +26,7 @@ namespace stepd::asl {
 
 namespace jsonata {
 struct Node;
+struct LazyVariables;
 }
 
 // An error from compiling or evaluating, with jsonata-js' code ("S0201",
@@ -85,6 +86,33 @@ class JsonataVariables {
   virtual ~JsonataVariables() = default;
   // The value of `$name` (name without the `$`), or nullptr when unbound.
   virtual const Json* Find(std::string_view name) const = 0;
+  // An object variable whose members live apart (ASL's `$states`: the
+  // input, the result, the context object): fills `members` (each borrowed)
+  // and returns true; the object is then built from them without a copy of
+  // each first. False: `name` is not such a variable (Find is asked).
+  virtual bool FindMembers(std::string_view name,
+                           std::vector<std::pair<std::string_view, const Json*>>* members) const {
+    (void)name;
+    (void)members;
+    return false;
+  }
+};
+
+// Variable values (and extra functions) already converted for evaluation,
+// kept from one evaluation to the next: the expressions of one ASL state
+// read the same `$states`, which is then converted once, not once per
+// expression. Valid for one JsonataVariables object and one functions map;
+// use one cache per thread.
+class JsonataVariableCache {
+ public:
+  JsonataVariableCache();
+  ~JsonataVariableCache();
+  JsonataVariableCache(const JsonataVariableCache&) = delete;
+  JsonataVariableCache& operator=(const JsonataVariableCache&) = delete;
+
+ private:
+  friend class Jsonata;
+  std::unique_ptr<jsonata::LazyVariables> impl_;
 };
 
 class Jsonata {
@@ -98,10 +126,13 @@ class Jsonata {
                          const std::map<std::string, JsonataFunction>& functions = {},
                          const JsonataOptions& options = {}) const;
   // The same, with `variables` consulted for names not in `bindings`.
+  // `cache` (optional) keeps converted values for the next evaluation with
+  // the same `variables` and `functions`.
   JsonataResult Evaluate(const Json* input, const JsonataVariables& variables,
                          const std::map<std::string, Json>& bindings,
                          const std::map<std::string, JsonataFunction>& functions,
-                         const JsonataOptions& options) const;
+                         const JsonataOptions& options,
+                         JsonataVariableCache* cache = nullptr) const;
 
   const std::string& text() const { return text_; }
 
@@ -109,7 +140,7 @@ class Jsonata {
   JsonataResult EvaluateWith(const Json* input, const JsonataVariables* variables,
                              const std::map<std::string, Json>& bindings,
                              const std::map<std::string, JsonataFunction>& functions,
-                             const JsonataOptions& options) const;
+                             const JsonataOptions& options, JsonataVariableCache* cache) const;
   Jsonata(std::string text, std::shared_ptr<const jsonata::Node> root)
       : text_(std::move(text)), root_(std::move(root)) {}
 
