@@ -62,6 +62,7 @@ Json InspectionJson(const asl::TestStateInspection& in) {
   };
   put("afterInputPath", in.after_input_path);
   put("afterParameters", in.after_parameters);
+  put("afterArguments", in.after_arguments);
   put("result", in.result);
   put("afterResultSelector", in.after_result_selector);
   put("afterResultPath", in.after_result_path);

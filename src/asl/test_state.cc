@@ -167,6 +167,12 @@ TestStateResult Summarise(const TestStateRequest& request, const State& state, R
   in.after_parameters = probe.after_parameters;
   // A Fail state reads its input whole; AWS shows it as afterInputPath.
   if (state.type == StateType::kFail) in.after_input_path = request.input;
+  if (state.jsonata()) {
+    // JSONata states have no paths: AWS shows afterArguments and the result.
+    in.after_arguments = std::move(in.after_parameters);
+    in.after_parameters.reset();
+    in.after_input_path.reset();
+  }
   const bool has_result = state.type == StateType::kPass || state.type == StateType::kTask ||
                           state.type == StateType::kParallel || state.type == StateType::kMap;
   if (has_result) {

@@ -429,5 +429,24 @@ TEST(TestStateStatus, NamesAreAwss) {
   EXPECT_EQ(TestStateStatusName(TestStateStatus::kCaughtError), "CAUGHT_ERROR");
 }
 
+TEST(TestStateJsonata, TaskShowsArgumentsResultAndAssignedVariables) {
+  TestStateRequest req = Request(R"({"Type":"Task","QueryLanguage":"JSONata",
+      "Resource":"arn:aws:states:::lambda:invoke",
+      "Arguments":{"Payload":{"id":"{% $states.input.id %}","who":"{% $who %}"}},
+      "Assign":{"got":"{% $states.result.Payload %}"},
+      "Output":{"id":"{% $states.input.id %}","got":"{% $states.result.Payload %}"},"End":true})",
+                                 Json{{"id", 3}});
+  req.variables = Json{{"who", "ops"}};
+  req.mock = MockResult(Json{{"Payload", "done"}});
+  TestStateResult r = RunState(req);
+  EXPECT_EQ(r.status, TestStateStatus::kSucceeded);
+  EXPECT_EQ(r.output, (Json{{"id", 3}, {"got", "done"}}));
+  EXPECT_EQ(r.inspection.after_arguments, (Json{{"Payload", {{"id", 3}, {"who", "ops"}}}}));
+  EXPECT_FALSE(r.inspection.after_parameters.has_value());
+  EXPECT_FALSE(r.inspection.after_input_path.has_value());
+  EXPECT_EQ(r.inspection.result, (Json{{"Payload", "done"}}));
+  EXPECT_EQ(r.inspection.variables, (Json{{"who", "ops"}, {"got", "done"}}));
+}
+
 }  // namespace
 }  // namespace stepd::asl

@@ -68,6 +68,7 @@ struct TestStateInspection {
   Json input;
   std::optional<Json> after_input_path;
   std::optional<Json> after_parameters;
+  std::optional<Json> after_arguments;  // JSONata states: Arguments evaluated
   std::optional<Json> result;
   std::optional<Json> after_result_selector;
   std::optional<Json> after_result_path;
