@@ -52,6 +52,21 @@ bool ReadsStatesContext(const Json& j) {
   return false;
 }
 
+// A workflow variable's name: a letter or `_` first, then letters, digits
+// or `_` (non-ASCII letters allowed), at most 80 characters, and not the
+// reserved `states`. Empty when valid, else why not.
+std::string InvalidVariableName(std::string_view name) {
+  if (name.empty()) return "it is empty";
+  if (name.size() > 80) return "it is longer than 80 characters";
+  if (name == "states") return "'states' is reserved";
+  for (size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    const bool ok = c >= 0x80 || std::isalpha(c) || c == '_' || (i > 0 && std::isdigit(c));
+    if (!ok) return "it must start with a letter or '_' and hold only letters, digits and '_'";
+  }
+  return "";
+}
+
 // Fields of the JSONPath data flow, which JSONata states replace with
 // Arguments, Output and expressions in the fields themselves.
 const std::set<std::string>& JsonPathOnlyFields() {
@@ -151,6 +166,8 @@ class Compiler {
   bool CompileTemplate(const Json& s, std::string_view field, const std::string& location,
                        std::optional<PayloadTemplate>* out);
   bool CompileRetry(const Json& s, const std::string& location, State* state);
+  // Assign's keys (JSONPath: without a ".$" suffix) must be valid variable names.
+  bool CheckVariableNames(const Json& assign, const std::string& location, bool jsonpath);
   bool CompileJsonataChoice(const Json& rule, const std::string& location, const StateGraph& graph,
                             ChoiceState* state);
   bool CompileCatch(const Json& s, const std::string& location, const StateGraph& graph,
@@ -419,6 +436,19 @@ int Compiler::ResolveNext(const Json& value, const std::string& location, const 
   return idx;
 }
 
+bool Compiler::CheckVariableNames(const Json& assign, const std::string& loc, bool jsonpath) {
+  bool ok = true;
+  for (const auto& [key, value] : assign.items()) {
+    std::string_view name = key;
+    if (jsonpath && name.ends_with(".$")) name.remove_suffix(2);
+    if (std::string why = InvalidVariableName(name); !why.empty()) {
+      Error("The variable name '" + std::string(name) + "' is not valid: " + why, loc + "/" + key);
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 std::set<std::string> Compiler::StateFields(std::set<std::string> jsonpath,
                                             std::initializer_list<const char*> jsonata) const {
   if (!jsonata_) return jsonpath;
@@ -436,6 +466,7 @@ bool Compiler::CompileJsonata(const Json& s, std::string_view field, const std::
     Error("The value for the field 'Assign' must be an OBJECT", loc);
     return false;
   }
+  if (field == "Assign" && !CheckVariableNames(*it, loc, false)) return false;
   if (object_or_expression && !it->is_object() &&
       !(it->is_string() && IsJsonataExpression(it->get_ref<const std::string&>()))) {
     Error("The value for the field '" + std::string(field) +
@@ -458,6 +489,7 @@ bool Compiler::CompileTemplate(const Json& s, std::string_view field, const std:
     Error("The value for the field 'Assign' must be an OBJECT", loc);
     return false;
   }
+  if (field == "Assign" && !CheckVariableNames(*it, loc, true)) return false;
   auto t = PayloadTemplate::Compile(*it, loc, diags_);
   if (!t.ok()) return false;
   *out = std::move(t).value();
@@ -885,7 +917,10 @@ std::unique_ptr<State> Compiler::CompileChoice(const Json& s, const std::string&
     b.rule = std::move(rule).value();
     b.next = ResolveNext(Json(b.rule.next()), cl + "/Next", g);
     if (b.next < 0) ok = false;
-    if (!b.rule.assign().is_null()) {
+    if (!b.rule.assign().is_null() && b.rule.assign().is_object() &&
+        !CheckVariableNames(b.rule.assign(), cl + "/Assign", true)) {
+      ok = false;
+    } else if (!b.rule.assign().is_null()) {
       auto t = PayloadTemplate::Compile(b.rule.assign(), cl + "/Assign", diags_);
       if (!t.ok()) {
         ok = false;

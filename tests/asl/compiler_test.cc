@@ -255,6 +255,21 @@ TEST(Compiler, JsonataMapItemsMustBeAnArrayOrAnExpression) {
   EXPECT_EQ(d[0].location, "/States/M/Items");
 }
 
+TEST(Compiler, AssignNamesMustBeVariableNames) {
+  auto d = Errors(R"({"StartAt":"A","States":{"A":{"Type":"Pass",
+      "Assign":{"ok_1":1,"fine.$":"$.x","1st":1,"a-b":2},"End":true}}})");
+  ASSERT_EQ(d.size(), 2u);
+  EXPECT_EQ(d[0].location, "/States/A/Assign/1st");
+  EXPECT_EQ(d[1].location, "/States/A/Assign/a-b");
+  d = Errors(R"({"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Pass",
+      "Assign":{"states":1},"End":true}}})");
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].message, "The variable name 'states' is not valid: 'states' is reserved");
+  EXPECT_TRUE(Compile(R"({"StartAt":"A","States":{"A":{"Type":"Pass",
+      "Assign":{"_x":1,"prénom":"é"},"End":true}}})")
+                  .ok());
+}
+
 TEST(Compiler, MapLabelRejectsInvalidCharacters) {
   auto d = Errors(R"({"StartAt":"M","States":{"M":{"Type":"Map","Label":"a b",
       "ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},
