@@ -1272,7 +1272,21 @@ std::variant<Jsonata, JsonataError> Jsonata::Compile(std::string_view text) {
 JsonataResult Jsonata::Evaluate(const Json* input, const std::map<std::string, Json>& bindings,
                                 const std::map<std::string, JsonataFunction>& functions,
                                 const JsonataOptions& options) const {
-  return EvaluateWith(input, nullptr, bindings, functions, options, nullptr);
+  return EvaluateWith(input, nullptr, nullptr, bindings, functions, options, nullptr);
+}
+
+JsonataInput::JsonataInput(const Json& document)
+    : value_(std::make_unique<jsonata::Value>(jsonata::FromJson(document))) {}
+JsonataInput::~JsonataInput() = default;
+JsonataInput::JsonataInput(JsonataInput&&) noexcept = default;
+JsonataInput& JsonataInput::operator=(JsonataInput&&) noexcept = default;
+
+JsonataResult Jsonata::Evaluate(const JsonataInput& input,
+                                const std::map<std::string, Json>& bindings,
+                                const std::map<std::string, JsonataFunction>& functions,
+                                const JsonataOptions& options) const {
+  return EvaluateWith(nullptr, input.value_.get(), nullptr, bindings, functions, options,
+                      nullptr);
 }
 
 JsonataResult Jsonata::Evaluate(const Json* input, const JsonataVariables& variables,
@@ -1280,10 +1294,11 @@ JsonataResult Jsonata::Evaluate(const Json* input, const JsonataVariables& varia
                                 const std::map<std::string, JsonataFunction>& functions,
                                 const JsonataOptions& options,
                                 JsonataVariableCache* cache) const {
-  return EvaluateWith(input, &variables, bindings, functions, options, cache);
+  return EvaluateWith(input, nullptr, &variables, bindings, functions, options, cache);
 }
 
-JsonataResult Jsonata::EvaluateWith(const Json* input, const JsonataVariables* variables,
+JsonataResult Jsonata::EvaluateWith(const Json* input, const jsonata::Value* prepared,
+                                    const JsonataVariables* variables,
                                     const std::map<std::string, Json>& bindings,
                                     const std::map<std::string, JsonataFunction>& functions,
                                     const JsonataOptions& options,
@@ -1307,7 +1322,7 @@ JsonataResult Jsonata::EvaluateWith(const Json* input, const JsonataVariables* v
     lazy->functions = &functions;
     root->lazy = lazy;
     FramePtr env = ev.NewFrame(root);
-    Value in = input ? FromJson(*input) : Value();
+    Value in = prepared ? *prepared : input ? FromJson(*input) : Value();
     if (in.is_array()) {
       Value wrapped = Value::MakeSequence();
       wrapped.Push(in);

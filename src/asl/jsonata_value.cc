@@ -49,6 +49,10 @@ void ObjectData::Set(std::string key, Value value) {
     *const_cast<Value*>(existing) = std::move(value);
     return;
   }
+  AppendNew(std::move(key), std::move(value));
+}
+
+void ObjectData::AppendNew(std::string key, Value value) {
   bool moves = members_.size() == members_.capacity();
   members_.emplace_back(std::move(key), std::move(value));
   if (members_.size() > kIndexThreshold) {
@@ -160,7 +164,10 @@ Value FromJsonT(const J& j) {
       Value o = Value::MakeObject();
       ObjectData& data = o.mutable_object();
       data.Reserve(j.size());
-      for (auto it = j.begin(); it != j.end(); ++it) data.Set(it.key(), FromJsonT(it.value()));
+      // A JSON object's keys are unique: no need to look each up first.
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        data.AppendNew(it.key(), FromJsonT(it.value()));
+      }
       return o;
     }
     default:

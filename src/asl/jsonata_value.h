@@ -68,6 +68,9 @@ class ObjectData {
   const Value* Find(std::string_view key) const;
   // Replaces the member `key` or appends it.
   void Set(std::string key, Value value);
+  // Appends `key`, which the caller knows is not a member yet (a JSON
+  // object's keys): no lookup first.
+  void AppendNew(std::string key, Value value);
   // Removes the member `key` (keeping the others' order); false when absent.
   bool Erase(std::string_view key);
   size_t size() const { return members_.size(); }

@@ -27,6 +27,7 @@ namespace stepd::asl {
 namespace jsonata {
 struct Node;
 struct LazyVariables;
+class Value;
 }
 
 // An error from compiling or evaluating, with jsonata-js' code ("S0201",
@@ -115,6 +116,22 @@ class JsonataVariableCache {
   std::unique_ptr<jsonata::LazyVariables> impl_;
 };
 
+// A JSON document converted once into the evaluator's own values: evaluating
+// many expressions, or one many times, over the same data then skips the
+// conversion, which for a large document costs more than most expressions.
+// Evaluations only read it; use it from one thread at a time.
+class JsonataInput {
+ public:
+  explicit JsonataInput(const Json& document);
+  ~JsonataInput();
+  JsonataInput(JsonataInput&&) noexcept;
+  JsonataInput& operator=(JsonataInput&&) noexcept;
+
+ private:
+  friend class Jsonata;
+  std::unique_ptr<jsonata::Value> value_;
+};
+
 class Jsonata {
  public:
   // Parses `text`. Syntax errors (S0xxx) come back as the error.
@@ -123,6 +140,11 @@ class Jsonata {
   // Evaluates against `input` (nullptr: undefined input) with variables
   // `bindings` ($name -> value, names without the `$`) and extra functions.
   JsonataResult Evaluate(const Json* input, const std::map<std::string, Json>& bindings = {},
+                         const std::map<std::string, JsonataFunction>& functions = {},
+                         const JsonataOptions& options = {}) const;
+  // The same over a prepared document.
+  JsonataResult Evaluate(const JsonataInput& input,
+                         const std::map<std::string, Json>& bindings = {},
                          const std::map<std::string, JsonataFunction>& functions = {},
                          const JsonataOptions& options = {}) const;
   // The same, with `variables` consulted for names not in `bindings`.
@@ -137,7 +159,8 @@ class Jsonata {
   const std::string& text() const { return text_; }
 
  private:
-  JsonataResult EvaluateWith(const Json* input, const JsonataVariables* variables,
+  JsonataResult EvaluateWith(const Json* input, const jsonata::Value* prepared,
+                             const JsonataVariables* variables,
                              const std::map<std::string, Json>& bindings,
                              const std::map<std::string, JsonataFunction>& functions,
                              const JsonataOptions& options, JsonataVariableCache* cache) const;
