@@ -311,11 +311,13 @@ class Context final : public CallContext {
 
 // jsonata-js' lookup: the member `key` of an object; of an array, the
 // members of its items (recursively), flattened one level into a sequence.
-Value Lookup(const Value& input, const std::string& key) {
+// `depth`: the level of `input` if it is an array (jsonata_value.h).
+Value Lookup(const Value& input, const std::string& key, int depth = 1) {
   if (!input.is_array()) return input.Get(key);
+  CheckValueDepth(depth);
   Value out = Value::MakeSequence();
   for (const Value& item : input.items()) {
-    Value v = Lookup(item, key);
+    Value v = Lookup(item, key, depth + 1);
     if (v.is_array()) {
       for (const Value& x : v.items()) out.Push(x);
     } else if (v.is_defined()) {
@@ -386,14 +388,15 @@ Value Evaluator::EvalNode(const Node& n, const Value& input, const FramePtr& env
       if (in.is_object()) {
         for (const auto& [k, v] : in.object().members()) {
           if (v.is_array()) {
-            std::function<void(const Value&)> flat = [&](const Value& x) {
+            std::function<void(const Value&, int)> flat = [&](const Value& x, int depth) {
               if (x.is_array()) {
-                for (const Value& y : x.items()) flat(y);
+                CheckValueDepth(depth);
+                for (const Value& y : x.items()) flat(y, depth + 1);
               } else {
                 out.Push(x);
               }
             };
-            flat(v);
+            flat(v, 2);
           } else {
             out.Push(v);
           }
@@ -403,16 +406,17 @@ Value Evaluator::EvalNode(const Node& n, const Value& input, const FramePtr& env
     }
     case NodeType::kDescendant: {
       Value out = Value::MakeSequence();
-      std::function<void(const Value&)> walk = [&](const Value& v) {
+      std::function<void(const Value&, int)> walk = [&](const Value& v, int depth) {
         if (!v.is_array()) out.Push(v);
+        if (v.is_array() || v.is_object()) CheckValueDepth(depth);
         if (v.is_array()) {
-          for (const Value& x : v.items()) walk(x);
+          for (const Value& x : v.items()) walk(x, depth + 1);
         } else if (v.is_object()) {
-          for (const auto& [k, x] : v.object().members()) walk(x);
+          for (const auto& [k, x] : v.object().members()) walk(x, depth + 1);
         }
       };
       if (input.is_undefined()) return out;
-      walk(input);
+      walk(input, 1);
       if (out.items().size() == 1) return out.items()[0];
       return out;
     }
@@ -1143,17 +1147,22 @@ Value Evaluator::ApplyOperator(const Node& n, const Value& input, const FramePtr
   return Apply(fn, {lhs}, input, env);
 }
 
-Value DeepClone(const Value& v) {
+// `depth`: the level of `v` if it is an array or object (jsonata_value.h).
+Value DeepClone(const Value& v, int depth = 1) {
   if (v.is_array()) {
+    CheckValueDepth(depth);
     Value out = Value::MakeArray();
     ArrayData& a = out.mutable_array();
     a = v.array();
-    for (Value& item : a.items) item = DeepClone(item);
+    for (Value& item : a.items) item = DeepClone(item, depth + 1);
     return out;
   }
   if (v.is_object()) {
+    CheckValueDepth(depth);
     Value out = Value::MakeObject();
-    for (const auto& [k, x] : v.object().members()) out.mutable_object().Set(k, DeepClone(x));
+    for (const auto& [k, x] : v.object().members()) {
+      out.mutable_object().Set(k, DeepClone(x, depth + 1));
+    }
     return out;
   }
   return v;

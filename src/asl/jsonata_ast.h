@@ -67,9 +67,22 @@ struct SortTerm {
   NodePtr expr;
 };
 
+// Expressions nest at most this deep: parentheses, brackets, braces, calls,
+// operands of operators (a chain `a + b + c` nests one level per operator),
+// counted as the height of the parsed tree, and the parser's own recursion.
+// Deeper text fails to parse with U1001, rather than overflowing the stack of
+// the parser, of the processing pass and of every later walk of the tree
+// (each level costs up to a few KB of stack in sanitizer builds). Real
+// expressions nest a few dozen levels; the evaluator's default depth limit
+// (JsonataOptions::max_depth, 1000) is above it.
+inline constexpr int kMaxExpressionDepth = 500;
+
 struct Node {
   NodeType type;
   int position = 0;  // character offset just past the token, as jsonata-js
+  // While parsing: the height of the tree below and including this node
+  // (1 for a leaf), 0 until the parser has measured it.
+  int height = 0;
   std::string op;    // operator of kBinary/kUnary
   std::string str;   // name, variable, bind target
   Value literal;     // kString, kNumber, kValue

@@ -315,6 +315,7 @@ void Stringify(std::string& out, const Value& v, bool pretty, int depth) {
         out += "[]";
         return;
       }
+      CheckValueDepth(depth + 1);
       out += '[';
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out += ',';
@@ -326,6 +327,7 @@ void Stringify(std::string& out, const Value& v, bool pretty, int depth) {
       return;
     }
     case Type::kObject: {
+      CheckValueDepth(depth + 1);
       bool any = false;
       out += '{';
       for (const auto& [k, item] : v.object().members()) {
@@ -1543,10 +1545,12 @@ Value FnEach(CallContext& ctx, Args& args) {
 
 // --- Objects and arrays ---
 
+// `depth`: the level of `v` if it is an array.
 void CollectKeys(const Value& v, std::vector<std::string_view>& keys,
-                 std::unordered_set<std::string_view>& seen) {
+                 std::unordered_set<std::string_view>& seen, int depth) {
   if (v.is_array()) {
-    for (const Value& item : v.items()) CollectKeys(item, keys, seen);
+    CheckValueDepth(depth);
+    for (const Value& item : v.items()) CollectKeys(item, keys, seen, depth + 1);
   } else if (v.is_object()) {
     for (const auto& [k, _] : v.object().members()) {
       if (seen.insert(k).second) keys.push_back(k);
@@ -1565,18 +1569,20 @@ Value FnKeys(CallContext&, Args& args) {
     std::unordered_set<std::string_view> seen;
     for (const Value& item : arg.items()) {
       // An item's own keys: those of an object, or (recursively) an array's.
-      CollectKeys(item, keys, seen);
+      CollectKeys(item, keys, seen, 2);
     }
     for (std::string_view k : keys) result.Push(Str(std::string(k)));
   }
   return result;
 }
 
-Value Lookup(const Value& input, std::string_view key) {
+// `depth`: the level of `input` if it is an array.
+Value Lookup(const Value& input, std::string_view key, int depth = 1) {
   if (input.is_array()) {
+    CheckValueDepth(depth);
     Value result = Value::MakeSequence();
     for (const Value& item : input.items()) {
-      Value r = Lookup(item, key);
+      Value r = Lookup(item, key, depth + 1);
       if (r.is_array()) {
         for (const Value& x : r.items()) result.Push(x);
       } else if (r.is_defined()) {
@@ -1595,10 +1601,12 @@ Value FnLookup(CallContext&, Args& args) {
 
 Value FnAppend(CallContext&, Args& args) { return Append(Arg(args, 0), Arg(args, 1)); }
 
-Value Spread(const Value& arg) {
+// `depth`: the level of `arg` if it is an array.
+Value Spread(const Value& arg, int depth = 1) {
   if (arg.is_array()) {
+    CheckValueDepth(depth);
     Value result = Value::MakeSequence();
-    for (const Value& item : arg.items()) result = Append(result, Spread(item));
+    for (const Value& item : arg.items()) result = Append(result, Spread(item, depth + 1));
     return result;
   }
   if (arg.is_object()) {
@@ -2000,8 +2008,9 @@ Value FnNow(CallContext& ctx, Args& args) {
 Value FnMillis(CallContext& ctx, Args&) { return Num(ctx.NowMillis()); }
 
 // JSON.parse($string(v)): a deep copy with $string's number rounding,
-// functions as "", undefined members left out.
-Value Clone(const Value& v) {
+// functions as "", undefined members left out. `depth`: the level of `v` if
+// it is an array or object.
+Value Clone(const Value& v, int depth = 1) {
   switch (v.type()) {
     case Type::kNumber:
       if (!std::isfinite(v.number())) {
@@ -2014,17 +2023,19 @@ Value Clone(const Value& v) {
     case Type::kUndefined:
       return Value::Null();
     case Type::kArray: {
+      CheckValueDepth(depth);
       Value out = Value::MakeArray();
       out.mutable_array().items.reserve(v.items().size());
-      for (const Value& item : v.items()) out.Push(Clone(item));
+      for (const Value& item : v.items()) out.Push(Clone(item, depth + 1));
       return out;
     }
     case Type::kObject: {
+      CheckValueDepth(depth);
       Value out = Value::MakeObject();
       ObjectData& d = out.mutable_object();
       d.Reserve(v.object().size());
       for (const auto& [k, item] : v.object().members()) {
-        if (item.is_defined()) d.Set(k, Clone(item));
+        if (item.is_defined()) d.Set(k, Clone(item, depth + 1));
       }
       return out;
     }
@@ -2130,7 +2141,10 @@ std::string StringOf(const Value& v, bool pretty) {
   return out;
 }
 
-bool Truthy(const Value& v) {
+namespace {
+
+// `depth`: the level of `v` if it is an array.
+bool TruthyAt(const Value& v, int depth) {
   switch (v.type()) {
     case Type::kUndefined:
     case Type::kNull:
@@ -2145,13 +2159,19 @@ bool Truthy(const Value& v) {
     case Type::kObject:
       return !v.object().empty();
     case Type::kArray: {
+      CheckValueDepth(depth);
       const auto& items = v.items();
-      if (items.size() == 1) return Truthy(items[0]);
-      return std::any_of(items.begin(), items.end(), [](const Value& x) { return Truthy(x); });
+      if (items.size() == 1) return TruthyAt(items[0], depth + 1);
+      return std::any_of(items.begin(), items.end(),
+                         [depth](const Value& x) { return TruthyAt(x, depth + 1); });
     }
   }
   return false;
 }
+
+}  // namespace
+
+bool Truthy(const Value& v) { return TruthyAt(v, 1); }
 
 Value Append(const Value& a, const Value& b) {
   if (a.is_undefined()) return b;

@@ -4,8 +4,10 @@
 // the steps they belong to, and resolves each `%` to the step whose input it
 // reads.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <unordered_map>
 
 #include "jsonata_ast.h"
@@ -25,7 +27,15 @@ struct Token {
   int position = 0;  // code points up to the token's end
 };
 
-int LeftBindingPower(const Token& t) {
+[[gnu::noinline]] bool IsBinaryOperator(std::string_view op) {
+  static const std::unordered_map<std::string_view, bool> kBinary = {
+      {".", true}, {"+", true},   {"-", true},  {"*", true},  {"/", true},  {"%", true},
+      {"=", true}, {"<", true},   {">", true},  {"!=", true}, {"<=", true}, {">=", true},
+      {"&", true}, {"and", true}, {"or", true}, {"in", true}};
+  return kBinary.contains(op);
+}
+
+[[gnu::noinline]] int LeftBindingPower(const Token& t) {
   if (t.kind != Tok::kOperator) return 0;
   static const std::unordered_map<std::string_view, int> kPower = {
       {".", 75},  {"[", 80},  {"]", 0},   {"{", 70},  {"}", 0},    {"(", 80},  {")", 0},
@@ -73,6 +83,16 @@ bool IsOperatorChar(char c) {
 }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v'; }
+
+// Parsing, processing and every later walk of the tree recurse once per
+// level: text nested deeper than kMaxExpressionDepth fails here instead of
+// overflowing the stack.
+[[noreturn]] void TooDeep(int position) {
+  throw Error("U1001",
+              "The expression is nested too deeply (more than " +
+                  std::to_string(kMaxExpressionDepth) + " levels)",
+              position);
+}
 
 void AppendUtf8(std::string* out, uint32_t cp) {
   if (cp < 0x80) {
@@ -167,12 +187,15 @@ class Lexer {
     return t;
   }
 
+  // Code points before the current offset. Counted on from the previous
+  // call (recounting from the start each time would make parsing quadratic).
   int Position() const {
-    int n = 0;
-    for (size_t i = 0; i < pos_ && i < src_.size(); ++i) {
-      if ((static_cast<unsigned char>(src_[i]) & 0xC0) != 0x80) ++n;
+    const size_t end = std::min(pos_, src_.size());
+    if (end < counted_to_) counted_to_ = 0, counted_ = 0;
+    for (; counted_to_ < end; ++counted_to_) {
+      if ((static_cast<unsigned char>(src_[counted_to_]) & 0xC0) != 0x80) ++counted_;
     }
-    return n;
+    return counted_;
   }
 
   // The raw text of a function signature starting at `<`, after the lexer
@@ -383,6 +406,8 @@ class Lexer {
 
   std::string_view src_;
   size_t pos_ = 0;
+  mutable size_t counted_to_ = 0;  // Position(): the offset counted up to
+  mutable int counted_ = 0;        // and the code points before it
 };
 
 class Parser {
@@ -402,7 +427,7 @@ class Parser {
 
   // Reads the next token. A `/` right after an operand divides; anywhere
   // else it opens a regex.
-  void Advance(bool operand_expected) {
+  [[gnu::noinline]] void Advance(bool operand_expected) {
     cur_ = lexer_.Next(operand_expected);
     if (cur_.kind == Tok::kOperator && (cur_.value == "!" || cur_.value == "~")) {
       throw Error("S0204", "Unknown operator: " + cur_.value, cur_.position, cur_.value);
@@ -429,19 +454,61 @@ class Parser {
     AdvanceAfter();
   }
 
+  // Every nested operand is parsed by a call of Expression (through Nud or
+  // Led), which counts them.
+  struct Nesting {
+    explicit Nesting(Parser* p) : parser(p) {
+      if (++parser->depth_ > kMaxExpressionDepth) TooDeep(parser->cur_.position);
+    }
+    ~Nesting() { --parser->depth_; }
+    Nesting(const Nesting&) = delete;
+    Nesting& operator=(const Nesting&) = delete;
+    Parser* parser;
+  };
+
   NodePtr Expression(int rbp) {
+    Nesting nesting(this);
     Token t = cur_;
     AdvanceAfter();
     NodePtr left = Nud(t);
+    Measure(*left);
+    // A chain of operators (`a + b + c`, `a.b.c`, `f()()`) grows the tree
+    // here, without deeper recursion: measured one operator at a time.
     while (rbp < LeftBindingPower(cur_)) {
       t = cur_;
       AdvanceAfter();
       left = Led(t, left);
+      Measure(*left);
     }
     return left;
   }
 
-  NodePtr Nud(const Token& t) {
+  // Sets `n.height` from its children's (measuring those the parser made
+  // without going through Expression, which are at most two levels deep) and
+  // fails past the limit.
+  static int Measure(Node& n) {
+    int below = 0;
+    auto child = [&below](const NodePtr& c) {
+      if (c) below = std::max(below, c->height > 0 ? c->height : Measure(*c));
+    };
+    child(n.lhs);
+    child(n.rhs);
+    child(n.cond);
+    child(n.then);
+    child(n.otherwise);
+    child(n.del);
+    for (const NodePtr& item : n.items) child(item);
+    for (const auto& [k, v] : n.pairs) {
+      child(k);
+      child(v);
+    }
+    for (const SortTerm& term : n.terms) child(term.expr);
+    n.height = below + 1;
+    if (n.height > kMaxExpressionDepth) TooDeep(n.position);
+    return n.height;
+  }
+
+  [[gnu::noinline]] NodePtr Nud(const Token& t) {
     switch (t.kind) {
       case Tok::kEnd:
         throw Error("S0207", "Unexpected end of expression", t.position);
@@ -578,7 +645,7 @@ class Parser {
     return n;
   }
 
-  NodePtr Led(const Token& t, const NodePtr& left) {
+  [[gnu::noinline]] NodePtr Led(const Token& t, const NodePtr& left) {
     const std::string& op = t.value;
     if (op == "(") return Call(t, left);
     if (op == "[") {
@@ -670,15 +737,11 @@ class Parser {
       n->rhs = Expression(LeftBindingPower(t));
       return n;
     }
-    static const std::unordered_map<std::string_view, bool> kBinary = {
-        {".", true}, {"+", true},   {"-", true},  {"*", true},  {"/", true},  {"%", true},
-        {"=", true}, {"<", true},   {">", true},  {"!=", true}, {"<=", true}, {">=", true},
-        {"&", true}, {"and", true}, {"or", true}, {"in", true}};
-    if (kBinary.contains(op)) return Binary(t, left, Expression(LeftBindingPower(t)));
+    if (IsBinaryOperator(op)) return Binary(t, left, Expression(LeftBindingPower(t)));
     throw Error("S0204", "Unknown operator: " + op, t.position, op);
   }
 
-  NodePtr Call(const Token& t, const NodePtr& left) {
+  [[gnu::noinline]] NodePtr Call(const Token& t, const NodePtr& left) {
     auto n = std::make_shared<Node>(NodeType::kCall, t.position);
     n->lhs = left;
     if (!IsOp(")")) {
@@ -702,8 +765,14 @@ class Parser {
       AdvanceAfter();
       return n;
     }
+    return Lambda(t, *n);
+  }
+
+  // `function(params)<signature>{body}`, its parameters parsed as the call's
+  // arguments and the `)` the current token.
+  [[gnu::noinline]] NodePtr Lambda(const Token& t, const Node& n) {
     auto fn = std::make_shared<Node>(NodeType::kLambda, t.position);
-    for (const NodePtr& p : n->items) {
+    for (const NodePtr& p : n.items) {
       if (p->type != NodeType::kVariable) {
         throw Error("S0208",
                     "Parameter " + std::to_string(fn->params.size() + 1) +
@@ -729,6 +798,7 @@ class Parser {
 
   Lexer lexer_;
   Token cur_;
+  int depth_ = 0;  // calls of Expression under way
 };
 
 // --- processing -----------------------------------------------------------
@@ -883,141 +953,229 @@ void ResolveAncestry(Node* path) {
   }
 }
 
+// jsonata-js' processAST. It recurses once per level of the tree, and a
+// sanitizer build gives each local of a function its own stack slot: so that
+// each level costs little stack, every kind of node has its own function,
+// never inlined into Process.
 class Processor {
  public:
   NodePtr Process(const NodePtr& expr);
 
  private:
-  NodePtr ProcessBinary(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Path(const NodePtr& expr);       // a.b
+  [[gnu::noinline]] NodePtr Predicate(const NodePtr& expr);  // a[b]
+  [[gnu::noinline]] NodePtr GroupBy(const NodePtr& expr);    // a{k: v}
+  [[gnu::noinline]] NodePtr OrderBy(const NodePtr& expr);    // a^(b)
+  [[gnu::noinline]] NodePtr Focus(const NodePtr& expr);      // a@$v
+  [[gnu::noinline]] NodePtr Index(const NodePtr& expr);      // a#$v
+  [[gnu::noinline]] NodePtr Operator(const NodePtr& expr);   // the other binary operators
+  [[gnu::noinline]] NodePtr Name(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Unary(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Call(const NodePtr& expr);  // also partial applications
+  [[gnu::noinline]] NodePtr Lambda(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Condition(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Block(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr BindOrApply(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Transform(const NodePtr& expr);
+  [[gnu::noinline]] NodePtr Parent(const NodePtr& expr);
 
   int labels_ = 0;  // `%`s so far, for their labels
+  int depth_ = 0;   // calls of Process under way
 };
 
-NodePtr Processor::ProcessBinary(const NodePtr& expr) {
-  const std::string& op = expr->op;
-  if (op == ".") {
-    NodePtr lstep = Process(expr->lhs);
-    NodePtr result;
-    if (lstep->type == NodeType::kPath) {
-      result = lstep;
-    } else {
-      result = std::make_shared<Node>(NodeType::kPath, expr->position);
-      result->items.push_back(lstep);
-    }
-    if (lstep->type == NodeType::kParent) result->seeking_parent = {lstep->slot};
-    NodePtr rest = Process(expr->rhs);
-    if (rest->type == NodeType::kPath) {
-      result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
-    } else {
-      result->items.push_back(rest);
-    }
-    for (NodePtr& step : result->items) {
-      if (step->type == NodeType::kNumber || step->type == NodeType::kValue) {
-        throw Error("S0213", "The literal value cannot be used as a step within a path expression",
-                    step->position);
+// The parser measured the tree, so this recursion is bounded already; the
+// count only keeps it so whatever the parser lets through.
+NodePtr Processor::Process(const NodePtr& expr) {
+  if (depth_ >= kMaxExpressionDepth) TooDeep(expr->position);
+  ++depth_;
+  NodePtr result;
+  switch (expr->type) {
+    case NodeType::kBinary: {
+      const std::string& op = expr->op;
+      if (op == ".") {
+        result = Path(expr);
+      } else if (op == "[") {
+        result = Predicate(expr);
+      } else if (op == "{") {
+        result = GroupBy(expr);
+      } else if (op == "^") {
+        result = OrderBy(expr);
+      } else if (op == "@") {
+        result = Focus(expr);
+      } else if (op == "#") {
+        result = Index(expr);
+      } else {
+        result = Operator(expr);
       }
-      if (step->type == NodeType::kString) {
-        auto name = std::make_shared<Node>(*step);
-        name->type = NodeType::kName;
-        step = name;
-      }
+      break;
     }
-    for (const NodePtr& step : result->items) {
-      if (step->keep_array) result->keep_singleton_array = true;
-    }
-    auto cons = [](NodePtr& step) {
-      if (step->type == NodeType::kUnary && step->op == "[") {
-        auto copy = std::make_shared<Node>(*step);
-        copy->cons_array = true;
-        step = copy;
-      }
-    };
-    cons(result->items.front());
-    cons(result->items.back());
-    ResolveAncestry(result.get());
-    return result;
+    case NodeType::kName:
+      result = Name(expr);
+      break;
+    case NodeType::kUnary:
+      result = Unary(expr);
+      break;
+    case NodeType::kCall:
+    case NodeType::kPartial:
+      result = Call(expr);
+      break;
+    case NodeType::kLambda:
+      result = Lambda(expr);
+      break;
+    case NodeType::kCondition:
+      result = Condition(expr);
+      break;
+    case NodeType::kBlock:
+      result = Block(expr);
+      break;
+    case NodeType::kBind:
+    case NodeType::kApply:
+      result = BindOrApply(expr);
+      break;
+    case NodeType::kTransform:
+      result = Transform(expr);
+      break;
+    case NodeType::kParent:
+      result = Parent(expr);
+      break;
+    default:
+      result = expr;
+      break;
   }
-  if (op == "[") {
-    NodePtr result = Process(expr->lhs);
-    Node* step = result.get();
-    if (result->type == NodeType::kPath) step = result->items.back().get();
-    if (step->has_group) {
-      throw Error("S0209", "A predicate cannot follow a grouping expression in a step",
-                  expr->position);
+  if (expr->keep_array) result->keep_array = true;
+  --depth_;
+  return result;
+}
+
+NodePtr Processor::Path(const NodePtr& expr) {
+  NodePtr lstep = Process(expr->lhs);
+  NodePtr result;
+  if (lstep->type == NodeType::kPath) {
+    result = lstep;
+  } else {
+    result = std::make_shared<Node>(NodeType::kPath, expr->position);
+    result->items.push_back(lstep);
+  }
+  if (lstep->type == NodeType::kParent) result->seeking_parent = {lstep->slot};
+  NodePtr rest = Process(expr->rhs);
+  if (rest->type == NodeType::kPath) {
+    result->items.insert(result->items.end(), rest->items.begin(), rest->items.end());
+  } else {
+    result->items.push_back(rest);
+  }
+  for (NodePtr& step : result->items) {
+    if (step->type == NodeType::kNumber || step->type == NodeType::kValue) {
+      throw Error("S0213", "The literal value cannot be used as a step within a path expression",
+                  step->position);
     }
+    if (step->type == NodeType::kString) {
+      auto name = std::make_shared<Node>(*step);
+      name->type = NodeType::kName;
+      step = name;
+    }
+  }
+  for (const NodePtr& step : result->items) {
+    if (step->keep_array) result->keep_singleton_array = true;
+  }
+  auto cons = [](NodePtr& step) {
+    if (step->type == NodeType::kUnary && step->op == "[") {
+      auto copy = std::make_shared<Node>(*step);
+      copy->cons_array = true;
+      step = copy;
+    }
+  };
+  cons(result->items.front());
+  cons(result->items.back());
+  ResolveAncestry(result.get());
+  return result;
+}
+
+NodePtr Processor::Predicate(const NodePtr& expr) {
+  NodePtr result = Process(expr->lhs);
+  Node* step = result.get();
+  if (result->type == NodeType::kPath) step = result->items.back().get();
+  if (step->has_group) {
+    throw Error("S0209", "A predicate cannot follow a grouping expression in a step",
+                expr->position);
+  }
+  Stage stage;
+  stage.expr = Process(expr->rhs);
+  stage.position = expr->position;
+  // A `%` in the predicate is the parent of the step's items: the step's input.
+  if (!stage.expr->seeking_parent.empty()) {
+    for (const SlotPtr& slot : stage.expr->seeking_parent) {
+      if (slot->level == 1) {
+        SeekParent(step, slot);
+      } else {
+        --slot->level;
+      }
+    }
+    PushAncestry(step, *stage.expr);
+  }
+  step->stages.push_back(stage);
+  return result;
+}
+
+NodePtr Processor::GroupBy(const NodePtr& expr) {
+  NodePtr result = Process(expr->lhs);
+  if (result->has_group) {
+    throw Error("S0210", "Each step can only have one grouping expression", expr->position);
+  }
+  result->has_group = true;
+  result->group_position = expr->position;
+  for (const auto& [k, v] : expr->pairs) result->group.emplace_back(Process(k), Process(v));
+  return result;
+}
+
+NodePtr Processor::OrderBy(const NodePtr& expr) {
+  NodePtr result = AsPath(Process(expr->lhs));
+  auto sort = std::make_shared<Node>(NodeType::kSort, expr->position);
+  for (const SortTerm& t : expr->terms) {
+    sort->terms.push_back({t.descending, Process(t.expr)});
+    PushAncestry(sort.get(), *sort->terms.back().expr);
+  }
+  result->items.push_back(sort);
+  ResolveAncestry(result.get());
+  return result;
+}
+
+NodePtr Processor::Focus(const NodePtr& expr) {
+  NodePtr result = Process(expr->lhs);
+  Node* step = result.get();
+  if (result->type == NodeType::kPath) step = result->items.back().get();
+  if (!step->stages.empty()) {
+    throw Error("S0215", "A context variable binding must precede any predicates on a step",
+                expr->position);
+  }
+  if (step->type == NodeType::kSort) {
+    throw Error("S0216", "A context variable binding must precede the 'order-by' clause on a step",
+                expr->position);
+  }
+  if (expr->keep_array) step->keep_array = true;
+  step->focus = expr->rhs->str;
+  step->tuple = true;
+  return result;
+}
+
+NodePtr Processor::Index(const NodePtr& expr) {
+  NodePtr result = AsPath(Process(expr->lhs));
+  Node* step = result->items.back().get();
+  // Without predicates the index counts the step's results per input item;
+  // after them, the whole stream so far.
+  if (step->stages.empty()) {
+    step->index_var = expr->rhs->str;
+  } else {
     Stage stage;
-    stage.expr = Process(expr->rhs);
+    stage.is_index = true;
+    stage.var = expr->rhs->str;
     stage.position = expr->position;
-    // A `%` in the predicate is the parent of the step's items: the step's input.
-    if (!stage.expr->seeking_parent.empty()) {
-      for (const SlotPtr& slot : stage.expr->seeking_parent) {
-        if (slot->level == 1) {
-          SeekParent(step, slot);
-        } else {
-          --slot->level;
-        }
-      }
-      PushAncestry(step, *stage.expr);
-    }
     step->stages.push_back(stage);
-    return result;
   }
-  if (op == "{") {
-    NodePtr result = Process(expr->lhs);
-    if (result->has_group) {
-      throw Error("S0210", "Each step can only have one grouping expression", expr->position);
-    }
-    result->has_group = true;
-    result->group_position = expr->position;
-    for (const auto& [k, v] : expr->pairs) result->group.emplace_back(Process(k), Process(v));
-    return result;
-  }
-  if (op == "^") {
-    NodePtr result = AsPath(Process(expr->lhs));
-    auto sort = std::make_shared<Node>(NodeType::kSort, expr->position);
-    for (const SortTerm& t : expr->terms) {
-      sort->terms.push_back({t.descending, Process(t.expr)});
-      PushAncestry(sort.get(), *sort->terms.back().expr);
-    }
-    result->items.push_back(sort);
-    ResolveAncestry(result.get());
-    return result;
-  }
-  if (op == "@") {
-    NodePtr result = Process(expr->lhs);
-    Node* step = result.get();
-    if (result->type == NodeType::kPath) step = result->items.back().get();
-    if (!step->stages.empty()) {
-      throw Error("S0215", "A context variable binding must precede any predicates on a step",
-                  expr->position);
-    }
-    if (step->type == NodeType::kSort) {
-      throw Error("S0216",
-                  "A context variable binding must precede the 'order-by' clause on a step",
-                  expr->position);
-    }
-    if (expr->keep_array) step->keep_array = true;
-    step->focus = expr->rhs->str;
-    step->tuple = true;
-    return result;
-  }
-  if (op == "#") {
-    NodePtr result = AsPath(Process(expr->lhs));
-    Node* step = result->items.back().get();
-    // Without predicates the index counts the step's results per input item;
-    // after them, the whole stream so far.
-    if (step->stages.empty()) {
-      step->index_var = expr->rhs->str;
-    } else {
-      Stage stage;
-      stage.is_index = true;
-      stage.var = expr->rhs->str;
-      stage.position = expr->position;
-      step->stages.push_back(stage);
-    }
-    step->tuple = true;
-    return result;
-  }
+  step->tuple = true;
+  return result;
+}
+
+NodePtr Processor::Operator(const NodePtr& expr) {
   auto result = std::make_shared<Node>(*expr);
   result->lhs = Process(expr->lhs);
   result->rhs = Process(expr->rhs);
@@ -1026,97 +1184,93 @@ NodePtr Processor::ProcessBinary(const NodePtr& expr) {
   return result;
 }
 
-NodePtr Processor::Process(const NodePtr& expr) {
-  NodePtr result;
-  switch (expr->type) {
-    case NodeType::kBinary:
-      result = ProcessBinary(expr);
-      break;
-    case NodeType::kName:
-      result = AsPath(expr);
-      if (expr->keep_array) result->keep_singleton_array = true;
-      break;
-    case NodeType::kUnary: {
-      result = std::make_shared<Node>(*expr);
-      if (expr->lhs) {
-        result->lhs = Process(expr->lhs);
-        PushAncestry(result.get(), *result->lhs);
-      }
-      for (NodePtr& item : result->items) {
-        item = Process(item);
-        PushAncestry(result.get(), *item);
-      }
-      for (auto& [k, v] : result->pairs) {
-        k = Process(k);
-        PushAncestry(result.get(), *k);
-        v = Process(v);
-        PushAncestry(result.get(), *v);
-      }
-      break;
-    }
-    case NodeType::kCall:
-    case NodeType::kPartial: {
-      result = std::make_shared<Node>(*expr);
-      result->lhs = Process(expr->lhs);
-      for (NodePtr& arg : result->items) {
-        arg = Process(arg);
-        PushAncestry(result.get(), *arg);
-      }
-      break;
-    }
-    case NodeType::kLambda:
-      result = std::make_shared<Node>(*expr);
-      result->lhs = TailCallOptimize(Process(expr->lhs));
-      break;
-    case NodeType::kCondition: {
-      result = std::make_shared<Node>(*expr);
-      result->cond = Process(expr->cond);
-      PushAncestry(result.get(), *result->cond);
-      if (expr->then == expr->cond) {  // `a ?: b`: one subtree, its `%`s counted once
-        result->then = result->cond;
-      } else {
-        result->then = Process(expr->then);
-        PushAncestry(result.get(), *result->then);
-      }
-      if (expr->otherwise) {
-        result->otherwise = Process(expr->otherwise);
-        PushAncestry(result.get(), *result->otherwise);
-      }
-      break;
-    }
-    case NodeType::kBlock: {
-      result = std::make_shared<Node>(*expr);
-      for (NodePtr& item : result->items) {
-        item = Process(item);
-        PushAncestry(result.get(), *item);
-      }
-      break;
-    }
-    case NodeType::kBind:
-    case NodeType::kApply: {
-      result = std::make_shared<Node>(*expr);
-      result->lhs = Process(expr->lhs);
-      result->rhs = Process(expr->rhs);
-      if (expr->type == NodeType::kBind) PushAncestry(result.get(), *result->rhs);
-      break;
-    }
-    case NodeType::kTransform: {
-      result = std::make_shared<Node>(*expr);
-      result->lhs = Process(expr->lhs);
-      result->rhs = Process(expr->rhs);
-      if (expr->del) result->del = Process(expr->del);
-      break;
-    }
-    case NodeType::kParent:
-      result = std::make_shared<Node>(NodeType::kParent, expr->position);
-      result->slot = std::make_shared<Slot>();
-      result->slot->label = "!" + std::to_string(labels_++);
-      break;
-    default:
-      result = expr;
-      break;
+NodePtr Processor::Name(const NodePtr& expr) {
+  NodePtr result = AsPath(expr);
+  if (expr->keep_array) result->keep_singleton_array = true;
+  return result;
+}
+
+NodePtr Processor::Unary(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  if (expr->lhs) {
+    result->lhs = Process(expr->lhs);
+    PushAncestry(result.get(), *result->lhs);
   }
-  if (expr->keep_array) result->keep_array = true;
+  for (NodePtr& item : result->items) {
+    item = Process(item);
+    PushAncestry(result.get(), *item);
+  }
+  for (auto& [k, v] : result->pairs) {
+    k = Process(k);
+    PushAncestry(result.get(), *k);
+    v = Process(v);
+    PushAncestry(result.get(), *v);
+  }
+  return result;
+}
+
+NodePtr Processor::Call(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  result->lhs = Process(expr->lhs);
+  for (NodePtr& arg : result->items) {
+    arg = Process(arg);
+    PushAncestry(result.get(), *arg);
+  }
+  return result;
+}
+
+NodePtr Processor::Lambda(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  result->lhs = TailCallOptimize(Process(expr->lhs));
+  return result;
+}
+
+NodePtr Processor::Condition(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  result->cond = Process(expr->cond);
+  PushAncestry(result.get(), *result->cond);
+  if (expr->then == expr->cond) {  // `a ?: b`: one subtree, its `%`s counted once
+    result->then = result->cond;
+  } else {
+    result->then = Process(expr->then);
+    PushAncestry(result.get(), *result->then);
+  }
+  if (expr->otherwise) {
+    result->otherwise = Process(expr->otherwise);
+    PushAncestry(result.get(), *result->otherwise);
+  }
+  return result;
+}
+
+NodePtr Processor::Block(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  for (NodePtr& item : result->items) {
+    item = Process(item);
+    PushAncestry(result.get(), *item);
+  }
+  return result;
+}
+
+NodePtr Processor::BindOrApply(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  result->lhs = Process(expr->lhs);
+  result->rhs = Process(expr->rhs);
+  if (expr->type == NodeType::kBind) PushAncestry(result.get(), *result->rhs);
+  return result;
+}
+
+NodePtr Processor::Transform(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(*expr);
+  result->lhs = Process(expr->lhs);
+  result->rhs = Process(expr->rhs);
+  if (expr->del) result->del = Process(expr->del);
+  return result;
+}
+
+NodePtr Processor::Parent(const NodePtr& expr) {
+  auto result = std::make_shared<Node>(NodeType::kParent, expr->position);
+  result->slot = std::make_shared<Slot>();
+  result->slot->label = "!" + std::to_string(labels_++);
   return result;
 }
 

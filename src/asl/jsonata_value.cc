@@ -3,8 +3,16 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <new>
+
+#include "jsonata_error.h"
 
 namespace stepd::asl::jsonata {
+
+void ThrowValueTooDeep() {
+  throw Error("U1001", "The value is nested too deeply (more than " +
+                           std::to_string(kMaxValueDepth) + " levels of arrays and objects)");
+}
 
 // --- ObjectData ---
 
@@ -113,6 +121,38 @@ Value Value::Object(std::shared_ptr<ObjectData> o) {
   return v;
 }
 
+// Destroying the payload destroys the values it holds, which would destroy
+// theirs, and so on: instead, while one payload is being destroyed, the
+// payloads of the values that go with it are only queued (nested calls find
+// `releasing` set), then destroyed one after the other here, each queueing
+// its own. The stack then holds one level whatever the depth.
+void Value::Release() noexcept {
+  if (heap_.use_count() != 1) return;  // not the last holder: nothing is destroyed
+  struct Queue {
+    bool releasing = false;
+    std::vector<std::shared_ptr<void>> pending;
+  };
+  thread_local Queue queue;
+  if (queue.releasing) {
+    try {
+      queue.pending.push_back(std::move(heap_));
+    } catch (const std::bad_alloc&) {
+      // Left to the destructor of heap_: recursion, one level more.
+    }
+    return;
+  }
+  queue.releasing = true;
+  heap_.reset();
+  while (!queue.pending.empty()) {
+    std::shared_ptr<void> next = std::move(queue.pending.back());
+    queue.pending.pop_back();
+    next.reset();
+  }
+  // Keep a small queue for the next time, not the peak of a huge value.
+  if (queue.pending.capacity() > 4096) std::vector<std::shared_ptr<void>>().swap(queue.pending);
+  queue.releasing = false;
+}
+
 Value Value::Func(std::shared_ptr<const Function> f) {
   Value v(Type::kFunction);
   v.heap_ = std::const_pointer_cast<Function>(std::move(f));
@@ -137,8 +177,9 @@ Value Value::Get(std::string_view key) const {
 
 namespace {
 
+// `depth`: the level of `j` if it is an array or object.
 template <class J>
-Value FromJsonT(const J& j) {
+Value FromJsonT(const J& j, int depth) {
   using T = typename J::value_t;
   switch (j.type()) {
     case T::null:
@@ -154,19 +195,21 @@ Value FromJsonT(const J& j) {
     case T::string:
       return Value::String(j.template get_ref<const std::string&>());
     case T::array: {
+      CheckValueDepth(depth);
       Value a = Value::MakeArray();
       auto& items = a.mutable_array().items;
       items.reserve(j.size());
-      for (const auto& e : j) items.push_back(FromJsonT(e));
+      for (const auto& e : j) items.push_back(FromJsonT(e, depth + 1));
       return a;
     }
     case T::object: {
+      CheckValueDepth(depth);
       Value o = Value::MakeObject();
       ObjectData& data = o.mutable_object();
       data.Reserve(j.size());
       // A JSON object's keys are unique: no need to look each up first.
       for (auto it = j.begin(); it != j.end(); ++it) {
-        data.AppendNew(it.key(), FromJsonT(it.value()));
+        data.AppendNew(it.key(), FromJsonT(it.value(), depth + 1));
       }
       return o;
     }
@@ -178,7 +221,7 @@ Value FromJsonT(const J& j) {
 constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53
 
 template <class J>
-J ToJsonT(const Value& v) {
+J ToJsonT(const Value& v, int depth) {
   switch (v.type()) {
     case Type::kUndefined:
     case Type::kNull:
@@ -196,16 +239,18 @@ J ToJsonT(const Value& v) {
     case Type::kString:
       return J(v.string());
     case Type::kArray: {
+      CheckValueDepth(depth);
       J out = J::array();
       for (const Value& item : v.items()) {
-        if (item.is_defined()) out.push_back(ToJsonT<J>(item));
+        if (item.is_defined()) out.push_back(ToJsonT<J>(item, depth + 1));
       }
       return out;
     }
     case Type::kObject: {
+      CheckValueDepth(depth);
       J out = J::object();
       for (const auto& [k, item] : v.object().members()) {
-        if (item.is_defined()) out[k] = ToJsonT<J>(item);
+        if (item.is_defined()) out[k] = ToJsonT<J>(item, depth + 1);
       }
       return out;
     }
@@ -217,10 +262,12 @@ J ToJsonT(const Value& v) {
 
 }  // namespace
 
-Value FromJson(const nlohmann::json& j) { return FromJsonT(j); }
-Value FromJson(const nlohmann::ordered_json& j) { return FromJsonT(j); }
-nlohmann::json ToJson(const Value& v) { return ToJsonT<nlohmann::json>(v); }
-nlohmann::ordered_json ToOrderedJson(const Value& v) { return ToJsonT<nlohmann::ordered_json>(v); }
+Value FromJson(const nlohmann::json& j) { return FromJsonT(j, 1); }
+Value FromJson(const nlohmann::ordered_json& j) { return FromJsonT(j, 1); }
+nlohmann::json ToJson(const Value& v) { return ToJsonT<nlohmann::json>(v, 1); }
+nlohmann::ordered_json ToOrderedJson(const Value& v) {
+  return ToJsonT<nlohmann::ordered_json>(v, 1);
+}
 
 // --- Numbers ---
 
@@ -282,7 +329,10 @@ Value Unwrap(const Value& v) {
   return v;
 }
 
-bool DeepEqual(const Value& a, const Value& b) {
+namespace {
+
+// `depth`: the level of `a` and `b` if they are arrays or objects.
+bool DeepEqualAt(const Value& a, const Value& b, int depth) {
   if (a.type() != b.type()) return false;
   switch (a.type()) {
     case Type::kUndefined:
@@ -299,8 +349,9 @@ bool DeepEqual(const Value& a, const Value& b) {
       const auto& x = a.items();
       const auto& y = b.items();
       if (x.size() != y.size()) return false;
+      CheckValueDepth(depth);
       for (size_t i = 0; i < x.size(); ++i) {
-        if (!DeepEqual(x[i], y[i])) return false;
+        if (!DeepEqualAt(x[i], y[i], depth + 1)) return false;
       }
       return true;
     }
@@ -309,9 +360,10 @@ bool DeepEqual(const Value& a, const Value& b) {
       const ObjectData& x = a.object();
       const ObjectData& y = b.object();
       if (x.size() != y.size()) return false;
+      CheckValueDepth(depth);
       for (const auto& [k, v] : x.members()) {
         const Value* w = y.Find(k);
-        if (!w || !DeepEqual(v, *w)) return false;
+        if (!w || !DeepEqualAt(v, *w, depth + 1)) return false;
       }
       return true;
     }
@@ -320,6 +372,10 @@ bool DeepEqual(const Value& a, const Value& b) {
   }
   return false;
 }
+
+}  // namespace
+
+bool DeepEqual(const Value& a, const Value& b) { return DeepEqualAt(a, b, 1); }
 
 std::string_view TypeName(Type t) {
   switch (t) {

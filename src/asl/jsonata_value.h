@@ -34,6 +34,23 @@ enum class Type : uint8_t {
   kFunction
 };
 
+// Arrays and objects nest at most this deep (the outermost is level 1) in
+// every walk of a value that recurses: the conversions to and from JSON,
+// DeepEqual, $string, $clone, `**`... A deeper value fails it with U1001
+// instead of overflowing the stack (each level costs up to a few hundred
+// bytes of stack, more in sanitizer builds, on top of what the evaluation
+// uses). JSON input nests a few levels, rarely dozens.
+inline constexpr int kMaxValueDepth = 1000;
+
+// Throws U1001 (the value nests too deeply) when `depth`, the level of the
+// array or object a walk enters, is past kMaxValueDepth.
+[[noreturn]] void ThrowValueTooDeep();
+inline void CheckValueDepth(int depth) {
+  if (depth > kMaxValueDepth) [[unlikely]] {
+    ThrowValueTooDeep();
+  }
+}
+
 // An array's items and how the evaluator treats it (jsonata-js keeps these as
 // properties of the JS array).
 struct ArrayData {
@@ -88,6 +105,17 @@ class ObjectData {
 class Value {
  public:
   Value() = default;  // undefined
+  Value(const Value&) = default;
+  Value(Value&&) noexcept = default;
+  Value& operator=(const Value&) = default;
+  Value& operator=(Value&&) noexcept = default;
+  // The last holder of an array, object or function destroys it without
+  // recursing into the values it holds (Release): a loop of the evaluation
+  // nests arrays, objects or closures 100,000 levels deep in a blink, and
+  // destroying those recursively would overflow the stack.
+  ~Value() {
+    if (type_ >= Type::kArray && heap_) Release();
+  }
 
   static Value Null() { return Value(Type::kNull); }
   static Value Bool(bool b);
@@ -144,6 +172,7 @@ class Value {
 
  private:
   explicit Value(Type t) : type_(t) {}
+  void Release() noexcept;
 
   Type type_ = Type::kUndefined;
   bool b_ = false;
@@ -171,7 +200,8 @@ class Function {
 // is dropped; a function becomes "" (as JSON.stringify leaves it out, but
 // JSONata's $string renders it as ""); a non-finite number becomes null (as
 // JSON.stringify writes it). A top-level undefined becomes null: callers
-// check is_undefined() first.
+// check is_undefined() first. Both throw U1001 (an Error, jsonata_error.h)
+// for a value nested deeper than kMaxValueDepth.
 Value FromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const Value& v);
 // The same for nlohmann::ordered_json (stepd::Json), which keeps object
@@ -188,7 +218,8 @@ std::string NumberToString(double n);
 Value Unwrap(const Value& v);
 
 // Structural equality as `=` and $distinct see it (numbers by value, objects
-// regardless of member order, functions by identity).
+// regardless of member order, functions by identity). Throws U1001 past
+// kMaxValueDepth.
 bool DeepEqual(const Value& a, const Value& b);
 
 // "undefined", "null", "boolean", "number", "string", "array", "object",

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <string>
+#include <vector>
 
 namespace stepd::asl {
 namespace {
@@ -85,6 +87,71 @@ TEST(Jsonata, ExtraFunctionsShadowBuiltinsButNotBindings) {
   JsonataResult bad = MustCompile("$double('x')").Evaluate(nullptr, {}, functions);
   ASSERT_TRUE(bad.error.has_value());
   EXPECT_EQ(bad.error->code, "T0410");
+}
+
+std::string Repeat(std::string_view piece, int n) {
+  std::string out;
+  out.reserve(piece.size() * n);
+  for (int i = 0; i < n; ++i) out += piece;
+  return out;
+}
+
+// Untrusted text nested far deeper than any real expression: each shape fails
+// to compile with U1001 instead of overflowing the stack of the parser.
+TEST(Jsonata, ExpressionsNestedTooDeeplyFailToCompileWithU1001) {
+  const int n = 20'000;
+  const std::vector<std::string> texts = {
+      Repeat("(", n) + "1" + Repeat(")", n),                   // parentheses
+      Repeat("[", n) + Repeat("]", n),                         // arrays
+      Repeat("{'a':", n) + "1" + Repeat("}", n),               // objects
+      Repeat("$string(", n) + "1" + Repeat(")", n),            // calls
+      Repeat("-", n) + "1",                                    // unary minus
+      "1" + Repeat(" + 1", n),                                 // a chain of operators
+      "a" + Repeat(".a", n),                                   // a long path
+      Repeat("true ? ", n) + "1" + Repeat(" : 2", n),          // conditions
+      Repeat("function($x){", n) + "1" + Repeat("}", n),       // lambdas
+      "x" + Repeat("[0]", n),                                  // predicates
+  };
+  for (const std::string& text : texts) {
+    auto r = Jsonata::Compile(text);
+    ASSERT_TRUE(std::holds_alternative<JsonataError>(r)) << text.substr(0, 40);
+    const JsonataError& e = std::get<JsonataError>(r);
+    EXPECT_EQ(e.code, "U1001") << text.substr(0, 40);
+    EXPECT_NE(e.message.find("nested too deeply"), std::string::npos) << e.message;
+  }
+}
+
+TEST(Jsonata, ExpressionsNestedHundredsDeepStillCompileAndEvaluate) {
+  const int n = 200;
+  EXPECT_EQ(*MustCompile(Repeat("(", n) + "1" + Repeat(")", n)).Evaluate(nullptr).value, 1);
+  EXPECT_EQ(*MustCompile("1" + Repeat(" + 1", n)).Evaluate(nullptr).value, n + 1);
+  Json nested = Json::parse(Repeat("[", n) + Repeat("]", n));
+  EXPECT_EQ(*MustCompile(Repeat("[", n) + Repeat("]", n)).Evaluate(nullptr).value, nested);
+}
+
+// Values can nest deeper than any expression: JSON input, or a loop such as
+// $reduce wrapping its accumulator once per item. Walking them (to JSON, to a
+// string, comparing, cloning) fails with U1001 and destroying them does not
+// recurse.
+TEST(Jsonata, ValuesNestedTooDeeplyFailWithU1001AndAreFreedWithoutRecursion) {
+  const int n = 100'000;
+  const Json deep = Json::parse(Repeat("[", n) + Repeat("]", n));
+  for (const char* text : {"$", "$string($)", "$ = $", "$clone($)", "$count(**)", "$keys($)"}) {
+    JsonataResult r = MustCompile(text).Evaluate(&deep);
+    ASSERT_TRUE(r.error.has_value()) << text;
+    EXPECT_EQ(r.error->code, "U1001") << text;
+  }
+  Jsonata wrap = MustCompile("$reduce([1..100000], function($acc, $v) { {'a': $acc} }, {})");
+  JsonataResult built = wrap.Evaluate(nullptr);
+  ASSERT_TRUE(built.error.has_value());
+  EXPECT_EQ(built.error->code, "U1001");
+  // The same nesting kept inside the evaluation, then dropped: no result to
+  // convert, but the 100,000-deep value is destroyed.
+  Jsonata dropped =
+      MustCompile("$count([$reduce([1..100000], function($acc, $v) { {'a': $acc} }, {})])");
+  JsonataResult r = dropped.Evaluate(nullptr);
+  ASSERT_TRUE(r.ok()) << r.error->message;
+  EXPECT_EQ(*r.value, 1);
 }
 
 }  // namespace
