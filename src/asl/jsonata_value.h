@@ -90,8 +90,10 @@ class ObjectData {
   void AppendNew(std::string key, Value value);
   // Removes the member `key` (keeping the others' order); false when absent.
   bool Erase(std::string_view key);
-  size_t size() const { return members_.size(); }
-  bool empty() const { return members_.empty(); }
+  // Defined after Value, which they need complete (clang instantiates them
+  // here otherwise).
+  size_t size() const;
+  bool empty() const;
   const std::vector<std::pair<std::string, Value>>& members() const { return members_; }
   void Reserve(size_t n);
 
@@ -179,6 +181,9 @@ class Value {
   double n_ = 0;
   std::shared_ptr<void> heap_;
 };
+
+inline size_t ObjectData::size() const { return members_.size(); }
+inline bool ObjectData::empty() const { return members_.empty(); }
 
 // A callable value. The evaluator defines the kinds (lambda, built-in,
 // partial application, regex); this is what every caller may ask of any.
