@@ -146,9 +146,11 @@ AslResult<Json> StringToJson(const Node& node, Args args) {
   if (args.size() != 1 || !args[0]->is_string()) return InvalidArguments(node.function);
   const std::string& text = args[0]->get_ref<const std::string&>();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Json(nullptr);
-  Json parsed = Json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return InvalidArguments(node.function);
-  return parsed;
+  // ParseJson: a string nesting deeper than kMaxJsonDepth is refused like
+  // any text that is not JSON.
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) return InvalidArguments(node.function);
+  return std::move(parsed).value();
 }
 
 AslResult<Json> ArrayPartition(const Node& node, Args args) {

@@ -7,13 +7,51 @@
 
 namespace stepd {
 
+namespace {
+
+// The offset of the bracket that opens level kMaxJsonDepth + 1 (outside
+// strings), or npos. A brace inside a comment counts too: only configuration
+// files have comments, and they are far shallower.
+size_t FindTooDeep(std::string_view text) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) return i;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
+}  // namespace
+
 StatusOr<Json> ParseJson(std::string_view text, bool allow_comments) {
+  if (const size_t at = FindTooDeep(text); at != std::string_view::npos) {
+    return InvalidArgumentError("invalid JSON at byte " + std::to_string(at + 1) +
+                                ": arrays and objects nest deeper than " +
+                                std::to_string(kMaxJsonDepth) + " levels");
+  }
   try {
     return Json::parse(text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/true,
                        /*ignore_comments=*/allow_comments);
   } catch (const Json::parse_error& e) {
     return InvalidArgumentError("invalid JSON at byte " + std::to_string(e.byte) + ": " +
                                 std::string(e.what()));
+  } catch (const Json::exception& e) {
+    // A number too large for a double (1e400) is out_of_range, not a
+    // parse_error. Found by tests/fuzz/intrinsics_fuzz.cc.
+    return InvalidArgumentError("invalid JSON: " + std::string(e.what()));
   }
 }
 

@@ -100,6 +100,19 @@ TEST(StatesStringToJson, RejectsNonStringsAndInvalidJson) {
   ExpectInvalid("States.StringToJson('a', 'b')", "States.StringToJson");
 }
 
+TEST(StatesStringToJson, RejectsTextNestedDeeperThanTheJsonLimit) {
+  // A state's input string could otherwise become a value every later step
+  // walks recursively (output, history, JSONPath).
+  const std::string deep(100'000, '[');
+  ExpectInvalid("States.StringToJson($.s)", "States.StringToJson",
+                Json{{"s", deep + std::string(100'000, ']')}});
+  EXPECT_EQ(RunOk("States.StringToJson($.s)",
+                  Json{{"s", std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']')}})
+                .dump()
+                .size(),
+            2u * kMaxJsonDepth);
+}
+
 TEST(StatesJsonToString, SerializesCompactly) {
   EXPECT_EQ(RunOk("States.JsonToString($.v)", Json{{"v", 1.1}}), "1.1");
   EXPECT_EQ(RunOk("States.JsonToString($.v)", Json::parse(R"({"v": [1, 2, "HelloWorld"]})")),

@@ -27,6 +27,31 @@ TEST(ParseJson, ErrorNamesTheByteOffset) {
   EXPECT_NE(j.status().message().find("invalid JSON at byte"), std::string::npos);
 }
 
+TEST(ParseJson, RefusesNestingDeeperThanTheLimitAndCountsOnlyOutsideStrings) {
+  const auto nested = [](int n) { return std::string(n, '[') + std::string(n, ']'); };
+  EXPECT_TRUE(ParseJson(nested(kMaxJsonDepth)).ok());
+  auto deep = ParseJson(nested(kMaxJsonDepth + 1));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_EQ(deep.status().message(),
+            "invalid JSON at byte 513: arrays and objects nest deeper than 512 levels");
+  // 100,000 levels: refused before the parser (or any later walk) recurses.
+  EXPECT_FALSE(ParseJson(std::string(100'000, '{')).ok());
+  // Brackets inside strings, escaped quotes included, are text.
+  const std::string in_string = "[\"\\\"" + std::string(1000, '[') + "\"]";
+  auto text = ParseJson(in_string);
+  ASSERT_TRUE(text.ok()) << text.status().message();
+  EXPECT_EQ(text.value()[0].get<std::string>().size(), 1001u);
+}
+
+TEST(ParseJson, RefusesNumbersBeyondADoubleWithAnErrorNotAnException) {
+  auto huge = ParseJson(R"({"n": [1e3081]})");
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().message(),
+            "invalid JSON: [json.exception.out_of_range.406] number overflow parsing '1e3081'");
+  EXPECT_FALSE(ParseJson("-1e400").ok());
+  EXPECT_TRUE(ParseJson("1e308").ok());
+}
+
 TEST(AppendJsonText, EqualsDumpForEveryKindOfValue) {
   const Json v = Json::parse(R"({"s":"a\"b\\c\n\u0001é","i":-42,"u":18446744073709551615,
     "f":1.5,"whole":2.0,"tiny":1e-300,"t":true,"n":null,"a":[1,[],{}],"o":{"k":"v"}})");

@@ -13,9 +13,17 @@ namespace stepd {
 
 using Json = nlohmann::ordered_json;
 
+// Arrays and objects nest at most this deep in a document ParseJson accepts.
+// Every walk of a Json (dump, copy, comparison, JSONPath, templates) recurses
+// once per level: a request body of 100,000 `[` would otherwise overflow a
+// worker's stack. Real payloads nest a few levels, rarely dozens.
+inline constexpr int kMaxJsonDepth = 512;
+
 // Parses `text` as one JSON document. With `allow_comments`, // and /* */
 // comments are accepted (configuration files). Errors are INVALID_ARGUMENT
-// naming the byte offset, never exceptions.
+// naming the byte offset, never exceptions; a document nested deeper than
+// kMaxJsonDepth is one of them. Untrusted text (requests, task results,
+// stored data) is parsed here, not with Json::parse.
 StatusOr<Json> ParseJson(std::string_view text, bool allow_comments = false);
 
 // Appends the compact JSON text of `value` to `out`: the same text as
