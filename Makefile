@@ -5,10 +5,12 @@ JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 120
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 WERROR := $(if $(CI),ON,OFF)
 
-.PHONY: deps build build-asan run test check-all bench clean conformance docker-test
+.PHONY: deps build build-asan run test check-all bench clean conformance docker-test fuzz
 
 deps:
 	@scripts/install-deps
@@ -39,9 +41,10 @@ ASAN_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_sta
 test: build-asan
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 600 -LE heavy
 
-# Heavier suites: everything in `make test`, a ThreadSanitizer build of every
-# suite, and the container image built and run (docker-test).
-check-all: test
+# Heavier suites: everything in `make test`, each fuzz harness for
+# FUZZ_SECONDS, a ThreadSanitizer build of every suite, and the container
+# image built and run (docker-test).
+check-all: test fuzz
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 1200 -L heavy
 	@scripts/install-deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
@@ -56,8 +59,20 @@ check-all: test
 docker-test:
 	@scripts/docker-test
 
+# libFuzzer (clang, AddressSanitizer) on every harness of tests/fuzz for
+# FUZZ_SECONDS each, two at a time, from the checked-in corpora; what they
+# find is kept in $(FUZZ_BUILD)/fuzz-artifacts and fails the run. `make test`
+# replays the same corpora with a few thousand mutations under ASan + UBSan.
+fuzz:
+	@scripts/install-deps fuzz
+	cmake -S . -B $(FUZZ_BUILD) $(CMAKE_GEN) -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
+	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DSTEPD_SANITIZE=address -DSTEPD_FUZZ=ON \
+	  -DSTEPD_BUILD_BENCH=OFF -DSTEPD_CONSOLE=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target stepd_fuzz_all
+	@scripts/fuzz-run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
+
 bench: build
 	@bench/run-all
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD)
