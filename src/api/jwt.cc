@@ -99,11 +99,14 @@ std::string Quoted(std::string_view text) {
   return out;
 }
 
-// A JSON object with no member name repeated at any depth, or nullopt.
+// A JSON object with no member name repeated at any depth, nested at most
+// kMaxJsonDepth levels, or nullopt.
 std::optional<Json> ParseStrictObject(std::string_view text) {
   std::vector<std::set<std::string>> open_objects;
   bool duplicate = false;
-  Json::parser_callback_t note_names = [&](int, Json::parse_event_t event, Json& parsed) {
+  bool too_deep = false;
+  Json::parser_callback_t note_names = [&](int depth, Json::parse_event_t event, Json& parsed) {
+    if (depth > kMaxJsonDepth) too_deep = true;
     if (event == Json::parse_event_t::object_start) {
       open_objects.emplace_back();
     } else if (event == Json::parse_event_t::object_end) {
@@ -114,7 +117,7 @@ std::optional<Json> ParseStrictObject(std::string_view text) {
     return true;
   };
   Json value = Json::parse(text.begin(), text.end(), note_names, /*allow_exceptions=*/false);
-  if (value.is_discarded() || duplicate || !value.is_object()) return std::nullopt;
+  if (value.is_discarded() || duplicate || too_deep || !value.is_object()) return std::nullopt;
   return value;
 }
 

@@ -99,12 +99,16 @@ std::optional<int64_t> NotificationId(const ExchangePtr& x) {
 // The body of a PUT with its name from the path; answers 400 itself.
 std::optional<Json> PutBody(const ExchangePtr& x) {
   if (!x->AllowQuery({})) return std::nullopt;
-  Json body = Json::parse(x->request().body, nullptr, false);
-  if (!body.is_object()) {
+  StatusOr<Json> body = ParseJson(x->request().body);
+  if (!body.ok()) {
+    x->Fail(BadRequest("InvalidRequestBody", std::string(body.status().message())));
+    return std::nullopt;
+  }
+  if (!body->is_object()) {
     x->Fail(BadRequest("InvalidRequestBody", "the body must be a JSON object"));
     return std::nullopt;
   }
-  return body;
+  return std::move(body).value();
 }
 
 }  // namespace

@@ -492,6 +492,28 @@ TEST(Jwt, RefusesDuplicateMembersEvenWhenSigned) {
   EXPECT_EQ(Outcome(K().rsa.Sign(JwtAlgorithm::kRS256, claims)), "ok");
 }
 
+TEST(Jwt, RefusesHeadersAndPayloadsNestedPastTheJsonLimitOrWithNumbersBeyondADouble) {
+  auto nested = [](int levels) {
+    return std::string(levels, '[') + std::string(levels, ']');
+  };
+  const std::string payload = Payload(Claims());
+  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256,
+                            R"({"alg":"RS256","kid":"rsa","x":)" + nested(600) + "}", payload)),
+            "malformed: header is not a JSON object");
+  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256,
+                            R"({"alg":"RS256","kid":"rsa","x":)" + nested(500) + "}", payload)),
+            "ok");
+  Json claims = Claims();
+  std::string text = claims.dump();
+  text.insert(1, R"("deep":)" + nested(600) + ",");
+  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256, R"({"alg":"RS256","kid":"rsa"})", text)),
+            "malformed: payload is not a JSON object");
+  text = claims.dump();
+  text.insert(1, R"("big":1e400,)");
+  EXPECT_EQ(Outcome(SignRaw(K().rsa, JwtAlgorithm::kRS256, R"({"alg":"RS256","kid":"rsa"})", text)),
+            "malformed: payload is not a JSON object");
+}
+
 TEST(Jwt, ChecksTheSizeBeforeDecodingAnything) {
   JwtPolicy policy = Policy();
   const std::string token = K().ec256.Sign(JwtAlgorithm::kES256, Claims());

@@ -148,6 +148,15 @@ TEST_F(RestNotifications, BadSinksAndRulesAreRefusedWithPreciseMessages) {
       PutBad("/v1/notification-rules/a%20b", {{"sink", "cfg"}, {"outcomes", {"FAILED"}}});
   EXPECT_EQ(ProblemOf(bad_name), std::make_pair(400, std::string("ValidationException")));
 
+  // Bodies that are not JSON a parser should take: precise 400s.
+  AwsAnswer deep = RestRaw("PUT", "/v1/notification-sinks/x",
+                           R"({"type":)" + std::string(600, '[') + std::string(600, ']') + "}");
+  EXPECT_EQ(deep.status, 400) << deep.raw;
+  EXPECT_NE(deep.raw.find("nest deeper than 512 levels"), std::string::npos) << deep.raw;
+  AwsAnswer huge = RestRaw("PUT", "/v1/notification-rules/r", R"({"sink":"cfg","x":1e400})");
+  EXPECT_EQ(huge.status, 400) << huge.raw;
+  EXPECT_NE(huge.raw.find("invalid JSON"), std::string::npos) << huge.raw;
+
   AwsAnswer rule = Put(
       "/v1/notification-rules/nightly",
       {{"sink", "cfg"}, {"outcomes", {"FAILED", "TIMED_OUT"}}, {"state_machines", {"nightly-*"}}});
