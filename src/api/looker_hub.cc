@@ -34,8 +34,9 @@ constexpr size_t kMaxInputBytes = 262144;
 constexpr size_t kPoolThreads = 32;
 // Bodies of list, definition and form requests.
 constexpr size_t kSmallBodyLimit = 1024 * 1024;
-// A first delivery this long without its execution was
-// abandoned (stepd stopped between recording it and starting it).
+// A first delivery without its execution was abandoned (stepd stopped between
+// recording it and starting it) when an earlier stepd recorded it, or, as a
+// last resort (another process on the same store), when it is this old.
 constexpr int64_t kAbandonedAfterMs = 120000;
 
 const std::string kInvalidAuthorization = "Invalid 'Authorization' header.";
@@ -231,6 +232,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     context_.engine = backend.engine;
     context_.clock = backend.clock;
     context_.log = logger_.get();
+    attached_ms_ = NowMs();
     attached_ = true;
     ticker_ = std::thread([this] { Tick(); });
   }
@@ -401,7 +403,8 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
           }
           r.Send(http::Response::Json(
               200,
-              Json{{"integrations", std::move(integrations)}, {"label", options_.label}}.dump()));
+              Json{{"integrations", std::move(integrations)}, {"label", options_.label}}.dump(
+                  -1, ' ', false, Json::error_handler_t::replace)));
         });
   }
 
@@ -426,7 +429,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     WithAction(
         request, std::move(responder),
         [this](const http::Request& req, http::Responder r, const LookerAction& action) {
-          r.Send(http::Response::Json(200, LookerActionDefinition(action, BaseUrl(req)).dump()));
+          r.Send(http::Response::Json(200, LookerActionDefinition(action, BaseUrl(req))
+                                               .dump(-1, ' ', false,
+                                                     Json::error_handler_t::replace)));
         });
   }
 
@@ -624,7 +629,10 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     }
     if (recorded->first) {
       const store::LookerDeliveryRecord& first = *recorded->first;
-      if (d->received_ms - first.received_ms > kAbandonedAfterMs &&
+      // Deliveries this process recorded are started or failed by it; one
+      // recorded before it attached, still without its execution, never will be.
+      const bool recorded_before_us = first.received_ms < attached_ms_;
+      if ((recorded_before_us || d->received_ms - first.received_ms > kAbandonedAfterMs) &&
           backend_.store->GetExecution(first.execution_arn).status().code() ==
               StatusCode::kNotFound) {
         // Recorded, never started: stepd stopped in between. This one takes over.
@@ -1204,6 +1212,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   LookerBackend backend_;
   aws::Context context_;
   std::atomic<bool> attached_{false};
+  int64_t attached_ms_ = 0;  // set before attached_, by Attach
   ThreadPool pool_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -26,6 +26,7 @@
 #include "stepd/http/client.h"
 #include "stepd/http/router.h"
 #include "stepd/http/server.h"
+#include "stepd/store/sqlite_store.h"
 #include "support/jwt_signer.h"
 
 namespace stepd::server {
@@ -562,6 +563,54 @@ TEST_F(ServeLooker, ARepeatedDeliveryReturnsTheSameExecutionAndStartsNothing) {
   auto refused = http::Fetch(as_hub);
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->status, 401);
+}
+
+TEST_F(ServeLooker, ADeliveryRecordedByAStepdThatDiedBeforeStartingItIsStartedWhenRedelivered) {
+  // What a stepd killed between recording a delivery and starting its
+  // execution leaves behind: the delivery, "started", naming an execution
+  // that does not exist. Looker sends it again seconds later.
+  server_.reset();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  {
+    store::StoreOptions options;
+    options.path = dir_.File("stepd.db");
+    const std::string audit_key = testing::ReadFile(dir_.File("audit.key"));
+    options.audit_key = audit_key.substr(0, audit_key.find('\n'));
+    auto store = store::OpenSqliteStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store::LookerDeliveryRecord left;
+    left.id = "dlv-0000000000000000died";
+    left.received_ms = now_ms - 5000;
+    left.action = "refresh_orders";
+    left.instance = "inst-1";
+    left.webhook_id = "wh-crash";
+    left.type = "query";
+    left.execution_arn =
+        "arn:aws:states:us-east-1:123456789012:execution:refresh-orders:looker-died";
+    left.outcome = "started";
+    auto recorded = (*store)->RecordLookerDelivery(left, now_ms - 3'600'000);
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    ASSERT_FALSE(recorded->first.has_value());
+  }
+  server_ = RunningServer::Start(dir_, {"--config", dir_.File("stepd.json")});
+  ASSERT_NE(server_, nullptr);
+
+  Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
+  Answer again = Execute("refresh_orders", body, "wh-crash");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["looker"]["success"], true) << again.body;
+  EXPECT_EQ(again.json()["stepd"]["duplicate"], false) << again.body;
+  EXPECT_EQ(InputOf(again)["looker"]["webhook_id"], "wh-crash");
+  // From now on the execution it started is the one re-deliveries get.
+  Answer third = Execute("refresh_orders", body, "wh-crash");
+  EXPECT_EQ(third.json()["stepd"]["duplicate"], true) << third.body;
+  EXPECT_EQ(third.json()["stepd"]["execution_arn"], again.json()["stepd"]["execution_arn"]);
+  Answer executions = Aws(
+      "ListExecutions",
+      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+  EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
 }
 
 TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {
