@@ -991,6 +991,7 @@ Json TaskToJson(const TaskRequest& t) {
   if (t.timeout_seconds) j["timeout_seconds"] = *t.timeout_seconds;
   if (t.heartbeat_seconds) j["heartbeat_seconds"] = *t.heartbeat_seconds;
   j["scheduled_at_ms"] = ToMillis(t.scheduled_at);
+  if (t.started) j["started"] = true;
   return j;
 }
 TaskRequest TaskFromJson(const Json& j) {
@@ -1007,6 +1008,7 @@ TaskRequest TaskFromJson(const Json& j) {
   if (j.contains("heartbeat_seconds")) t.heartbeat_seconds = j["heartbeat_seconds"].get<int64_t>();
   if (j.contains("scheduled_at_ms"))
     t.scheduled_at = FromMillis(j["scheduled_at_ms"].get<int64_t>());
+  t.started = j.value("started", false);
   return t;
 }
 
@@ -1538,6 +1540,8 @@ Status Execution::MarkTaskStarted(int64_t task_id, std::string_view worker_name,
   Frame* f = runner_->Find(it->second.unit_id);
   if (f == nullptr)
     return NotFoundError("task " + std::to_string(task_id) + " has no waiting unit");
+  if (it->second.started) return Status::OK();
+  it->second.started = true;
   runner_->Emit(f, now, "ActivityStarted", "activityStartedEventDetails",
                 EventDetails().String("workerName", worker_name).Take());
   return Status::OK();

@@ -245,6 +245,17 @@ class ActivityQueue::Impl {
       }
       return;
     }
+    // Handed out by an earlier process, which may have stopped before its
+    // ActivityStarted was recorded: recorded now (once: the execution
+    // ignores a second one), before the answer.
+    if (!queued->worker_name.empty()) {
+      Engine* engine = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        engine = engine_;
+      }
+      if (engine) engine->TaskStarted(queued->execution_arn, queued->task_id, queued->worker_name);
+    }
     if (auto answer = StoredAnswer(*queued)) return job.done(std::move(*answer));
     switch (queued->state) {
       case store::ActivityTaskState::kSucceeded:

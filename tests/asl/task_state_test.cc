@@ -154,6 +154,31 @@ TEST(TaskState, AnActivityRecordsActivityEventsAndWhoStartedIt) {
   EXPECT_EQ(events[3].previous_event_id, events[2].id);
 }
 
+TEST(TaskState, AHandoutReportedAgainAfterARestoreRecordsActivityStartedOnce) {
+  auto m = MustCompile(R"({"StartAt":"A","States":{"A":{"Type":"Task",
+      "Resource":"arn:aws:states:eu-west-1:123456789012:activity:review","End":true}}})");
+  auto e = Execution::Start(m, TestInfo(), Json::object(), TestStart());
+  while (e->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  const int64_t task = e->PendingTasks()[0].task_id;
+  ASSERT_TRUE(e->MarkTaskStarted(task, "worker-1", TestStart()).ok());
+  ASSERT_TRUE(e->MarkTaskStarted(task, "worker-1", TestStart()).ok());
+  std::vector<std::string> types;
+  for (const HistoryEvent& ev : e->TakeEvents()) types.emplace_back(ev.type);
+  // As a restarted server reads it back, and hears of the handout again.
+  auto restored = Execution::Restore(m, Json::parse(e->Snapshot().dump()));
+  ASSERT_TRUE(restored.ok()) << restored.status();
+  EXPECT_TRUE((*restored)->PendingTasks()[0].started);
+  ASSERT_TRUE((*restored)->MarkTaskStarted(task, "worker-1", TestStart()).ok());
+  ASSERT_TRUE((*restored)->CompleteTask(task, Json{{"ok", true}}, TestStart()).ok());
+  while ((*restored)->Step(TestStart()).kind == StepResult::Kind::kProgress) {
+  }
+  for (const HistoryEvent& ev : (*restored)->TakeEvents()) types.emplace_back(ev.type);
+  EXPECT_THAT(types, ElementsAre("ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                                 "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                                 "ExecutionSucceeded"));
+}
+
 TEST(TaskState, AnActivityThatTimesOutRecordsActivityTimedOut) {
   ScriptedInvoker inv;
   inv.Answer("A", {AslError{"States.Timeout", ""}});

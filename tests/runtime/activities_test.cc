@@ -227,6 +227,38 @@ TEST(ActivityQueue, ATaskTakenBeforeARestartIsAnsweredAfterIt) {
   EXPECT_EQ(Json::parse(*done.output), Json::parse(R"({"late":true})"));
 }
 
+std::vector<std::string> Types(store::Store& store, const std::string& arn);
+
+TEST(ActivityQueue, AHandoutWhoseActivityStartedWasNotRecordedBeforeAKillIsRecordedOnRestart) {
+  TestStore store;
+  store.CreateMachine("m", kReview);
+  std::string arn;
+  {
+    ActivityHarness h(store);
+    h.t.engine->Start();
+    auto started = h.t.Start("m", "e", R"({"n":5})");
+    ASSERT_TRUE(started.ok());
+    arn = started->execution_arn;
+    ASSERT_TRUE(WaitUntil([&] { return History(*store, arn).size() >= 3; }));
+  }
+  // The handout was durable, the process died before its ActivityStarted
+  // was: the worker holds a token the execution's history never mentions.
+  const std::string token(64, 'a');
+  auto claimed = store->ClaimActivityTask(kActivityArn, "worker-7", Sha256(token), 1700000000000);
+  ASSERT_TRUE(claimed.ok() && claimed->has_value()) << claimed.status();
+  store.Reopen();
+  ActivityHarness again(store, /*create=*/false);
+  again.t.engine->Start();
+  ASSERT_TRUE(WaitUntil([&] { return again.queue.Succeed(token, R"({"late":true})").ok(); }));
+  store::ExecutionRecord done = WaitForEnd(*store, arn);
+  EXPECT_EQ(done.status, store::ExecutionStatus::kSucceeded);
+  EXPECT_THAT(Types(*store, arn),
+              ElementsAre("ExecutionStarted", "TaskStateEntered", "ActivityScheduled",
+                          "ActivityStarted", "ActivitySucceeded", "TaskStateExited",
+                          "ExecutionSucceeded"));
+  EXPECT_EQ(Json::parse(History(*store, arn)[3].details_json), Json({{"workerName", "worker-7"}}));
+}
+
 // A human approval: the integration hands the token to someone, who
 // answers on it later.
 constexpr char kApproval[] = R"({"StartAt":"Ask","States":{"Ask":{"Type":"Task",

@@ -164,7 +164,8 @@ class Execution {
   // Every task handed out and not yet completed.
   std::vector<TaskRequest> PendingTasks() const;
   // An activity worker took task `task_id`: records ActivityStarted (with
-  // its name). NOT_FOUND when no such task is pending.
+  // its name), the first time only (a handout reported again after a
+  // restart records nothing). NOT_FOUND when no such task is pending.
   Status MarkTaskStarted(int64_t task_id, std::string_view worker_name, TimePoint now);
   // The integration of a .waitForTaskToken task (or a .sync one) answered
   // `output`: records TaskSubmitted; the task goes on waiting. NOT_FOUND

@@ -36,6 +36,9 @@ struct TaskRequest {
   // When the step that scheduled it ran: TimeoutSeconds and HeartbeatSeconds
   // count from here, also after a restart.
   TimePoint scheduled_at;
+  // An activity worker took it: ActivityStarted is recorded (once; a second
+  // report of the same handout, as after a restart, records nothing).
+  bool started = false;
 };
 
 class TaskInvoker {
