@@ -7,10 +7,11 @@ ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 120
+CHAOS_CYCLES ?= 20
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 WERROR := $(if $(CI),ON,OFF)
 
-.PHONY: deps build build-asan run test check-all bench clean conformance docker-test fuzz
+.PHONY: deps build build-asan run test check-all bench clean conformance docker-test fuzz chaos
 
 deps:
 	@scripts/install-deps
@@ -42,9 +43,9 @@ test: build-asan
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 600 -LE heavy
 
 # Heavier suites: everything in `make test`, each fuzz harness for
-# FUZZ_SECONDS, a ThreadSanitizer build of every suite, and the container
-# image built and run (docker-test).
-check-all: test fuzz
+# FUZZ_SECONDS, CHAOS_CYCLES kill-and-restart cycles, a ThreadSanitizer build
+# of every suite, and the container image built and run (docker-test).
+check-all: test fuzz chaos
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 1200 -L heavy
 	@scripts/install-deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
@@ -70,6 +71,12 @@ fuzz:
 	  -DSTEPD_BUILD_BENCH=OFF -DSTEPD_CONSOLE=OFF
 	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target stepd_fuzz_all
 	@scripts/fuzz-run $(FUZZ_BUILD) $(FUZZ_SECONDS) $(JOBS)
+
+# A real server SIGKILLed and restarted CHAOS_CYCLES times under a mixed
+# workload (tests/chaos/run; make test runs 3 cycles). The ASan build, so a
+# memory error at a bad moment is caught too. Pass SEED=n to replay a run.
+chaos: build-asan
+	tests/chaos/run $(ASAN_BUILD)/src/stepd --cycles $(CHAOS_CYCLES) $(if $(SEED),--seed $(SEED))
 
 bench: build
 	@bench/run-all
