@@ -193,6 +193,11 @@ void AwsJsonApi::AddRoutes(http::Router& router) {
   Impl* impl = impl_.get();
   for (const Protocol* service : {&kStepFunctions, &kEvents}) {
     route.predicate = http::HeaderHasPrefix("X-Amz-Target", std::string(service->target_prefix));
+    route.overloaded = [service](const http::Request& request) {
+      return ErrorAnswer(*service, aws::ErrorType::kThrottlingException,
+                         "Rate exceeded: stepd has too many connections open; try again later",
+                         request.request_id);
+    };
     router.Add(
         "POST", "/",
         [impl, service](const http::Request& request, http::Responder responder) {

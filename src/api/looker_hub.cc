@@ -46,6 +46,14 @@ http::Response HubError(int status, const std::string& message) {
                                           -1, ' ', false, Json::error_handler_t::replace));
 }
 
+// The hub's answer when stepd cannot take the request now (CONTRACTS.md:
+// 503); Looker's scheduler retries a failed delivery.
+http::Response Overloaded(const std::string& message = "stepd is overloaded; try again later") {
+  http::Response response = HubError(503, message);
+  response.headers.Set("Retry-After", "1");
+  return response;
+}
+
 std::string MachineNameOf(const LookerAction& action) {
   const std::string& ref = action.state_machine;
   if (ref.rfind("arn:", 0) != 0) return ref;
@@ -208,11 +216,20 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
         ((*self).*method)(request, std::move(responder));
       };
     };
-    router.Add("GET", "/looker", bind(&Impl::StatusPage));
-    router.Add("POST", "/looker", bind(&Impl::List), {kSmallBodyLimit});
-    router.Add("POST", "/looker/actions/{name}", bind(&Impl::Definition), {kSmallBodyLimit});
-    router.Add("POST", "/looker/actions/{name}/form", bind(&Impl::Form), {kSmallBodyLimit});
+    // Over the connection limit: the hub's 503 (CONTRACTS.md), or, for
+    // artifacts (a REST path), problem+json.
+    auto overloaded = [](const http::Request&) { return Overloaded(); };
+    http::RouteOptions small;
+    small.body_limit_bytes = kSmallBodyLimit;
+    small.overloaded = overloaded;
+    http::RouteOptions page;
+    page.overloaded = overloaded;
+    router.Add("GET", "/looker", bind(&Impl::StatusPage), page);
+    router.Add("POST", "/looker", bind(&Impl::List), small);
+    router.Add("POST", "/looker/actions/{name}", bind(&Impl::Definition), small);
+    router.Add("POST", "/looker/actions/{name}/form", bind(&Impl::Form), small);
     http::RouteOptions execute;
+    execute.overloaded = overloaded;
     // Base64 grows data by 4/3, JSON escapes ("\n" line breaks) a little more.
     execute.body_limit_bytes = static_cast<size_t>(options_.max_attachment_bytes / 3 * 4 +
                                                    options_.max_attachment_bytes / 16) +
@@ -221,8 +238,14 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     execute.read_timeout =
         std::chrono::duration_cast<std::chrono::milliseconds>(options_.download_timeout);
     router.Add("POST", "/looker/actions/{name}/execute", bind(&Impl::Execute), execute);
-    router.Add("GET", "/v1/artifacts/{id}", bind(&Impl::Artifact));
-    router.Add("HEAD", "/v1/artifacts/{id}", bind(&Impl::Artifact));
+    http::RouteOptions artifact;
+    artifact.overloaded = [](const http::Request&) {
+      auto r = Problem(503, "Service Unavailable", "stepd is overloaded; try again");
+      r.headers.Set("Retry-After", "1");
+      return r;
+    };
+    router.Add("GET", "/v1/artifacts/{id}", bind(&Impl::Artifact), artifact);
+    router.Add("HEAD", "/v1/artifacts/{id}", bind(&Impl::Artifact), artifact);
   }
 
   void Attach(const LookerBackend& backend) {
@@ -506,7 +529,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
             return;
           }
           if (!pool_.TrySubmit([self, delivery] { self->ReadDelivery(delivery); })) {
-            r.Send(HubError(503, "stepd is overloaded; try again later"));
+            r.Send(Overloaded());
           }
         });
   }
@@ -824,7 +847,11 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     Json params = Json::object();
     Json value = Json();
     if (const Json* data = Member(body, "data"); data && data->is_object()) {
-      for (const auto& [name, v] : data->items()) {
+      for (const auto& item : data->items()) {
+        // Named, not a structured binding: clang 14 (make fuzz) cannot
+        // capture one in the lambda below.
+        const std::string& name = item.key();
+        const Json& v = item.value();
         if (name == "value") {
           value = v;
           continue;
@@ -906,6 +933,17 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void Started(const DeliveryPtr& d, const aws::Outcome& outcome) {
+    if (outcome.error && (outcome.error->type == aws::ErrorType::kThrottlingException ||
+                          outcome.error->type == aws::ErrorType::kServiceUnavailable)) {
+      // Not this delivery's fault: it fails (so that the same delivery sent
+      // again is not a duplicate of it) and Looker is told to come back.
+      const std::string message = "stepd is overloaded; try again later (" +
+                                  std::string(aws::ErrorTypeName(outcome.error->type)) + ": " +
+                                  outcome.error->message + ")";
+      Discard(*d, message);
+      d->responder.Send(Overloaded(message));
+      return;
+    }
     if (outcome.error) {
       return Failed(*d, "The execution could not be started: " +
                             std::string(aws::ErrorTypeName(outcome.error->type)) + ": " +
@@ -934,6 +972,12 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   }
 
   void Failed(Delivery& d, const std::string& message) {
+    Discard(d, message);
+    Reply(d, false, message, Json::object(), {{"delivery_id", d.id}});
+  }
+
+  // Records the delivery failed, removes its artifact and audits the error.
+  void Discard(Delivery& d, const std::string& message) {
     (void)backend_.store->UpdateLookerDelivery(d.id, "failed", "", message);
     if (!d.artifact_id.empty()) {
       (void)backend_.artifacts->Remove(d.artifact_id);
@@ -941,7 +985,6 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       d.artifact_id.clear();
     }
     AuditDelivery(d, "", "error", {{"reason", message}});
-    Reply(d, false, message, Json::object(), {{"delivery_id", d.id}});
   }
 
   // The answer Looker shows: {"looker": {...}, "stepd": {...}}.

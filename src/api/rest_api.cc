@@ -663,6 +663,12 @@ void RestApi::AddRoutes(http::Router& router) {
   Impl* impl = impl_.get();
   http::RouteOptions large;
   large.body_limit_bytes = 4 * 1024 * 1024;  // definitions, inputs
+  large.overloaded = [](const http::Request& request) {
+    return rest::ProblemResponse(
+        rest::Problem{503, "ThrottlingException",
+                      "Rate exceeded: stepd has too many connections open; try again later"},
+        request);
+  };
   struct Entry {
     const char* method;
     const char* path;
@@ -722,7 +728,7 @@ void RestApi::AddRoutes(http::Router& router) {
       {"GET", "/v1/notifications/{id}", rest::GetNotification},
       {"POST", "/v1/notifications/{id}/retry", rest::RetryNotification},
   };
-  router.Add("GET", "/v1/openapi.json", impl->OpenApi());
+  router.Add("GET", "/v1/openapi.json", impl->OpenApi(), large);
   for (const Entry& e : kRoutes) router.Add(e.method, e.path, impl->Route(e.handler), large);
 }
 

@@ -489,16 +489,21 @@ net::awaitable<void> Connection<Stream>::Serve() {
 
     std::string_view route = "-";  // the route template, once the header block is read
     // Answers an error the server produces itself, then closes.
-    auto fail = [&](int status, std::string message) -> net::awaitable<void> {
+    auto fail_with = [&](Response response) -> net::awaitable<void> {
       if (request.request_id.empty()) request.request_id = NewRequestId();
-      Response response = ErrorResponse(status, message);
-      if (status == 503) response.headers.Set("Retry-After", "1");
+      int status = response.status;
+      if (status == 503 && !response.headers.Get("Retry-After")) {
+        response.headers.Set("Retry-After", "1");
+      }
       size_t bytes = 0;
       bool ok = co_await WriteResponse(std::move(response), false, request.method == "HEAD",
                                        request.request_id, &status, &bytes);
       LogAccess(request, route, status, bytes);
-      if (ok) co_await CloseGracefully(status == 413 || status == 503);
+      if (ok) co_await CloseGracefully(status == 413 || status == 503 || rejected_);
       Close();
+    };
+    auto fail = [&](int status, std::string message) -> net::awaitable<void> {
+      co_await fail_with(ErrorResponse(status, message));
     };
 
     bhttp::request_parser<bhttp::empty_body> header_parser;
@@ -530,15 +535,19 @@ net::awaitable<void> Connection<Stream>::Serve() {
       co_await fail(400, "malformed request target");
       co_return;
     }
-    if (rejected_) {
-      co_await fail(503, "too many connections");
-      co_return;
-    }
     const bool keep_alive = header_parser.keep_alive();
 
     Router::Match match = core_->router->Find(request);
     route = match.route ? std::string_view(match.route->path_template) : "unmatched";
     const RouteOptions* route_options = match.route ? &match.route->options : nullptr;
+    if (rejected_) {
+      if (route_options && route_options->overloaded) {
+        co_await fail_with(route_options->overloaded(request));
+      } else {
+        co_await fail(503, "too many connections");
+      }
+      co_return;
+    }
     size_t limit = options.default_body_limit_bytes;
     if (route_options && route_options->body_limit_bytes > 0) {
       limit = route_options->body_limit_bytes;

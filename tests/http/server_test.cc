@@ -723,6 +723,52 @@ TEST(Server, ConnectionsBeyondTheLimitGet503) {
   EXPECT_TRUE(served);
 }
 
+TEST(Server, AConnectionBeyondTheLimitGetsItsRoutesOverloadedAnswer) {
+  HttpOptions options = TestOptions();
+  options.max_connections = 1;
+  auto router = EchoRouter();
+  RouteOptions throttled;
+  throttled.overloaded = [](const Request& request) {
+    Response r = Response::Json(400, R"({"__type":"ThrottlingException","path":")" +
+                                         request.path + "\"}");
+    return r;
+  };
+  router->Add("POST", "/api", [](const Request&, Responder r) { r.Send(Response::Text(200, "")); },
+              throttled);
+  TestServer server(router, options);
+  RawClient held(server.port());
+  int status = 0;
+  held.Send("GET /hello/a HTTP/1.1\r\nHost: x\r\n\r\n");
+  held.ReadResponse(&status);
+  ASSERT_EQ(status, 200);
+  // The route's own answer, its body unread and the connection closed...
+  RawClient over(server.port());
+  over.Send("POST /api HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+  std::string headers;
+  std::string answer = over.ReadResponse(&status, &headers);
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(answer, R"({"__type":"ThrottlingException","path":"/api"})");
+  EXPECT_THAT(headers, Not(HasSubstr("Retry-After")));
+  over.Close();
+  // ...and routes without one, or no route, the server's 503 (once the
+  // refused connection above is gone: one refusal at a time is read).
+  auto refused = [&](const std::string& request) {
+    for (int i = 0; i < 100; ++i) {
+      RawClient client(server.port());
+      client.Send(request);
+      int got = 0;
+      std::string body = client.ReadResponse(&got);
+      if (got != 0) return std::make_pair(got, body);
+      std::this_thread::sleep_for(20ms);
+    }
+    return std::make_pair(0, std::string());
+  };
+  auto plain = refused("GET /hello/b HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(plain.first, 503);
+  EXPECT_THAT(plain.second, HasSubstr("too many connections"));
+  EXPECT_EQ(refused("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n").first, 503);
+}
+
 TEST(Server, StopCompletesInFlightDeferredRequest) {
   auto router = EchoRouter();
   Parked parked;

@@ -54,6 +54,11 @@ struct RouteOptions {
   // Extra condition on the request's headers/path (the body is not read yet).
   // Default: none.
   RoutePredicate predicate{};
+  // The answer to a request of this route that arrives on a connection over
+  // HttpOptions::max_connections (the server reads its header block, answers
+  // and closes): the surface's own "overloaded" answer. Default: 503
+  // {"message": "too many connections"} with Retry-After: 1.
+  std::function<Response(const Request&)> overloaded{};
 };
 
 // The predicate "header `name` starts with `prefix`" (names case-insensitive,
