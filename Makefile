@@ -8,10 +8,11 @@ TSAN_BUILD ?= build-tsan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 120
 CHAOS_CYCLES ?= 20
+LOAD_SECONDS ?= 60
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 WERROR := $(if $(CI),ON,OFF)
 
-.PHONY: deps build build-asan run test check-all bench clean conformance docker-test fuzz chaos
+.PHONY: deps build build-asan run test check-all bench clean conformance docker-test fuzz chaos load
 
 deps:
 	@scripts/install-deps
@@ -43,9 +44,9 @@ test: build-asan
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 600 -LE heavy
 
 # Heavier suites: everything in `make test`, each fuzz harness for
-# FUZZ_SECONDS, CHAOS_CYCLES kill-and-restart cycles, a ThreadSanitizer build
+# FUZZ_SECONDS, CHAOS_CYCLES kill-and-restart cycles, a LOAD_SECONDS flood, a ThreadSanitizer build
 # of every suite, and the container image built and run (docker-test).
-check-all: test fuzz chaos
+check-all: test fuzz chaos load
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 1200 -L heavy
 	@scripts/install-deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
@@ -77,6 +78,10 @@ fuzz:
 # memory error at a bad moment is caught too. Pass SEED=n to replay a run.
 chaos: build-asan
 	tests/chaos/run $(ASAN_BUILD)/src/stepd --cycles $(CHAOS_CYCLES) $(if $(SEED),--seed $(SEED))
+
+# The load and abuse test with a LOAD_SECONDS flood (make test: 8 s).
+load: build-asan
+	tests/load/run $(ASAN_BUILD)/src/stepd --seconds $(LOAD_SECONDS)
 
 bench: build
 	@bench/run-all
