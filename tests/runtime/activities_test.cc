@@ -233,19 +233,23 @@ TEST(ActivityQueue, AHandoutWhoseActivityStartedWasNotRecordedBeforeAKillIsRecor
   TestStore store;
   store.CreateMachine("m", kReview);
   std::string arn;
+  const std::string token(64, 'a');
   {
     ActivityHarness h(store);
     h.t.engine->Start();
     auto started = h.t.Start("m", "e", R"({"n":5})");
     ASSERT_TRUE(started.ok());
     arn = started->execution_arn;
-    ASSERT_TRUE(WaitUntil([&] { return History(*store, arn).size() >= 3; }));
+    // The handout is durable, the process dies before its ActivityStarted
+    // is: the worker holds a token the execution's history never mentions.
+    // (ActivityScheduled commits before the task is queued, so wait for the
+    // queued task itself.)
+    ASSERT_TRUE(WaitUntil([&] {
+      auto claimed =
+          store->ClaimActivityTask(kActivityArn, "worker-7", Sha256(token), 1700000000000);
+      return claimed.ok() && claimed->has_value();
+    }));
   }
-  // The handout was durable, the process died before its ActivityStarted
-  // was: the worker holds a token the execution's history never mentions.
-  const std::string token(64, 'a');
-  auto claimed = store->ClaimActivityTask(kActivityArn, "worker-7", Sha256(token), 1700000000000);
-  ASSERT_TRUE(claimed.ok() && claimed->has_value()) << claimed.status();
   store.Reopen();
   ActivityHarness again(store, /*create=*/false);
   again.t.engine->Start();
