@@ -69,6 +69,8 @@ class Parser {
   }
 
  private:
+  static constexpr int kMaxFilterNesting = 64;
+
   Status Error(const std::string& what) const {
     return InvalidArgumentError("Invalid JSONPath '" + std::string(text_) + "': " + what +
                                 " at position " + std::to_string(pos_));
@@ -328,6 +330,15 @@ class Parser {
   }
 
   StatusOr<std::shared_ptr<const Filter>> ParseUnary() {
+    // Every nesting ('!', '(' and a filter inside a filter's path) passes
+    // through here; a bound keeps hostile paths off the end of the stack.
+    struct Nesting {
+      int& depth;
+      ~Nesting() { --depth; }
+    } nesting{++depth_};
+    if (depth_ > kMaxFilterNesting) {
+      return Error("filters nested deeper than " + std::to_string(kMaxFilterNesting) + " levels");
+    }
     SkipSpaces();
     if (Peek() == '!' && Peek(1) != '=') {
       ++pos_;
@@ -445,6 +456,7 @@ class Parser {
 
   std::string_view text_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 // ---- evaluation

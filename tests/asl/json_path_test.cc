@@ -319,5 +319,25 @@ TEST(JsonPath, CopiesShareTheParsedFormAndEvaluateIdentically) {
   EXPECT_EQ(b.Evaluate(Store()), a.Evaluate(Store()));
 }
 
+// Found by the fuzzer: thousands of '(' in a filter overflowed the parser's
+// stack. Nesting is bounded; real paths stay far below the bound.
+TEST(JsonPath, FiltersNestedPastTheBoundAreRefusedNotOverflowed) {
+  for (const std::string& open : {std::string("("), std::string("!"), std::string("@[?(")}) {
+    std::string text = "$[?(";
+    for (int i = 0; i < 5000; ++i) text += open;
+    auto path = JsonPath::Parse(text + "@.a");
+    ASSERT_FALSE(path.ok()) << open;
+    EXPECT_THAT(path.status().message(), ::testing::HasSubstr("nested deeper than 64 levels"));
+  }
+  std::string ok = "$.store.book[?(";
+  for (int i = 0; i < 20; ++i) ok += "(";
+  ok += "@.price < 10";
+  for (int i = 0; i < 20; ++i) ok += ")";
+  ok += ")].title";
+  std::optional<Json> got = MustParse(ok).Evaluate(Store());
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(*got, Json::parse(R"(["Sayings","Moby Dick"])"));
+}
+
 }  // namespace
 }  // namespace stepd::asl
