@@ -899,6 +899,8 @@ Value Evaluator::Group(const std::vector<std::pair<NodePtr, NodePtr>>& pairs, in
       const std::vector<Value> tuples =
           entry.data.is_array() ? entry.data.items() : std::vector<Value>{entry.data};
       for (size_t i = 0; i < tuples.size(); ++i) {
+        // An empty tuple stream groups one undefined item: it binds nothing.
+        if (!tuples[i].is_object()) continue;
         for (const auto& [k, v] : tuples[i].object().members()) {
           if (i == 0) {
             merged.mutable_object().Set(k, v);

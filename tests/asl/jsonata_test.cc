@@ -154,5 +154,21 @@ TEST(Jsonata, ValuesNestedTooDeeplyFailWithU1001AndAreFreedWithoutRecursion) {
   EXPECT_EQ(*r.value, 1);
 }
 
+// Found by the fuzzer: grouping a tuple stream that holds no tuples (the
+// path matched nothing) read the missing tuple as an object. It groups like
+// the same path without the binding.
+TEST(Jsonata, GroupingAnEmptyTupleStreamIsLikeGroupingAnEmptySequence) {
+  const Json input = Json::parse(R"({"a":[]})");
+  for (const Json* doc : {static_cast<const Json*>(nullptr), &input}) {
+    JsonataResult with_binding = MustCompile(R"(a#$i{"k":1})").Evaluate(doc);
+    JsonataResult without = MustCompile(R"(a{"k":1})").Evaluate(doc);
+    ASSERT_FALSE(with_binding.error) << with_binding.error->message;
+    ASSERT_FALSE(without.error) << without.error->message;
+    EXPECT_EQ(with_binding.value, without.value);
+  }
+  JsonataResult steps = MustCompile(R"(items#$i.{"a":1}{"b":2})").Evaluate(nullptr);
+  EXPECT_FALSE(steps.error);
+}
+
 }  // namespace
 }  // namespace stepd::asl
