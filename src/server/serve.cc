@@ -295,6 +295,10 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   // Installed before anything else can take time, so that a SIGTERM during
   // start-up is handled (once the wait below begins) rather than fatal.
   asio::signal_set signals(io_pool.context(), SIGTERM, SIGINT, SIGHUP);
+  // A file size limit (ulimit -f, a quota) then fails the write that passes
+  // it with EFBIG, which the store reports like a full disk, instead of
+  // killing the server with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
 
   // Every layer counts into one registry, read by GET /metrics. Declared
   // before everything that registers with it, so it outlives them.
