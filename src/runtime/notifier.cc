@@ -781,10 +781,10 @@ Status Notifier::DeliverDue() {
                          } else {
                            answer.status_code = response.status();
                          }
-                         {
-                           std::lock_guard answered(mu_);
-                           answers_.push_back(std::move(answer));
-                         }
+                         // Notified under mu_: once Stop() sees the answer the
+                         // notifier may be destroyed, cv_ with it (ThreadSanitizer).
+                         std::lock_guard answered(mu_);
+                         answers_.push_back(std::move(answer));
                          cv_.notify_all();
                        });
     std::lock_guard lock(mu_);
