@@ -44,15 +44,18 @@ test: build-asan
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 600 -LE heavy
 
 # Heavier suites: everything in `make test`, each fuzz harness for
-# FUZZ_SECONDS, CHAOS_CYCLES kill-and-restart cycles, a LOAD_SECONDS flood, a ThreadSanitizer build
-# of every suite, and the container image built and run (docker-test).
+# FUZZ_SECONDS, CHAOS_CYCLES kill-and-restart cycles, a LOAD_SECONDS flood, the store, HTTP and
+# runtime suites (the layers with threads) under ThreadSanitizer, and the container image built and
+# run (docker-test).
+TSAN_SUITES := stepd_store_tests stepd_http_tests stepd_runtime_tests
 check-all: test fuzz chaos load
 	$(ASAN_ENV) ctest --test-dir $(ASAN_BUILD) -j $(JOBS) --output-on-failure --timeout 1200 -L heavy
 	@scripts/install-deps
 	cmake -S . -B $(TSAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
 	  -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DSTEPD_SANITIZE=thread -DSTEPD_BUILD_BENCH=OFF
-	cmake --build $(TSAN_BUILD) -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) -j $(JOBS) --output-on-failure --timeout 900
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target $(TSAN_SUITES)
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_BUILD) -j $(JOBS) --output-on-failure \
+	  --timeout 900 -L '^unit_(store|http|runtime)$$'
 	@scripts/docker-test
 
 # Builds docker/Dockerfile with podman, runs it and proves it works (health
