@@ -37,7 +37,6 @@ constexpr size_t kSmallBodyLimit = 1024 * 1024;
 // A first delivery without its execution was abandoned (stepd stopped between
 // recording it and starting it) when an earlier stepd recorded it, or, as a
 // last resort (another process on the same store), when it is this old.
-constexpr int64_t kAbandonedAfterMs = 120000;
 
 const std::string kInvalidAuthorization = "Invalid 'Authorization' header.";
 
@@ -255,7 +254,6 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     context_.engine = backend.engine;
     context_.clock = backend.clock;
     context_.log = logger_.get();
-    attached_ms_ = NowMs();
     attached_ = true;
     ticker_ = std::thread([this] { Tick(); });
   }
@@ -609,6 +607,25 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     return true;
   }
 
+  // First deliveries between their record and their last word (started,
+  // failed or answered): a re-delivery of one of them is a duplicate even
+  // before its execution exists. Held by weak pointer, so a delivery leaves
+  // when its last holder (a callback, a waiter) lets it go.
+  void HoldInFlight(const DeliveryPtr& d) {
+    std::lock_guard lock(in_flight_mu_);
+    if (in_flight_.size() >= in_flight_swept_at_ * 2 + 64) {
+      std::erase_if(in_flight_, [](const auto& entry) { return entry.second.expired(); });
+      in_flight_swept_at_ = in_flight_.size();
+    }
+    in_flight_[d->id] = d;
+  }
+
+  bool InFlight(const std::string& delivery_id) {
+    std::lock_guard lock(in_flight_mu_);
+    auto it = in_flight_.find(delivery_id);
+    return it != in_flight_.end() && !it->second.expired();
+  }
+
   std::string PredictedExecutionArn(const Delivery& d) const {
     const size_t at = d.machine_arn.find(":stateMachine:");
     return d.machine_arn.substr(0, at) + ":execution:" + d.machine_arn.substr(at + 14) + ":" +
@@ -645,20 +662,26 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     auto recorded = backend_.store->RecordLookerDelivery(RecordOf(*d, "started"), since);
     if (!recorded.ok()) {
       logger_->error("cannot record Looker delivery {}: {}", d->id, recorded.status().ToString());
-      return Reply(*d, false,
-                   "stepd could not record the delivery (" +
-                       std::string(recorded.status().message()) + "); send it again.",
-                   Json::object(), {});
+      const std::string message = "stepd could not record the delivery (" +
+                                  std::string(recorded.status().message()) + "); send it again.";
+      const StatusCode code = recorded.status().code();
+      if (code == StatusCode::kUnavailable || code == StatusCode::kResourceExhausted) {
+        // The store cannot take writes now (busy, a full disk): not this
+        // delivery's fault, and Looker retries a 503.
+        CountDelivery(*d, "error");
+        d->responder.Send(Overloaded(message));
+        return;
+      }
+      return Reply(*d, false, message, Json::object(), {});
     }
     if (recorded->first) {
       const store::LookerDeliveryRecord& first = *recorded->first;
-      // Deliveries this process recorded are started or failed by it; one
-      // recorded before it attached, still without its execution, never will be.
-      const bool recorded_before_us = first.received_ms < attached_ms_;
-      if ((recorded_before_us || d->received_ms - first.received_ms > kAbandonedAfterMs) &&
-          backend_.store->GetExecution(first.execution_arn).status().code() ==
-              StatusCode::kNotFound) {
-        // Recorded, never started: stepd stopped in between. This one takes over.
+      // A first delivery this process is not holding, still without its
+      // execution, never will have one: stepd stopped before starting it,
+      // or its start failed when the failure could not be written either
+      // (a full disk). This one takes over.
+      if (!InFlight(first.id) && backend_.store->GetExecution(first.execution_arn).status().code() ==
+                                     StatusCode::kNotFound) {
         (void)backend_.store->UpdateLookerDelivery(first.id, "failed", first.execution_arn,
                                                    "abandoned: stepd stopped before starting it");
         (void)backend_.store->UpdateLookerDelivery(d->id, "failed", first.execution_arn,
@@ -677,6 +700,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
                     {"duplicate_of", first.id},
                     {"duplicate", true}});
     }
+    HoldInFlight(d);
     const Json* plan = Member(d->envelope.body, "scheduled_plan");
     const std::string download = LooseText(plan ? Member(*plan, "download_url") : nullptr);
     if (!d->envelope.attachment.present && !download.empty()) return Download(d, download);
@@ -1255,7 +1279,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
   LookerBackend backend_;
   aws::Context context_;
   std::atomic<bool> attached_{false};
-  int64_t attached_ms_ = 0;  // set before attached_, by Attach
+  std::mutex in_flight_mu_;
+  std::unordered_map<std::string, std::weak_ptr<Delivery>> in_flight_;  // by in_flight_mu_
+  size_t in_flight_swept_at_ = 0;                                       // by in_flight_mu_
   ThreadPool pool_;
   std::mutex mu_;
   std::condition_variable cv_;

@@ -613,6 +613,50 @@ TEST_F(ServeLooker, ADeliveryRecordedByAStepdThatDiedBeforeStartingItIsStartedWh
   EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
 }
 
+TEST_F(ServeLooker, ADeliveryWhoseStartFailedUnrecordedIsStartedWhenRedeliveredAtOnce) {
+  // What a start refused by a full disk leaves when marking the delivery
+  // failed could not be written either: a delivery the running stepd
+  // recorded seconds ago, "started", naming an execution that does not
+  // exist, and no longer in its hands. Looker's retry must start it, not be
+  // told it was delivered.
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  {
+    store::StoreOptions options;
+    options.path = dir_.File("stepd.db");
+    const std::string audit_key = testing::ReadFile(dir_.File("audit.key"));
+    options.audit_key = audit_key.substr(0, audit_key.find('\n'));
+    auto store = store::OpenSqliteStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store::LookerDeliveryRecord left;
+    left.id = "dlv-00000000000000refused";
+    left.received_ms = now_ms;
+    left.action = "refresh_orders";
+    left.instance = "inst-1";
+    left.webhook_id = "wh-full";
+    left.type = "query";
+    left.execution_arn =
+        "arn:aws:states:us-east-1:123456789012:execution:refresh-orders:looker-refused";
+    left.outcome = "started";
+    auto recorded = (*store)->RecordLookerDelivery(left, now_ms - 3'600'000);
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    ASSERT_FALSE(recorded->first.has_value());
+  }
+  Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
+  Answer again = Execute("refresh_orders", body, "wh-full");
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(again.json()["looker"]["success"], true) << again.body;
+  EXPECT_EQ(again.json()["stepd"]["duplicate"], false) << again.body;
+  Answer third = Execute("refresh_orders", body, "wh-full");
+  EXPECT_EQ(third.json()["stepd"]["duplicate"], true) << third.body;
+  EXPECT_EQ(third.json()["stepd"]["execution_arn"], again.json()["stepd"]["execution_arn"]);
+  Answer executions = Aws(
+      "ListExecutions",
+      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+  EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
+}
+
 TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {
   Answer malformed = Looker("/looker/actions/refresh_orders/execute", R"({"type":"query",)");
   EXPECT_EQ(malformed.status, 400);
