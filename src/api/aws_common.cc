@@ -415,9 +415,11 @@ std::optional<store::StateMachineRecord> PurgeIfDone(const Context& context,
 
 Outcome StoreFailure(const Context& context, const Status& status, std::string_view operation) {
   switch (status.code()) {
-    case StatusCode::kUnavailable:
+    case StatusCode::kUnavailable:        // busy, or a failed write (I/O error)
+    case StatusCode::kResourceExhausted:  // the disk is full
       return Outcome::Fail(ErrorType::kServiceUnavailable,
-                           "The database is busy; try again: " + std::string(status.message()));
+                           "The store cannot serve this now (busy, or a failed write); try again: " +
+                               std::string(status.message()));
     default:
       context.log->error("{}: {}", operation, status.ToString());
       return Outcome::Fail(ErrorType::kInternalFailure,
