@@ -828,12 +828,14 @@ void Notifier::Record(const Answer& answer) {
       attempt.status = NotificationStatus::kDeadLetter;
     }
   }
+  // stats_mu_ is held across the write, so that whoever sees the attempt in
+  // the store and then asks for Stats() sees it counted.
+  std::lock_guard lock(stats_mu_);
   if (Status recorded = store_->RecordNotificationAttempt(item.id, attempt); !recorded.ok()) {
     log_->warn("notifications: cannot record the delivery of notification {}: {}", item.id,
                recorded.ToString());
     return;
   }
-  std::lock_guard lock(stats_mu_);
   if (attempt.status == NotificationStatus::kDelivered) {
     ++stats_.delivered[answer.sink_type];
     stats_.last_delivery_latency_ms = now - item.created_ms;
