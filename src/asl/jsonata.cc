@@ -1344,6 +1344,13 @@ JsonataResult Jsonata::EvaluateWith(const Json* input, const jsonata::Value* pre
     for (const auto& [name, value] : bindings) env->Bind(name, FromJson(value));
     Value result = ev.Eval(*root_, in, env);
     if (result.is_sequence() && !result.array().keep_singleton) result = Unwrap(result);
+    if (result.is_defined() && options.max_result_bytes != 0 &&
+        TextSizeAtLeast(result, options.max_result_bytes + 1) > options.max_result_bytes) {
+      throw Error("U1006",
+                  "The result is larger than " + std::to_string(options.max_result_bytes) +
+                      " bytes as JSON",
+                  -1);
+    }
     if (result.is_defined()) out.value = ToOrderedJson(result);
   } catch (const jsonata::Error& e) {
     out.error = JsonataError{e.code(), e.message(), e.position(), e.token()};

@@ -147,6 +147,9 @@ std::variant<Json, JsonataFailure> JsonataTemplate::Evaluate(const JsonataScope&
   JsonataVariableCache cache;  // $states is converted once for all the expressions
   static const std::map<std::string, Json> kNoBindings;
   JsonataOptions options;
+  // Far above any payload AWS takes (256 KiB), so that only a result no
+  // state could pass on is refused, before it costs its conversion.
+  options.max_result_bytes = kMaxJsonataResultBytes;
   Json out = whole_ ? Json() : value_;
   for (const Slot& slot : slots_) {
     JsonataResult r = slot.expression.Evaluate(nullptr, variables, kNoBindings,
@@ -155,7 +158,8 @@ std::variant<Json, JsonataFailure> JsonataTemplate::Evaluate(const JsonataScope&
       std::string what = r.error->code.empty() ? r.error->message
                                                : r.error->code + ": " + r.error->message;
       return JsonataFailure{
-          AslError::Of(StatesError::kQueryEvaluationError,
+          AslError::Of(r.error->code == "U1006" ? StatesError::kDataLimitExceeded
+                                                : StatesError::kQueryEvaluationError,
                        "The JSONata expression '" + slot.text + "' specified for the field '" +
                            slot.field + "' threw an error during evaluation. " + what),
           slot.field};

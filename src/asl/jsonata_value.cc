@@ -1,5 +1,6 @@
 #include "jsonata_value.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -265,6 +266,57 @@ J ToJsonT(const Value& v, int depth) {
 Value FromJson(const nlohmann::json& j) { return FromJsonT(j, 1); }
 Value FromJson(const nlohmann::ordered_json& j) { return FromJsonT(j, 1); }
 nlohmann::json ToJson(const Value& v) { return ToJsonT<nlohmann::json>(v, 1); }
+size_t TextSizeAtLeast(const Value& v, size_t enough) {
+  // A stack of the arrays and objects being walked and the next child of
+  // each: memory grows with depth, not with size.
+  struct Open {
+    const Value* value;
+    size_t next;
+  };
+  size_t size = 0;
+  std::vector<Open> open;
+  const Value* at = &v;
+  while (size < enough) {
+    if (at != nullptr) {
+      switch (at->type()) {
+        case Type::kString:
+          size += at->string().size() + 2;
+          break;
+        case Type::kArray:
+          size += 1 + std::max<size_t>(at->items().size(), 1);  // brackets and commas
+          open.push_back({at, 0});
+          break;
+        case Type::kObject:
+          size += 1 + std::max<size_t>(at->object().members().size(), 1);
+          open.push_back({at, 0});
+          break;
+        case Type::kUndefined:
+          break;
+        default:  // null, true, false, a number, a function (""): a byte at least
+          size += 1;
+          break;
+      }
+      at = nullptr;
+      continue;
+    }
+    if (open.empty()) break;
+    Open& top = open.back();
+    if (top.value->is_array()) {
+      if (top.next < top.value->items().size()) {
+        at = &top.value->items()[top.next++];
+        continue;
+      }
+    } else if (top.next < top.value->object().members().size()) {
+      const auto& [key, member] = top.value->object().members()[top.next++];
+      size += key.size() + 3;  // quotes and colon
+      at = &member;
+      continue;
+    }
+    open.pop_back();
+  }
+  return size;
+}
+
 nlohmann::ordered_json ToOrderedJson(const Value& v) {
   return ToJsonT<nlohmann::ordered_json>(v, 1);
 }

@@ -209,6 +209,10 @@ class Function {
 // for a value nested deeper than kMaxValueDepth.
 Value FromJson(const nlohmann::json& j);
 nlohmann::json ToJson(const Value& v);
+// A lower bound of v's size as JSON text, counted without recursion and
+// only until it reaches `enough` (so that a huge value costs no more than a
+// small one that passes it).
+size_t TextSizeAtLeast(const Value& v, size_t enough);
 // The same for nlohmann::ordered_json (stepd::Json), which keeps object
 // members in their order (nlohmann::json sorts them by key).
 Value FromJson(const nlohmann::ordered_json& j);

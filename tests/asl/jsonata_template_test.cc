@@ -113,6 +113,19 @@ TEST(JsonataTemplate, ExpressionsOfOneTemplateShareConvertedValuesCorrectly) {
       "appended":[3,1,2,9],"again":[3,1,2],"merged":{"k":"v","k2":1},"o":{"k":"v"},"first":3})"));
 }
 
+TEST(JsonataTemplate, AResultNoStateCouldPassOnIsDataLimitExceeded) {
+  Json input = Json::object();
+  JsonataScope scope;
+  scope.input = &input;
+  auto t = MustCompile(Json::parse(R"({"all":"{% [1..10000000] %}"})"));
+  auto r = t.Evaluate(scope);
+  auto* f = std::get_if<JsonataFailure>(&r);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->error.error, "States.DataLimitExceeded");
+  EXPECT_EQ(f->field, "Output/all");
+  EXPECT_THAT(f->error.cause, ::testing::HasSubstr("U1006: The result is larger than 16777216"));
+}
+
 TEST(JsonataTemplate, UndefinedResultNamesTheFieldPath) {
   Json input = Json::object();
   JsonataScope scope;

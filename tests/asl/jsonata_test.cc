@@ -170,5 +170,28 @@ TEST(Jsonata, GroupingAnEmptyTupleStreamIsLikeGroupingAnEmptySequence) {
   EXPECT_FALSE(steps.error);
 }
 
+// Found by the fuzzer: a range may make 10,000,000 items, and converting
+// them took seconds and a gigabyte. A result past max_result_bytes fails
+// with U1006 before it is converted; below the bound nothing changes.
+TEST(Jsonata, AResultPastMaxResultBytesFailsWithU1006BeforeItIsConverted) {
+  JsonataOptions options;
+  options.max_result_bytes = 1 << 20;
+  static const std::map<std::string, Json> kNone;
+  for (const char* text : {"[1..10000000]", "[1..200000].{'k': $}",
+                           "$join([1..300000].$string(), ',')"}) {
+    JsonataResult r = MustCompile(text).Evaluate(nullptr, kNone, {}, options);
+    ASSERT_TRUE(r.error) << text;
+    EXPECT_EQ(r.error->code, "U1006") << text;
+    EXPECT_EQ(r.error->message, "The result is larger than 1048576 bytes as JSON");
+  }
+  JsonataResult small = MustCompile("[1..1000]").Evaluate(nullptr, kNone, {}, options);
+  ASSERT_FALSE(small.error);
+  EXPECT_EQ(small.value->size(), 1000u);
+  // Exactly at the bound passes; a byte over fails.
+  options.max_result_bytes = 7;  // "abcde" with its quotes
+  EXPECT_FALSE(MustCompile("'abcde'").Evaluate(nullptr, kNone, {}, options).error);
+  EXPECT_TRUE(MustCompile("'abcdef'").Evaluate(nullptr, kNone, {}, options).error);
+}
+
 }  // namespace
 }  // namespace stepd::asl

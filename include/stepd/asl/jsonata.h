@@ -52,6 +52,10 @@ struct JsonataOptions {
   int max_depth = 1000;
   // Evaluation running longer than this fails with U1002; 0: no limit.
   int64_t time_limit_ms = 10'000;
+  // A result whose JSON text would pass this many bytes fails with U1006
+  // before it is converted (a range alone may make 10,000,000 items); 0: no
+  // limit.
+  size_t max_result_bytes = 0;
   // The clock of $now() and $millis(): milliseconds since the epoch. Unset:
   // the system clock. Read once per evaluation (all $now() in one evaluation
   // agree, as in jsonata-js).

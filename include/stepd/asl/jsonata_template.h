@@ -34,8 +34,13 @@ struct JsonataScope {
   const VariableLookup* variables = nullptr;
 };
 
+// An expression's result larger than this as JSON text fails with
+// States.DataLimitExceeded before it is converted.
+inline constexpr size_t kMaxJsonataResultBytes = size_t{16} << 20;
+
 // An evaluation failure: `error` is States.QueryEvaluationError with the
-// cause (the caller prefixes the state), `field` where it happened.
+// cause (the caller prefixes the state), or States.DataLimitExceeded for a
+// result past kMaxJsonataResultBytes; `field` where it happened.
 struct JsonataFailure {
   AslError error;
   std::string field;
