@@ -29,6 +29,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "request_head.h"
 #include "stepd/base/log_context.h"
 #include "stepd/base/metrics.h"
 #include "stepd/http/io_pool.h"
@@ -523,14 +524,7 @@ net::awaitable<void> Connection<Stream>::Serve() {
     const auto& head = header_parser.get();
     const unsigned http_version = head.version();
     http_version_ = http_version >= 11 ? 11 : 10;
-    request.method = std::string(head.method_string());
-    request.target = std::string(head.target());
-    for (const auto& field : head) {
-      request.headers.Add(std::string(field.name_string()), std::string(field.value()));
-    }
-    auto given_id = request.headers.Get("X-Request-Id");
-    request.request_id =
-        given_id && IsValidRequestId(*given_id) ? std::string(*given_id) : NewRequestId();
+    internal::TakeRequestHead(head, &request);
     if (Status s = ParseTarget(request.target, &request); !s.ok()) {
       co_await fail(400, "malformed request target");
       co_return;

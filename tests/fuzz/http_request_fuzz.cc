@@ -3,7 +3,7 @@
 //
 // The server's request path runs inside a connection coroutine on a socket
 // (Connection::Serve, private to server.cc), so this harness repeats its
-// steps without one, in the same order and with the same limits
+// steps without one (and runs the one it can share, TakeRequestHead), in the same order and with the same limits
 // (HttpOptions' defaults): the header block through a Beast request_parser
 // with header_limit (431 beyond it, 400 when malformed), the target through
 // ParseTarget (400), the route through Router::Find, then the body through a
@@ -25,6 +25,7 @@
 #include <string>
 
 #include "fuzz_target.h"
+#include "http/request_head.h"
 #include "stepd/http/message.h"
 #include "stepd/http/options.h"
 #include "stepd/http/responder.h"
@@ -177,14 +178,7 @@ bool ServeOne(std::string_view* rest) {
     return false;
   }
   const auto& head = header_parser.get();
-  request.method = std::string(head.method_string());
-  request.target = std::string(head.target());
-  for (const auto& field : head) {
-    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
-  }
-  auto given_id = request.headers.Get("X-Request-Id");
-  request.request_id =
-      given_id && http::IsValidRequestId(*given_id) ? std::string(*given_id) : http::NewRequestId();
+  http::internal::TakeRequestHead(head, &request);
   fuzz::Check(http::IsValidRequestId(request.request_id), "the request id is valid");
   if (Status s = http::ParseTarget(request.target, &request); !s.ok()) {
     Refuse(400, "malformed request target");

@@ -13,26 +13,23 @@
 //        seed and signs deterministically, so the seeds hold valid tokens.
 // The time is fixed (kNow), so expiry does not depend on when the fuzzer runs.
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
 
 #include <algorithm>
-#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "fuzz_target.h"
 #include "stepd/api/jwt.h"
+#include "support/jwt_signer.h"
 
 namespace {
 
 using namespace stepd;
 using api::JwtAlgorithm;
+using api::testing::TestKey;
+using api::testing::TestKeyType;
 
 constexpr int64_t kNow = 1'800'000'000;
 constexpr char kIssuer[] = "https://idp.example.com/realms/stepd";
@@ -46,116 +43,19 @@ constexpr char kEd25519Seed[] = "stepd-fuzz-jwt-ed25519-seed-0001";
   std::abort();
 }
 
-struct PkeyFree {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-
-std::string BigParam(EVP_PKEY* pkey, const char* name, int width = 0) {
-  BIGNUM* bn = nullptr;
-  if (EVP_PKEY_get_bn_param(pkey, name, &bn) != 1) Die(name);
-  std::string out(width > 0 ? width : BN_num_bytes(bn), '\0');
-  BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(out.size()));
-  BN_free(bn);
-  return out;
-}
-
-struct SigningKey {
-  std::string kid;
-  PkeyPtr pkey;
-  Json public_jwk;
-};
-
-SigningKey RsaKey(std::string kid) {
-  PkeyPtr pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
-  if (!pkey) Die("RSA key generation");
-  Json jwk = {{"kty", "RSA"},
-              {"n", api::Base64UrlEncode(BigParam(pkey.get(), OSSL_PKEY_PARAM_RSA_N))},
-              {"e", api::Base64UrlEncode(BigParam(pkey.get(), OSSL_PKEY_PARAM_RSA_E))},
-              {"kid", kid}};
-  return {std::move(kid), std::move(pkey), std::move(jwk)};
-}
-
-SigningKey EcKey(std::string kid, const char* curve, const char* crv, int width) {
-  PkeyPtr pkey(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", curve));
-  if (!pkey) Die("EC key generation");
-  Json jwk = {{"kty", "EC"},
-              {"crv", crv},
-              {"x", api::Base64UrlEncode(BigParam(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, width))},
-              {"y", api::Base64UrlEncode(BigParam(pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, width))},
-              {"kid", kid}};
-  return {std::move(kid), std::move(pkey), std::move(jwk)};
-}
-
-SigningKey Ed25519Key(std::string kid) {
-  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(kEd25519Seed), 32));
-  if (!pkey) Die("Ed25519 key");
-  unsigned char pub[32];
-  size_t pub_len = sizeof pub;
-  if (EVP_PKEY_get_raw_public_key(pkey.get(), pub, &pub_len) != 1) Die("Ed25519 public key");
-  Json jwk = {{"kty", "OKP"},
-              {"crv", "Ed25519"},
-              {"x", api::Base64UrlEncode(std::string(reinterpret_cast<char*>(pub), pub_len))},
-              {"kid", kid}};
-  return {std::move(kid), std::move(pkey), std::move(jwk)};
-}
-
-bool IsEcdsa(JwtAlgorithm alg) { return alg == JwtAlgorithm::kES256 || alg == JwtAlgorithm::kES384; }
-bool IsPss(JwtAlgorithm alg) {
-  return alg == JwtAlgorithm::kPS256 || alg == JwtAlgorithm::kPS384 || alg == JwtAlgorithm::kPS512;
-}
-
-// The JWS signature (ECDSA as R||S) of `input` with `alg`.
-std::string Sign(EVP_PKEY* pkey, JwtAlgorithm alg, std::string_view input) {
-  struct MdCtxFree {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-  };
-  std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
-  const EVP_MD* md = api::JwtDigest(alg);
-  if (!ctx || EVP_DigestSignInit(ctx.get(), &pctx, md, nullptr, pkey) != 1) Die("sign init");
-  if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA) {
-    const bool ok = IsPss(alg) ? EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
-                                     EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
-                                     EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1
-                               : EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
-    if (!ok) Die("RSA padding");
-  }
-  const auto* in = reinterpret_cast<const unsigned char*>(input.data());
-  size_t length = 0;
-  if (EVP_DigestSign(ctx.get(), nullptr, &length, in, input.size()) != 1) Die("sign size");
-  std::string signature(length, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length, in,
-                     input.size()) != 1) {
-    Die("sign");
-  }
-  signature.resize(length);
-  if (!IsEcdsa(alg)) return signature;
-  const int width = alg == JwtAlgorithm::kES256 ? 32 : 48;
-  const auto* der = reinterpret_cast<const unsigned char*>(signature.data());
-  ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size()));
-  if (!sig) Die("d2i_ECDSA_SIG");
-  std::string raw(2 * width, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  BN_bn2binpad(ECDSA_SIG_get0_r(sig), out, width);
-  BN_bn2binpad(ECDSA_SIG_get0_s(sig), out + width, width);
-  ECDSA_SIG_free(sig);
-  return raw;
-}
-
 struct Fixture {
-  SigningKey rsa = RsaKey("rsa");
-  SigningKey ec256 = EcKey("ec256", "P-256", "P-256", 32);
-  SigningKey ec384 = EcKey("ec384", "P-384", "P-384", 48);
-  SigningKey ed = Ed25519Key("ed");
+  TestKey rsa = TestKey::Generate(TestKeyType::kRsa2048, "rsa");
+  TestKey ec256 = TestKey::Generate(TestKeyType::kEcP256, "ec256");
+  TestKey ec384 = TestKey::Generate(TestKeyType::kEcP384, "ec384");
+  TestKey ed = TestKey::Ed25519FromSeed(std::string_view(kEd25519Seed, 32), "ed");
   std::shared_ptr<const api::Jwks> set;
   api::JwtPolicy policy;
   // Valid under `policy` against a set holding `ed`: for the JWKS inputs.
   std::string ed_token;
 
   Fixture() {
-    Json keys = Json::array({rsa.public_jwk, ec256.public_jwk, ec384.public_jwk, ed.public_jwk});
+    Json keys =
+        Json::array({rsa.PublicJwk(), ec256.PublicJwk(), ec384.PublicJwk(), ed.PublicJwk()});
     auto parsed = api::Jwks::Parse(Json{{"keys", keys}}.dump());
     if (!parsed.ok()) Die("parsing the fixed JWKS");
     set = *parsed;
@@ -173,7 +73,7 @@ struct Fixture {
     if (!std::holds_alternative<api::VerifiedJwt>(check)) Die("verifying the fixed token");
   }
 
-  const SigningKey& KeyFor(JwtAlgorithm alg) const {
+  const TestKey& KeyFor(JwtAlgorithm alg) const {
     switch (alg) {
       case JwtAlgorithm::kES256:
         return ec256;
@@ -186,10 +86,11 @@ struct Fixture {
     }
   }
 
-  static std::string SignedToken(const SigningKey& key, JwtAlgorithm alg, std::string_view header,
+  // The header and payload texts exactly as given, signed with `alg`.
+  static std::string SignedToken(const TestKey& key, JwtAlgorithm alg, std::string_view header,
                                  std::string_view payload) {
     const std::string input = api::Base64UrlEncode(header) + "." + api::Base64UrlEncode(payload);
-    return input + "." + api::Base64UrlEncode(Sign(key.pkey.get(), alg, input));
+    return input + "." + api::Base64UrlEncode(key.Signature(alg, input));
   }
 };
 

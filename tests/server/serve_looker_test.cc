@@ -83,6 +83,32 @@ int64_t NowSeconds() {
 
 class ServeLooker : public ::testing::Test {
  protected:
+  // Writes, through a store of its own on the server's database, what a
+  // delivery leaves when it was recorded "started" (refresh_orders, instance
+  // inst-1) and its execution never began.
+  void LeaveStartedDeliveryWithoutExecution(const std::string& id, const std::string& webhook,
+                                            int64_t received_ms) {
+    store::StoreOptions options;
+    options.path = dir_.File("stepd.db");
+    const std::string audit_key = testing::ReadFile(dir_.File("audit.key"));
+    options.audit_key = audit_key.substr(0, audit_key.find('\n'));
+    auto store = store::OpenSqliteStore(options);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store::LookerDeliveryRecord left;
+    left.id = id;
+    left.received_ms = received_ms;
+    left.action = "refresh_orders";
+    left.instance = "inst-1";
+    left.webhook_id = webhook;
+    left.type = "query";
+    left.execution_arn =
+        "arn:aws:states:us-east-1:123456789012:execution:refresh-orders:looker-never-" + webhook;
+    left.outcome = "started";
+    auto recorded = (*store)->RecordLookerDelivery(left, received_ms - 3'600'000);
+    ASSERT_TRUE(recorded.ok()) << recorded.status();
+    ASSERT_FALSE(recorded->first.has_value());
+  }
+
   void SetUp() override {
     const std::string jwks = dir_.Write("jwks.json", JwksText({key_->PublicJwk()}));
     Json actions = Json::array();
@@ -573,27 +599,7 @@ TEST_F(ServeLooker, ADeliveryRecordedByAStepdThatDiedBeforeStartingItIsStartedWh
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  {
-    store::StoreOptions options;
-    options.path = dir_.File("stepd.db");
-    const std::string audit_key = testing::ReadFile(dir_.File("audit.key"));
-    options.audit_key = audit_key.substr(0, audit_key.find('\n'));
-    auto store = store::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store::LookerDeliveryRecord left;
-    left.id = "dlv-0000000000000000died";
-    left.received_ms = now_ms - 5000;
-    left.action = "refresh_orders";
-    left.instance = "inst-1";
-    left.webhook_id = "wh-crash";
-    left.type = "query";
-    left.execution_arn =
-        "arn:aws:states:us-east-1:123456789012:execution:refresh-orders:looker-died";
-    left.outcome = "started";
-    auto recorded = (*store)->RecordLookerDelivery(left, now_ms - 3'600'000);
-    ASSERT_TRUE(recorded.ok()) << recorded.status();
-    ASSERT_FALSE(recorded->first.has_value());
-  }
+  LeaveStartedDeliveryWithoutExecution("dlv-0000000000000000died", "wh-crash", now_ms - 5000);
   server_ = RunningServer::Start(dir_, {"--config", dir_.File("stepd.json")});
   ASSERT_NE(server_, nullptr);
 
@@ -622,27 +628,7 @@ TEST_F(ServeLooker, ADeliveryWhoseStartFailedUnrecordedIsStartedWhenRedeliveredA
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  {
-    store::StoreOptions options;
-    options.path = dir_.File("stepd.db");
-    const std::string audit_key = testing::ReadFile(dir_.File("audit.key"));
-    options.audit_key = audit_key.substr(0, audit_key.find('\n'));
-    auto store = store::OpenSqliteStore(options);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store::LookerDeliveryRecord left;
-    left.id = "dlv-00000000000000refused";
-    left.received_ms = now_ms;
-    left.action = "refresh_orders";
-    left.instance = "inst-1";
-    left.webhook_id = "wh-full";
-    left.type = "query";
-    left.execution_arn =
-        "arn:aws:states:us-east-1:123456789012:execution:refresh-orders:looker-refused";
-    left.outcome = "started";
-    auto recorded = (*store)->RecordLookerDelivery(left, now_ms - 3'600'000);
-    ASSERT_TRUE(recorded.ok()) << recorded.status();
-    ASSERT_FALSE(recorded->first.has_value());
-  }
+  LeaveStartedDeliveryWithoutExecution("dlv-00000000000000refused", "wh-full", now_ms);
   Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
   Answer again = Execute("refresh_orders", body, "wh-full");
   ASSERT_EQ(again.status, 200) << again.body;

@@ -86,6 +86,15 @@ TestKey TestKey::Generate(TestKeyType type, std::string kid) {
   return TestKey(std::shared_ptr<EVP_PKEY>(pkey, EVP_PKEY_free), type, std::move(kid));
 }
 
+TestKey TestKey::Ed25519FromSeed(std::string_view seed, std::string kid) {
+  if (seed.size() != 32) Die("an Ed25519 seed of 32 bytes");
+  EVP_PKEY* pkey = EVP_PKEY_new_raw_private_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()), 32);
+  if (!pkey) Die("Ed25519 key from a seed");
+  return TestKey(std::shared_ptr<EVP_PKEY>(pkey, EVP_PKEY_free), TestKeyType::kEd25519,
+                 std::move(kid));
+}
+
 TestKeyType TestKey::TypeFor(JwtAlgorithm alg) {
   switch (alg) {
     case JwtAlgorithm::kES256:

@@ -2,7 +2,7 @@
 // Test-only issuer of JSON Web Tokens: fresh key pairs made with OpenSSL,
 // their public JWKs, and compact JWS tokens signed with any JwtAlgorithm,
 // well-formed or deliberately not. For the api tests (jwt.h, key_set.h),
-// the server tests and the benchmarks.
+// the server tests, the benchmarks and the JWT fuzz harness.
 //
 //   auto key = TestKey::Generate(TestKeyType::kEcP256, "k1");
 //   std::string jwks = JwksText({key.PublicJwk()});
@@ -29,6 +29,9 @@ class TestKey {
   // A fresh key pair; `kid` "" for a key without one. RSA keys take a while
   // to make: share them across the tests of a suite.
   static TestKey Generate(TestKeyType type, std::string kid);
+  // The Ed25519 key whose private key is the 32 bytes of `seed`: the same
+  // key every run (the fuzz harness's seed corpus holds tokens it signed).
+  static TestKey Ed25519FromSeed(std::string_view seed, std::string kid);
   // The type an algorithm signs with (RSA 2048 for RS* and PS*).
   static TestKeyType TypeFor(JwtAlgorithm alg);
 
