@@ -109,6 +109,24 @@ class ServeLooker : public ::testing::Test {
     ASSERT_FALSE(recorded->first.has_value());
   }
 
+  // Looker sends the delivery of `webhook` again: it starts the one
+  // execution of refresh-orders, and the next re-delivery gets that one.
+  void ExpectRedeliveryStartsOnceThenIsADuplicate(const std::string& webhook) {
+    Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
+    Answer again = Execute("refresh_orders", body, webhook);
+    ASSERT_EQ(again.status, 200) << again.body;
+    EXPECT_EQ(again.json()["looker"]["success"], true) << again.body;
+    EXPECT_EQ(again.json()["stepd"]["duplicate"], false) << again.body;
+    EXPECT_EQ(InputOf(again)["looker"]["webhook_id"], webhook);
+    Answer third = Execute("refresh_orders", body, webhook);
+    EXPECT_EQ(third.json()["stepd"]["duplicate"], true) << third.body;
+    EXPECT_EQ(third.json()["stepd"]["execution_arn"], again.json()["stepd"]["execution_arn"]);
+    Answer executions = Aws(
+        "ListExecutions",
+        {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
+    EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
+  }
+
   void SetUp() override {
     const std::string jwks = dir_.Write("jwks.json", JwksText({key_->PublicJwk()}));
     Json actions = Json::array();
@@ -603,20 +621,7 @@ TEST_F(ServeLooker, ADeliveryRecordedByAStepdThatDiedBeforeStartingItIsStartedWh
   server_ = RunningServer::Start(dir_, {"--config", dir_.File("stepd.json")});
   ASSERT_NE(server_, nullptr);
 
-  Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
-  Answer again = Execute("refresh_orders", body, "wh-crash");
-  ASSERT_EQ(again.status, 200) << again.body;
-  EXPECT_EQ(again.json()["looker"]["success"], true) << again.body;
-  EXPECT_EQ(again.json()["stepd"]["duplicate"], false) << again.body;
-  EXPECT_EQ(InputOf(again)["looker"]["webhook_id"], "wh-crash");
-  // From now on the execution it started is the one re-deliveries get.
-  Answer third = Execute("refresh_orders", body, "wh-crash");
-  EXPECT_EQ(third.json()["stepd"]["duplicate"], true) << third.body;
-  EXPECT_EQ(third.json()["stepd"]["execution_arn"], again.json()["stepd"]["execution_arn"]);
-  Answer executions = Aws(
-      "ListExecutions",
-      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
-  EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
+  ExpectRedeliveryStartsOnceThenIsADuplicate("wh-crash");
 }
 
 TEST_F(ServeLooker, ADeliveryWhoseStartFailedUnrecordedIsStartedWhenRedeliveredAtOnce) {
@@ -629,18 +634,7 @@ TEST_F(ServeLooker, ADeliveryWhoseStartFailedUnrecordedIsStartedWhenRedeliveredA
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
   LeaveStartedDeliveryWithoutExecution("dlv-00000000000000refused", "wh-full", now_ms);
-  Json body = ScheduledQuery({{"mimetype", "text/csv"}, {"data", "a,b\n1,2\n"}});
-  Answer again = Execute("refresh_orders", body, "wh-full");
-  ASSERT_EQ(again.status, 200) << again.body;
-  EXPECT_EQ(again.json()["looker"]["success"], true) << again.body;
-  EXPECT_EQ(again.json()["stepd"]["duplicate"], false) << again.body;
-  Answer third = Execute("refresh_orders", body, "wh-full");
-  EXPECT_EQ(third.json()["stepd"]["duplicate"], true) << third.body;
-  EXPECT_EQ(third.json()["stepd"]["execution_arn"], again.json()["stepd"]["execution_arn"]);
-  Answer executions = Aws(
-      "ListExecutions",
-      {{"stateMachineArn", "arn:aws:states:us-east-1:123456789012:stateMachine:refresh-orders"}});
-  EXPECT_EQ(executions.json()["executions"].size(), 1u) << executions.body;
+  ExpectRedeliveryStartsOnceThenIsADuplicate("wh-full");
 }
 
 TEST_F(ServeLooker, BadDeliveriesGetAClearAnswerAndTheServerKeepsServing) {
