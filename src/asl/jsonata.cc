@@ -515,6 +515,10 @@ Value Evaluator::Step(const Node& step, const Value& input, const FramePtr& env,
     Value sorted = Sort(step, input, env);
     return Stages(step.stages, sorted, env);
   }
+  // A path's input is a sequence, except after a first step that is an
+  // array constructor with a predicate ([{"b":5}][0].b): jsonata-js then
+  // steps over no items, so the path is undefined.
+  if (!input.is_array()) return Value::MakeSequence();
   std::vector<Value> results;
   const std::vector<Value>& items = input.items();
   results.reserve(items.size());
@@ -594,7 +598,10 @@ Value Evaluator::TupleStep(const Node& step, const Value& input, const Value& tu
   Value tuples = tuples_in;
   if (tuples.is_undefined()) {
     tuples = Value::MakeSequence();
-    for (const Value& item : input.items()) {
+    // Not a sequence after a first step like [{"b":5}][0] (see Step): no
+    // items, where jsonata-js fails with a TypeError.
+    static const std::vector<Value> kNone;
+    for (const Value& item : input.is_array() ? input.items() : kNone) {
       Value t = Value::MakeObject();
       t.mutable_object().Set("@", item);
       tuples.Push(t);

@@ -193,5 +193,30 @@ TEST(Jsonata, AResultPastMaxResultBytesFailsWithU1006BeforeItIsConverted) {
   EXPECT_TRUE(MustCompile("'abcdef'").Evaluate(nullptr, kNone, {}, options).error);
 }
 
+// Found by the fuzzer: after a first step that is an array constructor with
+// a predicate, the next step read a lone value as a sequence (a SEGV, and
+// undefined behaviour with a binding). jsonata-js 2.2 steps over no items
+// there and answers undefined (checked with node), except where it fails
+// with a TypeError ("input.map is not a function": the .b#$i and .b@$x
+// forms) or drops the predicate ([{"b":5},{"b":6}][0]#$i.b is [5,6]): stepd
+// answers undefined for all of them.
+TEST(Jsonata, AStepAfterAnIndexedArrayConstructorStepsOverNothingAsInJsonataJs) {
+  const Json input = Json::parse(R"({"a":{"b":1}})");
+  for (const char* text :
+       {"[1][0].b", R"([{"b":5}][0].b)", R"([{"b":5},{"b":6}][0].b)", R"([{"b":5}][0].(b))",
+        "[1][0]^($).b", R"([{"b":5}][0].b#$i)", R"([{"b":5}][0].b@$x)",
+        R"([{"b":5},{"b":6}][0]#$i.b)"}) {
+    JsonataResult r = MustCompile(text).Evaluate(&input);
+    EXPECT_FALSE(r.error) << text << ": " << r.error->message;
+    EXPECT_FALSE(r.value) << text << ": " << r.value->dump();
+  }
+  JsonataResult nested = MustCompile("[[1,2]][0].$").Evaluate(&input);
+  ASSERT_TRUE(nested.value);
+  EXPECT_EQ(*nested.value, Json::parse("[1,2]"));
+  JsonataResult bound = MustCompile(R"([{"b":5},{"b":6}]#$i.{"b":b})").Evaluate(&input);
+  ASSERT_TRUE(bound.value);
+  EXPECT_EQ(*bound.value, Json::parse(R"([{"b":5},{"b":6}])"));
+}
+
 }  // namespace
 }  // namespace stepd::asl
