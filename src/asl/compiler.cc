@@ -168,6 +168,14 @@ class Compiler {
   bool CompileRetry(const Json& s, const std::string& location, State* state);
   // Assign's keys (JSONPath: without a ".$" suffix) must be valid variable names.
   bool CheckVariableNames(const Json& assign, const std::string& location, bool jsonpath);
+  // An Assign field: an object whose names CheckVariableNames accepts.
+  bool CheckAssign(const Json& assign, const std::string& location, bool jsonpath) {
+    if (!assign.is_object()) {
+      Error("The value for the field 'Assign' must be an OBJECT", location);
+      return false;
+    }
+    return CheckVariableNames(assign, location, jsonpath);
+  }
   bool CompileJsonataChoice(const Json& rule, const std::string& location, const StateGraph& graph,
                             ChoiceState* state);
   bool CompileCatch(const Json& s, const std::string& location, const StateGraph& graph,
@@ -462,11 +470,7 @@ bool Compiler::CompileJsonata(const Json& s, std::string_view field, const std::
   auto it = s.find(std::string(field));
   if (it == s.end()) return true;
   const std::string loc = location + "/" + std::string(field);
-  if (field == "Assign" && !it->is_object()) {
-    Error("The value for the field 'Assign' must be an OBJECT", loc);
-    return false;
-  }
-  if (field == "Assign" && !CheckVariableNames(*it, loc, false)) return false;
+  if (field == "Assign" && !CheckAssign(*it, loc, /*jsonpath=*/false)) return false;
   if (object_or_expression && !it->is_object() &&
       !(it->is_string() && IsJsonataExpression(it->get_ref<const std::string&>()))) {
     Error("The value for the field '" + std::string(field) +
@@ -485,11 +489,7 @@ bool Compiler::CompileTemplate(const Json& s, std::string_view field, const std:
   auto it = s.find(std::string(field));
   if (it == s.end()) return true;
   const std::string loc = location + "/" + std::string(field);
-  if (field == "Assign" && !it->is_object()) {
-    Error("The value for the field 'Assign' must be an OBJECT", loc);
-    return false;
-  }
-  if (field == "Assign" && !CheckVariableNames(*it, loc, true)) return false;
+  if (field == "Assign" && !CheckAssign(*it, loc, /*jsonpath=*/true)) return false;
   auto t = PayloadTemplate::Compile(*it, loc, diags_);
   if (!t.ok()) return false;
   *out = std::move(t).value();
