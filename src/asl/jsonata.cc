@@ -490,7 +490,12 @@ Value Evaluator::Path(const Node& n, const Value& input, const FramePtr& env) {
     if (!tuple_stream && (result.is_undefined() || (result.is_array() && result.items().empty()))) {
       break;
     }
-    if (step.focus.empty()) sequence = result;
+    if (step.focus.empty()) {
+      // Steps yield sequences; a first step that is an array constructor
+      // with a predicate ([{"b":5}][0].b) may yield a lone value, and
+      // jsonata-js then steps over no items: the path is undefined.
+      sequence = result.is_array() ? result : Value::MakeSequence();
+    }
   }
   if (tuple_stream) {
     if (n.tuple) {
@@ -515,10 +520,6 @@ Value Evaluator::Step(const Node& step, const Value& input, const FramePtr& env,
     Value sorted = Sort(step, input, env);
     return Stages(step.stages, sorted, env);
   }
-  // A path's input is a sequence, except after a first step that is an
-  // array constructor with a predicate ([{"b":5}][0].b): jsonata-js then
-  // steps over no items, so the path is undefined.
-  if (!input.is_array()) return Value::MakeSequence();
   std::vector<Value> results;
   const std::vector<Value>& items = input.items();
   results.reserve(items.size());
@@ -598,10 +599,7 @@ Value Evaluator::TupleStep(const Node& step, const Value& input, const Value& tu
   Value tuples = tuples_in;
   if (tuples.is_undefined()) {
     tuples = Value::MakeSequence();
-    // Not a sequence after a first step like [{"b":5}][0] (see Step): no
-    // items, where jsonata-js fails with a TypeError.
-    static const std::vector<Value> kNone;
-    for (const Value& item : input.is_array() ? input.items() : kNone) {
+    for (const Value& item : input.items()) {
       Value t = Value::MakeObject();
       t.mutable_object().Set("@", item);
       tuples.Push(t);

@@ -1,8 +1,8 @@
 // The JSONata parser and evaluator on arbitrary text: the text before a NUL
 // byte is the expression, the rest the input document (none when the rest is not JSON).
 // Evaluation is bounded as in the server (depth 1000, results up to a size)
-// with a 200 ms time limit, so an expression that loops ends with U1002 rather than as a
-// fuzzer timeout.
+// with a 200 ms time limit, so an expression that loops ends with U1002
+// rather than as a fuzzer timeout.
 
 #include <map>
 #include <string>
