@@ -34,10 +34,6 @@ constexpr size_t kMaxInputBytes = 262144;
 constexpr size_t kPoolThreads = 32;
 // Bodies of list, definition and form requests.
 constexpr size_t kSmallBodyLimit = 1024 * 1024;
-// A first delivery without its execution was abandoned (stepd stopped between
-// recording it and starting it) when an earlier stepd recorded it, or, as a
-// last resort (another process on the same store), when it is this old.
-
 const std::string kInvalidAuthorization = "Invalid 'Authorization' header.";
 
 http::Response HubError(int status, const std::string& message) {
@@ -607,7 +603,7 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     return true;
   }
 
-  // First deliveries between their record and their last word (started,
+  // Deliveries from just before their record to their last word (started,
   // failed or answered): a re-delivery of one of them is a duplicate even
   // before its execution exists. Held by weak pointer, so a delivery leaves
   // when its last holder (a callback, a waiter) lets it go.
@@ -659,6 +655,9 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
             : d->received_ms -
                   std::chrono::duration_cast<std::chrono::milliseconds>(options_.dedup_window)
                       .count();
+    // Held before it is recorded: a re-delivery racing this one must find
+    // it held as soon as it can find its record.
+    HoldInFlight(d);
     auto recorded = backend_.store->RecordLookerDelivery(RecordOf(*d, "started"), since);
     if (!recorded.ok()) {
       logger_->error("cannot record Looker delivery {}: {}", d->id, recorded.status().ToString());
@@ -700,7 +699,6 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
                     {"duplicate_of", first.id},
                     {"duplicate", true}});
     }
-    HoldInFlight(d);
     const Json* plan = Member(d->envelope.body, "scheduled_plan");
     const std::string download = LooseText(plan ? Member(*plan, "download_url") : nullptr);
     if (!d->envelope.attachment.present && !download.empty()) return Download(d, download);

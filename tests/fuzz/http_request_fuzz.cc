@@ -3,8 +3,8 @@
 //
 // The server's request path runs inside a connection coroutine on a socket
 // (Connection::Serve, private to server.cc), so this harness repeats its
-// steps without one (and runs the one it can share, TakeRequestHead), in the same order and with the same limits
-// (HttpOptions' defaults): the header block through a Beast request_parser
+// steps without one (running the one they share, TakeRequestHead), in the
+// same order and with the same limits (HttpOptions' defaults): the header block through a Beast request_parser
 // with header_limit (431 beyond it, 400 when malformed), the target through
 // ParseTarget (400), the route through Router::Find, then the body through a
 // request_parser<string_body> with the route's body limit (413 beyond it,
