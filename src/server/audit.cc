@@ -11,6 +11,7 @@
 #include "stepd/base/json.h"
 #include "stepd/server/commands.h"
 #include "stepd/store/audit_chain.h"
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
@@ -37,6 +38,12 @@ StatusOr<AuditKey> LoadAuditKey(const ServerOptions& options, const EnvMap& env,
     STEPD_ASSIGN_OR_RETURN(std::string key, ReadKeyFile(options.audit.key_file, kWhat));
     return AuditKey{std::move(key), options.audit.key_file, false};
   }
+  if (!options.store.url.empty()) {
+    return FailedPreconditionError(
+        "no audit key: with store.url (PostgreSQL) every node must use the same key; set "
+        "audit.key_file, --key-file or " +
+        std::string(kAuditKeyEnv));
+  }
   const std::string path = DefaultAuditKeyFile(options.store.path);
   if (std::filesystem::exists(path)) {
     STEPD_ASSIGN_OR_RETURN(std::string key, ReadKeyFile(path, kWhat));
@@ -60,7 +67,7 @@ int RunAuditVerify(const CommandLineValues& flags, const EnvMap& env, std::ostre
     return kExitUsage;
   }
   const ServerOptions& options = resolved->options;
-  if (!std::filesystem::exists(options.store.path)) {
+  if (options.store.url.empty() && !std::filesystem::exists(options.store.path)) {
     err << "stepd: no database at " << options.store.path << "\n";
     return kExitFailure;
   }
@@ -72,9 +79,9 @@ int RunAuditVerify(const CommandLineValues& flags, const EnvMap& env, std::ostre
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = false;
   store_options.audit_key = key->key;
-  auto db = store::OpenSqliteStore(store_options);
+  auto db = store::OpenStore(store_options);
   if (!db.ok()) {
-    err << "stepd: cannot open " << options.store.path << ": " << db.status() << "\n";
+    err << "stepd: cannot open " << store::DescribeStore(options.store) << ": " << db.status() << "\n";
     return kExitFailure;
   }
   Status verified = (*db)->VerifyAuditChain();
@@ -99,7 +106,7 @@ int RunAuditVerify(const CommandLineValues& flags, const EnvMap& env, std::ostre
   }
   out << "audit chain intact: " << rows << " rows";
   if (rows > 0) out << ", head seq " << rows << " mac " << head;
-  out << " (" << options.store.path << ")\n";
+  out << " (" << store::DescribeStore(options.store) << ")\n";
   return kExitOk;
 }
 
@@ -164,16 +171,16 @@ int RunAuditList(const CommandLineValues& flags, const AuditListArgs& args, cons
     }
   }
   const ServerOptions& options = resolved->options;
-  if (!std::filesystem::exists(options.store.path)) {
+  if (options.store.url.empty() && !std::filesystem::exists(options.store.path)) {
     err << "stepd: no database at " << options.store.path << "\n";
     return kExitFailure;
   }
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = false;
   store_options.audit_key = "listing: not used to write";
-  auto db = store::OpenSqliteStore(store_options);
+  auto db = store::OpenStore(store_options);
   if (!db.ok()) {
-    err << "stepd: cannot open " << options.store.path << ": " << db.status() << "\n";
+    err << "stepd: cannot open " << store::DescribeStore(options.store) << ": " << db.status() << "\n";
     return kExitFailure;
   }
   int remaining = args.limit;

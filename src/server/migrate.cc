@@ -5,6 +5,7 @@
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
 #include "stepd/store/migrations.h"
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
@@ -12,7 +13,7 @@ namespace stepd::server {
 StatusOr<MigrateResult> MigrateDatabase(const store::StoreOptions& options) {
   store::StoreOptions no_auto_migrate = options;
   no_auto_migrate.migrate_on_open = false;
-  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, store::OpenSqliteStore(no_auto_migrate));
+  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<store::Store> db, store::OpenStore(no_auto_migrate));
   MigrateResult result;
   STEPD_ASSIGN_OR_RETURN(result.from_version, db->SchemaVersion());
   STEPD_RETURN_IF_ERROR(db->Migrate());
@@ -34,7 +35,7 @@ int RunMigrate(const CommandLineValues& flags, const EnvMap& env, std::ostream& 
   }
   for (const std::string& warning : resolved->warnings)
     err << "stepd: warning: " << warning << "\n";
-  const std::string& path = resolved->options.store.path;
+  const std::string path = store::DescribeStore(resolved->options.store);
   auto key = LoadAuditKey(resolved->options, env, /*create_default=*/true);
   if (!key.ok()) {
     err << "stepd: " << key.status().message() << "\n";

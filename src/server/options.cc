@@ -20,6 +20,7 @@
 #include "stepd/base/aws_names.h"
 #include "stepd/api/jwt.h"
 #include "stepd/runtime/scheduler.h"
+#include "stepd/store/postgres_store.h"
 
 extern char** environ;
 
@@ -1256,6 +1257,22 @@ const std::vector<Option>& Options() {
       StringOption("store.path", "STEPD_DB", "--db",
                    "SQLite database file; its directory is created if missing",
                    [](ServerOptions& o) -> std::string& { return o.store.path; }),
+      [] {
+        Option url = StringOption(
+            "store.url", "", "--store-url",
+            "PostgreSQL instead of the SQLite file: a libpq URL "
+            "(postgres://user:password@host:port/database); several stepd nodes may share the "
+            "database. Shown with its password redacted",
+            [](ServerOptions& o) -> std::string& { return o.store.url; });
+        url.to_json = [](const ServerOptions& o) {
+          return Json(store::RedactStoreUrl(o.store.url));
+        };
+        return url;
+      }(),
+      StringOption("cluster.node_id", "", "--node-id",
+                   "this node's id among the stepd nodes sharing a PostgreSQL database (unique "
+                   "per node); empty: the host name and a random suffix, new at every start",
+                   [](ServerOptions& o) -> std::string& { return o.store.node_id; }),
       IntOption("store.busy_timeout_ms", "", 0, kMaxMs,
                 "how long to wait for a lock held by another process",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.store.busy_timeout_ms; }}),
@@ -1682,7 +1699,14 @@ Status Validate(const ServerOptions& o) {
                                   std::to_string(o.notifications.sinks.size()) + " sink(s))");
     }
   }
-  if (o.store.path.empty()) return InvalidArgumentError("store.path (--db) must not be empty");
+  if (o.store.path.empty() && o.store.url.empty()) {
+    return InvalidArgumentError("store.path (--db) must not be empty");
+  }
+  if (!o.store.node_id.empty() && o.store.url.empty()) {
+    return InvalidArgumentError(
+        "cluster.node_id is set but store.url is not: several nodes share a PostgreSQL "
+        "database, not the SQLite file");
+  }
   if (o.http.tls_cert_file.empty() != o.http.tls_key_file.empty()) {
     return InvalidArgumentError("http.tls_cert_file and http.tls_key_file must be given together");
   }

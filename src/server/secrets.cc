@@ -6,6 +6,7 @@
 #include "stepd/runtime/stored_connections.h"
 #include "stepd/server/audit.h"
 #include "stepd/server/commands.h"
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
@@ -44,6 +45,12 @@ StatusOr<SecretsKey> LoadSecretsKey(const ServerOptions& options, const EnvMap& 
     return SecretsKey{std::move(box), std::string(kSecretsKeyEnv), false};
   }
   if (!options.secrets.key_file.empty()) return FromFile(options.secrets.key_file, false);
+  if (!options.store.url.empty()) {
+    return FailedPreconditionError(
+        "no secrets key: with store.url (PostgreSQL) every node must use the same key; set "
+        "secrets.key_file, --secrets-key-file or " +
+        std::string(kSecretsKeyEnv));
+  }
   const std::string path = DefaultSecretsKeyFile(options.store.path);
   if (std::filesystem::exists(path)) return FromFile(path, false);
   if (!create_default) {
@@ -90,7 +97,7 @@ int RunKeysRotate(const CommandLineValues& flags, const EnvMap& env,
     err << "stepd: " << status.message() << "; nothing was changed\n";
     return kExitFailure;
   };
-  if (!std::filesystem::exists(options.store.path)) {
+  if (options.store.url.empty() && !std::filesystem::exists(options.store.path)) {
     err << "stepd: no database at " << options.store.path << "\n";
     return kExitFailure;
   }
@@ -115,8 +122,8 @@ int RunKeysRotate(const CommandLineValues& flags, const EnvMap& env,
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = true;
   store_options.audit_key = audit_key->key;
-  auto db = store::OpenSqliteStore(store_options);
-  if (!db.ok()) return fail(db.status().WithContext("cannot open " + options.store.path));
+  auto db = store::OpenStore(store_options);
+  if (!db.ok()) return fail(db.status().WithContext("cannot open " + store::DescribeStore(options.store)));
 
   auto connections = AllConnections(**db);
   if (!connections.ok()) return fail(connections.status());

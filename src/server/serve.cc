@@ -1,5 +1,6 @@
 #include "stepd/server/serve.h"
 
+#include <unistd.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -43,10 +44,22 @@
 #include "stepd/server/readiness.h"
 #include "stepd/server/secrets.h"
 #include "stepd/store/artifact_files.h"
+#include "stepd/base/crypto.h"
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
 
 namespace stepd::server {
 namespace {
+
+// A node id for a node not given one: the host name and a random suffix, new
+// at every start (a restarted node then takes its old executions over once
+// its old heartbeat expired; give it a stable cluster.node_id to resume them
+// at once).
+std::string DefaultNodeId() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0 || host[0] == '\0') std::strcpy(host, "stepd");
+  return std::string(host) + "-" + HexEncode(RandomBytes(4));
+}
 
 namespace asio = boost::asio;
 
@@ -385,16 +398,22 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = false;
   store_options.audit_key = audit_key->key;
-  auto opened = store::OpenSqliteStore(store_options);
+  if (!store_options.url.empty() && store_options.node_id.empty()) {
+    store_options.node_id = DefaultNodeId();
+  }
+  if (!store_options.node_id.empty()) {
+    logger->info("node {} on {}", store_options.node_id, store::DescribeStore(store_options));
+  }
+  auto opened = store::OpenStore(store_options);
   if (!opened.ok()) {
-    logger->error("cannot open database {}: {}", options.store.path, opened.status().ToString());
+    logger->error("cannot open database {}: {}", store::DescribeStore(options.store), opened.status().ToString());
     server.Stop();
     return kExitFailure;
   }
   std::unique_ptr<store::Store> db = std::move(opened).value();
   readiness->MarkDone("database");
   if (Status status = db->Migrate(); !status.ok()) {
-    logger->error("cannot migrate database {}: {}", options.store.path, status.ToString());
+    logger->error("cannot migrate database {}: {}", store::DescribeStore(options.store), status.ToString());
     server.Stop();
     return kExitFailure;
   }

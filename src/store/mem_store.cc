@@ -65,6 +65,16 @@ class MemStore final : public Store {
   Status CommitTransitions(std::span<const TransitionGroup> groups,
                            std::vector<Status>* results) override;
   StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
+  Status HeartbeatNode(const NodeRecord& node) override;
+  StatusOr<std::vector<NodeRecord>> ListNodes() override;
+  StatusOr<std::vector<RunningExecution>> ClaimExecutions(std::string_view node_id, int64_t now_ms,
+                                                          int limit, bool include_own) override;
+  StatusOr<RunningExecution> ClaimExecution(std::string_view arn,
+                                            std::string_view node_id) override;
+  StatusOr<std::string> GetExecutionOwner(std::string_view arn) override;
+  StatusOr<bool> AcquireLease(std::string_view name, std::string_view holder, int64_t now_ms,
+                              int64_t expires_ms) override;
+  Status ReleaseLease(std::string_view name, std::string_view holder) override;
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
@@ -167,6 +177,7 @@ class MemStore final : public Store {
     int64_t machine_id;
     ExecutionRecord record;
     std::vector<HistoryEventRecord> history;  // history[i].event_id == i + 1
+    std::string owner;                         // node id; a MemStore has none of its own
   };
 
   // Ids of the machine/execution named by `arn`; 0 when absent. mu_ held.
@@ -197,6 +208,12 @@ class MemStore final : public Store {
   std::map<int64_t, StateMachineRecord> machines_;             // guarded by mu_
   std::map<std::string, int64_t, std::less<>> machine_ids_;    // arn -> id, guarded by mu_
   std::map<int64_t, Execution> executions_;                    // guarded by mu_
+  std::map<std::string, NodeRecord, std::less<>> nodes_;      // guarded by mu_
+  struct Lease {
+    std::string holder;
+    int64_t expires_ms;
+  };
+  std::map<std::string, Lease, std::less<>> leases_;  // guarded by mu_
   std::map<std::string, int64_t, std::less<>> execution_ids_;  // arn -> id, guarded by mu_
   int64_t next_map_run_id_ = 1;                                // guarded by mu_
   std::map<int64_t, MapRunRecord> map_runs_;                   // guarded by mu_
@@ -607,7 +624,7 @@ Status MemStore::InsertExecutionLocked(const ExecutionRecord& execution, std::st
     }
   }
   const int64_t id = next_execution_id_++;
-  Execution stored{machine_id, execution, {}};
+  Execution stored{machine_id, execution, {}, {}};
   stored.record.last_event_id = 0;
   stored.record.updated_at_ms = execution.start_time_ms;
   executions_.emplace(id, std::move(stored));
@@ -820,6 +837,96 @@ Status MemStore::CommitTransitions(std::span<const TransitionGroup> groups,
       for (int64_t task_id : t.closed_tasks) CloseActivityTaskLocked(t.execution_arn, task_id);
     }
   }
+  return Status::OK();
+}
+
+Status MemStore::HeartbeatNode(const NodeRecord& node) {
+  if (node.node_id.empty()) return InvalidArgumentError("HeartbeatNode: the node id is empty");
+  std::unique_lock lock(mu_);
+  nodes_[node.node_id] = node;
+  return Status::OK();
+}
+
+StatusOr<std::vector<NodeRecord>> MemStore::ListNodes() {
+  std::shared_lock lock(mu_);
+  std::vector<NodeRecord> out;
+  for (const auto& [id, node] : nodes_) out.push_back(node);
+  return out;
+}
+
+StatusOr<std::vector<RunningExecution>> MemStore::ClaimExecutions(std::string_view node_id,
+                                                                  int64_t now_ms, int limit,
+                                                                  bool include_own) {
+  if (node_id.empty()) return InvalidArgumentError("ClaimExecutions: the node id is empty");
+  std::unique_lock lock(mu_);
+  std::vector<RunningExecution> out;
+  for (auto& [id, execution] : executions_) {
+    if (static_cast<int>(out.size()) >= limit) break;
+    const ExecutionRecord& r = execution.record;
+    if (r.status != ExecutionStatus::kRunning || !r.parent_arn.empty()) continue;
+    auto owner = nodes_.find(execution.owner);
+    const bool orphaned =
+        execution.owner == node_id
+            ? include_own
+            : execution.owner.empty() || owner == nodes_.end() || owner->second.expires_ms <= now_ms;
+    if (!orphaned) continue;
+    execution.owner = std::string(node_id);
+    out.push_back(RunningExecution{r.arn, r.wake_at_ms, r.tasks_pending});
+  }
+  return out;
+}
+
+StatusOr<RunningExecution> MemStore::ClaimExecution(std::string_view arn,
+                                                    std::string_view node_id) {
+  constexpr std::string_view kOp = "ClaimExecution";
+  if (node_id.empty()) return InvalidArgumentError("ClaimExecution: the node id is empty");
+  std::unique_lock lock(mu_);
+  const int64_t id = ExecutionId(arn);
+  if (id == 0) return internal::ExecutionNotFound(kOp, arn);
+  Execution& execution = executions_.at(id);
+  const ExecutionRecord& r = execution.record;
+  if (!r.parent_arn.empty()) {
+    return FailedPreconditionError("ClaimExecution: execution '" + std::string(arn) +
+                                   "' is a Map Run's child");
+  }
+  if (r.status != ExecutionStatus::kRunning) {
+    return FailedPreconditionError("ClaimExecution: execution '" + std::string(arn) + "' is " +
+                                   std::string(ExecutionStatusName(r.status)));
+  }
+  execution.owner = std::string(node_id);
+  return RunningExecution{r.arn, r.wake_at_ms, r.tasks_pending};
+}
+
+StatusOr<std::string> MemStore::GetExecutionOwner(std::string_view arn) {
+  std::shared_lock lock(mu_);
+  const int64_t id = ExecutionId(arn);
+  if (id == 0) return internal::ExecutionNotFound("GetExecutionOwner", arn);
+  const Execution& execution = executions_.at(id);
+  if (!execution.record.parent_arn.empty()) {
+    const int64_t parent = ExecutionId(execution.record.parent_arn);
+    if (parent != 0) return executions_.at(parent).owner;
+  }
+  return execution.owner;
+}
+
+StatusOr<bool> MemStore::AcquireLease(std::string_view name, std::string_view holder,
+                                      int64_t now_ms, int64_t expires_ms) {
+  if (name.empty() || holder.empty()) {
+    return InvalidArgumentError("AcquireLease: the lease name and holder must not be empty");
+  }
+  std::unique_lock lock(mu_);
+  auto it = leases_.find(name);
+  if (it != leases_.end() && it->second.holder != holder && it->second.expires_ms > now_ms) {
+    return false;
+  }
+  leases_[std::string(name)] = Lease{std::string(holder), expires_ms};
+  return true;
+}
+
+Status MemStore::ReleaseLease(std::string_view name, std::string_view holder) {
+  std::unique_lock lock(mu_);
+  auto it = leases_.find(name);
+  if (it != leases_.end() && it->second.holder == holder) leases_.erase(it);
   return Status::OK();
 }
 

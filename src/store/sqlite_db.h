@@ -1,22 +1,21 @@
 #pragma once
-// A thin RAII layer over the SQLite C API for SqliteStore: a Connection with
-// an LRU cache of prepared statements, a Statement handle that binds
-// parameters and reads columns, and the mapping of SQLite result codes to
-// Status. Nothing outside src/store sees this.
+// The SQLite engine under SqlStore (sql_connection.h): a connection with an
+// LRU cache of prepared statements, and the mapping of SQLite result codes
+// to Status. Nothing outside src/store sees this.
 //
-// Thread-safety: a Connection (and every Statement from it) is used by one
-// thread at a time; SqliteStore's locks guarantee that.
+// Thread-safety: a connection (and every Statement from it) is used by one
+// thread at a time; SqlStore's locks guarantee that.
 
 #include <sqlite3.h>
 
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
+#include "sql_connection.h"
 #include "stepd/base/status.h"
 #include "stepd/base/status_or.h"
 
@@ -26,49 +25,43 @@ namespace stepd::store::internal {
 // message is "<op>: <detail> (sqlite <code name>)".
 Status SqliteStatus(int rc, std::string_view detail, std::string_view op);
 
-class Statement {
+// One compiled statement; cached by its connection, or private to one use
+// (then it deletes itself on Release).
+class SqliteStatement final : public StatementImpl {
  public:
-  Statement(Statement&& other) noexcept;
-  Statement& operator=(Statement&&) = delete;
-  Statement(const Statement&) = delete;
-  ~Statement();  // resets the statement and returns it to the cache
+  SqliteStatement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use)
+      : db_(db), stmt_(stmt), in_use_(in_use) {}
+  ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+  // Starts a use whose errors name `op`.
+  Statement Use(std::string_view op);
 
-  // Parameters are 1-based. A failed bind is reported by the next Step().
-  Statement& Bind(int index, int64_t value);
-  Statement& Bind(int index, std::string_view text);
-  Statement& BindOptional(int index, const std::optional<std::string>& text);  // NULL when unset
-  Statement& BindOptional(int index, const std::optional<int64_t>& value);     // NULL when unset
-  Statement& BindBlob(int index, std::string_view bytes);
-  Statement& BindDouble(int index, double value);
-  Statement& BindNull(int index);
-
-  // true: a row is available; false: done.
-  StatusOr<bool> Step();
-  // Steps to completion; for statements without result rows.
-  Status Run();
-
-  int64_t Int64(int column) const;
-  std::string Text(int column) const;
-  std::optional<std::string> OptionalText(int column) const;
-  std::optional<int64_t> OptionalInt64(int column) const;
-  double Double(int column) const;
-  std::string Blob(int column) const;
-  bool IsNull(int column) const;
+  void BindInt64(int index, int64_t value) override;
+  void BindText(int index, std::string_view text) override;
+  void BindBlob(int index, std::string_view bytes) override;
+  void BindDouble(int index, double value) override;
+  void BindNull(int index) override;
+  StatusOr<bool> Step() override;
+  int64_t Int64(int column) const override { return sqlite3_column_int64(stmt_, column); }
+  std::string Text(int column) const override;
+  double Double(int column) const override { return sqlite3_column_double(stmt_, column); }
+  std::string Blob(int column) const override;
+  bool IsNull(int column) const override {
+    return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
+  }
+  void Release() override;
 
  private:
-  friend class Connection;
-  Statement(sqlite3* db, sqlite3_stmt* stmt, bool* in_use, std::string_view op);
   void NoteBind(int rc, int index);
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;
-  bool* in_use_;  // the cache entry's flag; null when the statement is owned
+  bool* in_use_;  // the cache entry's flag; null when the statement is private
   std::string op_;
   int bind_error_ = SQLITE_OK;
   int bind_error_index_ = 0;
 };
 
-class Connection {
+class SqliteConnection : public Connection {
  public:
   struct Config {
     std::string path;
@@ -76,29 +69,32 @@ class Connection {
     int busy_timeout_ms = 5000;
     int statement_cache_size = 64;
   };
-  static StatusOr<std::unique_ptr<Connection>> Open(const Config& config);
-  ~Connection();
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  static StatusOr<std::unique_ptr<SqliteConnection>> Open(const Config& config);
+  ~SqliteConnection() override;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // Runs one or more SQL statements without parameters (pragmas, DDL,
-  // transaction control, migrations).
-  Status Exec(std::string_view sql, std::string_view op);
+  Dialect dialect() const override { return Dialect::kSqlite; }
+  Status Exec(std::string_view sql, std::string_view op) override;
+  StatusOr<Statement> Prepare(std::string_view sql, std::string_view op) override;
+  int64_t Changes() override { return sqlite3_changes64(db_); }
+  StatusOr<int64_t> LastInsertId(std::string_view) override {
+    return sqlite3_last_insert_rowid(db_);
+  }
+  // BEGIN IMMEDIATE (write) or BEGIN (a deferred read: its snapshot starts at
+  // the first read).
+  Status Begin(bool write, std::string_view op) override;
+
   // Runs a pragma and returns the first column of its first row as text.
   StatusOr<std::string> QueryPragma(std::string_view sql, std::string_view op);
-
-  // A cached statement for `sql` (compiled on first use). `op` names the
-  // calling operation in error messages. If the cached statement is already
-  // in use, a private one is compiled and finalized after use.
-  StatusOr<Statement> Prepare(std::string_view sql, std::string_view op);
 
   sqlite3* db() const { return db_; }
 
  private:
-  explicit Connection(sqlite3* db, int cache_size) : db_(db), cache_size_(cache_size) {}
+  SqliteConnection(sqlite3* db, int cache_size) : db_(db), cache_size_(cache_size) {}
   struct Entry {
     std::string sql;
-    sqlite3_stmt* stmt;
+    std::unique_ptr<SqliteStatement> statement;
     bool in_use = false;
   };
   void EvictIfFull();
@@ -107,21 +103,6 @@ class Connection {
   int cache_size_;
   std::list<Entry> lru_;  // most recently used first
   std::unordered_map<std::string_view, std::list<Entry>::iterator> by_sql_;  // keys view lru_
-};
-
-// BEGIN IMMEDIATE ... COMMIT, rolled back on destruction unless committed.
-class Transaction {
- public:
-  static StatusOr<Transaction> Begin(Connection& connection, bool immediate, std::string_view op);
-  Transaction(Transaction&& other) noexcept;
-  Transaction& operator=(Transaction&&) = delete;
-  ~Transaction();
-  Status Commit();
-
- private:
-  Transaction(Connection* connection, std::string_view op) : connection_(connection), op_(op) {}
-  Connection* connection_;  // null once committed, rolled back or moved from
-  std::string op_;
 };
 
 }  // namespace stepd::store::internal

@@ -112,8 +112,13 @@ TEST_P(ExecutionFilterContract, StartTimeBoundsIncludeTheAfterTimeAndExcludeTheB
 }
 
 TEST_P(ExecutionFilterContract, ANamePrefixMatchesExactBytesCaseSensitivelyWithoutWildcards) {
+  // PostgreSQL holds UTF-8 text only: the bytes past it are SQLite's and
+  // MemStore's to hold (the API never hands the store anything else).
+  const bool utf8_only = GetParam().name == "Postgres";
   for (const char* name : {"run-1", "Run-2", "runner", "run_x", "run%", "rum", "run-3", "re-run-4",
-                           "\xc3\xa9t\xc3\xa9", "\xc3\xaate", "\xff\xff-z", "\xfe"}) {
+                           "\xc3\xa9t\xc3\xa9", "\xc3\xaate", "\xff\xff-z", "\xfe",
+                           "\xf4\x8f\xbf\xbf-z"}) {
+    if (utf8_only && (name[0] == '\xff' || name[0] == '\xfe')) continue;
     Create(name, 1000);
   }
   auto with_prefix = [&](const std::string& prefix) {
@@ -134,12 +139,15 @@ TEST_P(ExecutionFilterContract, ANamePrefixMatchesExactBytesCaseSensitivelyWitho
   // Bytes, not characters: "é" (c3 a9) is not "ê" (c3 aa), and a lone
   // lead byte is the prefix of both.
   EXPECT_THAT(with_prefix("\xc3\xa9"), ElementsAre("\xc3\xa9t\xc3\xa9"));
+  // The largest code point has no successor of its length.
+  EXPECT_THAT(with_prefix("\xf4\x8f\xbf\xbf"), ElementsAre("\xf4\x8f\xbf\xbf-z"));
+  EXPECT_THAT(with_prefix("x"), IsEmpty());
+  if (utf8_only) return;
   EXPECT_THAT(with_prefix("\xc3"), ElementsAre("\xc3\xaate", "\xc3\xa9t\xc3\xa9"));
   // A prefix of 0xff bytes has no upper bound to compare with.
   EXPECT_THAT(with_prefix("\xff"), ElementsAre("\xff\xff-z"));
   EXPECT_THAT(with_prefix("\xff\xff"), ElementsAre("\xff\xff-z"));
   EXPECT_THAT(with_prefix("\xfe"), ElementsAre("\xfe"));
-  EXPECT_THAT(with_prefix("x"), IsEmpty());
 }
 
 TEST_P(ExecutionFilterContract, AnErrorMatchesExactlyAndOnlyExecutionsThatHaveIt) {

@@ -34,8 +34,8 @@ TEST(SqliteStatus, MapsResultCodesToStatusCodesNamingTheOperation) {
 class ConnectionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StatusOr<std::unique_ptr<Connection>> c =
-        Connection::Open({(dir_.path() / "t.db").string(), true, 100, 2});
+    StatusOr<std::unique_ptr<SqliteConnection>> c =
+        SqliteConnection::Open({(dir_.path() / "t.db").string(), true, 100, 2});
     ASSERT_EQ(c.status(), Status::OK());
     connection_ = std::move(c).value();
     ASSERT_EQ(connection_->Exec("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL)", "Test"),
@@ -50,7 +50,7 @@ class ConnectionTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<SqliteConnection> connection_;
 };
 
 TEST_F(ConnectionTest, ConstraintViolationsComeBackAsStatus) {

@@ -6,7 +6,9 @@
 #include <stdexcept>
 
 #include "stepd/store/mem_store.h"
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
+#include "store/postgres_testing.h"
 
 namespace stepd::store::testing {
 
@@ -94,6 +96,16 @@ std::vector<StoreFactory> StoreImplementations() {
       {"Sqlite",
        [](const TempDir& dir) -> std::unique_ptr<Store> {
          StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore(OptionsIn(dir));
+         EXPECT_EQ(store.status(), Status::OK());
+         return store.ok() ? std::move(store).value() : nullptr;
+       }},
+      {"Postgres",
+       [](const TempDir& dir) -> std::unique_ptr<Store> {
+         PostgresServer* server = SharedPostgres();
+         if (server == nullptr) return nullptr;
+         StoreOptions options = OptionsIn(dir);
+         options.url = server->CreateDatabase();
+         StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore(options);
          EXPECT_EQ(store.status(), Status::OK());
          return store.ok() ? std::move(store).value() : nullptr;
        }},

@@ -1,7 +1,8 @@
 #pragma once
 // The schema migrations compiled into this binary, from migrations/NNNN_name.sql
-// in the source tree (a build step embeds the file contents; editing a .sql
-// rebuilds). Append-only: an applied migration must never change, its
+// (SQLite) and migrations/postgres/NNNN_name.sql (PostgreSQL) in the source
+// tree (a build step embeds the file contents; editing a .sql rebuilds).
+// Append-only, both sets: an applied migration must never change, its
 // checksum is recorded in the database's schema_migrations table and checked
 // on every start-up.
 
@@ -17,10 +18,19 @@ struct Migration {
   std::string_view sql;   // the file's contents
 };
 
-// In version order. Thread-safe; the data is static.
+// The SQLite migrations, in version order. Thread-safe; the data is static.
 std::span<const Migration> EmbeddedMigrations();
 
-// Version of the newest embedded migration.
+// The PostgreSQL migrations, in version order: the same versions and names
+// as EmbeddedMigrations() (the build refuses anything else), each the SQLite
+// migration of its version translated (same tables, columns, constraints and
+// indexes; see migrations/README.md for the rules). Append-only like the
+// SQLite set: a new migration is a new file in both. Their SQL texts, and so
+// their checksums, differ from the SQLite ones. Thread-safe; static data.
+std::span<const Migration> EmbeddedPostgresMigrations();
+
+// Version of the newest embedded migration, of either set (they have the
+// same versions).
 int LatestSchemaVersion();
 
 // Lower-case hex SHA-256 of the migration's SQL text: what schema_migrations

@@ -1,7 +1,8 @@
 #pragma once
 // StoreOptions: what the persistence layer needs to know, filled once by the
 // server layer (flags > environment > config file > these defaults) and handed
-// to OpenSqliteStore() by const&. Plain data; bad values (an unwritable path,
+// to OpenSqliteStore() or OpenPostgresStore() by const&. Fields about files,
+// pragmas and the WAL apply to SQLite only. Plain data; bad values (an unwritable path,
 // a negative count) are reported as a Status when the store is opened.
 
 #include <cstdint>
@@ -20,18 +21,32 @@ enum class SyncMode {
 };
 
 struct StoreOptions {
+  // PostgreSQL instead of SQLite: a libpq connection URI
+  // (postgres://user:password@host:port/database?sslmode=...) or key=value
+  // string, for OpenPostgresStore(); empty for SQLite (CONTRACTS.md:
+  // store.url, STEPD_STORE_URL). Several stepd nodes may share one database.
+  // Holds a password: never logged (RedactPostgresUrl).
+  std::string url;
+
+  // This node's id when several stepd nodes share the database (store.h,
+  // "Nodes"): executions it creates are its own and a commit to one another
+  // node owns is refused. Empty (the default): one node; no owners.
+  std::string node_id;
+
   // Database file. Its parent directory is created if missing. Must be a
   // real file (WAL needs one): ":memory:" is refused. Default
   // "./data/stepd.db" (CONTRACTS.md: --db, STEPD_DB).
   std::string path = "./data/stepd.db";
 
   // How long a connection waits for a lock held by another process (or a
-  // checkpoint) before the operation fails with UNAVAILABLE. Default 5000 ms.
+  // checkpoint) before the operation fails with UNAVAILABLE; for PostgreSQL,
+  // how long connecting may take. Default 5000 ms.
   int busy_timeout_ms = 5000;
 
   // Read-only connections kept open for concurrent reads; reads never wait
-  // for the writer (WAL), but a read finding all of them busy waits for one
-  // to be returned. At least 1. Default 4.
+  // for the writer (WAL; PostgreSQL's snapshots), but a read finding all of
+  // them busy waits for one to be returned. At least 1. Default 4. (With
+  // PostgreSQL each node holds this many connections plus one writer.)
   int reader_connections = 4;
 
   // Durability of commits. Default kFull: a transition that CommitTransition

@@ -387,6 +387,17 @@ struct RunningExecution {
   int tasks_pending = 0;
 };
 
+// --- Nodes -------------------------------------------------------------------
+
+// A stepd process sharing the database with others (store.h, "Nodes").
+struct NodeRecord {
+  std::string node_id;
+  std::string address;  // where its API listens, for operators
+  int64_t started_ms = 0;
+  int64_t heartbeat_ms = 0;
+  int64_t expires_ms = 0;  // alive until then
+};
+
 // --- Connections ------------------------------------------------------------
 //
 // EventBridge connections, as HTTP tasks use them: how to authorize requests

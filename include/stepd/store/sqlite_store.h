@@ -1,7 +1,9 @@
 #pragma once
-// SqliteStore: the production Store on one SQLite database file.
+// SqliteStore: the embedded default Store, on one SQLite database file. Its
+// implementation (src/store/sql_store.cc) is shared with PostgresStore
+// (postgres_store.h); the engine is src/store/sqlite_db.h.
 //
-// Design, so that operators and the PostgreSQL port know what to expect:
+// Design:
 //   - WAL journal mode; PRAGMA synchronous per StoreOptions::synchronous
 //     (default FULL: a committed transition survives kill -9 and power loss);
 //     foreign keys on; busy timeout per StoreOptions::busy_timeout_ms.

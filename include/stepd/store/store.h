@@ -1,8 +1,9 @@
 #pragma once
 // Store: the contract for everything stepd persists. SqliteStore
-// (sqlite_store.h) is the production implementation, MemStore (mem_store.h)
-// its in-memory twin for tests of upper layers; a PostgreSQL implementation
-// will come behind this same interface, so nothing here names SQLite.
+// (sqlite_store.h) is the embedded default and PostgresStore
+// (postgres_store.h) the one several nodes share, both one implementation
+// over two SQL engines; MemStore (mem_store.h) is their in-memory twin for
+// tests of upper layers. Nothing here names an engine.
 //
 // Thread-safety: every method may be called from any thread, concurrently.
 // Each call is atomic: it either applies all of its writes or none. Reads see
@@ -21,6 +22,10 @@
 //   DATA_LOSS            VerifyAuditChain found a broken chain; corruption
 // Messages name the operation, e.g. "CreateExecution: execution '...' already
 // exists".
+//
+// Text is UTF-8: PostgreSQL refuses other bytes (INVALID_ARGUMENT), where
+// SQLite and MemStore keep them as given. The API layer hands the store JSON
+// strings, which are UTF-8.
 
 #include <cstddef>
 #include <cstdint>
@@ -159,6 +164,8 @@ class Store {
   //   - events[0].event_id > last_event_id + 1: FAILED_PRECONDITION (gap);
   //   - ids inside a transition not consecutive: INVALID_ARGUMENT;
   //   - `create` of a taken name or ARN: ALREADY_EXISTS, as CreateExecution;
+  //   - a transition of an execution another node owns (store opened with
+  //     a node_id; see "Nodes"): ABORTED;
   //   - an audit row with an event_id not among this transition's events
   //     (or repeated): INVALID_ARGUMENT;
   //   - a map run whose execution_arn is not the transition's:
@@ -179,6 +186,50 @@ class Store {
   // Every RUNNING execution that is no Map Run's child (those resume with
   // their parent), oldest first.
   virtual StatusOr<std::vector<RunningExecution>> ListRunningExecutions() = 0;
+
+  // --- Nodes ------------------------------------------------------------------
+  //
+  // Several stepd nodes may share one database (PostgreSQL). Each names
+  // itself with StoreOptions::node_id. A store with a node_id stamps the
+  // top-level executions it creates with it (their owner; a Map Run's
+  // children belong to their parent's owner) and refuses a transition of an
+  // execution another node owns: that group fails with ABORTED
+  // ("CommitTransitions: execution '<arn>' is owned by node '<id>'"), so a
+  // node that lost an execution can never write to it again. A node takes
+  // over the executions of nodes whose heartbeat expired with
+  // ClaimExecutions, or one execution at once with ClaimExecution. With
+  // node_id empty (one node, the default) owners are neither set nor
+  // checked, and these calls are not needed.
+
+  // Creates or refreshes the row of node.node_id with every field as given.
+  // INVALID_ARGUMENT for an empty id.
+  virtual Status HeartbeatNode(const NodeRecord& node) = 0;
+  // Every node that heartbeat, by id.
+  virtual StatusOr<std::vector<NodeRecord>> ListNodes() = 0;
+  // Makes `node_id` the owner of up to `limit` RUNNING executions (no Map
+  // Run children) whose owner is not alive at now_ms (none; a node without a
+  // row; a node whose expires_ms <= now_ms) or, with `include_own`, is
+  // `node_id` itself (a node restarting under the same id; without it, the
+  // node's own are never returned). Oldest first.
+  virtual StatusOr<std::vector<RunningExecution>> ClaimExecutions(std::string_view node_id,
+                                                                  int64_t now_ms, int limit,
+                                                                  bool include_own) = 0;
+  // Makes `node_id` the owner of RUNNING execution `arn`, whoever owned it
+  // (its next commit there is refused), to answer a request for it here.
+  // NOT_FOUND when absent; FAILED_PRECONDITION when it is not RUNNING or is
+  // a Map Run's child.
+  virtual StatusOr<RunningExecution> ClaimExecution(std::string_view arn,
+                                                    std::string_view node_id) = 0;
+  // The node owning execution `arn` (a Map Run child: its parent's); "" for
+  // none. NOT_FOUND when absent.
+  virtual StatusOr<std::string> GetExecutionOwner(std::string_view arn) = 0;
+  // Takes or renews lease `name` for `holder` until expires_ms if it is free
+  // (never taken, expired at now_ms, or held by `holder`); true when
+  // `holder` holds it now. For work one node does at a time.
+  virtual StatusOr<bool> AcquireLease(std::string_view name, std::string_view holder,
+                                      int64_t now_ms, int64_t expires_ms) = 0;
+  // Gives lease `name` up if `holder` holds it; OK otherwise too.
+  virtual Status ReleaseLease(std::string_view name, std::string_view holder) = 0;
 
   // Events in id order (reverse == true: newest first). NOT_FOUND for an
   // unknown execution.
@@ -538,6 +589,26 @@ class StoreWrapper : public Store {
   }
   StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override {
     return target_->ListRunningExecutions();
+  }
+  Status HeartbeatNode(const NodeRecord& node) override { return target_->HeartbeatNode(node); }
+  StatusOr<std::vector<NodeRecord>> ListNodes() override { return target_->ListNodes(); }
+  StatusOr<std::vector<RunningExecution>> ClaimExecutions(std::string_view node_id, int64_t now_ms,
+                                                          int limit, bool include_own) override {
+    return target_->ClaimExecutions(node_id, now_ms, limit, include_own);
+  }
+  StatusOr<RunningExecution> ClaimExecution(std::string_view arn,
+                                            std::string_view node_id) override {
+    return target_->ClaimExecution(arn, node_id);
+  }
+  StatusOr<std::string> GetExecutionOwner(std::string_view arn) override {
+    return target_->GetExecutionOwner(arn);
+  }
+  StatusOr<bool> AcquireLease(std::string_view name, std::string_view holder, int64_t now_ms,
+                              int64_t expires_ms) override {
+    return target_->AcquireLease(name, holder, now_ms, expires_ms);
+  }
+  Status ReleaseLease(std::string_view name, std::string_view holder) override {
+    return target_->ReleaseLease(name, holder);
   }
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override {

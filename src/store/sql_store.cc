@@ -1,3 +1,4 @@
+#include "stepd/store/postgres_store.h"
 #include "stepd/store/sqlite_store.h"
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "pg_db.h"
 #include "sqlite_db.h"
 #include "stepd/base/json.h"
 #include "stepd/store/audit_chain.h"
@@ -23,6 +25,7 @@ namespace stepd::store {
 namespace {
 
 using internal::Connection;
+using internal::Dialect;
 using internal::Statement;
 using internal::TokenKind;
 using internal::Transaction;
@@ -91,7 +94,7 @@ std::optional<std::string> PrefixSuccessor(std::string prefix) {
 // (0: any machine). Keeps a reference to `filter`.
 class ExecutionConditions {
  public:
-  ExecutionConditions(const ExecutionFilter& filter, int64_t machine_id)
+  ExecutionConditions(const ExecutionFilter& filter, int64_t machine_id, Dialect dialect)
       : filter_(filter), machine_id_(machine_id) {
     sql_ = filter.map_run_arn.empty() ? "e.map_run_arn IS NULL" : "e.map_run_arn = ?5";
     if (machine_id != 0) sql_ += " AND e.state_machine_id = ?3";
@@ -106,10 +109,16 @@ class ExecutionConditions {
     // A name prefix as a range of names: the BINARY collation compares
     // bytes, so this is exact where LIKE or GLOB would need their wildcards
     // escaped (and LIKE folds ASCII case).
+    // PostgreSQL: the successor may not be UTF-8 (text must be), and
+    // starts_with compares bytes too.
     if (!filter.name_prefix.empty()) {
-      past_prefix_ = PrefixSuccessor(filter.name_prefix);
-      sql_ += " AND e.name >= ?10";
-      if (past_prefix_) sql_ += " AND e.name < ?11";
+      if (dialect == Dialect::kPostgres) {
+        sql_ += " AND starts_with(e.name, ?10)";
+      } else {
+        past_prefix_ = PrefixSuccessor(filter.name_prefix);
+        sql_ += " AND e.name >= ?10";
+        if (past_prefix_) sql_ += " AND e.name < ?11";
+      }
     }
     if (!filter.error.empty()) sql_ += " AND e.error = ?12";
     if (!filter.restarted_from.empty()) sql_ += " AND e.restarted_from = ?13";
@@ -169,10 +178,11 @@ ExecutionRecord ReadExecution(const Statement& row) {
   return e;
 }
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
  public:
-  SqliteStore(const StoreOptions& options, Clock* clock) : options_(options), clock_(clock) {}
-  ~SqliteStore() override {
+  SqlStore(const StoreOptions& options, Clock* clock, Dialect dialect)
+      : options_(options), clock_(clock), dialect_(dialect) {}
+  ~SqlStore() override {
     {
       std::lock_guard lock(checkpoint_mu_);
       closing_ = true;
@@ -181,6 +191,7 @@ class SqliteStore final : public Store {
     if (checkpoint_thread_.joinable()) checkpoint_thread_.join();
   }
 
+  // Opens the connections (and, when asked, migrates).
   Status Open();
 
   Status Migrate() override;
@@ -226,6 +237,16 @@ class SqliteStore final : public Store {
   Status CommitTransitions(std::span<const TransitionGroup> groups,
                            std::vector<Status>* results) override;
   StatusOr<std::vector<RunningExecution>> ListRunningExecutions() override;
+  Status HeartbeatNode(const NodeRecord& node) override;
+  StatusOr<std::vector<NodeRecord>> ListNodes() override;
+  StatusOr<std::vector<RunningExecution>> ClaimExecutions(std::string_view node_id, int64_t now_ms,
+                                                          int limit, bool include_own) override;
+  StatusOr<RunningExecution> ClaimExecution(std::string_view arn,
+                                            std::string_view node_id) override;
+  StatusOr<std::string> GetExecutionOwner(std::string_view arn) override;
+  StatusOr<bool> AcquireLease(std::string_view name, std::string_view holder, int64_t now_ms,
+                              int64_t expires_ms) override;
+  Status ReleaseLease(std::string_view name, std::string_view holder) override;
   StatusOr<Page<HistoryEventRecord>> GetHistory(std::string_view execution_arn,
                                                 const PageRequest& page, bool reverse) override;
 
@@ -332,7 +353,7 @@ class SqliteStore final : public Store {
   // A reader connection borrowed from the pool for one call.
   class ReaderLease {
    public:
-    ReaderLease(SqliteStore* store, std::unique_ptr<Connection> connection)
+    ReaderLease(SqlStore* store, std::unique_ptr<Connection> connection)
         : store_(store), connection_(std::move(connection)) {}
     ReaderLease(ReaderLease&&) = default;
     ~ReaderLease() {
@@ -342,13 +363,17 @@ class SqliteStore final : public Store {
     Connection* operator->() { return connection_.get(); }
 
    private:
-    SqliteStore* store_;
+    SqlStore* store_;
     std::unique_ptr<Connection> connection_;
   };
 
   ReaderLease AcquireReader();
   void ReturnReader(std::unique_ptr<Connection> connection);
   StatusOr<std::unique_ptr<Connection>> OpenConnection(bool writer);
+  // A SQLite connection with its pragmas set.
+  StatusOr<std::unique_ptr<internal::SqliteConnection>> OpenSqlite(bool writer);
+  // SQLite: the directory, the writer and its pragmas, the checkpointer.
+  Status OpenSqliteFiles();
 
   // Internal id of the machine `arn` with its status; NOT_FOUND otherwise.
   StatusOr<std::pair<int64_t, StateMachineStatus>> FindMachine(Connection& c, std::string_view arn,
@@ -436,6 +461,24 @@ class SqliteStore final : public Store {
 
   const StoreOptions options_;
   Clock* const clock_;
+  const Dialect dialect_;
+  // The migrations of this store's dialect.
+  std::span<const Migration> Migrations() const {
+    return dialect_ == Dialect::kSqlite ? EmbeddedMigrations() : EmbeddedPostgresMigrations();
+  }
+  // Other processes write the database too (PostgreSQL): what the writer
+  // caches between transactions (the audit chain's head, machines' ids) is
+  // forgotten when a write transaction begins, and read again under its lock.
+  bool shared() const { return dialect_ == Dialect::kPostgres; }
+  // Opens a write transaction on writer_ (writer_mu_ held).
+  StatusOr<Transaction> BeginWrite(std::string_view op) {
+    STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, op));
+    if (shared()) {
+      ForgetAuditHead();
+      writer_machines_.clear();
+    }
+    return txn;
+  }
 
   // The one write path: every write transaction runs on writer_ under writer_mu_.
   std::mutex writer_mu_;
@@ -454,7 +497,7 @@ class SqliteStore final : public Store {
   // Checkpoints run here, on a connection of their own, so that commits
   // never wait for one (the writer's automatic checkpoints are off).
   void CheckpointLoop();
-  std::unique_ptr<Connection> checkpointer_;
+  std::unique_ptr<internal::SqliteConnection> checkpointer_;  // SQLite only
   std::thread checkpoint_thread_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
@@ -465,10 +508,25 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mu_
 };
 
-StatusOr<std::unique_ptr<Connection>> SqliteStore::OpenConnection(bool writer) {
-  Connection::Config config{options_.path, writer, options_.busy_timeout_ms,
-                            options_.statement_cache_size};
-  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> c, Connection::Open(config));
+StatusOr<std::unique_ptr<Connection>> SqlStore::OpenConnection(bool writer) {
+  if (dialect_ == Dialect::kPostgres) {
+    internal::PgConfig config;
+    config.url = options_.url;
+    config.statement_cache_size = options_.statement_cache_size;
+    config.lock_timeout_ms = options_.busy_timeout_ms;
+    STEPD_ASSIGN_OR_RETURN(std::unique_ptr<internal::PgConnection> c,
+                           internal::PgConnection::Open(config));
+    return std::unique_ptr<Connection>(std::move(c));
+  }
+  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<internal::SqliteConnection> c, OpenSqlite(writer));
+  return std::unique_ptr<Connection>(std::move(c));
+}
+
+StatusOr<std::unique_ptr<internal::SqliteConnection>> SqlStore::OpenSqlite(bool writer) {
+  internal::SqliteConnection::Config config{options_.path, writer, options_.busy_timeout_ms,
+                                            options_.statement_cache_size};
+  STEPD_ASSIGN_OR_RETURN(std::unique_ptr<internal::SqliteConnection> c,
+                         internal::SqliteConnection::Open(config));
   constexpr std::string_view kOp = "OpenSqliteStore";
   // WAL lets readers proceed during a write; the writer connection sets it
   // (it is persistent in the file), readers only check.
@@ -491,24 +549,43 @@ StatusOr<std::unique_ptr<Connection>> SqliteStore::OpenConnection(bool writer) {
   return c;
 }
 
-Status SqliteStore::Open() {
-  constexpr std::string_view kOp = "OpenSqliteStore";
-  if (options_.path.empty()) return InvalidArgumentError("OpenSqliteStore: path is empty");
+Status SqlStore::Open() {
+  const std::string op = dialect_ == Dialect::kSqlite ? "OpenSqliteStore" : "OpenPostgresStore";
+  if (dialect_ == Dialect::kSqlite && options_.path.empty()) {
+    return InvalidArgumentError(op + ": path is empty");
+  }
+  if (dialect_ == Dialect::kPostgres && options_.url.empty()) {
+    return InvalidArgumentError(op + ": url is empty");
+  }
   if (options_.reader_connections < 1) {
-    return InvalidArgumentError("OpenSqliteStore: reader_connections must be at least 1, got " +
+    return InvalidArgumentError(op + ": reader_connections must be at least 1, got " +
                                 std::to_string(options_.reader_connections));
   }
   if (options_.busy_timeout_ms < 0) {
-    return InvalidArgumentError("OpenSqliteStore: busy_timeout_ms must not be negative, got " +
+    return InvalidArgumentError(op + ": busy_timeout_ms must not be negative, got " +
                                 std::to_string(options_.busy_timeout_ms));
   }
-  if (options_.audit_key.empty()) {
-    return InvalidArgumentError("OpenSqliteStore: the audit key is empty");
-  }
+  if (options_.audit_key.empty()) return InvalidArgumentError(op + ": the audit key is empty");
   if (options_.statement_cache_size < 1) {
-    return InvalidArgumentError("OpenSqliteStore: statement_cache_size must be at least 1, got " +
+    return InvalidArgumentError(op + ": statement_cache_size must be at least 1, got " +
                                 std::to_string(options_.statement_cache_size));
   }
+  audit_mac_ = std::make_unique<AuditMac>(options_.audit_key);
+  if (dialect_ == Dialect::kSqlite) {
+    STEPD_RETURN_IF_ERROR(OpenSqliteFiles());
+  } else {
+    STEPD_ASSIGN_OR_RETURN(writer_, OpenConnection(/*writer=*/true));
+  }
+  if (options_.migrate_on_open) STEPD_RETURN_IF_ERROR(Migrate());
+  for (int i = 0; i < options_.reader_connections; ++i) {
+    STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenConnection(/*writer=*/false));
+    idle_readers_.push_back(std::move(reader));
+  }
+  return Status::OK();
+}
+
+Status SqlStore::OpenSqliteFiles() {
+  constexpr std::string_view kOp = "OpenSqliteStore";
   std::filesystem::path parent = std::filesystem::path(options_.path).parent_path();
   if (!parent.empty()) {
     std::error_code ec;
@@ -519,7 +596,6 @@ Status SqliteStore::Open() {
     }
   }
   STEPD_ASSIGN_OR_RETURN(writer_, OpenConnection(/*writer=*/true));
-  audit_mac_ = std::make_unique<AuditMac>(options_.audit_key);
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA wal_autocheckpoint=0", kOp));
   // When the WAL starts over, its file is cut back to this size.
   STEPD_RETURN_IF_ERROR(
@@ -527,20 +603,15 @@ Status SqliteStore::Open() {
   // Group commits touch many pages: room for them without spilling (64 MiB).
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA cache_size=-65536", kOp));
   STEPD_RETURN_IF_ERROR(writer_->Exec("PRAGMA temp_store=MEMORY", kOp));
-  STEPD_ASSIGN_OR_RETURN(checkpointer_, OpenConnection(/*writer=*/false));
+  STEPD_ASSIGN_OR_RETURN(checkpointer_, OpenSqlite(/*writer=*/false));
   checkpoint_thread_ = std::thread([this] { CheckpointLoop(); });
-  if (options_.migrate_on_open) STEPD_RETURN_IF_ERROR(Migrate());
-  for (int i = 0; i < options_.reader_connections; ++i) {
-    STEPD_ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, OpenConnection(/*writer=*/false));
-    idle_readers_.push_back(std::move(reader));
-  }
   return Status::OK();
 }
 
 // New WAL frames per pass below which the writer is held for the last step.
 constexpr int kWalCatchUpFrames = 256;
 
-void SqliteStore::CheckpointLoop() {
+void SqlStore::CheckpointLoop() {
   // WAL frames (one page each) beyond which the WAL is made to start over.
   int page_size = 8192;
   if (auto size = checkpointer_->QueryPragma("PRAGMA page_size", "Checkpoint"); size.ok()) {
@@ -580,7 +651,7 @@ void SqliteStore::CheckpointLoop() {
   }
 }
 
-SqliteStore::ReaderLease SqliteStore::AcquireReader() {
+SqlStore::ReaderLease SqlStore::AcquireReader() {
   std::unique_lock lock(readers_mu_);
   reader_returned_.wait(lock, [this] { return !idle_readers_.empty(); });
   std::unique_ptr<Connection> c = std::move(idle_readers_.back());
@@ -588,7 +659,7 @@ SqliteStore::ReaderLease SqliteStore::AcquireReader() {
   return ReaderLease(this, std::move(c));
 }
 
-void SqliteStore::ReturnReader(std::unique_ptr<Connection> connection) {
+void SqlStore::ReturnReader(std::unique_ptr<Connection> connection) {
   {
     std::lock_guard lock(readers_mu_);
     idle_readers_.push_back(std::move(connection));
@@ -598,25 +669,32 @@ void SqliteStore::ReturnReader(std::unique_ptr<Connection> connection) {
 
 // --- Schema -------------------------------------------------------------------
 
-Status SqliteStore::Migrate() {
+Status SqlStore::Migrate() {
   constexpr std::string_view kOp = "Migrate";
   std::lock_guard lock(writer_mu_);
-  STEPD_RETURN_IF_ERROR(
-      writer_->Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL, "
-                    "checksum TEXT NOT NULL)",
-                    kOp));
+  {
+    // Under the write lock: several stepd nodes may start together.
+    STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+    STEPD_RETURN_IF_ERROR(writer_->Exec(
+        dialect_ == Dialect::kSqlite
+            ? "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name "
+              "TEXT NOT NULL, applied_at INTEGER NOT NULL, checksum TEXT NOT NULL)"
+            : "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name "
+              "TEXT NOT NULL, applied_at BIGINT NOT NULL, checksum TEXT NOT NULL)",
+        kOp));
+    STEPD_RETURN_IF_ERROR(txn.Commit());
+  }
   // One migration per transaction; each round re-reads what is applied, so a
   // second process migrating at the same time finds the work done.
   for (bool done = false; !done;) STEPD_RETURN_IF_ERROR(ApplyNextMigration(&done));
   return Status::OK();
 }
 
-Status SqliteStore::ApplyNextMigration(bool* done) {
+Status SqlStore::ApplyNextMigration(bool* done) {
   constexpr std::string_view kOp = "Migrate";
-  std::span<const Migration> known = EmbeddedMigrations();
+  std::span<const Migration> known = Migrations();
   const int latest = LatestSchemaVersion();
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   int applied = 0;
   {
     STEPD_ASSIGN_OR_RETURN(Statement rows,
@@ -686,14 +764,17 @@ Status SqliteStore::ApplyNextMigration(bool* done) {
   return txn.Commit();
 }
 
-StatusOr<int> SqliteStore::SchemaVersion() {
+StatusOr<int> SqlStore::SchemaVersion() {
   constexpr std::string_view kOp = "SchemaVersion";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
   STEPD_ASSIGN_OR_RETURN(
       Statement exists,
-      reader->Prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
-                      "'schema_migrations'",
+      reader->Prepare(dialect_ == Dialect::kSqlite
+                          ? "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                            "'schema_migrations'"
+                          : "SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                            "current_schema() AND table_name = 'schema_migrations'",
                       kOp));
   STEPD_ASSIGN_OR_RETURN(bool has_table, exists.Step());
   if (!has_table) return 0;
@@ -706,7 +787,7 @@ StatusOr<int> SqliteStore::SchemaVersion() {
 
 // --- Helpers ------------------------------------------------------------------
 
-StatusOr<std::pair<int64_t, StateMachineStatus>> SqliteStore::FindMachine(Connection& c,
+StatusOr<std::pair<int64_t, StateMachineStatus>> SqlStore::FindMachine(Connection& c,
                                                                           std::string_view arn,
                                                                           std::string_view op) {
   const bool writer = &c == writer_.get();
@@ -725,7 +806,7 @@ StatusOr<std::pair<int64_t, StateMachineStatus>> SqliteStore::FindMachine(Connec
   return found;
 }
 
-StatusOr<StateMachineRecord> SqliteStore::ReadMachineByArn(Connection& c, std::string_view arn,
+StatusOr<StateMachineRecord> SqlStore::ReadMachineByArn(Connection& c, std::string_view arn,
                                                            std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare(std::string(kMachineColumns) + "WHERE arn = ?1", op));
@@ -735,7 +816,7 @@ StatusOr<StateMachineRecord> SqliteStore::ReadMachineByArn(Connection& c, std::s
   return ReadMachine(s);
 }
 
-StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::string_view arn,
+StatusOr<ExecutionRecord> SqlStore::ReadExecutionByArn(Connection& c, std::string_view arn,
                                                           std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          c.Prepare(std::string(kExecutionColumns) + "WHERE e.arn = ?1", op));
@@ -745,7 +826,7 @@ StatusOr<ExecutionRecord> SqliteStore::ReadExecutionByArn(Connection& c, std::st
   return ReadExecution(s);
 }
 
-StatusOr<int64_t> SqliteStore::FilterMachine(Connection& c, const ExecutionFilter& filter,
+StatusOr<int64_t> SqlStore::FilterMachine(Connection& c, const ExecutionFilter& filter,
                                              std::string_view op) {
   if (filter.state_machine_arn.empty()) {
     if (filter.version != 0 || !filter.alias.empty()) {
@@ -805,7 +886,7 @@ const std::string& AuditInsertSql(size_t rows) {
 }
 }  // namespace
 
-Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
+Status SqlStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std::string_view op) {
   if (audit_seq_ < 0) {
     STEPD_ASSIGN_OR_RETURN(
         Statement last,
@@ -864,12 +945,12 @@ Status SqliteStore::AppendAuditLocked(const std::vector<AuditEntry>& audit, std:
   return Status::OK();
 }
 
-Status SqliteStore::RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
+Status SqlStore::RecordRevisionLocked(int64_t machine_id, const StateMachineRecord& machine,
                                          std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(
       Statement insert,
-      writer_->Prepare("INSERT OR IGNORE INTO state_machine_revisions (state_machine_id, "
-                       "revision_id, definition, created_at) VALUES (?1, ?2, ?3, ?4)",
+      writer_->Prepare("INSERT INTO state_machine_revisions (state_machine_id, revision_id, "
+                       "definition, created_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                        op));
   insert.Bind(1, machine_id)
       .Bind(2, machine.revision_id)
@@ -880,13 +961,13 @@ Status SqliteStore::RecordRevisionLocked(int64_t machine_id, const StateMachineR
 
 // --- State machines -------------------------------------------------------------
 
-Status SqliteStore::CreateStateMachine(const StateMachineRecord& machine,
+Status SqlStore::CreateStateMachine(const StateMachineRecord& machine,
                                        const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateStateMachine";
   STEPD_RETURN_IF_ERROR(internal::ValidateStateMachine(kOp, machine));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
         Statement taken,
@@ -915,18 +996,18 @@ Status SqliteStore::CreateStateMachine(const StateMachineRecord& machine,
       .Bind(9, machine.created_at_ms)
       .Bind(10, machine.updated_at_ms);
   STEPD_RETURN_IF_ERROR(insert.Run());
-  STEPD_RETURN_IF_ERROR(
-      RecordRevisionLocked(sqlite3_last_insert_rowid(writer_->db()), machine, kOp));
+  STEPD_ASSIGN_OR_RETURN(int64_t machine_id, writer_->LastInsertId(kOp));
+  STEPD_RETURN_IF_ERROR(RecordRevisionLocked(machine_id, machine, kOp));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-StatusOr<StateMachineRecord> SqliteStore::GetStateMachine(std::string_view arn) {
+StatusOr<StateMachineRecord> SqlStore::GetStateMachine(std::string_view arn) {
   ReaderLease reader = AcquireReader();
   return ReadMachineByArn(*reader, arn, "GetStateMachine");
 }
 
-StatusOr<Page<StateMachineRecord>> SqliteStore::ListStateMachines(const PageRequest& page) {
+StatusOr<Page<StateMachineRecord>> SqlStore::ListStateMachines(const PageRequest& page) {
   constexpr std::string_view kOp = "ListStateMachines";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
   STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
@@ -939,7 +1020,7 @@ StatusOr<Page<StateMachineRecord>> SqliteStore::ListStateMachines(const PageRequ
   return ReadIdPage<StateMachineRecord>(s, limit, TokenKind::kStateMachines, ReadMachine);
 }
 
-StatusOr<std::string> SqliteStore::GetStateMachineDefinition(std::string_view arn,
+StatusOr<std::string> SqlStore::GetStateMachineDefinition(std::string_view arn,
                                                              std::string_view revision_id) {
   constexpr std::string_view kOp = "GetStateMachineDefinition";
   ReaderLease reader = AcquireReader();
@@ -958,7 +1039,7 @@ StatusOr<std::string> SqliteStore::GetStateMachineDefinition(std::string_view ar
   return s.Text(0);
 }
 
-Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
+Status SqlStore::UpdateStateMachine(const StateMachineRecord& machine,
                                        const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateStateMachine";
   if (machine.definition.empty()) {
@@ -966,7 +1047,7 @@ Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
   }
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine.arn, kOp));
   writer_machines_.erase(machine.arn);
   if (found.second == StateMachineStatus::kDeleting) {
@@ -989,11 +1070,11 @@ Status SqliteStore::UpdateStateMachine(const StateMachineRecord& machine,
   return CommitAudited(txn);
 }
 
-Status SqliteStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
+Status SqlStore::DeleteStateMachine(std::string_view arn, const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteStateMachine";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, arn, kOp));
   writer_machines_.erase(std::string(arn));
   bool running = false;
@@ -1071,13 +1152,13 @@ StatusOr<StateMachineAliasRecord> ReadAlias(const Statement& s, std::string_view
 }
 }  // namespace
 
-StatusOr<StateMachineVersionRecord> SqliteStore::PublishStateMachineVersion(
+StatusOr<StateMachineVersionRecord> SqlStore::PublishStateMachineVersion(
     std::string_view machine_arn, std::string_view expected_revision,
     const std::string& description, int64_t now_ms, const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "PublishStateMachineVersion";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
   if (found.second == StateMachineStatus::kDeleting) {
     return internal::StateMachineDeleting(kOp, machine_arn);
@@ -1152,7 +1233,7 @@ StatusOr<StateMachineVersionRecord> SqliteStore::PublishStateMachineVersion(
   return published;
 }
 
-StatusOr<StateMachineVersionRecord> SqliteStore::GetStateMachineVersion(
+StatusOr<StateMachineVersionRecord> SqlStore::GetStateMachineVersion(
     std::string_view machine_arn, int64_t version) {
   constexpr std::string_view kOp = "GetStateMachineVersion";
   ReaderLease reader = AcquireReader();
@@ -1174,7 +1255,7 @@ StatusOr<StateMachineVersionRecord> SqliteStore::GetStateMachineVersion(
   return v;
 }
 
-StatusOr<Page<StateMachineVersionRecord>> SqliteStore::ListStateMachineVersions(
+StatusOr<Page<StateMachineVersionRecord>> SqlStore::ListStateMachineVersions(
     std::string_view machine_arn, const PageRequest& page) {
   constexpr std::string_view kOp = "ListStateMachineVersions";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -1205,19 +1286,25 @@ StatusOr<Page<StateMachineVersionRecord>> SqliteStore::ListStateMachineVersions(
   return result;
 }
 
-Status SqliteStore::DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
+Status SqlStore::DeleteStateMachineVersion(std::string_view machine_arn, int64_t version,
                                               const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteStateMachineVersion";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
-        Statement s, writer_->Prepare("SELECT DISTINCT a.name FROM state_machine_aliases a, "
-                                      "json_each(a.routing) r WHERE a.state_machine_id = ?1 AND "
-                                      "json_extract(r.value, '$[0]') = ?2 ORDER BY a.name",
-                                      kOp));
+        Statement s,
+        writer_->Prepare(dialect_ == Dialect::kSqlite
+                             ? "SELECT DISTINCT a.name FROM state_machine_aliases a, "
+                               "json_each(a.routing) r WHERE a.state_machine_id = ?1 AND "
+                               "json_extract(r.value, '$[0]') = ?2 ORDER BY a.name"
+                             : "SELECT DISTINCT a.name FROM state_machine_aliases a, "
+                               "jsonb_array_elements(a.routing::jsonb) r WHERE "
+                               "a.state_machine_id = ?1 AND (r.value->>0)::bigint = ?2 "
+                               "ORDER BY a.name",
+                         kOp));
     s.Bind(1, found.first).Bind(2, version);
     std::vector<std::string> aliases;
     while (true) {
@@ -1232,14 +1319,14 @@ Status SqliteStore::DeleteStateMachineVersion(std::string_view machine_arn, int6
                                                          kOp));
   del.Bind(1, found.first).Bind(2, version);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) {
+  if (writer_->Changes() == 0) {
     return internal::VersionNotFound(kOp, machine_arn, version);
   }
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-StatusOr<int64_t> SqliteStore::CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
+StatusOr<int64_t> SqlStore::CheckAliasLocked(const StateMachineAliasRecord& alias, bool exists,
                                                 std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, alias.state_machine_arn, op));
   if (found.second == StateMachineStatus::kDeleting) {
@@ -1267,13 +1354,13 @@ StatusOr<int64_t> SqliteStore::CheckAliasLocked(const StateMachineAliasRecord& a
   return found.first;
 }
 
-Status SqliteStore::CreateStateMachineAlias(const StateMachineAliasRecord& alias,
+Status SqlStore::CreateStateMachineAlias(const StateMachineAliasRecord& alias,
                                             const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateStateMachineAlias";
   STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(int64_t machine_id, CheckAliasLocked(alias, /*exists=*/false, kOp));
   STEPD_ASSIGN_OR_RETURN(
       Statement insert,
@@ -1291,7 +1378,7 @@ Status SqliteStore::CreateStateMachineAlias(const StateMachineAliasRecord& alias
   return CommitAudited(txn);
 }
 
-StatusOr<StateMachineAliasRecord> SqliteStore::GetStateMachineAlias(std::string_view machine_arn,
+StatusOr<StateMachineAliasRecord> SqlStore::GetStateMachineAlias(std::string_view machine_arn,
                                                                     std::string_view name) {
   constexpr std::string_view kOp = "GetStateMachineAlias";
   ReaderLease reader = AcquireReader();
@@ -1307,7 +1394,7 @@ StatusOr<StateMachineAliasRecord> SqliteStore::GetStateMachineAlias(std::string_
   return ReadAlias(s, machine_arn, kOp);
 }
 
-StatusOr<Page<StateMachineAliasRecord>> SqliteStore::ListStateMachineAliases(
+StatusOr<Page<StateMachineAliasRecord>> SqlStore::ListStateMachineAliases(
     std::string_view machine_arn, const PageRequest& page) {
   constexpr std::string_view kOp = "ListStateMachineAliases";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -1337,13 +1424,13 @@ StatusOr<Page<StateMachineAliasRecord>> SqliteStore::ListStateMachineAliases(
   return result;
 }
 
-Status SqliteStore::UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
+Status SqlStore::UpdateStateMachineAlias(const StateMachineAliasRecord& alias,
                                             const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateStateMachineAlias";
   STEPD_RETURN_IF_ERROR(internal::ValidateAlias(kOp, alias));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(int64_t machine_id, CheckAliasLocked(alias, /*exists=*/true, kOp));
   STEPD_ASSIGN_OR_RETURN(
       Statement update,
@@ -1360,26 +1447,26 @@ Status SqliteStore::UpdateStateMachineAlias(const StateMachineAliasRecord& alias
   return CommitAudited(txn);
 }
 
-Status SqliteStore::DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
+Status SqlStore::DeleteStateMachineAlias(std::string_view machine_arn, std::string_view name,
                                             const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteStateMachineAlias";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindMachine(*writer_, machine_arn, kOp));
   STEPD_ASSIGN_OR_RETURN(Statement del, writer_->Prepare("DELETE FROM state_machine_aliases WHERE "
                                                          "state_machine_id = ?1 AND name = ?2",
                                                          kOp));
   del.Bind(1, found.first).Bind(2, name);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::AliasNotFound(kOp, machine_arn, name);
+  if (writer_->Changes() == 0) return internal::AliasNotFound(kOp, machine_arn, name);
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
 // --- Executions -------------------------------------------------------------------
 
-Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op,
+Status SqlStore::InsertExecutionLocked(const ExecutionRecord& execution, std::string_view op,
                                           int64_t* id, int64_t last_event_id,
                                           int64_t updated_at_ms) {
   STEPD_ASSIGN_OR_RETURN(auto machine, FindMachine(*writer_, execution.state_machine_arn, op));
@@ -1393,9 +1480,9 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
           "status, input, output, error, cause, start_time, stop_time, redrive_count, "
           "redrive_time, attributes, snapshot, last_event_id, updated_at, wake_at, started_by, "
           "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias, "
-          "started_by_execution_arn, restarted_from) "
+          "started_by_execution_arn, restarted_from, owner_node) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, "
-          "?16, ?17, ?18, ?19, ?20, ?23, ?24, ?25, ?26)",
+          "?16, ?17, ?18, ?19, ?20, ?23, ?24, ?25, ?26, ?27)",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -1427,43 +1514,52 @@ Status SqliteStore::InsertExecutionLocked(const ExecutionRecord& execution, std:
                             : std::nullopt)
       .BindOptional(24, optional_text(execution.state_machine_alias))
       .BindOptional(25, optional_text(execution.started_by_execution_arn))
-      .BindOptional(26, optional_text(execution.restarted_from));
-  Status inserted = insert.Run();
-  if (inserted.code() == StatusCode::kAlreadyExists) {
-    // The unique indexes refused it: say which name is taken.
+      .BindOptional(26, optional_text(execution.restarted_from))
+      // A Map Run's children belong to their parent's owner.
+      .BindOptional(27, optional_text(execution.parent_arn.empty() ? options_.node_id : ""));
+  // Which name is taken, when the unique indexes refuse the row (or would:
+  // a statement that fails ends a PostgreSQL transaction, so there the
+  // check comes first).
+  auto which_taken = [&]() -> Status {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
                                             "(state_machine_id = ?2 AND name = ?3)",
                                             op));
     taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
     STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
-    if (row && taken.Int64(0)) return internal::ExecutionArnTaken(op, execution.arn);
+    if (!row) return Status::OK();
+    if (taken.Int64(0)) return internal::ExecutionArnTaken(op, execution.arn);
     return internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
+  };
+  if (dialect_ == Dialect::kPostgres) STEPD_RETURN_IF_ERROR(which_taken());
+  Status inserted = insert.Run();
+  if (inserted.code() == StatusCode::kAlreadyExists) {
+    STEPD_RETURN_IF_ERROR(which_taken());
   }
   STEPD_RETURN_IF_ERROR(inserted);
-  *id = sqlite3_last_insert_rowid(writer_->db());
+  STEPD_ASSIGN_OR_RETURN(*id, writer_->LastInsertId(op));
   return Status::OK();
 }
 
-Status SqliteStore::CreateExecution(const ExecutionRecord& execution,
+Status SqlStore::CreateExecution(const ExecutionRecord& execution,
                                     const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateExecution";
   STEPD_RETURN_IF_ERROR(internal::ValidateExecution(kOp, execution));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   int64_t id = 0;
   STEPD_RETURN_IF_ERROR(InsertExecutionLocked(execution, kOp, &id));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-StatusOr<ExecutionRecord> SqliteStore::GetExecution(std::string_view arn) {
+StatusOr<ExecutionRecord> SqlStore::GetExecution(std::string_view arn) {
   ReaderLease reader = AcquireReader();
   return ReadExecutionByArn(*reader, arn, "GetExecution");
 }
 
-StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilter& filter,
+StatusOr<Page<ExecutionRecord>> SqlStore::ListExecutions(const ExecutionFilter& filter,
                                                             const PageRequest& page) {
   constexpr std::string_view kOp = "ListExecutions";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -1472,7 +1568,7 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
   STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachine(*reader, filter, kOp));
-  const ExecutionConditions where(filter, machine_id);
+  const ExecutionConditions where(filter, machine_id, dialect_);
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          reader->Prepare(std::string(kExecutionColumns) + "WHERE e.id < ?1 AND " +
                                              where.sql() + " ORDER BY e.id DESC LIMIT ?2",
@@ -1482,17 +1578,20 @@ StatusOr<Page<ExecutionRecord>> SqliteStore::ListExecutions(const ExecutionFilte
   return ReadIdPage<ExecutionRecord>(s, limit, TokenKind::kExecutions, ReadExecution);
 }
 
-StatusOr<std::vector<ExecutionCount>> SqliteStore::CountExecutions(const ExecutionFilter& filter) {
+StatusOr<std::vector<ExecutionCount>> SqlStore::CountExecutions(const ExecutionFilter& filter) {
   constexpr std::string_view kOp = "CountExecutions";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
   STEPD_ASSIGN_OR_RETURN(int64_t machine_id, FilterMachine(*reader, filter, kOp));
-  const ExecutionConditions where(filter, machine_id);
+  const ExecutionConditions where(filter, machine_id, dialect_);
   STEPD_ASSIGN_OR_RETURN(
       Statement s,
       reader->Prepare("SELECT m.arn, e.status, count(*) FROM executions e JOIN state_machines m "
                       "ON m.id = e.state_machine_id WHERE " +
-                          where.sql() + " GROUP BY e.state_machine_id, e.status",
+                          where.sql() +
+                          (dialect_ == Dialect::kSqlite
+                               ? " GROUP BY e.state_machine_id, e.status"
+                               : " GROUP BY e.state_machine_id, m.arn, e.status"),
                       kOp));
   where.Bind(s);
   std::vector<ExecutionCount> counts;
@@ -1509,7 +1608,7 @@ StatusOr<std::vector<ExecutionCount>> SqliteStore::CountExecutions(const Executi
   return counts;
 }
 
-Status SqliteStore::InsertHistoryLocked(int64_t execution_id, const Transition& transition,
+Status SqlStore::InsertHistoryLocked(int64_t execution_id, const Transition& transition,
                                         std::string_view op) {
   const std::vector<HistoryEventRecord>& events = transition.events;
   if (events.empty()) return Status::OK();
@@ -1526,7 +1625,7 @@ Status SqliteStore::InsertHistoryLocked(int64_t execution_id, const Transition& 
   return insert.Run();
 }
 
-Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
+Status SqlStore::ApplyTransitionLocked(const Transition& transition) {
   constexpr std::string_view kOp = "CommitTransition";
   int64_t execution_id = 0;
   int64_t last_event_id = 0;
@@ -1555,7 +1654,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
     STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition, kOp));
     return FinishTransitionLocked(execution_id, transition);
   }
-  {
+  if (options_.node_id.empty()) {
     STEPD_ASSIGN_OR_RETURN(
         Statement s,
         writer_->Prepare("SELECT id, last_event_id FROM executions WHERE arn = ?1", kOp));
@@ -1564,6 +1663,24 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
     if (!row) return internal::ExecutionNotFound(kOp, transition.execution_arn);
     execution_id = s.Int64(0);
     last_event_id = s.Int64(1);
+  } else {
+    // Several nodes: only the owner (a Map Run child's: its parent's) writes.
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s,
+        writer_->Prepare("SELECT e.id, e.last_event_id, coalesce(p.owner_node, e.owner_node) "
+                         "FROM executions e LEFT JOIN executions p ON p.arn = e.parent_arn "
+                         "WHERE e.arn = ?1",
+                         kOp));
+    s.Bind(1, transition.execution_arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ExecutionNotFound(kOp, transition.execution_arn);
+    execution_id = s.Int64(0);
+    last_event_id = s.Int64(1);
+    std::optional<std::string> owner = s.OptionalText(2);
+    if (owner && *owner != options_.node_id) {
+      return AbortedError(std::string(kOp) + ": execution '" + transition.execution_arn +
+                          "' is owned by node '" + *owner + "'");
+    }
   }
   STEPD_RETURN_IF_ERROR(internal::CheckTransitionEvents(transition, last_event_id));
   STEPD_RETURN_IF_ERROR(InsertHistoryLocked(execution_id, transition, kOp));
@@ -1573,16 +1690,16 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   STEPD_ASSIGN_OR_RETURN(
       Statement update,
       writer_->Prepare("UPDATE executions SET last_event_id = ?2, updated_at = ?3, "
-                       "status = CASE WHEN ?4 THEN ?5 ELSE status END, "
-                       "output = CASE WHEN ?6 THEN ?7 WHEN ?24 THEN NULL ELSE output END, "
-                       "error = CASE WHEN ?8 THEN ?9 WHEN ?24 THEN NULL ELSE error END, "
-                       "cause = CASE WHEN ?10 THEN ?11 WHEN ?24 THEN NULL ELSE cause END, "
-                       "stop_time = CASE WHEN ?12 THEN ?13 WHEN ?24 THEN NULL ELSE stop_time END, "
-                       "redrive_count = CASE WHEN ?14 THEN ?15 ELSE redrive_count END, "
-                       "redrive_time = CASE WHEN ?16 THEN ?17 ELSE redrive_time END, "
-                       "snapshot = CASE WHEN ?18 THEN ?19 ELSE snapshot END, "
-                       "wake_at = CASE WHEN ?20 THEN ?21 ELSE wake_at END, "
-                       "tasks_pending = CASE WHEN ?22 THEN ?23 ELSE tasks_pending END "
+                       "status = CASE WHEN ?4 <> 0 THEN ?5 ELSE status END, "
+                       "output = CASE WHEN ?6 <> 0 THEN ?7 WHEN ?24 <> 0 THEN NULL ELSE output END, "
+                       "error = CASE WHEN ?8 <> 0 THEN ?9 WHEN ?24 <> 0 THEN NULL ELSE error END, "
+                       "cause = CASE WHEN ?10 <> 0 THEN ?11 WHEN ?24 <> 0 THEN NULL ELSE cause END, "
+                       "stop_time = CASE WHEN ?12 <> 0 THEN ?13 WHEN ?24 <> 0 THEN NULL ELSE stop_time END, "
+                       "redrive_count = CASE WHEN ?14 <> 0 THEN ?15 ELSE redrive_count END, "
+                       "redrive_time = CASE WHEN ?16 <> 0 THEN ?17 ELSE redrive_time END, "
+                       "snapshot = CASE WHEN ?18 <> 0 THEN ?19 ELSE snapshot END, "
+                       "wake_at = CASE WHEN ?20 <> 0 THEN ?21 ELSE wake_at END, "
+                       "tasks_pending = CASE WHEN ?22 <> 0 THEN ?23 ELSE tasks_pending END "
                        "WHERE id = ?1",
                        kOp));
   update.Bind(1, execution_id).Bind(2, new_last).Bind(3, transition.updated_at_ms);
@@ -1606,7 +1723,7 @@ Status SqliteStore::ApplyTransitionLocked(const Transition& transition) {
   return FinishTransitionLocked(execution_id, transition);
 }
 
-Status SqliteStore::FinishTransitionLocked(int64_t execution_id, const Transition& transition) {
+Status SqlStore::FinishTransitionLocked(int64_t execution_id, const Transition& transition) {
   constexpr std::string_view kOp = "CommitTransition";
   for (int64_t task_id : transition.closed_tasks) {
     STEPD_RETURN_IF_ERROR(CloseActivityTaskLocked(transition.execution_arn, task_id, kOp));
@@ -1617,7 +1734,7 @@ Status SqliteStore::FinishTransitionLocked(int64_t execution_id, const Transitio
   return AppendAuditLocked(transition.audit, kOp);
 }
 
-Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord& run,
+Status SqlStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord& run,
                                        std::string_view op) {
   // A run of another execution is left alone (the WHERE) and reported.
   STEPD_ASSIGN_OR_RETURN(
@@ -1649,7 +1766,7 @@ Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord&
       .Bind(11, run.redrive_count)
       .BindOptional(12, run.redrive_time_ms);
   STEPD_RETURN_IF_ERROR(upsert.Run());
-  if (sqlite3_changes(writer_->db()) != 0) return Status::OK();
+  if (writer_->Changes() != 0) return Status::OK();
   STEPD_ASSIGN_OR_RETURN(Statement owner,
                          writer_->Prepare("SELECT e.arn FROM map_runs r JOIN executions e ON "
                                           "e.id = r.execution_id WHERE r.arn = ?1",
@@ -1660,7 +1777,7 @@ Status SqliteStore::UpsertMapRunLocked(int64_t execution_id, const MapRunRecord&
   return internal::MapRunOfAnotherExecution(op, run.arn, owner.Text(0), run.execution_arn);
 }
 
-Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
+Status SqlStore::CommitTransitions(std::span<const TransitionGroup> groups,
                                       std::vector<Status>* results) {
   constexpr std::string_view kOp = "CommitTransition";
   results->assign(groups.size(), Status::OK());
@@ -1688,7 +1805,7 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
     const int64_t audit_seq = audit_seq_;
     const std::string audit_hash = audit_hash_;
     const std::string audit_raw = audit_raw_;
-    auto txn = Transaction::Begin(*writer_, true, kOp);
+    auto txn = BeginWrite(kOp);
     if (!txn.ok()) return txn.status();
     std::optional<size_t> failed;
     Status applied;
@@ -1708,7 +1825,8 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
     const StatusCode code = applied.code();
     const bool group_error = code == StatusCode::kAlreadyExists ||
                              code == StatusCode::kFailedPrecondition ||
-                             code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument;
+                             code == StatusCode::kNotFound || code == StatusCode::kInvalidArgument ||
+                             code == StatusCode::kAborted;
     // Anything but an error of the request itself (I/O, disk full, busy)
     // fails the whole commit.
     if (!group_error) return applied;
@@ -1720,7 +1838,7 @@ Status SqliteStore::CommitTransitions(std::span<const TransitionGroup> groups,
   }
 }
 
-StatusOr<std::vector<RunningExecution>> SqliteStore::ListRunningExecutions() {
+StatusOr<std::vector<RunningExecution>> SqlStore::ListRunningExecutions() {
   constexpr std::string_view kOp = "ListRunningExecutions";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -1736,7 +1854,163 @@ StatusOr<std::vector<RunningExecution>> SqliteStore::ListRunningExecutions() {
   return out;
 }
 
-StatusOr<Page<HistoryEventRecord>> SqliteStore::GetHistory(std::string_view execution_arn,
+// --- Nodes --------------------------------------------------------------------
+
+Status SqlStore::HeartbeatNode(const NodeRecord& node) {
+  constexpr std::string_view kOp = "HeartbeatNode";
+  if (node.node_id.empty()) return InvalidArgumentError("HeartbeatNode: the node id is empty");
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      writer_->Prepare("INSERT INTO nodes (node_id, address, started_ms, heartbeat_ms, expires_ms) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (node_id) DO UPDATE SET "
+                       "address = excluded.address, started_ms = excluded.started_ms, "
+                       "heartbeat_ms = excluded.heartbeat_ms, expires_ms = excluded.expires_ms",
+                       kOp));
+  s.Bind(1, node.node_id)
+      .Bind(2, node.address)
+      .Bind(3, node.started_ms)
+      .Bind(4, node.heartbeat_ms)
+      .Bind(5, node.expires_ms);
+  STEPD_RETURN_IF_ERROR(s.Run());
+  return txn.Commit();
+}
+
+StatusOr<std::vector<NodeRecord>> SqlStore::ListNodes() {
+  constexpr std::string_view kOp = "ListNodes";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(Statement s, reader->Prepare("SELECT node_id, address, started_ms, "
+                                                      "heartbeat_ms, expires_ms FROM nodes "
+                                                      "ORDER BY node_id",
+                                                      kOp));
+  std::vector<NodeRecord> out;
+  while (true) {
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(NodeRecord{s.Text(0), s.Text(1), s.Int64(2), s.Int64(3), s.Int64(4)});
+  }
+  return out;
+}
+
+StatusOr<std::vector<RunningExecution>> SqlStore::ClaimExecutions(std::string_view node_id,
+                                                                  int64_t now_ms, int limit,
+                                                                  bool include_own) {
+  constexpr std::string_view kOp = "ClaimExecutions";
+  if (node_id.empty()) return InvalidArgumentError("ClaimExecutions: the node id is empty");
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
+  std::vector<std::pair<int64_t, RunningExecution>> claimed;
+  {
+    // The write lock is held: no other node claims or commits meanwhile.
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s,
+        writer_->Prepare("SELECT e.id, e.arn, e.wake_at, e.tasks_pending FROM executions e "
+                         "LEFT JOIN nodes n ON n.node_id = e.owner_node WHERE e.status = "
+                         "'RUNNING' AND e.parent_arn IS NULL AND ((e.owner_node = ?1 AND ?3 <> 0) "
+                         "OR e.owner_node IS NULL OR (e.owner_node <> ?1 AND (n.node_id IS NULL "
+                         "OR n.expires_ms <= ?2))) ORDER BY e.id LIMIT ?4",
+                         kOp));
+    s.Bind(1, node_id).Bind(2, now_ms).Bind(3, int64_t{include_own}).Bind(4, int64_t{limit});
+    while (true) {
+      STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      claimed.emplace_back(
+          s.Int64(0), RunningExecution{s.Text(1), s.OptionalInt64(2), static_cast<int>(s.Int64(3))});
+    }
+  }
+  for (const auto& [id, execution] : claimed) {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("UPDATE executions SET owner_node = ?2 WHERE id = ?1", kOp));
+    s.Bind(1, id).Bind(2, node_id);
+    STEPD_RETURN_IF_ERROR(s.Run());
+  }
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  std::vector<RunningExecution> out;
+  for (auto& [id, execution] : claimed) out.push_back(std::move(execution));
+  return out;
+}
+
+StatusOr<RunningExecution> SqlStore::ClaimExecution(std::string_view arn,
+                                                    std::string_view node_id) {
+  constexpr std::string_view kOp = "ClaimExecution";
+  if (node_id.empty()) return InvalidArgumentError("ClaimExecution: the node id is empty");
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
+  RunningExecution out;
+  {
+    STEPD_ASSIGN_OR_RETURN(
+        Statement s, writer_->Prepare("SELECT status, parent_arn, wake_at, tasks_pending FROM "
+                                      "executions WHERE arn = ?1",
+                                      kOp));
+    s.Bind(1, arn);
+    STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return internal::ExecutionNotFound(kOp, arn);
+    if (s.Text(0) != "RUNNING" || !s.IsNull(1)) {
+      return FailedPreconditionError(std::string(kOp) + ": execution '" + std::string(arn) +
+                                     (s.IsNull(1) ? "' is " + s.Text(0)
+                                                  : std::string("' is a Map Run's child")));
+    }
+    out = RunningExecution{std::string(arn), s.OptionalInt64(2), static_cast<int>(s.Int64(3))};
+  }
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, writer_->Prepare("UPDATE executions SET owner_node = ?2 WHERE arn = ?1", kOp));
+  s.Bind(1, arn).Bind(2, node_id);
+  STEPD_RETURN_IF_ERROR(s.Run());
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return out;
+}
+
+StatusOr<std::string> SqlStore::GetExecutionOwner(std::string_view arn) {
+  constexpr std::string_view kOp = "GetExecutionOwner";
+  ReaderLease reader = AcquireReader();
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      reader->Prepare("SELECT coalesce(p.owner_node, e.owner_node, '') FROM executions e LEFT "
+                      "JOIN executions p ON p.arn = e.parent_arn WHERE e.arn = ?1",
+                      kOp));
+  s.Bind(1, arn);
+  STEPD_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return internal::ExecutionNotFound(kOp, arn);
+  return s.Text(0);
+}
+
+StatusOr<bool> SqlStore::AcquireLease(std::string_view name, std::string_view holder,
+                                      int64_t now_ms, int64_t expires_ms) {
+  constexpr std::string_view kOp = "AcquireLease";
+  if (name.empty() || holder.empty()) {
+    return InvalidArgumentError("AcquireLease: the lease name and holder must not be empty");
+  }
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s,
+      writer_->Prepare("INSERT INTO leases (name, holder, acquired_ms, expires_ms) VALUES (?1, "
+                       "?2, ?3, ?4) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, "
+                       "acquired_ms = CASE WHEN leases.holder = excluded.holder THEN "
+                       "leases.acquired_ms ELSE excluded.acquired_ms END, expires_ms = "
+                       "excluded.expires_ms WHERE leases.holder = excluded.holder OR "
+                       "leases.expires_ms <= ?3",
+                       kOp));
+  s.Bind(1, name).Bind(2, holder).Bind(3, now_ms).Bind(4, expires_ms);
+  STEPD_RETURN_IF_ERROR(s.Run());
+  const bool held = writer_->Changes() > 0;
+  STEPD_RETURN_IF_ERROR(txn.Commit());
+  return held;
+}
+
+Status SqlStore::ReleaseLease(std::string_view name, std::string_view holder) {
+  constexpr std::string_view kOp = "ReleaseLease";
+  std::lock_guard lock(writer_mu_);
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
+  STEPD_ASSIGN_OR_RETURN(
+      Statement s, writer_->Prepare("DELETE FROM leases WHERE name = ?1 AND holder = ?2", kOp));
+  s.Bind(1, name).Bind(2, holder);
+  STEPD_RETURN_IF_ERROR(s.Run());
+  return txn.Commit();
+}
+
+StatusOr<Page<HistoryEventRecord>> SqlStore::GetHistory(std::string_view execution_arn,
                                                            const PageRequest& page, bool reverse) {
   constexpr std::string_view kOp = "GetHistory";
   const TokenKind kind = reverse ? TokenKind::kHistoryReverse : TokenKind::kHistory;
@@ -1812,7 +2086,7 @@ MapRunRecord ReadMapRun(const Statement& s) {
 }
 }  // namespace
 
-StatusOr<MapRunRecord> SqliteStore::GetMapRun(std::string_view arn) {
+StatusOr<MapRunRecord> SqlStore::GetMapRun(std::string_view arn) {
   constexpr std::string_view kOp = "GetMapRun";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -1823,7 +2097,7 @@ StatusOr<MapRunRecord> SqliteStore::GetMapRun(std::string_view arn) {
   return ReadMapRun(s);
 }
 
-StatusOr<Page<MapRunRecord>> SqliteStore::ListMapRuns(std::string_view execution_arn,
+StatusOr<Page<MapRunRecord>> SqlStore::ListMapRuns(std::string_view execution_arn,
                                                       const PageRequest& page) {
   constexpr std::string_view kOp = "ListMapRuns";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -1850,7 +2124,7 @@ StatusOr<Page<MapRunRecord>> SqliteStore::ListMapRuns(std::string_view execution
   return ReadIdPage<MapRunRecord>(s, limit, TokenKind::kMapRuns, ReadMapRun);
 }
 
-StatusOr<MapRunExecutionCounts> SqliteStore::CountMapRunExecutions(std::string_view arn) {
+StatusOr<MapRunExecutionCounts> SqlStore::CountMapRunExecutions(std::string_view arn) {
   constexpr std::string_view kOp = "CountMapRunExecutions";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
@@ -1915,13 +2189,13 @@ ActivityTaskRecord ReadActivityTask(const Statement& s) {
 }
 }  // namespace
 
-Status SqliteStore::CreateActivity(const ActivityRecord& activity,
+Status SqlStore::CreateActivity(const ActivityRecord& activity,
                                    const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateActivity";
   STEPD_RETURN_IF_ERROR(internal::ValidateActivity(kOp, activity));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
         Statement taken,
@@ -1946,7 +2220,7 @@ Status SqliteStore::CreateActivity(const ActivityRecord& activity,
   return CommitAudited(txn);
 }
 
-StatusOr<ActivityRecord> SqliteStore::GetActivity(std::string_view arn) {
+StatusOr<ActivityRecord> SqlStore::GetActivity(std::string_view arn) {
   constexpr std::string_view kOp = "GetActivity";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -1957,7 +2231,7 @@ StatusOr<ActivityRecord> SqliteStore::GetActivity(std::string_view arn) {
   return ReadActivity(s);
 }
 
-StatusOr<Page<ActivityRecord>> SqliteStore::ListActivities(const PageRequest& page) {
+StatusOr<Page<ActivityRecord>> SqlStore::ListActivities(const PageRequest& page) {
   constexpr std::string_view kOp = "ListActivities";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
   STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
@@ -1970,43 +2244,43 @@ StatusOr<Page<ActivityRecord>> SqliteStore::ListActivities(const PageRequest& pa
   return ReadIdPage<ActivityRecord>(s, limit, TokenKind::kActivities, ReadActivity);
 }
 
-Status SqliteStore::DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) {
+Status SqlStore::DeleteActivity(std::string_view arn, const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteActivity";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(Statement del,
                          writer_->Prepare("DELETE FROM activities WHERE arn = ?1", kOp));
   del.Bind(1, arn);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::ActivityNotFound(kOp, arn);
+  if (writer_->Changes() == 0) return internal::ActivityNotFound(kOp, arn);
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-Status SqliteStore::UpdateAttributes(std::string_view arn, const std::string& attributes_json,
+Status SqlStore::UpdateAttributes(std::string_view arn, const std::string& attributes_json,
                                      const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateAttributes";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   int changed = 0;
   for (const char* sql : {"UPDATE state_machines SET attributes = ?2 WHERE arn = ?1",
                           "UPDATE activities SET attributes = ?2 WHERE arn = ?1"}) {
     STEPD_ASSIGN_OR_RETURN(Statement update, writer_->Prepare(sql, kOp));
     update.Bind(1, arn).Bind(2, attributes_json);
     STEPD_RETURN_IF_ERROR(update.Run());
-    changed += sqlite3_changes(writer_->db());
+    changed += writer_->Changes();
   }
   if (changed == 0) return internal::ResourceNotFound(kOp, arn);
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-StatusOr<ActivityTaskRecord> SqliteStore::EnqueueActivityTask(const ActivityTaskRecord& task) {
+StatusOr<ActivityTaskRecord> SqlStore::EnqueueActivityTask(const ActivityTaskRecord& task) {
   constexpr std::string_view kOp = "EnqueueActivityTask";
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement known,
                            writer_->Prepare(std::string(kActivityTaskColumns) +
@@ -2042,13 +2316,13 @@ StatusOr<ActivityTaskRecord> SqliteStore::EnqueueActivityTask(const ActivityTask
   return queued;
 }
 
-StatusOr<ActivityTaskRecord> SqliteStore::RegisterTaskToken(const ActivityTaskRecord& task,
+StatusOr<ActivityTaskRecord> SqlStore::RegisterTaskToken(const ActivityTaskRecord& task,
                                                             std::string_view token_hash,
                                                             bool* recorded_now) {
   constexpr std::string_view kOp = "RegisterTaskToken";
   if (recorded_now) *recorded_now = false;
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement known,
                            writer_->Prepare(std::string(kTaskTokenColumns) +
@@ -2079,12 +2353,12 @@ StatusOr<ActivityTaskRecord> SqliteStore::RegisterTaskToken(const ActivityTaskRe
   return recorded;
 }
 
-StatusOr<std::optional<ActivityTaskRecord>> SqliteStore::ClaimActivityTask(
+StatusOr<std::optional<ActivityTaskRecord>> SqlStore::ClaimActivityTask(
     std::string_view activity_arn, std::string_view worker_name, std::string_view token_hash,
     int64_t now_ms) {
   constexpr std::string_view kOp = "ClaimActivityTask";
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   int64_t id = 0;
   {
     STEPD_ASSIGN_OR_RETURN(
@@ -2117,7 +2391,7 @@ StatusOr<std::optional<ActivityTaskRecord>> SqliteStore::ClaimActivityTask(
   return std::optional<ActivityTaskRecord>(std::move(claimed));
 }
 
-StatusOr<ActivityTaskRecord> SqliteStore::GetActivityTaskByToken(std::string_view token_hash) {
+StatusOr<ActivityTaskRecord> SqlStore::GetActivityTaskByToken(std::string_view token_hash) {
   constexpr std::string_view kOp = "GetActivityTaskByToken";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(
@@ -2134,7 +2408,7 @@ StatusOr<ActivityTaskRecord> SqliteStore::GetActivityTaskByToken(std::string_vie
   return ReadActivityTask(t);
 }
 
-StatusOr<std::pair<ActivityTaskRecord, const char*>> SqliteStore::FindTokenLocked(
+StatusOr<std::pair<ActivityTaskRecord, const char*>> SqlStore::FindTokenLocked(
     std::string_view token_hash, std::string_view op) {
   for (const auto& [columns, table] :
        {std::pair{kActivityTaskColumns, "activity_tasks"}, {kTaskTokenColumns, "task_tokens"}}) {
@@ -2147,11 +2421,11 @@ StatusOr<std::pair<ActivityTaskRecord, const char*>> SqliteStore::FindTokenLocke
   return internal::TaskTokenNotFound(op);
 }
 
-StatusOr<ActivityTaskRecord> SqliteStore::FinishActivityTask(std::string_view token_hash,
+StatusOr<ActivityTaskRecord> SqlStore::FinishActivityTask(std::string_view token_hash,
                                                              const ActivityTaskRecord& update) {
   constexpr std::string_view kOp = "FinishActivityTask";
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindTokenLocked(token_hash, kOp));
   auto& [task, table] = found;
   if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
@@ -2175,11 +2449,11 @@ StatusOr<ActivityTaskRecord> SqliteStore::FinishActivityTask(std::string_view to
   return task;
 }
 
-StatusOr<ActivityTaskRecord> SqliteStore::HeartbeatActivityTask(std::string_view token_hash,
+StatusOr<ActivityTaskRecord> SqlStore::HeartbeatActivityTask(std::string_view token_hash,
                                                                 int64_t now_ms) {
   constexpr std::string_view kOp = "HeartbeatActivityTask";
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(auto found, FindTokenLocked(token_hash, kOp));
   auto& [task, table] = found;
   if (task.state != ActivityTaskState::kStarted) return internal::TaskNotStarted(kOp, task.state);
@@ -2194,12 +2468,12 @@ StatusOr<ActivityTaskRecord> SqliteStore::HeartbeatActivityTask(std::string_view
   return task;
 }
 
-Status SqliteStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
+Status SqlStore::CloseActivityTask(std::string_view execution_arn, int64_t task_id) {
   std::lock_guard lock(writer_mu_);
   return CloseActivityTaskLocked(execution_arn, task_id, "CloseActivityTask");
 }
 
-Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
+Status SqlStore::CloseActivityTaskLocked(std::string_view execution_arn, int64_t task_id,
                                             std::string_view op) {
   for (const char* sql :
        {"UPDATE activity_tasks SET state = 'CLOSED' WHERE execution_arn = ?1 AND task_id = ?2",
@@ -2211,7 +2485,7 @@ Status SqliteStore::CloseActivityTaskLocked(std::string_view execution_arn, int6
   return Status::OK();
 }
 
-StatusOr<Page<ActivityTaskRecord>> SqliteStore::ListActivityTasks(const ActivityTaskFilter& filter,
+StatusOr<Page<ActivityTaskRecord>> SqlStore::ListActivityTasks(const ActivityTaskFilter& filter,
                                                                   const PageRequest& page) {
   constexpr std::string_view kOp = "ListActivityTasks";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -2227,8 +2501,8 @@ StatusOr<Page<ActivityTaskRecord>> SqliteStore::ListActivityTasks(const Activity
   const bool only_pending = std::all_of(states.begin(), states.end(), [](ActivityTaskState s) {
     return s == ActivityTaskState::kQueued || s == ActivityTaskState::kStarted;
   });
-  std::string task_states = only_pending ? "t.state IN ('QUEUED', 'STARTED')" : "1";
-  std::string token_states = only_pending ? "t.state = 'STARTED'" : "1";
+  std::string task_states = only_pending ? "t.state IN ('QUEUED', 'STARTED')" : "1 = 1";
+  std::string token_states = only_pending ? "t.state = 'STARTED'" : "1 = 1";
   constexpr int kFirstState = 10;
   if (!pending) {
     std::string list;
@@ -2309,13 +2583,13 @@ void BindSealed(Statement& s, int index, const std::string& sealed) {
 }
 }  // namespace
 
-Status SqliteStore::CreateConnection(const ConnectionRecord& connection,
+Status SqlStore::CreateConnection(const ConnectionRecord& connection,
                                      const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateConnection";
   STEPD_RETURN_IF_ERROR(internal::ValidateConnection(kOp, connection));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
         Statement taken,
@@ -2358,7 +2632,7 @@ Status SqliteStore::CreateConnection(const ConnectionRecord& connection,
   return CommitAudited(txn);
 }
 
-StatusOr<ConnectionRecord> SqliteStore::GetConnection(std::string_view name) {
+StatusOr<ConnectionRecord> SqlStore::GetConnection(std::string_view name) {
   constexpr std::string_view kOp = "GetConnection";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2369,7 +2643,7 @@ StatusOr<ConnectionRecord> SqliteStore::GetConnection(std::string_view name) {
   return ReadConnection(s);
 }
 
-StatusOr<ConnectionRecord> SqliteStore::GetConnectionByArn(std::string_view arn) {
+StatusOr<ConnectionRecord> SqlStore::GetConnectionByArn(std::string_view arn) {
   constexpr std::string_view kOp = "GetConnectionByArn";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2380,7 +2654,7 @@ StatusOr<ConnectionRecord> SqliteStore::GetConnectionByArn(std::string_view arn)
   return ReadConnection(s);
 }
 
-StatusOr<Page<ConnectionRecord>> SqliteStore::ListConnections(const ConnectionFilter& filter,
+StatusOr<Page<ConnectionRecord>> SqlStore::ListConnections(const ConnectionFilter& filter,
                                                               const PageRequest& page) {
   constexpr std::string_view kOp = "ListConnections";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
@@ -2410,7 +2684,7 @@ StatusOr<Page<ConnectionRecord>> SqliteStore::ListConnections(const ConnectionFi
   return result;
 }
 
-Status SqliteStore::CheckConnectionRevisionLocked(std::string_view arn, int64_t expected,
+Status SqlStore::CheckConnectionRevisionLocked(std::string_view arn, int64_t expected,
                                                   std::string_view op) {
   STEPD_ASSIGN_OR_RETURN(Statement s,
                          writer_->Prepare("SELECT revision FROM connections WHERE arn = ?1", op));
@@ -2423,12 +2697,12 @@ Status SqliteStore::CheckConnectionRevisionLocked(std::string_view arn, int64_t 
   return Status::OK();
 }
 
-StatusOr<int64_t> SqliteStore::UpdateConnection(const ConnectionRecord& connection,
+StatusOr<int64_t> SqlStore::UpdateConnection(const ConnectionRecord& connection,
                                                 const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateConnection";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_RETURN_IF_ERROR(CheckConnectionRevisionLocked(connection.arn, connection.revision, kOp));
   STEPD_ASSIGN_OR_RETURN(
       Statement update,
@@ -2451,26 +2725,26 @@ StatusOr<int64_t> SqliteStore::UpdateConnection(const ConnectionRecord& connecti
   return connection.revision + 1;
 }
 
-Status SqliteStore::DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) {
+Status SqlStore::DeleteConnection(std::string_view arn, const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteConnection";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(Statement del,
                          writer_->Prepare("DELETE FROM connections WHERE arn = ?1", kOp));
   del.Bind(1, arn);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::ConnectionNotFound(kOp, arn);
+  if (writer_->Changes() == 0) return internal::ConnectionNotFound(kOp, arn);
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-Status SqliteStore::ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
+Status SqlStore::ReplaceSealedParameters(const std::vector<SealedParametersUpdate>& updates,
                                             const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "ReplaceSealedParameters";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   for (const SealedParametersUpdate& u : updates) {
     STEPD_RETURN_IF_ERROR(CheckConnectionRevisionLocked(u.arn, u.revision, kOp));
     STEPD_ASSIGN_OR_RETURN(
@@ -2512,7 +2786,7 @@ LookerDeliveryRecord ReadDelivery(const Statement& s) {
 }
 }  // namespace
 
-StatusOr<RecordedDelivery> SqliteStore::RecordLookerDelivery(const LookerDeliveryRecord& delivery,
+StatusOr<RecordedDelivery> SqlStore::RecordLookerDelivery(const LookerDeliveryRecord& delivery,
                                                              int64_t dedup_since_ms) {
   STEPD_RETURN_IF_ERROR(internal::ValidateLookerDelivery("RecordLookerDelivery", delivery));
   QueuedDelivery mine{&delivery, dedup_since_ms};
@@ -2536,7 +2810,7 @@ StatusOr<RecordedDelivery> SqliteStore::RecordLookerDelivery(const LookerDeliver
   return std::move(mine.result);
 }
 
-void SqliteStore::RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch) {
+void SqlStore::RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch) {
   constexpr std::string_view kOp = "RecordLookerDelivery";
   std::lock_guard lock(writer_mu_);
   auto fail_all = [&batch](const Status& status) {
@@ -2545,7 +2819,7 @@ void SqliteStore::RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch)
   // IMMEDIATE: the lookups and the inserts see no other writer in between,
   // also one of another process on the same file. In order, so that a later
   // delivery of the batch is a duplicate of an earlier one.
-  StatusOr<Transaction> txn = Transaction::Begin(*writer_, true, kOp);
+  StatusOr<Transaction> txn = BeginWrite(kOp);
   if (!txn.ok()) return fail_all(txn.status());
   for (QueuedDelivery* queued : batch) {
     queued->result = RecordOneDelivery(*queued->delivery, queued->dedup_since_ms);
@@ -2557,7 +2831,7 @@ void SqliteStore::RecordDeliveryBatch(const std::vector<QueuedDelivery*>& batch)
   if (Status committed = txn->Commit(); !committed.ok()) fail_all(committed);
 }
 
-StatusOr<RecordedDelivery> SqliteStore::RecordOneDelivery(const LookerDeliveryRecord& delivery,
+StatusOr<RecordedDelivery> SqlStore::RecordOneDelivery(const LookerDeliveryRecord& delivery,
                                                           int64_t dedup_since_ms) {
   constexpr std::string_view kOp = "RecordLookerDelivery";
   {
@@ -2614,7 +2888,7 @@ StatusOr<RecordedDelivery> SqliteStore::RecordOneDelivery(const LookerDeliveryRe
   return result;
 }
 
-Status SqliteStore::UpdateLookerDelivery(std::string_view id, std::string_view outcome,
+Status SqlStore::UpdateLookerDelivery(std::string_view id, std::string_view outcome,
                                          std::string_view execution_arn, std::string_view message) {
   constexpr std::string_view kOp = "UpdateLookerDelivery";
   STEPD_RETURN_IF_ERROR(internal::ValidateLookerDeliveryOutcome(kOp, outcome));
@@ -2625,11 +2899,11 @@ Status SqliteStore::UpdateLookerDelivery(std::string_view id, std::string_view o
                                           kOp));
   update.Bind(1, id).Bind(2, outcome).Bind(3, execution_arn).Bind(4, message);
   STEPD_RETURN_IF_ERROR(update.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::LookerDeliveryNotFound(kOp, id);
+  if (writer_->Changes() == 0) return internal::LookerDeliveryNotFound(kOp, id);
   return Status::OK();
 }
 
-StatusOr<LookerDeliveryRecord> SqliteStore::GetLookerDelivery(std::string_view id) {
+StatusOr<LookerDeliveryRecord> SqlStore::GetLookerDelivery(std::string_view id) {
   constexpr std::string_view kOp = "GetLookerDelivery";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2640,14 +2914,14 @@ StatusOr<LookerDeliveryRecord> SqliteStore::GetLookerDelivery(std::string_view i
   return ReadDelivery(s);
 }
 
-StatusOr<Page<LookerDeliveryRecord>> SqliteStore::ListLookerDeliveries(
+StatusOr<Page<LookerDeliveryRecord>> SqlStore::ListLookerDeliveries(
     const LookerDeliveryFilter& filter, const PageRequest& page) {
   constexpr std::string_view kOp = "ListLookerDeliveries";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
   STEPD_ASSIGN_OR_RETURN(internal::TimeIdPosition after,
                          internal::DecodeTimeIdPageToken(kOp, TokenKind::kLookerDeliveries, page));
   // One SQL text per filter shape; every value is a parameter.
-  std::string sql = std::string(kDeliveryColumns) + "WHERE 1";
+  std::string sql = std::string(kDeliveryColumns) + "WHERE 1 = 1";
   if (!filter.action.empty()) sql += " AND action = ?1";
   if (!filter.instance.empty()) sql += " AND instance = ?2";
   if (!filter.webhook_id.empty()) sql += " AND webhook_id = ?3";
@@ -2677,14 +2951,14 @@ StatusOr<Page<LookerDeliveryRecord>> SqliteStore::ListLookerDeliveries(
   return result;
 }
 
-StatusOr<int64_t> SqliteStore::DeleteLookerDeliveriesBefore(int64_t received_before_ms) {
+StatusOr<int64_t> SqlStore::DeleteLookerDeliveriesBefore(int64_t received_before_ms) {
   constexpr std::string_view kOp = "DeleteLookerDeliveriesBefore";
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(
       Statement del, writer_->Prepare("DELETE FROM looker_deliveries WHERE received_ms < ?1", kOp));
   del.Bind(1, received_before_ms);
   STEPD_RETURN_IF_ERROR(del.Run());
-  return int64_t{sqlite3_changes(writer_->db())};
+  return int64_t{writer_->Changes()};
 }
 
 // --- Artifacts ---------------------------------------------------------------------------
@@ -2711,11 +2985,11 @@ ArtifactRecord ReadArtifact(const Statement& s) {
 }
 }  // namespace
 
-Status SqliteStore::CreateArtifact(const ArtifactRecord& artifact) {
+Status SqlStore::CreateArtifact(const ArtifactRecord& artifact) {
   constexpr std::string_view kOp = "CreateArtifact";
   STEPD_RETURN_IF_ERROR(internal::ValidateArtifact(kOp, artifact));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT 1 FROM artifacts WHERE id = ?1", kOp));
@@ -2744,7 +3018,7 @@ Status SqliteStore::CreateArtifact(const ArtifactRecord& artifact) {
   return txn.Commit();
 }
 
-StatusOr<ArtifactRecord> SqliteStore::GetArtifact(std::string_view id) {
+StatusOr<ArtifactRecord> SqlStore::GetArtifact(std::string_view id) {
   constexpr std::string_view kOp = "GetArtifact";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2755,7 +3029,7 @@ StatusOr<ArtifactRecord> SqliteStore::GetArtifact(std::string_view id) {
   return ReadArtifact(s);
 }
 
-Status SqliteStore::SetArtifactExecution(std::string_view id, std::string_view execution_arn) {
+Status SqlStore::SetArtifactExecution(std::string_view id, std::string_view execution_arn) {
   constexpr std::string_view kOp = "SetArtifactExecution";
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(
@@ -2763,11 +3037,11 @@ Status SqliteStore::SetArtifactExecution(std::string_view id, std::string_view e
       writer_->Prepare("UPDATE artifacts SET execution_arn = ?2 WHERE id = ?1", kOp));
   update.Bind(1, id).Bind(2, execution_arn);
   STEPD_RETURN_IF_ERROR(update.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::ArtifactNotFound(kOp, id);
+  if (writer_->Changes() == 0) return internal::ArtifactNotFound(kOp, id);
   return Status::OK();
 }
 
-StatusOr<std::vector<ArtifactRecord>> SqliteStore::ListExpiredArtifacts(int64_t now_ms,
+StatusOr<std::vector<ArtifactRecord>> SqlStore::ListExpiredArtifacts(int64_t now_ms,
                                                                         size_t limit) {
   constexpr std::string_view kOp = "ListExpiredArtifacts";
   std::vector<ArtifactRecord> result;
@@ -2787,14 +3061,14 @@ StatusOr<std::vector<ArtifactRecord>> SqliteStore::ListExpiredArtifacts(int64_t 
   return result;
 }
 
-Status SqliteStore::DeleteArtifact(std::string_view id) {
+Status SqlStore::DeleteArtifact(std::string_view id) {
   constexpr std::string_view kOp = "DeleteArtifact";
   std::lock_guard lock(writer_mu_);
   STEPD_ASSIGN_OR_RETURN(Statement del,
                          writer_->Prepare("DELETE FROM artifacts WHERE id = ?1", kOp));
   del.Bind(1, id);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::ArtifactNotFound(kOp, id);
+  if (writer_->Changes() == 0) return internal::ArtifactNotFound(kOp, id);
   return Status::OK();
 }
 
@@ -2851,13 +3125,13 @@ void BindScheduleFields(Statement& s, const ScheduleRecord& r) {
 }
 }  // namespace
 
-Status SqliteStore::CreateSchedule(const ScheduleRecord& schedule,
+Status SqlStore::CreateSchedule(const ScheduleRecord& schedule,
                                    const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "CreateSchedule";
   STEPD_RETURN_IF_ERROR(internal::ValidateSchedule(kOp, schedule));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT 1 FROM schedules WHERE name = ?1", kOp));
@@ -2881,7 +3155,7 @@ Status SqliteStore::CreateSchedule(const ScheduleRecord& schedule,
   return CommitAudited(txn);
 }
 
-StatusOr<ScheduleRecord> SqliteStore::GetSchedule(std::string_view name) {
+StatusOr<ScheduleRecord> SqlStore::GetSchedule(std::string_view name) {
   constexpr std::string_view kOp = "GetSchedule";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2892,7 +3166,7 @@ StatusOr<ScheduleRecord> SqliteStore::GetSchedule(std::string_view name) {
   return ReadSchedule(s);
 }
 
-StatusOr<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
+StatusOr<std::vector<ScheduleRecord>> SqlStore::ListSchedules() {
   constexpr std::string_view kOp = "ListSchedules";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -2906,12 +3180,12 @@ StatusOr<std::vector<ScheduleRecord>> SqliteStore::ListSchedules() {
   return result;
 }
 
-StatusOr<int64_t> SqliteStore::UpdateSchedule(const ScheduleRecord& schedule,
+StatusOr<int64_t> SqlStore::UpdateSchedule(const ScheduleRecord& schedule,
                                               const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "UpdateSchedule";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement s,
                            writer_->Prepare("SELECT revision FROM schedules WHERE name = ?1", kOp));
@@ -2939,27 +3213,27 @@ StatusOr<int64_t> SqliteStore::UpdateSchedule(const ScheduleRecord& schedule,
   return schedule.revision + 1;
 }
 
-Status SqliteStore::DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) {
+Status SqlStore::DeleteSchedule(std::string_view name, const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteSchedule";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(Statement del,
                          writer_->Prepare("DELETE FROM schedules WHERE name = ?1", kOp));
   del.Bind(1, name);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) return internal::ScheduleNotFound(kOp, name);
+  if (writer_->Changes() == 0) return internal::ScheduleNotFound(kOp, name);
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
 // --- Audit ---------------------------------------------------------------------------
 
-Status SqliteStore::AppendAudit(const std::vector<AuditEntry>& audit) {
+Status SqlStore::AppendAudit(const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "AppendAudit";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
@@ -2982,16 +3256,16 @@ AuditRecord ReadAudit(const Statement& s, bool legacy = false) {
 }
 }  // namespace
 
-StatusOr<Page<AuditRecord>> SqliteStore::ListAudit(const PageRequest& page) {
+StatusOr<Page<AuditRecord>> SqlStore::ListAudit(const PageRequest& page) {
   return QueryAuditAs("ListAudit", AuditQuery{}, page);
 }
 
-StatusOr<Page<AuditRecord>> SqliteStore::QueryAudit(const AuditQuery& query,
+StatusOr<Page<AuditRecord>> SqlStore::QueryAudit(const AuditQuery& query,
                                                     const PageRequest& page) {
   return QueryAuditAs("QueryAudit", query, page);
 }
 
-StatusOr<Page<AuditRecord>> SqliteStore::QueryAuditAs(std::string_view op,
+StatusOr<Page<AuditRecord>> SqlStore::QueryAuditAs(std::string_view op,
                                                       const AuditQuery& query,
                                                       const PageRequest& page) {
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(op, page));
@@ -2999,7 +3273,7 @@ StatusOr<Page<AuditRecord>> SqliteStore::QueryAuditAs(std::string_view op,
                          internal::DecodePageToken(op, TokenKind::kAudit, page));
   // Conditions only for what is asked (so that the actor and target indexes
   // serve them); every value is a parameter.
-  std::string sql = std::string(kAuditColumns) + "WHERE 1";
+  std::string sql = std::string(kAuditColumns) + "WHERE 1 = 1";
   std::vector<std::pair<int, std::string_view>> texts;
   int next = 1;
   auto text_condition = [&](const std::string& value, std::string_view column) {
@@ -3041,7 +3315,7 @@ StatusOr<Page<AuditRecord>> SqliteStore::QueryAuditAs(std::string_view op,
   return result;
 }
 
-StatusOr<AuditHead> SqliteStore::GetAuditHead() {
+StatusOr<AuditHead> SqlStore::GetAuditHead() {
   constexpr std::string_view kOp = "GetAuditHead";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(
@@ -3052,7 +3326,7 @@ StatusOr<AuditHead> SqliteStore::GetAuditHead() {
   return AuditHead{s.Int64(0), BytesToHex(s.Blob(1))};
 }
 
-Status SqliteStore::VerifyAuditChain() {
+Status SqlStore::VerifyAuditChain() {
   constexpr std::string_view kOp = "VerifyAuditChain";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*reader, false, kOp));
@@ -3129,7 +3403,7 @@ std::string JsonOfStrings(const std::vector<std::string>& values) {
 }
 }  // namespace
 
-StatusOr<std::optional<int64_t>> SqliteStore::GetNotificationCursor() {
+StatusOr<std::optional<int64_t>> SqlStore::GetNotificationCursor() {
   constexpr std::string_view kOp = "GetNotificationCursor";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(
@@ -3140,7 +3414,7 @@ StatusOr<std::optional<int64_t>> SqliteStore::GetNotificationCursor() {
   return std::optional<int64_t>(s.Int64(0));
 }
 
-StatusOr<std::vector<AuditRecord>> SqliteStore::ListAuditTransitionsAfter(
+StatusOr<std::vector<AuditRecord>> SqlStore::ListAuditTransitionsAfter(
     int64_t after_seq, const std::vector<std::string>& actions, int limit) {
   constexpr std::string_view kOp = "ListAuditTransitionsAfter";
   STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit(kOp, limit));
@@ -3164,14 +3438,14 @@ StatusOr<std::vector<AuditRecord>> SqliteStore::ListAuditTransitionsAfter(
   return result;
 }
 
-StatusOr<std::vector<int64_t>> SqliteStore::EnqueueNotifications(
+StatusOr<std::vector<int64_t>> SqlStore::EnqueueNotifications(
     int64_t cursor, const std::vector<NotificationRecord>& items) {
   constexpr std::string_view kOp = "EnqueueNotifications";
   for (const NotificationRecord& item : items) {
     STEPD_RETURN_IF_ERROR(internal::ValidateNotification(kOp, item));
   }
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
         Statement s,
@@ -3204,7 +3478,8 @@ StatusOr<std::vector<int64_t>> SqliteStore::EnqueueNotifications(
         .Bind(15, n.last_error);
     if (n.delivered_ms) insert.Bind(14, *n.delivered_ms);
     STEPD_RETURN_IF_ERROR(insert.Run());
-    ids.push_back(sqlite3_last_insert_rowid(writer_->db()));
+    STEPD_ASSIGN_OR_RETURN(int64_t id, writer_->LastInsertId(kOp));
+    ids.push_back(id);
   }
   STEPD_ASSIGN_OR_RETURN(
       Statement upsert,
@@ -3217,7 +3492,7 @@ StatusOr<std::vector<int64_t>> SqliteStore::EnqueueNotifications(
   return ids;
 }
 
-StatusOr<std::vector<NotificationRecord>> SqliteStore::ListDueNotifications(int64_t now_ms,
+StatusOr<std::vector<NotificationRecord>> SqlStore::ListDueNotifications(int64_t now_ms,
                                                                             int limit) {
   constexpr std::string_view kOp = "ListDueNotifications";
   STEPD_RETURN_IF_ERROR(internal::CheckNotificationLimit(kOp, limit));
@@ -3237,10 +3512,10 @@ StatusOr<std::vector<NotificationRecord>> SqliteStore::ListDueNotifications(int6
   return result;
 }
 
-Status SqliteStore::RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) {
+Status SqlStore::RecordNotificationAttempt(int64_t id, const NotificationAttempt& attempt) {
   constexpr std::string_view kOp = "RecordNotificationAttempt";
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(Statement s,
                            writer_->Prepare("SELECT status FROM notifications WHERE id = ?1", kOp));
@@ -3254,7 +3529,7 @@ Status SqliteStore::RecordNotificationAttempt(int64_t id, const NotificationAtte
       Statement update,
       writer_->Prepare(
           "UPDATE notifications SET status = ?2, attempts = ?3, next_attempt_ms = ?4, "
-          "updated_ms = ?5, delivered_ms = CASE WHEN ?6 THEN ?5 ELSE delivered_ms END, "
+          "updated_ms = ?5, delivered_ms = CASE WHEN ?6 <> 0 THEN ?5 ELSE delivered_ms END, "
           "last_error = CASE WHEN ?7 = '' THEN last_error ELSE ?7 END WHERE id = ?1",
           kOp));
   update.Bind(1, id)
@@ -3268,7 +3543,7 @@ Status SqliteStore::RecordNotificationAttempt(int64_t id, const NotificationAtte
   return txn.Commit();
 }
 
-StatusOr<NotificationRecord> SqliteStore::GetNotification(int64_t id) {
+StatusOr<NotificationRecord> SqlStore::GetNotification(int64_t id) {
   constexpr std::string_view kOp = "GetNotification";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -3279,13 +3554,13 @@ StatusOr<NotificationRecord> SqliteStore::GetNotification(int64_t id) {
   return ReadNotification(s);
 }
 
-StatusOr<Page<NotificationRecord>> SqliteStore::ListNotifications(const NotificationFilter& filter,
+StatusOr<Page<NotificationRecord>> SqlStore::ListNotifications(const NotificationFilter& filter,
                                                                   const PageRequest& page) {
   constexpr std::string_view kOp = "ListNotifications";
   STEPD_ASSIGN_OR_RETURN(int limit, internal::PageSize(kOp, page));
   STEPD_ASSIGN_OR_RETURN(internal::PagePosition after,
                          internal::DecodePageToken(kOp, TokenKind::kNotifications, page));
-  std::string sql = std::string(kNotificationColumns) + "WHERE 1";
+  std::string sql = std::string(kNotificationColumns) + "WHERE 1 = 1";
   if (filter.status) sql += " AND status = ?1";
   if (!filter.execution_arn.empty()) sql += " AND execution_arn = ?2";
   if (!filter.sink.empty()) sql += " AND sink = ?3";
@@ -3301,7 +3576,7 @@ StatusOr<Page<NotificationRecord>> SqliteStore::ListNotifications(const Notifica
   return ReadIdPage<NotificationRecord>(s, limit, TokenKind::kNotifications, ReadNotification);
 }
 
-StatusOr<int64_t> SqliteStore::CountNotifications(NotificationStatus status) {
+StatusOr<int64_t> SqlStore::CountNotifications(NotificationStatus status) {
   constexpr std::string_view kOp = "CountNotifications";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(
@@ -3311,12 +3586,12 @@ StatusOr<int64_t> SqliteStore::CountNotifications(NotificationStatus status) {
   return row ? s.Int64(0) : 0;
 }
 
-StatusOr<NotificationRecord> SqliteStore::RetryNotification(int64_t id, int64_t now_ms,
+StatusOr<NotificationRecord> SqlStore::RetryNotification(int64_t id, int64_t now_ms,
                                                             const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "RetryNotification";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   NotificationRecord n;
   {
     STEPD_ASSIGN_OR_RETURN(
@@ -3345,13 +3620,13 @@ StatusOr<NotificationRecord> SqliteStore::RetryNotification(int64_t id, int64_t 
   return n;
 }
 
-StatusOr<bool> SqliteStore::PutNotificationSink(const NotificationSinkRecord& sink,
+StatusOr<bool> SqlStore::PutNotificationSink(const NotificationSinkRecord& sink,
                                                 const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "PutNotificationSink";
   STEPD_RETURN_IF_ERROR(internal::ValidateNotificationSink(kOp, sink));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   bool created = true;
   {
     STEPD_ASSIGN_OR_RETURN(
@@ -3380,7 +3655,7 @@ StatusOr<bool> SqliteStore::PutNotificationSink(const NotificationSinkRecord& si
   return created;
 }
 
-StatusOr<std::vector<NotificationSinkRecord>> SqliteStore::ListNotificationSinks() {
+StatusOr<std::vector<NotificationSinkRecord>> SqlStore::ListNotificationSinks() {
   constexpr std::string_view kOp = "ListNotificationSinks";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(
@@ -3397,12 +3672,12 @@ StatusOr<std::vector<NotificationSinkRecord>> SqliteStore::ListNotificationSinks
   return result;
 }
 
-Status SqliteStore::DeleteNotificationSink(std::string_view name,
+Status SqlStore::DeleteNotificationSink(std::string_view name,
                                            const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteNotificationSink";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   {
     STEPD_ASSIGN_OR_RETURN(
         Statement s,
@@ -3420,20 +3695,20 @@ Status SqliteStore::DeleteNotificationSink(std::string_view name,
                          writer_->Prepare("DELETE FROM notification_sinks WHERE name = ?1", kOp));
   del.Bind(1, name);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) {
+  if (writer_->Changes() == 0) {
     return internal::NotificationConfigNotFound(kOp, "sink", name);
   }
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
   return CommitAudited(txn);
 }
 
-StatusOr<bool> SqliteStore::PutNotificationRule(const NotificationRuleRecord& rule,
+StatusOr<bool> SqlStore::PutNotificationRule(const NotificationRuleRecord& rule,
                                                 const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "PutNotificationRule";
   STEPD_RETURN_IF_ERROR(internal::ValidateNotificationRule(kOp, rule));
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   bool created = true;
   {
     STEPD_ASSIGN_OR_RETURN(
@@ -3462,7 +3737,7 @@ StatusOr<bool> SqliteStore::PutNotificationRule(const NotificationRuleRecord& ru
   return created;
 }
 
-StatusOr<std::vector<NotificationRuleRecord>> SqliteStore::ListNotificationRules() {
+StatusOr<std::vector<NotificationRuleRecord>> SqlStore::ListNotificationRules() {
   constexpr std::string_view kOp = "ListNotificationRules";
   ReaderLease reader = AcquireReader();
   STEPD_ASSIGN_OR_RETURN(Statement s,
@@ -3479,17 +3754,17 @@ StatusOr<std::vector<NotificationRuleRecord>> SqliteStore::ListNotificationRules
   return result;
 }
 
-Status SqliteStore::DeleteNotificationRule(std::string_view name,
+Status SqlStore::DeleteNotificationRule(std::string_view name,
                                            const std::vector<AuditEntry>& audit) {
   constexpr std::string_view kOp = "DeleteNotificationRule";
   STEPD_RETURN_IF_ERROR(internal::ValidateAudit(kOp, audit));
   std::lock_guard lock(writer_mu_);
-  STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, kOp));
+  STEPD_ASSIGN_OR_RETURN(Transaction txn, BeginWrite(kOp));
   STEPD_ASSIGN_OR_RETURN(Statement del,
                          writer_->Prepare("DELETE FROM notification_rules WHERE name = ?1", kOp));
   del.Bind(1, name);
   STEPD_RETURN_IF_ERROR(del.Run());
-  if (sqlite3_changes(writer_->db()) == 0) {
+  if (writer_->Changes() == 0) {
     return internal::NotificationConfigNotFound(kOp, "rule", name);
   }
   STEPD_RETURN_IF_ERROR(AppendAuditLocked(audit, kOp));
@@ -3499,9 +3774,25 @@ Status SqliteStore::DeleteNotificationRule(std::string_view name,
 }  // namespace
 
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const StoreOptions& options, Clock* clock) {
-  auto store = std::make_unique<SqliteStore>(options, clock);
+  auto store = std::make_unique<SqlStore>(options, clock, Dialect::kSqlite);
   STEPD_RETURN_IF_ERROR(store->Open());
   return std::unique_ptr<Store>(std::move(store));
+}
+
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const StoreOptions& options, Clock* clock) {
+  auto store = std::make_unique<SqlStore>(options, clock, Dialect::kPostgres);
+  STEPD_RETURN_IF_ERROR(store->Open());
+  return std::unique_ptr<Store>(std::move(store));
+}
+
+std::string RedactStoreUrl(std::string_view url) { return internal::RedactPostgresUrl(url); }
+
+std::string DescribeStore(const StoreOptions& options) {
+  return options.url.empty() ? options.path : RedactStoreUrl(options.url);
+}
+
+StatusOr<std::unique_ptr<Store>> OpenStore(const StoreOptions& options, Clock* clock) {
+  return options.url.empty() ? OpenSqliteStore(options, clock) : OpenPostgresStore(options, clock);
 }
 
 }  // namespace stepd::store

@@ -1,0 +1,25 @@
+#include "sql_connection.h"
+
+namespace stepd::store::internal {
+
+StatusOr<Transaction> Transaction::Begin(Connection& connection, bool write,
+                                         std::string_view op) {
+  STEPD_RETURN_IF_ERROR(connection.Begin(write, op));
+  return Transaction(&connection, op);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept
+    : connection_(std::exchange(other.connection_, nullptr)), op_(std::move(other.op_)) {}
+
+Transaction::~Transaction() {
+  if (connection_ != nullptr) (void)connection_->Exec("ROLLBACK", op_);
+}
+
+Status Transaction::Commit() {
+  Connection* connection = std::exchange(connection_, nullptr);
+  Status status = connection->Exec("COMMIT", op_);
+  if (!status.ok()) (void)connection->Exec("ROLLBACK", op_);
+  return status;
+}
+
+}  // namespace stepd::store::internal
