@@ -681,6 +681,11 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
       // (a full disk). This one takes over.
       if (!InFlight(first.id) && backend_.store->GetExecution(first.execution_arn).status().code() ==
                                      StatusCode::kNotFound) {
+        // Several nodes: another one may be handling it still.
+        if (!options_.node_id.empty()) {
+          const int64_t left_ms = first.received_ms + TakeoverAfterMs() - NowMs();
+          if (left_ms > 0) return InProgressElsewhere(*d, first, left_ms);
+        }
         (void)backend_.store->UpdateLookerDelivery(first.id, "failed", first.execution_arn,
                                                    "abandoned: stepd stopped before starting it");
         (void)backend_.store->UpdateLookerDelivery(d->id, "failed", first.execution_arn,
@@ -704,6 +709,30 @@ class LookerHub::Impl : public std::enable_shared_from_this<Impl> {
     if (!d->envelope.attachment.present && !download.empty()) return Download(d, download);
     if (Status s = PrepareAttachment(*d); !s.ok()) return Failed(*d, std::string(s.message()));
     Start(d);
+  }
+
+  // LookerOptions::takeover_after, or its default.
+  int64_t TakeoverAfterMs() const {
+    const std::chrono::seconds after = options_.takeover_after.count() > 0
+                                           ? options_.takeover_after
+                                           : options_.download_timeout + std::chrono::minutes(2);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(after).count();
+  }
+
+  // A re-delivery of `first`, which may be in progress on another node
+  // (`left_ms` before it may be taken over): nothing starts, Looker is told
+  // to come back.
+  void InProgressElsewhere(const Delivery& d, const store::LookerDeliveryRecord& first,
+                           int64_t left_ms) {
+    AuditDelivery(d, first.execution_arn, "duplicate",
+                  {{"duplicate_of", first.id}, {"in_progress", true}});
+    http::Response response =
+        HubError(503, "Delivery " + first.id +
+                          " of this webhook is still being processed (it may be on another "
+                          "stepd node); nothing new was started. Send it again later.");
+    const int64_t seconds = std::clamp<int64_t>((left_ms + 999) / 1000, 1, 30);
+    response.headers.Set("Retry-After", std::to_string(seconds));
+    d.responder.Send(std::move(response));
   }
 
   // Fetches a download_url (once) into the spool, then goes on.

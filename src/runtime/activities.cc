@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdlib>
 #include <deque>
@@ -48,8 +49,9 @@ bool IsActivityArn(std::string_view resource) {
 
 class ActivityQueue::Impl {
  public:
-  Impl(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger)
-      : store_(store), clock_(clock), log_(std::move(logger)) {}
+  Impl(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger,
+       const ClusterOptions& cluster)
+      : store_(store), clock_(clock), log_(std::move(logger)), cluster_(cluster) {}
   ~Impl() { Stop(); }
 
   void SetEngine(Engine* engine) {
@@ -97,6 +99,13 @@ class ActivityQueue::Impl {
     WakeLocked();
   }
 
+  void Release(const TaskCall& call) {
+    const TaskKey key(call.execution_arn, call.request.task_id);
+    std::lock_guard lock(mu_);
+    dones_.erase(key);
+    unclaimed_.erase(key);
+  }
+
   void Poll(const std::string& activity_arn, const std::string& worker_name,
             std::chrono::milliseconds wait, PollDone done, std::function<bool()> abandoned) {
     if (auto activity = store_->GetActivity(activity_arn); !activity.ok()) {
@@ -125,6 +134,9 @@ class ActivityQueue::Impl {
                            store_->FinishActivityTask(TokenHash(token), outcome));
     std::optional<asl::AslResult<Json>> answer = StoredAnswer(task);  // ended: always one
     if (!answer) return InternalError("Finish: the task did not end");
+    // Another node's execution comes here, and reads the answer back with
+    // its task when it resumes.
+    TakeOver(task.execution_arn);
     Deliver(task.execution_arn, task.task_id, std::move(*answer));
     return Status::OK();
   }
@@ -167,6 +179,8 @@ class ActivityQueue::Impl {
                            store_->ClaimActivityTask(activity_arn, worker_name, TokenHash(token),
                                                      internal::ToMillis(clock_->Now())));
     if (!task) return std::optional<Handout>();
+    // ActivityStarted and the heartbeat deadline belong where it runs.
+    TakeOver(task->execution_arn);
     Engine* engine = nullptr;
     {
       std::lock_guard lock(mu_);
@@ -176,17 +190,35 @@ class ActivityQueue::Impl {
     return std::optional<Handout>(Handout{std::move(token), task->input});
   }
 
+  // Cluster mode: the execution `arn` runs here from now on
+  // (Engine::TakeOver); a failure leaves it where it is.
+  void TakeOver(const std::string& arn) {
+    if (!cluster_.clustered()) return;
+    Engine* engine = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      engine = engine_;
+    }
+    if (engine == nullptr) return;
+    if (Status s = engine->TakeOver(arn); !s.ok() && s.code() != StatusCode::kFailedPrecondition) {
+      log_->warn("cannot take execution {} over: {}", arn, s.ToString());
+    }
+  }
+
   // Hands an outcome to the execution: through the TaskDone of its
   // dispatch when this process has one; otherwise the engine's next
-  // dispatch of the task (after a restart) finds it stored.
+  // dispatch of the task (after a restart, or on the node running it) finds
+  // it stored.
   void Deliver(const std::string& execution_arn, int64_t task_id, asl::AslResult<Json> result) {
     TaskDone done;
     {
       std::lock_guard lock(mu_);
-      auto it = dones_.find(TaskKey(execution_arn, task_id));
+      const TaskKey key(execution_arn, task_id);
+      auto it = dones_.find(key);
       if (it == dones_.end()) {
-        // Answered between a re-dispatch's read of the task and its Await.
-        unclaimed_.insert_or_assign(TaskKey(execution_arn, task_id), std::move(result));
+        // Answered between a dispatch's read of the task and its Await:
+        // kept for the Await. Otherwise that read finds it stored.
+        if (reading_.contains(key)) unclaimed_.insert_or_assign(key, std::move(result));
         return;
       }
       done = std::move(it->second);
@@ -195,7 +227,27 @@ class ActivityQueue::Impl {
     done(std::move(result));
   }
 
-  // `done` gets the task's answer: one delivered already, or the next.
+  // A dispatch reads its task from the store (answers then wait for its
+  // Await) until EndRead or Await.
+  void BeginRead(const TaskKey& key) {
+    std::lock_guard lock(mu_);
+    ++reading_[key];
+  }
+  void EndReadLocked(const TaskKey& key) {
+    auto it = reading_.find(key);
+    if (it == reading_.end()) return;
+    if (--it->second == 0) {
+      reading_.erase(it);
+      unclaimed_.erase(key);
+    }
+  }
+  void EndRead(const TaskKey& key) {
+    std::lock_guard lock(mu_);
+    EndReadLocked(key);
+  }
+
+  // Ends the read of BeginRead: `done` gets the task's answer, one
+  // delivered already or the next.
   void Await(const TaskKey& key, TaskDone done) {
     std::optional<asl::AslResult<Json>> early;
     {
@@ -203,10 +255,12 @@ class ActivityQueue::Impl {
       auto it = unclaimed_.find(key);
       if (it == unclaimed_.end()) {
         dones_[key] = std::move(done);
+        EndReadLocked(key);
         return;
       }
       early = std::move(it->second);
       unclaimed_.erase(it);
+      EndReadLocked(key);
     }
     done(std::move(*early));
   }
@@ -233,8 +287,11 @@ class ActivityQueue::Impl {
     task.input.clear();
     AppendJsonText(request.parameters, &task.input);
     task.created_at_ms = internal::ToMillis(clock_->Now());
+    const TaskKey key(job.call.execution_arn, request.task_id);
+    BeginRead(key);
     StatusOr<store::ActivityTaskRecord> queued = store_->EnqueueActivityTask(task);
     if (!queued.ok()) {
+      EndRead(key);
       if (queued.status().code() == StatusCode::kNotFound) {
         job.done(asl::AslError::Of(asl::StatesError::kTaskFailed,
                                    "The activity '" + request.resource + "' does not exist"));
@@ -256,15 +313,19 @@ class ActivityQueue::Impl {
       }
       if (engine) engine->TaskStarted(queued->execution_arn, queued->task_id, queued->worker_name);
     }
-    if (auto answer = StoredAnswer(*queued)) return job.done(std::move(*answer));
+    if (auto answer = StoredAnswer(*queued)) {
+      EndRead(key);
+      return job.done(std::move(*answer));
+    }
     switch (queued->state) {
       case store::ActivityTaskState::kSucceeded:
       case store::ActivityTaskState::kFailed:
       case store::ActivityTaskState::kClosed:
+        EndRead(key);
         return;  // the execution stopped waiting for it
       case store::ActivityTaskState::kQueued:
       case store::ActivityTaskState::kStarted: {
-        Await(TaskKey(job.call.execution_arn, request.task_id), std::move(job.done));
+        Await(key, std::move(job.done));
         if (queued->state == store::ActivityTaskState::kQueued) {
           std::lock_guard lock(mu_);
           ready_.push_back(request.resource);
@@ -333,15 +394,24 @@ class ActivityQueue::Impl {
     token.task_id = request.task_id;
     token.created_at_ms = internal::ToMillis(clock_->Now());
     bool fresh = false;
+    const TaskKey key(arn, request.task_id);
+    BeginRead(key);
     StatusOr<store::ActivityTaskRecord> kept = store_->RegisterTaskToken(token, hash, &fresh);
     if (!kept.ok()) {
+      EndRead(key);
       // The dispatch is repeated when the execution is read back.
       log_->error("cannot record the task token of {}: {}", arn, kept.status().ToString());
       return;
     }
-    if (auto answer = StoredAnswer(*kept)) return job.done(std::move(*answer));
-    if (kept->state != store::ActivityTaskState::kStarted) return;  // closed
-    Await(TaskKey(arn, request.task_id), std::move(job.done));
+    if (auto answer = StoredAnswer(*kept)) {
+      EndRead(key);
+      return job.done(std::move(*answer));
+    }
+    if (kept->state != store::ActivityTaskState::kStarted) {
+      EndRead(key);
+      return;  // closed
+    }
+    Await(key, std::move(job.done));
     if (!fresh) return;  // its integration was called before a restart
     job.integration->Invoke(job.call, [this, call = job.call](asl::AslResult<Json> result) {
       if (result.ok()) {
@@ -405,6 +475,15 @@ class ActivityQueue::Impl {
         lock.lock();
         continue;
       }
+      // Other nodes queue tasks too, without waking the polls here.
+      if (cluster_.clustered() && !waiters_.empty()) {
+        if (now >= retry_at_) {
+          for (const auto& [arn, polls] : waiters_) ready_.push_back(arn);
+          retry_at_ = now + std::chrono::milliseconds(std::max(1, cluster_.poll_interval_ms));
+          continue;
+        }
+        if (!next || retry_at_ < *next) next = retry_at_;
+      }
       if (next) {
         cv_.wait_until(lock, *next);
       } else {
@@ -416,6 +495,7 @@ class ActivityQueue::Impl {
   store::Store* const store_;
   Clock* const clock_;
   std::shared_ptr<spdlog::logger> log_;
+  const ClusterOptions cluster_;
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -426,12 +506,15 @@ class ActivityQueue::Impl {
   std::map<std::string, std::deque<Waiter>> waiters_;  // polls by activity; guarded by mu_
   std::map<TaskKey, TaskDone> dones_;                  // guarded by mu_
   std::map<TaskKey, asl::AslResult<Json>> unclaimed_;  // answers before Await; mu_
+  std::map<TaskKey, int> reading_;  // dispatches between their read and Await; mu_
+  // Cluster mode: when waiting polls next try to take a task; mu_.
+  SteadyClock::time_point retry_at_{};
   std::thread thread_;
 };
 
 ActivityQueue::ActivityQueue(store::Store* store, Clock* clock,
-                             std::shared_ptr<spdlog::logger> logger)
-    : impl_(std::make_unique<Impl>(store, clock, std::move(logger))) {}
+                             std::shared_ptr<spdlog::logger> logger, const ClusterOptions& cluster)
+    : impl_(std::make_unique<Impl>(store, clock, std::move(logger), cluster)) {}
 ActivityQueue::~ActivityQueue() = default;
 void ActivityQueue::SetEngine(Engine* engine) { impl_->SetEngine(engine); }
 void ActivityQueue::Stop() { impl_->Stop(); }
@@ -439,6 +522,8 @@ void ActivityQueue::Invoke(const TaskCall& call, TaskDone done) {
   impl_->Invoke(call, std::move(done));
 }
 void ActivityQueue::Cancel(const TaskCall& call) { impl_->Cancel(call); }
+void ActivityQueue::Release(const TaskCall& call) { impl_->Release(call); }
+void ActivityQueue::ReleaseWaiting(const TaskCall& call) { impl_->Release(call); }
 void ActivityQueue::InvokeWaiting(const TaskCall& call, TaskExecutor* integration, TaskDone done) {
   impl_->InvokeWaiting(call, integration, std::move(done));
 }

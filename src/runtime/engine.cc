@@ -55,6 +55,11 @@ std::string ExecutionArnFor(const std::string& machine_arn, const std::string& n
          machine_arn.substr(at + marker.size()) + ":" + name;
 }
 
+// What waits on an execution another node took over is told this.
+Status MovedError(const std::string& arn) {
+  return UnavailableError("execution '" + arn + "' moved to another node");
+}
+
 bool SameJson(const std::string& text, const Json& value) {
   StatusOr<Json> parsed = ParseJson(text);
   return parsed.ok() && *parsed == value;
@@ -115,6 +120,10 @@ struct Slot {
   // committer sets `finished`.
   bool ending = false;
   bool broken = false;    // a commit failed: memory is ahead of the store
+  // Cluster mode: adopted while in memory; compared with the store before
+  // its next slice with no commit in flight (another node may have run it).
+  bool verify = false;
+  bool disowned = false;  // another node owns it now: forgotten here
   std::vector<Inbox> inbox;
 };
 
@@ -173,6 +182,7 @@ class Engine::Impl {
   Impl(const RuntimeOptions& options, store::Store* store, Clock* clock, TaskRouter* tasks,
        std::shared_ptr<spdlog::logger> logger, metrics::Registry* registry)
       : options_(options),
+        clustered_(options.clustered()),
         store_(store),
         clock_(clock),
         tasks_(tasks),
@@ -183,6 +193,8 @@ class Engine::Impl {
   }
 
   Status Recover();
+  void Adopt(const store::RunningExecution& execution);
+  Status TakeOver(const std::string& arn);
   void Start();
   void Stop();
   void StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done);
@@ -203,6 +215,27 @@ class Engine::Impl {
   void ArmLocked(const std::string& arn, TimePoint when);
   void MaybeResetLocked(const std::shared_ptr<Slot>& slot);
   void ForgetLocked(const std::shared_ptr<Slot>& slot);
+  void AdoptLocked(const store::RunningExecution& execution);
+
+  // --- cluster mode: another node took an execution over ---
+  // Forgets `slot` (its timer, its queued commits) without touching its
+  // tasks; what waited on it goes to `unanswered`, its tasks' calls to
+  // `released` once no worker runs it (else RunSlice's end does that).
+  void DisownLocked(const std::shared_ptr<Slot>& slot, std::vector<Inbox>* unanswered,
+                    std::vector<TaskCall>* released);
+  void ReleaseTasksLocked(Slot& slot, std::vector<TaskCall>* released);
+  // Outside mu_: answers `unanswered` with MovedError, releases `released`.
+  void AfterDisown(const std::string& arn, std::vector<Inbox>& unanswered,
+                   const std::vector<TaskCall>& released);
+  // When the store says the task's worker last reported alive (heartbeats
+  // sent to another node are only stored).
+  std::optional<TimePoint> StoredHeartbeat(const std::string& arn, int64_t task_id);
+  // Fires the WhenFinished watchers of executions not running here once
+  // the store shows them ended; forgets idle executions another node took
+  // over (ClusterOptions::idle_check_interval_ms).
+  void ClusterLoop();
+  // Held here, read, and waiting for nothing but a task or a timer.
+  bool IdleLocked(const Slot& slot) const;
 
   // --- workers ---
   void WorkerLoop();
@@ -229,6 +262,10 @@ class Engine::Impl {
   void Done(CommitItem& item);
   // `quiet`: the execution's failure was logged already.
   void Fail(CommitItem& item, const Status& status, bool quiet = false);
+  // Cluster mode: the store refused `item` because another node owns its
+  // execution (or an earlier commit was refused so): the execution is
+  // disowned; whoever waits on the item hears UNAVAILABLE.
+  void FailMoved(CommitItem& item, const Status& status);
   void Dispatch(const std::string& arn, std::vector<TaskCall> calls);
 
   // --- timers (kept by an idle worker) ---
@@ -262,6 +299,7 @@ class Engine::Impl {
                                                              store::StateMachineType type);
 
   const RuntimeOptions options_;
+  const bool clustered_;
   store::Store* const store_;
   Clock* const clock_;
   TaskRouter* const tasks_;
@@ -277,6 +315,7 @@ class Engine::Impl {
   std::priority_queue<TimerEntry, std::vector<TimerEntry>, std::greater<>> timers_;  // mu_
   std::unordered_map<std::string, TimePoint> armed_;  // arn -> due; guarded by mu_
   size_t pending_tasks_ = 0;                          // guarded by mu_
+  uint64_t moved_away_ = 0;                           // guarded by mu_
   // Who waits for an execution to finish (WhenFinished); guarded by mu_.
   std::unordered_map<std::string, std::vector<std::shared_ptr<FinishWatcher>>> watchers_;
 
@@ -295,6 +334,8 @@ class Engine::Impl {
 
   std::vector<std::thread> workers_;
   std::thread committer_;
+  std::thread watcher_;               // cluster mode: ClusterLoop
+  std::condition_variable watch_cv_;  // wakes ClusterLoop (with mu_)
   // An idle worker waits for the next timer rather than for work alone.
   bool timekeeper_ = false;  // guarded by mu_
   bool started_ = false;
@@ -414,9 +455,72 @@ void Engine::Impl::MaybeResetLocked(const std::shared_ptr<Slot>& slot) {
 }
 
 // ---------------------------------------------------------------------------
+// Cluster mode: executions moving between nodes
+
+void Engine::Impl::DisownLocked(const std::shared_ptr<Slot>& slot, std::vector<Inbox>* unanswered,
+                                std::vector<TaskCall>* released) {
+  if (slot->disowned) return;
+  slot->disowned = true;
+  slot->broken = true;  // its queued commits are dropped, not written
+  auto it = slots_.find(slot->arn);
+  // A newer slot of the same execution (adopted again since) keeps its timer.
+  if (it == slots_.end() || it->second == slot) armed_.erase(slot->arn);
+  ForgetLocked(slot);
+  slot->finished = true;
+  ++moved_away_;
+  for (Inbox& in : slot->inbox) {
+    if (in.stop_done || in.update_done) unanswered->push_back(std::move(in));
+  }
+  slot->inbox.clear();
+  if (!slot->running) ReleaseTasksLocked(*slot, released);
+}
+
+void Engine::Impl::ReleaseTasksLocked(Slot& slot, std::vector<TaskCall>* released) {
+  pending_tasks_ -= std::min(pending_tasks_, slot.tasks.size());
+  for (auto& [id, t] : slot.tasks) released->push_back(std::move(t.call));
+  slot.tasks.clear();
+}
+
+void Engine::Impl::AfterDisown(const std::string& arn, std::vector<Inbox>& unanswered,
+                               const std::vector<TaskCall>& released) {
+  for (Inbox& in : unanswered) {
+    if (in.stop_done) in.stop_done(MovedError(arn));
+    if (in.update_done) in.update_done(MovedError(arn));
+  }
+  for (const TaskCall& call : released) tasks_->Release(call);
+}
+
+std::optional<TimePoint> Engine::Impl::StoredHeartbeat(const std::string& arn, int64_t task_id) {
+  store::ActivityTaskFilter filter;
+  filter.execution_arn = arn;
+  filter.states = {store::ActivityTaskState::kStarted};
+  store::PageRequest page{1000, ""};
+  while (true) {
+    StatusOr<store::Page<store::ActivityTaskRecord>> tasks =
+        store_->ListActivityTasks(filter, page);
+    if (!tasks.ok()) {
+      log_->warn("cannot read the heartbeat of a task of {}: {}", arn, tasks.status().ToString());
+      return std::nullopt;
+    }
+    for (const store::ActivityTaskRecord& t : tasks->items) {
+      if (t.task_id != task_id) continue;
+      if (!t.heartbeat_at_ms) return std::nullopt;
+      return FromMillis(*t.heartbeat_at_ms);
+    }
+    if (tasks->next_token.empty()) return std::nullopt;
+    page.next_token = std::move(tasks->next_token);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Lifecycle
 
 Status Engine::Impl::Recover() {
+  if (clustered_) {
+    return FailedPreconditionError(
+        "Recover: in cluster mode the store holds other nodes' executions too; "
+        "ClusterMember::Start adopts this node's");
+  }
   STEPD_ASSIGN_OR_RETURN(std::vector<store::RunningExecution> running,
                          store_->ListRunningExecutions());
   const TimePoint now = clock_->Now();
@@ -436,6 +540,43 @@ Status Engine::Impl::Recover() {
   return Status::OK();
 }
 
+void Engine::Impl::Adopt(const store::RunningExecution& execution) {
+  std::lock_guard lock(mu_);
+  AdoptLocked(execution);
+}
+
+void Engine::Impl::AdoptLocked(const store::RunningExecution& r) {
+  if (stopping_) return;
+  if (auto it = slots_.find(r.arn); it != slots_.end()) {
+    // Not read yet: it will be. Read (or being read): it may be behind what
+    // another node committed since (it was claimed away and back).
+    Slot& slot = *it->second;
+    if (slot.running || (slot.exec && !slot.finished)) {
+      slot.verify = true;
+      QueueLocked(it->second);
+    }
+    return;
+  }
+  // As Recover(); a timer armed here before is replaced (another node may
+  // have moved the execution on since).
+  if (r.tasks_pending == 0 && r.wake_at_ms && FromMillis(*r.wake_at_ms) > clock_->Now()) {
+    ArmLocked(r.arn, FromMillis(*r.wake_at_ms));
+  } else {
+    QueueLocked(FindOrCreateLocked(r.arn));
+  }
+}
+
+Status Engine::Impl::TakeOver(const std::string& arn) {
+  if (!clustered_) return Status::OK();
+  const std::string& self = options_.cluster.node_id;
+  STEPD_ASSIGN_OR_RETURN(std::string owner, store_->GetExecutionOwner(arn));
+  if (owner == self) return Status::OK();  // here already: in memory, queued or parked
+  STEPD_ASSIGN_OR_RETURN(store::RunningExecution claimed, store_->ClaimExecution(arn, self));
+  log_->info("took execution {} over from node '{}'", arn, owner);
+  Adopt(claimed);
+  return Status::OK();
+}
+
 void Engine::Impl::Start() {
   if (started_) return;
   started_ = true;
@@ -443,6 +584,7 @@ void Engine::Impl::Start() {
   if (n <= 0) n = std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   for (int i = 0; i < n; ++i) workers_.emplace_back([this] { WorkerLoop(); });
   committer_ = std::thread([this] { CommitLoop(); });
+  if (clustered_) watcher_ = std::thread([this] { ClusterLoop(); });
 }
 
 void Engine::Impl::Stop() {
@@ -452,8 +594,10 @@ void Engine::Impl::Stop() {
     stopping_ = true;
   }
   work_cv_.notify_all();
+  watch_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
+  if (watcher_.joinable()) watcher_.join();
   {
     std::lock_guard lock(commit_mu_);
     commits_closing_ = true;
@@ -509,6 +653,73 @@ void Engine::Impl::WhenFinished(const std::string& arn, std::function<void(Statu
     }
   }
   watcher->Fire(stored.ok() ? Status::OK() : stored.status());
+}
+
+void Engine::Impl::ClusterLoop() {
+  const auto poll_every = std::chrono::milliseconds(std::max(1, options_.cluster.poll_interval_ms));
+  const auto check_every =
+      std::chrono::milliseconds(std::max(1, options_.cluster.idle_check_interval_ms));
+  auto next_check = SteadyClock::now() + check_every;
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    watch_cv_.wait_for(lock, poll_every);
+    if (stopping_) break;
+    // Executions here fire their watchers when their end commits (Done);
+    // they are read too, less often, in case another node took one over.
+    const bool check = SteadyClock::now() >= next_check;
+    if (check) next_check = SteadyClock::now() + check_every;
+    std::vector<std::string> remote;
+    for (const auto& [arn, list] : watchers_) {
+      if (check || (!slots_.contains(arn) && !armed_.contains(arn))) remote.push_back(arn);
+    }
+    std::vector<std::shared_ptr<Slot>> idle;
+    if (check) {
+      for (const auto& [arn, slot] : slots_) {
+        if (IdleLocked(*slot)) idle.push_back(slot);
+      }
+    }
+    if (remote.empty() && idle.empty()) continue;
+    lock.unlock();
+    std::vector<std::pair<std::string, Status>> ended;
+    for (const std::string& arn : remote) {
+      StatusOr<store::ExecutionRecord> stored = store_->GetExecution(arn);
+      if (stored.ok() && stored->status == store::ExecutionStatus::kRunning) continue;
+      if (!stored.ok() && stored.status().code() != StatusCode::kNotFound) continue;  // next time
+      ended.emplace_back(arn, stored.ok() ? Status::OK() : stored.status());
+    }
+    std::vector<std::pair<std::shared_ptr<FinishWatcher>, Status>> fire;
+    {
+      std::lock_guard relock(mu_);
+      for (auto& [arn, status] : ended) {
+        auto it = watchers_.find(arn);
+        if (it == watchers_.end()) continue;
+        for (auto& w : it->second) fire.emplace_back(std::move(w), status);
+        watchers_.erase(it);
+      }
+    }
+    for (auto& [w, status] : fire) w->Fire(status);
+    for (const std::shared_ptr<Slot>& slot : idle) {
+      StatusOr<std::string> owner = store_->GetExecutionOwner(slot->arn);
+      if (!owner.ok() || owner->empty() || *owner == options_.cluster.node_id) continue;
+      std::vector<Inbox> unanswered;
+      std::vector<TaskCall> released;
+      {
+        std::lock_guard relock(mu_);
+        auto it = slots_.find(slot->arn);
+        if (it == slots_.end() || it->second != slot || !IdleLocked(*slot)) continue;
+        DisownLocked(slot, &unanswered, &released);
+      }
+      log_->info("execution {} moved to node '{}'", slot->arn, *owner);
+      AfterDisown(slot->arn, unanswered, released);
+    }
+    lock.lock();
+  }
+}
+
+bool Engine::Impl::IdleLocked(const Slot& slot) const {
+  // `exec` is the worker's while it runs the slot.
+  return !slot.running && !slot.queued && !slot.finished && slot.inflight == 0 &&
+         slot.inbox.empty() && slot.exec;
 }
 
 // ---------------------------------------------------------------------------
@@ -713,6 +924,15 @@ void Engine::Impl::StopExecution(StopRequest request,
     return done(
         FailedPreconditionError("execution '" + request.execution_arn + "' is not running"));
   }
+  if (clustered_ && stored.ok()) {
+    if (Status taken = TakeOver(request.execution_arn); !taken.ok()) {
+      // FAILED_PRECONDITION: it ended since it was read.
+      return done(
+          taken.code() == StatusCode::kFailedPrecondition
+              ? FailedPreconditionError("execution '" + request.execution_arn + "' is not running")
+              : taken);
+    }
+  }
   std::lock_guard lock(mu_);
   if (stopping_) return done(UnavailableError("StopExecution: stepd is stopping"));
   auto it = slots_.find(request.execution_arn);
@@ -743,6 +963,15 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
   if (stored->snapshot.empty()) {
     return done(FailedPreconditionError(
         "Execution cannot be redriven: it ended before this server kept redrive points"));
+  }
+  if (clustered_) {
+    // Only its owner may write it. A finished execution is not claimed
+    // (Store::ClaimExecution takes RUNNING ones) nor adopted (this redrive
+    // is what runs it): when another node owns it the commit says so.
+    StatusOr<std::string> owner = store_->GetExecutionOwner(arn);
+    if (owner.ok() && *owner != options_.cluster.node_id) {
+      (void)store_->ClaimExecution(arn, options_.cluster.node_id);
+    }
   }
   auto slot = std::make_shared<Slot>(arn);
   {
@@ -794,6 +1023,14 @@ void Engine::Impl::UpdateMapRun(MapRunUpdate update, std::function<void(Status)>
     return done(
         NotFoundError("UpdateMapRun: execution '" + update.execution_arn + "' is not running"));
   }
+  if (clustered_) {
+    if (Status taken = TakeOver(update.execution_arn); !taken.ok()) {
+      return done(taken.code() == StatusCode::kFailedPrecondition
+                      ? NotFoundError("UpdateMapRun: execution '" + update.execution_arn +
+                                      "' is not running")
+                      : taken);
+    }
+  }
   std::lock_guard lock(mu_);
   if (stopping_) return done(UnavailableError("UpdateMapRun: stepd is stopping"));
   std::shared_ptr<Slot> slot = FindOrCreateLocked(update.execution_arn);
@@ -828,6 +1065,7 @@ EngineStats Engine::Impl::Stats() const {
     s.in_memory = slots_.size();
     s.timers = armed_.size();
     s.pending_tasks = pending_tasks_;
+    s.moved_away = moved_away_;
   }
   std::lock_guard lock(commit_mu_);
   s.commits = commit_count_;
@@ -877,6 +1115,14 @@ Status Engine::Impl::Load(Slot& slot, std::vector<TaskCall>* redispatch) {
   STEPD_ASSIGN_OR_RETURN(store::ExecutionRecord record, store_->GetExecution(slot.arn));
   if (record.status != store::ExecutionStatus::kRunning) {
     return FailedPreconditionError("execution '" + slot.arn + "' is not running");
+  }
+  if (clustered_) {
+    // A timer armed before another node took it over; or a takeover lost
+    // to a later one.
+    STEPD_ASSIGN_OR_RETURN(std::string owner, store_->GetExecutionOwner(slot.arn));
+    if (owner != options_.cluster.node_id) {
+      return AbortedError("execution '" + slot.arn + "' is owned by node '" + owner + "'");
+    }
   }
   return LoadRecord(slot, std::move(record), redispatch);
 }
@@ -973,15 +1219,43 @@ std::optional<TimePoint> Engine::Impl::WakeAt(const Slot& slot, const asl::StepR
 void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   ScopedLogContext scope(LogContext::OfExecution(slot->arn));
   std::vector<Inbox> inbox;
+  bool verify = false;
   {
     std::lock_guard lock(mu_);
     inbox.swap(slot->inbox);
+    if (slot->verify && slot->inflight == 0) {
+      verify = true;
+      slot->verify = false;
+    }
+  }
+  if (verify && slot->exec) {
+    // Adopted while in memory: another node may have run it meanwhile.
+    StatusOr<store::ExecutionRecord> stored = store_->GetExecution(slot->arn);
+    if (!stored.ok() || stored->status != store::ExecutionStatus::kRunning ||
+        stored->last_event_id != slot->exec->last_event_id()) {
+      std::lock_guard lock(mu_);
+      pending_tasks_ -= std::min(pending_tasks_, slot->tasks.size());
+      slot->tasks.clear();
+      slot->exec.reset();  // read back below
+    }
   }
   CommitItem item;
   item.slot = slot;
   std::vector<TaskCall> redispatch;
   if (!slot->exec) {
     Status loaded = Load(*slot, &redispatch);
+    if (!loaded.ok() && clustered_ && loaded.code() == StatusCode::kAborted) {
+      std::vector<TaskCall> released;
+      {
+        std::lock_guard lock(mu_);
+        slot->running = false;
+        for (Inbox& in : inbox) slot->inbox.push_back(std::move(in));
+        inbox.clear();
+        DisownLocked(slot, &inbox, &released);
+      }
+      AfterDisown(slot->arn, inbox, released);
+      return;
+    }
     if (!loaded.ok()) {
       const bool gone = loaded.code() == StatusCode::kNotFound ||
                         loaded.code() == StatusCode::kFailedPrecondition;
@@ -1067,9 +1341,20 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   }
   // Deadlines of the tasks still out.
   for (auto it = slot->tasks.begin(); it != slot->tasks.end();) {
-    const TrackedTask& t = it->second;
+    TrackedTask& t = it->second;
     const bool timeout = t.deadline && *t.deadline <= now;
     const bool heartbeat = t.heartbeat_deadline && *t.heartbeat_deadline <= now;
+    if (!timeout && heartbeat && clustered_ && t.call.request.heartbeat_seconds) {
+      // The worker may have reported to another node.
+      if (std::optional<TimePoint> beat = StoredHeartbeat(slot->arn, it->first)) {
+        const TimePoint renewed = *beat + std::chrono::seconds(*t.call.request.heartbeat_seconds);
+        if (renewed > now) {
+          t.heartbeat_deadline = renewed;
+          ++it;
+          continue;
+        }
+      }
+    }
     if (!timeout && !heartbeat) {
       ++it;
       continue;
@@ -1119,9 +1404,28 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
   // Deadlines moved without a commit (a heartbeat) still need their timer.
   std::optional<TimePoint> wake;
   if (!has_commit && exec.status() == asl::ExecutionStatus::kRunning) wake = WakeAt(*slot, last);
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   slot->running = false;
   pending_tasks_ += item.dispatch.size();
+  if (slot->disowned) {
+    // Another node took it over during this slice: nothing of it is kept.
+    std::vector<Inbox> unanswered;
+    std::vector<TaskCall> released;
+    ReleaseTasksLocked(*slot, &released);
+    for (auto& [stop_done, result] : item.stops) {
+      Inbox in;
+      in.stop_done = std::move(stop_done);
+      unanswered.push_back(std::move(in));
+    }
+    for (auto& update_done : item.updates) {
+      Inbox in;
+      in.update_done = std::move(update_done);
+      unanswered.push_back(std::move(in));
+    }
+    lock.unlock();
+    AfterDisown(slot->arn, unanswered, released);
+    return;
+  }
   if (has_commit) {
     SubmitLocked(std::move(item));
   } else {
@@ -1134,7 +1438,8 @@ void Engine::Impl::RunSlice(const std::shared_ptr<Slot>& slot) {
     return;
   }
   if (exec.status() == asl::ExecutionStatus::kRunning &&
-      (last.kind == asl::StepResult::Kind::kProgress || !slot->inbox.empty())) {
+      (last.kind == asl::StepResult::Kind::kProgress || !slot->inbox.empty() ||
+       (slot->verify && slot->inflight == 0))) {
     QueueLocked(slot);
   }
 }
@@ -1375,6 +1680,11 @@ void Engine::Impl::CommitLoop() {
     for (size_t i = 0; i < live.size(); ++i) {
       if (results[i].ok()) {
         Done(live[i]);
+      } else if (clustered_ && results[i].code() == StatusCode::kAborted) {
+        // Another node owns the execution now: never retried nor read back.
+        log_->info("execution {} moved to another node: {}", live[i].slot->arn,
+                   results[i].ToString());
+        FailMoved(live[i], results[i]);
       } else {
         Fail(live[i], results[i]);
       }
@@ -1412,6 +1722,8 @@ void Engine::Impl::Done(CommitItem& item) {
       slot->deferred = false;
       QueueLocked(slot);
     }
+    // Adopted while committing: compared with the store once nothing is out.
+    if (slot->verify && slot->inflight == 0 && !item.finished && !slot->broken) QueueLocked(slot);
     if (item.finished) {
       ForgetLocked(slot);
       armed_.erase(slot->arn);
@@ -1442,12 +1754,15 @@ void Engine::Impl::Done(CommitItem& item) {
 
 void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   const std::shared_ptr<Slot>& slot = item.slot;
+  bool moved = false;
   {
     // Broken before anyone hears: a start repeated as soon as it was
     // refused must not find this slot (StartExecution skips broken ones).
     std::lock_guard lock(mu_);
     slot->broken = true;
+    moved = slot->disowned;
   }
+  if (moved) return FailMoved(item, status);
   if (item.start_done) {
     if (status.code() == StatusCode::kAlreadyExists) {
       // The name is taken in the store. The same input while it runs is an
@@ -1485,6 +1800,27 @@ void Engine::Impl::Fail(CommitItem& item, const Status& status, bool quiet) {
   MaybeResetLocked(slot);
 }
 
+void Engine::Impl::FailMoved(CommitItem& item, const Status& status) {
+  const std::shared_ptr<Slot>& slot = item.slot;
+  // Forgotten before anyone hears (a caller may ask again at once).
+  std::vector<Inbox> unanswered;
+  std::vector<TaskCall> released;
+  {
+    std::lock_guard lock(mu_);
+    slot->broken = true;
+    slot->inflight -= item.items;
+    DisownLocked(slot, &unanswered, &released);
+  }
+  if (item.start_done) item.start_done(MovedError(slot->arn));
+  for (auto& [stop_done, result] : item.stops) stop_done(MovedError(slot->arn));
+  if (item.redrive_done) {
+    item.redrive_done(UnavailableError("RedriveExecution: the redrive could not be made durable: " +
+                                       status.ToString()));
+  }
+  for (auto& update_done : item.updates) update_done(MovedError(slot->arn));
+  AfterDisown(slot->arn, unanswered, released);
+}
+
 void Engine::Impl::Dispatch(const std::string& arn, std::vector<TaskCall> calls) {
   for (TaskCall& call : calls) {
     const int64_t task_id = call.request.task_id;
@@ -1515,6 +1851,8 @@ Engine::Engine(const RuntimeOptions& options, store::Store* store, Clock* clock,
     : impl_(std::make_unique<Impl>(options, store, clock, tasks, std::move(logger), metrics)) {}
 Engine::~Engine() { impl_->Stop(); }
 Status Engine::Recover() { return impl_->Recover(); }
+void Engine::Adopt(const store::RunningExecution& execution) { impl_->Adopt(execution); }
+Status Engine::TakeOver(const std::string& execution_arn) { return impl_->TakeOver(execution_arn); }
 void Engine::Start() { impl_->Start(); }
 void Engine::Stop() { impl_->Stop(); }
 void Engine::StartExecution(StartRequest request, std::function<void(StatusOr<StartResult>)> done) {

@@ -21,6 +21,7 @@ using store::NotificationRecord;
 using store::NotificationStatus;
 
 constexpr int kScanBatch = 100;
+constexpr char kLeaseName[] = "notifier";
 constexpr size_t kMaxCauseChars = 1500;
 constexpr size_t kMaxErrorChars = 300;
 
@@ -468,11 +469,20 @@ Notifier::Notifier(NotifierOptions options, store::Store* store, Clock* clock,
 Notifier::~Notifier() { Stop(); }
 
 Status Notifier::Start() {
+  if (!options_.node_id.empty()) {
+    std::lock_guard lock(mu_);
+    if (worker_.joinable()) return Status::OK();  // the lease is the worker's
+  }
   STEPD_ASSIGN_OR_RETURN(std::optional<int64_t> cursor, store_->GetNotificationCursor());
-  if (!cursor) {
+  if (!cursor && KeepLease(MillisOf(clock_->Now()))) {
     // The very first start: what happened before is not news.
     STEPD_ASSIGN_OR_RETURN(store::AuditHead head, store_->GetAuditHead());
-    STEPD_RETURN_IF_ERROR(store_->EnqueueNotifications(head.seq, {}).status());
+    Status placed = store_->EnqueueNotifications(head.seq, {}).status();
+    // Another node placed it (further on) since it was read: so be it.
+    if (!options_.node_id.empty() && placed.code() == StatusCode::kFailedPrecondition) {
+      placed = Status::OK();
+    }
+    STEPD_RETURN_IF_ERROR(placed);
   }
   std::lock_guard lock(mu_);
   if (worker_.joinable()) return Status::OK();
@@ -482,13 +492,61 @@ Status Notifier::Start() {
 }
 
 void Notifier::Stop() {
+  bool running;
   {
     std::lock_guard lock(mu_);
-    if (!worker_.joinable()) return;
-    stopping_ = true;
+    running = worker_.joinable();
+    if (running) stopping_ = true;
   }
-  cv_.notify_all();
-  worker_.join();
+  if (running) {
+    cv_.notify_all();
+    worker_.join();
+  }
+  GiveUpLease();
+}
+
+int64_t Notifier::LeaseRenewMs() const {
+  return std::max<int64_t>(1, options_.lease_time.count() / 5);
+}
+
+bool Notifier::HoldsLease(int64_t now_ms) const {
+  if (options_.node_id.empty()) return true;
+  return lease_held_ && now_ms < lease_expires_ms_ - LeaseRenewMs();
+}
+
+bool Notifier::KeepLease(int64_t now_ms, bool force) {
+  if (options_.node_id.empty()) return true;
+  if (!force && now_ms < lease_next_try_ms_) return HoldsLease(now_ms);
+  lease_next_try_ms_ = now_ms + LeaseRenewMs();
+  StatusOr<bool> held = store_->AcquireLease(kLeaseName, options_.node_id, now_ms,
+                                             now_ms + options_.lease_time.count());
+  if (!held.ok()) {
+    log_->warn("notifications: cannot renew or take the lease '{}': {}", kLeaseName,
+               held.status().ToString());
+    return !force && HoldsLease(now_ms);
+  }
+  if (*held != lease_held_) {
+    if (*held) {
+      log_->info("notifications: node '{}' took the lease '{}': it queues and delivers them",
+                 options_.node_id, kLeaseName);
+    } else {
+      log_->warn("notifications: node '{}' lost the lease '{}': another node delivers them",
+                 options_.node_id, kLeaseName);
+    }
+  }
+  lease_held_ = *held;
+  if (lease_held_) lease_expires_ms_ = now_ms + options_.lease_time.count();
+  return lease_held_;
+}
+
+void Notifier::GiveUpLease() {
+  if (options_.node_id.empty() || !lease_held_) return;
+  lease_held_ = false;
+  lease_next_try_ms_ = 0;
+  if (Status released = store_->ReleaseLease(kLeaseName, options_.node_id); !released.ok()) {
+    log_->warn("notifications: cannot give the lease '{}' up (it expires by itself): {}",
+               kLeaseName, released.ToString());
+  }
 }
 
 void Notifier::Wake() {
@@ -529,13 +587,16 @@ void Notifier::Run() {
     woken_ = false;
     lock.unlock();
     bool more = false;
-    if (auto scanned = ScanAudit(); !scanned.ok()) {
-      log_->warn("notifications: cannot read the audit chain: {}", scanned.status().ToString());
-    } else {
-      more = *scanned;
-    }
-    if (Status delivered = DeliverDue(); !delivered.ok()) {
-      log_->warn("notifications: cannot read the outbox: {}", delivered.ToString());
+    // With node_id: only while this node holds the lease.
+    if (KeepLease(MillisOf(clock_->Now()))) {
+      if (auto scanned = ScanAudit(); !scanned.ok()) {
+        log_->warn("notifications: cannot read the audit chain: {}", scanned.status().ToString());
+      } else {
+        more = *scanned;
+      }
+      if (Status delivered = DeliverDue(); !delivered.ok()) {
+        log_->warn("notifications: cannot read the outbox: {}", delivered.ToString());
+      }
     }
     if (auto pending = store_->CountNotifications(NotificationStatus::kPending); pending.ok()) {
       std::lock_guard stats_lock(stats_mu_);
@@ -543,13 +604,21 @@ void Notifier::Run() {
     }
     lock.lock();
     if (more) continue;
-    cv_.wait_for(lock, options_.poll_interval,
-                 [this] { return stopping_ || woken_ || !answers_.empty(); });
+    auto wait = options_.poll_interval;
+    if (!options_.node_id.empty()) wait = std::min(wait, std::chrono::milliseconds(LeaseRenewMs()));
+    cv_.wait_for(lock, wait, [this] { return stopping_ || woken_ || !answers_.empty(); });
   }
 }
 
 StatusOr<bool> Notifier::ScanAudit() {
   STEPD_ASSIGN_OR_RETURN(std::optional<int64_t> stored, store_->GetNotificationCursor());
+  if (!stored && !options_.node_id.empty()) {
+    // Start() did not hold the lease, and no holder placed the cursor yet:
+    // from the head on, as on a first start.
+    STEPD_ASSIGN_OR_RETURN(store::AuditHead head, store_->GetAuditHead());
+    STEPD_RETURN_IF_ERROR(store_->EnqueueNotifications(head.seq, {}).status());
+    return false;
+  }
   const int64_t cursor = stored.value_or(0);
   STEPD_ASSIGN_OR_RETURN(store::AuditHead head, store_->GetAuditHead());
   if (head.seq <= cursor) return false;
@@ -577,6 +646,14 @@ StatusOr<bool> Notifier::ScanAudit() {
     STEPD_ASSIGN_OR_RETURN(std::vector<NotificationRecord> for_row, ItemsFor(row, rules, sinks));
     // A resolve queued in this batch for a trigger of the same batch.
     for (NotificationRecord& item : for_row) items.push_back(std::move(item));
+  }
+  if (!options_.node_id.empty() && !items.empty()) {
+    // EnqueueNotifications takes the same cursor twice: a node that lost
+    // the lease while it scanned (paused) must not queue these again.
+    // Renewed, the lease is ours for lease_time from here on.
+    if (!KeepLease(MillisOf(clock_->Now()), /*force=*/true)) return false;
+    STEPD_ASSIGN_OR_RETURN(std::optional<int64_t> again, store_->GetNotificationCursor());
+    if (again.value_or(0) != cursor) return true;  // queued by another node meanwhile: read again
   }
   STEPD_RETURN_IF_ERROR(store_->EnqueueNotifications(next, items).status());
   if (!items.empty()) {
@@ -746,6 +823,8 @@ Status Notifier::DeliverDue() {
     return nullptr;
   };
   for (NotificationRecord& item : due) {
+    // The lease lost or not renewed in time: the next holder sends the rest.
+    if (!options_.node_id.empty() && !HoldsLease(MillisOf(clock_->Now()))) break;
     {
       std::lock_guard lock(mu_);
       if (stopping_ || static_cast<int>(in_flight_.size()) >= options_.max_in_flight) break;

@@ -19,6 +19,10 @@ namespace {
 constexpr size_t kMaxInputBytes = 256 * 1024;
 constexpr size_t kMaxCatchUpSteps = 1000000;
 constexpr char kConfigActor[] = "stepd";
+constexpr char kLeaseName[] = "scheduler";
+// SyncConfig: reads a schedule again this often when another node changes
+// it meanwhile.
+constexpr int kSyncAttempts = 5;
 
 int64_t Ms(TimePoint t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -160,6 +164,8 @@ class Scheduler::Impl {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    std::lock_guard fire_lock(fire_mu_);
+    GiveUpLease();
   }
 
   void Wake() {
@@ -200,6 +206,12 @@ class Scheduler::Impl {
   };
 
   void Loop();
+  // With node_id: takes or renews the lease "scheduler" when due; true
+  // while this node holds it with a renewal interval to spare. Without:
+  // true, no store call. Under fire_mu_.
+  bool KeepLease(int64_t now_ms);
+  void GiveUpLease();
+  int64_t LeaseRenewMs() const { return std::max<int64_t>(1, options_.lease_time.count() / 5); }
   // Handles one due schedule; false when it must be looked at again later
   // (a store error, a start refused for overload).
   bool HandleDue(store::ScheduleRecord schedule, int64_t now_ms);
@@ -228,12 +240,19 @@ class Scheduler::Impl {
 
   std::mutex fire_mu_;  // one FireDue() at a time
 
+  // The lease (node_id set), guarded by fire_mu_.
+  bool lease_held_ = false;
+  int64_t lease_expires_ms_ = 0;  // as this node reckons it
+  int64_t lease_next_try_ms_ = 0;
+
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;               // guarded by mu_
   bool dirty_ = false;                  // guarded by mu_: a schedule changed
   size_t enabled_ = 0;                  // guarded by mu_
   std::optional<int64_t> next_due_ms_;  // guarded by mu_
+  // node_id set: when FireDue() must take or renew the lease.
+  std::optional<int64_t> lease_check_ms_;  // guarded by mu_
   // Schedules whose start was refused for overload: not before this time.
   std::map<std::string, int64_t> retry_at_ms_;  // guarded by mu_
   std::thread thread_;
@@ -247,7 +266,8 @@ void Scheduler::Impl::Loop() {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     const int64_t now = NowMs();
-    if (dirty_ || (next_due_ms_ && *next_due_ms_ <= now)) {
+    if (dirty_ || (next_due_ms_ && *next_due_ms_ <= now) ||
+        (lease_check_ms_ && *lease_check_ms_ <= now)) {
       dirty_ = false;
       lock.unlock();
       FireDue();
@@ -256,12 +276,63 @@ void Scheduler::Impl::Loop() {
     }
     auto wait = options_.max_sleep;
     if (next_due_ms_) wait = std::min(wait, std::chrono::milliseconds(*next_due_ms_ - now));
+    if (lease_check_ms_) wait = std::min(wait, std::chrono::milliseconds(*lease_check_ms_ - now));
     cv_.wait_for(lock, wait);
+  }
+}
+
+bool Scheduler::Impl::KeepLease(int64_t now_ms) {
+  if (options_.node_id.empty()) return true;
+  if (now_ms >= lease_next_try_ms_) {
+    lease_next_try_ms_ = now_ms + LeaseRenewMs();
+    StatusOr<bool> held = store_->AcquireLease(kLeaseName, options_.node_id, now_ms,
+                                               now_ms + options_.lease_time.count());
+    if (!held.ok()) {
+      log_->warn("schedules: cannot renew or take the lease '{}': {}", kLeaseName,
+                 held.status().ToString());
+    } else {
+      if (*held != lease_held_) {
+        if (*held) {
+          log_->info("schedules: node '{}' took the lease '{}': it fires the schedules",
+                     options_.node_id, kLeaseName);
+        } else {
+          log_->warn("schedules: node '{}' lost the lease '{}': another node fires them",
+                     options_.node_id, kLeaseName);
+        }
+      }
+      lease_held_ = *held;
+      if (lease_held_) lease_expires_ms_ = now_ms + options_.lease_time.count();
+    }
+  }
+  return lease_held_ && now_ms < lease_expires_ms_ - LeaseRenewMs();
+}
+
+void Scheduler::Impl::GiveUpLease() {
+  if (options_.node_id.empty() || !lease_held_) return;
+  lease_held_ = false;
+  lease_next_try_ms_ = 0;
+  if (Status released = store_->ReleaseLease(kLeaseName, options_.node_id); !released.ok()) {
+    log_->warn("schedules: cannot give the lease '{}' up (it expires by itself): {}", kLeaseName,
+               released.ToString());
   }
 }
 
 void Scheduler::Impl::FireDue() {
   std::lock_guard fire_lock(fire_mu_);
+  // With node_id, what is due is what was due when the lease was checked.
+  const int64_t checked_ms = NowMs();
+  if (!options_.node_id.empty()) {
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
+    lock.unlock();
+    const bool held = KeepLease(checked_ms);
+    lock.lock();
+    lease_check_ms_ = lease_next_try_ms_;
+    if (!held) {
+      next_due_ms_.reset();  // the holder's business
+      return;
+    }
+  }
   StatusOr<std::vector<store::ScheduleRecord>> listed = store_->ListSchedules();
   if (!listed.ok()) {
     log_->warn("schedules: cannot read them: {}", listed.status().ToString());
@@ -269,7 +340,7 @@ void Scheduler::Impl::FireDue() {
     next_due_ms_ = NowMs() + 1000;  // try again in a second, not in a busy loop
     return;
   }
-  const int64_t now = NowMs();
+  const int64_t now = options_.node_id.empty() ? NowMs() : checked_ms;
   size_t enabled = 0;
   std::optional<int64_t> earliest;
   auto consider = [&](int64_t t) { earliest = earliest ? std::min(*earliest, t) : t; };
@@ -292,6 +363,12 @@ void Scheduler::Impl::FireDue() {
         retry_at_ms_.erase(retry);
       }
     }
+    // Renewed between schedules; lost (paused, the store unreachable): the
+    // next holder fires the rest.
+    if (!options_.node_id.empty() && !KeepLease(NowMs())) {
+      earliest.reset();
+      break;
+    }
     const std::string name = schedule.name;
     if (!HandleDue(std::move(schedule), now)) {
       std::lock_guard lock(mu_);
@@ -305,6 +382,7 @@ void Scheduler::Impl::FireDue() {
   std::lock_guard lock(mu_);
   enabled_ = enabled;
   next_due_ms_ = earliest;
+  if (!options_.node_id.empty()) lease_check_ms_ = lease_next_try_ms_;
 }
 
 bool Scheduler::Impl::HandleDue(store::ScheduleRecord schedule, int64_t now_ms) {
@@ -660,37 +738,48 @@ Status Scheduler::Impl::SyncConfig(const std::vector<ScheduleSpec>& specs) {
                  spec.name, wanted.state_machine_arn, wanted.qualifier.empty() ? "" : ":",
                  wanted.qualifier);
     }
-    StatusOr<store::ScheduleRecord> stored = store_->GetSchedule(spec.name);
-    if (stored.status().code() == StatusCode::kNotFound) {
-      STEPD_RETURN_IF_ERROR(store_->CreateSchedule(
-          wanted, {AuditRow(config, "CreateSchedule", spec.name,
-                            {{"expression", wanted.expression},
-                             {"state_machine", wanted.state_machine_arn}})}));
-      continue;
+    // Another node (several on one database) may create, advance or
+    // replace it meanwhile: then it is read again.
+    for (int attempt = 1;; ++attempt) {
+      StatusOr<store::ScheduleRecord> stored = store_->GetSchedule(spec.name);
+      if (stored.status().code() == StatusCode::kNotFound) {
+        Status created = store_->CreateSchedule(
+            wanted, {AuditRow(config, "CreateSchedule", spec.name,
+                              {{"expression", wanted.expression},
+                               {"state_machine", wanted.state_machine_arn}})});
+        if (created.code() == StatusCode::kAlreadyExists && attempt < kSyncAttempts) continue;
+        STEPD_RETURN_IF_ERROR(created);
+        break;
+      }
+      STEPD_RETURN_IF_ERROR(stored.status());
+      ScheduleSpec stored_spec = SpecOf(*stored);
+      ScheduleSpec wanted_spec = SpecOf(wanted);
+      if (stored->source == "config" && stored_spec == wanted_spec) break;
+      store::ScheduleRecord updated = wanted;
+      updated.created_at_ms = stored->created_at_ms;
+      updated.revision = stored->revision;
+      updated.last_fire_ms = stored->last_fire_ms;
+      updated.last_execution_arn = stored->last_execution_arn;
+      updated.last_error = stored->last_error;
+      updated.next_fire_ms = SameTimes(*stored, updated) && stored->source == "config"
+                                 ? stored->next_fire_ms
+                                 : NextDue(updated, NowMs());
+      if (stored->source != "config") {
+        log_->warn("schedule '{}' of the config file replaces the API's schedule of that name",
+                   spec.name);
+      }
+      StatusOr<int64_t> written = store_->UpdateSchedule(
+          updated, {AuditRow(config, "UpdateSchedule", spec.name,
+                             {{"expression", updated.expression},
+                              {"state_machine", updated.state_machine_arn}})});
+      const StatusCode code = written.status().code();
+      if ((code == StatusCode::kAborted || code == StatusCode::kNotFound) &&
+          attempt < kSyncAttempts) {
+        continue;
+      }
+      STEPD_RETURN_IF_ERROR(written.status());
+      break;
     }
-    STEPD_RETURN_IF_ERROR(stored.status());
-    ScheduleSpec stored_spec = SpecOf(*stored);
-    ScheduleSpec wanted_spec = SpecOf(wanted);
-    if (stored->source == "config" && stored_spec == wanted_spec) continue;
-    store::ScheduleRecord updated = wanted;
-    updated.created_at_ms = stored->created_at_ms;
-    updated.revision = stored->revision;
-    updated.last_fire_ms = stored->last_fire_ms;
-    updated.last_execution_arn = stored->last_execution_arn;
-    updated.last_error = stored->last_error;
-    updated.next_fire_ms = SameTimes(*stored, updated) && stored->source == "config"
-                               ? stored->next_fire_ms
-                               : NextDue(updated, NowMs());
-    if (stored->source != "config") {
-      log_->warn("schedule '{}' of the config file replaces the API's schedule of that name",
-                 spec.name);
-    }
-    STEPD_RETURN_IF_ERROR(
-        store_
-            ->UpdateSchedule(updated, {AuditRow(config, "UpdateSchedule", spec.name,
-                                                {{"expression", updated.expression},
-                                                 {"state_machine", updated.state_machine_arn}})})
-            .status());
   }
   STEPD_ASSIGN_OR_RETURN(std::vector<store::ScheduleRecord> all, store_->ListSchedules());
   for (const store::ScheduleRecord& r : all) {
@@ -698,8 +787,10 @@ Status Scheduler::Impl::SyncConfig(const std::vector<ScheduleSpec>& specs) {
       continue;
     }
     log_->info("schedule '{}' left the config file: deleted", r.name);
-    STEPD_RETURN_IF_ERROR(store_->DeleteSchedule(
-        r.name, {AuditRow(config, "DeleteSchedule", r.name, Json::object())}));
+    Status deleted = store_->DeleteSchedule(
+        r.name, {AuditRow(config, "DeleteSchedule", r.name, Json::object())});
+    if (deleted.code() == StatusCode::kNotFound) continue;  // another node's start deleted it
+    STEPD_RETURN_IF_ERROR(deleted);
   }
   Wake();
   return Status::OK();

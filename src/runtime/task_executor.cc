@@ -71,6 +71,21 @@ void TaskRouter::Cancel(const TaskCall& call) const {
   }
 }
 
+void TaskRouter::Release(const TaskCall& call) const {
+  TaskExecutor* executor = Find(call.request.resource);
+  if (executor == nullptr) return;
+  TokenKeeper* keeper = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    keeper = keeper_;
+  }
+  if (!call.request.task_token.empty() && keeper != nullptr) {
+    keeper->ReleaseWaiting(call);
+  } else {
+    executor->Release(call);
+  }
+}
+
 std::string TaskIdempotencyToken(std::string_view execution_arn, int64_t task_id) {
   std::string data(execution_arn);
   data.push_back('\n');

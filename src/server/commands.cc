@@ -131,7 +131,7 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
   s.serve = app.add_subcommand("serve", "Run the server (the default)");
   s.serve_flags.AddTo(
       s.serve,
-      {"http.listen", "store.path", "log.format", "log.level", "insecure", "auth.oidc.issuer",
+      {"http.listen", "store.path", "store.url", "cluster.node_id", "log.format", "log.level", "insecure", "auth.oidc.issuer",
        "auth.oidc.audience", "auth.oidc.jwks_file", "auth.oidc.jwks_uri", "auth.oidc.algorithms",
        "auth.oidc.clock_skew", "console.enabled", "console.oidc.client_id", "console.oidc.scopes",
        "console.oidc.audience", "console.oidc.token", "metrics.open"});
@@ -145,16 +145,16 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
       ->group("");  // hidden
 
   s.migrate = app.add_subcommand("migrate", "Apply pending database migrations and exit");
-  s.migrate_flags.AddTo(s.migrate, {"store.path"});
+  s.migrate_flags.AddTo(s.migrate, {"store.path", "store.url"});
 
   s.audit = app.add_subcommand("audit", "Audit log tools");
   s.audit->require_subcommand(1);
   s.audit_verify = s.audit->add_subcommand(
       "verify", "Recompute the audit chain (offline); exit 0 intact, 1 broken");
-  s.audit_verify_flags.AddTo(s.audit_verify, {"store.path", "audit.key_file"});
+  s.audit_verify_flags.AddTo(s.audit_verify, {"store.path", "store.url", "audit.key_file"});
   s.audit_list = s.audit->add_subcommand(
       "list", "Print audit rows as JSON lines (offline; the server may be running)");
-  s.audit_list_flags.AddTo(s.audit_list, {"store.path"});
+  s.audit_list_flags.AddTo(s.audit_list, {"store.path", "store.url"});
   AuditListArgs& al = s.audit_list_args;
   s.audit_list->add_option("--principal", al.query.actor, "rows by this principal id")
       ->type_name("ID");
@@ -177,7 +177,7 @@ ServerCommands::ServerCommands(CLI::App& app) : impl_(std::make_unique<Impl>(app
       "rotate",
       "Re-encrypt every connection secret under a new key (one transaction; stop the server "
       "first)");
-  s.keys_rotate_flags.AddTo(s.keys_rotate, {"store.path", "secrets.key_file"});
+  s.keys_rotate_flags.AddTo(s.keys_rotate, {"store.path", "store.url", "secrets.key_file"});
   s.keys_rotate
       ->add_option("--new-key-file", s.new_key_file,
                    "the new key (32 bytes, base64 or hex); created with a random key if missing")

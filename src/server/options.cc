@@ -1273,6 +1273,33 @@ const std::vector<Option>& Options() {
                    "this node's id among the stepd nodes sharing a PostgreSQL database (unique "
                    "per node); empty: the host name and a random suffix, new at every start",
                    [](ServerOptions& o) -> std::string& { return o.store.node_id; }),
+      IntOption("cluster.heartbeat_interval_ms", "", 1, kMaxMs,
+                "several nodes: how often this node renews its heartbeat (well under lease_ms)",
+                IntField<int>{[](ServerOptions& o) -> int& {
+                  return o.runtime.cluster.heartbeat_interval_ms;
+                }}),
+      IntOption("cluster.lease_ms", "", 1, kMaxMs,
+                "several nodes: a node whose heartbeat is older than this is dead and the others "
+                "take its executions over",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.cluster.lease_ms; }}),
+      IntOption("cluster.claim_interval_ms", "", 1, kMaxMs,
+                "several nodes: how often a node looks for dead nodes' executions",
+                IntField<int>{
+                    [](ServerOptions& o) -> int& { return o.runtime.cluster.claim_interval_ms; }}),
+      IntOption("cluster.claim_batch", "", 1, 100000,
+                "several nodes: most executions taken over in one claim",
+                IntField<int>{[](ServerOptions& o) -> int& { return o.runtime.cluster.claim_batch; }}),
+      IntOption("cluster.poll_interval_ms", "", 1, kMaxMs,
+                "several nodes: how often waiting polls and waits for another node's execution "
+                "read the database",
+                IntField<int>{
+                    [](ServerOptions& o) -> int& { return o.runtime.cluster.poll_interval_ms; }}),
+      IntOption("cluster.idle_check_interval_ms", "", 1, kMaxMs,
+                "several nodes: how often an execution held here without committing is checked "
+                "for having moved to another node",
+                IntField<int>{[](ServerOptions& o) -> int& {
+                  return o.runtime.cluster.idle_check_interval_ms;
+                }}),
       IntOption("store.busy_timeout_ms", "", 0, kMaxMs,
                 "how long to wait for a lock held by another process",
                 IntField<int>{[](ServerOptions& o) -> int& { return o.store.busy_timeout_ms; }}),
@@ -1521,6 +1548,12 @@ const std::vector<Option>& Options() {
                 SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
                   return o.looker.download_timeout;
                 }}),
+      IntOption("looker.takeover_after_seconds", "", 0, 86400,
+                "several nodes: a re-delivery of a delivery another node may still be handling "
+                "starts it again only after this; 0: download_timeout_seconds + 120",
+                SecondsField{[](ServerOptions& o) -> std::chrono::seconds& {
+                  return o.looker.takeover_after;
+                }}),
       StringOption("looker.artifact_dir", "", "",
                    "where artifacts are kept (empty: \"artifacts\" beside the database)",
                    [](ServerOptions& o) -> std::string& { return o.looker.artifact_dir; }),
@@ -1625,6 +1658,12 @@ const std::vector<Option>& Options() {
                 "a delivery must be answered within this",
                 MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
                   return o.notifications.request_timeout;
+                }}),
+      IntOption("notifications.lease_ms", "", 1000, kMaxMs,
+                "several nodes: one node at a time delivers, holding a lease this long (renewed "
+                "every fifth of it)",
+                MsField{[](ServerOptions& o) -> std::chrono::milliseconds& {
+                  return o.notifications.lease_time;
                 }}),
       IntOption("notifications.max_in_flight", "", 1, 1000, "deliveries in flight at once",
                 IntField<int>{

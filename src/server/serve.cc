@@ -30,6 +30,7 @@
 #include "stepd/http/server.h"
 #include "stepd/runtime/activities.h"
 #include "stepd/runtime/engine.h"
+#include "stepd/runtime/cluster.h"
 #include "stepd/runtime/notifier.h"
 #include "stepd/runtime/scheduler.h"
 #include "stepd/runtime/http_task.h"
@@ -354,7 +355,13 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   rest_api.AddRoutes(*router);
   api::Console console(options.console, &authenticator);
   console.AddRoutes(*router);
-  api::LookerHub looker_hub(options.looker, options.api, &authenticator, Named(logger, "looker"),
+  // With store.url this node shares the database with others: its id.
+  const std::string node_id = options.store.url.empty()         ? std::string()
+                              : !options.store.node_id.empty() ? options.store.node_id
+                                                               : DefaultNodeId();
+  api::LookerOptions looker_options = options.looker;
+  looker_options.node_id = node_id;
+  api::LookerHub looker_hub(looker_options, options.api, &authenticator, Named(logger, "looker"),
                             &metrics_registry);
   looker_hub.AddRoutes(*router);
   api::AddMetricsRoute(*router, options.metrics, &metrics_registry, &authenticator);
@@ -398,9 +405,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   store::StoreOptions store_options = options.store;
   store_options.migrate_on_open = false;
   store_options.audit_key = audit_key->key;
-  if (!store_options.url.empty() && store_options.node_id.empty()) {
-    store_options.node_id = DefaultNodeId();
-  }
+  store_options.node_id = node_id;
   if (!store_options.node_id.empty()) {
     logger->info("node {} on {}", store_options.node_id, store::DescribeStore(store_options));
   }
@@ -474,7 +479,16 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
 
   // Executors register their Resource prefixes here as task types arrive.
   runtime::TaskRouter task_router;
-  runtime::ActivityQueue activities(db.get(), SystemClock::Default(), Named(logger, "activities"));
+  // Several nodes on one PostgreSQL database: this node's id everywhere
+  // work is shared (runtime/cluster.h). Empty: one node.
+  runtime::RuntimeOptions runtime_options = options.runtime;
+  runtime_options.cluster.node_id = store_options.node_id;
+  runtime_options.cluster.address = FormatListenAddress(
+      IsUnspecifiedHost(options.http.host) ? std::string("127.0.0.1") : options.http.host,
+      server.port());
+  const runtime::ClusterOptions& cluster = runtime_options.cluster;
+  runtime::ActivityQueue activities(db.get(), SystemClock::Default(), Named(logger, "activities"),
+                                    cluster);
   task_router.Register(
       "arn:aws:states:" + options.api.region + ":" + options.api.account_id + ":activity:",
       &activities);
@@ -495,23 +509,42 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   // any integration pattern: the prefix covers the suffixes).
   runtime::NestedExecutions nested_executions(db.get(), Named(logger, "nested"));
   task_router.Register(std::string(runtime::kStartExecutionResource), &nested_executions);
-  auto engine = std::make_unique<runtime::Engine>(options.runtime, db.get(), SystemClock::Default(),
+  auto engine = std::make_unique<runtime::Engine>(runtime_options, db.get(), SystemClock::Default(),
                                                   &task_router, Named(logger, "runtime"),
                                                   &metrics_registry);
   activities.SetEngine(engine.get());
   nested_executions.SetEngine(engine.get());
-  if (Status status = engine->Recover(); !status.ok()) {
-    logger->error("recovery failed: {}", status.ToString());
-    server.Stop();
-    (*outbound_client)->Stop();
-    return kExitFailure;
+  // One node recovers every RUNNING execution; a node among several claims
+  // its own and dead nodes' executions once the engine runs.
+  std::unique_ptr<runtime::ClusterMember> member;
+  if (!cluster.clustered()) {
+    if (Status status = engine->Recover(); !status.ok()) {
+      logger->error("recovery failed: {}", status.ToString());
+      server.Stop();
+      (*outbound_client)->Stop();
+      return kExitFailure;
+    }
   }
   engine->Start();
+  if (cluster.clustered()) {
+    member = std::make_unique<runtime::ClusterMember>(cluster, db.get(), SystemClock::Default(),
+                                                      engine.get(), Named(logger, "cluster"));
+    if (Status status = member->Start(); !status.ok()) {
+      logger->error("cannot join the nodes on {}: {}", store::DescribeStore(store_options),
+                    status.ToString());
+      server.Stop();
+      engine->Stop();
+      (*outbound_client)->Stop();
+      return kExitFailure;
+    }
+    logger->info("node {} joined (lease {} ms)", cluster.node_id, cluster.lease_ms);
+  }
   // Schedules: the config file's replace the stored config ones, then the
   // thread fires what is due (catching up what was missed while down).
   runtime::SchedulerOptions scheduler_options;
   scheduler_options.region = options.api.region;
   scheduler_options.account_id = options.api.account_id;
+  scheduler_options.node_id = cluster.node_id;
   auto scheduler =
       std::make_unique<runtime::Scheduler>(db.get(), engine.get(), SystemClock::Default(),
                                            scheduler_options, Named(logger, "schedules"));
@@ -524,7 +557,9 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   }
   // Notifications tail the audit chain from their cursor, after recovery,
   // and deliver on the outbound client (never on an engine thread).
-  runtime::Notifier notifier(options.notifications, db.get(), SystemClock::Default(),
+  runtime::NotifierOptions notifier_options = options.notifications;
+  notifier_options.node_id = cluster.node_id;
+  runtime::Notifier notifier(notifier_options, db.get(), SystemClock::Default(),
                              outbound_client->get(), &secrets_key->box,
                              Named(logger, "notifications"));
   if (Status status = notifier.Start(); !status.ok()) {
@@ -646,6 +681,9 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
   scheduler.reset();
   notifier.Stop();  // before the outbound client: deliveries in flight are cancelled
   engine->Stop();
+  // After the engine's last commits: the other nodes take this node's
+  // executions over at once.
+  if (member) member->Stop();
   engine.reset();
   (*outbound_client)->Stop();  // before the task executors go: its callbacks call into them
   connections.reset();  // waits for token requests in flight

@@ -469,7 +469,8 @@ class SqlStore final : public Store {
   // Other processes write the database too (PostgreSQL): what the writer
   // caches between transactions (the audit chain's head, machines' ids) is
   // forgotten when a write transaction begins, and read again under its lock.
-  bool shared() const { return dialect_ == Dialect::kPostgres; }
+  // So may other handles with a node_id on one SQLite file.
+  bool shared() const { return dialect_ == Dialect::kPostgres || !options_.node_id.empty(); }
   // Opens a write transaction on writer_ (writer_mu_ held).
   StatusOr<Transaction> BeginWrite(std::string_view op) {
     STEPD_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*writer_, true, op));

@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <future>
+#include <utility>
 
 #include "http/target_server_testing.h"
 #include "runtime/runtime_testing.h"
@@ -461,6 +463,173 @@ TEST_F(NotifierTest, ConfigSinksAndRulesCannotBeChangedThroughTheApi) {
   EXPECT_EQ(notifier_->DeleteSink("ops", {}).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(notifier_->DeleteRule("all", {}).code(), StatusCode::kFailedPrecondition);
   EXPECT_EQ(notifier_->Sinks().value().at(0).source, "config");
+}
+
+// --- Several nodes ----------------------------------------------------------------
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t Delivered(const Notifier& notifier, const std::string& type) {
+  const NotifierStats stats = notifier.Stats();
+  auto it = stats.delivered.find(type);
+  return it == stats.delivered.end() ? 0 : it->second;
+}
+
+// Forwards to the real store and counts lease calls. The first time the
+// notifier reads audit rows that hold a transition, runs `meanwhile` (what
+// another node does while this one scans); then counts the cursor reads
+// and lease calls that follow.
+class InterleavingStore : public store::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  StatusOr<std::vector<store::AuditRecord>> ListAuditTransitionsAfter(
+      int64_t after_seq, const std::vector<std::string>& actions, int limit) override {
+    auto rows = StoreWrapper::ListAuditTransitionsAfter(after_seq, actions, limit);
+    std::function<void()> run;
+    {
+      std::lock_guard lock(mu_);
+      if (rows.ok() && !rows->empty() && meanwhile_) run = std::exchange(meanwhile_, nullptr);
+    }
+    if (run) {
+      run();
+      ran = true;
+    }
+    return rows;
+  }
+  StatusOr<std::optional<int64_t>> GetNotificationCursor() override {
+    if (ran) ++cursor_reads_after;
+    return StoreWrapper::GetNotificationCursor();
+  }
+  StatusOr<bool> AcquireLease(std::string_view name, std::string_view holder, int64_t now_ms,
+                              int64_t expires_ms) override {
+    ++lease_calls;
+    if (ran) ++acquires_after;
+    return StoreWrapper::AcquireLease(name, holder, now_ms, expires_ms);
+  }
+  Status ReleaseLease(std::string_view name, std::string_view holder) override {
+    ++lease_calls;
+    return StoreWrapper::ReleaseLease(name, holder);
+  }
+  void Meanwhile(std::function<void()> f) {
+    std::lock_guard lock(mu_);
+    meanwhile_ = std::move(f);
+  }
+  std::atomic<bool> ran{false};
+  std::atomic<int> cursor_reads_after{0};
+  std::atomic<int> acquires_after{0};
+  std::atomic<int> lease_calls{0};
+
+ private:
+  std::mutex mu_;
+  std::function<void()> meanwhile_;
+};
+
+NotifierOptions NodeOptions(const TargetServer& receiver, const std::string& node_id) {
+  NotifierOptions o = FastOptions();
+  o.sinks = {Sink("ops", "slack", receiver.Url("/echo/slack"))};
+  o.rules = {Rule("all", {}, {"FAILED"}, "ops")};
+  o.node_id = node_id;
+  return o;
+}
+
+TEST_F(NotifierTest, WithoutANodeIdNoLeaseIsTakenOrGivenUp) {
+  store_.CreateMachine("nightly-load", kLoad);
+  InterleavingStore counting(store_.get());
+  auto notifier =
+      std::make_unique<Notifier>(NodeOptions(receiver_, ""), &counting, SystemClock::Default(),
+                                 client_.get(), &*box_, nullptr);
+  ASSERT_EQ(notifier->Start(), Status::OK());
+  TestEngine engine(store_.get());
+  Run(engine, "nightly-load", "a");
+  ASSERT_TRUE(WaitUntil([&] { return AllSettled(*store_, 1); }));
+  notifier->Stop();
+  EXPECT_EQ(counting.lease_calls, 0);
+}
+
+TEST_F(NotifierTest, OnSeveralNodesTheLeaseHolderQueuesAndDeliversEachOnceAndHandsOverOnStop) {
+  store_.CreateMachine("nightly-load", kLoad);
+  // Renewed (and tried by the other node) every 2 s; it would run out 10 s
+  // after the holder's last renewal.
+  auto a = std::make_unique<Notifier>(NodeOptions(receiver_, "node-a"), store_.get(),
+                                      SystemClock::Default(), client_.get(), &*box_, nullptr);
+  auto b = std::make_unique<Notifier>(NodeOptions(receiver_, "node-b"), store_.get(),
+                                      SystemClock::Default(), client_.get(), &*box_, nullptr);
+  ASSERT_EQ(a->Start(), Status::OK());
+  ASSERT_EQ(b->Start(), Status::OK());
+  TestEngine engine(store_.get());
+  for (int i = 0; i < 5; ++i) Run(engine, "nightly-load", "run-" + std::to_string(i));
+  ASSERT_TRUE(WaitUntil([&] { return AllSettled(*store_, 5); }));
+  WaitForCursorAtHead();
+  EXPECT_EQ(Outbox(*store_).size(), 5u);
+  EXPECT_EQ(receiver_.Count("/echo/slack"), 5u);
+  const int64_t by_a = Delivered(*a, "slack");
+  const int64_t by_b = Delivered(*b, "slack");
+  EXPECT_EQ(by_a + by_b, 5);
+  EXPECT_TRUE(by_a == 0 || by_b == 0) << by_a << " and " << by_b;  // one holder throughout
+
+  // The holder stops and gives the lease up: the other node takes it at
+  // its next try (2 s), not once it would have run out (8 s or more).
+  Notifier& holder = by_a > 0 ? *a : *b;
+  Notifier& other = by_a > 0 ? *b : *a;
+  holder.Stop();
+  Run(engine, "nightly-load", "after");
+  EXPECT_TRUE(WaitUntil([&] { return AllSettled(*store_, 6); }, std::chrono::seconds(6)));
+  EXPECT_EQ(Delivered(other, "slack"), 1);
+  EXPECT_EQ(receiver_.Count("/echo/slack"), 6u);
+  a.reset();
+  b.reset();
+}
+
+TEST_F(NotifierTest, OnSeveralNodesRowsAnotherNodeQueuedWhileThisOneScannedAreNotQueuedAgain) {
+  store_.CreateMachine("nightly-load", kLoad);
+  InterleavingStore racing(store_.get());
+  auto notifier =
+      std::make_unique<Notifier>(NodeOptions(receiver_, "node-a"), &racing, SystemClock::Default(),
+                                 client_.get(), &*box_, nullptr);
+  ASSERT_EQ(notifier->Start(), Status::OK());
+  // Another node (which held the lease before this one's pause, say)
+  // commits its scan of the same rows from the same cursor; it queued
+  // nothing here, so that a duplicate would show.
+  racing.Meanwhile([&] {
+    const int64_t head = store_->GetAuditHead().value().seq;
+    EXPECT_TRUE(store_->EnqueueNotifications(head, {}).ok());
+  });
+  TestEngine engine(store_.get());
+  Run(engine, "nightly-load", "a");
+  // The check, the next scan and one more pass.
+  ASSERT_TRUE(WaitUntil([&] { return racing.cursor_reads_after >= 3; }));
+  WaitForCursorAtHead();
+  EXPECT_TRUE(Outbox(*store_).empty());
+  EXPECT_EQ(receiver_.Count("/echo/slack"), 0u);
+}
+
+TEST_F(NotifierTest, OnSeveralNodesAHolderThatLostTheLeaseWhileScanningQueuesNothing) {
+  store_.CreateMachine("nightly-load", kLoad);
+  InterleavingStore racing(store_.get());
+  NotifierOptions o = NodeOptions(receiver_, "node-a");
+  o.lease_time = std::chrono::seconds(1);  // tried every 200 ms
+  auto notifier = std::make_unique<Notifier>(o, &racing, SystemClock::Default(), client_.get(),
+                                             &*box_, nullptr);
+  ASSERT_EQ(notifier->Start(), Status::OK());
+  // node-a stalls past its lease while it scans: node-b takes the lease.
+  racing.Meanwhile([&] {
+    const int64_t later = NowMs() + 60000;
+    EXPECT_EQ(store_->AcquireLease("notifier", "node-b", later, later + 60000).value(), true);
+  });
+  TestEngine engine(store_.get());
+  Run(engine, "nightly-load", "a");
+  // The renewal before queueing, and two tries after it.
+  ASSERT_TRUE(WaitUntil([&] { return racing.acquires_after >= 3; }));
+  EXPECT_TRUE(Outbox(*store_).empty());
+  // node-b stops (without having queued anything, to show who does):
+  // node-a takes the lease back and queues the row once.
+  ASSERT_EQ(store_->ReleaseLease("notifier", "node-b"), Status::OK());
+  ASSERT_TRUE(WaitUntil([&] { return AllSettled(*store_, 1); }));
+  EXPECT_EQ(receiver_.Count("/echo/slack"), 1u);
 }
 
 }  // namespace

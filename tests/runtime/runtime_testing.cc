@@ -53,6 +53,10 @@ std::shared_ptr<spdlog::logger> TestLogger(std::shared_ptr<CapturingSink> sink) 
 
 }  // namespace
 
+std::shared_ptr<spdlog::logger> CapturingLogger(std::shared_ptr<CapturingSink> sink) {
+  return TestLogger(std::move(sink));
+}
+
 std::string MachineArn(const std::string& name) {
   return std::string(kRegionAccount) + "stateMachine:" + name;
 }
@@ -80,6 +84,14 @@ void TestStore::Reopen() {
   auto opened = store::OpenSqliteStore(OptionsIn(dir_));
   EXPECT_TRUE(opened.ok()) << opened.status();
   store_ = std::move(opened).value();
+}
+
+std::unique_ptr<store::Store> TestStore::OpenNode(const std::string& node_id) {
+  store::StoreOptions options = OptionsIn(dir_);
+  options.node_id = node_id;
+  auto opened = store::OpenSqliteStore(options);
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.ok() ? std::move(opened).value() : nullptr;
 }
 
 void TestStore::CreateMachine(const std::string& name, const std::string& definition,
@@ -132,7 +144,9 @@ TestEngine::TestEngine(store::Store* store, RuntimeOptions options, bool start,
   router.Register("arn:aws:states:::lambda:invoke", &executor);
   log = std::make_shared<CapturingSink>();
   engine = std::make_unique<Engine>(options, store, &clock, &router, TestLogger(log), metrics);
-  EXPECT_EQ(engine->Recover(), Status::OK());
+  if (!options.clustered()) {
+    EXPECT_EQ(engine->Recover(), Status::OK());
+  }
   if (start) engine->Start();
 }
 

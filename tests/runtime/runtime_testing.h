@@ -21,6 +21,10 @@
 #include "stepd/runtime/task_executor.h"
 #include "stepd/store/store.h"
 
+namespace spdlog {
+class logger;
+}
+
 namespace stepd::runtime::testing {
 
 inline constexpr char kRegionAccount[] = "arn:aws:states:us-east-1:123456789012:";
@@ -38,6 +42,10 @@ class TestStore {
   store::Store* get() { return store_.get(); }
   // Closes and reopens the database file (a restart).
   void Reopen();
+  // Another store on the same file, as node `node_id` of a cluster
+  // (StoreOptions::node_id): what a second stepd process sharing the
+  // database would open.
+  std::unique_ptr<store::Store> OpenNode(const std::string& node_id);
   const std::filesystem::path& dir() const { return dir_; }
   // Creates state machine `name` with `definition`.
   void CreateMachine(const std::string& name, const std::string& definition,
@@ -49,6 +57,8 @@ class TestStore {
 };
 
 class CapturingSink;
+// A logger keeping its warnings and errors in `sink` (TestEngine::log).
+std::shared_ptr<spdlog::logger> CapturingLogger(std::shared_ptr<CapturingSink> sink);
 
 // Records every call and lets the test answer it.
 class ScriptedExecutor final : public TaskExecutor {
@@ -73,7 +83,8 @@ class ScriptedExecutor final : public TaskExecutor {
 };
 
 // An engine on `store`, with a fake clock, test executors under
-// "arn:aws:lambda:" and the given options.
+// "arn:aws:lambda:" and the given options; recovered unless in cluster mode
+// (options.cluster.node_id: a ClusterMember adopts its executions).
 struct TestEngine {
   // `metrics`, when given, must outlive the engine.
   TestEngine(store::Store* store, RuntimeOptions options = {}, bool start = true,

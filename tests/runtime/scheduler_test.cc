@@ -74,9 +74,9 @@ class SchedulerTest : public ::testing::Test {
     engine_->clock.Set(t);
   }
 
-  std::vector<store::ExecutionRecord> Executions() {
+  std::vector<store::ExecutionRecord> Executions(const std::string& machine = "m") {
     store::ExecutionFilter filter;
-    filter.state_machine_arn = MachineArn("m");
+    filter.state_machine_arn = MachineArn(machine);
     auto page = store_->ListExecutions(filter, {});
     EXPECT_TRUE(page.ok()) << page.status().ToString();
     return page.ok() ? page->items : std::vector<store::ExecutionRecord>{};
@@ -381,6 +381,167 @@ TEST_F(SchedulerTest, TheThreadFiresWhatIsDueWhenTheClockGetsThere) {
   scheduler_->Stop();
   EXPECT_EQ(ExecutionNames(),
             (std::vector<std::string>{"s-20260328T070100Z", "s-20260328T070200Z"}));
+}
+
+// --- Several nodes -------------------------------------------------------------------
+
+// A scheduler of node `node_id` on `store` (the fixture's engine and clock).
+std::unique_ptr<Scheduler> NodeScheduler(
+    store::Store* store, TestEngine& engine, const std::string& node_id,
+    std::chrono::milliseconds max_sleep = std::chrono::seconds(1)) {
+  SchedulerOptions options;
+  options.node_id = node_id;
+  options.lease_time = std::chrono::seconds(10);  // renewed (or tried) every 2 s
+  options.max_sleep = max_sleep;
+  return std::make_unique<Scheduler>(store, engine.engine.get(), &engine.clock, options, nullptr);
+}
+
+TEST_F(SchedulerTest, OnSeveralNodesOnlyTheLeaseHolderFiresAndAReleasedLeaseIsTakenAtOnce) {
+  // EXPRESS: a due time fired on two nodes would start two executions.
+  store_.CreateMachine("x", kPass, store::StateMachineType::kExpress);
+  auto a = NodeScheduler(store_.get(), *engine_, "node-a");
+  auto b = NodeScheduler(store_.get(), *engine_, "node-b");
+  ScheduleSpec every5 = Spec("every5", "rate(5 minutes)");
+  every5.state_machine = "x";
+  ASSERT_TRUE(a->Create(every5, kAdmin).ok());
+  ScheduleSpec once = Spec("once", "at(2026-03-28T07:10:05)");
+  once.state_machine = "x";
+  ASSERT_TRUE(a->Create(once, kAdmin).ok());
+
+  // 07:05: a takes the lease; b, asking while a holds it, fires nothing.
+  At(Utc(2026, 3, 28, 7, 5));
+  a->FireDue();
+  b->FireDue();
+  a->FireDue();
+  b->FireDue();
+  EXPECT_EQ(Executions("x").size(), 1u);
+  EXPECT_EQ(a->Stats().fires, 1u);
+  EXPECT_EQ(b->Stats().fires, 0u);
+  EXPECT_EQ(b->Stats().next_due_ms, std::nullopt);  // the holder's business
+
+  // 07:10: a's lease ran out at 07:05:10 (the clock jumped): whoever asks
+  // first holds it; the other fires nothing.
+  At(Utc(2026, 3, 28, 7, 10));
+  b->FireDue();
+  a->FireDue();
+  b->FireDue();
+  EXPECT_EQ(Executions("x").size(), 2u);
+  EXPECT_EQ(b->Stats().fires, 1u);
+  EXPECT_EQ(a->Stats().fires, 1u);
+
+  // b stops and gives the lease up: a takes it at its next try (every
+  // 2 s), long before b's lease would have run out (07:10:10).
+  b->Stop();
+  At(Utc(2026, 3, 28, 7, 10, 6));
+  a->FireDue();
+  EXPECT_EQ(a->Stats().fires, 2u);
+  EXPECT_EQ(Executions("x").size(), 3u);
+  EXPECT_EQ(Stored("once").last_fire_ms, Ms(Utc(2026, 3, 28, 7, 10, 5)));
+  // A stopped node does not take it back.
+  At(Utc(2026, 3, 28, 7, 15));
+  b->FireDue();
+  a->FireDue();
+  EXPECT_EQ(Executions("x").size(), 4u);
+  EXPECT_EQ(a->Stats().fires, 3u);
+  EXPECT_EQ(b->Stats().fires, 1u);
+}
+
+TEST_F(SchedulerTest, OnSeveralNodesTheThreadsFireEachDueTimeOnce) {
+  store_.CreateMachine("x", kPass, store::StateMachineType::kExpress);
+  auto a = NodeScheduler(store_.get(), *engine_, "node-a", std::chrono::milliseconds(5));
+  auto b = NodeScheduler(store_.get(), *engine_, "node-b", std::chrono::milliseconds(5));
+  ScheduleSpec spec = Spec("s", "rate(1 minute)");
+  spec.state_machine = "x";
+  ASSERT_TRUE(a->Create(spec, kAdmin).ok());
+  a->Start();
+  b->Start();
+  for (int minute = 1; minute <= 3; ++minute) {
+    // Each jump outlasts the lease: whichever thread asks first takes it.
+    At(Utc(2026, 3, 28, 7, minute));
+    EXPECT_TRUE(testing::WaitUntil([&] { return Executions("x").size() == size_t(minute); }));
+    // Advanced before the clock moves on (a jump between a start and its
+    // advance is a node paused past its lease mid-fire: out of the lease's
+    // reach).
+    EXPECT_TRUE(testing::WaitUntil(
+        [&] { return Stored("s").next_fire_ms == Ms(Utc(2026, 3, 28, 7, minute + 1)); }));
+  }
+  a->Stop();
+  b->Stop();
+  EXPECT_EQ(Executions("x").size(), 3u);
+  EXPECT_EQ(a->Stats().fires + b->Stats().fires, 3u);
+}
+
+// Forwards to the real store; GetSchedule answers NOT_FOUND `stale_reads`
+// times (another node creates it right after this one looked), and the
+// first UpdateSchedule is preceded by another node's write of the same
+// schedule (its revision moves on).
+class RacingStore : public store::StoreWrapper {
+ public:
+  using StoreWrapper::StoreWrapper;
+  StatusOr<store::ScheduleRecord> GetSchedule(std::string_view name) override {
+    if (stale_reads > 0) {
+      --stale_reads;
+      return NotFoundError("GetSchedule: schedule '" + std::string(name) + "' does not exist");
+    }
+    return StoreWrapper::GetSchedule(name);
+  }
+  StatusOr<int64_t> UpdateSchedule(const store::ScheduleRecord& schedule,
+                                   const std::vector<store::AuditEntry>& audit) override {
+    if (interfere) {
+      interfere = false;
+      store::ScheduleRecord theirs = target()->GetSchedule(schedule.name).value();
+      theirs.last_error = "another node's advance";
+      EXPECT_TRUE(target()->UpdateSchedule(theirs, {}).ok());
+    }
+    return StoreWrapper::UpdateSchedule(schedule, audit);
+  }
+  StatusOr<std::vector<store::ScheduleRecord>> ListSchedules() override {
+    if (stale_list) {
+      std::vector<store::ScheduleRecord> list = std::move(*stale_list);
+      stale_list.reset();
+      return list;
+    }
+    return StoreWrapper::ListSchedules();
+  }
+  int stale_reads = 0;
+  bool interfere = false;
+  // Answered once by ListSchedules (what another node changed since).
+  std::optional<std::vector<store::ScheduleRecord>> stale_list;
+};
+
+TEST_F(SchedulerTest, SyncConfigOnSeveralNodesIsIdempotentAndTheLastStartWins) {
+  ScheduleSpec spec = Spec("nightly", "cron(0 2 * * ? *)");
+  auto a = NodeScheduler(store_.get(), *engine_, "node-a");
+  ASSERT_EQ(a->SyncConfig({spec}), Status::OK());
+  const store::ScheduleRecord first = Stored("nightly");
+
+  // b starts with the same config, having looked before a created it.
+  RacingStore racing(store_.get());
+  racing.stale_reads = 1;
+  auto b = NodeScheduler(&racing, *engine_, "node-b");
+  ASSERT_EQ(b->SyncConfig({spec}), Status::OK());
+  EXPECT_EQ(Stored("nightly").revision, first.revision);
+  EXPECT_EQ(Stored("nightly").next_fire_ms, first.next_fire_ms);
+  EXPECT_EQ(Rows("CreateSchedule").size(), 1u);
+  EXPECT_TRUE(Rows("UpdateSchedule").empty());
+
+  // b's config differs, and a's write comes between b's read and b's
+  // write: b reads again and its config is the store's.
+  ScheduleSpec changed = spec;
+  changed.expression = "cron(0 3 * * ? *)";
+  racing.interfere = true;
+  ASSERT_EQ(b->SyncConfig({changed}), Status::OK());
+  EXPECT_EQ(Stored("nightly").expression, "cron(0 3 * * ? *)");
+  EXPECT_EQ(Stored("nightly").next_fire_ms, Ms(Utc(2026, 3, 29, 3)));
+  // a restarts with its own config: the last start wins.
+  ASSERT_EQ(a->SyncConfig({spec}), Status::OK());
+  EXPECT_EQ(Stored("nightly").expression, "cron(0 2 * * ? *)");
+  // A schedule another node's start deletes meanwhile is no error.
+  racing.stale_list = store_->ListSchedules().value();
+  ASSERT_EQ(a->SyncConfig({}), Status::OK());
+  ASSERT_EQ(b->SyncConfig({}), Status::OK());
+  EXPECT_EQ(Rows("DeleteSchedule").size(), 1u);
+  EXPECT_EQ(store_->GetSchedule("nightly").status().code(), StatusCode::kNotFound);
 }
 
 TEST(ScheduledExecutionName, StaysWithinEightyCharacters) {

@@ -75,7 +75,7 @@ TEST(ServerOptions, TableNamesEveryOptionOnceInEachSource) {
                                    "--oidc-audience", "--oidc-jwks-file", "--oidc-jwks-uri", "--metrics-open",
                                    "--oidc-algorithms", "--oidc-clock-skew", "--no-console",
                                    "--console-oidc-client-id", "--console-oidc-scopes",
-                                   "--console-oidc-audience", "--console-oidc-token"}));
+                                   "--console-oidc-audience", "--console-oidc-token", "--store-url", "--node-id"}));
 }
 
 // The number of fields of aggregate T: the most initializers T{...} accepts.
@@ -105,13 +105,17 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
   EXPECT_EQ(CountFields<http::HttpOptions>(), CountKeys("http.") + 1)
       << "HttpOptions changed: update ServerOptionTable and config/stepd.example.json";
   // migrate_on_open is chosen per subcommand, not configured; audit_key is
-  // loaded from audit.key_file / STEPD_AUDIT_KEY.
-  EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 2)
+  // loaded from audit.key_file / STEPD_AUDIT_KEY; node_id is cluster.node_id.
+  EXPECT_EQ(CountFields<store::StoreOptions>(), CountKeys("store.") + 3)
       << "StoreOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<AuditOptions>(), CountKeys("audit."));
   EXPECT_EQ(CountFields<SecretsOptions>(), CountKeys("secrets."));
-  EXPECT_EQ(CountFields<runtime::RuntimeOptions>(), CountKeys("runtime."))
+  // cluster's fields have keys of their own.
+  EXPECT_EQ(CountFields<runtime::RuntimeOptions>(), CountKeys("runtime.") + 1)
       << "RuntimeOptions changed: update ServerOptionTable and config/stepd.example.json";
+  // node_id is StoreOptions::node_id's key; address is set by `stepd serve`.
+  EXPECT_EQ(CountFields<runtime::ClusterOptions>(), CountKeys("cluster.") + 1)
+      << "ClusterOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<LogOptions>(), CountKeys("log."));
   // user_agent is set by `stepd serve`, io_threads unused there (the client
   // runs on the listener's pool); policy's fields have keys of their own.
@@ -121,11 +125,12 @@ TEST(ServerOptions, TableCoversEveryFieldOfTheLayersOptions) {
       << "AsyncClientOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::OidcOptions>(), CountKeys("auth.oidc."))
       << "OidcOptions changed: update ServerOptionTable and config/stepd.example.json";
-  EXPECT_EQ(CountFields<api::LookerOptions>(), CountKeys("looker."))
+  // node_id is set by `stepd serve` (cluster.node_id).
+  EXPECT_EQ(CountFields<api::LookerOptions>(), CountKeys("looker.") + 1)
       << "LookerOptions changed: update ServerOptionTable and config/stepd.example.json";
   EXPECT_EQ(CountFields<api::ConsoleOptions>(), CountKeys("console."))
       << "ConsoleOptions changed: update ServerOptionTable and config/stepd.example.json";
-  EXPECT_EQ(CountFields<runtime::NotifierOptions>(), CountKeys("notifications."))
+  EXPECT_EQ(CountFields<runtime::NotifierOptions>(), CountKeys("notifications.") + 1)
       << "NotifierOptions changed: update ServerOptionTable and config/stepd.example.json";
   // "functions" reads and prints url and timeout_ms of each function.
   EXPECT_EQ(CountFields<runtime::LambdaFunction>(), 2u)

@@ -36,6 +36,20 @@
 //     (store: looker_deliveries) and audited: a start by its ExecutionStarted
 //     row (which carries the delivery), anything else by a "LookerDelivery"
 //     row (outcome duplicate, refused, denied or error).
+//   - A re-delivery whose first delivery has no execution yet: while this
+//     process handles the first (reading, downloading, starting it), the
+//     duplicate answer above; otherwise the first was abandoned (stepd
+//     stopped before starting it) and this one takes over: the first is
+//     recorded failed and this one starts, as "<id>-retry". Several nodes
+//     (LookerOptions::node_id set): another node may be handling the first,
+//     which the store does not tell, so it is taken over only once it was
+//     received LookerOptions::takeover_after ago (default download_timeout
+//     + 2 minutes); until then the re-delivery starts nothing and is
+//     answered 503 {"success": false, "error": "... still being processed
+//     ..."} with Retry-After (the seconds left, at most 30), the hub's
+//     "come back later", audited as a duplicate with "in_progress": true.
+//     A node that stalls longer than takeover_after mid-delivery may see
+//     the delivery started twice.
 //   - The attachment: JSON and text go into the input when the input stays
 //     within AWS's 256 KiB payload limit; binary formats and larger ones
 //     become artifacts (artifact_dir, streamed, never whole in memory) that

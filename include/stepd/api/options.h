@@ -303,6 +303,17 @@ struct LookerOptions {
   // Behind an identity-aware proxy: a hub request must also carry a valid
   // OIDC token in auth.oidc.header (the proxy's assertion). Default false.
   bool require_proxy_assertion = false;
+  // Several nodes on one database: this node's id (StoreOptions::node_id,
+  // given by the server). Empty (the default): one node. See LookerHub
+  // (looker_hub.h) for what changes.
+  std::string node_id;
+  // Several nodes: a re-delivery whose first delivery has no execution yet
+  // and is not being handled by this process starts it again (takes over)
+  // only once the first was received this long ago; before, it is answered
+  // 503 with Retry-After. Must be longer than a delivery can take from its
+  // record to its start (a download: download_timeout). 0 (the default):
+  // download_timeout + 2 minutes (15 minutes with the defaults).
+  std::chrono::seconds takeover_after{0};
 
   bool enabled() const { return !actions.empty(); }
 };

@@ -16,6 +16,14 @@
 // waiting poll. The queue's one thread starts with its first task or
 // waiting poll (a server whose workflows use no activity has none).
 //
+// Cluster mode (ClusterOptions::node_id set): workers may poll and answer
+// any node. A waiting poll also tries the store every poll_interval_ms
+// (other nodes queue tasks without waking it). A task handed out or
+// answered here for an execution another node runs takes that execution
+// over (Engine::TakeOver): it resumes here and reads the answer back with
+// its task. A heartbeat is stored wherever it arrives; the execution's node
+// reads it before it times the task out.
+//
 // Thread-safety: every method may be called from any thread.
 
 #include <chrono>
@@ -27,6 +35,7 @@
 
 #include "stepd/base/clock.h"
 #include "stepd/base/status_or.h"
+#include "stepd/runtime/cluster.h"
 #include "stepd/runtime/engine.h"
 #include "stepd/runtime/task_executor.h"
 #include "stepd/store/store.h"
@@ -46,8 +55,10 @@ bool IsActivityArn(std::string_view resource);
 // the queue's thread once the token is durable.
 class ActivityQueue final : public TaskExecutor, public TokenKeeper {
  public:
-  // `store` and `clock` must outlive the queue.
-  ActivityQueue(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger);
+  // `store` and `clock` must outlive the queue. `cluster`: the node's
+  // (RuntimeOptions::cluster); the default is one node.
+  ActivityQueue(store::Store* store, Clock* clock, std::shared_ptr<spdlog::logger> logger,
+                const ClusterOptions& cluster = {});
   ~ActivityQueue() override;  // Stop()
   ActivityQueue(const ActivityQueue&) = delete;
   ActivityQueue& operator=(const ActivityQueue&) = delete;
@@ -63,6 +74,10 @@ class ActivityQueue final : public TaskExecutor, public TokenKeeper {
   // The execution stopped waiting: the task is closed (its token then fails
   // with FAILED_PRECONDITION).
   void Cancel(const TaskCall& call) override;
+  // The execution moved to another node: the call's TaskDone is dropped
+  // (the task stays queued, taken or answered in the store for the new
+  // owner's dispatch).
+  void Release(const TaskCall& call) override;
 
   // TokenKeeper: records the token (once: a dispatch repeated after a
   // restart finds it, and does not call the integration again), then calls
@@ -73,6 +88,7 @@ class ActivityQueue final : public TaskExecutor, public TokenKeeper {
   // The token is closed (answers on it then fail with FAILED_PRECONDITION)
   // and the integration's Cancel called.
   void CancelWaiting(const TaskCall& call, TaskExecutor* integration) override;
+  void ReleaseWaiting(const TaskCall& call) override;
 
   struct Handout {
     std::string token;  // 64 hex characters; give it back to answer

@@ -31,6 +31,19 @@
 // parked ones and queues the others (re-dispatching their tasks: delivery
 // is at-least-once, with the same idempotency token).
 //
+// Cluster mode (RuntimeOptions::cluster.node_id set; cluster.h): the engine
+// runs the executions this node owns. ClusterMember hands it those it
+// claims (Adopt); a request for an execution another node owns takes it
+// over first (TakeOver). When the store refuses a commit because another
+// node owns the execution now (ABORTED), the engine forgets it: no retry,
+// no reload; its tasks are neither cancelled nor closed (the new owner
+// dispatches them again) and whoever waited on that commit gets
+// UNAVAILABLE ("execution ... moved to another node"). The same when a
+// read-back finds another owner. WhenFinished on an execution not running
+// here polls the store; a task's heartbeat deadline is checked against the
+// heartbeat the store holds (workers may report to any node) before it
+// times the task out.
+//
 // Thread-safety: every public method may be called from any thread once
 // Start() returned, until Stop().
 
@@ -142,6 +155,9 @@ struct EngineStats {
   uint64_t commits = 0;      // database transactions written
   uint64_t committed_groups = 0;
   double commit_seconds = 0;  // time spent writing them
+  // Cluster mode: executions this engine forgot because another node
+  // took them over (a commit refused, or found so when read back).
+  uint64_t moved_away = 0;
 };
 
 class Engine {
@@ -158,8 +174,24 @@ class Engine {
 
   // Before Start(): schedules every RUNNING execution of the store (armed
   // timers for parked ones, the others queued to resume). Errors: the
-  // store's.
+  // store's; FAILED_PRECONDITION in cluster mode (the store holds other
+  // nodes' executions too: ClusterMember::Start adopts this node's).
   Status Recover();
+  // Resumes `execution` here, as Recover() does for each one: a timer when
+  // it is parked with no task out, else queued to be read back (its tasks
+  // dispatched again). Harmless when it is in memory already: it is then
+  // compared with the store before its next slice and read back if another
+  // node moved it meanwhile. For executions this node owns (ClusterMember's
+  // claims). Any thread, before or after Start(); ignored once stopping.
+  void Adopt(const store::RunningExecution& execution);
+  // Cluster mode: makes this node the owner of the RUNNING execution `arn`
+  // unless it is already (Store::ClaimExecution: the old owner's next commit
+  // is refused and it lets the execution go), and resumes it here (Adopt).
+  // Single node: OK at once, without a store call. Errors: the store's
+  // (NOT_FOUND; FAILED_PRECONDITION when it is not running or is a Map
+  // Run's child). StopExecution, UpdateMapRun and RedriveExecution call it
+  // themselves; the ActivityQueue does for task answers and handouts.
+  Status TakeOver(const std::string& execution_arn);
   // Starts the worker threads (RuntimeOptions::workers; an idle one also
   // keeps the timers) and the committer thread.
   void Start();
@@ -187,7 +219,9 @@ class Engine {
 
   // Stops a RUNNING execution (ExecutionAborted), cancelling its tasks and
   // timers. `done` runs once the stop is durable, or with NOT_FOUND (no such
-  // execution) or FAILED_PRECONDITION (it is not running).
+  // execution) or FAILED_PRECONDITION (it is not running); in cluster mode
+  // also UNAVAILABLE when another node took the execution over meanwhile
+  // (sending it again takes it back).
   void StopExecution(StopRequest request, std::function<void(StatusOr<StopResult>)> done);
 
   // Redrives a FAILED, TIMED_OUT or ABORTED execution from where it stopped
@@ -196,7 +230,10 @@ class Engine {
   // durable, or with NOT_FOUND (no such execution), FAILED_PRECONDITION
   // (running, succeeded, or ended without a redrive point: AWS's reason in
   // the message) or UNAVAILABLE (stopping, or not made durable). The API
-  // checks AWS's other rules (type, age, count) first.
+  // checks AWS's other rules (type, age, count) first. In cluster mode the
+  // store lets only the execution's owner (the node that ran it last)
+  // write it: elsewhere UNAVAILABLE naming that node, as long as
+  // Store::ClaimExecution takes RUNNING executions only.
   void RedriveExecution(RedriveRequest request, std::function<void(StatusOr<RedriveResult>)> done);
 
   // Changes the limits of a running Map Run. `done` runs once the change is
@@ -210,7 +247,9 @@ class Engine {
   // is not RUNNING already), when the execution has ended and its end is
   // durable: OK; NOT_FOUND when there is no such execution; UNAVAILABLE
   // when the engine stops first. The caller reads the outcome from the
-  // store. StartSyncExecution waits with it.
+  // store. StartSyncExecution waits with it. In cluster mode an execution
+  // not running here is read from the store every
+  // ClusterOptions::poll_interval_ms until it is not RUNNING.
   void WhenFinished(const std::string& execution_arn, std::function<void(Status)> done);
 
   // Reports a task's outcome (executors do, through TaskDone). Results for

@@ -35,6 +35,24 @@
 // <name>"). Secrets (webhook URLs, routing keys, signing keys) never appear
 // in logs, audit rows, outbox rows or API answers.
 //
+// Several nodes (NotifierOptions::node_id set; store/store.h "Nodes"): every
+// node runs a notifier, but only the one holding the store lease "notifier"
+// scans the audit chain and delivers; the others only try to take the lease
+// (every lease_time / 5). The holder renews it as often, starts no delivery
+// once its lease, unrenewed, has less than lease_time / 5 left or is lost
+// (deliveries in flight are answered and recorded), and gives it up in
+// Stop(), so that another node takes over within lease_time / 5 instead of
+// lease_time. Before it queues rows the holder renews the lease and checks
+// that the cursor has not moved since it read it (EnqueueNotifications
+// alone accepts the same cursor twice): a row is queued twice only if this
+// node pauses longer than lease_time between that check and the commit.
+// Delivery is at least once, as for webhooks in general: a node that loses
+// its lease (paused, or cut off from the database) while a delivery is in
+// flight may see it sent again by the next holder (the later record of the
+// two is refused as "not PENDING" and logged). Node clocks must agree to
+// well within lease_time. With node_id empty nothing of this happens: no
+// lease, no extra store call.
+//
 // Thread-safety: every public method may be called from any thread.
 
 #include <atomic>
@@ -117,6 +135,13 @@ struct NotifierOptions {
   std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
   // Deliveries in flight at once. Default 8.
   int max_in_flight = 8;
+  // Several nodes on one database: this node's id (StoreOptions::node_id).
+  // Empty (the default): one node, no lease. Set: the notifier works only
+  // while this node holds the store lease "notifier" (see above).
+  std::string node_id{};
+  // The lease lasts this long unless renewed; it is renewed (or, by nodes
+  // not holding it, tried) every lease_time / 5. Default 10 s.
+  std::chrono::milliseconds lease_time = std::chrono::seconds(10);
 };
 
 // The outcomes a rule may name.
@@ -173,10 +198,12 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   // Places the cursor at the audit head on the very first start, then
-  // starts the worker. Errors of the store.
+  // starts the worker. Errors of the store. With node_id: only when the
+  // lease can be had (the holder's worker does it otherwise).
   Status Start();
   // Stops the worker and waits for deliveries in flight (they stay
-  // PENDING if unanswered). Idempotent. Call before the client stops.
+  // PENDING if unanswered); with node_id, then gives the lease up.
+  // Idempotent. Call before the client stops.
   void Stop();
   // Looks at the audit chain and the outbox now (after a transition or a
   // clock change in tests).
@@ -213,6 +240,14 @@ class Notifier {
   };
 
   void Run();
+  // With node_id: takes or renews the lease "notifier" when due (`force`:
+  // now); true while this node holds it with a renewal interval to spare.
+  // Without node_id: true, no store call. The worker's only (and Start's,
+  // Stop's while it does not run).
+  bool KeepLease(int64_t now_ms, bool force = false);
+  bool HoldsLease(int64_t now_ms) const;
+  void GiveUpLease();
+  int64_t LeaseRenewMs() const;
   // Queues outbox rows for new audit rows; true when it read any.
   StatusOr<bool> ScanAudit();
   Status DeliverDue();
@@ -240,6 +275,11 @@ class Notifier {
   std::deque<Answer> answers_;             // guarded by mu_
   std::map<int64_t, uint64_t> fetch_ids_;  // notification id -> fetch id, guarded by mu_
   std::thread worker_;
+
+  // The lease (node_id set); see KeepLease.
+  bool lease_held_ = false;
+  int64_t lease_expires_ms_ = 0;  // as this node reckons it
+  int64_t lease_next_try_ms_ = 0;
 
   mutable std::mutex stats_mu_;
   NotifierStats stats_;  // guarded by stats_mu_

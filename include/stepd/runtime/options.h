@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "stepd/runtime/cluster.h"
+
 namespace stepd::runtime {
 
 struct RuntimeOptions {
@@ -50,6 +52,12 @@ struct RuntimeOptions {
   // comes: hundreds of thousands of parked executions cost only a timer
   // each. Default 2000 ms.
   std::chrono::milliseconds evict_parked_after{2000};
+
+  // Several nodes sharing the database (cluster.h). With cluster.node_id
+  // empty (the default) the engine runs alone and makes no cluster call to
+  // the store.
+  ClusterOptions cluster;
+  bool clustered() const { return cluster.clustered(); }
 };
 
 }  // namespace stepd::runtime

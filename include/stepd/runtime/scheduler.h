@@ -32,6 +32,22 @@
 // that expressions, time zones, targets and next due times follow one set
 // of rules.
 //
+// Several nodes (SchedulerOptions::node_id set; store/store.h "Nodes"):
+// every node runs a scheduler, but FireDue() fires only on the node holding
+// the store lease "scheduler"; elsewhere it only tries to take the lease.
+// The holder renews it every lease_time / 5 (between schedules too), stops
+// firing as soon as it cannot, and gives it up in Stop(), so that another
+// node takes over within lease_time / 5. Two nodes firing the same due time
+// would start a STANDARD target once (the name is the same; the engine's
+// start is idempotent) but an EXPRESS one twice (its ARN gets a ':<uuid>'
+// suffix): the lease is what prevents that. The compare-and-set of the
+// advance stays a second guard: a node paused past its lease mid-fire finds
+// the schedule advanced by the next holder and does not move it again
+// (though an EXPRESS start it made before the pause stands: at least once).
+// A node fires only what was due when it last checked its lease. Node
+// clocks must agree to well within lease_time. With node_id empty: no
+// lease, no extra store call.
+//
 // Thread-safety: every method may be called from any thread. FireDue() runs
 // one at a time (the thread's and a test's calls take turns).
 
@@ -70,6 +86,13 @@ struct SchedulerOptions {
   // The thread looks at the clock at least this often, so that a clock
   // that jumps is noticed. Default 1 s.
   std::chrono::milliseconds max_sleep{1000};
+  // Several nodes on one database: this node's id (StoreOptions::node_id).
+  // Empty (the default): one node, no lease. Set: fires only while this
+  // node holds the store lease "scheduler" (see above).
+  std::string node_id;
+  // The lease lasts this long unless renewed; it is renewed (or, by nodes
+  // not holding it, tried) every lease_time / 5. Default 10 s.
+  std::chrono::milliseconds lease_time{10000};
 };
 
 // A schedule as the config file and the API describe it.
@@ -103,10 +126,12 @@ std::string ScheduledExecutionName(const std::string& schedule, TimePoint due);
 // Counters since start and gauges as of the last FireDue().
 struct SchedulerStats {
   size_t schedules_enabled = 0;
-  uint64_t fires = 0;                  // executions started at a due time
-  uint64_t missed_skipped = 0;         // due times not run (catch-up)
-  uint64_t failures = 0;               // fires the target refused
-  std::optional<int64_t> next_due_ms;  // the earliest due time; unset when none
+  uint64_t fires = 0;           // executions started at a due time
+  uint64_t missed_skipped = 0;  // due times not run (catch-up)
+  uint64_t failures = 0;        // fires the target refused
+  // The earliest due time; unset when none, and on a node without the
+  // lease (SchedulerOptions::node_id).
+  std::optional<int64_t> next_due_ms;
 };
 
 // Who asks for a change (the API's caller): the audit rows' actor and
@@ -130,12 +155,15 @@ class Scheduler {
   // Starts the thread that calls FireDue() when a due time comes (after the
   // engine recovered: it starts executions).
   void Start();
-  // Joins the thread (a FireDue() in progress finishes first). Idempotent.
-  // Call before the engine stops.
+  // Joins the thread (a FireDue() in progress finishes first); with
+  // node_id, then gives the lease up. Idempotent. Call before the engine
+  // stops.
   void Stop();
 
   // Fires every schedule due at the clock's now (see above). Store errors
-  // are logged and retried on the next call.
+  // are logged and retried on the next call. With node_id: takes or renews
+  // the lease first (when due), and does nothing without it or once
+  // stopped.
   void FireDue();
 
   // --- Management ---------------------------------------------------------------
@@ -170,6 +198,12 @@ class Scheduler {
   // schedules no longer listed. A target that does not exist is logged, not
   // refused (the fires record the error). An API schedule of the same name
   // becomes a config schedule. Call before Start().
+  // Several nodes: idempotent when they share one config (the later starts
+  // find every schedule as wanted and write nothing; a node starting at
+  // the same time as another one, or while the holder advances a
+  // schedule, reads it again instead of failing). When their configs
+  // differ, the node started last wins: its schedules are the store's until
+  // another node starts; every node fires what the store holds.
   Status SyncConfig(const std::vector<ScheduleSpec>& specs);
 
   // Up to `count` due times of `schedule` from its next one on (none when

@@ -42,6 +42,10 @@ class TaskExecutor {
   // The execution no longer waits for this task (stopped, timed out): stop
   // work on it if possible. Best effort; default: nothing.
   virtual void Cancel(const TaskCall& call) { (void)call; }
+  // The execution went on to another node (cluster mode), which dispatches
+  // the task again: forget what this process holds for the call, without
+  // ending it (its answer, if any, is for the new owner). Default: nothing.
+  virtual void Release(const TaskCall& call) { (void)call; }
 };
 
 // The .waitForTaskToken pattern around an integration: a task whose
@@ -57,6 +61,8 @@ class TokenKeeper {
   // The execution no longer waits: the token is spent, the integration's
   // call cancelled.
   virtual void CancelWaiting(const TaskCall& call, TaskExecutor* integration) = 0;
+  // As TaskExecutor::Release, for a call with a token. Default: nothing.
+  virtual void ReleaseWaiting(const TaskCall& call) { (void)call; }
 };
 
 // Routes a call to the executor whose prefix is the longest one its
@@ -76,6 +82,8 @@ class TaskRouter {
   // naming the resource no executor handles.
   void Invoke(const TaskCall& call, TaskDone done) const;
   void Cancel(const TaskCall& call) const;
+  // Routes TaskExecutor::Release (a call with a token: the keeper's).
+  void Release(const TaskCall& call) const;
 
  private:
   mutable std::mutex mu_;
