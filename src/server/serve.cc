@@ -423,7 +423,7 @@ int RunServe(const ServeArgs& args, const EnvMap& env) {
     return kExitFailure;
   }
   auto version = db->SchemaVersion();
-  logger->info("database {} open, schema version {}", options.store.path,
+  logger->info("database {} open, schema version {}", store::DescribeStore(store_options),
                version.ok() ? std::to_string(*version) : version.status().ToString());
   readiness->MarkDone("migrations");
   AuditAuthConfiguration(*db, options, *logger);

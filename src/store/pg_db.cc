@@ -357,8 +357,12 @@ StatusOr<std::unique_ptr<PgConnection>> PgConnection::Open(const PgConfig& confi
 
   const std::string timeout = std::to_string(std::max(2, (config.connect_timeout_ms + 999) / 1000));
   // Entries before dbname (the expanded URL) are defaults the URL overrides.
-  const std::string server_options =
-      "-c lock_timeout=" + std::to_string(std::max(0, config.lock_timeout_ms));
+  // Custom plans: a generic plan made while a table was small (a fresh
+  // database) keeps scanning it whole as it grows; stepd's statements are
+  // cheap to plan.
+  const std::string server_options = "-c lock_timeout=" +
+                                     std::to_string(std::max(0, config.lock_timeout_ms)) +
+                                     " -c plan_cache_mode=force_custom_plan";
   const char* keys[] = {"application_name", "client_encoding", "connect_timeout", "options",
                         "dbname", nullptr};
   const char* values[] = {"stepd", "UTF8", timeout.c_str(), server_options.c_str(),

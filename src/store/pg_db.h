@@ -26,6 +26,9 @@
 // and reads a boolean 't'/'f' as 1/0; Blob() decodes bytea's "\x.." form.
 // Reading a column when no row is current gives 0, "" and IsNull() true.
 //
+// Plans. Each connection sets plan_cache_mode=force_custom_plan: a generic
+// plan made while a table was small keeps scanning it whole as it grows.
+//
 // Caching. A connection keeps up to statement_cache_size statements prepared
 // on the server ("s1", "s2", ...), keyed by the SQL and the types of its
 // parameters, since the types are known only when the first Step() executes
