@@ -964,15 +964,10 @@ void Engine::Impl::RedriveExecution(RedriveRequest request,
     return done(FailedPreconditionError(
         "Execution cannot be redriven: it ended before this server kept redrive points"));
   }
-  if (clustered_) {
-    // Only its owner may write it. A finished execution is not claimed
-    // (Store::ClaimExecution takes RUNNING ones) nor adopted (this redrive
-    // is what runs it): when another node owns it the commit says so.
-    StatusOr<std::string> owner = store_->GetExecutionOwner(arn);
-    if (owner.ok() && *owner != options_.cluster.node_id) {
-      (void)store_->ClaimExecution(arn, options_.cluster.node_id);
-    }
-  }
+  // Cluster mode: only its owner may write it, and a finished execution
+  // cannot be claimed (Store::ClaimExecution takes RUNNING ones): when
+  // another node owns it, the commit says so and the caller hears
+  // UNAVAILABLE naming that node.
   auto slot = std::make_shared<Slot>(arn);
   {
     std::lock_guard lock(mu_);

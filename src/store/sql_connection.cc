@@ -12,13 +12,13 @@ Transaction::Transaction(Transaction&& other) noexcept
     : connection_(std::exchange(other.connection_, nullptr)), op_(std::move(other.op_)) {}
 
 Transaction::~Transaction() {
-  if (connection_ != nullptr) (void)connection_->Exec("ROLLBACK", op_);
+  if (connection_ != nullptr) (void)connection_->End(false, op_);
 }
 
 Status Transaction::Commit() {
   Connection* connection = std::exchange(connection_, nullptr);
-  Status status = connection->Exec("COMMIT", op_);
-  if (!status.ok()) (void)connection->Exec("ROLLBACK", op_);
+  Status status = connection->End(true, op_);
+  if (!status.ok()) (void)connection->End(false, op_);
   return status;
 }
 

@@ -139,6 +139,10 @@ class Connection {
   // it reads stays true until it commits. A read transaction sees one
   // consistent snapshot.
   virtual Status Begin(bool write, std::string_view op) = 0;
+  // Ends the open transaction: COMMIT (commit) or ROLLBACK.
+  virtual Status End(bool commit, std::string_view op) {
+    return Exec(commit ? "COMMIT" : "ROLLBACK", op);
+  }
 };
 
 // A transaction, rolled back on destruction unless committed.

@@ -1483,7 +1483,7 @@ Status SqlStore::InsertExecutionLocked(const ExecutionRecord& execution, std::st
           "parent_arn, map_run_arn, tasks_pending, state_machine_version, state_machine_alias, "
           "started_by_execution_arn, restarted_from, owner_node) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?21, ?22, "
-          "?16, ?17, ?18, ?19, ?20, ?23, ?24, ?25, ?26, ?27)",
+          "?16, ?17, ?18, ?19, ?20, ?23, ?24, ?25, ?26, ?27) ON CONFLICT DO NOTHING",
           op));
   auto optional_text = [](const std::string& s) {
     return s.empty() ? std::nullopt : std::optional<std::string>(s);
@@ -1518,26 +1518,19 @@ Status SqlStore::InsertExecutionLocked(const ExecutionRecord& execution, std::st
       .BindOptional(26, optional_text(execution.restarted_from))
       // A Map Run's children belong to their parent's owner.
       .BindOptional(27, optional_text(execution.parent_arn.empty() ? options_.node_id : ""));
-  // Which name is taken, when the unique indexes refuse the row (or would:
-  // a statement that fails ends a PostgreSQL transaction, so there the
-  // check comes first).
-  auto which_taken = [&]() -> Status {
+  // A taken ARN or name inserts nothing (a failed statement would end a
+  // PostgreSQL transaction): then say which one is taken.
+  STEPD_RETURN_IF_ERROR(insert.Run());
+  if (writer_->Changes() == 0) {
     STEPD_ASSIGN_OR_RETURN(Statement taken,
                            writer_->Prepare("SELECT arn = ?1 FROM executions WHERE arn = ?1 OR "
                                             "(state_machine_id = ?2 AND name = ?3)",
                                             op));
     taken.Bind(1, execution.arn).Bind(2, machine.first).Bind(3, execution.name);
     STEPD_ASSIGN_OR_RETURN(bool row, taken.Step());
-    if (!row) return Status::OK();
-    if (taken.Int64(0)) return internal::ExecutionArnTaken(op, execution.arn);
+    if (row && taken.Int64(0)) return internal::ExecutionArnTaken(op, execution.arn);
     return internal::ExecutionNameTaken(op, execution.name, execution.state_machine_arn);
-  };
-  if (dialect_ == Dialect::kPostgres) STEPD_RETURN_IF_ERROR(which_taken());
-  Status inserted = insert.Run();
-  if (inserted.code() == StatusCode::kAlreadyExists) {
-    STEPD_RETURN_IF_ERROR(which_taken());
   }
-  STEPD_RETURN_IF_ERROR(inserted);
   STEPD_ASSIGN_OR_RETURN(*id, writer_->LastInsertId(op));
   return Status::OK();
 }

@@ -186,4 +186,9 @@ Status SqliteConnection::Begin(bool write, std::string_view op) {
   return statement.Run();
 }
 
+Status SqliteConnection::End(bool commit, std::string_view op) {
+  STEPD_ASSIGN_OR_RETURN(Statement statement, Prepare(commit ? "COMMIT" : "ROLLBACK", op));
+  return statement.Run();
+}
+
 }  // namespace stepd::store::internal

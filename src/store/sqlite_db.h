@@ -84,6 +84,8 @@ class SqliteConnection : public Connection {
   // BEGIN IMMEDIATE (write) or BEGIN (a deferred read: its snapshot starts at
   // the first read).
   Status Begin(bool write, std::string_view op) override;
+  // On cached statements: every transaction ends here.
+  Status End(bool commit, std::string_view op) override;
 
   // Runs a pragma and returns the first column of its first row as text.
   StatusOr<std::string> QueryPragma(std::string_view sql, std::string_view op);
